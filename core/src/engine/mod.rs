@@ -1,0 +1,916 @@
+//! The checklist engine: a pure, deterministic state machine,
+//! `(state, input) -> (state, effects)`.
+//!
+//! Key design decision: the engine never performs I/O, not even a database
+//! look-up. When it needs a resident it emits [`Effect::LookupResident`] and
+//! the caller answers with [`Input::Lookup`]. Every channel (console, Matrix,
+//! IVR) drives the same engine and renders the same effects, so clinical logic
+//! lives here and nowhere else. The state is plain serialisable data, so a
+//! case survives a restart of whichever process holds it.
+
+mod definition;
+pub mod parse;
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub use definition::{Checklist, DefinitionError, Flag, Step, StepKind, TextField};
+use parse::{VitalValue, CONSCIOUSNESS_CHOICES};
+
+use crate::i18n::{Lang, Msg};
+use crate::ids::{HomeId, PersonId, ResidentId, Text};
+use crate::isbar::{self, Isbar};
+use crate::news2::{self, News2Band, News2Partial, News2Score};
+use crate::person::Role;
+use crate::record::EventKind;
+use crate::resident::{DecisionKind, Resident, Room};
+use crate::tobs::{self, TobsPartial, TobsScore};
+use crate::vitals::{Oxygen, Param, Pulse, RespRate, Spo2, Spo2Scale, Systolic, TempSite, Temperature, TobsConsciousness, VitalError};
+
+/// A danger sign's id, as named in the checklist definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FlagId(pub(crate) String);
+
+impl FlagId {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FlagId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How fast a physician must answer (DESIGN.md's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Routine,
+    Low,
+    Medium,
+    High,
+    Red,
+}
+
+impl Urgency {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Routine => "routine",
+            Urgency::Low => "low",
+            Urgency::Medium => "medium",
+            Urgency::High => "high",
+            Urgency::Red => "red",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Urgency> {
+        [Urgency::Routine, Urgency::Low, Urgency::Medium, Urgency::High, Urgency::Red]
+            .into_iter()
+            .find(|u| u.as_str() == s)
+    }
+
+    /// Its label message (colour and name).
+    pub fn label(self) -> Msg {
+        Msg::new(format!("urgency-{}", self.as_str()))
+    }
+}
+
+/// The urgency of an assessment, with its reason. Red flags first; then
+/// NEWS2 ≥ 7 high; 5–6 or a single 3 medium; 1–4 low; 0 or nothing routine.
+pub fn assess(red_flags: &[FlagId], news2: &News2Score) -> (Urgency, Reason) {
+    if !red_flags.is_empty() {
+        return (Urgency::Red, Reason::RedFlag(red_flags.to_vec()));
+    }
+    if news2.is_empty() {
+        return (Urgency::Routine, Reason::NoVitals);
+    }
+    let urgency = match news2.band {
+        News2Band::High => Urgency::High,
+        News2Band::Medium | News2Band::LowMedium => Urgency::Medium,
+        News2Band::Low if news2.total >= 1 => Urgency::Low,
+        News2Band::Low => Urgency::Routine,
+    };
+    let reason = if news2.band == News2Band::LowMedium {
+        let param = news2.subscores.iter().find(|(_, s)| *s == Some(3)).map(|(p, _)| p).unwrap_or(Param::Consciousness);
+        Reason::SingleThree(param)
+    } else if news2.is_complete() {
+        Reason::News2(news2.total)
+    } else {
+        Reason::News2Partial(news2.total, news2.missing.clone())
+    };
+    (urgency, reason)
+}
+
+/// Why an urgency was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    RedFlag(Vec<FlagId>),
+    News2(u8),
+    News2Partial(u8, Vec<Param>),
+    SingleThree(Param),
+    NoVitals,
+}
+
+impl Reason {
+    /// Short English form for the record.
+    pub fn code(&self) -> String {
+        match self {
+            Reason::RedFlag(f) => format!("red_flag:{}", f.iter().map(FlagId::as_str).collect::<Vec<_>>().join(",")),
+            Reason::News2(t) => format!("news2:{t}"),
+            Reason::News2Partial(t, m) => {
+                format!("news2_partial:{t}:missing={}", m.iter().map(|p| p.field()).collect::<Vec<_>>().join(","))
+            }
+            Reason::SingleThree(p) => format!("single_parameter_3:{p}"),
+            Reason::NoVitals => "no_vitals".into(),
+        }
+    }
+}
+
+/// An answer that may be missing on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "answer", content = "value")]
+pub enum Answer<T> {
+    /// Not asked yet.
+    #[default]
+    Pending,
+    /// The caller said they do not know.
+    Skipped,
+    Given(T),
+}
+
+impl<T: Copy> Answer<T> {
+    /// The value, if given.
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Answer::Given(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// Whether it has been answered (given or skipped).
+    pub fn is_answered(&self) -> bool {
+        !matches!(self, Answer::Pending)
+    }
+}
+
+/// The vital signs collected so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Vitals {
+    pub resp_rate: Answer<RespRate>,
+    pub spo2: Answer<Spo2>,
+    pub oxygen: Answer<Oxygen>,
+    pub systolic: Answer<Systolic>,
+    pub diastolic: Option<u16>,
+    pub pulse: Answer<Pulse>,
+    pub consciousness: Answer<TobsConsciousness>,
+    pub temp: Answer<Temperature>,
+    #[serde(default)]
+    pub temp_site: TempSite,
+}
+
+impl Vitals {
+    fn answered(&self, p: Param) -> bool {
+        match p {
+            Param::RespRate => self.resp_rate.is_answered(),
+            Param::Spo2 => self.spo2.is_answered(),
+            Param::Oxygen => self.oxygen.is_answered(),
+            Param::Systolic => self.systolic.is_answered(),
+            Param::Pulse => self.pulse.is_answered(),
+            Param::Consciousness => self.consciousness.is_answered(),
+            Param::Temp => self.temp.is_answered(),
+        }
+    }
+
+    fn skip(&mut self, p: Param) {
+        match p {
+            Param::RespRate => self.resp_rate = Answer::Skipped,
+            Param::Spo2 => self.spo2 = Answer::Skipped,
+            Param::Oxygen => self.oxygen = Answer::Skipped,
+            Param::Systolic => self.systolic = Answer::Skipped,
+            Param::Pulse => self.pulse = Answer::Skipped,
+            Param::Consciousness => self.consciousness = Answer::Skipped,
+            Param::Temp => self.temp = Answer::Skipped,
+        }
+    }
+
+    fn set(&mut self, v: VitalValue) -> Param {
+        match v {
+            VitalValue::RespRate(x) => {
+                self.resp_rate = Answer::Given(x);
+                Param::RespRate
+            }
+            VitalValue::Spo2(x) => {
+                self.spo2 = Answer::Given(x);
+                Param::Spo2
+            }
+            VitalValue::Oxygen(x) => {
+                self.oxygen = Answer::Given(x);
+                Param::Oxygen
+            }
+            VitalValue::Systolic(x, d) => {
+                self.systolic = Answer::Given(x);
+                self.diastolic = d;
+                Param::Systolic
+            }
+            VitalValue::Pulse(x) => {
+                self.pulse = Answer::Given(x);
+                Param::Pulse
+            }
+            VitalValue::Consciousness(x) => {
+                self.consciousness = Answer::Given(x);
+                Param::Consciousness
+            }
+            VitalValue::Temp(x, site) => {
+                self.temp = Answer::Given(x);
+                self.temp_site = site;
+                Param::Temp
+            }
+        }
+    }
+
+    /// The NEWS2 inputs; scale 2 only when prescribed for the resident.
+    pub fn news2(&self, scale: Spo2Scale) -> News2Partial {
+        News2Partial {
+            resp_rate: self.resp_rate.value(),
+            spo2: self.spo2.value(),
+            spo2_scale: scale,
+            oxygen: self.oxygen.value(),
+            systolic: self.systolic.value(),
+            pulse: self.pulse.value(),
+            consciousness: self.consciousness.value().map(TobsConsciousness::to_acvpu),
+            temp: self.temp.value(),
+        }
+    }
+
+    /// The TOBS inputs.
+    pub fn tobs(&self) -> TobsPartial {
+        TobsPartial {
+            resp_rate: self.resp_rate.value(),
+            systolic: self.systolic.value(),
+            pulse: self.pulse.value(),
+            consciousness: self.consciousness.value(),
+            temp: self.temp.value(),
+            temp_site: self.temp_site,
+        }
+    }
+
+    /// The value as shown in the record, for one parameter; `None` if skipped.
+    pub fn display(&self, p: Param) -> Option<String> {
+        match p {
+            Param::RespRate => self.resp_rate.value().map(|v| v.to_string()),
+            Param::Spo2 => self.spo2.value().map(|v| format!("{v} %")),
+            Param::Oxygen => self.oxygen.value().map(|v| match v {
+                Oxygen::Air => "air".to_string(),
+                Oxygen::Oxygen => "oxygen".to_string(),
+            }),
+            Param::Systolic => self.systolic.value().map(|v| match self.diastolic {
+                Some(d) => format!("{v}/{d}"),
+                None => v.to_string(),
+            }),
+            Param::Pulse => self.pulse.value().map(|v| v.to_string()),
+            Param::Consciousness => self.consciousness.value().map(|v| {
+                serde_json::to_value(v).ok().and_then(|j| j.as_str().map(String::from)).unwrap_or_default()
+            }),
+            Param::Temp => self.temp.value().map(|v| v.to_string()),
+        }
+    }
+}
+
+/// Who is calling, as the channel knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    pub person: Option<PersonId>,
+    pub name: Option<Text>,
+    pub role: Option<Role>,
+    pub home: HomeId,
+    pub home_name: String,
+}
+
+/// A resident offered when several match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: ResidentId,
+    pub room: Room,
+    pub name: Text,
+}
+
+/// What the engine asks the caller to look up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResidentQuery {
+    /// By room, within the caller's home.
+    Room(Room),
+    /// By (part of) the name, within the caller's home.
+    Name(Text),
+    /// One of the offered candidates.
+    Id(ResidentId),
+}
+
+/// The answer to a look-up. It only ever holds residents of the caller's own
+/// home: the driver filters before answering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lookup {
+    Found(Box<Resident>),
+    Many(Vec<Candidate>),
+    NotFound,
+}
+
+/// Input to the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// Begin the checklist.
+    Start,
+    /// What the caller typed or said.
+    Text(String),
+    /// The answer to [`Effect::LookupResident`].
+    Lookup(Lookup),
+}
+
+/// What kind of answer a question expects (so the IVR can pick a keypad mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Expect {
+    Text,
+    Number { min: u16, max: u16, decimal: bool },
+    YesNo,
+    Choice { count: usize, multiple: bool },
+}
+
+/// A question to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub msg: Msg,
+    /// Numbered choices, shown as "1. ...".
+    pub choices: Vec<Msg>,
+    pub expect: Expect,
+    pub skippable: bool,
+}
+
+/// What the engine wants done. Values only: channels render them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Tell the caller something.
+    Say(Msg),
+    /// Ask the caller a question.
+    Ask(Prompt),
+    /// Tell the caller to call 112 now: rendered so it cannot be missed.
+    Advise112(Msg),
+    /// Look up a resident in the caller's home and answer with [`Input::Lookup`].
+    LookupResident(ResidentQuery),
+    /// Show the resident's card (treatment level and wishes first).
+    ShowResidentCard(Box<Resident>),
+    /// Show the ISBAR summary to the caller.
+    ShowIsbar(Box<Isbar>),
+    /// Page the on-call physician.
+    Page { urgency: Urgency, isbar: Box<Isbar> },
+    /// Send the physician an updated summary of a case already paged.
+    UpdatePage { urgency: Urgency, isbar: Box<Isbar> },
+    /// Append to the case record (stored before anything is shown).
+    Record(EventKind),
+    /// The checklist is finished.
+    Finished,
+}
+
+/// Where a case is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Running,
+    Finished,
+    Cancelled,
+}
+
+/// The whole state of one case's checklist. Serialisable, so it can be stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseState {
+    pub step: String,
+    pub lang: Lang,
+    pub phase: Phase,
+    /// The date the case was opened (for ages), in Europe/Copenhagen.
+    pub opened_on: NaiveDate,
+    pub caller: Caller,
+    pub resident: Option<Box<Resident>>,
+    pub candidates: Vec<Candidate>,
+    /// What the caller typed to find the resident (shown back if not found).
+    pub last_query: Option<Text>,
+    pub red_flags: Option<Vec<FlagId>>,
+    pub vitals: Vitals,
+    pub situation: Option<Text>,
+    pub concern: Answer<Text>,
+    pub advised_112: bool,
+    pub no_112_by_decision: bool,
+    pub paged: Option<Urgency>,
+    /// The last question, to repeat it after a hint.
+    pub last_prompt: Option<Prompt>,
+}
+
+impl CaseState {
+    /// A fresh case at the checklist's start.
+    pub fn new(def: &Checklist, caller: Caller, lang: Lang, opened_on: NaiveDate) -> CaseState {
+        CaseState {
+            step: def.start.clone(),
+            lang,
+            phase: Phase::Running,
+            opened_on,
+            caller,
+            resident: None,
+            candidates: Vec::new(),
+            last_query: None,
+            red_flags: None,
+            vitals: Vitals::default(),
+            situation: None,
+            concern: Answer::Pending,
+            advised_112: false,
+            no_112_by_decision: false,
+            paged: None,
+            last_prompt: None,
+        }
+    }
+
+    /// The NEWS2 score so far.
+    pub fn news2(&self) -> News2Score {
+        let scale = if self.resident.as_ref().is_some_and(|r| r.spo2_scale2) { Spo2Scale::Scale2 } else { Spo2Scale::Scale1 };
+        news2::score_partial(&self.vitals.news2(scale))
+    }
+
+    /// The TOBS score so far.
+    pub fn tobs(&self) -> TobsScore {
+        tobs::score_partial(&self.vitals.tobs())
+    }
+
+    /// The urgency so far.
+    pub fn urgency(&self) -> (Urgency, Reason) {
+        assess(self.red_flags.as_deref().unwrap_or(&[]), &self.news2())
+    }
+}
+
+/// Runs one input through the checklist.
+pub fn step(def: &Checklist, mut state: CaseState, input: Input) -> (CaseState, Vec<Effect>) {
+    let mut fx = Vec::new();
+    match input {
+        Input::Start => {
+            fx.push(Effect::Say(Msg::new("case-opened").arg("home", &state.caller.home_name)));
+            let start = state.step.clone();
+            enter(def, &mut state, &start, &mut fx);
+        }
+        Input::Lookup(l) => on_lookup(def, &mut state, l, &mut fx),
+        Input::Text(t) => on_text(def, &mut state, &t, &mut fx),
+    }
+    (state, fx)
+}
+
+fn ask(state: &mut CaseState, fx: &mut Vec<Effect>, prompt: Prompt) {
+    state.last_prompt = Some(prompt.clone());
+    fx.push(Effect::Ask(prompt));
+}
+
+fn reask(state: &mut CaseState, fx: &mut Vec<Effect>) {
+    if let Some(p) = state.last_prompt.clone() {
+        fx.push(Effect::Ask(p));
+    }
+}
+
+fn enter(def: &Checklist, state: &mut CaseState, id: &str, fx: &mut Vec<Effect>) {
+    // Bounded: a definition has finitely many steps and `say`/answered steps
+    // always move forward; the guard stops a malformed cycle.
+    let mut id = id.to_string();
+    for _ in 0..=def.steps().len() {
+        let Some(step) = def.step(&id) else { return };
+        state.step = step.id.clone();
+        let next = step.next.clone();
+        match &step.kind {
+            StepKind::CallerName { ask: a } => {
+                if state.caller.name.is_some() {
+                    id = next.unwrap_or_default();
+                    continue;
+                }
+                ask(state, fx, Prompt { msg: Msg::new(a), choices: vec![], expect: Expect::Text, skippable: false });
+            }
+            StepKind::Resident { ask: a } => {
+                ask(state, fx, Prompt { msg: Msg::new(a), choices: vec![], expect: Expect::Text, skippable: false });
+            }
+            StepKind::RedFlags { ask: a, flags, .. } => {
+                let mut choices: Vec<Msg> =
+                    flags.iter().filter_map(|f| def.flag(f)).map(|f| Msg::new(&f.label)).collect();
+                choices.push(Msg::new("choice-none"));
+                let count = choices.len();
+                ask(state, fx, Prompt { msg: Msg::new(a), choices, expect: Expect::Choice { count, multiple: true }, skippable: false });
+            }
+            StepKind::Say { say } => {
+                fx.push(Effect::Say(Msg::new(say)));
+                id = next.unwrap_or_default();
+                continue;
+            }
+            StepKind::Vital { param, ask: a } => {
+                if state.vitals.answered(*param) {
+                    id = next.unwrap_or_default();
+                    continue;
+                }
+                let prompt = vital_prompt(state, *param, a);
+                ask(state, fx, prompt);
+            }
+            StepKind::FreeText { ask: a, skippable, .. } => {
+                ask(state, fx, Prompt { msg: Msg::new(a), choices: vec![], expect: Expect::Text, skippable: *skippable });
+            }
+            StepKind::Summary => summary(def, state, fx),
+        }
+        return;
+    }
+}
+
+fn vital_prompt(state: &CaseState, param: Param, ask_id: &str) -> Prompt {
+    let (expect, choices, msg) = match param {
+        Param::RespRate => (Expect::Number { min: RespRate::MIN, max: RespRate::MAX, decimal: false }, vec![], Msg::new(ask_id)),
+        Param::Spo2 => (Expect::Number { min: Spo2::MIN, max: Spo2::MAX, decimal: false }, vec![], Msg::new(ask_id)),
+        Param::Systolic => (Expect::Number { min: Systolic::MIN, max: Systolic::MAX, decimal: false }, vec![], Msg::new(ask_id)),
+        Param::Pulse => (Expect::Number { min: Pulse::MIN, max: Pulse::MAX, decimal: false }, vec![], Msg::new(ask_id)),
+        Param::Temp => (Expect::Number { min: 25, max: 45, decimal: true }, vec![], Msg::new(ask_id)),
+        Param::Oxygen => (Expect::YesNo, vec![], Msg::new(ask_id)),
+        Param::Consciousness => {
+            let baseline = state.resident.as_ref().map(|r| r.baseline_cognition.as_str()).unwrap_or("unknown");
+            let choices = CONSCIOUSNESS_CHOICES
+                .iter()
+                .map(|c| Msg::new(format!("cons-{}", tobs_consciousness_name(*c))))
+                .collect::<Vec<_>>();
+            (
+                Expect::Choice { count: choices.len(), multiple: false },
+                choices,
+                Msg::new(ask_id).arg_msg("baseline", Msg::new(format!("cognition-{baseline}"))),
+            )
+        }
+    };
+    Prompt { msg, choices, expect, skippable: true }
+}
+
+/// The snake_case name of a consciousness level (message id suffix).
+pub fn tobs_consciousness_name(c: TobsConsciousness) -> &'static str {
+    match c {
+        TobsConsciousness::Habitual => "habitual",
+        TobsConsciousness::NewConfusion => "new_confusion",
+        TobsConsciousness::Agitated => "agitated",
+        TobsConsciousness::Voice => "voice",
+        TobsConsciousness::Pain => "pain",
+        TobsConsciousness::Unresponsive => "unresponsive",
+    }
+}
+
+fn on_text(def: &Checklist, state: &mut CaseState, raw: &str, fx: &mut Vec<Effect>) {
+    let text = parse::normalise(raw);
+    match state.phase {
+        Phase::Cancelled => {
+            fx.push(Effect::Say(Msg::new("say-cancelled")));
+            return;
+        }
+        Phase::Finished => {
+            if let Ok(t) = Text::parse("note", raw, 4000) {
+                fx.push(Effect::Record(EventKind::Note { text: t }));
+                fx.push(Effect::Say(Msg::new("say-note-recorded")));
+            }
+            return;
+        }
+        Phase::Running => {}
+    }
+    match text.as_str() {
+        "afbryd" | "annuller" | "cancel" | "stop sagen" => {
+            state.phase = Phase::Cancelled;
+            fx.push(Effect::Record(EventKind::CaseCancelled));
+            fx.push(Effect::Say(Msg::new("say-cancelled")));
+            return;
+        }
+        "hjælp" | "help" | "?" => {
+            fx.push(Effect::Say(Msg::new("help")));
+            reask(state, fx);
+            return;
+        }
+        "gentag" | "repeat" | "igen" => {
+            reask(state, fx);
+            return;
+        }
+        _ => {}
+    }
+    let Some(step) = def.step(&state.step).cloned() else { return };
+    let next = step.next.clone().unwrap_or_default();
+    match &step.kind {
+        StepKind::CallerName { .. } => match Text::parse("name", raw, 200) {
+            Ok(name) => {
+                state.caller.name = Some(name.clone());
+                fx.push(Effect::Record(EventKind::CallerNamed { name }));
+                enter(def, state, &next, fx);
+            }
+            Err(_) => reask(state, fx),
+        },
+        StepKind::Resident { .. } => on_resident_text(state, raw, fx),
+        StepKind::RedFlags { flags, on_flag, .. } => on_red_flags(def, state, &text, flags, on_flag, &next, fx),
+        StepKind::Vital { param, .. } => on_vital(def, state, *param, raw, &next, fx),
+        StepKind::FreeText { field, skippable, .. } => {
+            let skip = *skippable && parse::is_skip(raw);
+            let value = if skip { None } else { Text::parse("text", raw, 4000).ok() };
+            if value.is_none() && !skip {
+                fx.push(Effect::Say(Msg::new("hint-text-required")));
+                reask(state, fx);
+                return;
+            }
+            match field {
+                TextField::Situation => {
+                    if let Some(t) = value.clone() {
+                        state.situation = Some(t.clone());
+                        fx.push(Effect::Record(EventKind::SituationRecorded { text: t }));
+                    }
+                }
+                TextField::Concern => {
+                    state.concern = value.clone().map_or(Answer::Skipped, Answer::Given);
+                    fx.push(Effect::Record(EventKind::ConcernRecorded { text: value }));
+                }
+            }
+            enter(def, state, &next, fx);
+        }
+        StepKind::Say { .. } | StepKind::Summary => enter(def, state, &next, fx),
+    }
+}
+
+fn on_resident_text(state: &mut CaseState, raw: &str, fx: &mut Vec<Effect>) {
+    let text = parse::normalise(raw);
+    // Answering a choice among offered candidates.
+    if !state.candidates.is_empty() && parse::only_numbers(&text) {
+        if let [n] = parse::numbers(&text).as_slice() {
+            if let Some(c) = state.candidates.get((*n as usize).wrapping_sub(1)) {
+                fx.push(Effect::LookupResident(ResidentQuery::Id(c.id.clone())));
+                return;
+            }
+        }
+        fx.push(Effect::Say(Msg::new("hint-choice").arg("max", state.candidates.len())));
+        reask(state, fx);
+        return;
+    }
+    state.candidates.clear();
+    let Ok(q) = Text::parse("query", raw, 100) else {
+        fx.push(Effect::Say(Msg::new("hint-resident")));
+        reask(state, fx);
+        return;
+    };
+    state.last_query = Some(q.clone());
+    // A room is short and holds a digit ("12", "12b", "værelse 3"); anything else is a name.
+    let room = Room::parse(raw).filter(|r| r.as_str().chars().any(|c| c.is_ascii_digit()) && r.as_str().len() <= 6);
+    let query = match room {
+        Some(r) => ResidentQuery::Room(r),
+        None => ResidentQuery::Name(q),
+    };
+    fx.push(Effect::LookupResident(query));
+}
+
+fn on_lookup(def: &Checklist, state: &mut CaseState, l: Lookup, fx: &mut Vec<Effect>) {
+    match l {
+        Lookup::Found(r) => {
+            state.candidates.clear();
+            fx.push(Effect::Record(EventKind::ResidentIdentified { resident: r.id.clone() }));
+            fx.push(Effect::ShowResidentCard(r.clone()));
+            fx.push(Effect::Say(Msg::new("resident-wrong-hint")));
+            state.resident = Some(r);
+            let next = def.step(&state.step).and_then(|s| s.next.clone()).unwrap_or_default();
+            enter(def, state, &next, fx);
+        }
+        Lookup::Many(c) => {
+            let choices = c
+                .iter()
+                .map(|x| Msg::new("resident-choice").arg("room", &x.room).arg("name", &x.name))
+                .collect::<Vec<_>>();
+            let count = choices.len();
+            state.candidates = c;
+            let msg = Msg::new("resident-ambiguous");
+            ask(state, fx, Prompt { msg, choices, expect: Expect::Choice { count, multiple: false }, skippable: false });
+        }
+        Lookup::NotFound => {
+            fx.push(Effect::Record(EventKind::ResidentNotFound));
+            let q = state.last_query.as_ref().map(|t| t.as_str().to_string()).unwrap_or_default();
+            fx.push(Effect::Say(Msg::new("resident-not-found").arg("query", q).arg("home", &state.caller.home_name)));
+            reask(state, fx);
+        }
+    }
+}
+
+fn on_red_flags(
+    def: &Checklist,
+    state: &mut CaseState,
+    text: &str,
+    flags: &[FlagId],
+    on_flag: &str,
+    next: &str,
+    fx: &mut Vec<Effect>,
+) {
+    if matches!(text, "forkert" | "forkert beboer" | "wrong" | "wrong resident" | "anden beboer") {
+        if let Some(r) = state.resident.take() {
+            fx.push(Effect::Record(EventKind::ResidentRejected { resident: r.id.clone() }));
+        }
+        fx.push(Effect::Say(Msg::new("resident-rejected")));
+        if let Some(s) = def.first_of(|k| matches!(k, StepKind::Resident { .. })) {
+            let id = s.id.clone();
+            enter(def, state, &id, fx);
+        }
+        return;
+    }
+    let none_choice = flags.len() as u32 + 1;
+    let chosen: Option<Vec<FlagId>> = if parse::yes_no(text) == Some(false)
+        || matches!(text, "0" | "ingen" | "none" | "ingen af dem" | "nej ingen")
+    {
+        Some(vec![])
+    } else if parse::only_numbers(text) {
+        let ns = parse::numbers(text);
+        if ns.iter().all(|n| (1..=none_choice).contains(n)) && !ns.is_empty() {
+            if ns.contains(&none_choice) && ns.len() == 1 {
+                Some(vec![])
+            } else {
+                let mut v: Vec<FlagId> = ns.iter().filter(|n| **n < none_choice).map(|n| flags[*n as usize - 1].clone()).collect();
+                v.sort();
+                v.dedup();
+                Some(v)
+            }
+        } else {
+            None
+        }
+    } else {
+        let v: Vec<FlagId> =
+            flags.iter().filter(|f| def.flag(f).is_some_and(|d| d.mentioned_in(state.lang, text))).cloned().collect();
+        if v.is_empty() {
+            None
+        } else {
+            Some(v)
+        }
+    };
+    let Some(chosen) = chosen else {
+        fx.push(Effect::Say(Msg::new("hint-red-flags")));
+        reask(state, fx);
+        return;
+    };
+    fx.push(Effect::Record(EventKind::RedFlagsAnswered { flags: chosen.clone() }));
+    if chosen.is_empty() {
+        state.red_flags = Some(vec![]);
+        enter(def, state, next, fx);
+    } else {
+        raise_red(def, state, chosen, fx);
+        enter(def, state, on_flag, fx);
+    }
+}
+
+/// A red flag: 112 advice first, unless the treatment decisions rule it out,
+/// and the physician paged at once at the highest urgency either way.
+fn raise_red(def: &Checklist, state: &mut CaseState, new_flags: Vec<FlagId>, fx: &mut Vec<Effect>) {
+    let mut all = state.red_flags.clone().unwrap_or_default();
+    for f in new_flags {
+        if !all.contains(&f) {
+            all.push(f);
+        }
+    }
+    state.red_flags = Some(all.clone());
+    let labels = flag_labels(def, &all);
+    let resident = state.resident.as_deref();
+    let source = |kind: DecisionKind| -> Msg {
+        resident
+            .and_then(|r| r.decisions.iter().find(|d| d.kind == kind))
+            .map(isbar::decision_source)
+            .unwrap_or_else(|| Msg::new("isbar-not-stated"))
+    };
+    if resident.is_some_and(Resident::rules_out_112) {
+        if !state.no_112_by_decision {
+            let kind = if resident.is_some_and(|r| r.has(DecisionKind::NoAdmission)) {
+                DecisionKind::NoAdmission
+            } else {
+                DecisionKind::PalliativeOnly
+            };
+            fx.push(Effect::Say(Msg::new("no-112-by-decision").arg_list("flags", labels).arg_msg("source", source(kind))));
+            fx.push(Effect::Record(EventKind::No112ByTreatmentDecision { flags: all.clone() }));
+            state.no_112_by_decision = true;
+        }
+    } else if !state.advised_112 {
+        fx.push(Effect::Advise112(Msg::new("advise-112").arg_list("flags", labels)));
+        if resident.is_some_and(|r| r.has(DecisionKind::NoCpr)) {
+            fx.push(Effect::Say(Msg::new("advise-112-no-cpr").arg_msg("source", source(DecisionKind::NoCpr))));
+        }
+        fx.push(Effect::Record(EventKind::Advised112 { flags: all.clone() }));
+        state.advised_112 = true;
+    }
+    if state.paged != Some(Urgency::Red) {
+        let isbar = Box::new(isbar::build(def, state));
+        fx.push(Effect::Record(EventKind::PageRequested { urgency: Urgency::Red }));
+        fx.push(Effect::Page { urgency: Urgency::Red, isbar });
+        state.paged = Some(Urgency::Red);
+    }
+}
+
+/// The labels of flags, for a list argument.
+pub fn flag_labels(def: &Checklist, flags: &[FlagId]) -> Vec<Msg> {
+    flags.iter().filter_map(|f| def.flag(f)).map(|d| Msg::new(&d.label)).collect()
+}
+
+fn on_vital(def: &Checklist, state: &mut CaseState, param: Param, raw: &str, next: &str, fx: &mut Vec<Effect>) {
+    if parse::is_skip(raw) {
+        state.vitals.skip(param);
+        fx.push(Effect::Record(EventKind::VitalRecorded { param, value: None }));
+        enter(def, state, next, fx);
+        return;
+    }
+    let labelled = parse::labelled(raw);
+    let results: Vec<(Param, Result<VitalValue, VitalError>)> = if labelled.is_empty() {
+        vec![(param, parse::parse_vital(param, raw))]
+    } else {
+        labelled
+    };
+    let mut noted = Vec::new();
+    let mut failed = None;
+    for (p, r) in results {
+        match r {
+            Ok(v) => {
+                let p = state.vitals.set(v);
+                fx.push(Effect::Record(EventKind::VitalRecorded { param: p, value: state.vitals.display(p) }));
+                noted.push(p);
+            }
+            Err(e) => failed = Some((p, e)),
+        }
+    }
+    if noted.len() > 1 || (noted.len() == 1 && noted[0] != param) {
+        let values = noted
+            .iter()
+            .map(|p| format!("{} {}", p.field(), state.vitals.display(*p).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        fx.push(Effect::Say(Msg::new("noted").arg("values", values)));
+    }
+    if noted.contains(&Param::Consciousness)
+        && state.vitals.consciousness.value() == Some(TobsConsciousness::Unresponsive)
+    {
+        // An unresponsive resident is a red flag wherever it is reported.
+        if let Some(f) = def.first_of(|k| matches!(k, StepKind::RedFlags { .. })).and_then(|s| match &s.kind {
+            StepKind::RedFlags { flags, .. } => flags.iter().find(|f| f.as_str() == "unresponsive").cloned(),
+            _ => None,
+        }) {
+            if !state.red_flags.as_ref().is_some_and(|v| v.contains(&f)) {
+                fx.push(Effect::Record(EventKind::RedFlagsAnswered { flags: vec![f.clone()] }));
+                raise_red(def, state, vec![f], fx);
+            }
+        }
+    }
+    if let Some((p, e)) = failed {
+        fx.push(Effect::Say(hint_for(p, &e)));
+        if p != param && state.vitals.answered(param) {
+            enter(def, state, next, fx);
+        } else {
+            reask(state, fx);
+        }
+        return;
+    }
+    if state.vitals.answered(param) {
+        enter(def, state, next, fx);
+    } else {
+        reask(state, fx);
+    }
+}
+
+fn hint_for(p: Param, _e: &VitalError) -> Msg {
+    let (min, max, unit) = match p {
+        Param::RespRate => (RespRate::MIN, RespRate::MAX, " /min"),
+        Param::Spo2 => (Spo2::MIN, Spo2::MAX, " %"),
+        Param::Systolic => (Systolic::MIN, Systolic::MAX, " mmHg"),
+        Param::Pulse => (Pulse::MIN, Pulse::MAX, " /min"),
+        Param::Temp => return Msg::new("hint-temp"),
+        Param::Oxygen => return Msg::new("hint-yes-no"),
+        Param::Consciousness => return Msg::new("hint-choice").arg("max", CONSCIOUSNESS_CHOICES.len()),
+    };
+    Msg::new("hint-number")
+        .arg_msg("what", Msg::new(format!("param-name-{}", p.field())))
+        .arg("min", min)
+        .arg("max", max)
+        .arg("unit", unit)
+}
+
+fn summary(def: &Checklist, state: &mut CaseState, fx: &mut Vec<Effect>) {
+    let (urgency, reason) = state.urgency();
+    let isbar = Box::new(isbar::build(def, state));
+    fx.push(Effect::Record(EventKind::UrgencyAssessed { urgency, reason: reason.code() }));
+    fx.push(Effect::Record(EventKind::IsbarComposed { isbar: isbar.clone() }));
+    fx.push(Effect::Say(Msg::new("say-summary-intro")));
+    fx.push(Effect::ShowIsbar(isbar.clone()));
+    if state.paged.is_some() {
+        fx.push(Effect::Record(EventKind::PageUpdated { urgency }));
+        fx.push(Effect::UpdatePage { urgency, isbar });
+        fx.push(Effect::Say(Msg::new("say-page-updated")));
+    } else {
+        fx.push(Effect::Record(EventKind::PageRequested { urgency }));
+        fx.push(Effect::Page { urgency, isbar });
+        state.paged = Some(urgency);
+        let limited = state.resident.as_ref().is_some_and(|r| r.rules_out_112());
+        let id = if limited { "say-paged-limited" } else { "say-paged" };
+        fx.push(Effect::Say(Msg::new(id).arg_msg("urgency", urgency.label())));
+    }
+    fx.push(Effect::Record(EventKind::ChecklistCompleted));
+    fx.push(Effect::Finished);
+    state.phase = Phase::Finished;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,256 @@
+//! Engine tests: the checklist driven input by input, with look-ups answered
+//! from an in-test roster (the real store is exercised in the console tests).
+
+use super::*;
+use crate::i18n::Localizer;
+use crate::resident::{Cognition, DecisionKind, TreatmentDecision};
+
+struct Run {
+    def: Checklist,
+    loc: Localizer,
+    state: CaseState,
+    roster: Vec<Resident>,
+    all: Vec<Effect>,
+}
+
+fn resident(id: &str, room: &str, name: &str, decisions: &[DecisionKind]) -> Resident {
+    Resident {
+        id: ResidentId::parse(id).expect("id"),
+        home: HomeId::parse("solgaarden").expect("home"),
+        room: Room::parse(room).expect("room"),
+        name: Text::parse("name", name, 100).expect("name"),
+        born: NaiveDate::from_ymd_opt(1937, 5, 1),
+        baseline_cognition: Cognition::Moderate,
+        diagnoses: vec![],
+        allergies: vec![],
+        contact: None,
+        spo2_scale2: false,
+        decisions: decisions
+            .iter()
+            .map(|k| TreatmentDecision {
+                kind: *k,
+                note: None,
+                recorded_by: Text::parse("by", "Dr. Lund", 100).expect("by"),
+                recorded_on: NaiveDate::from_ymd_opt(2025, 1, 10).expect("date"),
+            })
+            .collect(),
+    }
+}
+
+impl Run {
+    fn new(roster: Vec<Resident>) -> Run {
+        let loc = Localizer::builtin().expect("texts");
+        let def = Checklist::builtin_acute(&loc).expect("checklist");
+        let caller = Caller {
+            person: Some(PersonId::parse("anna").expect("id")),
+            name: Some(Text::parse("name", "Anna", 50).expect("name")),
+            role: Some(Role::Staff),
+            home: HomeId::parse("solgaarden").expect("home"),
+            home_name: "Plejecenter Solgården".into(),
+        };
+        let state = CaseState::new(&def, caller, Lang::Da, NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
+        let mut r = Run { def, loc, state, roster, all: vec![] };
+        r.feed(Input::Start);
+        r
+    }
+
+    fn feed(&mut self, input: Input) -> Vec<Effect> {
+        let (s, fx) = step(&self.def, self.state.clone(), input);
+        self.state = s;
+        let mut out = fx.clone();
+        for f in fx {
+            if let Effect::LookupResident(q) = f {
+                let found: Vec<&Resident> = self
+                    .roster
+                    .iter()
+                    .filter(|r| match &q {
+                        ResidentQuery::Room(room) => &r.room == room,
+                        ResidentQuery::Name(n) => r.name.as_str().to_lowercase().contains(&n.as_str().to_lowercase()),
+                        ResidentQuery::Id(id) => &r.id == id,
+                    })
+                    .collect();
+                let l = match found.as_slice() {
+                    [] => Lookup::NotFound,
+                    [one] => Lookup::Found(Box::new((*one).clone())),
+                    many => Lookup::Many(
+                        many.iter().map(|r| Candidate { id: r.id.clone(), room: r.room.clone(), name: r.name.clone() }).collect(),
+                    ),
+                };
+                out.extend(self.feed(Input::Lookup(l)));
+            }
+        }
+        self.all.extend(out.clone());
+        out
+    }
+
+    fn say(&mut self, text: &str) -> Vec<Effect> {
+        self.feed(Input::Text(text.into()))
+    }
+
+    fn texts(&self, fx: &[Effect]) -> String {
+        fx.iter()
+            .filter_map(|f| match f {
+                Effect::Say(m) | Effect::Advise112(m) => Some(self.loc.render(Lang::Da, m)),
+                Effect::Ask(p) => Some(self.loc.render(Lang::Da, &p.msg)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn pages(&self) -> Vec<Urgency> {
+        self.all.iter().filter_map(|f| if let Effect::Page { urgency, .. } = f { Some(*urgency) } else { None }).collect()
+    }
+}
+
+#[test]
+fn medium_case_with_fever_scores_news2_five() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[DecisionKind::FullTreatment])]);
+    assert_eq!(r.state.step, "resident");
+    let fx = r.say("12");
+    assert!(fx.iter().any(|f| matches!(f, Effect::ShowResidentCard(_))));
+    r.say("nej");
+    for answer in ["22", "95", "nej", "125/80", "98", "1", "38,9"] {
+        r.say(answer);
+    }
+    r.say("Feber og hoste siden i aftes");
+    let fx = r.say("spring over");
+    let isbar = fx.iter().find_map(|f| if let Effect::Page { isbar, urgency } = f { Some((isbar, *urgency)) } else { None });
+    let (isbar, urgency) = isbar.expect("paged");
+    // RR 22 → 2, SpO2 95 → 1, air 0, SBP 125 → 0, pulse 98 → 1, A 0, 38,9 → 1.
+    assert_eq!(isbar.news2.total, 5);
+    assert_eq!(urgency, Urgency::Medium);
+    assert!(fx.iter().any(|f| matches!(f, Effect::Finished)));
+}
+
+#[test]
+fn several_values_in_one_message_fill_their_steps() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej");
+    let fx = r.say("RF 24, spo2 93 %, puls 105, BT 110/70, temp 38,9");
+    assert!(r.texts(&fx).contains("Noteret"));
+    // The current step was respiration, which was given: next unanswered is oxygen.
+    assert_eq!(r.state.step, "oxygen");
+    r.say("nej");
+    assert_eq!(r.state.step, "consciousness");
+    r.say("1");
+    assert_eq!(r.state.step, "situation");
+    assert_eq!(r.state.news2().total, 7);
+}
+
+#[test]
+fn invalid_vital_reasks_and_keeps_answers() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej");
+    r.say("22");
+    let fx = r.say("1050");
+    let t = r.texts(&fx);
+    assert!(t.contains("mellem") || t.contains("fra 50 til 100"), "{t}");
+    assert_eq!(r.state.step, "spo2");
+    assert_eq!(r.state.vitals.resp_rate.value().map(RespRate::get), Some(22));
+}
+
+#[test]
+fn red_flag_with_full_treatment_advises_112_first_and_pages_red() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[DecisionKind::FullTreatment])]);
+    r.say("12");
+    let fx = r.say("3");
+    let first_visible = fx.iter().find(|f| matches!(f, Effect::Say(_) | Effect::Advise112(_) | Effect::Ask(_)));
+    assert!(matches!(first_visible, Some(Effect::Advise112(_))), "{fx:?}");
+    assert!(r.texts(&fx).contains("RING 112 NU"));
+    assert_eq!(r.pages(), vec![Urgency::Red]);
+}
+
+#[test]
+fn red_flag_with_no_admission_pages_red_without_112() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[DecisionKind::NoCpr, DecisionKind::NoAdmission])]);
+    r.say("12");
+    let fx = r.say("brystsmerter");
+    assert!(!fx.iter().any(|f| matches!(f, Effect::Advise112(_))));
+    assert!(r.texts(&fx).contains("fravalgt indlæggelse"));
+    let page = fx.iter().find_map(|f| if let Effect::Page { isbar, .. } = f { Some(isbar) } else { None }).expect("paged");
+    let text = page.render(&r.loc, Lang::Da);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].contains("RØD"), "{text}");
+    assert!(lines.iter().take(6).any(|l| l.contains("Ingen genoplivning")), "{text}");
+}
+
+#[test]
+fn unresponsive_reported_as_a_vital_raises_a_red_flag() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej");
+    for _ in 0..5 {
+        r.say("ved ikke");
+    }
+    assert_eq!(r.state.step, "consciousness");
+    let fx = r.say("6");
+    assert!(fx.iter().any(|f| matches!(f, Effect::Advise112(_))));
+    assert_eq!(r.pages(), vec![Urgency::Red]);
+}
+
+#[test]
+fn all_vitals_skipped_is_routine_and_says_so() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej");
+    for _ in 0..7 {
+        r.say("ved ikke");
+    }
+    r.say("Virker træt");
+    let fx = r.say("ved ikke");
+    let (urgency, isbar) = fx.iter().find_map(|f| if let Effect::Page { urgency, isbar } = f { Some((*urgency, isbar)) } else { None }).expect("paged");
+    assert_eq!(urgency, Urgency::Routine);
+    assert!(isbar.render(&r.loc, Lang::Da).contains("ingen målinger"));
+}
+
+#[test]
+fn unknown_room_is_asked_again() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    let fx = r.say("99");
+    assert!(r.texts(&fx).contains("kan ikke finde"));
+    assert_eq!(r.state.step, "resident");
+    r.say("12");
+    assert_eq!(r.state.step, "red_flags");
+}
+
+#[test]
+fn two_matching_names_are_offered_as_choices() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Hansen", &[]), resident("r2", "14", "Karen Jensen", &[])]);
+    let fx = r.say("karen");
+    assert!(fx.iter().any(|f| matches!(f, Effect::Ask(p) if p.choices.len() == 2)));
+    r.say("2");
+    assert_eq!(r.state.resident.as_ref().map(|x| x.id.as_str().to_string()), Some("r2".into()));
+}
+
+#[test]
+fn wrong_resident_goes_back() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("forkert");
+    assert_eq!(r.state.step, "resident");
+    assert!(r.state.resident.is_none());
+}
+
+#[test]
+fn cancel_and_help() {
+    let mut r = Run::new(vec![]);
+    let fx = r.say("hjælp");
+    assert!(r.texts(&fx).contains("ved ikke"));
+    assert_eq!(r.state.step, "resident");
+    r.say("afbryd");
+    assert_eq!(r.state.phase, Phase::Cancelled);
+}
+
+#[test]
+fn state_survives_serialisation_mid_case() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej");
+    r.say("38,9 temp");
+    let json = serde_json::to_value(&r.state).expect("serialise");
+    let back: CaseState = serde_json::from_value(json).expect("deserialise");
+    assert_eq!(back, r.state);
+}

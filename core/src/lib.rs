@@ -1,0 +1,27 @@
+//! The domain of akutlinje, without I/O.
+//!
+//! This crate owns what the hotline *means*: residents and their treatment
+//! decisions ([`resident`]), the people who use it ([`person`]), vital signs and
+//! the two early-warning scores ([`vitals`], [`news2`], [`tobs`]), the checklist
+//! engine ([`engine`]), the ISBAR summary ([`isbar`]), the append-only case
+//! record and access log ([`record`]), and the storage port ([`store`]) that
+//! `akutlinje-store` implements. [`service`] drives the engine against that port.
+//!
+//! Key design decision: everything here is deterministic. The engine takes
+//! its input and returns effects as values; time, ids and randomness come in
+//! from the caller. Every channel — console, Matrix, telephone — drives the same
+//! engine, and none of them holds clinical logic.
+#![forbid(unsafe_code)]
+
+pub mod engine;
+pub mod i18n;
+pub mod ids;
+pub mod isbar;
+pub mod news2;
+pub mod person;
+pub mod record;
+pub mod resident;
+pub mod service;
+pub mod store;
+pub mod tobs;
+pub mod vitals;

@@ -1,0 +1,88 @@
+//! People who use the system, and what their role lets them do.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{HomeId, PersonId, Text};
+
+/// A person's role. Decides what they may see and do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Night staff of one nursing home (social- og sundhedsassistent, nurse).
+    Staff,
+    /// Hospital physician on the hotline.
+    Physician,
+    /// Plans rotas and follows the figures.
+    Coordinator,
+    /// Runs the installation.
+    Admin,
+}
+
+impl Role {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::Physician => "physician",
+            Role::Coordinator => "coordinator",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the English or Danish name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_lowercase().as_str() {
+            "staff" | "personale" | "sosu" => Some(Role::Staff),
+            "physician" | "læge" | "laege" | "doctor" => Some(Role::Physician),
+            "coordinator" | "koordinator" => Some(Role::Coordinator),
+            "admin" | "administrator" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// May write residents and their treatment decisions.
+    pub fn may_write_residents(self) -> bool {
+        matches!(self, Role::Coordinator | Role::Admin)
+    }
+
+    /// May read residents of every home (physicians advise all homes).
+    pub fn may_read_all_homes(self) -> bool {
+        matches!(self, Role::Physician | Role::Coordinator | Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A known person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub name: Text,
+    pub role: Role,
+    /// The home a staff member works at; `None` for other roles.
+    pub home: Option<HomeId>,
+    /// E.164 phone number, if any.
+    pub phone: Option<String>,
+    /// Matrix user id, if any.
+    pub matrix_user: Option<String>,
+}
+
+impl Person {
+    /// Whether this person may see residents of `home`.
+    pub fn may_read_home(&self, home: &HomeId) -> bool {
+        self.role.may_read_all_homes() || self.home.as_ref() == Some(home)
+    }
+}
+
+/// A nursing home.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Home {
+    pub id: HomeId,
+    pub name: String,
+}

@@ -1,0 +1,291 @@
+//! The case record: an append-only list of events per case.
+//!
+//! Nothing is ever edited or deleted. A correction is a new event that points
+//! at the one it corrects (journalføringsbekendtgørelsen: the original stays
+//! readable). A case's status is a fold over its events, never set by hand.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{FlagId, Urgency};
+use crate::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
+use crate::isbar::Isbar;
+use crate::person::Role;
+use crate::vitals::Param;
+
+/// Where an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Console,
+    Matrix,
+    Twilio,
+    Sip,
+    Web,
+    Api,
+    /// The system itself (engine decisions, timers).
+    System,
+}
+
+impl Channel {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Console => "console",
+            Channel::Matrix => "matrix",
+            Channel::Twilio => "twilio",
+            Channel::Sip => "sip",
+            Channel::Web => "web",
+            Channel::Api => "api",
+            Channel::System => "system",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Channel> {
+        [
+            Channel::Console,
+            Channel::Matrix,
+            Channel::Twilio,
+            Channel::Sip,
+            Channel::Web,
+            Channel::Api,
+            Channel::System,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// What happened. Serialised with its `kind` tag into the record's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A case was opened by a caller from a home.
+    CaseOpened { home: HomeId },
+    /// What the caller typed or keyed, verbatim, at which step.
+    InputReceived { step: String, text: Text },
+    /// The caller gave their name (the channel did not know it).
+    CallerNamed { name: Text },
+    /// The resident was identified and their card shown.
+    ResidentIdentified { resident: ResidentId },
+    /// A look-up found nobody in the caller's home.
+    ResidentNotFound,
+    /// The caller said the shown resident was the wrong one.
+    ResidentRejected { resident: ResidentId },
+    /// The red-flag question was answered.
+    RedFlagsAnswered { flags: Vec<FlagId> },
+    /// Staff were told to call 112 now.
+    Advised112 { flags: Vec<FlagId> },
+    /// A red flag was present but the treatment decisions rule out 112; the
+    /// physician is paged at the highest urgency instead.
+    No112ByTreatmentDecision { flags: Vec<FlagId> },
+    /// A vital sign was given (value as shown) or skipped (`value` None).
+    VitalRecorded { param: Param, value: Option<String> },
+    /// The situation in the caller's words.
+    SituationRecorded { text: Text },
+    /// The caller's own concern.
+    ConcernRecorded { text: Option<Text> },
+    /// The urgency the checklist arrived at, and why.
+    UrgencyAssessed { urgency: Urgency, reason: String },
+    /// The ISBAR summary as composed.
+    IsbarComposed { isbar: Box<Isbar> },
+    /// A page to the on-call physician was requested.
+    PageRequested { urgency: Urgency },
+    /// The summary of an already paged case was updated.
+    PageUpdated { urgency: Urgency },
+    /// Free text added after the checklist finished.
+    Note { text: Text },
+    /// A correction of an earlier event (which `corrects` points at).
+    Correction { text: Text },
+    /// The checklist was finished.
+    ChecklistCompleted,
+    /// The case was cancelled by the caller.
+    CaseCancelled,
+    /// The case was closed.
+    CaseClosed { reason: Option<Text> },
+}
+
+impl EventKind {
+    /// The tag stored in the record's `kind` column.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            EventKind::CaseOpened { .. } => "case_opened",
+            EventKind::InputReceived { .. } => "input_received",
+            EventKind::CallerNamed { .. } => "caller_named",
+            EventKind::ResidentIdentified { .. } => "resident_identified",
+            EventKind::ResidentNotFound => "resident_not_found",
+            EventKind::ResidentRejected { .. } => "resident_rejected",
+            EventKind::RedFlagsAnswered { .. } => "red_flags_answered",
+            EventKind::Advised112 { .. } => "advised112",
+            EventKind::No112ByTreatmentDecision { .. } => "no112_by_treatment_decision",
+            EventKind::VitalRecorded { .. } => "vital_recorded",
+            EventKind::SituationRecorded { .. } => "situation_recorded",
+            EventKind::ConcernRecorded { .. } => "concern_recorded",
+            EventKind::UrgencyAssessed { .. } => "urgency_assessed",
+            EventKind::IsbarComposed { .. } => "isbar_composed",
+            EventKind::PageRequested { .. } => "page_requested",
+            EventKind::PageUpdated { .. } => "page_updated",
+            EventKind::Note { .. } => "note",
+            EventKind::Correction { .. } => "correction",
+            EventKind::ChecklistCompleted => "checklist_completed",
+            EventKind::CaseCancelled => "case_cancelled",
+            EventKind::CaseClosed { .. } => "case_closed",
+        }
+    }
+}
+
+/// Who wrote an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// `None` for the system itself.
+    pub person: Option<PersonId>,
+    pub role: Option<Role>,
+}
+
+impl Author {
+    /// The system (engine decisions).
+    pub fn system() -> Author {
+        Author { person: None, role: None }
+    }
+}
+
+/// An event to be appended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub at: DateTime<Utc>,
+    pub author: Author,
+    pub channel: Channel,
+    pub kind: EventKind,
+    /// The event this one corrects.
+    pub corrects: Option<i64>,
+    /// The channel's own id for the input (Matrix event id, CallSid+step),
+    /// unique per case, so a redelivery is recorded once.
+    pub external_id: Option<String>,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    /// Position in the record, increasing.
+    pub seq: i64,
+    pub case: CaseId,
+    #[serde(flatten)]
+    pub event: NewEvent,
+}
+
+/// A case's status, derived from its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    /// The checklist is running.
+    Open,
+    /// The physician was paged and has not yet been recorded as answering.
+    Paged,
+    /// The checklist is done (paged or not).
+    Completed,
+    Cancelled,
+    Closed,
+}
+
+impl CaseStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::Paged => "paged",
+            CaseStatus::Completed => "completed",
+            CaseStatus::Cancelled => "cancelled",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<CaseStatus> {
+        [CaseStatus::Open, CaseStatus::Paged, CaseStatus::Completed, CaseStatus::Cancelled, CaseStatus::Closed]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+
+    /// The status after `event`.
+    pub fn apply(self, event: &EventKind) -> CaseStatus {
+        match (self, event) {
+            (CaseStatus::Closed | CaseStatus::Cancelled, _) => self,
+            (_, EventKind::CaseClosed { .. }) => CaseStatus::Closed,
+            (_, EventKind::CaseCancelled) => CaseStatus::Cancelled,
+            (_, EventKind::PageRequested { .. }) => CaseStatus::Paged,
+            (CaseStatus::Open, EventKind::ChecklistCompleted) => CaseStatus::Completed,
+            _ => self,
+        }
+    }
+
+    /// The status of a whole record.
+    pub fn derive<'a>(events: impl IntoIterator<Item = &'a EventKind>) -> CaseStatus {
+        events.into_iter().fold(CaseStatus::Open, CaseStatus::apply)
+    }
+}
+
+/// A case as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub home: HomeId,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: Option<PersonId>,
+    pub channel: Channel,
+    pub resident: Option<ResidentId>,
+    pub urgency: Option<Urgency>,
+    pub status: CaseStatus,
+}
+
+/// One entry of the access log: a read of a resident's data (Danish health
+/// law requires who, when, which resident, and for which case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    pub person: Option<PersonId>,
+    pub resident: ResidentId,
+    pub case: Option<CaseId>,
+    pub action: AccessAction,
+}
+
+/// What kind of access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessAction {
+    /// The resident's record was shown.
+    Read,
+    /// A search matched this resident but the person may not see them; nothing was shown.
+    Denied,
+}
+
+impl AccessAction {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessAction::Read => "read",
+            AccessAction::Denied => "denied",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_is_a_fold_over_events() {
+        let flow = [
+            EventKind::CaseOpened { home: HomeId::parse("h").expect("valid") },
+            EventKind::ResidentNotFound,
+            EventKind::PageRequested { urgency: Urgency::Medium },
+            EventKind::ChecklistCompleted,
+        ];
+        assert_eq!(CaseStatus::derive(&flow[..2]), CaseStatus::Open);
+        assert_eq!(CaseStatus::derive(&flow), CaseStatus::Paged);
+        assert_eq!(
+            CaseStatus::derive(&[EventKind::ChecklistCompleted, EventKind::CaseCancelled, EventKind::PageRequested { urgency: Urgency::Red }]),
+            CaseStatus::Cancelled
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The storage port: what the domain needs from a database.
+//!
+//! `akutlinje-store` implements it for SQLite and PostgreSQL; both pass the
+//! same test suite. Methods that change the case record take everything that
+//! belongs together (the input, the events it caused, the engine state) so an
+//! implementation can store them in one transaction: nothing is acknowledged
+//! to a caller before it is durably stored.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::ids::{CaseId, HomeId, PersonId, ResidentId};
+use crate::person::{Home, Person};
+use crate::record::{AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, NewEvent};
+use crate::resident::{Resident, Room};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The same external id (Matrix event id, CallSid + step) was stored already.
+    #[error("this input was already recorded")]
+    Duplicate,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// An import names a home that does not exist.
+    #[error("unknown home {0}")]
+    UnknownHome(HomeId),
+    /// A uniqueness rule was broken (e.g. two residents in one room).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Stored data could not be read back (a bug or a hand-edited database).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Counts from an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// A new case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    pub id: CaseId,
+    pub home: HomeId,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: Option<PersonId>,
+    pub channel: Channel,
+}
+
+/// The storage port.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn upsert_home(&self, home: &Home) -> Result<(), StoreError>;
+    async fn home(&self, id: &HomeId) -> Result<Option<Home>, StoreError>;
+    async fn homes(&self) -> Result<Vec<Home>, StoreError>;
+
+    async fn upsert_person(&self, person: &Person) -> Result<(), StoreError>;
+    async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError>;
+    async fn people(&self) -> Result<Vec<Person>, StoreError>;
+    /// Stores the hash of a new API token for a person.
+    async fn add_token(&self, person: &PersonId, token_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The person a (non-revoked) token hash belongs to.
+    async fn person_by_token(&self, token_hash: &str) -> Result<Option<Person>, StoreError>;
+    /// Revokes every token of a person; returns how many.
+    async fn revoke_tokens(&self, person: &PersonId, at: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Creates or updates residents, all or nothing. A resident is matched by
+    /// id; its treatment decisions are replaced, the old ones kept as superseded.
+    async fn import_residents(&self, residents: &[Resident], at: DateTime<Utc>) -> Result<ImportSummary, StoreError>;
+    async fn resident(&self, id: &ResidentId) -> Result<Option<Resident>, StoreError>;
+    async fn residents_of_home(&self, home: &HomeId) -> Result<Vec<Resident>, StoreError>;
+    /// Residents in a room, in *any* home (the caller filters and logs).
+    async fn residents_in_room(&self, room: &Room) -> Result<Vec<Resident>, StoreError>;
+    /// Residents whose name contains `needle` (case-insensitive), in any home.
+    async fn residents_named(&self, needle: &str) -> Result<Vec<Resident>, StoreError>;
+
+    async fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
+    /// The access log, newest first, optionally for one resident.
+    async fn access_log(&self, resident: Option<&ResidentId>, limit: u32) -> Result<Vec<AccessEntry>, StoreError>;
+
+    /// Creates a case with its first events and engine state, in one transaction.
+    async fn create_case(&self, case: &NewCase, events: &[NewEvent], state: &serde_json::Value) -> Result<(), StoreError>;
+    /// Appends events and replaces the engine state, in one transaction.
+    /// Fails with [`StoreError::Duplicate`] (storing nothing) if an event's
+    /// external id was stored for this case before.
+    async fn commit_step(&self, case: CaseId, events: &[NewEvent], state: &serde_json::Value) -> Result<Vec<i64>, StoreError>;
+    /// Appends one event (a note or a correction) outside the checklist.
+    async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError>;
+    async fn case_state(&self, case: CaseId) -> Result<Option<serde_json::Value>, StoreError>;
+    async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError>;
+    /// Cases, newest first, optionally of one home.
+    async fn cases(&self, home: Option<&HomeId>, limit: u32) -> Result<Vec<CaseSummary>, StoreError>;
+    async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError>;
+}
+
+/// The status stored with a case after `events` are appended to one in `prev`.
+pub fn status_after(prev: CaseStatus, events: &[NewEvent]) -> CaseStatus {
+    events.iter().fold(prev, |s, e| s.apply(&e.kind))
+}

@@ -1,0 +1,71 @@
+# Det, akutlinjen siger til nattevagten under tjeklisten. Korte sætninger:
+# de læses kl. 3 om natten af en, der står ved en syg beboer.
+
+case-opened = Akutlinjen – ny sag for { $home }.
+ask-caller-name = Hvad er dit navn?
+ask-resident = Hvilken beboer drejer det sig om? Skriv værelsesnummer eller navn.
+resident-not-found = Jeg kan ikke finde nogen beboer med «{ $query }» på { $home }. Skriv værelsesnummer eller navn igen.
+resident-ambiguous = Flere beboere passer. Svar med tallet:
+resident-choice = Værelse { $room } – { $name }
+resident-wrong-hint = Er det ikke den rigtige beboer, så skriv «forkert».
+resident-rejected = Godt, så prøver vi igen.
+
+ask-red-flags = Er der lige nu et af disse faresignaler? Svar med tallet (eller tallene), eller «nej».
+flag-not_breathing = Trækker ikke vejret normalt
+flag-unresponsive = Reagerer ikke / kan ikke vækkes
+flag-chest_pain = Brystsmerter
+flag-stroke = Tegn på blodprop i hjernen (skæv mund, lammelse, talebesvær)
+flag-bleeding = Kraftig blødning
+flag-seizure = Krampeanfald, der ikke stopper
+choice-none = nej, ingen af dem
+
+advise-112 =
+    🚨 RING 112 NU 🚨
+    Faresignal: { $flags }.
+    Beboerens behandlingsniveau udelukker ikke indlæggelse. Ring 112 nu, og bliv hos beboeren.
+    Vagtlægen kaldes samtidig.
+advise-112-no-cpr = Bemærk: Genoplivning ved hjertestop er fravalgt ({ $source }).
+no-112-by-decision =
+    ⚠ Faresignal: { $flags }.
+    Beboeren har fravalgt indlæggelse ({ $source }). Ring derfor ikke 112 uden videre.
+    Vagtlægen kaldes nu med højeste hast. Bliv hos beboeren.
+    Er du i tvivl om beslutningen, så ring 112.
+
+say-vitals-intro =
+    Nu kommer målingerne, én ad gangen. Har du ikke en måling, så skriv «ved ikke».
+    Du kan også skrive flere på én gang, fx «puls 105, BT 110/70, temp 38,9».
+say-vitals-intro-red = Hvis du kan, mens I venter: giv lægen målingerne. Skriv «ved ikke» for at springe en over.
+ask-resp-rate = Respirationsfrekvens – vejrtrækninger pr. minut?
+ask-spo2 = Iltmætning (SpO2) i %?
+ask-oxygen = Får beboeren ilt lige nu? (ja/nej)
+ask-systolic = Blodtryk (fx 120/80)?
+ask-pulse = Puls – slag pr. minut?
+ask-consciousness = Bevidsthed sammenlignet med det vanlige for beboeren ({ $baseline }). Svar med tallet:
+ask-temp = Temperatur (fx 38,9)? Skriv gerne, hvis den er målt i munden eller armhulen, fx «37,8 armhule».
+cons-habitual = Som vanligt
+cons-new_confusion = Ny eller værre forvirring
+cons-agitated = Urolig eller agiteret (nyt)
+cons-voice = Reagerer kun på tiltale
+cons-pain = Reagerer kun på smerte
+cons-unresponsive = Reagerer ikke
+noted = Noteret: { $values }.
+
+ask-situation = Beskriv kort med dine egne ord, hvad der er sket, og hvornår det startede.
+ask-concern = Hvad er du mest bekymret for? (eller «spring over»)
+
+hint-number = Det forstod jeg ikke. { $what } skal være et tal fra { $min } til { $max }{ $unit }. Skriv «ved ikke» for at springe over.
+hint-temp = Det forstod jeg ikke. Temperaturen skal være fra 25,0 til 45,0 °C med højst én decimal, fx 38,9. Skriv «ved ikke» for at springe over.
+hint-choice = Svar med et tal fra 1 til { $max }.
+hint-yes-no = Svar «ja» eller «nej» – eller «ved ikke».
+hint-red-flags = Svar med tallet for hvert faresignal, der er til stede (fx «1» eller «2 3»), eller «nej».
+hint-text-required = Skriv et par ord om, hvad der er sket – lægen har brug for det.
+hint-resident = Skriv værelsesnummeret (fx 12) eller beboerens navn.
+help = Svar på spørgsmålet ovenfor. «ved ikke» springer en måling over, «gentag» viser spørgsmålet igen, «afbryd» afbryder sagen.
+
+say-summary-intro = Tak. Her er opsummeringen, som vagtlægen får:
+say-paged = Vagtlægen er kaldt med hastegrad { $urgency }. Du får besked her, når lægen svarer. Bliver beboeren dårligere, så skriv det her. Ved livsfare: ring 112.
+say-paged-limited = Vagtlægen er kaldt med hastegrad { $urgency }. Du får besked her, når lægen svarer. Bliver beboeren dårligere, så skriv det her.
+say-page-updated = Lægen har fået den fulde opsummering.
+say-note-recorded = Noteret i sagen.
+say-cancelled = Sagen er afbrudt. Skriv «akut» for at starte en ny.
+say-case-finished = Sagen er afsluttet.

@@ -1,0 +1,92 @@
+# Beboerkort, ISBAR og navne på værdier.
+
+urgency-red = RØD
+urgency-high = ORANGE (høj)
+urgency-medium = GUL (mellem)
+urgency-low = GRØN (lav)
+urgency-routine = BLÅ (rutine)
+
+reason-red-flag = rødt faresignal: { $flags }
+reason-news2 = NEWS2 { $total }
+reason-single-three = én parameter med 3 point ({ $param })
+reason-no-vitals = ingen målinger – hastegraden er sat uden målinger
+reason-news2-partial = NEWS2 mindst { $total } (ufuldstændig: mangler { $missing })
+
+decision-full_treatment = Fuld behandling
+decision-no_cpr = Ingen genoplivning ved hjertestop
+decision-no_icu = Ikke intensiv behandling
+decision-no_admission = Ingen indlæggelse
+decision-palliative_only = Kun lindrende behandling
+decision-behandlingstestamente = Behandlingstestamente findes
+decision-livstestamente = Livstestamente findes
+decision-own_wish = Beboerens eget ønske
+decision-source = { $by }, { $on }
+treatment-none = Behandlingsniveau er ikke registreret – antag fuld behandling, og spørg lægen.
+
+cognition-normal = ingen kendt kognitiv svækkelse
+cognition-mild = let kognitiv svækkelse
+cognition-moderate = moderat demens
+cognition-severe = svær demens
+cognition-unknown = ikke registreret
+
+param-resp_rate = RF
+param-spo2 = SpO2
+param-oxygen = Ilt
+param-systolic = BT
+param-pulse = Puls
+param-consciousness = Bevidsthed
+param-temp = Temp
+param-name-resp_rate = Respirationsfrekvensen
+param-name-spo2 = Iltmætningen
+param-name-systolic = Blodtrykket
+param-name-pulse = Pulsen
+
+news2-band-low = lav
+news2-band-low_medium = lav-mellem
+news2-band-medium = mellem
+news2-band-high = høj
+news2-monitoring-min_12_hourly = mål mindst hver 12. time
+news2-monitoring-min_4_6_hourly = mål mindst hver 4.–6. time
+news2-monitoring-min_1_hourly = mål mindst hver time
+news2-monitoring-continuous = kontinuerlig overvågning
+tobs-band-none = gentag efter skøn
+tobs-band-low = gentag 3 gange det næste døgn
+tobs-band-raised = kontakt sygeplejerske
+
+value-air = luft
+value-oxygen = ilt
+value-skipped = ikke målt
+value-temp-site-oral = målt i munden
+value-temp-site-axillary = målt i armhulen
+value-temp-site-ear = målt i øret
+
+card-title = Beboer: { $name }, værelse { $room }
+card-age = { $age } år
+card-treatment = Behandlingsniveau og ønsker:
+card-cognition = Vanlig kognition: { $cognition }
+card-diagnoses = Diagnoser: { $list }
+card-allergies = Allergier: { $list }
+card-contact = Kontaktperson: { $contact }
+card-spo2-scale2 = Ordineret iltmætning 88–92 % (NEWS2 skala 2)
+none = ingen registreret
+
+isbar-title = ISBAR – akutsag fra { $home }
+isbar-urgency = HASTEGRAD { $urgency } – { $reason }
+isbar-advised-112 = Personalet er rådet til at ringe 112.
+isbar-no-112 = 112 er IKKE rådet på grund af behandlingsniveau – lægen skal tage stilling nu.
+isbar-news2 = NEWS2 { $total } ({ $band }): { $subscores }
+isbar-news2-partial = NEWS2 mindst { $total } – ufuldstændig, mangler { $missing }: { $subscores }
+isbar-news2-none = NEWS2: ingen målinger
+isbar-tobs = TOBS { $total }: { $subscores }
+isbar-tobs-partial = TOBS mindst { $total } – ufuldstændig: { $subscores }
+isbar-i = I – Identifikation: { $caller } ({ $role }), { $home }. Beboer: { $resident }.
+isbar-s = S – Situation: { $situation }
+isbar-b = B – Baggrund: { $background }
+isbar-a = A – Analyse: { $vitals }. Personalets vurdering: { $concern }
+isbar-r = R – Råd: Personalet beder om lægens vurdering og råd. { $monitoring }.
+isbar-no-resident = ikke identificeret
+isbar-not-stated = ikke oplyst
+role-staff = plejepersonale
+role-physician = læge
+role-coordinator = koordinator
+role-admin = administrator

@@ -1,0 +1,70 @@
+# What the hotline says to night staff during the checklist.
+
+case-opened = Acute hotline – new case for { $home }.
+ask-caller-name = What is your name?
+ask-resident = Which resident is it about? Type the room number or the name.
+resident-not-found = I cannot find a resident matching «{ $query }» at { $home }. Type the room number or the name again.
+resident-ambiguous = Several residents match. Answer with the number:
+resident-choice = Room { $room } – { $name }
+resident-wrong-hint = If this is not the right resident, type «wrong».
+resident-rejected = All right, let us try again.
+
+ask-red-flags = Is any of these danger signs present right now? Answer with the number (or numbers), or «no».
+flag-not_breathing = Not breathing normally
+flag-unresponsive = Unresponsive / cannot be woken
+flag-chest_pain = Chest pain
+flag-stroke = Signs of stroke (face droop, paralysis, slurred speech)
+flag-bleeding = Major bleeding
+flag-seizure = A seizure that does not stop
+choice-none = no, none of these
+
+advise-112 =
+    🚨 CALL 112 NOW 🚨
+    Danger sign: { $flags }.
+    The resident's treatment level does not rule out admission. Call 112 now and stay with the resident.
+    The on-call physician is paged at the same time.
+advise-112-no-cpr = Note: resuscitation in cardiac arrest has been declined ({ $source }).
+no-112-by-decision =
+    ⚠ Danger sign: { $flags }.
+    The resident has declined hospital admission ({ $source }). So do not call 112 without further thought.
+    The on-call physician is paged now at the highest urgency. Stay with the resident.
+    If you are in doubt about the decision, call 112.
+
+say-vitals-intro =
+    Now the measurements, one at a time. If you do not have one, type «don't know».
+    You can also type several at once, e.g. «pulse 105, BP 110/70, temp 38.9».
+say-vitals-intro-red = If you can, while you wait: give the physician the measurements. Type «skip» to skip one.
+ask-resp-rate = Respiration rate – breaths per minute?
+ask-spo2 = Oxygen saturation (SpO2) in %?
+ask-oxygen = Is the resident on oxygen right now? (yes/no)
+ask-systolic = Blood pressure (e.g. 120/80)?
+ask-pulse = Pulse – beats per minute?
+ask-consciousness = Consciousness compared with the resident's usual state ({ $baseline }). Answer with the number:
+ask-temp = Temperature (e.g. 38.9)? Say if it was taken by mouth or in the armpit, e.g. «37.8 armpit».
+cons-habitual = As usual
+cons-new_confusion = New or worse confusion
+cons-agitated = Restless or agitated (new)
+cons-voice = Responds to voice only
+cons-pain = Responds to pain only
+cons-unresponsive = Unresponsive
+noted = Noted: { $values }.
+
+ask-situation = Briefly, in your own words: what has happened, and when did it start?
+ask-concern = What worries you most? (or «skip»)
+
+hint-number = I did not understand that. { $what } must be a number from { $min } to { $max }{ $unit }. Type «don't know» to skip.
+hint-temp = I did not understand that. The temperature must be 25.0 to 45.0 °C with at most one decimal, e.g. 38.9. Type «don't know» to skip.
+hint-choice = Answer with a number from 1 to { $max }.
+hint-yes-no = Answer «yes» or «no» – or «don't know».
+hint-red-flags = Answer with the number of each danger sign present (e.g. «1» or «2 3»), or «no».
+hint-text-required = Write a few words about what happened – the physician needs them.
+hint-resident = Type the room number (e.g. 12) or the resident's name.
+help = Answer the question above. «don't know» skips a measurement, «repeat» shows the question again, «cancel» cancels the case.
+
+say-summary-intro = Thank you. Here is the summary the on-call physician gets:
+say-paged = The on-call physician has been paged with urgency { $urgency }. You will be told here when the physician answers. If the resident gets worse, write it here. If life is in danger: call 112.
+say-paged-limited = The on-call physician has been paged with urgency { $urgency }. You will be told here when the physician answers. If the resident gets worse, write it here.
+say-page-updated = The physician has the full summary.
+say-note-recorded = Added to the case.
+say-cancelled = The case is cancelled. Type «akut» to start a new one.
+say-case-finished = The case is finished.

@@ -1,0 +1,92 @@
+# Resident card, ISBAR and names of values.
+
+urgency-red = RED
+urgency-high = ORANGE (high)
+urgency-medium = YELLOW (medium)
+urgency-low = GREEN (low)
+urgency-routine = BLUE (routine)
+
+reason-red-flag = red danger sign: { $flags }
+reason-news2 = NEWS2 { $total }
+reason-single-three = one parameter scoring 3 ({ $param })
+reason-no-vitals = no measurements – urgency set without vital signs
+reason-news2-partial = NEWS2 at least { $total } (incomplete: missing { $missing })
+
+decision-full_treatment = Full treatment
+decision-no_cpr = No resuscitation in cardiac arrest
+decision-no_icu = No intensive care
+decision-no_admission = No hospital admission
+decision-palliative_only = Palliative care only
+decision-behandlingstestamente = Advance directive (behandlingstestamente) exists
+decision-livstestamente = Living will (livstestamente) exists
+decision-own_wish = The resident's own wish
+decision-source = { $by }, { $on }
+treatment-none = No treatment level recorded – assume full treatment and ask the physician.
+
+cognition-normal = no known cognitive impairment
+cognition-mild = mild cognitive impairment
+cognition-moderate = moderate dementia
+cognition-severe = severe dementia
+cognition-unknown = not recorded
+
+param-resp_rate = RR
+param-spo2 = SpO2
+param-oxygen = O2
+param-systolic = SBP
+param-pulse = Pulse
+param-consciousness = Consciousness
+param-temp = Temp
+param-name-resp_rate = The respiration rate
+param-name-spo2 = The oxygen saturation
+param-name-systolic = The blood pressure
+param-name-pulse = The pulse
+
+news2-band-low = low
+news2-band-low_medium = low–medium
+news2-band-medium = medium
+news2-band-high = high
+news2-monitoring-min_12_hourly = observe at least every 12 hours
+news2-monitoring-min_4_6_hourly = observe at least every 4–6 hours
+news2-monitoring-min_1_hourly = observe at least hourly
+news2-monitoring-continuous = continuous monitoring
+tobs-band-none = repeat at discretion
+tobs-band-low = repeat 3 times over the next day
+tobs-band-raised = contact the nurse
+
+value-air = air
+value-oxygen = oxygen
+value-skipped = not measured
+value-temp-site-oral = by mouth
+value-temp-site-axillary = armpit
+value-temp-site-ear = ear
+
+card-title = Resident: { $name }, room { $room }
+card-age = { $age } years
+card-treatment = Treatment level and wishes:
+card-cognition = Usual cognition: { $cognition }
+card-diagnoses = Diagnoses: { $list }
+card-allergies = Allergies: { $list }
+card-contact = Contact person: { $contact }
+card-spo2-scale2 = Prescribed SpO2 target 88–92 % (NEWS2 scale 2)
+none = none recorded
+
+isbar-title = ISBAR – acute case from { $home }
+isbar-urgency = URGENCY { $urgency } – { $reason }
+isbar-advised-112 = Staff were advised to call 112.
+isbar-no-112 = 112 was NOT advised because of the treatment level – the physician must decide now.
+isbar-news2 = NEWS2 { $total } ({ $band }): { $subscores }
+isbar-news2-partial = NEWS2 at least { $total } – incomplete, missing { $missing }: { $subscores }
+isbar-news2-none = NEWS2: no measurements
+isbar-tobs = TOBS { $total }: { $subscores }
+isbar-tobs-partial = TOBS at least { $total } – incomplete: { $subscores }
+isbar-i = I – Identification: { $caller } ({ $role }), { $home }. Resident: { $resident }.
+isbar-s = S – Situation: { $situation }
+isbar-b = B – Background: { $background }
+isbar-a = A – Assessment: { $vitals }. Staff's concern: { $concern }
+isbar-r = R – Recommendation: Staff ask for the physician's assessment and advice. { $monitoring }.
+isbar-no-resident = not identified
+isbar-not-stated = not stated
+role-staff = care staff
+role-physician = physician
+role-coordinator = coordinator
+role-admin = administrator

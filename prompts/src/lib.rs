@@ -1,0 +1,28 @@
+//! The checklist definitions and every text akutlinje says or writes, as data.
+//!
+//! This crate owns no logic. The files under `checklists/` (TOML) and
+//! `locales/<lang>/` (Fluent) are compiled into the binary so a deployment is
+//! one file; `akutlinje-core` parses them. Change a text here, not in code.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+/// The acute checklist definition (TOML).
+pub const ACUTE_CHECKLIST: &str = include_str!("../checklists/acute.toml");
+
+/// Fluent resources per language: (language tag, [(file name, content)]).
+pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "da",
+        &[
+            ("checklist.ftl", include_str!("../locales/da/checklist.ftl")),
+            ("summary.ftl", include_str!("../locales/da/summary.ftl")),
+        ],
+    ),
+    (
+        "en",
+        &[
+            ("checklist.ftl", include_str!("../locales/en/checklist.ftl")),
+            ("summary.ftl", include_str!("../locales/en/summary.ftl")),
+        ],
+    ),
+];
