@@ -1,1 +1,308 @@
+//! The hotline service: runs the pure engine against the storage port.
+//!
+//! One call per input: load the case's state, record the input, run the
+//! engine, answer its look-ups (writing the access log), and store the input,
+//! the events it caused and the new state in one transaction — only then are
+//! the effects handed back to the channel to show. Channels call this and
+//! nothing else; they never touch the engine's state or the store directly.
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Copenhagen;
+
+use crate::engine::{self, Candidate, CaseState, Caller, Checklist, Effect, Input, Lookup, ResidentQuery};
+use crate::i18n::{Lang, Localizer};
+use crate::ids::{CaseId, Text};
+use crate::person::{Home, Person};
+use crate::record::{AccessAction, AccessEntry, Author, CaseEvent, CaseSummary, Channel, EventKind, NewEvent};
+use crate::resident::Resident;
+use crate::store::{NewCase, Store, StoreError};
+
+/// Why a request to the service failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The person may not act for this home or case.
+    #[error("not allowed")]
+    NotAllowed,
+    #[error("no such case")]
+    UnknownCase,
+    /// The text is empty or too long.
+    #[error("{0}")]
+    BadInput(String),
+    /// Another input for the same case kept winning the race.
+    #[error("the case is busy; try again")]
+    Busy,
+}
+
+/// The result of one input.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub case: CaseId,
+    /// What to show, in order. Already stored.
+    pub effects: Vec<Effect>,
+    pub state: CaseState,
+    /// The input had been recorded before (a redelivery); nothing was done.
+    pub duplicate: bool,
+}
+
+/// The hotline service.
+#[derive(Debug, Clone)]
+pub struct Hotline {
+    store: Arc<dyn Store>,
+    def: Arc<Checklist>,
+    loc: Arc<Localizer>,
+}
+
+fn author_of(kind: &EventKind, who: &Person) -> Author {
+    let by_caller = matches!(
+        kind,
+        EventKind::InputReceived { .. }
+            | EventKind::CallerNamed { .. }
+            | EventKind::VitalRecorded { .. }
+            | EventKind::SituationRecorded { .. }
+            | EventKind::ConcernRecorded { .. }
+            | EventKind::RedFlagsAnswered { .. }
+            | EventKind::ResidentRejected { .. }
+            | EventKind::Note { .. }
+            | EventKind::Correction { .. }
+            | EventKind::CaseCancelled
+            | EventKind::CaseOpened { .. }
+    );
+    if by_caller {
+        Author { person: Some(who.id.clone()), role: Some(who.role) }
+    } else {
+        Author::system()
+    }
+}
+
+impl Hotline {
+    /// A service over a store, with the built-in checklist and texts.
+    pub fn new(store: Arc<dyn Store>, def: Arc<Checklist>, loc: Arc<Localizer>) -> Hotline {
+        Hotline { store, def, loc }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The texts.
+    pub fn localizer(&self) -> &Arc<Localizer> {
+        &self.loc
+    }
+
+    /// The checklist.
+    pub fn checklist(&self) -> &Arc<Checklist> {
+        &self.def
+    }
+
+    fn event(&self, kind: EventKind, who: &Person, channel: Channel, at: DateTime<Utc>) -> NewEvent {
+        NewEvent { at, author: author_of(&kind, who), channel, kind, corrects: None, external_id: None }
+    }
+
+    /// Opens a case for `who` calling from `home`.
+    pub async fn open_case(
+        &self,
+        id: CaseId,
+        who: &Person,
+        home: &Home,
+        channel: Channel,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<Turn, ServiceError> {
+        if !who.may_read_home(&home.id) {
+            return Err(ServiceError::NotAllowed);
+        }
+        let caller = Caller {
+            person: Some(who.id.clone()),
+            name: Some(who.name.clone()),
+            role: Some(who.role),
+            home: home.id.clone(),
+            home_name: home.name.clone(),
+        };
+        let today = now.with_timezone(&Copenhagen).date_naive();
+        let state = CaseState::new(&self.def, caller, lang, today);
+        let (state, effects) = engine::step(&self.def, state, Input::Start);
+        let mut events = vec![self.event(EventKind::CaseOpened { home: home.id.clone() }, who, channel, now)];
+        events.extend(records(&effects).map(|k| self.event(k, who, channel, now)));
+        let case = NewCase { id, home: home.id.clone(), opened_at: now, opened_by: Some(who.id.clone()), channel };
+        self.store.create_case(&case, &events, &state_json(&state)?).await?;
+        tracing::info!(case = %id, home = %home.id, channel = channel.as_str(), "case opened");
+        Ok(Turn { case: id, effects, state, duplicate: false })
+    }
+
+    /// Runs one input from `who` through the case's checklist.
+    pub async fn input(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        text: &str,
+        external_id: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Turn, ServiceError> {
+        let text_value = Text::parse("input", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        // Optimistic concurrency: two inputs racing on one case both run, the
+        // loser re-reads the winner's state and runs again.
+        for _ in 0..5 {
+            let Some((json, version)) = self.store.case_state(case).await? else {
+                return Err(ServiceError::UnknownCase);
+            };
+            let state: CaseState = serde_json::from_value(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if !who.may_read_home(&state.caller.home) {
+                return Err(ServiceError::NotAllowed);
+            }
+            let step_id = state.step.clone();
+            let (state, effects) = self.run(case, who, state, Input::Text(text.to_string()), now).await?;
+            let mut input_event = self.event(EventKind::InputReceived { step: step_id, text: text_value.clone() }, who, channel, now);
+            input_event.external_id = external_id.clone();
+            let mut events = vec![input_event];
+            events.extend(records(&effects).map(|k| self.event(k, who, channel, now)));
+            match self.store.commit_step(case, version, &events, &state_json(&state)?).await {
+                Ok(_) => {
+                    tracing::info!(case = %case, step = %state.step, events = events.len(), "input recorded");
+                    return Ok(Turn { case, effects, state, duplicate: false });
+                }
+                Err(StoreError::Duplicate) => {
+                    tracing::info!(case = %case, "redelivered input ignored");
+                    return Ok(Turn { case, effects: vec![], state, duplicate: true });
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Busy)
+    }
+
+    /// Runs the engine, answering look-ups until it needs the caller again.
+    async fn run(
+        &self,
+        case: CaseId,
+        who: &Person,
+        state: CaseState,
+        input: Input,
+        now: DateTime<Utc>,
+    ) -> Result<(CaseState, Vec<Effect>), ServiceError> {
+        let mut state = state;
+        let mut out = Vec::new();
+        let mut next = Some(input);
+        // A look-up answer never asks for another look-up of its own, but bound it anyway.
+        for _ in 0..4 {
+            let Some(input) = next.take() else { break };
+            let (s, fx) = engine::step(&self.def, state, input);
+            state = s;
+            for f in fx {
+                match f {
+                    Effect::LookupResident(q) => {
+                        next = Some(Input::Lookup(self.lookup(case, who, &state, &q, now).await?));
+                    }
+                    other => out.push(other),
+                }
+            }
+        }
+        Ok((state, out))
+    }
+
+    /// Finds residents in the caller's own home. Matches in other homes are
+    /// never shown; each is written to the access log as a denied attempt.
+    async fn lookup(
+        &self,
+        case: CaseId,
+        who: &Person,
+        state: &CaseState,
+        q: &ResidentQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Lookup, ServiceError> {
+        let found: Vec<Resident> = match q {
+            ResidentQuery::Room(r) => self.store.residents_in_room(r).await?,
+            ResidentQuery::Name(n) => self.store.residents_named(&n.as_str().to_lowercase()).await?,
+            ResidentQuery::Id(id) => self.store.resident(id).await?.into_iter().collect(),
+        };
+        let (own, other): (Vec<Resident>, Vec<Resident>) = found.into_iter().partition(|r| r.home == state.caller.home);
+        let log = |resident: &Resident, action| AccessEntry {
+            at: now,
+            person: Some(who.id.clone()),
+            resident: resident.id.clone(),
+            case: Some(case),
+            action,
+        };
+        for r in &other {
+            self.store.log_access(&log(r, AccessAction::Denied)).await?;
+            tracing::warn!(case = %case, person = %who.id, resident = %r.id, "look-up matched a resident of another home; refused");
+        }
+        for r in &own {
+            self.store.log_access(&log(r, AccessAction::Read)).await?;
+        }
+        Ok(match own.len() {
+            0 => Lookup::NotFound,
+            1 => Lookup::Found(Box::new(own.into_iter().next().ok_or(ServiceError::UnknownCase)?)),
+            _ => Lookup::Many(own.into_iter().map(|r| Candidate { id: r.id, room: r.room, name: r.name }).collect()),
+        })
+    }
+
+    /// A case's record, for someone allowed to read it. Reading it reads the
+    /// resident's data, so it is written to the access log.
+    pub async fn read_case(
+        &self,
+        case: CaseId,
+        who: &Person,
+        now: DateTime<Utc>,
+    ) -> Result<(CaseSummary, Vec<CaseEvent>), ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            // Same answer as a missing case: nothing is revealed.
+            return Err(ServiceError::UnknownCase);
+        }
+        let events = self.store.events(case).await?;
+        if let Some(r) = &summary.resident {
+            self.store
+                .log_access(&AccessEntry { at: now, person: Some(who.id.clone()), resident: r.clone(), case: Some(case), action: AccessAction::Read })
+                .await?;
+        }
+        Ok((summary, events))
+    }
+
+    /// Adds a note, or a correction of event `corrects`, to a case.
+    pub async fn annotate(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        text: &str,
+        corrects: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ServiceError> {
+        let text = Text::parse("text", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            return Err(ServiceError::UnknownCase);
+        }
+        if let Some(seq) = corrects {
+            if !self.store.events(case).await?.iter().any(|e| e.seq == seq) {
+                return Err(ServiceError::BadInput(format!("event {seq} is not part of this case")));
+            }
+        }
+        let kind = if corrects.is_some() { EventKind::Correction { text } } else { EventKind::Note { text } };
+        let mut e = self.event(kind, who, channel, now);
+        e.corrects = corrects;
+        Ok(self.store.append_event(case, &e).await?)
+    }
+}
+
+fn records(effects: &[Effect]) -> impl Iterator<Item = EventKind> + '_ {
+    effects.iter().filter_map(|f| match f {
+        Effect::Record(k) => Some(k.clone()),
+        _ => None,
+    })
+}
+
+fn state_json(state: &CaseState) -> Result<serde_json::Value, ServiceError> {
+    serde_json::to_value(state).map_err(|e| ServiceError::Store(StoreError::Corrupt(e.to_string())))
+}

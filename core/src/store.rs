@@ -89,13 +89,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Creates a case with its first events and engine state, in one transaction.
     async fn create_case(&self, case: &NewCase, events: &[NewEvent], state: &serde_json::Value) -> Result<(), StoreError>;
-    /// Appends events and replaces the engine state, in one transaction.
+    /// Appends events and replaces the engine state, in one transaction, if
+    /// the state is still at `version` (else [`StoreError::Conflict`]).
     /// Fails with [`StoreError::Duplicate`] (storing nothing) if an event's
     /// external id was stored for this case before.
-    async fn commit_step(&self, case: CaseId, events: &[NewEvent], state: &serde_json::Value) -> Result<Vec<i64>, StoreError>;
+    async fn commit_step(
+        &self,
+        case: CaseId,
+        version: i64,
+        events: &[NewEvent],
+        state: &serde_json::Value,
+    ) -> Result<Vec<i64>, StoreError>;
     /// Appends one event (a note or a correction) outside the checklist.
     async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError>;
-    async fn case_state(&self, case: CaseId) -> Result<Option<serde_json::Value>, StoreError>;
+    /// The engine state and its version.
+    async fn case_state(&self, case: CaseId) -> Result<Option<(serde_json::Value, i64)>, StoreError>;
     async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError>;
     /// Cases, newest first, optionally of one home.
     async fn cases(&self, home: Option<&HomeId>, limit: u32) -> Result<Vec<CaseSummary>, StoreError>;

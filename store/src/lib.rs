@@ -1,1 +1,722 @@
-//! x
+//! The storage port of `akutlinje-core` on sqlx, for SQLite and PostgreSQL.
+//!
+//! SQLite (WAL, `synchronous=FULL`) is the embedded default: one file, created
+//! and migrated on first start. PostgreSQL serves several instances behind a
+//! load balancer. Both run the same SQL (written once, expanded per backend by
+//! `impl_store!`) and pass the same test suite (`tests/suite.rs`).
+//!
+//! Key design decision: queries are checked at run time, not with
+//! `query!` — compile-time checking targets one database per crate, and one
+//! shared body is worth more here than a second copy of every query. The shared
+//! test suite is what keeps both backends honest.
+#![forbid(unsafe_code)]
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use akutlinje_core::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
+use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::record::{AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind, NewEvent};
+use akutlinje_core::resident::{Cognition, Contact, DecisionKind, Resident, Room, TreatmentDecision};
+use akutlinje_core::engine::Urgency;
+use akutlinje_core::store::{status_after, ImportSummary, NewCase, Store, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::types::Json;
+use sqlx::Row;
+
+pub mod testing;
+
+fn db(e: sqlx::Error) -> StoreError {
+    if let Some(d) = e.as_database_error() {
+        if d.is_unique_violation() {
+            return StoreError::Conflict(d.message().to_string());
+        }
+    }
+    StoreError::Database(Box::new(e))
+}
+
+fn corrupt(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+/// Resident fields kept as one JSON column: read together, never searched.
+#[derive(Serialize, Deserialize)]
+struct Details {
+    diagnoses: Vec<Text>,
+    allergies: Vec<Text>,
+    contact: Option<Contact>,
+}
+
+/// Opens the database a URL names (`sqlite://path` or `postgres://...`),
+/// creating and migrating it as needed.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else {
+        Err(StoreError::Database("the database URL must start with sqlite: or postgres:".into()))
+    }
+}
+
+/// The SQLite backend.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// One connection for writes: SQLite has one writer anyway, and queueing
+    /// here is fairer than spinning on `SQLITE_BUSY`.
+    writer: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (and creates, and migrates) a SQLite database.
+    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(db)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged input survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            // Another process (the CLI during `serve`) may hold the lock briefly.
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await.map_err(db)?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await.map_err(|e| StoreError::Database(Box::new(e)))?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(false)).await.map_err(db)?;
+        Ok(SqliteStore { pool, writer })
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    /// The read pool (for tests that need raw access).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// The PostgreSQL backend.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to (and migrates) a PostgreSQL database.
+    pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        let opts = PgConnectOptions::from_str(url).map_err(db)?;
+        // 10 connections: the HTTP API and the engine are short transactions.
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Database(Box::new(e)))?;
+        Ok(PgStore { pool })
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pool (for tests that need raw access).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn like_pattern(needle: &str) -> String {
+    let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn parse_person(id: String, name: String, role: String, home: Option<String>, phone: Option<String>, matrix: Option<String>) -> Result<Person, StoreError> {
+    Ok(Person {
+        id: PersonId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: Text::parse("name", &name, 200).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        home: home.map(|h| HomeId::parse(&h)).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        phone,
+        matrix_user: matrix,
+    })
+}
+
+macro_rules! impl_store {
+    ($store:ty, $begin:literal) => {
+        impl $store {
+            async fn residents_where(&self, clause: &str, arg: &str) -> Result<Vec<Resident>, StoreError> {
+                let sql = format!(
+                    "SELECT id, home_id, room, name, born, baseline_cognition, spo2_scale2, details \
+                     FROM residents WHERE {clause} ORDER BY home_id, room"
+                );
+                let rows = sqlx::query(&sql).bind(arg).fetch_all(&self.pool).await.map_err(db)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let id: String = r.try_get("id").map_err(corrupt("resident"))?;
+                    let home: String = r.try_get("home_id").map_err(corrupt("resident"))?;
+                    let room: String = r.try_get("room").map_err(corrupt("resident"))?;
+                    let name: String = r.try_get("name").map_err(corrupt("resident"))?;
+                    let cognition: String = r.try_get("baseline_cognition").map_err(corrupt("resident"))?;
+                    let Json(details): Json<Details> = r.try_get("details").map_err(corrupt("resident details"))?;
+                    let decisions = Self::decisions_with(&self.pool, &id).await?;
+                    out.push(Resident {
+                        id: ResidentId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        home: HomeId::parse(&home).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        room: Room::parse(&room).ok_or_else(|| StoreError::Corrupt("room".into()))?,
+                        name: Text::parse("name", &name, 200).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        born: r.try_get::<Option<NaiveDate>, _>("born").map_err(corrupt("resident"))?,
+                        baseline_cognition: Cognition::parse(&cognition).unwrap_or(Cognition::Unknown),
+                        diagnoses: details.diagnoses,
+                        allergies: details.allergies,
+                        contact: details.contact,
+                        spo2_scale2: r.try_get::<bool, _>("spo2_scale2").map_err(corrupt("resident"))?,
+                        decisions,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn cases_where(&self, clause: &str, arg: Option<&str>, limit: i64) -> Result<Vec<CaseSummary>, StoreError> {
+                let sql = format!(
+                    "SELECT id, home_id, opened_at, opened_by, channel, resident_id, urgency, status \
+                     FROM cases WHERE {clause} ORDER BY opened_at DESC, id LIMIT $2"
+                );
+                let rows = sqlx::query(&sql).bind(arg).bind(limit).fetch_all(&self.pool).await.map_err(db)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let id: String = r.try_get("id").map_err(corrupt("case"))?;
+                    let home: String = r.try_get("home_id").map_err(corrupt("case"))?;
+                    let by: Option<String> = r.try_get("opened_by").map_err(corrupt("case"))?;
+                    let channel: String = r.try_get("channel").map_err(corrupt("case"))?;
+                    let resident: Option<String> = r.try_get("resident_id").map_err(corrupt("case"))?;
+                    let urgency: Option<String> = r.try_get("urgency").map_err(corrupt("case"))?;
+                    let status: String = r.try_get("status").map_err(corrupt("case"))?;
+                    out.push(CaseSummary {
+                        id: CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt("case id".into()))?,
+                        home: HomeId::parse(&home).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        opened_at: r.try_get::<DateTime<Utc>, _>("opened_at").map_err(corrupt("case"))?,
+                        opened_by: by.and_then(|b| PersonId::parse(&b).ok()),
+                        channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+                        resident: resident.and_then(|x| ResidentId::parse(&x).ok()),
+                        urgency: urgency.and_then(|u| Urgency::parse(&u)),
+                        status: CaseStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+                    });
+                }
+                Ok(out)
+            }
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db)?;
+                Ok(())
+            }
+
+            async fn upsert_home(&self, home: &Home) -> Result<(), StoreError> {
+                let now = Utc::now();
+                sqlx::query(
+                    "INSERT INTO homes (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
+                )
+                .bind(home.id.as_str())
+                .bind(&home.name)
+                .bind(now)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn home(&self, id: &HomeId) -> Result<Option<Home>, StoreError> {
+                let row = sqlx::query("SELECT id, name FROM homes WHERE id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|r| {
+                    Ok(Home {
+                        id: HomeId::parse(&r.try_get::<String, _>("id").map_err(corrupt("home"))?)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        name: r.try_get("name").map_err(corrupt("home"))?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn homes(&self) -> Result<Vec<Home>, StoreError> {
+                let rows = sqlx::query("SELECT id, name FROM homes ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
+                rows.into_iter()
+                    .map(|r| {
+                        Ok(Home {
+                            id: HomeId::parse(&r.try_get::<String, _>("id").map_err(corrupt("home"))?)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                            name: r.try_get("name").map_err(corrupt("home"))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn upsert_person(&self, p: &Person) -> Result<(), StoreError> {
+                if let Some(h) = &p.home {
+                    if self.home(h).await?.is_none() {
+                        return Err(StoreError::UnknownHome(h.clone()));
+                    }
+                }
+                let now = Utc::now();
+                sqlx::query(
+                    "INSERT INTO persons (id, name, role, home_id, phone, matrix_user, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, home_id = excluded.home_id, \
+                     phone = excluded.phone, matrix_user = excluded.matrix_user, updated_at = excluded.updated_at",
+                )
+                .bind(p.id.as_str())
+                .bind(p.name.as_str())
+                .bind(p.role.as_str())
+                .bind(p.home.as_ref().map(HomeId::as_str))
+                .bind(p.phone.as_deref())
+                .bind(p.matrix_user.as_deref())
+                .bind(now)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError> {
+                let row = sqlx::query("SELECT id, name, role, home_id, phone, matrix_user FROM persons WHERE id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|r| {
+                    parse_person(
+                        r.try_get("id").map_err(corrupt("person"))?,
+                        r.try_get("name").map_err(corrupt("person"))?,
+                        r.try_get("role").map_err(corrupt("person"))?,
+                        r.try_get("home_id").map_err(corrupt("person"))?,
+                        r.try_get("phone").map_err(corrupt("person"))?,
+                        r.try_get("matrix_user").map_err(corrupt("person"))?,
+                    )
+                })
+                .transpose()
+            }
+
+            async fn people(&self) -> Result<Vec<Person>, StoreError> {
+                let rows = sqlx::query("SELECT id, name, role, home_id, phone, matrix_user FROM persons ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.into_iter()
+                    .map(|r| {
+                        parse_person(
+                            r.try_get("id").map_err(corrupt("person"))?,
+                            r.try_get("name").map_err(corrupt("person"))?,
+                            r.try_get("role").map_err(corrupt("person"))?,
+                            r.try_get("home_id").map_err(corrupt("person"))?,
+                            r.try_get("phone").map_err(corrupt("person"))?,
+                            r.try_get("matrix_user").map_err(corrupt("person"))?,
+                        )
+                    })
+                    .collect()
+            }
+
+            async fn add_token(&self, person: &PersonId, token_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO api_tokens (token_hash, person_id, created_at) VALUES ($1, $2, $3)")
+                    .bind(token_hash)
+                    .bind(person.as_str())
+                    .bind(at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn person_by_token(&self, token_hash: &str) -> Result<Option<Person>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT p.id FROM api_tokens t JOIN persons p ON p.id = t.person_id \
+                     WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                match row {
+                    None => Ok(None),
+                    Some(r) => {
+                        let id: String = r.try_get("id").map_err(corrupt("token"))?;
+                        self.person(&PersonId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?).await
+                    }
+                }
+            }
+
+            async fn revoke_tokens(&self, person: &PersonId, at: DateTime<Utc>) -> Result<u64, StoreError> {
+                let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL")
+                    .bind(at)
+                    .bind(person.as_str())
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(r.rows_affected())
+            }
+
+            async fn import_residents(&self, residents: &[Resident], at: DateTime<Utc>) -> Result<ImportSummary, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let mut summary = ImportSummary::default();
+                for r in residents {
+                    let home_exists = sqlx::query("SELECT 1 FROM homes WHERE id = $1")
+                        .bind(r.home.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    if home_exists.is_none() {
+                        return Err(StoreError::UnknownHome(r.home.clone()));
+                    }
+                    let details = Details { diagnoses: r.diagnoses.clone(), allergies: r.allergies.clone(), contact: r.contact.clone() };
+                    let existed = sqlx::query("SELECT 1 FROM residents WHERE id = $1")
+                        .bind(r.id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?
+                        .is_some();
+                    sqlx::query(
+                        "INSERT INTO residents (id, home_id, room, name, name_search, born, baseline_cognition, spo2_scale2, details, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+                         ON CONFLICT (id) DO UPDATE SET home_id = excluded.home_id, room = excluded.room, name = excluded.name, \
+                         name_search = excluded.name_search, born = excluded.born, baseline_cognition = excluded.baseline_cognition, \
+                         spo2_scale2 = excluded.spo2_scale2, details = excluded.details, updated_at = excluded.updated_at",
+                    )
+                    .bind(r.id.as_str())
+                    .bind(r.home.as_str())
+                    .bind(r.room.as_str())
+                    .bind(r.name.as_str())
+                    .bind(r.name.as_str().to_lowercase())
+                    .bind(r.born)
+                    .bind(r.baseline_cognition.as_str())
+                    .bind(r.spo2_scale2)
+                    .bind(Json(&details))
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match db(e) {
+                        StoreError::Conflict(_) => {
+                            StoreError::Conflict(format!("room {} of home {} already has another resident", r.room, r.home))
+                        }
+                        other => other,
+                    })?;
+                    // Decisions are replaced, never deleted: the old ones stay, superseded.
+                    let current = Self::decisions_with(&mut *tx, r.id.as_str()).await?;
+                    if current != r.decisions {
+                        sqlx::query("UPDATE resident_decisions SET superseded_at = $1 WHERE resident_id = $2 AND superseded_at IS NULL")
+                            .bind(at)
+                            .bind(r.id.as_str())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        for d in &r.decisions {
+                            sqlx::query(
+                                "INSERT INTO resident_decisions (resident_id, kind, note, recorded_by, recorded_on, created_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6)",
+                            )
+                            .bind(r.id.as_str())
+                            .bind(d.kind.as_str())
+                            .bind(d.note.as_ref().map(Text::as_str))
+                            .bind(d.recorded_by.as_str())
+                            .bind(d.recorded_on)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        }
+                    }
+                    if existed {
+                        summary.updated += 1;
+                    } else {
+                        summary.created += 1;
+                    }
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(summary)
+            }
+
+            async fn resident(&self, id: &ResidentId) -> Result<Option<Resident>, StoreError> {
+                Ok(self.residents_where("id = $1", id.as_str()).await?.into_iter().next())
+            }
+
+            async fn residents_of_home(&self, home: &HomeId) -> Result<Vec<Resident>, StoreError> {
+                self.residents_where("home_id = $1", home.as_str()).await
+            }
+
+            async fn residents_in_room(&self, room: &Room) -> Result<Vec<Resident>, StoreError> {
+                self.residents_where("room = $1", room.as_str()).await
+            }
+
+            async fn residents_named(&self, needle: &str) -> Result<Vec<Resident>, StoreError> {
+                let needle = needle.trim().to_lowercase();
+                if needle.chars().count() < 2 {
+                    return Ok(vec![]);
+                }
+                self.residents_where("name_search LIKE $1 ESCAPE '\\'", &like_pattern(&needle)).await
+            }
+
+            async fn log_access(&self, e: &AccessEntry) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO access_log (at, person_id, resident_id, case_id, action) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(e.at)
+                    .bind(e.person.as_ref().map(PersonId::as_str))
+                    .bind(e.resident.as_str())
+                    .bind(e.case.map(|c| c.to_string()))
+                    .bind(e.action.as_str())
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn access_log(&self, resident: Option<&ResidentId>, limit: u32) -> Result<Vec<AccessEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT at, person_id, resident_id, case_id, action FROM access_log \
+                     WHERE ($1 IS NULL OR resident_id = $1) ORDER BY id DESC LIMIT $2",
+                )
+                .bind(resident.map(ResidentId::as_str))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.into_iter()
+                    .map(|r| {
+                        let person: Option<String> = r.try_get("person_id").map_err(corrupt("access"))?;
+                        let resident: String = r.try_get("resident_id").map_err(corrupt("access"))?;
+                        let case: Option<String> = r.try_get("case_id").map_err(corrupt("access"))?;
+                        let action: String = r.try_get("action").map_err(corrupt("access"))?;
+                        Ok(AccessEntry {
+                            at: r.try_get("at").map_err(corrupt("access"))?,
+                            person: person.and_then(|p| PersonId::parse(&p).ok()),
+                            resident: ResidentId::parse(&resident).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                            case: case.and_then(|c| CaseId::parse(&c)),
+                            action: if action == "read" { AccessAction::Read } else { AccessAction::Denied },
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_case(&self, case: &NewCase, events: &[NewEvent], state: &serde_json::Value) -> Result<(), StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let status = status_after(CaseStatus::Open, events);
+                sqlx::query(
+                    "INSERT INTO cases (id, home_id, opened_at, opened_by, channel, status, state, version, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $3)",
+                )
+                .bind(case.id.to_string())
+                .bind(case.home.as_str())
+                .bind(case.opened_at)
+                .bind(case.opened_by.as_ref().map(PersonId::as_str))
+                .bind(case.channel.as_str())
+                .bind(status.as_str())
+                .bind(Json(state))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                for e in events {
+                    Self::insert_event(&mut tx, case.id, e).await?;
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(())
+            }
+
+            async fn commit_step(
+                &self,
+                case: CaseId,
+                version: i64,
+                events: &[NewEvent],
+                state: &serde_json::Value,
+            ) -> Result<Vec<i64>, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                // The version check is the first statement: it takes the write lock.
+                let updated = sqlx::query("UPDATE cases SET version = version + 1, state = $1, updated_at = $2 WHERE id = $3 AND version = $4")
+                    .bind(Json(state))
+                    .bind(Utc::now())
+                    .bind(case.to_string())
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                if updated.rows_affected() != 1 {
+                    return Err(StoreError::Conflict("the case changed meanwhile".into()));
+                }
+                let row = sqlx::query("SELECT status FROM cases WHERE id = $1")
+                    .bind(case.to_string())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let prev: String = row.try_get("status").map_err(corrupt("case"))?;
+                let prev = CaseStatus::parse(&prev).ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+                let mut seqs = Vec::with_capacity(events.len());
+                for e in events {
+                    seqs.push(Self::insert_event(&mut tx, case, e).await?);
+                }
+                let resident = events.iter().rev().find_map(|e| match &e.kind {
+                    EventKind::ResidentIdentified { resident } => Some(resident.as_str().to_string()),
+                    _ => None,
+                });
+                let urgency = events.iter().rev().find_map(|e| match &e.kind {
+                    EventKind::UrgencyAssessed { urgency, .. } | EventKind::PageRequested { urgency } => Some(urgency.as_str()),
+                    _ => None,
+                });
+                sqlx::query(
+                    "UPDATE cases SET status = $1, resident_id = COALESCE($2, resident_id), urgency = COALESCE($3, urgency) WHERE id = $4",
+                )
+                .bind(status_after(prev, events).as_str())
+                .bind(resident)
+                .bind(urgency)
+                .bind(case.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                Ok(seqs)
+            }
+
+            async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let row = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
+                    .bind(event.at)
+                    .bind(case.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .ok_or(StoreError::NotFound("case"))?;
+                let prev: String = row.try_get("status").map_err(corrupt("case"))?;
+                let prev = CaseStatus::parse(&prev).ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+                let seq = Self::insert_event(&mut tx, case, event).await?;
+                sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
+                    .bind(prev.apply(&event.kind).as_str())
+                    .bind(case.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                Ok(seq)
+            }
+
+            async fn case_state(&self, case: CaseId) -> Result<Option<(serde_json::Value, i64)>, StoreError> {
+                let row = sqlx::query("SELECT state, version FROM cases WHERE id = $1")
+                    .bind(case.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|r| {
+                    let Json(v): Json<serde_json::Value> = r.try_get("state").map_err(corrupt("case state"))?;
+                    Ok((v, r.try_get::<i64, _>("version").map_err(corrupt("case state"))?))
+                })
+                .transpose()
+            }
+
+            async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError> {
+                Ok(self.cases_where("id = $1", Some(&case.to_string()), 1).await?.into_iter().next())
+            }
+
+            async fn cases(&self, home: Option<&HomeId>, limit: u32) -> Result<Vec<CaseSummary>, StoreError> {
+                self.cases_where("($1 IS NULL OR home_id = $1)", home.map(HomeId::as_str), i64::from(limit)).await
+            }
+
+            async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, author_person, author_role, channel, payload, corrects, external_id \
+                     FROM case_events WHERE case_id = $1 ORDER BY seq",
+                )
+                .bind(case.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.into_iter()
+                    .map(|r| {
+                        let person: Option<String> = r.try_get("author_person").map_err(corrupt("event"))?;
+                        let role: Option<String> = r.try_get("author_role").map_err(corrupt("event"))?;
+                        let channel: String = r.try_get("channel").map_err(corrupt("event"))?;
+                        let Json(kind): Json<EventKind> = r.try_get("payload").map_err(corrupt("event payload"))?;
+                        Ok(CaseEvent {
+                            seq: r.try_get("seq").map_err(corrupt("event"))?,
+                            case,
+                            event: NewEvent {
+                                at: r.try_get("at").map_err(corrupt("event"))?,
+                                author: Author {
+                                    person: person.and_then(|p| PersonId::parse(&p).ok()),
+                                    role: role.and_then(|x| Role::parse(&x)),
+                                },
+                                channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+                                kind,
+                                corrects: r.try_get("corrects").map_err(corrupt("event"))?,
+                                external_id: r.try_get("external_id").map_err(corrupt("event"))?,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+macro_rules! impl_tx_helpers {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            async fn insert_event(tx: &mut sqlx::Transaction<'static, $db>, case: CaseId, e: &NewEvent) -> Result<i64, StoreError> {
+                let row = sqlx::query(
+                    "INSERT INTO case_events (case_id, at, author_person, author_role, channel, kind, payload, corrects, external_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+                )
+                .bind(case.to_string())
+                .bind(e.at)
+                .bind(e.author.person.as_ref().map(PersonId::as_str))
+                .bind(e.author.role.map(Role::as_str))
+                .bind(e.channel.as_str())
+                .bind(e.kind.tag())
+                .bind(Json(&e.kind))
+                .bind(e.corrects)
+                .bind(e.external_id.as_deref())
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(|err| match db(err) {
+                    StoreError::Conflict(_) if e.external_id.is_some() => StoreError::Duplicate,
+                    other => other,
+                })?;
+                row.try_get::<i64, _>("seq").map_err(corrupt("event seq"))
+            }
+
+            async fn decisions_with<'e, E: sqlx::Executor<'e, Database = $db>>(exec: E, id: &str) -> Result<Vec<TreatmentDecision>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT kind, note, recorded_by, recorded_on FROM resident_decisions \
+                     WHERE resident_id = $1 AND superseded_at IS NULL ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(exec)
+                .await
+                .map_err(db)?;
+                let mut out = Vec::new();
+                for r in rows {
+                    let kind: String = r.try_get("kind").map_err(corrupt("decision"))?;
+                    let note: Option<String> = r.try_get("note").map_err(corrupt("decision"))?;
+                    let by: String = r.try_get("recorded_by").map_err(corrupt("decision"))?;
+                    out.push(TreatmentDecision {
+                        kind: DecisionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("decision kind {kind}")))?,
+                        note: note.and_then(|n| Text::parse("note", &n, 4000).ok()),
+                        recorded_by: Text::parse("recorded_by", &by, 200).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        recorded_on: r.try_get::<NaiveDate, _>("recorded_on").map_err(corrupt("decision"))?,
+                    });
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+impl_store!(SqliteStore, "BEGIN IMMEDIATE");
+impl_store!(PgStore, "BEGIN");
+impl_tx_helpers!(SqliteStore, sqlx::Sqlite);
+impl_tx_helpers!(PgStore, sqlx::Postgres);

@@ -1,0 +1,286 @@
+//! One test suite, run against both backends: a real SQLite file and a real
+//! PostgreSQL database (created per test, dropped after).
+
+use std::sync::Arc;
+
+use akutlinje_core::engine::{CaseState, Checklist, Urgency};
+use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
+use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::record::{AccessAction, Author, CaseStatus, Channel, EventKind, NewEvent};
+use akutlinje_core::resident::{parse_import, DecisionKind, ImportFormat, Room};
+use akutlinje_core::service::Hotline;
+use akutlinje_core::store::{NewCase, Store, StoreError};
+use akutlinje_store::testing;
+use chrono::{TimeZone, Utc};
+
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let t = akutlinje_store::testing::sqlite().await;
+                super::$name(std::sync::Arc::new(t.store.clone())).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let t = akutlinje_store::testing::postgres().await;
+                super::$name(std::sync::Arc::new(t.store.clone())).await;
+                t.drop_db().await;
+            }
+        }
+    )*};
+}
+
+both!(
+    people_and_tokens,
+    import_round_trip_and_supersede,
+    import_is_all_or_nothing,
+    search_by_room_and_name,
+    case_record_is_ordered_and_status_derived,
+    redelivered_input_is_recorded_once,
+    stale_version_is_refused,
+    lookup_in_another_home_is_refused_and_logged,
+);
+
+fn id<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().expect("valid id")
+}
+
+async fn seed(s: &Arc<dyn Store>) {
+    for (h, n) in [("solgaarden", "Plejecenter Solgården"), ("birkely", "Birkely")] {
+        s.upsert_home(&Home { id: id(h), name: n.into() }).await.expect("home");
+    }
+    s.upsert_person(&Person {
+        id: id("anna"),
+        name: Text::parse("name", "Anna Sosu", 100).expect("name"),
+        role: Role::Staff,
+        home: Some(id("solgaarden")),
+        phone: Some("+4520000001".into()),
+        matrix_user: None,
+    })
+    .await
+    .expect("person");
+}
+
+const RESIDENTS: &str = r#"[
+ {"id":"r-karen","home":"solgaarden","room":"12","name":"Karen Østergård","born":"1936-02-01","baseline_cognition":"moderate",
+  "diagnoses":["KOL"],"allergies":["Penicillin"],"contact":{"name":"Ole","relation":"søn","phone":"+4511111111"},
+  "decisions":[{"kind":"no_cpr","recorded_by":"Dr. Lund","recorded_on":"2025-01-10"},
+               {"kind":"no_admission","recorded_by":"Dr. Lund","recorded_on":"2025-01-10"},
+               {"kind":"own_wish","note":"Vil dø hjemme","recorded_by":"SSA Mette","recorded_on":"2025-01-12"}]},
+ {"id":"r-poul","home":"solgaarden","room":"14","name":"Poul 100% Hansen","baseline_cognition":"normal",
+  "decisions":[{"kind":"full_treatment","recorded_by":"Dr. Lund","recorded_on":"2025-01-10"}]},
+ {"id":"r-birk","home":"birkely","room":"12","name":"Bente Birk","baseline_cognition":"normal"}
+]"#;
+
+async fn import(s: &Arc<dyn Store>) {
+    let rs = parse_import(ImportFormat::Json, RESIDENTS).expect("valid file");
+    let sum = s.import_residents(&rs, Utc::now()).await.expect("import");
+    assert_eq!((sum.created, sum.updated), (3, 0));
+}
+
+async fn people_and_tokens(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let p = s.person(&id("anna")).await.expect("read").expect("exists");
+    assert_eq!((p.role, p.home.as_ref().map(HomeId::as_str)), (Role::Staff, Some("solgaarden")));
+    assert_eq!(s.homes().await.expect("homes").len(), 2);
+    s.add_token(&p.id, "hash-1", Utc::now()).await.expect("token");
+    assert_eq!(s.person_by_token("hash-1").await.expect("lookup").map(|p| p.id), Some(id("anna")));
+    assert!(s.person_by_token("hash-2").await.expect("lookup").is_none());
+    assert_eq!(s.revoke_tokens(&p.id, Utc::now()).await.expect("revoke"), 1);
+    assert!(s.person_by_token("hash-1").await.expect("lookup").is_none());
+    let bad = Person { home: Some(id("nowhere")), ..p };
+    assert!(matches!(s.upsert_person(&bad).await, Err(StoreError::UnknownHome(_))));
+}
+
+async fn import_round_trip_and_supersede(s: Arc<dyn Store>) {
+    seed(&s).await;
+    import(&s).await;
+    let karen = s.resident(&id("r-karen")).await.expect("read").expect("exists");
+    let expected = parse_import(ImportFormat::Json, RESIDENTS).expect("valid").remove(0);
+    assert_eq!(karen, expected);
+    assert!(karen.rules_out_112());
+    // Re-import with a changed decision: updated, old decisions superseded, not deleted.
+    let mut changed = expected.clone();
+    changed.decisions.retain(|d| d.kind != DecisionKind::NoAdmission);
+    let sum = s.import_residents(&[changed.clone()], Utc::now()).await.expect("re-import");
+    assert_eq!((sum.created, sum.updated), (0, 1));
+    let karen = s.resident(&id("r-karen")).await.expect("read").expect("exists");
+    assert_eq!(karen.decisions, changed.decisions);
+    assert!(!karen.rules_out_112());
+}
+
+async fn import_is_all_or_nothing(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let mut rs = parse_import(ImportFormat::Json, RESIDENTS).expect("valid");
+    rs[2].home = id("unknown-home");
+    assert!(matches!(s.import_residents(&rs, Utc::now()).await, Err(StoreError::UnknownHome(h)) if h.as_str() == "unknown-home"));
+    assert!(s.resident(&id("r-karen")).await.expect("read").is_none(), "the first rows must not be stored");
+    // A room conflict with an existing resident also stores nothing.
+    import(&s).await;
+    let mut clash = rs[1].clone();
+    clash.id = id("r-new");
+    clash.room = Room::parse("12").expect("room");
+    let fresh = {
+        let mut f = rs[1].clone();
+        f.id = id("r-other");
+        f.room = Room::parse("99").expect("room");
+        f
+    };
+    assert!(matches!(s.import_residents(&[fresh, clash], Utc::now()).await, Err(StoreError::Conflict(_))));
+    assert!(s.resident(&id("r-other")).await.expect("read").is_none());
+}
+
+async fn search_by_room_and_name(s: Arc<dyn Store>) {
+    seed(&s).await;
+    import(&s).await;
+    let in_12 = s.residents_in_room(&Room::parse("12").expect("room")).await.expect("room");
+    assert_eq!(in_12.len(), 2, "room 12 exists in both homes");
+    let named = s.residents_named("østergård").await.expect("name");
+    assert_eq!(named.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec!["r-karen"]);
+    // LIKE wildcards in the needle are literal.
+    assert_eq!(s.residents_named("100%").await.expect("name").len(), 1);
+    assert!(s.residents_named("_").await.expect("name").is_empty());
+    assert!(s.residents_named("1%h").await.expect("name").is_empty());
+    assert_eq!(s.residents_of_home(&id("solgaarden")).await.expect("home").len(), 2);
+}
+
+fn ev(kind: EventKind, ext: Option<&str>) -> NewEvent {
+    NewEvent {
+        at: Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().expect("time"),
+        author: Author { person: Some(id::<PersonId>("anna")), role: Some(Role::Staff) },
+        channel: Channel::Console,
+        kind,
+        corrects: None,
+        external_id: ext.map(String::from),
+    }
+}
+
+async fn new_case(s: &Arc<dyn Store>) -> CaseId {
+    let c = CaseId::from_uuid(uuid::Uuid::new_v4());
+    s.create_case(
+        &NewCase { id: c, home: id("solgaarden"), opened_at: Utc::now(), opened_by: Some(id("anna")), channel: Channel::Console },
+        &[ev(EventKind::CaseOpened { home: id("solgaarden") }, None)],
+        &serde_json::json!({"step": "resident"}),
+    )
+    .await
+    .expect("create");
+    c
+}
+
+async fn case_record_is_ordered_and_status_derived(s: Arc<dyn Store>) {
+    seed(&s).await;
+    import(&s).await;
+    let c = new_case(&s).await;
+    let seqs = s
+        .commit_step(
+            c,
+            0,
+            &[
+                ev(EventKind::ResidentIdentified { resident: id("r-karen") }, Some("m1")),
+                ev(EventKind::PageRequested { urgency: Urgency::Red }, None),
+            ],
+            &serde_json::json!({"step": "vitals"}),
+        )
+        .await
+        .expect("commit");
+    assert_eq!(seqs.len(), 2);
+    let first = seqs[0];
+    let note = ev(EventKind::Correction { text: Text::parse("t", "Værelse var 14, ikke 12", 100).expect("t") }, None);
+    let note = NewEvent { corrects: Some(first), ..note };
+    s.append_event(c, &note).await.expect("correction");
+    let events = s.events(c).await.expect("events");
+    assert_eq!(events.len(), 4);
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(events[0].event.kind.tag(), "case_opened");
+    assert_eq!(events[3].event.corrects, Some(first));
+    assert_eq!(events[1].event.external_id.as_deref(), Some("m1"));
+    let summary = s.case(c).await.expect("case").expect("exists");
+    assert_eq!(summary.status, CaseStatus::Paged);
+    assert_eq!(summary.status, CaseStatus::derive(events.iter().map(|e| &e.event.kind)));
+    assert_eq!(summary.urgency, Some(Urgency::Red));
+    assert_eq!(summary.resident.as_ref().map(ResidentId::as_str), Some("r-karen"));
+    assert_eq!(s.cases(Some(&id("solgaarden")), 10).await.expect("list").len(), 1);
+    assert!(s.cases(Some(&id("birkely")), 10).await.expect("list").is_empty());
+    let (state, version) = s.case_state(c).await.expect("state").expect("exists");
+    assert_eq!((state["step"].as_str(), version), (Some("vitals"), 1));
+}
+
+async fn redelivered_input_is_recorded_once(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let c = new_case(&s).await;
+    let step = [ev(EventKind::ResidentNotFound, Some("$event-1"))];
+    s.commit_step(c, 0, &step, &serde_json::json!({"n": 1})).await.expect("first");
+    let again = s.commit_step(c, 1, &step, &serde_json::json!({"n": 2})).await;
+    assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
+    let (state, version) = s.case_state(c).await.expect("state").expect("exists");
+    assert_eq!((state["n"].as_i64(), version), (Some(1), 1), "a duplicate stores nothing, not even state");
+    assert_eq!(s.events(c).await.expect("events").len(), 2);
+}
+
+async fn stale_version_is_refused(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let c = new_case(&s).await;
+    s.commit_step(c, 0, &[ev(EventKind::ResidentNotFound, None)], &serde_json::json!({})).await.expect("first");
+    let stale = s.commit_step(c, 0, &[ev(EventKind::ResidentNotFound, None)], &serde_json::json!({})).await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))));
+    assert_eq!(s.events(c).await.expect("events").len(), 2);
+}
+
+async fn lookup_in_another_home_is_refused_and_logged(s: Arc<dyn Store>) {
+    seed(&s).await;
+    import(&s).await;
+    let loc = Arc::new(Localizer::builtin().expect("texts"));
+    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
+    let hotline = Hotline::new(s.clone(), def, loc);
+    let anna = s.person(&id("anna")).await.expect("read").expect("exists");
+    let home = s.home(&id("solgaarden")).await.expect("read").expect("exists");
+    let c = CaseId::from_uuid(uuid::Uuid::new_v4());
+    hotline.open_case(c, &anna, &home, Channel::Console, Lang::Da, Utc::now()).await.expect("open");
+    // Bente lives at Birkely; Anna works at Solgården.
+    let turn = hotline.input(c, &anna, Channel::Console, "Bente Birk", None, Utc::now()).await.expect("input");
+    let state: CaseState = turn.state;
+    assert!(state.resident.is_none());
+    assert_eq!(state.step, "resident");
+    let log = s.access_log(Some(&id("r-birk")), 10).await.expect("log");
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].action, log[0].case, log[0].person.as_ref().map(PersonId::as_str)), (AccessAction::Denied, Some(c), Some("anna")));
+    // Her own resident is found, and the read is logged.
+    hotline.input(c, &anna, Channel::Console, "12", None, Utc::now()).await.expect("input");
+    let log = s.access_log(Some(&id("r-karen")), 10).await.expect("log");
+    assert_eq!(log.first().map(|e| e.action), Some(AccessAction::Read));
+    // Room 12 also exists at Birkely: that match was refused and logged too.
+    assert_eq!(s.access_log(Some(&id("r-birk")), 10).await.expect("log").len(), 2);
+    let events = s.events(c).await.expect("events");
+    assert!(events.iter().any(|e| matches!(e.event.kind, EventKind::ResidentNotFound)));
+    assert!(events.iter().any(|e| matches!(&e.event.kind, EventKind::ResidentIdentified { resident } if resident.as_str() == "r-karen")));
+}
+
+#[tokio::test]
+async fn the_record_is_append_only_on_sqlite() {
+    let t = testing::sqlite().await;
+    let s: Arc<dyn Store> = Arc::new(t.store.clone());
+    seed(&s).await;
+    let _ = new_case(&s).await;
+    let upd = sqlx::query("UPDATE case_events SET kind = 'x'").execute(t.store.pool()).await;
+    assert!(upd.is_err());
+    let del = sqlx::query("DELETE FROM case_events").execute(t.store.pool()).await;
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+}
+
+#[tokio::test]
+async fn the_record_is_append_only_on_postgres() {
+    let t = testing::postgres().await;
+    let s: Arc<dyn Store> = Arc::new(t.store.clone());
+    seed(&s).await;
+    let _ = new_case(&s).await;
+    let upd = sqlx::query("UPDATE case_events SET kind = 'x'").execute(t.store.pool()).await;
+    assert!(upd.unwrap_err().to_string().contains("append-only"));
+    let del = sqlx::query("DELETE FROM case_events").execute(t.store.pool()).await;
+    assert!(del.unwrap_err().to_string().contains("append-only"));
+    t.drop_db().await;
+}
