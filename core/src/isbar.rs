@@ -331,12 +331,14 @@ impl Isbar {
                 .arg("vitals", vitals_text(loc, lang, &self.vitals))
                 .arg("concern", self.concern.as_ref().map(Text::to_string).unwrap_or_else(|| not_stated.clone())),
         ));
-        let monitoring = loc.text(lang, &format!("news2-monitoring-{}", self.news2.monitoring.as_str()));
-        let mut monitoring_cap = monitoring.clone();
-        if let Some(first) = monitoring.chars().next() {
-            monitoring_cap = first.to_uppercase().collect::<String>() + &monitoring[first.len_utf8()..];
-        }
-        out.push(loc.render(lang, &Msg::new("isbar-r").arg("monitoring", monitoring_cap)));
+        // Chart 4's frequency only means something when something was measured.
+        let monitoring = if self.news2.is_empty() {
+            String::new()
+        } else {
+            let m = Msg::new(format!("news2-monitoring-{}", self.news2.monitoring.as_str()));
+            format!(" {}", loc.render(lang, &Msg::new("isbar-monitoring").arg_msg("monitoring", m)))
+        };
+        out.push(loc.render(lang, &Msg::new("isbar-r").arg("monitoring", monitoring)));
         out.join("\n")
     }
 }

@@ -836,10 +836,13 @@ fn on_vital(def: &Checklist, state: &mut CaseState, param: Param, raw: &str, nex
     if noted.len() > 1 || (noted.len() == 1 && noted[0] != param) {
         let values = noted
             .iter()
-            .map(|p| format!("{} {}", p.field(), state.vitals.display(*p).unwrap_or_default()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        fx.push(Effect::Say(Msg::new("noted").arg("values", values)));
+            .map(|p| {
+                Msg::new("noted-value")
+                    .arg_msg("param", Msg::new(format!("param-{}", p.field())))
+                    .arg("value", state.vitals.display(*p).unwrap_or_default())
+            })
+            .collect::<Vec<_>>();
+        fx.push(Effect::Say(Msg::new("noted").arg_list("values", values)));
     }
     if noted.contains(&Param::Consciousness)
         && state.vitals.consciousness.value() == Some(TobsConsciousness::Unresponsive)

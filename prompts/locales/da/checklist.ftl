@@ -48,6 +48,7 @@ cons-agitated = Urolig eller agiteret (nyt)
 cons-voice = Reagerer kun på tiltale
 cons-pain = Reagerer kun på smerte
 cons-unresponsive = Reagerer ikke
+noted-value = { $param } { $value }
 noted = Noteret: { $values }.
 
 ask-situation = Beskriv kort med dine egne ord, hvad der er sket, og hvornår det startede.

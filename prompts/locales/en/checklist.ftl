@@ -47,6 +47,7 @@ cons-agitated = Restless or agitated (new)
 cons-voice = Responds to voice only
 cons-pain = Responds to pain only
 cons-unresponsive = Unresponsive
+noted-value = { $param } { $value }
 noted = Noted: { $values }.
 
 ask-situation = Briefly, in your own words: what has happened, and when did it start?

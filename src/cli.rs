@@ -1,0 +1,414 @@
+//! The command line: `serve`, `console`, `score`, `residents`, `homes`,
+//! `people`, `tokens`, `cases`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use akutlinje_core::engine::Checklist;
+use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::ids::{CaseId, HomeId, PersonId, Text};
+use akutlinje_core::news2::News2Input;
+use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::resident::{parse_import, ImportFormat, CSV_COLUMNS};
+use akutlinje_core::service::Hotline;
+use akutlinje_core::store::Store;
+use akutlinje_core::tobs::TobsInput;
+use akutlinje_core::vitals::{Acvpu, Oxygen, Pulse, RespRate, Spo2, Spo2Scale, Systolic, TempSite, Temperature, TobsConsciousness};
+use anyhow::{bail, Context};
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::http::{self, AppState, Application};
+use crate::{auth, demo};
+
+/// akutlinje: the acute hotline between nursing homes and on-call physicians.
+#[derive(Parser, Debug)]
+#[command(name = "akutlinje", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ./akutlinje.toml if it exists.
+    #[arg(long, global = true, env = "AKUTLINJE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP API (on SQLite next to the binary unless configured otherwise).
+    Serve {
+        /// Seed a demo nursing home, residents and people, and print how to try it.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (overrides the configuration).
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+    },
+    /// Run a case at the keyboard, as a member of a home's staff.
+    Console {
+        /// The nursing home (id), e.g. solgaarden.
+        #[arg(long)]
+        home: String,
+        /// Who is calling (person id), e.g. anna.
+        #[arg(long = "as")]
+        person: String,
+        /// Language: da or en.
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Compute an early-warning score and print it as JSON.
+    #[command(subcommand)]
+    Score(ScoreCommand),
+    /// Residents and their treatment decisions.
+    #[command(subcommand)]
+    Residents(ResidentsCommand),
+    /// Nursing homes.
+    #[command(subcommand)]
+    Homes(HomesCommand),
+    /// People and their roles.
+    #[command(subcommand)]
+    People(PeopleCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Cases and their record.
+    #[command(subcommand)]
+    Cases(CasesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ScoreCommand {
+    /// NEWS2 (RCP 2017).
+    News2 {
+        #[arg(long)]
+        resp_rate: String,
+        #[arg(long)]
+        spo2: String,
+        /// 1, or 2 only for a prescribed target of 88–92 %.
+        #[arg(long, default_value = "1")]
+        spo2_scale: String,
+        /// yes or no.
+        #[arg(long)]
+        oxygen: String,
+        #[arg(long)]
+        systolic: String,
+        #[arg(long)]
+        pulse: String,
+        /// A, C (new confusion), V, P or U.
+        #[arg(long)]
+        consciousness: String,
+        /// Degrees Celsius, one decimal: 38.9 or 38,9.
+        #[arg(long)]
+        temp: String,
+    },
+    /// TOBS (municipal early warning, 0–15).
+    Tobs {
+        #[arg(long)]
+        resp_rate: String,
+        #[arg(long)]
+        systolic: String,
+        #[arg(long)]
+        pulse: String,
+        /// habitual, agitated, new_confusion, voice, pain or unresponsive.
+        #[arg(long)]
+        consciousness: String,
+        #[arg(long)]
+        temp: String,
+        /// rectal (default), ear, oral or axillary.
+        #[arg(long, default_value = "rectal")]
+        temp_site: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ResidentsCommand {
+    /// Import residents from a CSV or JSON file: all or nothing.
+    Import {
+        file: PathBuf,
+        /// csv or json (default: from the file name).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Print the CSV header an import file uses.
+    Template,
+}
+
+#[derive(Subcommand, Debug)]
+enum HomesCommand {
+    /// Add or rename a home.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List homes.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum PeopleCommand {
+    /// Add or update a person.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// staff, physician, coordinator or admin.
+        #[arg(long)]
+        role: String,
+        /// The home, for staff.
+        #[arg(long)]
+        home: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        matrix_user: Option<String>,
+    },
+    /// List people.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum TokensCommand {
+    /// Issue a new API token for a person (printed once).
+    Issue { person: String },
+    /// Revoke every token of a person.
+    Revoke { person: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum CasesCommand {
+    /// List recent cases.
+    List {
+        #[arg(long)]
+        home: Option<String>,
+    },
+    /// Show one case's record as JSON (the read is written to the access log).
+    Show {
+        id: String,
+        /// Who is reading (person id).
+        #[arg(long = "as")]
+        person: String,
+    },
+}
+
+fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{msg}")
+}
+
+fn score_news2(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
+    let ScoreCommand::News2 { resp_rate, spo2, spo2_scale, oxygen, systolic, pulse, consciousness, temp } = a else {
+        bail!("not a NEWS2 command");
+    };
+    let input = News2Input {
+        resp_rate: RespRate::parse(resp_rate).map_err(fail)?,
+        spo2: Spo2::parse(spo2).map_err(fail)?,
+        spo2_scale: Spo2Scale::parse(spo2_scale).map_err(fail)?,
+        oxygen: Oxygen::parse(oxygen).map_err(fail)?,
+        systolic: Systolic::parse(systolic.split('/').next().unwrap_or(systolic)).map_err(fail)?,
+        pulse: Pulse::parse(pulse).map_err(fail)?,
+        consciousness: Acvpu::parse(consciousness).map_err(fail)?,
+        temp: Temperature::parse(temp).map_err(fail)?,
+    };
+    Ok(http::news2_json(&akutlinje_core::news2::score(&input)))
+}
+
+fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
+    let ScoreCommand::Tobs { resp_rate, systolic, pulse, consciousness, temp, temp_site } = a else {
+        bail!("not a TOBS command");
+    };
+    let input = TobsInput {
+        resp_rate: RespRate::parse(resp_rate).map_err(fail)?,
+        systolic: Systolic::parse(systolic.split('/').next().unwrap_or(systolic)).map_err(fail)?,
+        pulse: Pulse::parse(pulse).map_err(fail)?,
+        consciousness: TobsConsciousness::parse(consciousness).map_err(fail)?,
+        temp: Temperature::parse(temp).map_err(fail)?,
+        temp_site: TempSite::parse(temp_site)
+            .ok_or_else(|| fail(format!("temp_site: {temp_site:?} must be rectal, ear, oral or axillary")))?,
+    };
+    Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
+}
+
+fn init_tracing(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::new(&settings.log);
+    // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = if settings.log_json { builder.json().try_init() } else { builder.try_init() };
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    akutlinje_store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_display()))
+}
+
+fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
+    let loc = Arc::new(Localizer::builtin().context("the built-in texts")?);
+    let def = Arc::new(Checklist::builtin_acute(&loc).context("the built-in checklist")?);
+    Ok(Hotline::new(store, def, loc))
+}
+
+async fn person(store: &Arc<dyn Store>, id: &str) -> anyhow::Result<Person> {
+    let pid = PersonId::parse(id).map_err(|e| fail(format!("--as: {e}")))?;
+    store.person(&pid).await?.with_context(|| format!("no person with id {pid}; see `akutlinje people list`"))
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Scores need no configuration or database.
+    if let Command::Score(s) = &cli.command {
+        let json = match s {
+            ScoreCommand::News2 { .. } => score_news2(s)?,
+            ScoreCommand::Tobs { .. } => score_tobs(s)?,
+        };
+        println!("{json}");
+        return Ok(());
+    }
+    if let Command::Residents(ResidentsCommand::Template) = &cli.command {
+        println!("{}", CSV_COLUMNS.join(","));
+        return Ok(());
+    }
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if matches!(cli.command, Command::Console { .. }) && std::env::var_os("AKUTLINJE_LOG").is_none() {
+        // The console is a conversation on the terminal; routine logs would drown it.
+        settings.log = "warn".into();
+    }
+    init_tracing(&settings);
+    match cli.command {
+        Command::Score(_) | Command::Residents(ResidentsCommand::Template) => Ok(()),
+        Command::Serve { demo, bind } => {
+            if let Some(b) = bind {
+                settings.bind = b;
+            }
+            let store = open(&settings).await?;
+            let tokens = if demo { Some(demo::seed(&store).await.context("cannot seed the demo data")?) } else { None };
+            let state = AppState { hotline: hotline(store)?, lang: settings.language };
+            let app = Application::build(settings.bind, state).await?;
+            let base = format!("http://{}:{}", settings.bind.ip(), app.port());
+            eprintln!("akutlinje listens on {base} (database: {})", settings.database_display());
+            if let Some(tokens) = tokens {
+                eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
+                eprintln!("API tokens (new at every --demo start; the previous ones are revoked):");
+                for (id, role, token) in &tokens {
+                    eprintln!("  {id:<8} {:<12} {token}", role.as_str());
+                }
+                if let Some((_, _, t)) = tokens.iter().find(|(id, _, _)| id == "dr-lund") {
+                    eprintln!("\nTry:");
+                    eprintln!("  curl -s -H 'Authorization: Bearer {t}' {base}/api/v1/residents");
+                    eprintln!(
+                        "  curl -s -H 'Authorization: Bearer {t}' -d '{{\"resp_rate\":24,\"spo2\":93,\"oxygen\":false,\"systolic\":110,\"pulse\":105,\"consciousness\":\"A\",\"temp\":38.9}}' {base}/api/v1/scores/news2"
+                    );
+                }
+                eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
+                eprintln!();
+            }
+            app.run_until(http::shutdown_signal()).await
+        }
+        Command::Console { home, person: who, lang } => {
+            let store = open(&settings).await?;
+            let lang = match lang {
+                Some(l) => Lang::parse(&l).with_context(|| format!("--lang: {l:?} must be da or en"))?,
+                None => settings.language,
+            };
+            let who = person(&store, &who).await?;
+            let hid = HomeId::parse(&home).map_err(|e| fail(format!("--home: {e}")))?;
+            let home = store.home(&hid).await?.with_context(|| format!("no home with id {hid}; see `akutlinje homes list`"))?;
+            if !who.may_read_home(&home.id) {
+                bail!("{} does not work at {}; staff can only open cases for their own home", who.id, home.id);
+            }
+            let hotline = hotline(store)?;
+            let stdin = std::io::stdin();
+            let case = crate::console::run(&hotline, &who, &home, lang, stdin.lock(), std::io::stdout()).await?;
+            eprintln!("case {case} is in the record");
+            Ok(())
+        }
+        Command::Residents(ResidentsCommand::Import { file, format }) => {
+            let format = match format.as_deref().or_else(|| file.extension().and_then(|e| e.to_str())) {
+                Some("csv") | Some("CSV") => ImportFormat::Csv,
+                Some("json") | Some("JSON") => ImportFormat::Json,
+                other => bail!("cannot tell the format of {} ({other:?}); use --format csv or --format json", file.display()),
+            };
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let residents = parse_import(format, &text).map_err(fail)?;
+            let store = open(&settings).await?;
+            let sum = store.import_residents(&residents, Utc::now()).await.map_err(|e| fail(format!("nothing was imported: {e}")))?;
+            println!("{}", serde_json::json!({"created": sum.created, "updated": sum.updated}));
+            Ok(())
+        }
+        Command::Homes(HomesCommand::Add { id, name }) => {
+            let store = open(&settings).await?;
+            let id = HomeId::parse(&id).map_err(fail)?;
+            if name.trim().is_empty() {
+                bail!("--name must not be empty");
+            }
+            store.upsert_home(&Home { id, name: name.trim().into() }).await?;
+            Ok(())
+        }
+        Command::Homes(HomesCommand::List) => {
+            let store = open(&settings).await?;
+            for h in store.homes().await? {
+                println!("{}\t{}", h.id, h.name);
+            }
+            Ok(())
+        }
+        Command::People(PeopleCommand::Add { id, name, role, home, phone, matrix_user }) => {
+            let store = open(&settings).await?;
+            let role = Role::parse(&role).with_context(|| format!("--role: {role:?} must be staff, physician, coordinator or admin"))?;
+            let home = home.map(|h| HomeId::parse(&h)).transpose().map_err(fail)?;
+            if role == Role::Staff && home.is_none() {
+                bail!("staff need --home");
+            }
+            store
+                .upsert_person(&Person {
+                    id: PersonId::parse(&id).map_err(fail)?,
+                    name: Text::parse("--name", &name, 200).map_err(fail)?,
+                    role,
+                    home,
+                    phone,
+                    matrix_user,
+                })
+                .await?;
+            Ok(())
+        }
+        Command::People(PeopleCommand::List) => {
+            let store = open(&settings).await?;
+            for p in store.people().await? {
+                println!("{}\t{}\t{}", p.id, p.role, p.home.as_ref().map(HomeId::as_str).unwrap_or("-"));
+            }
+            Ok(())
+        }
+        Command::Tokens(TokensCommand::Issue { person: p }) => {
+            let store = open(&settings).await?;
+            let who = person(&store, &p).await?;
+            let token = auth::new_token();
+            store.add_token(&who.id, &auth::hash_token(&token), Utc::now()).await?;
+            println!("{token}");
+            eprintln!("Shown once: only its hash is stored. Revoke with `akutlinje tokens revoke {}`.", who.id);
+            Ok(())
+        }
+        Command::Tokens(TokensCommand::Revoke { person: p }) => {
+            let store = open(&settings).await?;
+            let who = person(&store, &p).await?;
+            let n = store.revoke_tokens(&who.id, Utc::now()).await?;
+            println!("{n} token(s) revoked");
+            Ok(())
+        }
+        Command::Cases(CasesCommand::List { home }) => {
+            let store = open(&settings).await?;
+            let home = home.map(|h| HomeId::parse(&h)).transpose().map_err(fail)?;
+            println!("{}", serde_json::to_string_pretty(&store.cases(home.as_ref(), 100).await?)?);
+            Ok(())
+        }
+        Command::Cases(CasesCommand::Show { id, person: p }) => {
+            let store = open(&settings).await?;
+            let who = person(&store, &p).await?;
+            let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
+            let hotline = hotline(store)?;
+            let (summary, events) = hotline.read_case(case, &who, Utc::now()).await.map_err(fail)?;
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"case": summary, "events": events}))?);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Typed settings: defaults, then a TOML file, then `AKUTLINJE_*` environment
+//! variables. Parsed once at start-up so a bad setting fails at once, with a
+//! message naming it, not at 3 a.m.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use akutlinje_core::i18n::Lang;
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Settings as written in the file or environment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    /// `sqlite://path` or `postgres://...`. With a password: environment only.
+    database_url: Option<String>,
+    /// Address the HTTP API listens on.
+    bind: String,
+    /// Default language: da or en.
+    language: String,
+    /// Log filter (tracing EnvFilter syntax), e.g. "info" or "akutlinje=debug".
+    log: String,
+    /// Log as JSON lines (for a log collector) instead of text.
+    log_json: bool,
+}
+
+impl Default for Raw {
+    fn default() -> Self {
+        Raw { database_url: None, bind: "127.0.0.1:8080".into(), language: "da".into(), log: "info".into(), log_json: false }
+    }
+}
+
+/// The settings the program runs with.
+#[derive(Clone)]
+pub struct Settings {
+    /// Database URL. May hold a password: never printed (see `database_display`).
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub language: Lang,
+    pub log: String,
+    pub log_json: bool,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &self.database_display())
+            .field("bind", &self.bind)
+            .field("language", &self.language)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// The database URL without any password, for messages.
+    pub fn database_display(&self) -> String {
+        redact_password(&self.database_url)
+    }
+
+    /// Loads settings from `file` (if given, it must exist; else
+    /// `akutlinje.toml` in the working directory if present) and the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut fig = Figment::from(Serialized::defaults(Raw::default()));
+        let path = match file {
+            Some(p) => {
+                if !p.exists() {
+                    bail!("configuration file {} does not exist", p.display());
+                }
+                Some(p.to_path_buf())
+            }
+            None => Some(PathBuf::from("akutlinje.toml")).filter(|p| p.exists()),
+        };
+        if let Some(p) = &path {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let file_raw: toml::Value = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", p.display()))?;
+            if let Some(url) = file_raw.get("database_url").and_then(|v| v.as_str()) {
+                if redact_password(url) != url {
+                    bail!(
+                        "{}: database_url holds a password. Secrets come only from the environment: \
+                         set AKUTLINJE_DATABASE_URL instead.",
+                        p.display()
+                    );
+                }
+            }
+            fig = fig.merge(Toml::file(p));
+        }
+        fig = fig.merge(Env::prefixed("AKUTLINJE_").only(&["database_url", "bind", "language", "log", "log_json"]));
+        let raw: Raw = fig.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let bind = raw
+            .bind
+            .parse()
+            .with_context(|| format!("bind: {:?} is not an address like 127.0.0.1:8080", raw.bind))?;
+        let language = Lang::parse(&raw.language).with_context(|| format!("language: {:?} must be da or en", raw.language))?;
+        let database_url = match raw.database_url {
+            Some(u) if u.starts_with("sqlite:") || u.starts_with("postgres:") || u.starts_with("postgresql:") => u,
+            Some(u) => bail!("database_url: {:?} must start with sqlite: or postgres:", redact_password(&u)),
+            None => default_database_url()?,
+        };
+        tracing_subscriber::EnvFilter::try_new(&raw.log).with_context(|| format!("log: {:?} is not a valid filter", raw.log))?;
+        Ok(Settings { database_url, bind, language, log: raw.log, log_json: raw.log_json })
+    }
+}
+
+/// The embedded default: `akutlinje.db` next to the binary.
+fn default_database_url() -> anyhow::Result<String> {
+    let exe = std::env::current_exe().context("cannot find the program's own path")?;
+    let dir = exe.parent().context("the program has no directory")?;
+    Ok(format!("sqlite://{}", dir.join("akutlinje.db").display()))
+}
+
+fn redact_password(url: &str) -> String {
+    // scheme://user:password@host -> scheme://user:***@host
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((userinfo, host)) = rest.split_once('@') {
+            if let Some((user, _)) = userinfo.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_password("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_password("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+}

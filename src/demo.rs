@@ -1,0 +1,55 @@
+//! Demo data: two nursing homes, a resident for every treatment level, and a
+//! person for every role. Fictional names; no real person's data.
+
+use std::sync::Arc;
+
+use akutlinje_core::ids::{PersonId, Text};
+use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::resident::{parse_import, ImportFormat};
+use akutlinje_core::store::Store;
+use anyhow::Context;
+use chrono::Utc;
+
+use crate::auth::{hash_token, new_token};
+
+const RESIDENTS: &str = include_str!("../demo/residents.json");
+
+/// The demo people: (id, name, role, home).
+const PEOPLE: [(&str, &str, Role, Option<&str>); 6] = [
+    ("anna", "Anna Sørensen", Role::Staff, Some("solgaarden")),
+    ("bo", "Bo Kristensen", Role::Staff, Some("birkely")),
+    ("dr-lund", "Mette Lund", Role::Physician, None),
+    ("dr-berg", "Jonas Berg", Role::Physician, None),
+    ("karin", "Karin Holm", Role::Coordinator, None),
+    ("admin", "Demo Admin", Role::Admin, None),
+];
+
+/// Seeds (or refreshes) the demo data and issues a fresh token per person,
+/// revoking the previous demo tokens. Returns (person, role, token).
+pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, String)>> {
+    for (id, name) in [("solgaarden", "Plejecenter Solgården"), ("birkely", "Plejecenter Birkely")] {
+        store.upsert_home(&Home { id: id.parse()?, name: name.into() }).await.context("demo homes")?;
+    }
+    let residents = parse_import(ImportFormat::Json, RESIDENTS).context("the demo residents file")?;
+    store.import_residents(&residents, Utc::now()).await.context("demo residents")?;
+    let mut tokens = Vec::new();
+    for (id, name, role, home) in PEOPLE {
+        let pid: PersonId = id.parse()?;
+        store
+            .upsert_person(&Person {
+                id: pid.clone(),
+                name: Text::parse("name", name, 100)?,
+                role,
+                home: home.map(str::parse).transpose()?,
+                phone: None,
+                matrix_user: None,
+            })
+            .await
+            .context("demo people")?;
+        store.revoke_tokens(&pid, Utc::now()).await?;
+        let token = new_token();
+        store.add_token(&pid, &hash_token(&token), Utc::now()).await?;
+        tokens.push((id.to_string(), role, token));
+    }
+    Ok(tokens)
+}

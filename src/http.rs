@@ -1,0 +1,343 @@
+//! The HTTP API (axum): health, residents, cases, scores.
+//!
+//! Every `/api/v1` route authenticates with a per-person bearer token before
+//! anything else; then the role decides. A staff member only ever sees their
+//! own home; "not yours" and "does not exist" get the same 404.
+
+use std::sync::Arc;
+
+use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::ids::{CaseId, HomeId, ResidentId};
+use akutlinje_core::person::Role;
+use akutlinje_core::record::{AccessAction, AccessEntry, CaseEvent, CaseSummary, EventKind};
+use akutlinje_core::resident::{parse_import, ImportFormat, Resident};
+use akutlinje_core::service::Hotline;
+use akutlinje_core::{news2, tobs};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use chrono_tz::Europe::Copenhagen;
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+use tokio::net::TcpListener;
+
+use crate::auth::{ApiError, Authed};
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub hotline: Hotline,
+    pub lang: Lang,
+}
+
+/// The router with every route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/scores/news2", post(score_news2))
+        .route("/api/v1/scores/tobs", post(score_tobs))
+        .route("/api/v1/residents", get(list_residents).post(import_residents))
+        .route("/api/v1/residents/{id}", get(get_resident))
+        .route("/api/v1/cases", get(list_cases))
+        .route("/api/v1/cases/{id}", get(get_case))
+        .route("/api/v1/cases/{id}/print", get(print_case))
+        .route("/api/v1/cases/{id}/notes", post(add_note))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // Method and route only: paths may hold ids, never names; no query strings.
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), person = tracing::field::Empty)
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(5 * 1024 * 1024))
+        .with_state(state)
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    match s.hotline.store().ping().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"}))).into_response(),
+    }
+}
+
+/// Parses a JSON body, naming the field that is wrong.
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let msg = e.to_string();
+        // serde appends " at line 1 column 42"; the field name is what helps.
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        ApiError::Invalid { message: msg, details: None }
+    })
+}
+
+/// The score JSON shared by the CLI and the API.
+pub fn news2_json(r: &news2::News2Score) -> serde_json::Value {
+    serde_json::json!({
+        "total": r.total,
+        "subscores": r.subscores,
+        "band": r.band,
+        "red_flag": r.red_flag,
+        "monitoring": r.monitoring,
+    })
+}
+
+/// The TOBS JSON shared by the CLI and the API.
+pub fn tobs_json(r: &tobs::TobsScore) -> serde_json::Value {
+    serde_json::json!({
+        "total": r.total,
+        "subscores": r.subscores,
+        "band": r.band,
+        "red_flag": r.red_flag,
+        "monitoring": r.monitoring,
+        "temp_scored": r.temp_scored,
+    })
+}
+
+async fn score_news2(_who: Authed, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: news2::News2Input = parse_body(&body)?;
+    Ok(Json(news2_json(&news2::score(&input))))
+}
+
+async fn score_tobs(_who: Authed, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+    let input: tobs::TobsInput = parse_body(&body)?;
+    Ok(Json(tobs_json(&tobs::score(&input))))
+}
+
+#[derive(Deserialize)]
+struct HomeQuery {
+    home: Option<String>,
+}
+
+/// The home a request is about: staff only ever their own.
+fn scoped_home(who: &Authed, asked: Option<&str>) -> Result<Option<HomeId>, ApiError> {
+    let asked = asked
+        .map(HomeId::parse)
+        .transpose()
+        .map_err(|e| ApiError::Invalid { message: format!("home: {e}"), details: None })?;
+    if who.0.role.may_read_all_homes() {
+        return Ok(asked);
+    }
+    match (asked, &who.0.home) {
+        (None, Some(own)) => Ok(Some(own.clone())),
+        (Some(a), Some(own)) if &a == own => Ok(Some(a)),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+async fn log_reads(s: &AppState, who: &Authed, residents: &[Resident]) -> Result<(), ApiError> {
+    let now = Utc::now();
+    for r in residents {
+        s.hotline
+            .store()
+            .log_access(&AccessEntry { at: now, person: Some(who.0.id.clone()), resident: r.id.clone(), case: None, action: AccessAction::Read })
+            .await?;
+    }
+    Ok(())
+}
+
+async fn list_residents(State(s): State<AppState>, who: Authed, Query(q): Query<HomeQuery>) -> Result<Json<Vec<Resident>>, ApiError> {
+    let residents = match scoped_home(&who, q.home.as_deref())? {
+        Some(h) => s.hotline.store().residents_of_home(&h).await?,
+        None => {
+            let mut all = Vec::new();
+            for h in s.hotline.store().homes().await? {
+                all.extend(s.hotline.store().residents_of_home(&h.id).await?);
+            }
+            all
+        }
+    };
+    log_reads(&s, &who, &residents).await?;
+    Ok(Json(residents))
+}
+
+async fn get_resident(State(s): State<AppState>, who: Authed, Path(id): Path<String>) -> Result<Json<Resident>, ApiError> {
+    let id = ResidentId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let Some(r) = s.hotline.store().resident(&id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    if !who.0.may_read_home(&r.home) {
+        s.hotline
+            .store()
+            .log_access(&AccessEntry { at: Utc::now(), person: Some(who.0.id.clone()), resident: r.id.clone(), case: None, action: AccessAction::Denied })
+            .await?;
+        return Err(ApiError::NotFound);
+    }
+    log_reads(&s, &who, std::slice::from_ref(&r)).await?;
+    Ok(Json(r))
+}
+
+async fn import_residents(State(s): State<AppState>, who: Authed, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    who.require(&[Role::Coordinator, Role::Admin])?;
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::Invalid { message: "the body is not UTF-8".into(), details: None })?;
+    let is_csv = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/csv"));
+    let format = if is_csv { ImportFormat::Csv } else { ImportFormat::Json };
+    let residents = parse_import(format, text).map_err(|e| ApiError::Invalid {
+        message: format!("{} problem(s); nothing was imported", e.0.len()),
+        details: serde_json::to_value(&e.0).ok(),
+    })?;
+    let sum = s.hotline.store().import_residents(&residents, Utc::now()).await?;
+    tracing::info!(created = sum.created, updated = sum.updated, "residents imported");
+    Ok((StatusCode::OK, Json(serde_json::json!({"created": sum.created, "updated": sum.updated}))).into_response())
+}
+
+#[derive(Deserialize)]
+struct CasesQuery {
+    home: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn list_cases(State(s): State<AppState>, who: Authed, Query(q): Query<CasesQuery>) -> Result<Json<Vec<CaseSummary>>, ApiError> {
+    let home = scoped_home(&who, q.home.as_deref())?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(s.hotline.store().cases(home.as_ref(), limit).await?))
+}
+
+async fn read_case(s: &AppState, who: &Authed, id: &str) -> Result<(CaseSummary, Vec<CaseEvent>), ApiError> {
+    let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
+    Ok(s.hotline.read_case(id, &who.0, Utc::now()).await?)
+}
+
+async fn get_case(State(s): State<AppState>, who: Authed, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (case, events) = read_case(&s, &who, &id).await?;
+    Ok(Json(serde_json::json!({ "case": case, "events": events })))
+}
+
+#[derive(Deserialize)]
+struct NoteBody {
+    text: String,
+    corrects: Option<i64>,
+}
+
+async fn add_note(State(s): State<AppState>, who: Authed, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+    let note: NoteBody = parse_body(&body)?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let seq = s.hotline.annotate(id, &who.0, akutlinje_core::record::Channel::Api, &note.text, note.corrects, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
+}
+
+async fn print_case(State(s): State<AppState>, who: Authed, Path(id): Path<String>) -> Result<Markup, ApiError> {
+    let (case, events) = read_case(&s, &who, &id).await?;
+    Ok(render_case_html(s.hotline.localizer(), s.lang, &case, &events))
+}
+
+/// A printable page of one case's record. Every value is escaped by maud.
+pub fn render_case_html(loc: &Arc<Localizer>, lang: Lang, case: &CaseSummary, events: &[CaseEvent]) -> Markup {
+    let local = |t: chrono::DateTime<Utc>| t.with_timezone(&Copenhagen).format("%d.%m.%Y %H:%M:%S").to_string();
+    let isbar = events.iter().rev().find_map(|e| match &e.event.kind {
+        EventKind::IsbarComposed { isbar } => Some(isbar.render(loc, lang)),
+        _ => None,
+    });
+    html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                title { "Akutsag " (case.id) }
+                style { "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%}\
+                         td,th{border:1px solid #999;padding:.3em;vertical-align:top;text-align:left}\
+                         pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
+                         @media print{body{margin:0}}" }
+            }
+            body {
+                h1 { "Akutsag " (case.id) }
+                p {
+                    "Plejecenter: " (case.home) " · Åbnet: " (local(case.opened_at)) " (dansk tid) · Kanal: " (case.channel.as_str())
+                    " · Status: " (case.status.as_str())
+                    @if let Some(u) = case.urgency { " · Hastegrad: " (loc.render(lang, &u.label())) }
+                }
+                @if let Some(i) = isbar { h2 { "ISBAR" } pre { (i) } }
+                h2 { "Journal (alle hændelser)" }
+                table {
+                    tr { th { "#" } th { "Tid" } th { "Af" } th { "Kanal" } th { "Hændelse" } th { "Indhold" } }
+                    @for e in events {
+                        tr class=[e.event.corrects.map(|_| "corr")] {
+                            td { (e.seq) }
+                            td { (local(e.event.at)) }
+                            td {
+                                @match (&e.event.author.person, e.event.author.role) {
+                                    (Some(p), Some(r)) => { (p) " (" (r.as_str()) ")" }
+                                    (Some(p), None) => { (p) }
+                                    _ => { "system" }
+                                }
+                            }
+                            td { (e.event.channel.as_str()) }
+                            td {
+                                (e.event.kind.tag())
+                                @if let Some(c) = e.event.corrects { br; "retter #" (c) }
+                            }
+                            td { (event_text(&e.event.kind)) }
+                        }
+                    }
+                }
+                p { small { "Udskrevet " (local(Utc::now())) ". Journalen kan ikke ændres; rettelser står som nye hændelser." } }
+            }
+        }
+    }
+}
+
+fn event_text(k: &EventKind) -> String {
+    match k {
+        EventKind::InputReceived { text, step } => format!("[{step}] {text}"),
+        EventKind::SituationRecorded { text } | EventKind::Note { text } | EventKind::Correction { text } => text.to_string(),
+        EventKind::IsbarComposed { .. } => "(se ISBAR ovenfor)".into(),
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|mut v| {
+                v.as_object_mut().map(|o| {
+                    o.remove("kind");
+                    serde_json::Value::Object(o.clone()).to_string()
+                })
+            })
+            .filter(|s| s != "{}")
+            .unwrap_or_default(),
+    }
+}
+
+/// The HTTP server, bound and ready.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port, for tests).
+    pub async fn build(addr: std::net::SocketAddr, state: AppState) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        Ok(Application { listener, router: router(state) })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,10 @@
+//! The `akutlinje` program: command line, configuration, HTTP API, console,
+//! and the wiring of every crate. The only crate that knows them all.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod demo;
+pub mod http;
