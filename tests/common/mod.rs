@@ -1,0 +1,106 @@
+//! Shared test helpers: a real database (SQLite file or PostgreSQL), seeded
+//! with the demo data, and the real `akutlinje` binary.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use akutlinje_core::ids::CaseId;
+use akutlinje_core::person::Role;
+use akutlinje_core::record::CaseEvent;
+use akutlinje_core::store::Store;
+use akutlinje_store::testing;
+
+/// A seeded database the binary can be pointed at.
+pub struct Db {
+    pub store: Arc<dyn Store>,
+    pub url: String,
+    pub tokens: Vec<(String, Role, String)>,
+    sqlite: Option<testing::TempSqlite>,
+    pg: Option<testing::TempPostgres>,
+}
+
+impl Db {
+    pub async fn sqlite() -> Db {
+        let t = testing::sqlite().await;
+        let store: Arc<dyn Store> = Arc::new(t.store.clone());
+        let tokens = akutlinje::demo::seed(&store).await.expect("demo seed");
+        Db { store, url: t.url.clone(), tokens, sqlite: Some(t), pg: None }
+    }
+
+    pub async fn postgres() -> Db {
+        let t = testing::postgres().await;
+        let store: Arc<dyn Store> = Arc::new(t.store.clone());
+        let tokens = akutlinje::demo::seed(&store).await.expect("demo seed");
+        Db { store, url: t.url.clone(), tokens, sqlite: None, pg: Some(t) }
+    }
+
+    pub fn token(&self, person: &str) -> String {
+        self.tokens.iter().find(|(p, _, _)| p == person).map(|(_, _, t)| t.clone()).expect("demo person")
+    }
+
+    pub async fn events(&self, case: CaseId) -> Vec<CaseEvent> {
+        self.store.events(case).await.expect("events")
+    }
+
+    pub async fn close(self) {
+        drop(self.sqlite);
+        if let Some(pg) = self.pg {
+            pg.drop_db().await;
+        }
+    }
+}
+
+/// The result of a console run.
+pub struct ConsoleRun {
+    pub stdout: String,
+    pub stderr: String,
+    pub case: Option<CaseId>,
+    pub ok: bool,
+}
+
+/// Runs `akutlinje console` with `lines` on stdin against `url`.
+pub fn console(url: &str, home: &str, person: &str, lines: &[&str], extra: &[&str]) -> ConsoleRun {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_akutlinje"))
+        .args(["console", "--home", home, "--as", person])
+        .args(extra)
+        .env("AKUTLINJE_DATABASE_URL", url)
+        .env_remove("AKUTLINJE_CONFIG")
+        .env_remove("AKUTLINJE_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the akutlinje binary");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        for l in lines {
+            writeln!(stdin, "{l}").expect("write a line");
+        }
+    }
+    let out = child.wait_with_output().expect("console finishes");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let case = stdout.lines().next().and_then(|l| l.strip_prefix("Sag ")).and_then(CaseId::parse);
+    ConsoleRun { stdout, stderr: String::from_utf8_lossy(&out.stderr).to_string(), case, ok: out.status.success() }
+}
+
+/// Runs the binary with arguments; returns (exit code, stdout, stderr).
+pub fn cli(url: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
+    cmd.args(args).env_remove("AKUTLINJE_CONFIG");
+    if let Some(u) = url {
+        cmd.env("AKUTLINJE_DATABASE_URL", u);
+    }
+    let out = cmd.output().expect("run the akutlinje binary");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// The text after the input line `> ` that follows the n-th answer.
+pub fn after_answer(stdout: &str, n: usize) -> String {
+    stdout.split("> ").nth(n + 1).unwrap_or("").to_string()
+}
