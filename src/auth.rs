@@ -53,7 +53,10 @@ pub enum ApiError {
     #[error("not found")]
     NotFound,
     #[error("{message}")]
-    Invalid { message: String, details: Option<serde_json::Value> },
+    Invalid {
+        message: String,
+        details: Option<serde_json::Value>,
+    },
     #[error("the database is unavailable; try again")]
     Unavailable,
     #[error("internal error")]
@@ -74,12 +77,18 @@ impl IntoResponse for ApiError {
             }
         };
         let mut body = serde_json::json!({ "error": self.to_string() });
-        if let ApiError::Invalid { details: Some(d), .. } = &self {
+        if let ApiError::Invalid {
+            details: Some(d), ..
+        } = &self
+        {
             body["details"] = d.clone();
         }
         let mut resp = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         resp
     }
@@ -90,8 +99,14 @@ impl From<akutlinje_core::store::StoreError> for ApiError {
         use akutlinje_core::store::StoreError;
         match e {
             StoreError::NotFound(_) => ApiError::NotFound,
-            StoreError::UnknownHome(h) => ApiError::Invalid { message: format!("unknown home {h}"), details: None },
-            StoreError::Conflict(m) => ApiError::Invalid { message: m, details: None },
+            StoreError::UnknownHome(h) => ApiError::Invalid {
+                message: format!("unknown home {h}"),
+                details: None,
+            },
+            StoreError::Conflict(m) => ApiError::Invalid {
+                message: m,
+                details: None,
+            },
             StoreError::Database(_) => {
                 tracing::error!(error.cause_chain = ?e, "database error");
                 ApiError::Unavailable
@@ -108,7 +123,10 @@ impl From<akutlinje_core::service::ServiceError> for ApiError {
             ServiceError::Store(s) => s.into(),
             ServiceError::NotAllowed => ApiError::Forbidden,
             ServiceError::UnknownCase => ApiError::NotFound,
-            ServiceError::BadInput(m) => ApiError::Invalid { message: m, details: None },
+            ServiceError::BadInput(m) => ApiError::Invalid {
+                message: m,
+                details: None,
+            },
             ServiceError::Busy => ApiError::Unavailable,
         }
     }
@@ -117,16 +135,27 @@ impl From<akutlinje_core::service::ServiceError> for ApiError {
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or(ApiError::Unauthorized)?;
-        let person = state.hotline.store().person_by_token(&hash_token(token)).await?.ok_or(ApiError::Unauthorized)?;
+        let person = state
+            .hotline
+            .store()
+            .person_by_token(&hash_token(token))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
         tracing::Span::current().record("person", person.id.as_str());
         Ok(Authed(person))
     }

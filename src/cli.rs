@@ -13,7 +13,10 @@ use akutlinje_core::resident::{parse_import, ImportFormat, CSV_COLUMNS};
 use akutlinje_core::service::Hotline;
 use akutlinje_core::store::Store;
 use akutlinje_core::tobs::TobsInput;
-use akutlinje_core::vitals::{Acvpu, Oxygen, Pulse, RespRate, Spo2, Spo2Scale, Systolic, TempSite, Temperature, TobsConsciousness};
+use akutlinje_core::vitals::{
+    Acvpu, Oxygen, Pulse, RespRate, Spo2, Spo2Scale, Systolic, TempSite, Temperature,
+    TobsConsciousness,
+};
 use anyhow::{bail, Context};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
@@ -196,7 +199,17 @@ fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
 }
 
 fn score_news2(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
-    let ScoreCommand::News2 { resp_rate, spo2, spo2_scale, oxygen, systolic, pulse, consciousness, temp } = a else {
+    let ScoreCommand::News2 {
+        resp_rate,
+        spo2,
+        spo2_scale,
+        oxygen,
+        systolic,
+        pulse,
+        consciousness,
+        temp,
+    } = a
+    else {
         bail!("not a NEWS2 command");
     };
     let input = News2Input {
@@ -213,7 +226,15 @@ fn score_news2(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
 }
 
 fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
-    let ScoreCommand::Tobs { resp_rate, systolic, pulse, consciousness, temp, temp_site } = a else {
+    let ScoreCommand::Tobs {
+        resp_rate,
+        systolic,
+        pulse,
+        consciousness,
+        temp,
+        temp_site,
+    } = a
+    else {
         bail!("not a TOBS command");
     };
     let input = TobsInput {
@@ -222,8 +243,11 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
         pulse: Pulse::parse(pulse).map_err(fail)?,
         consciousness: TobsConsciousness::parse(consciousness).map_err(fail)?,
         temp: Temperature::parse(temp).map_err(fail)?,
-        temp_site: TempSite::parse(temp_site)
-            .ok_or_else(|| fail(format!("temp_site: {temp_site:?} must be rectal, ear, oral or axillary")))?,
+        temp_site: TempSite::parse(temp_site).ok_or_else(|| {
+            fail(format!(
+                "temp_site: {temp_site:?} must be rectal, ear, oral or axillary"
+            ))
+        })?,
     };
     Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
 }
@@ -235,7 +259,11 @@ fn init_tracing(settings: &Settings) {
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
-    let _ = if settings.log_json { builder.json().try_init() } else { builder.try_init() };
+    let _ = if settings.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
@@ -252,7 +280,10 @@ fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
 
 async fn person(store: &Arc<dyn Store>, id: &str) -> anyhow::Result<Person> {
     let pid = PersonId::parse(id).map_err(|e| fail(format!("--as: {e}")))?;
-    store.person(&pid).await?.with_context(|| format!("no person with id {pid}; see `akutlinje people list`"))
+    store
+        .person(&pid)
+        .await?
+        .with_context(|| format!("no person with id {pid}; see `akutlinje people list`"))
 }
 
 /// Runs the command line.
@@ -271,7 +302,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
-    if matches!(cli.command, Command::Console { .. }) && std::env::var_os("AKUTLINJE_LOG").is_none() {
+    if matches!(cli.command, Command::Console { .. }) && std::env::var_os("AKUTLINJE_LOG").is_none()
+    {
         // The console is a conversation on the terminal; routine logs would drown it.
         settings.log = "warn".into();
     }
@@ -283,11 +315,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.bind = b;
             }
             let store = open(&settings).await?;
-            let tokens = if demo { Some(demo::seed(&store).await.context("cannot seed the demo data")?) } else { None };
-            let state = AppState { hotline: hotline(store)?, lang: settings.language };
+            let tokens = if demo {
+                Some(
+                    demo::seed(&store)
+                        .await
+                        .context("cannot seed the demo data")?,
+                )
+            } else {
+                None
+            };
+            let state = AppState {
+                hotline: hotline(store)?,
+                lang: settings.language,
+            };
             let app = Application::build(settings.bind, state).await?;
             let base = format!("http://{}:{}", settings.bind.ip(), app.port());
-            eprintln!("akutlinje listens on {base} (database: {})", settings.database_display());
+            eprintln!(
+                "akutlinje listens on {base} (database: {})",
+                settings.database_display()
+            );
             if let Some(tokens) = tokens {
                 eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
                 eprintln!("API tokens (new at every --demo start; the previous ones are revoked):");
@@ -306,35 +352,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             app.run_until(http::shutdown_signal()).await
         }
-        Command::Console { home, person: who, lang } => {
+        Command::Console {
+            home,
+            person: who,
+            lang,
+        } => {
             let store = open(&settings).await?;
             let lang = match lang {
-                Some(l) => Lang::parse(&l).with_context(|| format!("--lang: {l:?} must be da or en"))?,
+                Some(l) => {
+                    Lang::parse(&l).with_context(|| format!("--lang: {l:?} must be da or en"))?
+                }
                 None => settings.language,
             };
             let who = person(&store, &who).await?;
             let hid = HomeId::parse(&home).map_err(|e| fail(format!("--home: {e}")))?;
-            let home = store.home(&hid).await?.with_context(|| format!("no home with id {hid}; see `akutlinje homes list`"))?;
+            let home = store
+                .home(&hid)
+                .await?
+                .with_context(|| format!("no home with id {hid}; see `akutlinje homes list`"))?;
             if !who.may_read_home(&home.id) {
-                bail!("{} does not work at {}; staff can only open cases for their own home", who.id, home.id);
+                bail!(
+                    "{} does not work at {}; staff can only open cases for their own home",
+                    who.id,
+                    home.id
+                );
             }
             let hotline = hotline(store)?;
             let stdin = std::io::stdin();
-            let case = crate::console::run(&hotline, &who, &home, lang, stdin.lock(), std::io::stdout()).await?;
+            let case =
+                crate::console::run(&hotline, &who, &home, lang, stdin.lock(), std::io::stdout())
+                    .await?;
             eprintln!("case {case} is in the record");
             Ok(())
         }
         Command::Residents(ResidentsCommand::Import { file, format }) => {
-            let format = match format.as_deref().or_else(|| file.extension().and_then(|e| e.to_str())) {
+            let format = match format
+                .as_deref()
+                .or_else(|| file.extension().and_then(|e| e.to_str()))
+            {
                 Some("csv") | Some("CSV") => ImportFormat::Csv,
                 Some("json") | Some("JSON") => ImportFormat::Json,
-                other => bail!("cannot tell the format of {} ({other:?}); use --format csv or --format json", file.display()),
+                other => bail!(
+                    "cannot tell the format of {} ({other:?}); use --format csv or --format json",
+                    file.display()
+                ),
             };
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let residents = parse_import(format, &text).map_err(fail)?;
             let store = open(&settings).await?;
-            let sum = store.import_residents(&residents, Utc::now()).await.map_err(|e| fail(format!("nothing was imported: {e}")))?;
-            println!("{}", serde_json::json!({"created": sum.created, "updated": sum.updated}));
+            let sum = store
+                .import_residents(&residents, Utc::now())
+                .await
+                .map_err(|e| fail(format!("nothing was imported: {e}")))?;
+            println!(
+                "{}",
+                serde_json::json!({"created": sum.created, "updated": sum.updated})
+            );
             Ok(())
         }
         Command::Homes(HomesCommand::Add { id, name }) => {
@@ -343,7 +417,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
             }
-            store.upsert_home(&Home { id, name: name.trim().into() }).await?;
+            store
+                .upsert_home(&Home {
+                    id,
+                    name: name.trim().into(),
+                })
+                .await?;
             Ok(())
         }
         Command::Homes(HomesCommand::List) => {
@@ -353,9 +432,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::People(PeopleCommand::Add { id, name, role, home, phone, matrix_user }) => {
+        Command::People(PeopleCommand::Add {
+            id,
+            name,
+            role,
+            home,
+            phone,
+            matrix_user,
+        }) => {
             let store = open(&settings).await?;
-            let role = Role::parse(&role).with_context(|| format!("--role: {role:?} must be staff, physician, coordinator or admin"))?;
+            let role = Role::parse(&role).with_context(|| {
+                format!("--role: {role:?} must be staff, physician, coordinator or admin")
+            })?;
             let home = home.map(|h| HomeId::parse(&h)).transpose().map_err(fail)?;
             if role == Role::Staff && home.is_none() {
                 bail!("staff need --home");
@@ -375,7 +463,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::People(PeopleCommand::List) => {
             let store = open(&settings).await?;
             for p in store.people().await? {
-                println!("{}\t{}\t{}", p.id, p.role, p.home.as_ref().map(HomeId::as_str).unwrap_or("-"));
+                println!(
+                    "{}\t{}\t{}",
+                    p.id,
+                    p.role,
+                    p.home.as_ref().map(HomeId::as_str).unwrap_or("-")
+                );
             }
             Ok(())
         }
@@ -383,9 +476,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&settings).await?;
             let who = person(&store, &p).await?;
             let token = auth::new_token();
-            store.add_token(&who.id, &auth::hash_token(&token), Utc::now()).await?;
+            store
+                .add_token(&who.id, &auth::hash_token(&token), Utc::now())
+                .await?;
             println!("{token}");
-            eprintln!("Shown once: only its hash is stored. Revoke with `akutlinje tokens revoke {}`.", who.id);
+            eprintln!(
+                "Shown once: only its hash is stored. Revoke with `akutlinje tokens revoke {}`.",
+                who.id
+            );
             Ok(())
         }
         Command::Tokens(TokensCommand::Revoke { person: p }) => {
@@ -398,7 +496,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cases(CasesCommand::List { home }) => {
             let store = open(&settings).await?;
             let home = home.map(|h| HomeId::parse(&h)).transpose().map_err(fail)?;
-            println!("{}", serde_json::to_string_pretty(&store.cases(home.as_ref(), 100).await?)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&store.cases(home.as_ref(), 100).await?)?
+            );
             Ok(())
         }
         Command::Cases(CasesCommand::Show { id, person: p }) => {
@@ -406,8 +507,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let who = person(&store, &p).await?;
             let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
             let hotline = hotline(store)?;
-            let (summary, events) = hotline.read_case(case, &who, Utc::now()).await.map_err(fail)?;
-            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"case": summary, "events": events}))?);
+            let (summary, events) = hotline
+                .read_case(case, &who, Utc::now())
+                .await
+                .map_err(fail)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"case": summary, "events": events})
+                )?
+            );
             Ok(())
         }
     }

@@ -29,7 +29,13 @@ struct Raw {
 
 impl Default for Raw {
     fn default() -> Self {
-        Raw { database_url: None, bind: "127.0.0.1:8080".into(), language: "da".into(), log: "info".into(), log_json: false }
+        Raw {
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+            language: "da".into(),
+            log: "info".into(),
+            log_json: false,
+        }
     }
 }
 
@@ -74,8 +80,10 @@ impl Settings {
             None => Some(PathBuf::from("akutlinje.toml")).filter(|p| p.exists()),
         };
         if let Some(p) = &path {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
-            let file_raw: toml::Value = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            let file_raw: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("{} is not valid TOML", p.display()))?;
             if let Some(url) = file_raw.get("database_url").and_then(|v| v.as_str()) {
                 if redact_password(url) != url {
                     bail!(
@@ -87,20 +95,44 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(p));
         }
-        fig = fig.merge(Env::prefixed("AKUTLINJE_").only(&["database_url", "bind", "language", "log", "log_json"]));
-        let raw: Raw = fig.extract().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-        let bind = raw
-            .bind
-            .parse()
-            .with_context(|| format!("bind: {:?} is not an address like 127.0.0.1:8080", raw.bind))?;
-        let language = Lang::parse(&raw.language).with_context(|| format!("language: {:?} must be da or en", raw.language))?;
+        fig = fig.merge(Env::prefixed("AKUTLINJE_").only(&[
+            "database_url",
+            "bind",
+            "language",
+            "log",
+            "log_json",
+        ]));
+        let raw: Raw = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let bind = raw.bind.parse().with_context(|| {
+            format!("bind: {:?} is not an address like 127.0.0.1:8080", raw.bind)
+        })?;
+        let language = Lang::parse(&raw.language)
+            .with_context(|| format!("language: {:?} must be da or en", raw.language))?;
         let database_url = match raw.database_url {
-            Some(u) if u.starts_with("sqlite:") || u.starts_with("postgres:") || u.starts_with("postgresql:") => u,
-            Some(u) => bail!("database_url: {:?} must start with sqlite: or postgres:", redact_password(&u)),
+            Some(u)
+                if u.starts_with("sqlite:")
+                    || u.starts_with("postgres:")
+                    || u.starts_with("postgresql:") =>
+            {
+                u
+            }
+            Some(u) => bail!(
+                "database_url: {:?} must start with sqlite: or postgres:",
+                redact_password(&u)
+            ),
             None => default_database_url()?,
         };
-        tracing_subscriber::EnvFilter::try_new(&raw.log).with_context(|| format!("log: {:?} is not a valid filter", raw.log))?;
-        Ok(Settings { database_url, bind, language, log: raw.log, log_json: raw.log_json })
+        tracing_subscriber::EnvFilter::try_new(&raw.log)
+            .with_context(|| format!("log: {:?} is not a valid filter", raw.log))?;
+        Ok(Settings {
+            database_url,
+            bind,
+            language,
+            log: raw.log,
+            log_json: raw.log_json,
+        })
     }
 }
 
@@ -129,7 +161,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_password("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_password("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_password("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
     }

@@ -15,7 +15,13 @@ use chrono::Utc;
 
 fn framed(title: &str, body: &str) -> String {
     let bar = "─".repeat(60);
-    format!("┌{bar}\n│ {title}\n├{bar}\n{}\n└{bar}", body.lines().map(|l| format!("│ {l}")).collect::<Vec<_>>().join("\n"))
+    format!(
+        "┌{bar}\n│ {title}\n├{bar}\n{}\n└{bar}",
+        body.lines()
+            .map(|l| format!("│ {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
 }
 
 /// Renders one turn's effects as console text.
@@ -36,21 +42,26 @@ pub fn render(loc: &Localizer, lang: Lang, today: chrono::NaiveDate, effects: &[
                 let bang = "!".repeat(62);
                 out.push(format!("{bang}\n{}\n{bang}", loc.render(lang, m)));
             }
-            Effect::ShowResidentCard(r) => {
-                out.push(framed(&loc.text(lang, "card-frame-title"), &akutlinje_core::isbar::render_card(loc, lang, r, today)))
-            }
+            Effect::ShowResidentCard(r) => out.push(framed(
+                &loc.text(lang, "card-frame-title"),
+                &akutlinje_core::isbar::render_card(loc, lang, r, today),
+            )),
             Effect::ShowIsbar(i) => out.push(framed("ISBAR", &i.render(loc, lang))),
             Effect::Page { urgency, isbar } => {
-                let head = format!("📟 PAGE → vagthavende læge · hastegrad {}", loc.render(lang, &urgency.label()));
+                let head = format!(
+                    "📟 PAGE → vagthavende læge · hastegrad {}",
+                    loc.render(lang, &urgency.label())
+                );
                 if shows_isbar {
                     out.push(head);
                 } else {
                     out.push(framed(&head, &isbar.render(loc, lang)));
                 }
             }
-            Effect::UpdatePage { urgency, .. } => {
-                out.push(format!("📟 PAGE-OPDATERING → vagthavende læge · hastegrad {}", loc.render(lang, &urgency.label())))
-            }
+            Effect::UpdatePage { urgency, .. } => out.push(format!(
+                "📟 PAGE-OPDATERING → vagthavende læge · hastegrad {}",
+                loc.render(lang, &urgency.label())
+            )),
             Effect::Record(_) | Effect::LookupResident(_) | Effect::Finished => {}
         }
     }
@@ -69,7 +80,10 @@ pub async fn run(
 ) -> anyhow::Result<CaseId> {
     let loc = hotline.localizer().clone();
     let case = CaseId::from_uuid(uuid::Uuid::new_v4());
-    let turn = hotline.open_case(case, who, home, Channel::Console, lang, Utc::now()).await.context("cannot open the case")?;
+    let turn = hotline
+        .open_case(case, who, home, Channel::Console, lang, Utc::now())
+        .await
+        .context("cannot open the case")?;
     let today = turn.state.opened_on;
     writeln!(output, "Sag {case}")?;
     writeln!(output, "{}", render(&loc, lang, today, &turn.effects))?;
@@ -82,10 +96,16 @@ pub async fn run(
             output.flush()?;
             continue;
         }
-        match hotline.input(case, who, Channel::Console, &line, None, Utc::now()).await {
+        match hotline
+            .input(case, who, Channel::Console, &line, None, Utc::now())
+            .await
+        {
             Ok(turn) => writeln!(output, "{}", render(&loc, lang, today, &turn.effects))?,
             Err(akutlinje_core::service::ServiceError::BadInput(m)) => writeln!(output, "({m})")?,
-            Err(e) => return Err(anyhow::Error::new(e).context("the input could not be stored; it was not accepted")),
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context("the input could not be stored; it was not accepted"))
+            }
         }
         write!(output, "> ")?;
         output.flush()?;

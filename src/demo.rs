@@ -27,11 +27,24 @@ const PEOPLE: [(&str, &str, Role, Option<&str>); 6] = [
 /// Seeds (or refreshes) the demo data and issues a fresh token per person,
 /// revoking the previous demo tokens. Returns (person, role, token).
 pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, String)>> {
-    for (id, name) in [("solgaarden", "Plejecenter Solgården"), ("birkely", "Plejecenter Birkely")] {
-        store.upsert_home(&Home { id: id.parse()?, name: name.into() }).await.context("demo homes")?;
+    for (id, name) in [
+        ("solgaarden", "Plejecenter Solgården"),
+        ("birkely", "Plejecenter Birkely"),
+    ] {
+        store
+            .upsert_home(&Home {
+                id: id.parse()?,
+                name: name.into(),
+            })
+            .await
+            .context("demo homes")?;
     }
-    let residents = parse_import(ImportFormat::Json, RESIDENTS).context("the demo residents file")?;
-    store.import_residents(&residents, Utc::now()).await.context("demo residents")?;
+    let residents =
+        parse_import(ImportFormat::Json, RESIDENTS).context("the demo residents file")?;
+    store
+        .import_residents(&residents, Utc::now())
+        .await
+        .context("demo residents")?;
     let mut tokens = Vec::new();
     for (id, name, role, home) in PEOPLE {
         let pid: PersonId = id.parse()?;
@@ -48,7 +61,9 @@ pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, S
             .context("demo people")?;
         store.revoke_tokens(&pid, Utc::now()).await?;
         let token = new_token();
-        store.add_token(&pid, &hash_token(&token), Utc::now()).await?;
+        store
+            .add_token(&pid, &hash_token(&token), Utc::now())
+            .await?;
         tokens.push((id.to_string(), role, token));
     }
     Ok(tokens)

@@ -60,7 +60,11 @@ pub fn router(state: AppState) -> Router {
 async fn readyz(State(s): State<AppState>) -> Response {
     match s.hotline.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unavailable"}))).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "database unavailable"})),
+        )
+            .into_response(),
     }
 }
 
@@ -70,7 +74,10 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
         let msg = e.to_string();
         // serde appends " at line 1 column 42"; the field name is what helps.
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        ApiError::Invalid { message: msg, details: None }
+        ApiError::Invalid {
+            message: msg,
+            details: None,
+        }
     })
 }
 
@@ -117,7 +124,10 @@ fn scoped_home(who: &Authed, asked: Option<&str>) -> Result<Option<HomeId>, ApiE
     let asked = asked
         .map(HomeId::parse)
         .transpose()
-        .map_err(|e| ApiError::Invalid { message: format!("home: {e}"), details: None })?;
+        .map_err(|e| ApiError::Invalid {
+            message: format!("home: {e}"),
+            details: None,
+        })?;
     if who.0.role.may_read_all_homes() {
         return Ok(asked);
     }
@@ -133,13 +143,23 @@ async fn log_reads(s: &AppState, who: &Authed, residents: &[Resident]) -> Result
     for r in residents {
         s.hotline
             .store()
-            .log_access(&AccessEntry { at: now, person: Some(who.0.id.clone()), resident: r.id.clone(), case: None, action: AccessAction::Read })
+            .log_access(&AccessEntry {
+                at: now,
+                person: Some(who.0.id.clone()),
+                resident: r.id.clone(),
+                case: None,
+                action: AccessAction::Read,
+            })
             .await?;
     }
     Ok(())
 }
 
-async fn list_residents(State(s): State<AppState>, who: Authed, Query(q): Query<HomeQuery>) -> Result<Json<Vec<Resident>>, ApiError> {
+async fn list_residents(
+    State(s): State<AppState>,
+    who: Authed,
+    Query(q): Query<HomeQuery>,
+) -> Result<Json<Vec<Resident>>, ApiError> {
     let residents = match scoped_home(&who, q.home.as_deref())? {
         Some(h) => s.hotline.store().residents_of_home(&h).await?,
         None => {
@@ -154,7 +174,11 @@ async fn list_residents(State(s): State<AppState>, who: Authed, Query(q): Query<
     Ok(Json(residents))
 }
 
-async fn get_resident(State(s): State<AppState>, who: Authed, Path(id): Path<String>) -> Result<Json<Resident>, ApiError> {
+async fn get_resident(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Resident>, ApiError> {
     let id = ResidentId::parse(&id).map_err(|_| ApiError::NotFound)?;
     let Some(r) = s.hotline.store().resident(&id).await? else {
         return Err(ApiError::NotFound);
@@ -162,7 +186,13 @@ async fn get_resident(State(s): State<AppState>, who: Authed, Path(id): Path<Str
     if !who.0.may_read_home(&r.home) {
         s.hotline
             .store()
-            .log_access(&AccessEntry { at: Utc::now(), person: Some(who.0.id.clone()), resident: r.id.clone(), case: None, action: AccessAction::Denied })
+            .log_access(&AccessEntry {
+                at: Utc::now(),
+                person: Some(who.0.id.clone()),
+                resident: r.id.clone(),
+                case: None,
+                action: AccessAction::Denied,
+            })
             .await?;
         return Err(ApiError::NotFound);
     }
@@ -170,18 +200,45 @@ async fn get_resident(State(s): State<AppState>, who: Authed, Path(id): Path<Str
     Ok(Json(r))
 }
 
-async fn import_residents(State(s): State<AppState>, who: Authed, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn import_residents(
+    State(s): State<AppState>,
+    who: Authed,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     who.require(&[Role::Coordinator, Role::Admin])?;
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::Invalid { message: "the body is not UTF-8".into(), details: None })?;
-    let is_csv = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/csv"));
-    let format = if is_csv { ImportFormat::Csv } else { ImportFormat::Json };
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::Invalid {
+        message: "the body is not UTF-8".into(),
+        details: None,
+    })?;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    let format = if is_csv {
+        ImportFormat::Csv
+    } else {
+        ImportFormat::Json
+    };
     let residents = parse_import(format, text).map_err(|e| ApiError::Invalid {
         message: format!("{} problem(s); nothing was imported", e.0.len()),
         details: serde_json::to_value(&e.0).ok(),
     })?;
-    let sum = s.hotline.store().import_residents(&residents, Utc::now()).await?;
-    tracing::info!(created = sum.created, updated = sum.updated, "residents imported");
-    Ok((StatusCode::OK, Json(serde_json::json!({"created": sum.created, "updated": sum.updated}))).into_response())
+    let sum = s
+        .hotline
+        .store()
+        .import_residents(&residents, Utc::now())
+        .await?;
+    tracing::info!(
+        created = sum.created,
+        updated = sum.updated,
+        "residents imported"
+    );
+    Ok((
+        StatusCode::OK,
+        Json(serde_json::json!({"created": sum.created, "updated": sum.updated})),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -190,18 +247,30 @@ struct CasesQuery {
     limit: Option<u32>,
 }
 
-async fn list_cases(State(s): State<AppState>, who: Authed, Query(q): Query<CasesQuery>) -> Result<Json<Vec<CaseSummary>>, ApiError> {
+async fn list_cases(
+    State(s): State<AppState>,
+    who: Authed,
+    Query(q): Query<CasesQuery>,
+) -> Result<Json<Vec<CaseSummary>>, ApiError> {
     let home = scoped_home(&who, q.home.as_deref())?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(s.hotline.store().cases(home.as_ref(), limit).await?))
 }
 
-async fn read_case(s: &AppState, who: &Authed, id: &str) -> Result<(CaseSummary, Vec<CaseEvent>), ApiError> {
+async fn read_case(
+    s: &AppState,
+    who: &Authed,
+    id: &str,
+) -> Result<(CaseSummary, Vec<CaseEvent>), ApiError> {
     let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
     Ok(s.hotline.read_case(id, &who.0, Utc::now()).await?)
 }
 
-async fn get_case(State(s): State<AppState>, who: Authed, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn get_case(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let (case, events) = read_case(&s, &who, &id).await?;
     Ok(Json(serde_json::json!({ "case": case, "events": events })))
 }
@@ -212,21 +281,54 @@ struct NoteBody {
     corrects: Option<i64>,
 }
 
-async fn add_note(State(s): State<AppState>, who: Authed, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+async fn add_note(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let note: NoteBody = parse_body(&body)?;
     let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
-    let seq = s.hotline.annotate(id, &who.0, akutlinje_core::record::Channel::Api, &note.text, note.corrects, Utc::now()).await?;
+    let seq = s
+        .hotline
+        .annotate(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api,
+            &note.text,
+            note.corrects,
+            Utc::now(),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
 }
 
-async fn print_case(State(s): State<AppState>, who: Authed, Path(id): Path<String>) -> Result<Markup, ApiError> {
+async fn print_case(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Markup, ApiError> {
     let (case, events) = read_case(&s, &who, &id).await?;
-    Ok(render_case_html(s.hotline.localizer(), s.lang, &case, &events))
+    Ok(render_case_html(
+        s.hotline.localizer(),
+        s.lang,
+        &case,
+        &events,
+    ))
 }
 
 /// A printable page of one case's record. Every value is escaped by maud.
-pub fn render_case_html(loc: &Arc<Localizer>, lang: Lang, case: &CaseSummary, events: &[CaseEvent]) -> Markup {
-    let local = |t: chrono::DateTime<Utc>| t.with_timezone(&Copenhagen).format("%d.%m.%Y %H:%M:%S").to_string();
+pub fn render_case_html(
+    loc: &Arc<Localizer>,
+    lang: Lang,
+    case: &CaseSummary,
+    events: &[CaseEvent],
+) -> Markup {
+    let local = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&Copenhagen)
+            .format("%d.%m.%Y %H:%M:%S")
+            .to_string()
+    };
     let isbar = events.iter().rev().find_map(|e| match &e.event.kind {
         EventKind::IsbarComposed { isbar } => Some(isbar.render(loc, lang)),
         _ => None,
@@ -282,7 +384,9 @@ pub fn render_case_html(loc: &Arc<Localizer>, lang: Lang, case: &CaseSummary, ev
 fn event_text(k: &EventKind) -> String {
     match k {
         EventKind::InputReceived { text, step } => format!("[{step}] {text}"),
-        EventKind::SituationRecorded { text } | EventKind::Note { text } | EventKind::Correction { text } => text.to_string(),
+        EventKind::SituationRecorded { text }
+        | EventKind::Note { text }
+        | EventKind::Correction { text } => text.to_string(),
         EventKind::IsbarComposed { .. } => "(se ISBAR ovenfor)".into(),
         other => serde_json::to_value(other)
             .ok()
@@ -306,8 +410,13 @@ pub struct Application {
 impl Application {
     /// Binds the listener (port 0 picks a free port, for tests).
     pub async fn build(addr: std::net::SocketAddr, state: AppState) -> anyhow::Result<Application> {
-        let listener = TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-        Ok(Application { listener, router: router(state) })
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        Ok(Application {
+            listener,
+            router: router(state),
+        })
     }
 
     /// The port it listens on.
@@ -316,8 +425,13 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         Ok(())
     }
 }

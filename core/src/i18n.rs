@@ -64,7 +64,10 @@ pub enum Arg {
 impl Msg {
     /// A message without arguments.
     pub fn new(id: impl Into<String>) -> Msg {
-        Msg { id: id.into(), args: Vec::new() }
+        Msg {
+            id: id.into(),
+            args: Vec::new(),
+        }
     }
 
     /// Adds a text argument.
@@ -97,7 +100,11 @@ impl fmt::Debug for Msg {
 #[derive(Debug, thiserror::Error)]
 pub enum I18nError {
     #[error("Fluent syntax error in {lang}/{file}: {detail}")]
-    Syntax { lang: String, file: String, detail: String },
+    Syntax {
+        lang: String,
+        file: String,
+        detail: String,
+    },
     #[error("message {id} is defined twice in {lang}")]
     Duplicate { lang: String, id: String },
     #[error("unknown language tag {0}")]
@@ -111,7 +118,9 @@ pub struct Localizer {
 
 impl fmt::Debug for Localizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Localizer").field("langs", &self.bundles.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Localizer")
+            .field("langs", &self.bundles.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -132,15 +141,27 @@ impl Localizer {
             // Unicode isolation marks would end up in SMS, TwiML and terminals.
             bundle.set_use_isolating(false);
             for (file, src) in *files {
-                let res = FluentResource::try_new((*src).to_string()).map_err(|(_, errs)| I18nError::Syntax {
-                    lang: (*tag).into(),
-                    file: (*file).into(),
-                    detail: errs.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join("; "),
+                let res = FluentResource::try_new((*src).to_string()).map_err(|(_, errs)| {
+                    I18nError::Syntax {
+                        lang: (*tag).into(),
+                        file: (*file).into(),
+                        detail: errs
+                            .iter()
+                            .map(|e| format!("{e:?}"))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    }
                 })?;
-                bundle.add_resource(res).map_err(|errs| I18nError::Duplicate {
-                    lang: (*tag).into(),
-                    id: errs.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join("; "),
-                })?;
+                bundle
+                    .add_resource(res)
+                    .map_err(|errs| I18nError::Duplicate {
+                        lang: (*tag).into(),
+                        id: errs
+                            .iter()
+                            .map(|e| format!("{e:?}"))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    })?;
             }
             bundles.insert(lang, bundle);
         }
@@ -155,7 +176,11 @@ impl Localizer {
     /// Renders a message. A missing id renders as the id in brackets, so a
     /// gap is visible rather than silent; tests assert no such gaps exist.
     pub fn render(&self, lang: Lang, msg: &Msg) -> String {
-        let Some(bundle) = self.bundles.get(&lang).or_else(|| self.bundles.get(&Lang::Da)) else {
+        let Some(bundle) = self
+            .bundles
+            .get(&lang)
+            .or_else(|| self.bundles.get(&Lang::Da))
+        else {
             return format!("[{}]", msg.id);
         };
         let Some(pattern) = bundle.get_message(&msg.id).and_then(|m| m.value()) else {
@@ -166,7 +191,11 @@ impl Localizer {
             let v = match value {
                 Arg::Text(t) => t.clone(),
                 Arg::Msg(m) => self.render(lang, m),
-                Arg::List(ms) => ms.iter().map(|m| self.render(lang, m)).collect::<Vec<_>>().join(", "),
+                Arg::List(ms) => ms
+                    .iter()
+                    .map(|m| self.render(lang, m))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             };
             args.set(name.clone(), FluentValue::from(v));
         }
@@ -210,7 +239,10 @@ mod tests {
         let l = Localizer::builtin().expect("prompts load");
         let m = Msg::new("case-opened").arg("home", "Solgården");
         assert_eq!(l.render(Lang::Da, &m), "Akutlinjen – ny sag for Solgården.");
-        assert_eq!(l.render(Lang::En, &m), "Acute hotline – new case for Solgården.");
+        assert_eq!(
+            l.render(Lang::En, &m),
+            "Acute hotline – new case for Solgården."
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 /// Why an id or text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    #[error("{what} must be 1–64 characters of a–z, 0–9, '-' or '_', starting with a letter or digit")]
+    #[error(
+        "{what} must be 1–64 characters of a–z, 0–9, '-' or '_', starting with a letter or digit"
+    )]
     BadSlug { what: &'static str },
     #[error("{what} must not be empty")]
     Empty { what: &'static str },
@@ -24,7 +26,8 @@ fn parse_slug(what: &'static str, raw: &str) -> Result<String, IdError> {
     let ok = !s.is_empty()
         && s.len() <= 64
         && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if ok {
         Ok(s)
     } else {
@@ -153,7 +156,10 @@ mod tests {
 
     #[test]
     fn slugs_are_normalised_and_checked() {
-        assert_eq!(HomeId::parse(" Solgaarden ").map(|h| h.0), Ok("solgaarden".into()));
+        assert_eq!(
+            HomeId::parse(" Solgaarden ").map(|h| h.0),
+            Ok("solgaarden".into())
+        );
         assert!(HomeId::parse("sol gården").is_err());
         assert!(HomeId::parse("").is_err());
         assert!(HomeId::parse("-x").is_err());

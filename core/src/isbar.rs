@@ -68,7 +68,9 @@ pub fn build(def: &Checklist, state: &CaseState) -> Isbar {
         red_flags,
         advised_112: state.advised_112,
         no_112_by_decision: state.no_112_by_decision,
-        decisions: resident.map(|r| r.decisions_in_order().into_iter().cloned().collect()).unwrap_or_default(),
+        decisions: resident
+            .map(|r| r.decisions_in_order().into_iter().cloned().collect())
+            .unwrap_or_default(),
         news2: state.news2(),
         tobs: state.tobs(),
         vitals: state.vitals,
@@ -101,7 +103,9 @@ fn brief(r: &Resident, today: NaiveDate) -> ResidentBrief {
 
 /// "Dr. Lund, 10.01.2025".
 pub fn decision_source(d: &TreatmentDecision) -> Msg {
-    Msg::new("decision-source").arg("by", &d.recorded_by).arg("on", d.recorded_on.format("%d.%m.%Y"))
+    Msg::new("decision-source")
+        .arg("by", &d.recorded_by)
+        .arg("on", d.recorded_on.format("%d.%m.%Y"))
 }
 
 fn decision_line(loc: &Localizer, lang: Lang, d: &TreatmentDecision) -> String {
@@ -128,7 +132,11 @@ fn list_or_none(loc: &Localizer, lang: Lang, items: &[Text]) -> String {
     if items.is_empty() {
         loc.text(lang, "none")
     } else {
-        items.iter().map(Text::as_str).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(Text::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -147,20 +155,43 @@ fn contact_text(c: &Contact) -> String {
 /// treatment level and wishes right under the name.
 pub fn render_card(loc: &Localizer, lang: Lang, r: &Resident, today: NaiveDate) -> String {
     let mut out = Vec::new();
-    let mut title = loc.render(lang, &Msg::new("card-title").arg("name", &r.name).arg("room", &r.room));
+    let mut title = loc.render(
+        lang,
+        &Msg::new("card-title")
+            .arg("name", &r.name)
+            .arg("room", &r.room),
+    );
     if let Some(age) = r.age_on(today) {
-        title.push_str(&format!(" ({})", loc.render(lang, &Msg::new("card-age").arg("age", age))));
+        title.push_str(&format!(
+            " ({})",
+            loc.render(lang, &Msg::new("card-age").arg("age", age))
+        ));
     }
     out.push(title);
     out.push(loc.text(lang, "card-treatment"));
     let mut ds = Vec::new();
     decisions_block(loc, lang, &r.decisions_in_order(), &mut ds);
     out.extend(ds.into_iter().map(|l| format!("  {l}")));
-    out.push(loc.render(lang, &Msg::new("card-cognition").arg_msg("cognition", Msg::new(format!("cognition-{}", r.baseline_cognition.as_str())))));
-    out.push(loc.render(lang, &Msg::new("card-diagnoses").arg("list", list_or_none(loc, lang, &r.diagnoses))));
-    out.push(loc.render(lang, &Msg::new("card-allergies").arg("list", list_or_none(loc, lang, &r.allergies))));
+    out.push(loc.render(
+        lang,
+        &Msg::new("card-cognition").arg_msg(
+            "cognition",
+            Msg::new(format!("cognition-{}", r.baseline_cognition.as_str())),
+        ),
+    ));
+    out.push(loc.render(
+        lang,
+        &Msg::new("card-diagnoses").arg("list", list_or_none(loc, lang, &r.diagnoses)),
+    ));
+    out.push(loc.render(
+        lang,
+        &Msg::new("card-allergies").arg("list", list_or_none(loc, lang, &r.allergies)),
+    ));
     if let Some(c) = &r.contact {
-        out.push(loc.render(lang, &Msg::new("card-contact").arg("contact", contact_text(c))));
+        out.push(loc.render(
+            lang,
+            &Msg::new("card-contact").arg("contact", contact_text(c)),
+        ));
     }
     if r.spo2_scale2 {
         out.push(loc.text(lang, "card-spo2-scale2"));
@@ -171,18 +202,25 @@ pub fn render_card(loc: &Localizer, lang: Lang, r: &Resident, today: NaiveDate) 
 fn reason_text(loc: &Localizer, lang: Lang, i: &Isbar) -> String {
     let param = |p: &Param| loc.text(lang, &format!("param-{}", p.field()));
     let m = match &i.reason {
-        Reason::RedFlag(_) => Msg::new("reason-red-flag").arg_list("flags", i.red_flag_labels.clone()),
+        Reason::RedFlag(_) => {
+            Msg::new("reason-red-flag").arg_list("flags", i.red_flag_labels.clone())
+        }
         Reason::News2(t) => Msg::new("reason-news2").arg("total", t),
-        Reason::News2Partial(t, missing) => Msg::new("reason-news2-partial")
-            .arg("total", t)
-            .arg("missing", missing.iter().map(param).collect::<Vec<_>>().join(", ")),
+        Reason::News2Partial(t, missing) => Msg::new("reason-news2-partial").arg("total", t).arg(
+            "missing",
+            missing.iter().map(param).collect::<Vec<_>>().join(", "),
+        ),
         Reason::SingleThree(p) => Msg::new("reason-single-three").arg("param", param(p)),
         Reason::NoVitals => Msg::new("reason-no-vitals"),
     };
     loc.render(lang, &m)
 }
 
-fn subscores<'a>(loc: &Localizer, lang: Lang, items: impl Iterator<Item = (Param, Option<u8>)> + 'a) -> String {
+fn subscores<'a>(
+    loc: &Localizer,
+    lang: Lang,
+    items: impl Iterator<Item = (Param, Option<u8>)> + 'a,
+) -> String {
     items
         .map(|(p, s)| {
             let name = loc.text(lang, &format!("param-{}", p.field()));
@@ -201,20 +239,37 @@ fn vitals_text(loc: &Localizer, lang: Lang, v: &Vitals) -> String {
     let mut parts = Vec::new();
     for p in Param::ALL {
         let value = match p {
-            Param::Oxygen => v.oxygen.value().map(|o| loc.text(lang, if o == Oxygen::Air { "value-air" } else { "value-oxygen" })),
-            Param::Consciousness => v
-                .consciousness
-                .value()
-                .map(|c| loc.text(lang, &format!("cons-{}", engine::tobs_consciousness_name(c)))),
+            Param::Oxygen => v.oxygen.value().map(|o| {
+                loc.text(
+                    lang,
+                    if o == Oxygen::Air {
+                        "value-air"
+                    } else {
+                        "value-oxygen"
+                    },
+                )
+            }),
+            Param::Consciousness => v.consciousness.value().map(|c| {
+                loc.text(
+                    lang,
+                    &format!("cons-{}", engine::tobs_consciousness_name(c)),
+                )
+            }),
             Param::Temp => v.display(p).map(|t| match v.temp_site {
                 TempSite::Rectal => t,
                 TempSite::Oral => format!("{t} ({})", loc.text(lang, "value-temp-site-oral")),
-                TempSite::Axillary => format!("{t} ({})", loc.text(lang, "value-temp-site-axillary")),
+                TempSite::Axillary => {
+                    format!("{t} ({})", loc.text(lang, "value-temp-site-axillary"))
+                }
                 TempSite::Ear => format!("{t} ({})", loc.text(lang, "value-temp-site-ear")),
             }),
             _ => v.display(p),
         };
-        parts.push(format!("{} {}", name(p), value.unwrap_or_else(|| skipped.clone())));
+        parts.push(format!(
+            "{} {}",
+            name(p),
+            value.unwrap_or_else(|| skipped.clone())
+        ));
     }
     parts.join(", ")
 }
@@ -226,10 +281,16 @@ impl Isbar {
         out.push(loc.render(lang, &Msg::new("isbar-title").arg("home", &self.home_name)));
         out.push(format!(
             "{} {}",
-            if self.urgency == Urgency::Red { "🚨" } else { "▶" },
+            if self.urgency == Urgency::Red {
+                "🚨"
+            } else {
+                "▶"
+            },
             loc.render(
                 lang,
-                &Msg::new("isbar-urgency").arg_msg("urgency", self.urgency.label()).arg("reason", reason_text(loc, lang, self))
+                &Msg::new("isbar-urgency")
+                    .arg_msg("urgency", self.urgency.label())
+                    .arg("reason", reason_text(loc, lang, self))
             )
         ));
         if self.advised_112 {
@@ -258,8 +319,19 @@ impl Isbar {
                     .arg("subscores", n_subs),
             )
         } else {
-            let missing = n.missing.iter().map(|p| loc.text(lang, &format!("param-{}", p.field()))).collect::<Vec<_>>().join(", ");
-            loc.render(lang, &Msg::new("isbar-news2-partial").arg("total", n.total).arg("missing", missing).arg("subscores", n_subs))
+            let missing = n
+                .missing
+                .iter()
+                .map(|p| loc.text(lang, &format!("param-{}", p.field())))
+                .collect::<Vec<_>>()
+                .join(", ");
+            loc.render(
+                lang,
+                &Msg::new("isbar-news2-partial")
+                    .arg("total", n.total)
+                    .arg("missing", missing)
+                    .arg("subscores", n_subs),
+            )
         });
         if !n.is_empty() {
             let t = &self.tobs;
@@ -275,47 +347,98 @@ impl Isbar {
                 ]
                 .into_iter(),
             );
-            let id = if t.missing == 0 { "isbar-tobs" } else { "isbar-tobs-partial" };
-            out.push(loc.render(lang, &Msg::new(id).arg("total", t.total).arg("subscores", subs)));
+            let id = if t.missing == 0 {
+                "isbar-tobs"
+            } else {
+                "isbar-tobs-partial"
+            };
+            out.push(loc.render(
+                lang,
+                &Msg::new(id).arg("total", t.total).arg("subscores", subs),
+            ));
         }
         out.push(String::new());
         let not_stated = loc.text(lang, "isbar-not-stated");
         let resident = match &self.resident {
             Some(r) => {
-                let mut s = loc.render(lang, &Msg::new("card-title").arg("name", &r.name).arg("room", &r.room));
+                let mut s = loc.render(
+                    lang,
+                    &Msg::new("card-title")
+                        .arg("name", &r.name)
+                        .arg("room", &r.room),
+                );
                 // "Beboer: X, værelse 12" -> drop the "Beboer: " label inside the I line.
                 if let Some((_, rest)) = s.split_once(": ") {
                     s = rest.to_string();
                 }
                 if let Some(a) = r.age {
-                    s.push_str(&format!(", {}", loc.render(lang, &Msg::new("card-age").arg("age", a))));
+                    s.push_str(&format!(
+                        ", {}",
+                        loc.render(lang, &Msg::new("card-age").arg("age", a))
+                    ));
                 }
                 s
             }
             None => loc.text(lang, "isbar-no-resident"),
         };
-        let role = self.caller_role.map(|r| loc.text(lang, &format!("role-{}", r.as_str()))).unwrap_or_else(|| not_stated.clone());
-        out.push(loc.render(
-            lang,
-            &Msg::new("isbar-i")
-                .arg("caller", self.caller_name.as_ref().map(Text::to_string).unwrap_or_else(|| not_stated.clone()))
-                .arg("role", role)
-                .arg("home", &self.home_name)
-                .arg("resident", resident),
-        ));
-        out.push(loc.render(
-            lang,
-            &Msg::new("isbar-s").arg("situation", self.situation.as_ref().map(Text::to_string).unwrap_or_else(|| not_stated.clone())),
-        ));
+        let role = self
+            .caller_role
+            .map(|r| loc.text(lang, &format!("role-{}", r.as_str())))
+            .unwrap_or_else(|| not_stated.clone());
+        out.push(
+            loc.render(
+                lang,
+                &Msg::new("isbar-i")
+                    .arg(
+                        "caller",
+                        self.caller_name
+                            .as_ref()
+                            .map(Text::to_string)
+                            .unwrap_or_else(|| not_stated.clone()),
+                    )
+                    .arg("role", role)
+                    .arg("home", &self.home_name)
+                    .arg("resident", resident),
+            ),
+        );
+        out.push(
+            loc.render(
+                lang,
+                &Msg::new("isbar-s").arg(
+                    "situation",
+                    self.situation
+                        .as_ref()
+                        .map(Text::to_string)
+                        .unwrap_or_else(|| not_stated.clone()),
+                ),
+            ),
+        );
         let background = match &self.resident {
             Some(r) => {
                 let mut b = vec![
-                    loc.render(lang, &Msg::new("card-diagnoses").arg("list", list_or_none(loc, lang, &r.diagnoses))),
-                    loc.render(lang, &Msg::new("card-allergies").arg("list", list_or_none(loc, lang, &r.allergies))),
-                    loc.render(lang, &Msg::new("card-cognition").arg_msg("cognition", Msg::new(format!("cognition-{}", r.cognition.as_str())))),
+                    loc.render(
+                        lang,
+                        &Msg::new("card-diagnoses")
+                            .arg("list", list_or_none(loc, lang, &r.diagnoses)),
+                    ),
+                    loc.render(
+                        lang,
+                        &Msg::new("card-allergies")
+                            .arg("list", list_or_none(loc, lang, &r.allergies)),
+                    ),
+                    loc.render(
+                        lang,
+                        &Msg::new("card-cognition").arg_msg(
+                            "cognition",
+                            Msg::new(format!("cognition-{}", r.cognition.as_str())),
+                        ),
+                    ),
                 ];
                 if let Some(c) = &r.contact {
-                    b.push(loc.render(lang, &Msg::new("card-contact").arg("contact", contact_text(c))));
+                    b.push(loc.render(
+                        lang,
+                        &Msg::new("card-contact").arg("contact", contact_text(c)),
+                    ));
                 }
                 if r.spo2_scale2 {
                     b.push(loc.text(lang, "card-spo2-scale2"));
@@ -325,18 +448,32 @@ impl Isbar {
             None => not_stated.clone(),
         };
         out.push(loc.render(lang, &Msg::new("isbar-b").arg("background", background)));
-        out.push(loc.render(
-            lang,
-            &Msg::new("isbar-a")
-                .arg("vitals", vitals_text(loc, lang, &self.vitals))
-                .arg("concern", self.concern.as_ref().map(Text::to_string).unwrap_or_else(|| not_stated.clone())),
-        ));
+        out.push(
+            loc.render(
+                lang,
+                &Msg::new("isbar-a")
+                    .arg("vitals", vitals_text(loc, lang, &self.vitals))
+                    .arg(
+                        "concern",
+                        self.concern
+                            .as_ref()
+                            .map(Text::to_string)
+                            .unwrap_or_else(|| not_stated.clone()),
+                    ),
+            ),
+        );
         // Chart 4's frequency only means something when something was measured.
         let monitoring = if self.news2.is_empty() {
             String::new()
         } else {
-            let m = Msg::new(format!("news2-monitoring-{}", self.news2.monitoring.as_str()));
-            format!(" {}", loc.render(lang, &Msg::new("isbar-monitoring").arg_msg("monitoring", m)))
+            let m = Msg::new(format!(
+                "news2-monitoring-{}",
+                self.news2.monitoring.as_str()
+            ));
+            format!(
+                " {}",
+                loc.render(lang, &Msg::new("isbar-monitoring").arg_msg("monitoring", m))
+            )
         };
         out.push(loc.render(lang, &Msg::new("isbar-r").arg("monitoring", monitoring)));
         out.join("\n")

@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vitals::{Acvpu, Oxygen, Param, Pulse, RespRate, Spo2, Spo2Scale, Systolic, Temperature};
+use crate::vitals::{
+    Acvpu, Oxygen, Param, Pulse, RespRate, Spo2, Spo2Scale, Systolic, Temperature,
+};
 
 /// A complete set of NEWS2 observations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -326,7 +328,18 @@ mod tests {
     /// Every band edge of Chart 1: (value, expected subscore).
     #[test]
     fn respiration_rate_band_edges() {
-        for (v, s) in [(1, 3), (8, 3), (9, 1), (11, 1), (12, 0), (20, 0), (21, 2), (24, 2), (25, 3), (80, 3)] {
+        for (v, s) in [
+            (1, 3),
+            (8, 3),
+            (9, 1),
+            (11, 1),
+            (12, 0),
+            (20, 0),
+            (21, 2),
+            (24, 2),
+            (25, 3),
+            (80, 3),
+        ] {
             assert_eq!(score_resp_rate(rr(v)), s, "RR {v}");
         }
     }
@@ -334,23 +347,69 @@ mod tests {
     #[test]
     fn spo2_scale_1_band_edges_ignore_oxygen() {
         for o in [None, Some(Oxygen::Air), Some(Oxygen::Oxygen)] {
-            for (v, s) in [(50, 3), (91, 3), (92, 2), (93, 2), (94, 1), (95, 1), (96, 0), (100, 0)] {
-                assert_eq!(score_spo2(spo2(v), Spo2Scale::Scale1, o), s, "SpO2 {v} scale 1 {o:?}");
+            for (v, s) in [
+                (50, 3),
+                (91, 3),
+                (92, 2),
+                (93, 2),
+                (94, 1),
+                (95, 1),
+                (96, 0),
+                (100, 0),
+            ] {
+                assert_eq!(
+                    score_spo2(spo2(v), Spo2Scale::Scale1, o),
+                    s,
+                    "SpO2 {v} scale 1 {o:?}"
+                );
             }
         }
     }
 
     #[test]
     fn spo2_scale_2_band_edges_on_air() {
-        for (v, s) in [(83, 3), (84, 2), (85, 2), (86, 1), (87, 1), (88, 0), (92, 0), (93, 0), (97, 0), (100, 0)] {
-            assert_eq!(score_spo2(spo2(v), Spo2Scale::Scale2, Some(Oxygen::Air)), s, "SpO2 {v} scale 2 air");
+        for (v, s) in [
+            (83, 3),
+            (84, 2),
+            (85, 2),
+            (86, 1),
+            (87, 1),
+            (88, 0),
+            (92, 0),
+            (93, 0),
+            (97, 0),
+            (100, 0),
+        ] {
+            assert_eq!(
+                score_spo2(spo2(v), Spo2Scale::Scale2, Some(Oxygen::Air)),
+                s,
+                "SpO2 {v} scale 2 air"
+            );
         }
     }
 
     #[test]
     fn spo2_scale_2_band_edges_on_oxygen() {
-        for (v, s) in [(83, 3), (84, 2), (85, 2), (86, 1), (87, 1), (88, 0), (92, 0), (93, 1), (94, 1), (95, 2), (96, 2), (97, 3), (100, 3)] {
-            assert_eq!(score_spo2(spo2(v), Spo2Scale::Scale2, Some(Oxygen::Oxygen)), s, "SpO2 {v} scale 2 O2");
+        for (v, s) in [
+            (83, 3),
+            (84, 2),
+            (85, 2),
+            (86, 1),
+            (87, 1),
+            (88, 0),
+            (92, 0),
+            (93, 1),
+            (94, 1),
+            (95, 2),
+            (96, 2),
+            (97, 3),
+            (100, 3),
+        ] {
+            assert_eq!(
+                score_spo2(spo2(v), Spo2Scale::Scale2, Some(Oxygen::Oxygen)),
+                s,
+                "SpO2 {v} scale 2 O2"
+            );
         }
     }
 
@@ -362,14 +421,38 @@ mod tests {
 
     #[test]
     fn systolic_band_edges() {
-        for (v, s) in [(30, 3), (90, 3), (91, 2), (100, 2), (101, 1), (110, 1), (111, 0), (219, 0), (220, 3), (300, 3)] {
+        for (v, s) in [
+            (30, 3),
+            (90, 3),
+            (91, 2),
+            (100, 2),
+            (101, 1),
+            (110, 1),
+            (111, 0),
+            (219, 0),
+            (220, 3),
+            (300, 3),
+        ] {
             assert_eq!(score_systolic(sbp(v)), s, "SBP {v}");
         }
     }
 
     #[test]
     fn pulse_band_edges() {
-        for (v, s) in [(20, 3), (40, 3), (41, 1), (50, 1), (51, 0), (90, 0), (91, 1), (110, 1), (111, 2), (130, 2), (131, 3), (300, 3)] {
+        for (v, s) in [
+            (20, 3),
+            (40, 3),
+            (41, 1),
+            (50, 1),
+            (51, 0),
+            (90, 0),
+            (91, 1),
+            (110, 1),
+            (111, 2),
+            (130, 2),
+            (131, 3),
+            (300, 3),
+        ] {
             assert_eq!(score_pulse(pulse(v)), s, "pulse {v}");
         }
     }
@@ -384,7 +467,19 @@ mod tests {
 
     #[test]
     fn temperature_band_edges_in_tenths() {
-        for (t, s) in [(250, 3), (350, 3), (351, 1), (360, 1), (361, 0), (375, 0), (380, 0), (381, 1), (390, 1), (391, 2), (450, 2)] {
+        for (t, s) in [
+            (250, 3),
+            (350, 3),
+            (351, 1),
+            (360, 1),
+            (361, 0),
+            (375, 0),
+            (380, 0),
+            (381, 1),
+            (390, 1),
+            (391, 2),
+            (450, 2),
+        ] {
             assert_eq!(score_temp(temp(t)), s, "temp {t}");
         }
     }
@@ -434,26 +529,69 @@ mod tests {
     #[test]
     fn bands_and_monitoring_follow_charts_3_and_4() {
         let zero = score(&normal());
-        assert_eq!((zero.total, zero.band, zero.monitoring), (0, News2Band::Low, News2Monitoring::Min12Hourly));
+        assert_eq!(
+            (zero.total, zero.band, zero.monitoring),
+            (0, News2Band::Low, News2Monitoring::Min12Hourly)
+        );
 
-        let one = score(&News2Input { pulse: pulse(95), ..normal() });
-        assert_eq!((one.total, one.band, one.monitoring), (1, News2Band::Low, News2Monitoring::Min4To6Hourly));
+        let one = score(&News2Input {
+            pulse: pulse(95),
+            ..normal()
+        });
+        assert_eq!(
+            (one.total, one.band, one.monitoring),
+            (1, News2Band::Low, News2Monitoring::Min4To6Hourly)
+        );
 
-        let four = score(&News2Input { resp_rate: rr(22), spo2: spo2(93), ..normal() });
-        assert_eq!((four.total, four.band, four.monitoring), (4, News2Band::Low, News2Monitoring::Min4To6Hourly));
+        let four = score(&News2Input {
+            resp_rate: rr(22),
+            spo2: spo2(93),
+            ..normal()
+        });
+        assert_eq!(
+            (four.total, four.band, four.monitoring),
+            (4, News2Band::Low, News2Monitoring::Min4To6Hourly)
+        );
 
-        let single3 = score(&News2Input { consciousness: Acvpu::C, ..normal() });
-        assert_eq!((single3.total, single3.band, single3.red_flag), (3, News2Band::LowMedium, true));
+        let single3 = score(&News2Input {
+            consciousness: Acvpu::C,
+            ..normal()
+        });
+        assert_eq!(
+            (single3.total, single3.band, single3.red_flag),
+            (3, News2Band::LowMedium, true)
+        );
         assert_eq!(single3.monitoring, News2Monitoring::MinHourly);
 
-        let five = score(&News2Input { resp_rate: rr(22), spo2: spo2(93), pulse: pulse(95), ..normal() });
-        assert_eq!((five.total, five.band, five.monitoring), (5, News2Band::Medium, News2Monitoring::MinHourly));
+        let five = score(&News2Input {
+            resp_rate: rr(22),
+            spo2: spo2(93),
+            pulse: pulse(95),
+            ..normal()
+        });
+        assert_eq!(
+            (five.total, five.band, five.monitoring),
+            (5, News2Band::Medium, News2Monitoring::MinHourly)
+        );
 
-        let six = score(&News2Input { resp_rate: rr(22), spo2: spo2(93), systolic: sbp(100), ..normal() });
+        let six = score(&News2Input {
+            resp_rate: rr(22),
+            spo2: spo2(93),
+            systolic: sbp(100),
+            ..normal()
+        });
         assert_eq!((six.total, six.band), (6, News2Band::Medium));
 
-        let seven = score(&News2Input { resp_rate: rr(25), spo2: spo2(93), systolic: sbp(100), ..normal() });
-        assert_eq!((seven.total, seven.band, seven.monitoring), (7, News2Band::High, News2Monitoring::Continuous));
+        let seven = score(&News2Input {
+            resp_rate: rr(25),
+            spo2: spo2(93),
+            systolic: sbp(100),
+            ..normal()
+        });
+        assert_eq!(
+            (seven.total, seven.band, seven.monitoring),
+            (7, News2Band::High, News2Monitoring::Continuous)
+        );
     }
 
     #[test]
@@ -473,11 +611,24 @@ mod tests {
 
     #[test]
     fn partial_score_names_what_is_missing() {
-        let p = News2Partial { pulse: Some(pulse(120)), temp: Some(temp(391)), ..Default::default() };
+        let p = News2Partial {
+            pulse: Some(pulse(120)),
+            temp: Some(temp(391)),
+            ..Default::default()
+        };
         let r = score_partial(&p);
         assert_eq!(r.total, 4);
         assert!(!r.is_complete());
-        assert_eq!(r.missing, vec![Param::RespRate, Param::Spo2, Param::Oxygen, Param::Systolic, Param::Consciousness]);
+        assert_eq!(
+            r.missing,
+            vec![
+                Param::RespRate,
+                Param::Spo2,
+                Param::Oxygen,
+                Param::Systolic,
+                Param::Consciousness
+            ]
+        );
         let none = score_partial(&News2Partial::default());
         assert!(none.is_empty());
         assert_eq!(none.total, 0);

@@ -146,7 +146,10 @@ pub struct Author {
 impl Author {
     /// The system (engine decisions).
     pub fn system() -> Author {
-        Author { person: None, role: None }
+        Author {
+            person: None,
+            role: None,
+        }
     }
 }
 
@@ -202,9 +205,15 @@ impl CaseStatus {
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<CaseStatus> {
-        [CaseStatus::Open, CaseStatus::Paged, CaseStatus::Completed, CaseStatus::Cancelled, CaseStatus::Closed]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            CaseStatus::Open,
+            CaseStatus::Paged,
+            CaseStatus::Completed,
+            CaseStatus::Cancelled,
+            CaseStatus::Closed,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 
     /// The status after `event`.
@@ -276,15 +285,25 @@ mod tests {
     #[test]
     fn status_is_a_fold_over_events() {
         let flow = [
-            EventKind::CaseOpened { home: HomeId::parse("h").expect("valid") },
+            EventKind::CaseOpened {
+                home: HomeId::parse("h").expect("valid"),
+            },
             EventKind::ResidentNotFound,
-            EventKind::PageRequested { urgency: Urgency::Medium },
+            EventKind::PageRequested {
+                urgency: Urgency::Medium,
+            },
             EventKind::ChecklistCompleted,
         ];
         assert_eq!(CaseStatus::derive(&flow[..2]), CaseStatus::Open);
         assert_eq!(CaseStatus::derive(&flow), CaseStatus::Paged);
         assert_eq!(
-            CaseStatus::derive(&[EventKind::ChecklistCompleted, EventKind::CaseCancelled, EventKind::PageRequested { urgency: Urgency::Red }]),
+            CaseStatus::derive(&[
+                EventKind::ChecklistCompleted,
+                EventKind::CaseCancelled,
+                EventKind::PageRequested {
+                    urgency: Urgency::Red
+                }
+            ]),
             CaseStatus::Cancelled
         );
     }

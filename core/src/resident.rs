@@ -22,7 +22,17 @@ impl Room {
     /// Parses a room; strips a leading "værelse"/"stue"/"room"/"lejlighed".
     pub fn parse(raw: &str) -> Option<Room> {
         let mut s = raw.trim().to_lowercase();
-        for prefix in ["værelse", "vaerelse", "værelset", "stue", "room", "lejlighed", "lejl.", "nr.", "nr"] {
+        for prefix in [
+            "værelse",
+            "vaerelse",
+            "værelset",
+            "stue",
+            "room",
+            "lejlighed",
+            "lejl.",
+            "nr.",
+            "nr",
+        ] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 if rest.starts_with(|c: char| c.is_whitespace() || c == '.') || rest.is_empty() {
                     s = rest.trim_start_matches(['.', ' ']).trim().to_string();
@@ -159,12 +169,17 @@ impl DecisionKind {
         let s = s.trim().to_lowercase().replace([' ', '-'], "_");
         Some(match s.as_str() {
             "full_treatment" | "fuld_behandling" => DecisionKind::FullTreatment,
-            "no_cpr" | "dnr" | "igvh" | "ingen_genoplivning" | "fravalg_af_genoplivning" => DecisionKind::NoCpr,
-            "no_icu" | "ikke_intensiv" | "ingen_intensiv" => DecisionKind::NoIcu,
-            "no_admission" | "ingen_indlæggelse" | "ingen_indlaeggelse" | "ønsker_ikke_indlæggelse" => {
-                DecisionKind::NoAdmission
+            "no_cpr" | "dnr" | "igvh" | "ingen_genoplivning" | "fravalg_af_genoplivning" => {
+                DecisionKind::NoCpr
             }
-            "palliative_only" | "kun_lindrende" | "lindrende" | "palliation" => DecisionKind::PalliativeOnly,
+            "no_icu" | "ikke_intensiv" | "ingen_intensiv" => DecisionKind::NoIcu,
+            "no_admission"
+            | "ingen_indlæggelse"
+            | "ingen_indlaeggelse"
+            | "ønsker_ikke_indlæggelse" => DecisionKind::NoAdmission,
+            "palliative_only" | "kun_lindrende" | "lindrende" | "palliation" => {
+                DecisionKind::PalliativeOnly
+            }
             "behandlingstestamente" => DecisionKind::Behandlingstestamente,
             "livstestamente" => DecisionKind::Livstestamente,
             "own_wish" | "ønske" | "eget_ønske" => DecisionKind::OwnWish,
@@ -176,7 +191,10 @@ impl DecisionKind {
     pub fn is_limitation(self) -> bool {
         matches!(
             self,
-            DecisionKind::NoCpr | DecisionKind::NoIcu | DecisionKind::NoAdmission | DecisionKind::PalliativeOnly
+            DecisionKind::NoCpr
+                | DecisionKind::NoIcu
+                | DecisionKind::NoAdmission
+                | DecisionKind::PalliativeOnly
         )
     }
 }
@@ -255,13 +273,19 @@ impl Resident {
 
     /// Checks the invariants an import must hold.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
-        if self.has(DecisionKind::FullTreatment) && self.decisions.iter().any(|d| d.kind.is_limitation()) {
+        if self.has(DecisionKind::FullTreatment)
+            && self.decisions.iter().any(|d| d.kind.is_limitation())
+        {
             return Err((
                 "decisions",
                 "full_treatment cannot stand next to a limitation (no_cpr, no_icu, no_admission, palliative_only)".into(),
             ));
         }
-        if let Some(d) = self.decisions.iter().find(|d| d.kind == DecisionKind::OwnWish && d.note.is_none()) {
+        if let Some(d) = self
+            .decisions
+            .iter()
+            .find(|d| d.kind == DecisionKind::OwnWish && d.note.is_none())
+        {
             let _ = d;
             return Err(("decisions", "own_wish needs the wish in 'note'".into()));
         }
@@ -280,7 +304,11 @@ pub struct ImportProblem {
 
 impl fmt::Display for ImportProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, field {}: {}", self.line, self.field, self.message)
+        write!(
+            f,
+            "line {}, field {}: {}",
+            self.line, self.field, self.message
+        )
     }
 }
 
@@ -331,13 +359,20 @@ pub fn parse_import(format: ImportFormat, data: &str) -> Result<Vec<Resident>, I
     let mut seen_ids = std::collections::HashSet::new();
     for (line, r) in &residents {
         if let Err((field, message)) = r.check() {
-            problems.push(ImportProblem { line: *line, field: field.into(), message });
+            problems.push(ImportProblem {
+                line: *line,
+                field: field.into(),
+                message,
+            });
         }
         if !seen.insert((r.home.clone(), r.room.clone())) {
             problems.push(ImportProblem {
                 line: *line,
                 field: "room".into(),
-                message: format!("room {} of home {} appears twice in the file", r.room, r.home),
+                message: format!(
+                    "room {} of home {} appears twice in the file",
+                    r.room, r.home
+                ),
             });
         }
         if !seen_ids.insert(r.id.clone()) {
@@ -349,7 +384,11 @@ pub fn parse_import(format: ImportFormat, data: &str) -> Result<Vec<Resident>, I
         }
     }
     if residents.is_empty() && problems.is_empty() {
-        problems.push(ImportProblem { line: 1, field: "-".into(), message: "the file holds no residents".into() });
+        problems.push(ImportProblem {
+            line: 1,
+            field: "-".into(),
+            message: "the file holds no residents".into(),
+        });
     }
     if problems.is_empty() {
         Ok(residents.into_iter().map(|(_, r)| r).collect())
@@ -360,40 +399,45 @@ pub fn parse_import(format: ImportFormat, data: &str) -> Result<Vec<Resident>, I
 
 fn parse_json(data: &str) -> Result<Vec<(usize, Resident)>, ImportError> {
     // Parse element by element so a bad record names its position and field.
-    let values: Vec<serde_json::Value> = match serde_json::from_str::<serde_json::Value>(data) {
-        Ok(serde_json::Value::Array(a)) => a,
-        Ok(serde_json::Value::Object(mut o)) => match o.remove("residents") {
-            Some(serde_json::Value::Array(a)) => a,
-            _ => {
-                return Err(ImportError(vec![ImportProblem {
+    let values: Vec<serde_json::Value> =
+        match serde_json::from_str::<serde_json::Value>(data) {
+            Ok(serde_json::Value::Array(a)) => a,
+            Ok(serde_json::Value::Object(mut o)) => match o.remove("residents") {
+                Some(serde_json::Value::Array(a)) => a,
+                _ => return Err(ImportError(vec![ImportProblem {
                     line: 1,
                     field: "residents".into(),
-                    message: "expected an array of residents, or an object with a \"residents\" array".into(),
+                    message:
+                        "expected an array of residents, or an object with a \"residents\" array"
+                            .into(),
+                }])),
+            },
+            Ok(_) => {
+                return Err(ImportError(vec![ImportProblem {
+                    line: 1,
+                    field: "-".into(),
+                    message: "expected an array of residents".into(),
                 }]))
             }
-        },
-        Ok(_) => {
-            return Err(ImportError(vec![ImportProblem {
-                line: 1,
-                field: "-".into(),
-                message: "expected an array of residents".into(),
-            }]))
-        }
-        Err(e) => {
-            return Err(ImportError(vec![ImportProblem {
-                line: e.line(),
-                field: "-".into(),
-                message: format!("not valid JSON: {e}"),
-            }]))
-        }
-    };
+            Err(e) => {
+                return Err(ImportError(vec![ImportProblem {
+                    line: e.line(),
+                    field: "-".into(),
+                    message: format!("not valid JSON: {e}"),
+                }]))
+            }
+        };
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (i, v) in values.into_iter().enumerate() {
         let n = i + 1;
         match serde_path_to_field(v) {
             Ok(r) => out.push((n, r)),
-            Err((field, message)) => problems.push(ImportProblem { line: n, field, message }),
+            Err((field, message)) => problems.push(ImportProblem {
+                line: n,
+                field,
+                message,
+            }),
         }
     }
     if problems.is_empty() {
@@ -411,7 +455,10 @@ fn serde_path_to_field(v: serde_json::Value) -> Result<Resident, (String, String
     // Check each top-level field separately to name the one that is wrong.
     for key in map.keys() {
         if !JSON_FIELDS.contains(&key.as_str()) {
-            return Err((key.clone(), format!("unknown field (accepted: {})", JSON_FIELDS.join(", "))));
+            return Err((
+                key.clone(),
+                format!("unknown field (accepted: {})", JSON_FIELDS.join(", ")),
+            ));
         }
     }
     for key in ["id", "home", "room", "name"] {
@@ -420,7 +467,8 @@ fn serde_path_to_field(v: serde_json::Value) -> Result<Resident, (String, String
         }
     }
     let mut map = map.clone();
-    map.entry("baseline_cognition").or_insert(serde_json::Value::String("unknown".into()));
+    map.entry("baseline_cognition")
+        .or_insert(serde_json::Value::String("unknown".into()));
     for (key, value) in &map {
         let res = match key.as_str() {
             "id" => serde_json::from_value::<ResidentId>(value.clone()).map(drop),
@@ -430,14 +478,17 @@ fn serde_path_to_field(v: serde_json::Value) -> Result<Resident, (String, String
             "born" => serde_json::from_value::<Option<NaiveDate>>(value.clone()).map(drop),
             "baseline_cognition" => serde_json::from_value::<Cognition>(value.clone()).map(drop),
             "contact" => serde_json::from_value::<Option<Contact>>(value.clone()).map(drop),
-            "decisions" => serde_json::from_value::<Vec<TreatmentDecision>>(value.clone()).map(drop),
+            "decisions" => {
+                serde_json::from_value::<Vec<TreatmentDecision>>(value.clone()).map(drop)
+            }
             _ => Ok(()),
         };
         if let Err(e) = res {
             return Err((key.clone(), e.to_string()));
         }
     }
-    let r: Resident = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ("-".to_string(), e.to_string()))?;
+    let r: Resident = serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| ("-".to_string(), e.to_string()))?;
     if r.name.as_str().trim().is_empty() {
         return Err(("name".into(), "must not be empty".into()));
     }
@@ -459,11 +510,18 @@ const JSON_FIELDS: [&str; 11] = [
 ];
 
 fn parse_csv(data: &str) -> Result<Vec<(usize, Resident)>, ImportError> {
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(data.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(data.as_bytes());
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            return Err(ImportError(vec![ImportProblem { line: 1, field: "-".into(), message: format!("cannot read the header: {e}") }]))
+            return Err(ImportError(vec![ImportProblem {
+                line: 1,
+                field: "-".into(),
+                message: format!("cannot read the header: {e}"),
+            }]))
         }
     };
     let mut problems = Vec::new();
@@ -478,7 +536,11 @@ fn parse_csv(data: &str) -> Result<Vec<(usize, Resident)>, ImportError> {
     }
     for required in ["id", "home", "room", "name"] {
         if !headers.iter().any(|h| h == required) {
-            problems.push(ImportProblem { line: 1, field: required.into(), message: "required column is missing".into() });
+            problems.push(ImportProblem {
+                line: 1,
+                field: required.into(),
+                message: "required column is missing".into(),
+            });
         }
     }
     if !problems.is_empty() {
@@ -490,12 +552,19 @@ fn parse_csv(data: &str) -> Result<Vec<(usize, Resident)>, ImportError> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(ImportProblem { line, field: "-".into(), message: format!("cannot read the row: {e}") });
+                problems.push(ImportProblem {
+                    line,
+                    field: "-".into(),
+                    message: format!("cannot read the row: {e}"),
+                });
                 continue;
             }
         };
         let line = rec.position().map_or(0, |p| p.line() as usize);
-        match csv_row(&Row { headers: &headers, rec: &rec }) {
+        match csv_row(&Row {
+            headers: &headers,
+            rec: &rec,
+        }) {
             Ok(r) => out.push((line, r)),
             Err(mut p) => {
                 for x in &mut p {
@@ -519,21 +588,37 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn get(&self, col: &str) -> &'a str {
-        self.headers.iter().position(|h| h == col).and_then(|i| self.rec.get(i)).unwrap_or("")
+        self.headers
+            .iter()
+            .position(|h| h == col)
+            .and_then(|i| self.rec.get(i))
+            .unwrap_or("")
     }
 }
 
 fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
     let get = |col: &str| row.get(col);
     let mut p = Vec::new();
-    let mut bad = |field: &str, message: String| p.push(ImportProblem { line: 0, field: field.into(), message });
-    let id = ResidentId::parse(get("id")).map_err(|e| bad("id", e.to_string())).ok();
-    let home = HomeId::parse(get("home")).map_err(|e| bad("home", e.to_string())).ok();
+    let mut bad = |field: &str, message: String| {
+        p.push(ImportProblem {
+            line: 0,
+            field: field.into(),
+            message,
+        })
+    };
+    let id = ResidentId::parse(get("id"))
+        .map_err(|e| bad("id", e.to_string()))
+        .ok();
+    let home = HomeId::parse(get("home"))
+        .map_err(|e| bad("home", e.to_string()))
+        .ok();
     let room = Room::parse(get("room"));
     if room.is_none() {
         bad("room", "must be 1–16 characters".into());
     }
-    let name = Text::parse("name", get("name"), 200).map_err(|e| bad("name", e.to_string())).ok();
+    let name = Text::parse("name", get("name"), 200)
+        .map_err(|e| bad("name", e.to_string()))
+        .ok();
     let born = match get("born") {
         "" => None,
         s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -545,19 +630,26 @@ fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
         },
     };
     let cognition = Cognition::parse(get("baseline_cognition")).unwrap_or_else(|| {
-        bad("baseline_cognition", "must be one of normal, mild, moderate, severe, unknown".into());
+        bad(
+            "baseline_cognition",
+            "must be one of normal, mild, moderate, severe, unknown".into(),
+        );
         Cognition::Unknown
     });
     let list = |s: &str| -> Vec<Text> {
-        s.split(';').filter_map(|x| Text::parse("item", x, 200).ok()).collect()
+        s.split(';')
+            .filter_map(|x| Text::parse("item", x, 200).ok())
+            .collect()
     };
     let contact = match get("contact_name") {
         "" => None,
-        n => Text::parse("contact_name", n, 200).ok().map(|name| Contact {
-            name,
-            relation: Text::parse("contact_relation", get("contact_relation"), 100).ok(),
-            phone: Text::parse("contact_phone", get("contact_phone"), 40).ok(),
-        }),
+        n => Text::parse("contact_name", n, 200)
+            .ok()
+            .map(|name| Contact {
+                name,
+                relation: Text::parse("contact_relation", get("contact_relation"), 100).ok(),
+                phone: Text::parse("contact_phone", get("contact_phone"), 40).ok(),
+            }),
     };
     let spo2_scale2 = match get("spo2_scale2").to_lowercase().as_str() {
         "" | "no" | "nej" | "false" | "0" => false,
@@ -568,7 +660,10 @@ fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
         }
     };
     let mut decisions = Vec::new();
-    let mut sourced = |kinds: Vec<(DecisionKind, Option<Text>)>, by_col: &str, on_col: &str, bad: &mut dyn FnMut(&str, String)| {
+    let mut sourced = |kinds: Vec<(DecisionKind, Option<Text>)>,
+                       by_col: &str,
+                       on_col: &str,
+                       bad: &mut dyn FnMut(&str, String)| {
         if kinds.is_empty() {
             return;
         }
@@ -577,15 +672,27 @@ fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
         match (by, on) {
             (Ok(by), Ok(on)) => {
                 for (kind, note) in kinds {
-                    decisions.push(TreatmentDecision { kind, note, recorded_by: by.clone(), recorded_on: on });
+                    decisions.push(TreatmentDecision {
+                        kind,
+                        note,
+                        recorded_by: by.clone(),
+                        recorded_on: on,
+                    });
                 }
             }
             (Err(_), _) => bad(by_col, "who recorded it is required".into()),
-            (_, Err(_)) => bad(on_col, "the date it was recorded is required, like 2025-03-01".into()),
+            (_, Err(_)) => bad(
+                on_col,
+                "the date it was recorded is required, like 2025-03-01".into(),
+            ),
         }
     };
     let mut kinds = Vec::new();
-    for k in get("treatment").split(';').map(str::trim).filter(|s| !s.is_empty()) {
+    for k in get("treatment")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         match DecisionKind::parse(k) {
             Some(DecisionKind::OwnWish) | None => bad(
                 "treatment",
@@ -600,7 +707,12 @@ fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
     if let (Some(first), Some(n)) = (kinds.first_mut(), note) {
         first.1 = Some(n);
     }
-    sourced(kinds, "treatment_recorded_by", "treatment_recorded_on", &mut bad);
+    sourced(
+        kinds,
+        "treatment_recorded_by",
+        "treatment_recorded_on",
+        &mut bad,
+    );
     let wishes: Vec<_> = match Text::parse("wishes", get("wishes"), 1000) {
         Ok(w) => vec![(DecisionKind::OwnWish, Some(w))],
         Err(_) => vec![],
@@ -639,7 +751,11 @@ r2,solgaarden,14,Poul Test,,normal,fuld behandling,Dr. Lund,2025-01-10,,,\n";
     fn csv_import_reads_decisions_with_their_source() {
         let r = parse_import(ImportFormat::Csv, CSV_OK).expect("valid file");
         assert_eq!(r.len(), 2);
-        assert!(r[0].has(DecisionKind::NoCpr) && r[0].has(DecisionKind::NoAdmission) && r[0].has(DecisionKind::OwnWish));
+        assert!(
+            r[0].has(DecisionKind::NoCpr)
+                && r[0].has(DecisionKind::NoAdmission)
+                && r[0].has(DecisionKind::OwnWish)
+        );
         assert!(r[0].rules_out_112());
         assert_eq!(r[0].decisions[0].recorded_by.as_str(), "Dr. Lund");
         assert!(r[1].has(DecisionKind::FullTreatment));
@@ -651,9 +767,12 @@ r2,solgaarden,14,Poul Test,,normal,fuld behandling,Dr. Lund,2025-01-10,,,\n";
         let bad = "id,home,room,name,baseline_cognition,treatment\n\
 r1,solgaarden,12,Karen,moderate,no_cprr\n\
 r2,solgaarden,,Poul,normal,\n";
-        let e = parse_import(ImportFormat::Csv, bad).unwrap_err();
+        let e = parse_import(ImportFormat::Csv, bad).expect_err("must fail");
         let s = e.to_string();
-        assert!(s.contains("line 2, field treatment: unknown decision \"no_cprr\""), "{s}");
+        assert!(
+            s.contains("line 2, field treatment: unknown decision \"no_cprr\""),
+            "{s}"
+        );
         assert!(s.contains("line 3, field room"), "{s}");
         assert!(s.contains("nothing was imported"), "{s}");
     }
@@ -662,7 +781,7 @@ r2,solgaarden,,Poul,normal,\n";
     fn conflicting_decisions_are_refused() {
         let bad = "id,home,room,name,treatment,treatment_recorded_by,treatment_recorded_on\n\
 r1,solgaarden,12,Karen,full_treatment;no_cpr,Dr. Lund,2025-01-10\n";
-        let e = parse_import(ImportFormat::Csv, bad).unwrap_err();
+        let e = parse_import(ImportFormat::Csv, bad).expect_err("must fail");
         assert_eq!(e.0[0].field, "decisions");
     }
 
@@ -670,7 +789,7 @@ r1,solgaarden,12,Karen,full_treatment;no_cpr,Dr. Lund,2025-01-10\n";
     fn json_errors_name_position_and_field() {
         let data = r#"[{"id":"r1","home":"solgaarden","room":"12","name":"Karen"},
                       {"id":"r2","home":"solgaarden","room":"14","name":"Poul","decisions":[{"kind":"no_cp","recorded_by":"x","recorded_on":"2025-01-01"}]}]"#;
-        let e = parse_import(ImportFormat::Json, data).unwrap_err();
+        let e = parse_import(ImportFormat::Json, data).expect_err("must fail");
         assert_eq!(e.0.len(), 1);
         assert_eq!((e.0[0].line, e.0[0].field.as_str()), (2, "decisions"));
     }
@@ -678,7 +797,7 @@ r1,solgaarden,12,Karen,full_treatment;no_cpr,Dr. Lund,2025-01-10\n";
     #[test]
     fn duplicate_rooms_are_refused() {
         let data = r#"[{"id":"r1","home":"h","room":"12","name":"A"},{"id":"r2","home":"h","room":"12 ","name":"B"}]"#;
-        let e = parse_import(ImportFormat::Json, data).unwrap_err();
+        let e = parse_import(ImportFormat::Json, data).expect_err("must fail");
         assert_eq!(e.0[0].field, "room");
     }
 

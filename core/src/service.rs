@@ -11,11 +11,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Copenhagen;
 
-use crate::engine::{self, Candidate, CaseState, Caller, Checklist, Effect, Input, Lookup, ResidentQuery};
+use crate::engine::{
+    self, Caller, Candidate, CaseState, Checklist, Effect, Input, Lookup, ResidentQuery,
+};
 use crate::i18n::{Lang, Localizer};
 use crate::ids::{CaseId, Text};
 use crate::person::{Home, Person};
-use crate::record::{AccessAction, AccessEntry, Author, CaseEvent, CaseSummary, Channel, EventKind, NewEvent};
+use crate::record::{
+    AccessAction, AccessEntry, Author, CaseEvent, CaseSummary, Channel, EventKind, NewEvent,
+};
 use crate::resident::Resident;
 use crate::store::{NewCase, Store, StoreError};
 
@@ -72,7 +76,10 @@ fn author_of(kind: &EventKind, who: &Person) -> Author {
             | EventKind::CaseOpened { .. }
     );
     if by_caller {
-        Author { person: Some(who.id.clone()), role: Some(who.role) }
+        Author {
+            person: Some(who.id.clone()),
+            role: Some(who.role),
+        }
     } else {
         Author::system()
     }
@@ -99,8 +106,21 @@ impl Hotline {
         &self.def
     }
 
-    fn event(&self, kind: EventKind, who: &Person, channel: Channel, at: DateTime<Utc>) -> NewEvent {
-        NewEvent { at, author: author_of(&kind, who), channel, kind, corrects: None, external_id: None }
+    fn event(
+        &self,
+        kind: EventKind,
+        who: &Person,
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> NewEvent {
+        NewEvent {
+            at,
+            author: author_of(&kind, who),
+            channel,
+            kind,
+            corrects: None,
+            external_id: None,
+        }
     }
 
     /// Opens a case for `who` calling from `home`.
@@ -126,12 +146,32 @@ impl Hotline {
         let today = now.with_timezone(&Copenhagen).date_naive();
         let state = CaseState::new(&self.def, caller, lang, today);
         let (state, effects) = engine::step(&self.def, state, Input::Start);
-        let mut events = vec![self.event(EventKind::CaseOpened { home: home.id.clone() }, who, channel, now)];
+        let mut events = vec![self.event(
+            EventKind::CaseOpened {
+                home: home.id.clone(),
+            },
+            who,
+            channel,
+            now,
+        )];
         events.extend(records(&effects).map(|k| self.event(k, who, channel, now)));
-        let case = NewCase { id, home: home.id.clone(), opened_at: now, opened_by: Some(who.id.clone()), channel };
-        self.store.create_case(&case, &events, &state_json(&state)?).await?;
+        let case = NewCase {
+            id,
+            home: home.id.clone(),
+            opened_at: now,
+            opened_by: Some(who.id.clone()),
+            channel,
+        };
+        self.store
+            .create_case(&case, &events, &state_json(&state)?)
+            .await?;
         tracing::info!(case = %id, home = %home.id, channel = channel.as_str(), "case opened");
-        Ok(Turn { case: id, effects, state, duplicate: false })
+        Ok(Turn {
+            case: id,
+            effects,
+            state,
+            duplicate: false,
+        })
     }
 
     /// Runs one input from `who` through the case's checklist.
@@ -144,31 +184,57 @@ impl Hotline {
         external_id: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Turn, ServiceError> {
-        let text_value = Text::parse("input", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        let text_value =
+            Text::parse("input", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
         // Optimistic concurrency: two inputs racing on one case both run, the
         // loser re-reads the winner's state and runs again.
         for _ in 0..5 {
             let Some((json, version)) = self.store.case_state(case).await? else {
                 return Err(ServiceError::UnknownCase);
             };
-            let state: CaseState = serde_json::from_value(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let state: CaseState =
+                serde_json::from_value(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if !who.may_read_home(&state.caller.home) {
                 return Err(ServiceError::NotAllowed);
             }
             let step_id = state.step.clone();
-            let (state, effects) = self.run(case, who, state, Input::Text(text.to_string()), now).await?;
-            let mut input_event = self.event(EventKind::InputReceived { step: step_id, text: text_value.clone() }, who, channel, now);
+            let (state, effects) = self
+                .run(case, who, state, Input::Text(text.to_string()), now)
+                .await?;
+            let mut input_event = self.event(
+                EventKind::InputReceived {
+                    step: step_id,
+                    text: text_value.clone(),
+                },
+                who,
+                channel,
+                now,
+            );
             input_event.external_id = external_id.clone();
             let mut events = vec![input_event];
             events.extend(records(&effects).map(|k| self.event(k, who, channel, now)));
-            match self.store.commit_step(case, version, &events, &state_json(&state)?).await {
+            match self
+                .store
+                .commit_step(case, version, &events, &state_json(&state)?)
+                .await
+            {
                 Ok(_) => {
                     tracing::info!(case = %case, step = %state.step, events = events.len(), "input recorded");
-                    return Ok(Turn { case, effects, state, duplicate: false });
+                    return Ok(Turn {
+                        case,
+                        effects,
+                        state,
+                        duplicate: false,
+                    });
                 }
                 Err(StoreError::Duplicate) => {
                     tracing::info!(case = %case, "redelivered input ignored");
-                    return Ok(Turn { case, effects: vec![], state, duplicate: true });
+                    return Ok(Turn {
+                        case,
+                        effects: vec![],
+                        state,
+                        duplicate: true,
+                    });
                 }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
@@ -197,7 +263,9 @@ impl Hotline {
             for f in fx {
                 match f {
                     Effect::LookupResident(q) => {
-                        next = Some(Input::Lookup(self.lookup(case, who, &state, &q, now).await?));
+                        next = Some(Input::Lookup(
+                            self.lookup(case, who, &state, &q, now).await?,
+                        ));
                     }
                     other => out.push(other),
                 }
@@ -218,10 +286,15 @@ impl Hotline {
     ) -> Result<Lookup, ServiceError> {
         let found: Vec<Resident> = match q {
             ResidentQuery::Room(r) => self.store.residents_in_room(r).await?,
-            ResidentQuery::Name(n) => self.store.residents_named(&n.as_str().to_lowercase()).await?,
+            ResidentQuery::Name(n) => {
+                self.store
+                    .residents_named(&n.as_str().to_lowercase())
+                    .await?
+            }
             ResidentQuery::Id(id) => self.store.resident(id).await?.into_iter().collect(),
         };
-        let (own, other): (Vec<Resident>, Vec<Resident>) = found.into_iter().partition(|r| r.home == state.caller.home);
+        let (own, other): (Vec<Resident>, Vec<Resident>) =
+            found.into_iter().partition(|r| r.home == state.caller.home);
         let log = |resident: &Resident, action| AccessEntry {
             at: now,
             person: Some(who.id.clone()),
@@ -238,8 +311,18 @@ impl Hotline {
         }
         Ok(match own.len() {
             0 => Lookup::NotFound,
-            1 => Lookup::Found(Box::new(own.into_iter().next().ok_or(ServiceError::UnknownCase)?)),
-            _ => Lookup::Many(own.into_iter().map(|r| Candidate { id: r.id, room: r.room, name: r.name }).collect()),
+            1 => Lookup::Found(Box::new(
+                own.into_iter().next().ok_or(ServiceError::UnknownCase)?,
+            )),
+            _ => Lookup::Many(
+                own.into_iter()
+                    .map(|r| Candidate {
+                        id: r.id,
+                        room: r.room,
+                        name: r.name,
+                    })
+                    .collect(),
+            ),
         })
     }
 
@@ -261,7 +344,13 @@ impl Hotline {
         let events = self.store.events(case).await?;
         if let Some(r) = &summary.resident {
             self.store
-                .log_access(&AccessEntry { at: now, person: Some(who.id.clone()), resident: r.clone(), case: Some(case), action: AccessAction::Read })
+                .log_access(&AccessEntry {
+                    at: now,
+                    person: Some(who.id.clone()),
+                    resident: r.clone(),
+                    case: Some(case),
+                    action: AccessAction::Read,
+                })
                 .await?;
         }
         Ok((summary, events))
@@ -277,7 +366,8 @@ impl Hotline {
         corrects: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<i64, ServiceError> {
-        let text = Text::parse("text", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        let text =
+            Text::parse("text", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
         let Some(summary) = self.store.case(case).await? else {
             return Err(ServiceError::UnknownCase);
         };
@@ -286,10 +376,16 @@ impl Hotline {
         }
         if let Some(seq) = corrects {
             if !self.store.events(case).await?.iter().any(|e| e.seq == seq) {
-                return Err(ServiceError::BadInput(format!("event {seq} is not part of this case")));
+                return Err(ServiceError::BadInput(format!(
+                    "event {seq} is not part of this case"
+                )));
             }
         }
-        let kind = if corrects.is_some() { EventKind::Correction { text } } else { EventKind::Note { text } };
+        let kind = if corrects.is_some() {
+            EventKind::Correction { text }
+        } else {
+            EventKind::Note { text }
+        };
         let mut e = self.event(kind, who, channel, now);
         e.corrects = corrects;
         Ok(self.store.append_event(case, &e).await?)

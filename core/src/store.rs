@@ -67,7 +67,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError>;
     async fn people(&self) -> Result<Vec<Person>, StoreError>;
     /// Stores the hash of a new API token for a person.
-    async fn add_token(&self, person: &PersonId, token_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn add_token(
+        &self,
+        person: &PersonId,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// The person a (non-revoked) token hash belongs to.
     async fn person_by_token(&self, token_hash: &str) -> Result<Option<Person>, StoreError>;
     /// Revokes every token of a person; returns how many.
@@ -75,7 +80,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Creates or updates residents, all or nothing. A resident is matched by
     /// id; its treatment decisions are replaced, the old ones kept as superseded.
-    async fn import_residents(&self, residents: &[Resident], at: DateTime<Utc>) -> Result<ImportSummary, StoreError>;
+    async fn import_residents(
+        &self,
+        residents: &[Resident],
+        at: DateTime<Utc>,
+    ) -> Result<ImportSummary, StoreError>;
     async fn resident(&self, id: &ResidentId) -> Result<Option<Resident>, StoreError>;
     async fn residents_of_home(&self, home: &HomeId) -> Result<Vec<Resident>, StoreError>;
     /// Residents in a room, in *any* home (the caller filters and logs).
@@ -85,10 +94,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     async fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
     /// The access log, newest first, optionally for one resident.
-    async fn access_log(&self, resident: Option<&ResidentId>, limit: u32) -> Result<Vec<AccessEntry>, StoreError>;
+    async fn access_log(
+        &self,
+        resident: Option<&ResidentId>,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>, StoreError>;
 
     /// Creates a case with its first events and engine state, in one transaction.
-    async fn create_case(&self, case: &NewCase, events: &[NewEvent], state: &serde_json::Value) -> Result<(), StoreError>;
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        events: &[NewEvent],
+        state: &serde_json::Value,
+    ) -> Result<(), StoreError>;
     /// Appends events and replaces the engine state, in one transaction, if
     /// the state is still at `version` (else [`StoreError::Conflict`]).
     /// Fails with [`StoreError::Duplicate`] (storing nothing) if an event's
@@ -103,10 +121,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Appends one event (a note or a correction) outside the checklist.
     async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError>;
     /// The engine state and its version.
-    async fn case_state(&self, case: CaseId) -> Result<Option<(serde_json::Value, i64)>, StoreError>;
+    async fn case_state(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<(serde_json::Value, i64)>, StoreError>;
     async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError>;
     /// Cases, newest first, optionally of one home.
-    async fn cases(&self, home: Option<&HomeId>, limit: u32) -> Result<Vec<CaseSummary>, StoreError>;
+    async fn cases(
+        &self,
+        home: Option<&HomeId>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError>;
     async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError>;
 }
 

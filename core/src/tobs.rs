@@ -81,7 +81,13 @@ pub struct TobsSubscores {
 
 impl TobsSubscores {
     fn all(&self) -> [Option<u8>; 5] {
-        [self.pulse, self.resp_rate, self.systolic, self.temp, self.consciousness]
+        [
+            self.pulse,
+            self.resp_rate,
+            self.systolic,
+            self.temp,
+            self.consciousness,
+        ]
     }
 }
 
@@ -176,7 +182,9 @@ pub fn score_temp(t: Temperature) -> u8 {
 pub fn score_consciousness(c: TobsConsciousness) -> u8 {
     match c {
         TobsConsciousness::Habitual => 0,
-        TobsConsciousness::Agitated | TobsConsciousness::NewConfusion | TobsConsciousness::Voice => 1,
+        TobsConsciousness::Agitated
+        | TobsConsciousness::NewConfusion
+        | TobsConsciousness::Voice => 1,
         TobsConsciousness::Pain => 2,
         TobsConsciousness::Unresponsive => 3,
     }
@@ -189,7 +197,9 @@ pub fn score(input: &TobsInput) -> TobsScore {
 
 /// Scores whatever was measured.
 pub fn score_partial(p: &TobsPartial) -> TobsScore {
-    let temp_scored = p.temp.map(|t| t.plus_tenths(p.temp_site.tobs_correction_tenths()));
+    let temp_scored = p
+        .temp
+        .map(|t| t.plus_tenths(p.temp_site.tobs_correction_tenths()));
     let subscores = TobsSubscores {
         pulse: p.pulse.map(score_pulse),
         resp_rate: p.resp_rate.map(score_resp_rate),
@@ -226,28 +236,89 @@ mod tests {
 
     #[test]
     fn pulse_band_edges_and_gaps() {
-        for (v, s) in [(20, 2), (38, 2), (39, 2), (40, 1), (49, 1), (50, 0), (89, 0), (90, 1), (109, 1), (110, 2), (129, 2), (130, 3), (131, 3)] {
+        for (v, s) in [
+            (20, 2),
+            (38, 2),
+            (39, 2),
+            (40, 1),
+            (49, 1),
+            (50, 0),
+            (89, 0),
+            (90, 1),
+            (109, 1),
+            (110, 2),
+            (129, 2),
+            (130, 3),
+            (131, 3),
+        ] {
             assert_eq!(score_pulse(Pulse::new(v).expect("valid")), s, "pulse {v}");
         }
     }
 
     #[test]
     fn respiration_band_edges_and_gaps() {
-        for (v, s) in [(1, 3), (7, 3), (8, 3), (9, 1), (11, 1), (12, 0), (20, 0), (21, 2), (24, 2), (25, 3), (26, 3)] {
-            assert_eq!(score_resp_rate(RespRate::new(v).expect("valid")), s, "RR {v}");
+        for (v, s) in [
+            (1, 3),
+            (7, 3),
+            (8, 3),
+            (9, 1),
+            (11, 1),
+            (12, 0),
+            (20, 0),
+            (21, 2),
+            (24, 2),
+            (25, 3),
+            (26, 3),
+        ] {
+            assert_eq!(
+                score_resp_rate(RespRate::new(v).expect("valid")),
+                s,
+                "RR {v}"
+            );
         }
     }
 
     #[test]
     fn systolic_band_edges_and_gaps() {
-        for (v, s) in [(30, 3), (68, 3), (69, 3), (70, 2), (79, 2), (80, 1), (99, 1), (100, 0), (199, 0), (200, 2), (201, 2), (300, 2)] {
-            assert_eq!(score_systolic(Systolic::new(v).expect("valid")), s, "SBP {v}");
+        for (v, s) in [
+            (30, 3),
+            (68, 3),
+            (69, 3),
+            (70, 2),
+            (79, 2),
+            (80, 1),
+            (99, 1),
+            (100, 0),
+            (199, 0),
+            (200, 2),
+            (201, 2),
+            (300, 2),
+        ] {
+            assert_eq!(
+                score_systolic(Systolic::new(v).expect("valid")),
+                s,
+                "SBP {v}"
+            );
         }
     }
 
     #[test]
     fn temperature_band_edges_and_gaps() {
-        for (v, s) in [(250, 3), (338, 3), (339, 3), (340, 2), (359, 2), (360, 0), (379, 0), (380, 1), (389, 1), (390, 2), (399, 2), (400, 3), (401, 3)] {
+        for (v, s) in [
+            (250, 3),
+            (338, 3),
+            (339, 3),
+            (340, 2),
+            (359, 2),
+            (360, 0),
+            (379, 0),
+            (380, 1),
+            (389, 1),
+            (390, 2),
+            (399, 2),
+            (400, 3),
+            (401, 3),
+        ] {
             assert_eq!(score_temp(t(v)), s, "temp {v}");
         }
     }
@@ -255,7 +326,14 @@ mod tests {
     #[test]
     fn consciousness_grades() {
         use TobsConsciousness::*;
-        for (c, s) in [(Habitual, 0), (Agitated, 1), (NewConfusion, 1), (Voice, 1), (Pain, 2), (Unresponsive, 3)] {
+        for (c, s) in [
+            (Habitual, 0),
+            (Agitated, 1),
+            (NewConfusion, 1),
+            (Voice, 1),
+            (Pain, 2),
+            (Unresponsive, 3),
+        ] {
             assert_eq!(score_consciousness(c), s, "{c:?}");
         }
     }
@@ -271,10 +349,21 @@ mod tests {
             temp_site: TempSite::Rectal,
         };
         assert_eq!(score(&base).total, 0);
-        let oral = score(&TobsInput { temp_site: TempSite::Oral, ..base });
+        let oral = score(&TobsInput {
+            temp_site: TempSite::Oral,
+            ..base
+        });
         assert_eq!(oral.subscores.temp, Some(1), "37,5 oral is 38,0 rectal");
-        let axillary = score(&TobsInput { temp: t(380), temp_site: TempSite::Axillary, ..base });
-        assert_eq!(axillary.subscores.temp, Some(2), "38,0 axillary is 39,0 rectal");
+        let axillary = score(&TobsInput {
+            temp: t(380),
+            temp_site: TempSite::Axillary,
+            ..base
+        });
+        assert_eq!(
+            axillary.subscores.temp,
+            Some(2),
+            "38,0 axillary is 39,0 rectal"
+        );
     }
 
     #[test]

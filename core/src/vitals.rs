@@ -77,7 +77,7 @@ pub enum VitalError {
         max: String,
         unit: &'static str,
     },
-    #[error("{field}: could not read {value:?} as a number ({expected})")]
+    #[error("{field}: could not read {value:?}; expected {expected}")]
     Unparseable {
         field: &'static str,
         value: String,
@@ -95,12 +95,12 @@ impl VitalError {
 }
 
 /// Reads an integer the way people type it: "93", "93 %", "93%", " 105 ".
-pub(crate) fn parse_int(field: &'static str, raw: &str, expected: &'static str) -> Result<i32, VitalError> {
-    let cleaned: String = raw
-        .trim()
-        .trim_end_matches(['%', '.'])
-        .trim()
-        .to_string();
+pub(crate) fn parse_int(
+    field: &'static str,
+    raw: &str,
+    expected: &'static str,
+) -> Result<i32, VitalError> {
+    let cleaned: String = raw.trim().trim_end_matches(['%', '.']).trim().to_string();
     cleaned.parse::<i32>().map_err(|_| VitalError::Unparseable {
         field,
         value: raw.trim().chars().take(20).collect(),
@@ -244,7 +244,11 @@ impl Temperature {
             return Err(err());
         }
         let w: i32 = whole.parse().map_err(|_| err())?;
-        let f: i32 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| err())? };
+        let f: i32 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse().map_err(|_| err())?
+        };
         Self::from_tenths(w * 10 + f)
     }
 
@@ -270,7 +274,10 @@ impl<'de> Deserialize<'de> for Temperature {
         match NumOrText::deserialize(d)? {
             NumOrText::Num(n) => {
                 let tenths = n * 10.0;
-                if !tenths.is_finite() || (tenths - tenths.round()).abs() > 1e-6 || tenths.abs() > 1e5 {
+                if !tenths.is_finite()
+                    || (tenths - tenths.round()).abs() > 1e-6
+                    || tenths.abs() > 1e5
+                {
                     return Err(serde::de::Error::custom(
                         "temp: use degrees Celsius with at most one decimal, e.g. 38.9",
                     ));
@@ -517,7 +524,10 @@ mod tests {
         assert_eq!(Temperature::parse("38,9").map(Temperature::tenths), Ok(389));
         assert_eq!(Temperature::parse("38.9").map(Temperature::tenths), Ok(389));
         assert_eq!(Temperature::parse("39").map(Temperature::tenths), Ok(390));
-        assert_eq!(Temperature::parse(" 37,2 °C").map(Temperature::tenths), Ok(372));
+        assert_eq!(
+            Temperature::parse(" 37,2 °C").map(Temperature::tenths),
+            Ok(372)
+        );
         assert!(Temperature::parse("38,95").is_err());
         assert!(Temperature::parse("høj").is_err());
         assert!(Temperature::parse("").is_err());
@@ -525,7 +535,7 @@ mod tests {
 
     #[test]
     fn temperature_range_is_named_in_the_error() {
-        let e = Temperature::parse("98,6").unwrap_err();
+        let e = Temperature::parse("98,6").expect_err("must fail");
         assert_eq!(e.field(), "temp");
         assert!(e.to_string().contains("25.0–45.0"), "{e}");
     }
@@ -535,7 +545,10 @@ mod tests {
         assert_eq!(Spo2::parse("93 %").map(Spo2::get), Ok(93));
         assert_eq!(Spo2::parse("93%").map(Spo2::get), Ok(93));
         assert!(Spo2::parse("101").is_err());
-        assert!(Pulse::parse("1050").unwrap_err().to_string().contains("20–300"));
+        assert!(Pulse::parse("1050")
+            .expect_err("must fail")
+            .to_string()
+            .contains("20–300"));
         assert!(RespRate::parse("0").is_err());
     }
 

@@ -15,17 +15,24 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use akutlinje_core::engine::Urgency;
 use akutlinje_core::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, Person, Role};
-use akutlinje_core::record::{AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind, NewEvent};
-use akutlinje_core::resident::{Cognition, Contact, DecisionKind, Resident, Room, TreatmentDecision};
-use akutlinje_core::engine::Urgency;
+use akutlinje_core::record::{
+    AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind,
+    NewEvent,
+};
+use akutlinje_core::resident::{
+    Cognition, Contact, DecisionKind, Resident, Room, TreatmentDecision,
+};
 use akutlinje_core::store::{status_after, ImportSummary, NewCase, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::types::Json;
 use sqlx::Row;
 
@@ -60,7 +67,9 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Arc::new(PgStore::connect(url).await?))
     } else {
-        Err(StoreError::Database("the database URL must start with sqlite: or postgres:".into()))
+        Err(StoreError::Database(
+            "the database URL must start with sqlite: or postgres:".into(),
+        ))
     }
 }
 
@@ -85,9 +94,20 @@ impl SqliteStore {
             .foreign_keys(true)
             // Another process (the CLI during `serve`) may hold the lock briefly.
             .busy_timeout(Duration::from_secs(10));
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await.map_err(db)?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await.map_err(|e| StoreError::Database(Box::new(e)))?;
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(false)).await.map_err(db)?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .map_err(db)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(false))
+            .await
+            .map_err(db)?;
         Ok(SqliteStore { pool, writer })
     }
 
@@ -118,7 +138,10 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(db)?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Database(Box::new(e)))?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(Box::new(e)))?;
         Ok(PgStore { pool })
     }
 
@@ -133,16 +156,29 @@ impl PgStore {
 }
 
 fn like_pattern(needle: &str) -> String {
-    let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = needle
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
-fn parse_person(id: String, name: String, role: String, home: Option<String>, phone: Option<String>, matrix: Option<String>) -> Result<Person, StoreError> {
+fn parse_person(
+    id: String,
+    name: String,
+    role: String,
+    home: Option<String>,
+    phone: Option<String>,
+    matrix: Option<String>,
+) -> Result<Person, StoreError> {
     Ok(Person {
         id: PersonId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         name: Text::parse("name", &name, 200).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-        home: home.map(|h| HomeId::parse(&h)).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        home: home
+            .map(|h| HomeId::parse(&h))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         phone,
         matrix_user: matrix,
     })

@@ -11,7 +11,8 @@ use crate::{PgStore, SqliteStore};
 
 /// The admin URL tests create their databases through.
 pub fn postgres_admin_url() -> String {
-    std::env::var("AKUTLINJE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("AKUTLINJE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A SQLite store in a temporary directory, removed on drop.
@@ -30,7 +31,11 @@ pub async fn sqlite() -> TempSqlite {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
     let store = SqliteStore::connect(&url).await.expect("SQLite database");
-    TempSqlite { store, url, _dir: dir }
+    TempSqlite {
+        store,
+        url,
+        _dir: dir,
+    }
 }
 
 /// A PostgreSQL database made for one test. Call [`TempPostgres::drop_db`] at
@@ -59,10 +64,15 @@ pub async fn postgres() -> TempPostgres {
                  or set AKUTLINJE_TEST_POSTGRES_URL to a server where this user may CREATE DATABASE."
             )
         });
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("CREATE DATABASE");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("CREATE DATABASE");
     let _ = conn.close().await;
     let url = replace_db(&admin, &name);
-    let store = PgStore::connect(&url).await.expect("connect to the test database");
+    let store = PgStore::connect(&url)
+        .await
+        .expect("connect to the test database");
     TempPostgres { store, url, name }
 }
 
@@ -82,8 +92,17 @@ impl TempPostgres {
     /// Closes the pool and drops the database.
     pub async fn drop_db(self) {
         self.store.pool().close().await;
-        if let Ok(mut conn) = PgConnectOptions::from_str(&postgres_admin_url()).expect("valid URL").connect().await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn).await;
+        if let Ok(mut conn) = PgConnectOptions::from_str(&postgres_admin_url())
+            .expect("valid URL")
+            .connect()
+            .await
+        {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn)
+            .await;
         }
     }
 }
@@ -92,7 +111,13 @@ impl TempPostgres {
 mod tests {
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(super::replace_db("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_db("postgres://u@h:5432/postgres?sslmode=disable", "x"), "postgres://u@h:5432/x?sslmode=disable");
+        assert_eq!(
+            super::replace_db("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::replace_db("postgres://u@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
     }
 }

@@ -51,8 +51,16 @@ where
 }
 
 async fn seed(s: &Arc<dyn Store>) {
-    for (h, n) in [("solgaarden", "Plejecenter Solgården"), ("birkely", "Birkely")] {
-        s.upsert_home(&Home { id: id(h), name: n.into() }).await.expect("home");
+    for (h, n) in [
+        ("solgaarden", "Plejecenter Solgården"),
+        ("birkely", "Birkely"),
+    ] {
+        s.upsert_home(&Home {
+            id: id(h),
+            name: n.into(),
+        })
+        .await
+        .expect("home");
     }
     s.upsert_person(&Person {
         id: id("anna"),
@@ -86,30 +94,62 @@ async fn import(s: &Arc<dyn Store>) {
 async fn people_and_tokens(s: Arc<dyn Store>) {
     seed(&s).await;
     let p = s.person(&id("anna")).await.expect("read").expect("exists");
-    assert_eq!((p.role, p.home.as_ref().map(HomeId::as_str)), (Role::Staff, Some("solgaarden")));
+    assert_eq!(
+        (p.role, p.home.as_ref().map(HomeId::as_str)),
+        (Role::Staff, Some("solgaarden"))
+    );
     assert_eq!(s.homes().await.expect("homes").len(), 2);
-    s.add_token(&p.id, "hash-1", Utc::now()).await.expect("token");
-    assert_eq!(s.person_by_token("hash-1").await.expect("lookup").map(|p| p.id), Some(id("anna")));
+    s.add_token(&p.id, "hash-1", Utc::now())
+        .await
+        .expect("token");
+    assert_eq!(
+        s.person_by_token("hash-1")
+            .await
+            .expect("lookup")
+            .map(|p| p.id),
+        Some(id("anna"))
+    );
     assert!(s.person_by_token("hash-2").await.expect("lookup").is_none());
     assert_eq!(s.revoke_tokens(&p.id, Utc::now()).await.expect("revoke"), 1);
     assert!(s.person_by_token("hash-1").await.expect("lookup").is_none());
-    let bad = Person { home: Some(id("nowhere")), ..p };
-    assert!(matches!(s.upsert_person(&bad).await, Err(StoreError::UnknownHome(_))));
+    let bad = Person {
+        home: Some(id("nowhere")),
+        ..p
+    };
+    assert!(matches!(
+        s.upsert_person(&bad).await,
+        Err(StoreError::UnknownHome(_))
+    ));
 }
 
 async fn import_round_trip_and_supersede(s: Arc<dyn Store>) {
     seed(&s).await;
     import(&s).await;
-    let karen = s.resident(&id("r-karen")).await.expect("read").expect("exists");
-    let expected = parse_import(ImportFormat::Json, RESIDENTS).expect("valid").remove(0);
+    let karen = s
+        .resident(&id("r-karen"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let expected = parse_import(ImportFormat::Json, RESIDENTS)
+        .expect("valid")
+        .remove(0);
     assert_eq!(karen, expected);
     assert!(karen.rules_out_112());
     // Re-import with a changed decision: updated, old decisions superseded, not deleted.
     let mut changed = expected.clone();
-    changed.decisions.retain(|d| d.kind != DecisionKind::NoAdmission);
-    let sum = s.import_residents(&[changed.clone()], Utc::now()).await.expect("re-import");
+    changed
+        .decisions
+        .retain(|d| d.kind != DecisionKind::NoAdmission);
+    let sum = s
+        .import_residents(&[changed.clone()], Utc::now())
+        .await
+        .expect("re-import");
     assert_eq!((sum.created, sum.updated), (0, 1));
-    let karen = s.resident(&id("r-karen")).await.expect("read").expect("exists");
+    let karen = s
+        .resident(&id("r-karen"))
+        .await
+        .expect("read")
+        .expect("exists");
     assert_eq!(karen.decisions, changed.decisions);
     assert!(!karen.rules_out_112());
 }
@@ -118,8 +158,13 @@ async fn import_is_all_or_nothing(s: Arc<dyn Store>) {
     seed(&s).await;
     let mut rs = parse_import(ImportFormat::Json, RESIDENTS).expect("valid");
     rs[2].home = id("unknown-home");
-    assert!(matches!(s.import_residents(&rs, Utc::now()).await, Err(StoreError::UnknownHome(h)) if h.as_str() == "unknown-home"));
-    assert!(s.resident(&id("r-karen")).await.expect("read").is_none(), "the first rows must not be stored");
+    assert!(
+        matches!(s.import_residents(&rs, Utc::now()).await, Err(StoreError::UnknownHome(h)) if h.as_str() == "unknown-home")
+    );
+    assert!(
+        s.resident(&id("r-karen")).await.expect("read").is_none(),
+        "the first rows must not be stored"
+    );
     // A room conflict with an existing resident also stores nothing.
     import(&s).await;
     let mut clash = rs[1].clone();
@@ -131,28 +176,49 @@ async fn import_is_all_or_nothing(s: Arc<dyn Store>) {
         f.room = Room::parse("99").expect("room");
         f
     };
-    assert!(matches!(s.import_residents(&[fresh, clash], Utc::now()).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(
+        s.import_residents(&[fresh, clash], Utc::now()).await,
+        Err(StoreError::Conflict(_))
+    ));
     assert!(s.resident(&id("r-other")).await.expect("read").is_none());
 }
 
 async fn search_by_room_and_name(s: Arc<dyn Store>) {
     seed(&s).await;
     import(&s).await;
-    let in_12 = s.residents_in_room(&Room::parse("12").expect("room")).await.expect("room");
+    let in_12 = s
+        .residents_in_room(&Room::parse("12").expect("room"))
+        .await
+        .expect("room");
     assert_eq!(in_12.len(), 2, "room 12 exists in both homes");
     let named = s.residents_named("østergård").await.expect("name");
-    assert_eq!(named.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec!["r-karen"]);
+    assert_eq!(
+        named.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec!["r-karen"]
+    );
     // LIKE wildcards in the needle are literal.
     assert_eq!(s.residents_named("100%").await.expect("name").len(), 1);
     assert!(s.residents_named("_").await.expect("name").is_empty());
     assert!(s.residents_named("1%h").await.expect("name").is_empty());
-    assert_eq!(s.residents_of_home(&id("solgaarden")).await.expect("home").len(), 2);
+    assert_eq!(
+        s.residents_of_home(&id("solgaarden"))
+            .await
+            .expect("home")
+            .len(),
+        2
+    );
 }
 
 fn ev(kind: EventKind, ext: Option<&str>) -> NewEvent {
     NewEvent {
-        at: Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().expect("time"),
-        author: Author { person: Some(id::<PersonId>("anna")), role: Some(Role::Staff) },
+        at: Utc
+            .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+            .single()
+            .expect("time"),
+        author: Author {
+            person: Some(id::<PersonId>("anna")),
+            role: Some(Role::Staff),
+        },
         channel: Channel::Console,
         kind,
         corrects: None,
@@ -163,8 +229,19 @@ fn ev(kind: EventKind, ext: Option<&str>) -> NewEvent {
 async fn new_case(s: &Arc<dyn Store>) -> CaseId {
     let c = CaseId::from_uuid(uuid::Uuid::new_v4());
     s.create_case(
-        &NewCase { id: c, home: id("solgaarden"), opened_at: Utc::now(), opened_by: Some(id("anna")), channel: Channel::Console },
-        &[ev(EventKind::CaseOpened { home: id("solgaarden") }, None)],
+        &NewCase {
+            id: c,
+            home: id("solgaarden"),
+            opened_at: Utc::now(),
+            opened_by: Some(id("anna")),
+            channel: Channel::Console,
+        },
+        &[ev(
+            EventKind::CaseOpened {
+                home: id("solgaarden"),
+            },
+            None,
+        )],
         &serde_json::json!({"step": "resident"}),
     )
     .await
@@ -181,8 +258,18 @@ async fn case_record_is_ordered_and_status_derived(s: Arc<dyn Store>) {
             c,
             0,
             &[
-                ev(EventKind::ResidentIdentified { resident: id("r-karen") }, Some("m1")),
-                ev(EventKind::PageRequested { urgency: Urgency::Red }, None),
+                ev(
+                    EventKind::ResidentIdentified {
+                        resident: id("r-karen"),
+                    },
+                    Some("m1"),
+                ),
+                ev(
+                    EventKind::PageRequested {
+                        urgency: Urgency::Red,
+                    },
+                    None,
+                ),
             ],
             &serde_json::json!({"step": "vitals"}),
         )
@@ -190,8 +277,16 @@ async fn case_record_is_ordered_and_status_derived(s: Arc<dyn Store>) {
         .expect("commit");
     assert_eq!(seqs.len(), 2);
     let first = seqs[0];
-    let note = ev(EventKind::Correction { text: Text::parse("t", "Værelse var 14, ikke 12", 100).expect("t") }, None);
-    let note = NewEvent { corrects: Some(first), ..note };
+    let note = ev(
+        EventKind::Correction {
+            text: Text::parse("t", "Værelse var 14, ikke 12", 100).expect("t"),
+        },
+        None,
+    );
+    let note = NewEvent {
+        corrects: Some(first),
+        ..note
+    };
     s.append_event(c, &note).await.expect("correction");
     let events = s.events(c).await.expect("events");
     assert_eq!(events.len(), 4);
@@ -201,11 +296,27 @@ async fn case_record_is_ordered_and_status_derived(s: Arc<dyn Store>) {
     assert_eq!(events[1].event.external_id.as_deref(), Some("m1"));
     let summary = s.case(c).await.expect("case").expect("exists");
     assert_eq!(summary.status, CaseStatus::Paged);
-    assert_eq!(summary.status, CaseStatus::derive(events.iter().map(|e| &e.event.kind)));
+    assert_eq!(
+        summary.status,
+        CaseStatus::derive(events.iter().map(|e| &e.event.kind))
+    );
     assert_eq!(summary.urgency, Some(Urgency::Red));
-    assert_eq!(summary.resident.as_ref().map(ResidentId::as_str), Some("r-karen"));
-    assert_eq!(s.cases(Some(&id("solgaarden")), 10).await.expect("list").len(), 1);
-    assert!(s.cases(Some(&id("birkely")), 10).await.expect("list").is_empty());
+    assert_eq!(
+        summary.resident.as_ref().map(ResidentId::as_str),
+        Some("r-karen")
+    );
+    assert_eq!(
+        s.cases(Some(&id("solgaarden")), 10)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(s
+        .cases(Some(&id("birkely")), 10)
+        .await
+        .expect("list")
+        .is_empty());
     let (state, version) = s.case_state(c).await.expect("state").expect("exists");
     assert_eq!((state["step"].as_str(), version), (Some("vitals"), 1));
 }
@@ -214,19 +325,41 @@ async fn redelivered_input_is_recorded_once(s: Arc<dyn Store>) {
     seed(&s).await;
     let c = new_case(&s).await;
     let step = [ev(EventKind::ResidentNotFound, Some("$event-1"))];
-    s.commit_step(c, 0, &step, &serde_json::json!({"n": 1})).await.expect("first");
-    let again = s.commit_step(c, 1, &step, &serde_json::json!({"n": 2})).await;
+    s.commit_step(c, 0, &step, &serde_json::json!({"n": 1}))
+        .await
+        .expect("first");
+    let again = s
+        .commit_step(c, 1, &step, &serde_json::json!({"n": 2}))
+        .await;
     assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
     let (state, version) = s.case_state(c).await.expect("state").expect("exists");
-    assert_eq!((state["n"].as_i64(), version), (Some(1), 1), "a duplicate stores nothing, not even state");
+    assert_eq!(
+        (state["n"].as_i64(), version),
+        (Some(1), 1),
+        "a duplicate stores nothing, not even state"
+    );
     assert_eq!(s.events(c).await.expect("events").len(), 2);
 }
 
 async fn stale_version_is_refused(s: Arc<dyn Store>) {
     seed(&s).await;
     let c = new_case(&s).await;
-    s.commit_step(c, 0, &[ev(EventKind::ResidentNotFound, None)], &serde_json::json!({})).await.expect("first");
-    let stale = s.commit_step(c, 0, &[ev(EventKind::ResidentNotFound, None)], &serde_json::json!({})).await;
+    s.commit_step(
+        c,
+        0,
+        &[ev(EventKind::ResidentNotFound, None)],
+        &serde_json::json!({}),
+    )
+    .await
+    .expect("first");
+    let stale = s
+        .commit_step(
+            c,
+            0,
+            &[ev(EventKind::ResidentNotFound, None)],
+            &serde_json::json!({}),
+        )
+        .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))));
     assert_eq!(s.events(c).await.expect("events").len(), 2);
 }
@@ -238,25 +371,53 @@ async fn lookup_in_another_home_is_refused_and_logged(s: Arc<dyn Store>) {
     let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
     let hotline = Hotline::new(s.clone(), def, loc);
     let anna = s.person(&id("anna")).await.expect("read").expect("exists");
-    let home = s.home(&id("solgaarden")).await.expect("read").expect("exists");
+    let home = s
+        .home(&id("solgaarden"))
+        .await
+        .expect("read")
+        .expect("exists");
     let c = CaseId::from_uuid(uuid::Uuid::new_v4());
-    hotline.open_case(c, &anna, &home, Channel::Console, Lang::Da, Utc::now()).await.expect("open");
+    hotline
+        .open_case(c, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
     // Bente lives at Birkely; Anna works at Solgården.
-    let turn = hotline.input(c, &anna, Channel::Console, "Bente Birk", None, Utc::now()).await.expect("input");
+    let turn = hotline
+        .input(c, &anna, Channel::Console, "Bente Birk", None, Utc::now())
+        .await
+        .expect("input");
     let state: CaseState = turn.state;
     assert!(state.resident.is_none());
     assert_eq!(state.step, "resident");
     let log = s.access_log(Some(&id("r-birk")), 10).await.expect("log");
     assert_eq!(log.len(), 1);
-    assert_eq!((log[0].action, log[0].case, log[0].person.as_ref().map(PersonId::as_str)), (AccessAction::Denied, Some(c), Some("anna")));
+    assert_eq!(
+        (
+            log[0].action,
+            log[0].case,
+            log[0].person.as_ref().map(PersonId::as_str)
+        ),
+        (AccessAction::Denied, Some(c), Some("anna"))
+    );
     // Her own resident is found, and the read is logged.
-    hotline.input(c, &anna, Channel::Console, "12", None, Utc::now()).await.expect("input");
+    hotline
+        .input(c, &anna, Channel::Console, "12", None, Utc::now())
+        .await
+        .expect("input");
     let log = s.access_log(Some(&id("r-karen")), 10).await.expect("log");
     assert_eq!(log.first().map(|e| e.action), Some(AccessAction::Read));
     // Room 12 also exists at Birkely: that match was refused and logged too.
-    assert_eq!(s.access_log(Some(&id("r-birk")), 10).await.expect("log").len(), 2);
+    assert_eq!(
+        s.access_log(Some(&id("r-birk")), 10)
+            .await
+            .expect("log")
+            .len(),
+        2
+    );
     let events = s.events(c).await.expect("events");
-    assert!(events.iter().any(|e| matches!(e.event.kind, EventKind::ResidentNotFound)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.event.kind, EventKind::ResidentNotFound)));
     assert!(events.iter().any(|e| matches!(&e.event.kind, EventKind::ResidentIdentified { resident } if resident.as_str() == "r-karen")));
 }
 
@@ -266,10 +427,14 @@ async fn the_record_is_append_only_on_sqlite() {
     let s: Arc<dyn Store> = Arc::new(t.store.clone());
     seed(&s).await;
     let _ = new_case(&s).await;
-    let upd = sqlx::query("UPDATE case_events SET kind = 'x'").execute(t.store.pool()).await;
+    let upd = sqlx::query("UPDATE case_events SET kind = 'x'")
+        .execute(t.store.pool())
+        .await;
     assert!(upd.is_err());
-    let del = sqlx::query("DELETE FROM case_events").execute(t.store.pool()).await;
-    assert!(del.unwrap_err().to_string().contains("append-only"));
+    let del = sqlx::query("DELETE FROM case_events")
+        .execute(t.store.pool())
+        .await;
+    assert!(del.expect_err("must fail").to_string().contains("append-only"));
 }
 
 #[tokio::test]
@@ -278,9 +443,13 @@ async fn the_record_is_append_only_on_postgres() {
     let s: Arc<dyn Store> = Arc::new(t.store.clone());
     seed(&s).await;
     let _ = new_case(&s).await;
-    let upd = sqlx::query("UPDATE case_events SET kind = 'x'").execute(t.store.pool()).await;
-    assert!(upd.unwrap_err().to_string().contains("append-only"));
-    let del = sqlx::query("DELETE FROM case_events").execute(t.store.pool()).await;
-    assert!(del.unwrap_err().to_string().contains("append-only"));
+    let upd = sqlx::query("UPDATE case_events SET kind = 'x'")
+        .execute(t.store.pool())
+        .await;
+    assert!(upd.expect_err("must fail").to_string().contains("append-only"));
+    let del = sqlx::query("DELETE FROM case_events")
+        .execute(t.store.pool())
+        .await;
+    assert!(del.expect_err("must fail").to_string().contains("append-only"));
     t.drop_db().await;
 }

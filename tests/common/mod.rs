@@ -26,18 +26,34 @@ impl Db {
         let t = testing::sqlite().await;
         let store: Arc<dyn Store> = Arc::new(t.store.clone());
         let tokens = akutlinje::demo::seed(&store).await.expect("demo seed");
-        Db { store, url: t.url.clone(), tokens, sqlite: Some(t), pg: None }
+        Db {
+            store,
+            url: t.url.clone(),
+            tokens,
+            sqlite: Some(t),
+            pg: None,
+        }
     }
 
     pub async fn postgres() -> Db {
         let t = testing::postgres().await;
         let store: Arc<dyn Store> = Arc::new(t.store.clone());
         let tokens = akutlinje::demo::seed(&store).await.expect("demo seed");
-        Db { store, url: t.url.clone(), tokens, sqlite: None, pg: Some(t) }
+        Db {
+            store,
+            url: t.url.clone(),
+            tokens,
+            sqlite: None,
+            pg: Some(t),
+        }
     }
 
     pub fn token(&self, person: &str) -> String {
-        self.tokens.iter().find(|(p, _, _)| p == person).map(|(_, _, t)| t.clone()).expect("demo person")
+        self.tokens
+            .iter()
+            .find(|(p, _, _)| p == person)
+            .map(|(_, _, t)| t.clone())
+            .expect("demo person")
     }
 
     pub async fn events(&self, case: CaseId) -> Vec<CaseEvent> {
@@ -81,8 +97,17 @@ pub fn console(url: &str, home: &str, person: &str, lines: &[&str], extra: &[&st
     }
     let out = child.wait_with_output().expect("console finishes");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let case = stdout.lines().next().and_then(|l| l.strip_prefix("Sag ")).and_then(CaseId::parse);
-    ConsoleRun { stdout, stderr: String::from_utf8_lossy(&out.stderr).to_string(), case, ok: out.status.success() }
+    let case = stdout
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("Sag "))
+        .and_then(CaseId::parse);
+    ConsoleRun {
+        stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        case,
+        ok: out.status.success(),
+    }
 }
 
 /// Runs the binary with arguments; returns (exit code, stdout, stderr).

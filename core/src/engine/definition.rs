@@ -70,12 +70,29 @@ pub enum TextField {
 /// What a step does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepKind {
-    CallerName { ask: String },
-    Resident { ask: String },
-    RedFlags { ask: String, flags: Vec<FlagId>, on_flag: String },
-    Say { say: String },
-    Vital { param: Param, ask: String },
-    FreeText { field: TextField, ask: String, skippable: bool },
+    CallerName {
+        ask: String,
+    },
+    Resident {
+        ask: String,
+    },
+    RedFlags {
+        ask: String,
+        flags: Vec<FlagId>,
+        on_flag: String,
+    },
+    Say {
+        say: String,
+    },
+    Vital {
+        param: Param,
+        ask: String,
+    },
+    FreeText {
+        field: TextField,
+        ask: String,
+        skippable: bool,
+    },
     Summary,
 }
 
@@ -100,7 +117,9 @@ pub struct Flag {
 impl Flag {
     /// Whether `text` (lower-cased) mentions this sign in `lang`.
     pub fn mentioned_in(&self, lang: Lang, text: &str) -> bool {
-        self.words.get(&lang).is_some_and(|ws| ws.iter().any(|w| text.contains(&w.to_lowercase())))
+        self.words
+            .get(&lang)
+            .is_some_and(|ws| ws.iter().any(|w| text.contains(&w.to_lowercase())))
     }
 }
 
@@ -124,7 +143,8 @@ impl Checklist {
 
     /// Parses and checks the structure of a definition.
     pub fn parse(toml_src: &str) -> Result<Checklist, DefinitionError> {
-        let raw: RawChecklist = toml::from_str(toml_src).map_err(|e| DefinitionError::Toml(e.to_string()))?;
+        let raw: RawChecklist =
+            toml::from_str(toml_src).map_err(|e| DefinitionError::Toml(e.to_string()))?;
         let mut flags = Vec::new();
         for (id, f) in raw.flags {
             let mut words = HashMap::new();
@@ -135,11 +155,18 @@ impl Checklist {
                 })?;
                 words.insert(lang, ws);
             }
-            flags.push(Flag { id: FlagId(id), label: f.label, words });
+            flags.push(Flag {
+                id: FlagId(id),
+                label: f.label,
+                words,
+            });
         }
         let mut steps = Vec::new();
         for s in raw.step {
-            let err = |problem: &str| DefinitionError::Step { step: s.id.clone(), problem: problem.into() };
+            let err = |problem: &str| DefinitionError::Step {
+                step: s.id.clone(),
+                problem: problem.into(),
+            };
             let ask = || s.ask.clone().ok_or_else(|| err("needs `ask`"));
             let kind = match s.kind.as_str() {
                 "caller_name" => StepKind::CallerName { ask: ask()? },
@@ -159,10 +186,13 @@ impl Checklist {
                         on_flag: s.on_flag.clone().ok_or_else(|| err("needs `on_flag`"))?,
                     }
                 }
-                "say" => StepKind::Say { say: s.say.clone().ok_or_else(|| err("needs `say`"))? },
+                "say" => StepKind::Say {
+                    say: s.say.clone().ok_or_else(|| err("needs `say`"))?,
+                },
                 "vital" => {
                     let v = s.vital.clone().ok_or_else(|| err("needs `vital`"))?;
-                    let param = Param::from_field(&v).ok_or_else(|| err(&format!("unknown vital {v}")))?;
+                    let param =
+                        Param::from_field(&v).ok_or_else(|| err(&format!("unknown vital {v}")))?;
                     StepKind::Vital { param, ask: ask()? }
                 }
                 "free_text" => {
@@ -171,7 +201,11 @@ impl Checklist {
                         Some("concern") => TextField::Concern,
                         _ => return Err(err("`field` must be situation or concern")),
                     };
-                    StepKind::FreeText { field, ask: ask()?, skippable: s.skippable.unwrap_or(true) }
+                    StepKind::FreeText {
+                        field,
+                        ask: ask()?,
+                        skippable: s.skippable.unwrap_or(true),
+                    }
                 }
                 "summary" => StepKind::Summary,
                 other => return Err(err(&format!("unknown kind {other}"))),
@@ -179,12 +213,19 @@ impl Checklist {
             if s.next.is_none() && kind != StepKind::Summary {
                 return Err(err("needs `next`"));
             }
-            steps.push(Step { id: s.id, kind, next: s.next });
+            steps.push(Step {
+                id: s.id,
+                kind,
+                next: s.next,
+            });
         }
         let mut index = HashMap::new();
         for (i, s) in steps.iter().enumerate() {
             if index.insert(s.id.clone(), i).is_some() {
-                return Err(DefinitionError::Step { step: s.id.clone(), problem: "defined twice".into() });
+                return Err(DefinitionError::Step {
+                    step: s.id.clone(),
+                    problem: "defined twice".into(),
+                });
             }
         }
         for s in &steps {
@@ -194,14 +235,23 @@ impl Checklist {
             });
             for t in targets {
                 if !index.contains_key(t) {
-                    return Err(DefinitionError::Step { step: s.id.clone(), problem: format!("goes to unknown step {t}") });
+                    return Err(DefinitionError::Step {
+                        step: s.id.clone(),
+                        problem: format!("goes to unknown step {t}"),
+                    });
                 }
             }
         }
         if !index.contains_key(&raw.start) {
             return Err(DefinitionError::NoStart(raw.start));
         }
-        Ok(Checklist { id: raw.id, start: raw.start, steps, index, flags })
+        Ok(Checklist {
+            id: raw.id,
+            start: raw.start,
+            steps,
+            index,
+            flags,
+        })
     }
 
     /// Checks that every text the definition names exists in every language.
@@ -222,7 +272,10 @@ impl Checklist {
         for lang in [Lang::Da, Lang::En] {
             for id in &ids {
                 if !loc.has(lang, id) {
-                    return Err(DefinitionError::MissingText { id: (*id).to_string(), lang: lang.tag() });
+                    return Err(DefinitionError::MissingText {
+                        id: (*id).to_string(),
+                        lang: lang.tag(),
+                    });
                 }
             }
         }
@@ -259,7 +312,13 @@ mod tests {
         let loc = Localizer::builtin().expect("texts");
         let c = Checklist::builtin_acute(&loc).expect("checklist");
         assert!(c.step("summary").is_some());
-        assert_eq!(c.steps().iter().filter(|s| matches!(s.kind, StepKind::Vital { .. })).count(), 7);
+        assert_eq!(
+            c.steps()
+                .iter()
+                .filter(|s| matches!(s.kind, StepKind::Vital { .. }))
+                .count(),
+            7
+        );
     }
 
     #[test]
@@ -273,8 +332,14 @@ kind = "say"
 say = "help"
 next = "nowhere"
 "#;
-        let e = Checklist::parse(src).unwrap_err();
-        assert_eq!(e, DefinitionError::Step { step: "a".into(), problem: "goes to unknown step nowhere".into() });
+        let e = Checklist::parse(src).expect_err("must fail");
+        assert_eq!(
+            e,
+            DefinitionError::Step {
+                step: "a".into(),
+                problem: "goes to unknown step nowhere".into()
+            }
+        );
     }
 
     #[test]
@@ -293,6 +358,9 @@ id = "b"
 kind = "summary"
 "#;
         let c = Checklist::parse(src).expect("structure is fine");
-        assert!(matches!(c.check_texts(&loc), Err(DefinitionError::MissingText { .. })));
+        assert!(matches!(
+            c.check_texts(&loc),
+            Err(DefinitionError::MissingText { .. })
+        ));
     }
 }

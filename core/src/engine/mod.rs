@@ -27,7 +27,10 @@ use crate::person::Role;
 use crate::record::EventKind;
 use crate::resident::{DecisionKind, Resident, Room};
 use crate::tobs::{self, TobsPartial, TobsScore};
-use crate::vitals::{Oxygen, Param, Pulse, RespRate, Spo2, Spo2Scale, Systolic, TempSite, Temperature, TobsConsciousness, VitalError};
+use crate::vitals::{
+    Oxygen, Param, Pulse, RespRate, Spo2, Spo2Scale, Systolic, TempSite, Temperature,
+    TobsConsciousness, VitalError,
+};
 
 /// A danger sign's id, as named in the checklist definition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,9 +75,15 @@ impl Urgency {
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<Urgency> {
-        [Urgency::Routine, Urgency::Low, Urgency::Medium, Urgency::High, Urgency::Red]
-            .into_iter()
-            .find(|u| u.as_str() == s)
+        [
+            Urgency::Routine,
+            Urgency::Low,
+            Urgency::Medium,
+            Urgency::High,
+            Urgency::Red,
+        ]
+        .into_iter()
+        .find(|u| u.as_str() == s)
     }
 
     /// Its label message (colour and name).
@@ -99,7 +108,12 @@ pub fn assess(red_flags: &[FlagId], news2: &News2Score) -> (Urgency, Reason) {
         News2Band::Low => Urgency::Routine,
     };
     let reason = if news2.band == News2Band::LowMedium {
-        let param = news2.subscores.iter().find(|(_, s)| *s == Some(3)).map(|(p, _)| p).unwrap_or(Param::Consciousness);
+        let param = news2
+            .subscores
+            .iter()
+            .find(|(_, s)| *s == Some(3))
+            .map(|(p, _)| p)
+            .unwrap_or(Param::Consciousness);
         Reason::SingleThree(param)
     } else if news2.is_complete() {
         Reason::News2(news2.total)
@@ -124,10 +138,16 @@ impl Reason {
     /// Short English form for the record.
     pub fn code(&self) -> String {
         match self {
-            Reason::RedFlag(f) => format!("red_flag:{}", f.iter().map(FlagId::as_str).collect::<Vec<_>>().join(",")),
+            Reason::RedFlag(f) => format!(
+                "red_flag:{}",
+                f.iter().map(FlagId::as_str).collect::<Vec<_>>().join(",")
+            ),
             Reason::News2(t) => format!("news2:{t}"),
             Reason::News2Partial(t, m) => {
-                format!("news2_partial:{t}:missing={}", m.iter().map(|p| p.field()).collect::<Vec<_>>().join(","))
+                format!(
+                    "news2_partial:{t}:missing={}",
+                    m.iter().map(|p| p.field()).collect::<Vec<_>>().join(",")
+                )
             }
             Reason::SingleThree(p) => format!("single_parameter_3:{p}"),
             Reason::NoVitals => "no_vitals".into(),
@@ -277,7 +297,10 @@ impl Vitals {
             }),
             Param::Pulse => self.pulse.value().map(|v| v.to_string()),
             Param::Consciousness => self.consciousness.value().map(|v| {
-                serde_json::to_value(v).ok().and_then(|j| j.as_str().map(String::from)).unwrap_or_default()
+                serde_json::to_value(v)
+                    .ok()
+                    .and_then(|j| j.as_str().map(String::from))
+                    .unwrap_or_default()
             }),
             Param::Temp => self.temp.value().map(|v| v.to_string()),
         }
@@ -436,7 +459,11 @@ impl CaseState {
 
     /// The NEWS2 score so far.
     pub fn news2(&self) -> News2Score {
-        let scale = if self.resident.as_ref().is_some_and(|r| r.spo2_scale2) { Spo2Scale::Scale2 } else { Spo2Scale::Scale1 };
+        let scale = if self.resident.as_ref().is_some_and(|r| r.spo2_scale2) {
+            Spo2Scale::Scale2
+        } else {
+            Spo2Scale::Scale1
+        };
         news2::score_partial(&self.vitals.news2(scale))
     }
 
@@ -456,7 +483,9 @@ pub fn step(def: &Checklist, mut state: CaseState, input: Input) -> (CaseState, 
     let mut fx = Vec::new();
     match input {
         Input::Start => {
-            fx.push(Effect::Say(Msg::new("case-opened").arg("home", &state.caller.home_name)));
+            fx.push(Effect::Say(
+                Msg::new("case-opened").arg("home", &state.caller.home_name),
+            ));
             let start = state.step.clone();
             enter(def, &mut state, &start, &mut fx);
         }
@@ -491,17 +520,50 @@ fn enter(def: &Checklist, state: &mut CaseState, id: &str, fx: &mut Vec<Effect>)
                     id = next.unwrap_or_default();
                     continue;
                 }
-                ask(state, fx, Prompt { msg: Msg::new(a), choices: vec![], expect: Expect::Text, skippable: false });
+                ask(
+                    state,
+                    fx,
+                    Prompt {
+                        msg: Msg::new(a),
+                        choices: vec![],
+                        expect: Expect::Text,
+                        skippable: false,
+                    },
+                );
             }
             StepKind::Resident { ask: a } => {
-                ask(state, fx, Prompt { msg: Msg::new(a), choices: vec![], expect: Expect::Text, skippable: false });
+                ask(
+                    state,
+                    fx,
+                    Prompt {
+                        msg: Msg::new(a),
+                        choices: vec![],
+                        expect: Expect::Text,
+                        skippable: false,
+                    },
+                );
             }
             StepKind::RedFlags { ask: a, flags, .. } => {
-                let mut choices: Vec<Msg> =
-                    flags.iter().filter_map(|f| def.flag(f)).map(|f| Msg::new(&f.label)).collect();
+                let mut choices: Vec<Msg> = flags
+                    .iter()
+                    .filter_map(|f| def.flag(f))
+                    .map(|f| Msg::new(&f.label))
+                    .collect();
                 choices.push(Msg::new("choice-none"));
                 let count = choices.len();
-                ask(state, fx, Prompt { msg: Msg::new(a), choices, expect: Expect::Choice { count, multiple: true }, skippable: false });
+                ask(
+                    state,
+                    fx,
+                    Prompt {
+                        msg: Msg::new(a),
+                        choices,
+                        expect: Expect::Choice {
+                            count,
+                            multiple: true,
+                        },
+                        skippable: false,
+                    },
+                );
             }
             StepKind::Say { say } => {
                 fx.push(Effect::Say(Msg::new(say)));
@@ -516,8 +578,19 @@ fn enter(def: &Checklist, state: &mut CaseState, id: &str, fx: &mut Vec<Effect>)
                 let prompt = vital_prompt(state, *param, a);
                 ask(state, fx, prompt);
             }
-            StepKind::FreeText { ask: a, skippable, .. } => {
-                ask(state, fx, Prompt { msg: Msg::new(a), choices: vec![], expect: Expect::Text, skippable: *skippable });
+            StepKind::FreeText {
+                ask: a, skippable, ..
+            } => {
+                ask(
+                    state,
+                    fx,
+                    Prompt {
+                        msg: Msg::new(a),
+                        choices: vec![],
+                        expect: Expect::Text,
+                        skippable: *skippable,
+                    },
+                );
             }
             StepKind::Summary => summary(def, state, fx),
         }
@@ -527,26 +600,78 @@ fn enter(def: &Checklist, state: &mut CaseState, id: &str, fx: &mut Vec<Effect>)
 
 fn vital_prompt(state: &CaseState, param: Param, ask_id: &str) -> Prompt {
     let (expect, choices, msg) = match param {
-        Param::RespRate => (Expect::Number { min: RespRate::MIN, max: RespRate::MAX, decimal: false }, vec![], Msg::new(ask_id)),
-        Param::Spo2 => (Expect::Number { min: Spo2::MIN, max: Spo2::MAX, decimal: false }, vec![], Msg::new(ask_id)),
-        Param::Systolic => (Expect::Number { min: Systolic::MIN, max: Systolic::MAX, decimal: false }, vec![], Msg::new(ask_id)),
-        Param::Pulse => (Expect::Number { min: Pulse::MIN, max: Pulse::MAX, decimal: false }, vec![], Msg::new(ask_id)),
-        Param::Temp => (Expect::Number { min: 25, max: 45, decimal: true }, vec![], Msg::new(ask_id)),
+        Param::RespRate => (
+            Expect::Number {
+                min: RespRate::MIN,
+                max: RespRate::MAX,
+                decimal: false,
+            },
+            vec![],
+            Msg::new(ask_id),
+        ),
+        Param::Spo2 => (
+            Expect::Number {
+                min: Spo2::MIN,
+                max: Spo2::MAX,
+                decimal: false,
+            },
+            vec![],
+            Msg::new(ask_id),
+        ),
+        Param::Systolic => (
+            Expect::Number {
+                min: Systolic::MIN,
+                max: Systolic::MAX,
+                decimal: false,
+            },
+            vec![],
+            Msg::new(ask_id),
+        ),
+        Param::Pulse => (
+            Expect::Number {
+                min: Pulse::MIN,
+                max: Pulse::MAX,
+                decimal: false,
+            },
+            vec![],
+            Msg::new(ask_id),
+        ),
+        Param::Temp => (
+            Expect::Number {
+                min: 25,
+                max: 45,
+                decimal: true,
+            },
+            vec![],
+            Msg::new(ask_id),
+        ),
         Param::Oxygen => (Expect::YesNo, vec![], Msg::new(ask_id)),
         Param::Consciousness => {
-            let baseline = state.resident.as_ref().map(|r| r.baseline_cognition.as_str()).unwrap_or("unknown");
+            let baseline = state
+                .resident
+                .as_ref()
+                .map(|r| r.baseline_cognition.as_str())
+                .unwrap_or("unknown");
             let choices = CONSCIOUSNESS_CHOICES
                 .iter()
                 .map(|c| Msg::new(format!("cons-{}", tobs_consciousness_name(*c))))
                 .collect::<Vec<_>>();
             (
-                Expect::Choice { count: choices.len(), multiple: false },
+                Expect::Choice {
+                    count: choices.len(),
+                    multiple: false,
+                },
                 choices,
                 Msg::new(ask_id).arg_msg("baseline", Msg::new(format!("cognition-{baseline}"))),
             )
         }
     };
-    Prompt { msg, choices, expect, skippable: true }
+    Prompt {
+        msg,
+        choices,
+        expect,
+        skippable: true,
+    }
 }
 
 /// The snake_case name of a consciousness level (message id suffix).
@@ -595,7 +720,9 @@ fn on_text(def: &Checklist, state: &mut CaseState, raw: &str, fx: &mut Vec<Effec
         }
         _ => {}
     }
-    let Some(step) = def.step(&state.step).cloned() else { return };
+    let Some(step) = def.step(&state.step).cloned() else {
+        return;
+    };
     let next = step.next.clone().unwrap_or_default();
     match &step.kind {
         StepKind::CallerName { .. } => match Text::parse("name", raw, 200) {
@@ -607,11 +734,19 @@ fn on_text(def: &Checklist, state: &mut CaseState, raw: &str, fx: &mut Vec<Effec
             Err(_) => reask(state, fx),
         },
         StepKind::Resident { .. } => on_resident_text(state, raw, fx),
-        StepKind::RedFlags { flags, on_flag, .. } => on_red_flags(def, state, &text, flags, on_flag, &next, fx),
+        StepKind::RedFlags { flags, on_flag, .. } => {
+            on_red_flags(def, state, &text, flags, on_flag, &next, fx)
+        }
         StepKind::Vital { param, .. } => on_vital(def, state, *param, raw, &next, fx),
-        StepKind::FreeText { field, skippable, .. } => {
+        StepKind::FreeText {
+            field, skippable, ..
+        } => {
             let skip = *skippable && parse::is_skip(raw);
-            let value = if skip { None } else { Text::parse("text", raw, 4000).ok() };
+            let value = if skip {
+                None
+            } else {
+                Text::parse("text", raw, 4000).ok()
+            };
             if value.is_none() && !skip {
                 fx.push(Effect::Say(Msg::new("hint-text-required")));
                 reask(state, fx);
@@ -645,7 +780,9 @@ fn on_resident_text(state: &mut CaseState, raw: &str, fx: &mut Vec<Effect>) {
                 return;
             }
         }
-        fx.push(Effect::Say(Msg::new("hint-choice").arg("max", state.candidates.len())));
+        fx.push(Effect::Say(
+            Msg::new("hint-choice").arg("max", state.candidates.len()),
+        ));
         reask(state, fx);
         return;
     }
@@ -657,7 +794,8 @@ fn on_resident_text(state: &mut CaseState, raw: &str, fx: &mut Vec<Effect>) {
     };
     state.last_query = Some(q.clone());
     // A room is short and holds a digit ("12", "12b", "værelse 3"); anything else is a name.
-    let room = Room::parse(raw).filter(|r| r.as_str().chars().any(|c| c.is_ascii_digit()) && r.as_str().len() <= 6);
+    let room = Room::parse(raw)
+        .filter(|r| r.as_str().chars().any(|c| c.is_ascii_digit()) && r.as_str().len() <= 6);
     let query = match room {
         Some(r) => ResidentQuery::Room(r),
         None => ResidentQuery::Name(q),
@@ -669,27 +807,56 @@ fn on_lookup(def: &Checklist, state: &mut CaseState, l: Lookup, fx: &mut Vec<Eff
     match l {
         Lookup::Found(r) => {
             state.candidates.clear();
-            fx.push(Effect::Record(EventKind::ResidentIdentified { resident: r.id.clone() }));
+            fx.push(Effect::Record(EventKind::ResidentIdentified {
+                resident: r.id.clone(),
+            }));
             fx.push(Effect::ShowResidentCard(r.clone()));
             fx.push(Effect::Say(Msg::new("resident-wrong-hint")));
             state.resident = Some(r);
-            let next = def.step(&state.step).and_then(|s| s.next.clone()).unwrap_or_default();
+            let next = def
+                .step(&state.step)
+                .and_then(|s| s.next.clone())
+                .unwrap_or_default();
             enter(def, state, &next, fx);
         }
         Lookup::Many(c) => {
             let choices = c
                 .iter()
-                .map(|x| Msg::new("resident-choice").arg("room", &x.room).arg("name", &x.name))
+                .map(|x| {
+                    Msg::new("resident-choice")
+                        .arg("room", &x.room)
+                        .arg("name", &x.name)
+                })
                 .collect::<Vec<_>>();
             let count = choices.len();
             state.candidates = c;
             let msg = Msg::new("resident-ambiguous");
-            ask(state, fx, Prompt { msg, choices, expect: Expect::Choice { count, multiple: false }, skippable: false });
+            ask(
+                state,
+                fx,
+                Prompt {
+                    msg,
+                    choices,
+                    expect: Expect::Choice {
+                        count,
+                        multiple: false,
+                    },
+                    skippable: false,
+                },
+            );
         }
         Lookup::NotFound => {
             fx.push(Effect::Record(EventKind::ResidentNotFound));
-            let q = state.last_query.as_ref().map(|t| t.as_str().to_string()).unwrap_or_default();
-            fx.push(Effect::Say(Msg::new("resident-not-found").arg("query", q).arg("home", &state.caller.home_name)));
+            let q = state
+                .last_query
+                .as_ref()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default();
+            fx.push(Effect::Say(
+                Msg::new("resident-not-found")
+                    .arg("query", q)
+                    .arg("home", &state.caller.home_name),
+            ));
             reask(state, fx);
         }
     }
@@ -704,9 +871,14 @@ fn on_red_flags(
     next: &str,
     fx: &mut Vec<Effect>,
 ) {
-    if matches!(text, "forkert" | "forkert beboer" | "wrong" | "wrong resident" | "anden beboer") {
+    if matches!(
+        text,
+        "forkert" | "forkert beboer" | "wrong" | "wrong resident" | "anden beboer"
+    ) {
         if let Some(r) = state.resident.take() {
-            fx.push(Effect::Record(EventKind::ResidentRejected { resident: r.id.clone() }));
+            fx.push(Effect::Record(EventKind::ResidentRejected {
+                resident: r.id.clone(),
+            }));
         }
         fx.push(Effect::Say(Msg::new("resident-rejected")));
         if let Some(s) = def.first_of(|k| matches!(k, StepKind::Resident { .. })) {
@@ -726,7 +898,11 @@ fn on_red_flags(
             if ns.contains(&none_choice) && ns.len() == 1 {
                 Some(vec![])
             } else {
-                let mut v: Vec<FlagId> = ns.iter().filter(|n| **n < none_choice).map(|n| flags[*n as usize - 1].clone()).collect();
+                let mut v: Vec<FlagId> = ns
+                    .iter()
+                    .filter(|n| **n < none_choice)
+                    .map(|n| flags[*n as usize - 1].clone())
+                    .collect();
                 v.sort();
                 v.dedup();
                 Some(v)
@@ -735,8 +911,14 @@ fn on_red_flags(
             None
         }
     } else {
-        let v: Vec<FlagId> =
-            flags.iter().filter(|f| def.flag(f).is_some_and(|d| d.mentioned_in(state.lang, text))).cloned().collect();
+        let v: Vec<FlagId> = flags
+            .iter()
+            .filter(|f| {
+                def.flag(f)
+                    .is_some_and(|d| d.mentioned_in(state.lang, text))
+            })
+            .cloned()
+            .collect();
         if v.is_empty() {
             None
         } else {
@@ -748,7 +930,9 @@ fn on_red_flags(
         reask(state, fx);
         return;
     };
-    fx.push(Effect::Record(EventKind::RedFlagsAnswered { flags: chosen.clone() }));
+    fx.push(Effect::Record(EventKind::RedFlagsAnswered {
+        flags: chosen.clone(),
+    }));
     if chosen.is_empty() {
         state.red_flags = Some(vec![]);
         enter(def, state, next, fx);
@@ -783,35 +967,64 @@ fn raise_red(def: &Checklist, state: &mut CaseState, new_flags: Vec<FlagId>, fx:
             } else {
                 DecisionKind::PalliativeOnly
             };
-            fx.push(Effect::Say(Msg::new("no-112-by-decision").arg_list("flags", labels).arg_msg("source", source(kind))));
-            fx.push(Effect::Record(EventKind::No112ByTreatmentDecision { flags: all.clone() }));
+            fx.push(Effect::Say(
+                Msg::new("no-112-by-decision")
+                    .arg_list("flags", labels)
+                    .arg_msg("source", source(kind)),
+            ));
+            fx.push(Effect::Record(EventKind::No112ByTreatmentDecision {
+                flags: all.clone(),
+            }));
             state.no_112_by_decision = true;
         }
     } else if !state.advised_112 {
-        fx.push(Effect::Advise112(Msg::new("advise-112").arg_list("flags", labels)));
+        fx.push(Effect::Advise112(
+            Msg::new("advise-112").arg_list("flags", labels),
+        ));
         if resident.is_some_and(|r| r.has(DecisionKind::NoCpr)) {
-            fx.push(Effect::Say(Msg::new("advise-112-no-cpr").arg_msg("source", source(DecisionKind::NoCpr))));
+            fx.push(Effect::Say(
+                Msg::new("advise-112-no-cpr").arg_msg("source", source(DecisionKind::NoCpr)),
+            ));
         }
         fx.push(Effect::Record(EventKind::Advised112 { flags: all.clone() }));
         state.advised_112 = true;
     }
     if state.paged != Some(Urgency::Red) {
         let isbar = Box::new(isbar::build(def, state));
-        fx.push(Effect::Record(EventKind::PageRequested { urgency: Urgency::Red }));
-        fx.push(Effect::Page { urgency: Urgency::Red, isbar });
+        fx.push(Effect::Record(EventKind::PageRequested {
+            urgency: Urgency::Red,
+        }));
+        fx.push(Effect::Page {
+            urgency: Urgency::Red,
+            isbar,
+        });
         state.paged = Some(Urgency::Red);
     }
 }
 
 /// The labels of flags, for a list argument.
 pub fn flag_labels(def: &Checklist, flags: &[FlagId]) -> Vec<Msg> {
-    flags.iter().filter_map(|f| def.flag(f)).map(|d| Msg::new(&d.label)).collect()
+    flags
+        .iter()
+        .filter_map(|f| def.flag(f))
+        .map(|d| Msg::new(&d.label))
+        .collect()
 }
 
-fn on_vital(def: &Checklist, state: &mut CaseState, param: Param, raw: &str, next: &str, fx: &mut Vec<Effect>) {
+fn on_vital(
+    def: &Checklist,
+    state: &mut CaseState,
+    param: Param,
+    raw: &str,
+    next: &str,
+    fx: &mut Vec<Effect>,
+) {
     if parse::is_skip(raw) {
         state.vitals.skip(param);
-        fx.push(Effect::Record(EventKind::VitalRecorded { param, value: None }));
+        fx.push(Effect::Record(EventKind::VitalRecorded {
+            param,
+            value: None,
+        }));
         enter(def, state, next, fx);
         return;
     }
@@ -827,7 +1040,10 @@ fn on_vital(def: &Checklist, state: &mut CaseState, param: Param, raw: &str, nex
         match r {
             Ok(v) => {
                 let p = state.vitals.set(v);
-                fx.push(Effect::Record(EventKind::VitalRecorded { param: p, value: state.vitals.display(p) }));
+                fx.push(Effect::Record(EventKind::VitalRecorded {
+                    param: p,
+                    value: state.vitals.display(p),
+                }));
                 noted.push(p);
             }
             Err(e) => failed = Some((p, e)),
@@ -848,12 +1064,19 @@ fn on_vital(def: &Checklist, state: &mut CaseState, param: Param, raw: &str, nex
         && state.vitals.consciousness.value() == Some(TobsConsciousness::Unresponsive)
     {
         // An unresponsive resident is a red flag wherever it is reported.
-        if let Some(f) = def.first_of(|k| matches!(k, StepKind::RedFlags { .. })).and_then(|s| match &s.kind {
-            StepKind::RedFlags { flags, .. } => flags.iter().find(|f| f.as_str() == "unresponsive").cloned(),
-            _ => None,
-        }) {
+        if let Some(f) = def
+            .first_of(|k| matches!(k, StepKind::RedFlags { .. }))
+            .and_then(|s| match &s.kind {
+                StepKind::RedFlags { flags, .. } => {
+                    flags.iter().find(|f| f.as_str() == "unresponsive").cloned()
+                }
+                _ => None,
+            })
+        {
             if !state.red_flags.as_ref().is_some_and(|v| v.contains(&f)) {
-                fx.push(Effect::Record(EventKind::RedFlagsAnswered { flags: vec![f.clone()] }));
+                fx.push(Effect::Record(EventKind::RedFlagsAnswered {
+                    flags: vec![f.clone()],
+                }));
                 raise_red(def, state, vec![f], fx);
             }
         }
@@ -882,7 +1105,9 @@ fn hint_for(p: Param, _e: &VitalError) -> Msg {
         Param::Pulse => (Pulse::MIN, Pulse::MAX, " /min"),
         Param::Temp => return Msg::new("hint-temp"),
         Param::Oxygen => return Msg::new("hint-yes-no"),
-        Param::Consciousness => return Msg::new("hint-choice").arg("max", CONSCIOUSNESS_CHOICES.len()),
+        Param::Consciousness => {
+            return Msg::new("hint-choice").arg("max", CONSCIOUSNESS_CHOICES.len())
+        }
     };
     Msg::new("hint-number")
         .arg_msg("what", Msg::new(format!("param-name-{}", p.field())))
@@ -894,8 +1119,13 @@ fn hint_for(p: Param, _e: &VitalError) -> Msg {
 fn summary(def: &Checklist, state: &mut CaseState, fx: &mut Vec<Effect>) {
     let (urgency, reason) = state.urgency();
     let isbar = Box::new(isbar::build(def, state));
-    fx.push(Effect::Record(EventKind::UrgencyAssessed { urgency, reason: reason.code() }));
-    fx.push(Effect::Record(EventKind::IsbarComposed { isbar: isbar.clone() }));
+    fx.push(Effect::Record(EventKind::UrgencyAssessed {
+        urgency,
+        reason: reason.code(),
+    }));
+    fx.push(Effect::Record(EventKind::IsbarComposed {
+        isbar: isbar.clone(),
+    }));
     fx.push(Effect::Say(Msg::new("say-summary-intro")));
     fx.push(Effect::ShowIsbar(isbar.clone()));
     if state.paged.is_some() {
@@ -907,8 +1137,14 @@ fn summary(def: &Checklist, state: &mut CaseState, fx: &mut Vec<Effect>) {
         fx.push(Effect::Page { urgency, isbar });
         state.paged = Some(urgency);
         let limited = state.resident.as_ref().is_some_and(|r| r.rules_out_112());
-        let id = if limited { "say-paged-limited" } else { "say-paged" };
-        fx.push(Effect::Say(Msg::new(id).arg_msg("urgency", urgency.label())));
+        let id = if limited {
+            "say-paged-limited"
+        } else {
+            "say-paged"
+        };
+        fx.push(Effect::Say(
+            Msg::new(id).arg_msg("urgency", urgency.label()),
+        ));
     }
     fx.push(Effect::Record(EventKind::ChecklistCompleted));
     fx.push(Effect::Finished);

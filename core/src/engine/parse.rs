@@ -2,7 +2,10 @@
 //! "ved ikke", "ja", "2 3". Lenient about form, strict about meaning: a
 //! value is taken only when it is unambiguous.
 
-use crate::vitals::{Oxygen, Param, Pulse, RespRate, Spo2, Systolic, TempSite, Temperature, TobsConsciousness, VitalError};
+use crate::vitals::{
+    Oxygen, Param, Pulse, RespRate, Spo2, Systolic, TempSite, Temperature, TobsConsciousness,
+    VitalError,
+};
 
 /// A parsed vital value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,15 +69,17 @@ pub fn yes_no(text: &str) -> Option<bool> {
 
 /// The numbers in a text, in order: "1 3", "1, 3", "1 og 3" -> [1, 3].
 pub fn numbers(text: &str) -> Vec<u32> {
-    text.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
 }
 
 /// Whether the text is only numbers and separators ("1", "2 3", "1,3", "1 og 3").
 pub fn only_numbers(text: &str) -> bool {
     let t = normalise(text);
     !t.is_empty()
-        && t
-            .split(|c: char| c.is_whitespace() || c == ',' || c == '+' || c == '&')
+        && t.split(|c: char| c.is_whitespace() || c == ',' || c == '+' || c == '&')
             .filter(|w| !w.is_empty())
             .all(|w| w.chars().all(|c| c.is_ascii_digit()) || w == "og" || w == "and")
 }
@@ -105,10 +110,17 @@ fn tokens(text: &str) -> Vec<String> {
 
 fn label(word: &str) -> Option<Param> {
     Some(match word {
-        "rf" | "rr" | "resp" | "respiration" | "respirationsfrekvens" | "vejrtrækning" | "vejrtrækninger" | "af" => {
-            Param::RespRate
+        "rf"
+        | "rr"
+        | "resp"
+        | "respiration"
+        | "respirationsfrekvens"
+        | "vejrtrækning"
+        | "vejrtrækninger"
+        | "af" => Param::RespRate,
+        "spo2" | "sat" | "saturation" | "iltmætning" | "mætning" | "saturering" | "sp02" => {
+            Param::Spo2
         }
-        "spo2" | "sat" | "saturation" | "iltmætning" | "mætning" | "saturering" | "sp02" => Param::Spo2,
         "bt" | "bp" | "blodtryk" | "blodtrykket" => Param::Systolic,
         "puls" | "pulsen" | "pulse" | "hr" | "p" => Param::Pulse,
         "temp" | "temperatur" | "temperaturen" | "t" | "tp" => Param::Temp,
@@ -125,7 +137,9 @@ fn is_number_token(w: &str) -> bool {
 
 fn site_word(w: &str) -> Option<TempSite> {
     match w {
-        "armhule" | "armhulen" | "aksil" | "aksillært" | "axillary" | "armpit" => Some(TempSite::Axillary),
+        "armhule" | "armhulen" | "aksil" | "aksillært" | "axillary" | "armpit" => {
+            Some(TempSite::Axillary)
+        }
         "mund" | "munden" | "oral" | "oralt" | "mouth" => Some(TempSite::Oral),
         "øre" | "øret" | "ear" | "tympanisk" => Some(TempSite::Ear),
         "rektal" | "rektalt" | "rectal" | "rectally" => Some(TempSite::Rectal),
@@ -156,13 +170,22 @@ pub fn labelled(text: &str) -> Vec<(Param, Result<VitalValue, VitalError>)> {
         }
         let mut rest = value.clone();
         if let Some(next) = toks.get(i + 2) {
-            if next == "%" || next == "°c" || next == "°" || site_word(next).is_some() || next.starts_with('/') {
+            if next == "%"
+                || next == "°c"
+                || next == "°"
+                || site_word(next).is_some()
+                || next.starts_with('/')
+            {
                 rest = format!("{rest} {next}");
                 i += 1;
             }
         }
         let parsed = match p {
-            Param::Oxygen => Ok(VitalValue::Oxygen(if yes_no(value) == Some(false) { Oxygen::Air } else { Oxygen::Oxygen })),
+            Param::Oxygen => Ok(VitalValue::Oxygen(if yes_no(value) == Some(false) {
+                Oxygen::Air
+            } else {
+                Oxygen::Oxygen
+            })),
             _ => parse_vital(p, &rest),
         };
         out.push((p, parsed));
@@ -178,16 +201,32 @@ pub fn parse_vital(p: Param, text: &str) -> Result<VitalValue, VitalError> {
     let one_number = |field: &'static str, expected: &'static str| -> Result<String, VitalError> {
         match nums.as_slice() {
             [n] => Ok(n.trim_end_matches(['%', '°', 'c']).to_string()),
-            _ => Err(VitalError::Unparseable { field, value: text.trim().chars().take(20).collect(), expected }),
+            _ => Err(VitalError::Unparseable {
+                field,
+                value: text.trim().chars().take(20).collect(),
+                expected,
+            }),
         }
     };
     match p {
-        Param::RespRate => Ok(VitalValue::RespRate(RespRate::parse(&one_number("resp_rate", "a number")?)?)),
-        Param::Spo2 => Ok(VitalValue::Spo2(Spo2::parse(&one_number("spo2", "a number")?)?)),
-        Param::Pulse => Ok(VitalValue::Pulse(Pulse::parse(&one_number("pulse", "a number")?)?)),
+        Param::RespRate => Ok(VitalValue::RespRate(RespRate::parse(&one_number(
+            "resp_rate",
+            "a number",
+        )?)?)),
+        Param::Spo2 => Ok(VitalValue::Spo2(Spo2::parse(&one_number(
+            "spo2", "a number",
+        )?)?)),
+        Param::Pulse => Ok(VitalValue::Pulse(Pulse::parse(&one_number(
+            "pulse", "a number",
+        )?)?)),
         Param::Systolic => {
             // "110/70", "110 / 70", "110".
-            let joined: String = toks.iter().filter(|w| is_number_token(w) || w.starts_with('/')).cloned().collect::<Vec<_>>().join("");
+            let joined: String = toks
+                .iter()
+                .filter(|w| is_number_token(w) || w.starts_with('/'))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("");
             let (sys, dia) = match joined.split_once('/') {
                 Some((s, d)) => (s.to_string(), d.parse::<u16>().ok()),
                 None => (one_number("systolic", "mmHg, e.g. 120/80")?, None),
@@ -206,7 +245,11 @@ pub fn parse_vital(p: Param, text: &str) -> Result<VitalValue, VitalError> {
                 let t = normalise(text);
                 if t.contains("ingen ilt") || t.contains("uden ilt") || t == "luft" || t == "air" {
                     Ok(VitalValue::Oxygen(Oxygen::Air))
-                } else if t.contains("liter") || t.contains(" l") || t.contains("l/min") || t.starts_with("på ilt") {
+                } else if t.contains("liter")
+                    || t.contains(" l")
+                    || t.contains("l/min")
+                    || t.starts_with("på ilt")
+                {
                     Ok(VitalValue::Oxygen(Oxygen::Oxygen))
                 } else {
                     Oxygen::parse(&t).map(VitalValue::Oxygen)
@@ -271,17 +314,38 @@ mod tests {
 
     #[test]
     fn danish_numbers_and_units() {
-        assert_eq!(parse_vital(Param::Temp, "38,9"), Ok(VitalValue::Temp(Temperature::parse("38.9").expect("t"), TempSite::Rectal)));
-        assert_eq!(parse_vital(Param::Spo2, "93 %"), Ok(VitalValue::Spo2(Spo2::new(93).expect("s"))));
-        assert_eq!(parse_vital(Param::Spo2, "93%"), Ok(VitalValue::Spo2(Spo2::new(93).expect("s"))));
-        assert_eq!(parse_vital(Param::Pulse, "puls 105"), Ok(VitalValue::Pulse(Pulse::new(105).expect("p"))));
+        assert_eq!(
+            parse_vital(Param::Temp, "38,9"),
+            Ok(VitalValue::Temp(
+                Temperature::parse("38.9").expect("t"),
+                TempSite::Rectal
+            ))
+        );
+        assert_eq!(
+            parse_vital(Param::Spo2, "93 %"),
+            Ok(VitalValue::Spo2(Spo2::new(93).expect("s")))
+        );
+        assert_eq!(
+            parse_vital(Param::Spo2, "93%"),
+            Ok(VitalValue::Spo2(Spo2::new(93).expect("s")))
+        );
+        assert_eq!(
+            parse_vital(Param::Pulse, "puls 105"),
+            Ok(VitalValue::Pulse(Pulse::new(105).expect("p")))
+        );
         assert_eq!(
             parse_vital(Param::Systolic, "BT 110/70"),
-            Ok(VitalValue::Systolic(Systolic::new(110).expect("s"), Some(70)))
+            Ok(VitalValue::Systolic(
+                Systolic::new(110).expect("s"),
+                Some(70)
+            ))
         );
         assert_eq!(
             parse_vital(Param::Temp, "37,8 armhule"),
-            Ok(VitalValue::Temp(Temperature::parse("37,8").expect("t"), TempSite::Axillary))
+            Ok(VitalValue::Temp(
+                Temperature::parse("37,8").expect("t"),
+                TempSite::Axillary
+            ))
         );
         assert!(parse_vital(Param::Pulse, "hurtig").is_err());
         assert!(parse_vital(Param::Pulse, "90 eller 100").is_err());
@@ -294,7 +358,13 @@ mod tests {
         let params: Vec<Param> = v.iter().map(|(p, _)| *p).collect();
         assert_eq!(params, vec![Param::Pulse, Param::Systolic, Param::Temp]);
         assert!(v.iter().all(|(_, r)| r.is_ok()));
-        assert_eq!(v[2].1, Ok(VitalValue::Temp(Temperature::parse("38,9").expect("t"), TempSite::Rectal)));
+        assert_eq!(
+            v[2].1,
+            Ok(VitalValue::Temp(
+                Temperature::parse("38,9").expect("t"),
+                TempSite::Rectal
+            ))
+        );
         assert!(labelled("38,9").is_empty());
         assert!(labelled("hun har det skidt").is_empty());
         let bad = labelled("puls 1050");
@@ -303,7 +373,14 @@ mod tests {
 
     #[test]
     fn skip_words() {
-        for s in ["ved ikke", "Ved ikke.", "spring over", "skip", "ikke målt", "-"] {
+        for s in [
+            "ved ikke",
+            "Ved ikke.",
+            "spring over",
+            "skip",
+            "ikke målt",
+            "-",
+        ] {
             assert!(is_skip(s), "{s}");
         }
         assert!(!is_skip("38,9"));
@@ -316,9 +393,18 @@ mod tests {
         assert!(!only_numbers("1 bryst"));
         assert_eq!(yes_no("Ja, 2 liter"), Some(true));
         assert_eq!(yes_no("nej"), Some(false));
-        assert_eq!(parse_vital(Param::Oxygen, "2 liter"), Ok(VitalValue::Oxygen(Oxygen::Oxygen)));
-        assert_eq!(parse_vital(Param::Consciousness, "2"), Ok(VitalValue::Consciousness(TobsConsciousness::NewConfusion)));
-        assert_eq!(parse_vital(Param::Consciousness, "reagerer ikke"), Ok(VitalValue::Consciousness(TobsConsciousness::Unresponsive)));
+        assert_eq!(
+            parse_vital(Param::Oxygen, "2 liter"),
+            Ok(VitalValue::Oxygen(Oxygen::Oxygen))
+        );
+        assert_eq!(
+            parse_vital(Param::Consciousness, "2"),
+            Ok(VitalValue::Consciousness(TobsConsciousness::NewConfusion))
+        );
+        assert_eq!(
+            parse_vital(Param::Consciousness, "reagerer ikke"),
+            Ok(VitalValue::Consciousness(TobsConsciousness::Unresponsive))
+        );
         assert!(parse_vital(Param::Consciousness, "7").is_err());
     }
 }

@@ -48,8 +48,19 @@ impl Run {
             home: HomeId::parse("solgaarden").expect("home"),
             home_name: "Plejecenter Solgården".into(),
         };
-        let state = CaseState::new(&def, caller, Lang::Da, NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"));
-        let mut r = Run { def, loc, state, roster, all: vec![] };
+        let state = CaseState::new(
+            &def,
+            caller,
+            Lang::Da,
+            NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
+        );
+        let mut r = Run {
+            def,
+            loc,
+            state,
+            roster,
+            all: vec![],
+        };
         r.feed(Input::Start);
         r
     }
@@ -65,7 +76,11 @@ impl Run {
                     .iter()
                     .filter(|r| match &q {
                         ResidentQuery::Room(room) => &r.room == room,
-                        ResidentQuery::Name(n) => r.name.as_str().to_lowercase().contains(&n.as_str().to_lowercase()),
+                        ResidentQuery::Name(n) => r
+                            .name
+                            .as_str()
+                            .to_lowercase()
+                            .contains(&n.as_str().to_lowercase()),
                         ResidentQuery::Id(id) => &r.id == id,
                     })
                     .collect();
@@ -73,7 +88,13 @@ impl Run {
                     [] => Lookup::NotFound,
                     [one] => Lookup::Found(Box::new((*one).clone())),
                     many => Lookup::Many(
-                        many.iter().map(|r| Candidate { id: r.id.clone(), room: r.room.clone(), name: r.name.clone() }).collect(),
+                        many.iter()
+                            .map(|r| Candidate {
+                                id: r.id.clone(),
+                                room: r.room.clone(),
+                                name: r.name.clone(),
+                            })
+                            .collect(),
                     ),
                 };
                 out.extend(self.feed(Input::Lookup(l)));
@@ -99,13 +120,27 @@ impl Run {
     }
 
     fn pages(&self) -> Vec<Urgency> {
-        self.all.iter().filter_map(|f| if let Effect::Page { urgency, .. } = f { Some(*urgency) } else { None }).collect()
+        self.all
+            .iter()
+            .filter_map(|f| {
+                if let Effect::Page { urgency, .. } = f {
+                    Some(*urgency)
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 }
 
 #[test]
 fn medium_case_with_fever_scores_news2_five() {
-    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[DecisionKind::FullTreatment])]);
+    let mut r = Run::new(vec![resident(
+        "r1",
+        "12",
+        "Karen Test",
+        &[DecisionKind::FullTreatment],
+    )]);
     assert_eq!(r.state.step, "resident");
     let fx = r.say("12");
     assert!(fx.iter().any(|f| matches!(f, Effect::ShowResidentCard(_))));
@@ -115,7 +150,13 @@ fn medium_case_with_fever_scores_news2_five() {
     }
     r.say("Feber og hoste siden i aftes");
     let fx = r.say("spring over");
-    let isbar = fx.iter().find_map(|f| if let Effect::Page { isbar, urgency } = f { Some((isbar, *urgency)) } else { None });
+    let isbar = fx.iter().find_map(|f| {
+        if let Effect::Page { isbar, urgency } = f {
+            Some((isbar, *urgency))
+        } else {
+            None
+        }
+    });
     let (isbar, urgency) = isbar.expect("paged");
     // RR 22 → 2, SpO2 95 → 1, air 0, SBP 125 → 0, pulse 98 → 1, A 0, 38,9 → 1.
     assert_eq!(isbar.news2.total, 5);
@@ -149,32 +190,65 @@ fn invalid_vital_reasks_and_keeps_answers() {
     let t = r.texts(&fx);
     assert!(t.contains("mellem") || t.contains("fra 50 til 100"), "{t}");
     assert_eq!(r.state.step, "spo2");
-    assert_eq!(r.state.vitals.resp_rate.value().map(RespRate::get), Some(22));
+    assert_eq!(
+        r.state.vitals.resp_rate.value().map(RespRate::get),
+        Some(22)
+    );
 }
 
 #[test]
 fn red_flag_with_full_treatment_advises_112_first_and_pages_red() {
-    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[DecisionKind::FullTreatment])]);
+    let mut r = Run::new(vec![resident(
+        "r1",
+        "12",
+        "Karen Test",
+        &[DecisionKind::FullTreatment],
+    )]);
     r.say("12");
     let fx = r.say("3");
-    let first_visible = fx.iter().find(|f| matches!(f, Effect::Say(_) | Effect::Advise112(_) | Effect::Ask(_)));
-    assert!(matches!(first_visible, Some(Effect::Advise112(_))), "{fx:?}");
+    let first_visible = fx
+        .iter()
+        .find(|f| matches!(f, Effect::Say(_) | Effect::Advise112(_) | Effect::Ask(_)));
+    assert!(
+        matches!(first_visible, Some(Effect::Advise112(_))),
+        "{fx:?}"
+    );
     assert!(r.texts(&fx).contains("RING 112 NU"));
     assert_eq!(r.pages(), vec![Urgency::Red]);
 }
 
 #[test]
 fn red_flag_with_no_admission_pages_red_without_112() {
-    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[DecisionKind::NoCpr, DecisionKind::NoAdmission])]);
+    let mut r = Run::new(vec![resident(
+        "r1",
+        "12",
+        "Karen Test",
+        &[DecisionKind::NoCpr, DecisionKind::NoAdmission],
+    )]);
     r.say("12");
     let fx = r.say("brystsmerter");
     assert!(!fx.iter().any(|f| matches!(f, Effect::Advise112(_))));
     assert!(r.texts(&fx).contains("fravalgt indlæggelse"));
-    let page = fx.iter().find_map(|f| if let Effect::Page { isbar, .. } = f { Some(isbar) } else { None }).expect("paged");
+    let page = fx
+        .iter()
+        .find_map(|f| {
+            if let Effect::Page { isbar, .. } = f {
+                Some(isbar)
+            } else {
+                None
+            }
+        })
+        .expect("paged");
     let text = page.render(&r.loc, Lang::Da);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[1].contains("RØD"), "{text}");
-    assert!(lines.iter().take(6).any(|l| l.contains("Ingen genoplivning")), "{text}");
+    assert!(
+        lines
+            .iter()
+            .take(6)
+            .any(|l| l.contains("Ingen genoplivning")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -201,7 +275,16 @@ fn all_vitals_skipped_is_routine_and_says_so() {
     }
     r.say("Virker træt");
     let fx = r.say("ved ikke");
-    let (urgency, isbar) = fx.iter().find_map(|f| if let Effect::Page { urgency, isbar } = f { Some((*urgency, isbar)) } else { None }).expect("paged");
+    let (urgency, isbar) = fx
+        .iter()
+        .find_map(|f| {
+            if let Effect::Page { urgency, isbar } = f {
+                Some((*urgency, isbar))
+            } else {
+                None
+            }
+        })
+        .expect("paged");
     assert_eq!(urgency, Urgency::Routine);
     assert!(isbar.render(&r.loc, Lang::Da).contains("ingen målinger"));
 }
@@ -218,11 +301,19 @@ fn unknown_room_is_asked_again() {
 
 #[test]
 fn two_matching_names_are_offered_as_choices() {
-    let mut r = Run::new(vec![resident("r1", "12", "Karen Hansen", &[]), resident("r2", "14", "Karen Jensen", &[])]);
+    let mut r = Run::new(vec![
+        resident("r1", "12", "Karen Hansen", &[]),
+        resident("r2", "14", "Karen Jensen", &[]),
+    ]);
     let fx = r.say("karen");
-    assert!(fx.iter().any(|f| matches!(f, Effect::Ask(p) if p.choices.len() == 2)));
+    assert!(fx
+        .iter()
+        .any(|f| matches!(f, Effect::Ask(p) if p.choices.len() == 2)));
     r.say("2");
-    assert_eq!(r.state.resident.as_ref().map(|x| x.id.as_str().to_string()), Some("r2".into()));
+    assert_eq!(
+        r.state.resident.as_ref().map(|x| x.id.as_str().to_string()),
+        Some("r2".into())
+    );
 }
 
 #[test]

@@ -1,0 +1,441 @@
+//! The HTTP API over a real socket, on a real SQLite file (and PostgreSQL for
+//! the access-control test), with the demo data.
+
+mod common;
+
+use std::sync::Arc;
+
+use akutlinje::http::{AppState, Application};
+use akutlinje_core::engine::Checklist;
+use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::ids::CaseId;
+use akutlinje_core::record::{AccessAction, Channel};
+use akutlinje_core::service::Hotline;
+use chrono::Utc;
+use common::Db;
+use reqwest::StatusCode;
+
+struct App {
+    base: String,
+    http: reqwest::Client,
+    hotline: Hotline,
+    db: Db,
+}
+
+async fn spawn(db: Db) -> App {
+    let loc = Arc::new(Localizer::builtin().expect("texts"));
+    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
+    let hotline = Hotline::new(db.store.clone(), def, loc);
+    let app = Application::build(
+        "127.0.0.1:0".parse().expect("addr"),
+        AppState {
+            hotline: hotline.clone(),
+            lang: Lang::Da,
+        },
+    )
+    .await
+    .expect("bind");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    App {
+        base,
+        http: reqwest::Client::new(),
+        hotline,
+        db,
+    }
+}
+
+impl App {
+    async fn get(&self, path: &str, who: Option<&str>) -> reqwest::Response {
+        let mut r = self.http.get(format!("{}{path}", self.base));
+        if let Some(p) = who {
+            r = r.bearer_auth(self.db.token(p));
+        }
+        r.send().await.expect("request")
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        who: Option<&str>,
+        body: &str,
+        content_type: &str,
+    ) -> reqwest::Response {
+        let mut r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some(p) = who {
+            r = r.bearer_auth(self.db.token(p));
+        }
+        r.send().await.expect("request")
+    }
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn(Db::sqlite().await).await;
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
+    let r = app.get("/readyz", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.expect("json")["status"],
+        "ready"
+    );
+}
+
+#[tokio::test]
+async fn scores_over_http_match_the_cli_example() {
+    let app = spawn(Db::sqlite().await).await;
+    let body = r#"{"resp_rate":24,"spo2":93,"spo2_scale":1,"oxygen":"no","systolic":110,"pulse":105,"consciousness":"A","temp":38.9}"#;
+    let r = app
+        .post(
+            "/api/v1/scores/news2",
+            Some("anna"),
+            body,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["total"], 7);
+    assert_eq!(v["band"], "high");
+    assert_eq!(v["red_flag"], false);
+    assert_eq!(v["monitoring"], "continuous");
+    assert_eq!(v["subscores"]["resp_rate"], 2);
+    assert_eq!(v["subscores"]["spo2"], 2);
+    // Out of range: refused, naming the field and the range.
+    let bad = body.replace("\"resp_rate\":24", "\"resp_rate\":150");
+    let r = app
+        .post(
+            "/api/v1/scores/news2",
+            Some("anna"),
+            &bad,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(
+        e["error"],
+        "resp_rate: 150 is outside the accepted range 1–80 /min"
+    );
+    // Missing field.
+    let r = app
+        .post(
+            "/api/v1/scores/news2",
+            Some("anna"),
+            r#"{"resp_rate":20}"#,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("missing field `spo2`"));
+    // TOBS with the gap value 130 closed upwards.
+    let tobs =
+        r#"{"resp_rate":16,"systolic":130,"pulse":130,"consciousness":"habitual","temp":"37,0"}"#;
+    let v: serde_json::Value = app
+        .post(
+            "/api/v1/scores/tobs",
+            Some("anna"),
+            tobs,
+            "application/json",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (v["total"].as_u64(), v["subscores"]["pulse"].as_u64()),
+        (Some(3), Some(3))
+    );
+}
+
+#[tokio::test]
+async fn no_token_is_401_and_reveals_nothing() {
+    let app = spawn(Db::sqlite().await).await;
+    for path in [
+        "/api/v1/residents",
+        "/api/v1/residents/sol-12",
+        "/api/v1/residents/does-not-exist",
+        "/api/v1/cases",
+    ] {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            r.text().await.expect("body"),
+            r#"{"error":"missing or invalid API token"}"#,
+            "{path}"
+        );
+    }
+    let r = app
+        .http
+        .get(format!("{}/api/v1/residents/sol-12", app.base))
+        .bearer_auth("akl_0000000000000000000000000000000000000000000000000000000000000000")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .post("/api/v1/scores/news2", None, "{}", "application/json")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn roles_and_homes(app: &App) {
+    // Staff may not write residents: 403, whatever the body names.
+    let r = app
+        .post("/api/v1/residents", Some("anna"), "[]", "application/json")
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Staff see their own home's residents, and those reads are logged.
+    let own: Vec<serde_json::Value> = app
+        .get("/api/v1/residents", Some("anna"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(own.len(), 6);
+    assert!(own.iter().all(|r| r["home"] == "solgaarden"));
+    // Another home's resident looks exactly like one that does not exist.
+    let other = app.get("/api/v1/residents/bir-12", Some("anna")).await;
+    let missing = app.get("/api/v1/residents/nobody-here", Some("anna")).await;
+    assert_eq!(
+        (other.status(), missing.status()),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        other.text().await.expect("body"),
+        missing.text().await.expect("body")
+    );
+    let log = app
+        .db
+        .store
+        .access_log(Some(&"bir-12".parse().expect("id")), 5)
+        .await
+        .expect("log");
+    assert_eq!(log.first().map(|e| e.action), Some(AccessAction::Denied));
+    let r = app
+        .get("/api/v1/residents?home=birkely", Some("anna"))
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A physician reads any home; the read is logged with who.
+    let r = app.get("/api/v1/residents/bir-12", Some("dr-lund")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["decisions"][0]["kind"], "full_treatment");
+    let log = app
+        .db
+        .store
+        .access_log(Some(&"bir-12".parse().expect("id")), 5)
+        .await
+        .expect("log");
+    assert_eq!(
+        (log[0].action, log[0].person.as_ref().map(|p| p.as_str())),
+        (AccessAction::Read, Some("dr-lund"))
+    );
+}
+
+#[tokio::test]
+async fn roles_and_homes_on_sqlite() {
+    let app = spawn(Db::sqlite().await).await;
+    roles_and_homes(&app).await;
+}
+
+#[tokio::test]
+async fn roles_and_homes_on_postgres() {
+    let app = spawn(Db::postgres().await).await;
+    roles_and_homes(&app).await;
+    app.db.close().await;
+}
+
+#[tokio::test]
+async fn coordinators_import_all_or_nothing() {
+    let app = spawn(Db::sqlite().await).await;
+    let good = r#"[{"id":"sol-20","home":"solgaarden","room":"20","name":"Ny Beboer","baseline_cognition":"normal"}]"#;
+    let r = app
+        .post("/api/v1/residents", Some("karin"), good, "application/json")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.expect("json"),
+        serde_json::json!({"created": 1, "updated": 0})
+    );
+    let csv =
+        "id,home,room,name,treatment\nsol-21,solgaarden,21,Else,no_cpr\nsol-22,solgaarden,,Ib,\n";
+    let r = app
+        .post("/api/v1/residents", Some("admin"), csv, "text/csv")
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: serde_json::Value = r.json().await.expect("json");
+    let problems = e["details"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["line"] == 2 && p["field"] == "treatment_recorded_by"),
+        "{e}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["line"] == 3 && p["field"] == "room"),
+        "{e}"
+    );
+    assert_eq!(
+        app.get("/api/v1/residents/sol-21", Some("karin"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let unknown_home = r#"[{"id":"x-1","home":"nowhere","room":"1","name":"X"}]"#;
+    let r = app
+        .post(
+            "/api/v1/residents",
+            Some("karin"),
+            unknown_home,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("unknown home nowhere"));
+}
+
+#[tokio::test]
+async fn a_case_record_as_json_and_as_printable_html() {
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    app.hotline
+        .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    for line in [
+        "14",
+        "nej",
+        "ved ikke",
+        "ved ikke",
+        "ved ikke",
+        "ved ikke",
+        "ved ikke",
+        "1",
+        "ved ikke",
+        "<script>alert(1)</script> falder",
+        "ved ikke",
+    ] {
+        app.hotline
+            .input(case, &anna, Channel::Console, line, None, Utc::now())
+            .await
+            .expect("input");
+    }
+    let v: serde_json::Value = app
+        .get(&format!("/api/v1/cases/{case}"), Some("dr-lund"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["case"]["status"], "paged");
+    assert_eq!(v["case"]["urgency"], "routine");
+    let events = v["events"].as_array().expect("events");
+    assert_eq!(events[0]["kind"]["kind"], "case_opened");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["at"].as_str().is_some_and(|t| t.ends_with('Z'))),
+        "UTC timestamps"
+    );
+    // Staff of another home: the same 404 as a case that does not exist.
+    let r = app.get(&format!("/api/v1/cases/{case}"), Some("bo")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let cases: Vec<serde_json::Value> = app
+        .get("/api/v1/cases", Some("bo"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(cases.is_empty());
+    // The printable page escapes what staff typed.
+    let r = app
+        .get(&format!("/api/v1/cases/{case}/print"), Some("dr-lund"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/html"));
+    let html = r.text().await.expect("body");
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; falder"));
+    assert!(html.contains("HASTEGRAD BLÅ (rutine)"));
+    // A correction is a new event pointing at the corrected one.
+    let situation_seq = events
+        .iter()
+        .find(|e| e["kind"]["kind"] == "situation_recorded")
+        .expect("situation")["seq"]
+        .as_i64()
+        .expect("seq");
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some("anna"),
+            &format!(r#"{{"text":"Faldt ikke, gled ned af stolen","corrects":{situation_seq}}}"#),
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let after: serde_json::Value = app
+        .get(&format!("/api/v1/cases/{case}"), Some("dr-lund"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let last = after["events"]
+        .as_array()
+        .expect("events")
+        .last()
+        .cloned()
+        .expect("last");
+    assert_eq!(
+        (last["kind"]["kind"].as_str(), last["corrects"].as_i64()),
+        (Some("correction"), Some(situation_seq))
+    );
+    assert_eq!(
+        after["events"].as_array().expect("events").len(),
+        events.len() + 1
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some("anna"),
+            r#"{"text":"x","corrects":999999}"#,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Reading the record is itself in the access log.
+    let log = store
+        .access_log(Some(&"sol-14".parse().expect("id")), 50)
+        .await
+        .expect("log");
+    assert!(log
+        .iter()
+        .any(|e| e.person.as_ref().map(|p| p.as_str()) == Some("dr-lund") && e.case == Some(case)));
+}
