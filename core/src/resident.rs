@@ -399,34 +399,35 @@ pub fn parse_import(format: ImportFormat, data: &str) -> Result<Vec<Resident>, I
 
 fn parse_json(data: &str) -> Result<Vec<(usize, Resident)>, ImportError> {
     // Parse element by element so a bad record names its position and field.
-    let values: Vec<serde_json::Value> =
-        match serde_json::from_str::<serde_json::Value>(data) {
-            Ok(serde_json::Value::Array(a)) => a,
-            Ok(serde_json::Value::Object(mut o)) => match o.remove("residents") {
-                Some(serde_json::Value::Array(a)) => a,
-                _ => return Err(ImportError(vec![ImportProblem {
+    let values: Vec<serde_json::Value> = match serde_json::from_str::<serde_json::Value>(data) {
+        Ok(serde_json::Value::Array(a)) => a,
+        Ok(serde_json::Value::Object(mut o)) => match o.remove("residents") {
+            Some(serde_json::Value::Array(a)) => a,
+            _ => {
+                return Err(ImportError(vec![ImportProblem {
                     line: 1,
                     field: "residents".into(),
                     message:
                         "expected an array of residents, or an object with a \"residents\" array"
                             .into(),
-                }])),
-            },
-            Ok(_) => {
-                return Err(ImportError(vec![ImportProblem {
-                    line: 1,
-                    field: "-".into(),
-                    message: "expected an array of residents".into(),
                 }]))
             }
-            Err(e) => {
-                return Err(ImportError(vec![ImportProblem {
-                    line: e.line(),
-                    field: "-".into(),
-                    message: format!("not valid JSON: {e}"),
-                }]))
-            }
-        };
+        },
+        Ok(_) => {
+            return Err(ImportError(vec![ImportProblem {
+                line: 1,
+                field: "-".into(),
+                message: "expected an array of residents".into(),
+            }]))
+        }
+        Err(e) => {
+            return Err(ImportError(vec![ImportProblem {
+                line: e.line(),
+                field: "-".into(),
+                message: format!("not valid JSON: {e}"),
+            }]))
+        }
+    };
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (i, v) in values.into_iter().enumerate() {

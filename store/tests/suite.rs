@@ -434,7 +434,10 @@ async fn the_record_is_append_only_on_sqlite() {
     let del = sqlx::query("DELETE FROM case_events")
         .execute(t.store.pool())
         .await;
-    assert!(del.expect_err("must fail").to_string().contains("append-only"));
+    assert!(del
+        .expect_err("must fail")
+        .to_string()
+        .contains("append-only"));
 }
 
 #[tokio::test]
@@ -446,10 +449,16 @@ async fn the_record_is_append_only_on_postgres() {
     let upd = sqlx::query("UPDATE case_events SET kind = 'x'")
         .execute(t.store.pool())
         .await;
-    assert!(upd.expect_err("must fail").to_string().contains("append-only"));
+    assert!(upd
+        .expect_err("must fail")
+        .to_string()
+        .contains("append-only"));
     let del = sqlx::query("DELETE FROM case_events")
         .execute(t.store.pool())
         .await;
-    assert!(del.expect_err("must fail").to_string().contains("append-only"));
+    assert!(del
+        .expect_err("must fail")
+        .to_string()
+        .contains("append-only"));
     t.drop_db().await;
 }
