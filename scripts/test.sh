@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a used one:
+#   formatting, lints, and every test against real SQLite and PostgreSQL.
+#
+# PostgreSQL: uses the server at $AKUTLINJE_TEST_POSTGRES_URL, or
+# postgres://postgres@127.0.0.1:5432/postgres if one answers there; otherwise
+# (or with AKUTLINJE_TEST_THROWAWAY_PG=1) installs PostgreSQL from Debian's
+# packages when run as root and starts a throwaway server in a temporary
+# directory, stopped again on exit.
+#
+# The cargo target directory is cached outside the checkout
+# ($CARGO_TARGET_DIR, default ~/.cache/akutlinje-target) so runs reuse builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/akutlinje-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+mkdir -p "$CARGO_TARGET_DIR"
+
+say() { printf '\n== %s\n' "$*"; }
+
+pg_answers() {
+    # A plain TCP probe plus a real query when psql is around.
+    local url="$1"
+    if command -v psql >/dev/null 2>&1; then
+        psql "$url" -Atc 'select 1' >/dev/null 2>&1
+    else
+        local hostport="${url#*@}"; hostport="${hostport%%/*}"
+        (exec 3<>"/dev/tcp/${hostport%%:*}/${hostport##*:}") 2>/dev/null
+    fi
+}
+
+start_throwaway_postgres() {
+    local bindir
+    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+    if [ -z "$bindir" ]; then
+        if [ "$(id -u)" != 0 ]; then
+            echo "PostgreSQL is not reachable and not installed. Install it (apt-get install postgresql)" >&2
+            echo "or point AKUTLINJE_TEST_POSTGRES_URL at a server where the user may CREATE DATABASE." >&2
+            exit 1
+        fi
+        say "installing PostgreSQL from Debian's packages"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq postgresql >/dev/null
+        bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    fi
+    PGTMP="$(mktemp -d /tmp/akutlinje-pg.XXXXXX)"
+    local port=55432
+    local run=()
+    if [ "$(id -u)" = 0 ]; then
+        # initdb refuses to run as root.
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        chown postgres "$PGTMP"
+        run=(runuser -u postgres --)
+    fi
+    say "starting a throwaway PostgreSQL on 127.0.0.1:$port ($PGTMP)"
+    "${run[@]}" "$bindir/initdb" -D "$PGTMP/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    "${run[@]}" "$bindir/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/log" -w \
+        -o "-p $port -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    trap 'runuser -u postgres -- "'"$bindir"'/pg_ctl" -D "'"$PGTMP"'/data" -m fast stop >/dev/null 2>&1 || "'"$bindir"'/pg_ctl" -D "'"$PGTMP"'/data" -m fast stop >/dev/null 2>&1; rm -rf "'"$PGTMP"'"' EXIT
+    export AKUTLINJE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+say "PostgreSQL"
+if [ "${AKUTLINJE_TEST_THROWAWAY_PG:-}" = 1 ]; then
+    start_throwaway_postgres
+elif [ -n "${AKUTLINJE_TEST_POSTGRES_URL:-}" ]; then
+    pg_answers "$AKUTLINJE_TEST_POSTGRES_URL" || { echo "AKUTLINJE_TEST_POSTGRES_URL does not answer" >&2; exit 1; }
+elif pg_answers "postgres://postgres@127.0.0.1:5432/postgres"; then
+    export AKUTLINJE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+else
+    start_throwaway_postgres
+fi
+echo "tests use ${AKUTLINJE_TEST_POSTGRES_URL}"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+say "tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    # nextest does not run doc tests; run them first so nextest's summary closes the log.
+    cargo test --locked --doc --quiet
+    cargo nextest run --locked --no-fail-fast
+else
+    cargo test --locked --no-fail-fast
+fi
