@@ -124,6 +124,7 @@ impl Hotline {
     }
 
     /// Opens a case for `who` calling from `home`.
+    #[tracing::instrument(name = "open_case", skip_all, fields(case = %id, person = %who.id, channel = channel.as_str()))]
     pub async fn open_case(
         &self,
         id: CaseId,
@@ -165,7 +166,7 @@ impl Hotline {
         self.store
             .create_case(&case, &events, &state_json(&state)?)
             .await?;
-        tracing::info!(case = %id, home = %home.id, channel = channel.as_str(), "case opened");
+        tracing::info!(home = %home.id, "case opened");
         Ok(Turn {
             case: id,
             effects,
@@ -175,6 +176,7 @@ impl Hotline {
     }
 
     /// Runs one input from `who` through the case's checklist.
+    #[tracing::instrument(name = "input", skip_all, fields(case = %case, person = %who.id, channel = channel.as_str()))]
     pub async fn input(
         &self,
         case: CaseId,
@@ -219,7 +221,7 @@ impl Hotline {
                 .await
             {
                 Ok(_) => {
-                    tracing::info!(case = %case, step = %state.step, events = events.len(), "input recorded");
+                    tracing::info!(step = %state.step, events = events.len(), "input recorded");
                     return Ok(Turn {
                         case,
                         effects,
@@ -228,7 +230,7 @@ impl Hotline {
                     });
                 }
                 Err(StoreError::Duplicate) => {
-                    tracing::info!(case = %case, "redelivered input ignored");
+                    tracing::info!("redelivered input ignored");
                     return Ok(Turn {
                         case,
                         effects: vec![],
@@ -236,7 +238,10 @@ impl Hotline {
                         duplicate: true,
                     });
                 }
-                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::Conflict(_)) => {
+                    tracing::debug!("the case moved on meanwhile; running the input again");
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         }

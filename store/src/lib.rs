@@ -163,24 +163,51 @@ fn like_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn parse_person(
-    id: String,
-    name: String,
-    role: String,
-    home: Option<String>,
-    phone: Option<String>,
-    matrix: Option<String>,
-) -> Result<Person, StoreError> {
+fn text_col<R: Row>(r: &R, col: &str) -> Result<Option<String>, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    r.try_get::<Option<String>, _>(col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+fn required<R: Row>(r: &R, col: &str) -> Result<String, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    text_col(r, col)?.ok_or_else(|| StoreError::Corrupt(format!("{col} is NULL")))
+}
+
+fn home_of<R: Row>(r: &R) -> Result<Home, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Home {
+        id: HomeId::parse(&required(r, "id")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: required(r, "name")?,
+    })
+}
+
+fn person_of<R: Row>(r: &R) -> Result<Person, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    let role = required(r, "role")?;
     Ok(Person {
-        id: PersonId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        name: Text::parse("name", &name, 200).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        id: PersonId::parse(&required(r, "id")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        name: Text::parse("name", &required(r, "name")?, 200)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-        home: home
+        home: text_col(r, "home_id")?
             .map(|h| HomeId::parse(&h))
             .transpose()
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        phone,
-        matrix_user: matrix,
+        phone: text_col(r, "phone")?,
+        matrix_user: text_col(r, "matrix_user")?,
     })
 }
 
@@ -277,27 +304,12 @@ macro_rules! impl_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db)?;
-                row.map(|r| {
-                    Ok(Home {
-                        id: HomeId::parse(&r.try_get::<String, _>("id").map_err(corrupt("home"))?)
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                        name: r.try_get("name").map_err(corrupt("home"))?,
-                    })
-                })
-                .transpose()
+                row.as_ref().map(home_of).transpose()
             }
 
             async fn homes(&self) -> Result<Vec<Home>, StoreError> {
                 let rows = sqlx::query("SELECT id, name FROM homes ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
-                rows.into_iter()
-                    .map(|r| {
-                        Ok(Home {
-                            id: HomeId::parse(&r.try_get::<String, _>("id").map_err(corrupt("home"))?)
-                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                            name: r.try_get("name").map_err(corrupt("home"))?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(home_of).collect()
             }
 
             async fn upsert_person(&self, p: &Person) -> Result<(), StoreError> {
@@ -332,17 +344,7 @@ macro_rules! impl_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db)?;
-                row.map(|r| {
-                    parse_person(
-                        r.try_get("id").map_err(corrupt("person"))?,
-                        r.try_get("name").map_err(corrupt("person"))?,
-                        r.try_get("role").map_err(corrupt("person"))?,
-                        r.try_get("home_id").map_err(corrupt("person"))?,
-                        r.try_get("phone").map_err(corrupt("person"))?,
-                        r.try_get("matrix_user").map_err(corrupt("person"))?,
-                    )
-                })
-                .transpose()
+                row.as_ref().map(person_of).transpose()
             }
 
             async fn people(&self) -> Result<Vec<Person>, StoreError> {
@@ -350,18 +352,7 @@ macro_rules! impl_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
-                rows.into_iter()
-                    .map(|r| {
-                        parse_person(
-                            r.try_get("id").map_err(corrupt("person"))?,
-                            r.try_get("name").map_err(corrupt("person"))?,
-                            r.try_get("role").map_err(corrupt("person"))?,
-                            r.try_get("home_id").map_err(corrupt("person"))?,
-                            r.try_get("phone").map_err(corrupt("person"))?,
-                            r.try_get("matrix_user").map_err(corrupt("person"))?,
-                        )
-                    })
-                    .collect()
+                rows.iter().map(person_of).collect()
             }
 
             async fn add_token(&self, person: &PersonId, token_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {

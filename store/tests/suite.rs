@@ -41,6 +41,7 @@ both!(
     redelivered_input_is_recorded_once,
     stale_version_is_refused,
     lookup_in_another_home_is_refused_and_logged,
+    racing_inputs_are_both_recorded,
 );
 
 fn id<T: std::str::FromStr>(s: &str) -> T
@@ -364,12 +365,128 @@ async fn stale_version_is_refused(s: Arc<dyn Store>) {
     assert_eq!(s.events(c).await.expect("events").len(), 2);
 }
 
+fn hotline(s: &Arc<dyn Store>) -> Hotline {
+    let loc = Arc::new(Localizer::builtin().expect("texts"));
+    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
+    Hotline::new(s.clone(), def, loc)
+}
+
+async fn racing_inputs_are_both_recorded(s: Arc<dyn Store>) {
+    seed(&s).await;
+    import(&s).await;
+    let h = hotline(&s);
+    let anna = s.person(&id("anna")).await.expect("read").expect("exists");
+    let home = s
+        .home(&id("solgaarden"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let c = CaseId::from_uuid(uuid::Uuid::new_v4());
+    h.open_case(c, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    // Two messages for one case at the same moment (two devices, a redelivery
+    // racing a new message): both are stored, neither overwrites the other.
+    let (a, b) = tokio::join!(
+        h.input(
+            c,
+            &anna,
+            Channel::Matrix,
+            "14",
+            Some("$a".into()),
+            Utc::now()
+        ),
+        h.input(
+            c,
+            &anna,
+            Channel::Matrix,
+            "nej",
+            Some("$b".into()),
+            Utc::now()
+        ),
+    );
+    a.expect("first input");
+    b.expect("second input");
+    let events = s.events(c).await.expect("events");
+    let inputs = events
+        .iter()
+        .filter(|e| e.event.kind.tag() == "input_received")
+        .count();
+    assert_eq!(inputs, 2);
+    let (_, version) = s.case_state(c).await.expect("state").expect("exists");
+    assert_eq!(version, 2);
+    // A redelivery of either is recorded once.
+    let again = h
+        .input(
+            c,
+            &anna,
+            Channel::Matrix,
+            "14",
+            Some("$a".into()),
+            Utc::now(),
+        )
+        .await
+        .expect("redelivery");
+    assert!(again.duplicate);
+    assert_eq!(s.events(c).await.expect("events").len(), events.len());
+}
+
+#[tokio::test]
+async fn a_briefly_locked_sqlite_database_delays_but_loses_nothing() {
+    use sqlx::Connection;
+    let t = testing::sqlite().await;
+    let s: Arc<dyn Store> = Arc::new(t.store.clone());
+    seed(&s).await;
+    import(&s).await;
+    let h = hotline(&s);
+    let anna = s.person(&id("anna")).await.expect("read").expect("exists");
+    let home = s
+        .home(&id("solgaarden"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let c = CaseId::from_uuid(uuid::Uuid::new_v4());
+    h.open_case(c, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    // Another process holds the write lock for a second.
+    let mut other = sqlx::SqliteConnection::connect(&t.url)
+        .await
+        .expect("second connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .expect("lock");
+    let holder = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        sqlx::query("COMMIT")
+            .execute(&mut other)
+            .await
+            .expect("unlock");
+    });
+    let started = std::time::Instant::now();
+    let turn = h
+        .input(c, &anna, Channel::Console, "14", None, Utc::now())
+        .await
+        .expect("waits, then stores");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(900),
+        "it really waited for the lock"
+    );
+    assert!(turn.state.resident.is_some());
+    holder.await.expect("holder");
+    assert!(s
+        .events(c)
+        .await
+        .expect("events")
+        .iter()
+        .any(|e| e.event.kind.tag() == "resident_identified"));
+}
+
 async fn lookup_in_another_home_is_refused_and_logged(s: Arc<dyn Store>) {
     seed(&s).await;
     import(&s).await;
-    let loc = Arc::new(Localizer::builtin().expect("texts"));
-    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
-    let hotline = Hotline::new(s.clone(), def, loc);
+    let hotline = hotline(&s);
     let anna = s.person(&id("anna")).await.expect("read").expect("exists");
     let home = s
         .home(&id("solgaarden"))
