@@ -888,42 +888,45 @@ fn on_red_flags(
         return;
     }
     let none_choice = flags.len() as u32 + 1;
-    let chosen: Option<Vec<FlagId>> = if parse::yes_no(text) == Some(false)
-        || matches!(text, "0" | "ingen" | "none" | "ingen af dem" | "nej ingen")
-    {
-        Some(vec![])
-    } else if parse::only_numbers(text) {
+    // Words naming a danger sign win over a "no" in the same answer:
+    // "nej, men hun har brystsmerter" is a red flag.
+    let named: Vec<FlagId> = flags
+        .iter()
+        .filter(|f| {
+            def.flag(f)
+                .is_some_and(|d| d.mentioned_in(state.lang, text))
+        })
+        .cloned()
+        .collect();
+    let chosen: Option<Vec<FlagId>> = if parse::only_numbers(text) {
         let ns = parse::numbers(text);
-        if ns.iter().all(|n| (1..=none_choice).contains(n)) && !ns.is_empty() {
-            if ns.contains(&none_choice) && ns.len() == 1 {
-                Some(vec![])
+        if !ns.is_empty() && ns.iter().all(|n| (1..=none_choice).contains(n)) {
+            let mut v: Vec<FlagId> = ns
+                .iter()
+                .filter(|n| **n < none_choice)
+                .map(|n| flags[*n as usize - 1].clone())
+                .collect();
+            v.sort();
+            v.dedup();
+            if !v.is_empty() && ns.contains(&none_choice) {
+                // "2 7": a sign and "none of them" at once; ask again rather than guess.
+                None
             } else {
-                let mut v: Vec<FlagId> = ns
-                    .iter()
-                    .filter(|n| **n < none_choice)
-                    .map(|n| flags[*n as usize - 1].clone())
-                    .collect();
-                v.sort();
-                v.dedup();
                 Some(v)
             }
+        } else if ns == [0] {
+            Some(vec![])
         } else {
             None
         }
+    } else if !named.is_empty() {
+        Some(named)
+    } else if parse::yes_no(text) == Some(false)
+        || matches!(text, "ingen" | "none" | "ingen af dem" | "nej ingen")
+    {
+        Some(vec![])
     } else {
-        let v: Vec<FlagId> = flags
-            .iter()
-            .filter(|f| {
-                def.flag(f)
-                    .is_some_and(|d| d.mentioned_in(state.lang, text))
-            })
-            .cloned()
-            .collect();
-        if v.is_empty() {
-            None
-        } else {
-            Some(v)
-        }
+        None
     };
     let Some(chosen) = chosen else {
         fx.push(Effect::Say(Msg::new("hint-red-flags")));

@@ -345,3 +345,35 @@ fn state_survives_serialisation_mid_case() {
     let back: CaseState = serde_json::from_value(json).expect("deserialise");
     assert_eq!(back, r.state);
 }
+
+#[test]
+fn a_no_with_a_danger_sign_in_words_is_a_red_flag() {
+    let mut r = Run::new(vec![resident(
+        "r1",
+        "12",
+        "Karen Test",
+        &[DecisionKind::FullTreatment],
+    )]);
+    r.say("12");
+    let fx = r.say("nej, men hun klager over brystsmerter");
+    assert!(fx.iter().any(|f| matches!(f, Effect::Advise112(_))));
+    assert_eq!(r.pages(), vec![Urgency::Red]);
+}
+
+#[test]
+fn contradictory_or_unknown_red_flag_answers_are_asked_again() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    for answer in ["2 7", "9", "måske"] {
+        let fx = r.say(answer);
+        assert!(
+            r.texts(&fx)
+                .contains("Svar med tallet for hvert faresignal"),
+            "{answer}"
+        );
+        assert_eq!(r.state.step, "red_flags");
+    }
+    r.say("7");
+    assert_eq!(r.state.red_flags, Some(vec![]));
+    assert!(r.pages().is_empty());
+}
