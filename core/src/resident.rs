@@ -281,12 +281,11 @@ impl Resident {
                 "full_treatment cannot stand next to a limitation (no_cpr, no_icu, no_admission, palliative_only)".into(),
             ));
         }
-        if let Some(d) = self
+        if self
             .decisions
             .iter()
-            .find(|d| d.kind == DecisionKind::OwnWish && d.note.is_none())
+            .any(|d| d.kind == DecisionKind::OwnWish && d.note.is_none())
         {
-            let _ = d;
             return Err(("decisions", "own_wish needs the wish in 'note'".into()));
         }
         Ok(())

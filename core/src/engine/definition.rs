@@ -115,11 +115,17 @@ pub struct Flag {
 }
 
 impl Flag {
-    /// Whether `text` (lower-cased) mentions this sign in `lang`.
+    /// Whether `text` (lower-cased) mentions this sign in `lang`, not
+    /// negated right before ("ingen brystsmerter", "no chest pain").
     pub fn mentioned_in(&self, lang: Lang, text: &str) -> bool {
-        self.words
-            .get(&lang)
-            .is_some_and(|ws| ws.iter().any(|w| text.contains(&w.to_lowercase())))
+        const NEGATIONS: [&str; 6] = ["ingen ", "ikke ", "uden ", "no ", "not ", "without "];
+        self.words.get(&lang).is_some_and(|ws| {
+            ws.iter().any(|w| {
+                let w = w.to_lowercase();
+                text.match_indices(&w)
+                    .any(|(i, _)| !NEGATIONS.iter().any(|n| text[..i].ends_with(n)))
+            })
+        })
     }
 }
 

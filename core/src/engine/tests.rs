@@ -377,3 +377,12 @@ fn contradictory_or_unknown_red_flag_answers_are_asked_again() {
     assert_eq!(r.state.red_flags, Some(vec![]));
     assert!(r.pages().is_empty());
 }
+
+#[test]
+fn a_negated_danger_sign_is_not_a_red_flag() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej, ingen brystsmerter");
+    assert_eq!(r.state.red_flags, Some(vec![]));
+    assert!(r.pages().is_empty());
+}
