@@ -60,7 +60,7 @@ async fn fever_with_news2_five_is_medium() {
         out.contains("S – Situation: Feber og hoste siden i aftes"),
         "{out}"
     );
-    assert!(out.contains("A – Analyse: RF 22, SpO2 95 %, Ilt luft, BT 125/80, Puls 98, Bevidsthed Som vanligt, Temp 38,9"), "{out}");
+    assert!(out.contains("A – Analyse: RF 22, SpO2 95 % (luft), BT 125/80, Puls 98, Bevidsthed som vanligt, Temp 38,9"), "{out}");
     assert!(
         out.contains("📟 PAGE → vagthavende læge · hastegrad GUL (mellem)"),
         "{out}"

@@ -236,24 +236,31 @@ fn subscores<'a>(
 fn vitals_text(loc: &Localizer, lang: Lang, v: &Vitals) -> String {
     let skipped = loc.text(lang, "value-skipped");
     let name = |p: Param| loc.text(lang, &format!("param-{}", p.field()));
+    let oxygen = v.oxygen.value().map(|o| {
+        let id = if o == Oxygen::Air {
+            "value-air"
+        } else {
+            "value-oxygen"
+        };
+        loc.text(lang, id)
+    });
     let mut parts = Vec::new();
     for p in Param::ALL {
         let value = match p {
-            Param::Oxygen => v.oxygen.value().map(|o| {
-                loc.text(
-                    lang,
-                    if o == Oxygen::Air {
-                        "value-air"
-                    } else {
-                        "value-oxygen"
-                    },
-                )
-            }),
+            // Air or oxygen belongs with the saturation it qualifies.
+            Param::Oxygen => continue,
+            Param::Spo2 => {
+                let sat = v.display(p).unwrap_or_else(|| skipped.clone());
+                let o2 = oxygen
+                    .clone()
+                    .unwrap_or_else(|| loc.text(lang, "value-oxygen-unknown"));
+                Some(format!("{sat} ({o2})"))
+            }
             Param::Consciousness => v.consciousness.value().map(|c| {
-                loc.text(
+                lowercase_first(&loc.text(
                     lang,
                     &format!("cons-{}", engine::tobs_consciousness_name(c)),
-                )
+                ))
             }),
             Param::Temp => v.display(p).map(|t| match v.temp_site {
                 TempSite::Rectal => t,
@@ -272,6 +279,14 @@ fn vitals_text(loc: &Localizer, lang: Lang, v: &Vitals) -> String {
         ));
     }
     parts.join(", ")
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
 }
 
 impl Isbar {

@@ -56,6 +56,7 @@ tobs-band-raised = kontakt sygeplejerske
 
 value-air = luft
 value-oxygen = ilt
+value-oxygen-unknown = ilt ukendt
 value-skipped = ikke målt
 value-temp-site-oral = målt i munden
 value-temp-site-axillary = målt i armhulen

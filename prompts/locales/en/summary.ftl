@@ -56,6 +56,7 @@ tobs-band-raised = contact the nurse
 
 value-air = air
 value-oxygen = oxygen
+value-oxygen-unknown = oxygen unknown
 value-skipped = not measured
 value-temp-site-oral = by mouth
 value-temp-site-axillary = armpit
