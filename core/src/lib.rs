@@ -21,6 +21,7 @@ pub mod news2;
 pub mod person;
 pub mod record;
 pub mod resident;
+pub mod rota;
 pub mod service;
 pub mod store;
 pub mod tobs;

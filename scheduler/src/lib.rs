@@ -1,8 +1,13 @@
-//! On-call rotas, escalation policies and durable timers — **not built yet**.
+//! On-call rotas: who is on call for each tier of a service at any instant,
+//! and where nobody is (coverage gaps), in Europe/Copenhagen.
 //!
-//! This crate will own who is on call at an instant (rotations, layers,
-//! overrides, swaps, in Europe/Copenhagen), the escalation policies of
-//! DESIGN.md's urgency table, durable timers claimed atomically, and the
-//! notification outbox (issue 3). Until then the hotline records
-//! `page_requested` events in the case record and nothing is sent.
+//! Key design decision: shifts are computed on the Copenhagen wall clock and
+//! only then turned into UTC instants, so a shift is as long as the wall clock
+//! says across daylight-saving changes (see [`rota`]). The stored shapes
+//! (`akutlinje_core::rota`) are parsed here before use.
+//!
+//! Escalation policies, durable timers and the notification outbox (issue 3)
+//! are not built yet.
 #![forbid(unsafe_code)]
+
+pub mod rota;
