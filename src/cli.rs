@@ -10,6 +10,7 @@ use akutlinje_core::ids::{CaseId, HomeId, PersonId, Text};
 use akutlinje_core::news2::News2Input;
 use akutlinje_core::person::{Home, Person, Role};
 use akutlinje_core::resident::{parse_import, ImportFormat, CSV_COLUMNS};
+use akutlinje_core::rota::{OverrideSpec, RotationId, ServiceId, SwapSpec, TierId};
 use akutlinje_core::service::Hotline;
 use akutlinje_core::store::Store;
 use akutlinje_core::tobs::TobsInput;
@@ -77,6 +78,79 @@ enum Command {
     /// Cases and their record.
     #[command(subcommand)]
     Cases(CasesCommand),
+    /// Who is on call now (or at --at), per tier, as JSON.
+    Oncall {
+        /// The service (id), e.g. akutlaege.
+        #[arg(long)]
+        service: String,
+        /// RFC 3339 (2026-11-23T03:00:00+01:00) or Copenhagen time (2026-11-23 03:00). Default: now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// On-call rotas: load, gaps, overrides, swaps.
+    #[command(subcommand)]
+    Rotas(RotasCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RotasCommand {
+    /// Load a service and its rotations from a TOML file (see demo/rota.toml);
+    /// rotations of the service not in the file are removed.
+    Load { file: PathBuf },
+    /// Every uncovered stretch of the coming days, per tier, as JSON.
+    Gaps {
+        #[arg(long)]
+        service: String,
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+        /// Start (default: now).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// X covers a tier from .. to .. (over whatever the rotations say).
+    Override {
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        tier: String,
+        /// Who covers.
+        #[arg(long)]
+        person: String,
+        /// Whom they cover for, if one person.
+        #[arg(long)]
+        replaces: Option<String>,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Remove an override by its id.
+    RemoveOverride { id: i64 },
+    /// Two people trade one shift each on a rotation.
+    Swap {
+        #[arg(long)]
+        rotation: String,
+        #[arg(long)]
+        a: String,
+        /// Start of A's shift.
+        #[arg(long)]
+        a_shift: String,
+        #[arg(long)]
+        b: String,
+        /// Start of B's shift.
+        #[arg(long)]
+        b_shift: String,
+    },
+}
+
+/// Parses RFC 3339, or "YYYY-MM-DD HH:MM" on the Copenhagen wall clock.
+pub fn parse_time(what: &str, s: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M")
+        .map(akutlinje_scheduler::rota::instant)
+        .map_err(|_| fail(format!("{what}: {s:?} is not a time like 2026-11-23T03:00:00+01:00 or \"2026-11-23 03:00\" (Copenhagen)")))
 }
 
 #[derive(Subcommand, Debug)]
@@ -500,6 +574,127 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 serde_json::to_string_pretty(&store.cases(home.as_ref(), 100).await?)?
             );
+            Ok(())
+        }
+        Command::Oncall { service, at } => {
+            let store = open(&settings).await?;
+            let service =
+                ServiceId::parse(&service).map_err(|e| fail(format!("--service: {e}")))?;
+            let at = match at {
+                Some(a) => parse_time("--at", &a)?,
+                None => Utc::now(),
+            };
+            let v = crate::oncall::on_call(&store, &service, at)
+                .await
+                .map_err(fail)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
+        Command::Rotas(RotasCommand::Load { file }) => {
+            let store = open(&settings).await?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let (loaded, removed) = crate::oncall::load_file(&store, &text).await?;
+            println!(
+                "{}",
+                serde_json::json!({"rotations": loaded, "removed": removed})
+            );
+            Ok(())
+        }
+        Command::Rotas(RotasCommand::Gaps {
+            service,
+            days,
+            from,
+        }) => {
+            let store = open(&settings).await?;
+            let service =
+                ServiceId::parse(&service).map_err(|e| fail(format!("--service: {e}")))?;
+            let from = match from {
+                Some(f) => parse_time("--from", &f)?,
+                None => Utc::now(),
+            };
+            if days == 0 || days > 366 {
+                bail!("--days must be 1–366");
+            }
+            let v = crate::oncall::gaps(&store, &service, from, days)
+                .await
+                .map_err(fail)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            Ok(())
+        }
+        Command::Rotas(RotasCommand::Override {
+            service,
+            tier,
+            person: who,
+            replaces,
+            from,
+            to,
+        }) => {
+            let store = open(&settings).await?;
+            let service =
+                ServiceId::parse(&service).map_err(|e| fail(format!("--service: {e}")))?;
+            let svc = store
+                .service(&service)
+                .await?
+                .with_context(|| format!("no service {service}"))?;
+            let tier = TierId::parse(&tier).map_err(|e| fail(format!("--tier: {e}")))?;
+            if !svc.tiers.contains(&tier) {
+                bail!("--tier: {tier} is not a tier of {service}");
+            }
+            let who = person(&store, &who).await?;
+            let replaces = match replaces {
+                Some(r) => Some(person(&store, &r).await?.id),
+                None => None,
+            };
+            let (from, to) = (parse_time("--from", &from)?, parse_time("--to", &to)?);
+            if to <= from {
+                bail!("--to must be after --from");
+            }
+            let id = store
+                .add_override(&OverrideSpec {
+                    id: 0,
+                    service,
+                    tier,
+                    person: who.id,
+                    replaces,
+                    from,
+                    to,
+                })
+                .await?;
+            println!("{}", serde_json::json!({"override": id}));
+            Ok(())
+        }
+        Command::Rotas(RotasCommand::RemoveOverride { id }) => {
+            let store = open(&settings).await?;
+            if !store.delete_override(id).await? {
+                bail!("no override {id}");
+            }
+            Ok(())
+        }
+        Command::Rotas(RotasCommand::Swap {
+            rotation,
+            a,
+            a_shift,
+            b,
+            b_shift,
+        }) => {
+            let store = open(&settings).await?;
+            let rotation =
+                RotationId::parse(&rotation).map_err(|e| fail(format!("--rotation: {e}")))?;
+            let (a, b) = (person(&store, &a).await?.id, person(&store, &b).await?.id);
+            let swap = SwapSpec {
+                id: 0,
+                rotation,
+                a,
+                a_shift: parse_time("--a-shift", &a_shift)?,
+                b,
+                b_shift: parse_time("--b-shift", &b_shift)?,
+            };
+            let id = store
+                .add_swap(&swap)
+                .await
+                .map_err(|e| fail(format!("cannot store the swap: {e}")))?;
+            println!("{}", serde_json::json!({"swap": id}));
             Ok(())
         }
         Command::Cases(CasesCommand::Show { id, person: p }) => {

@@ -13,6 +13,7 @@ use chrono::Utc;
 use crate::auth::{hash_token, new_token};
 
 const RESIDENTS: &str = include_str!("../demo/residents.json");
+const ROTA: &str = include_str!("../demo/rota.toml");
 
 /// The demo people: (id, name, role, home).
 const PEOPLE: [(&str, &str, Role, Option<&str>); 6] = [
@@ -66,5 +67,8 @@ pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, S
             .await?;
         tokens.push((id.to_string(), role, token));
     }
+    crate::oncall::load_file(store, ROTA)
+        .await
+        .context("the demo rota")?;
     Ok(tokens)
 }

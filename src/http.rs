@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/print", get(print_case))
         .route("/api/v1/cases/{id}/notes", post(add_note))
+        .route("/api/v1/oncall", get(oncall))
+        .route("/api/v1/rotas/gaps", get(rota_gaps))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // Method and route only: paths may hold ids, never names; no query strings.
@@ -273,6 +275,78 @@ async fn get_case(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (case, events) = read_case(&s, &who, &id).await?;
     Ok(Json(serde_json::json!({ "case": case, "events": events })))
+}
+
+#[derive(Deserialize)]
+struct OncallQuery {
+    service: String,
+    at: Option<String>,
+}
+
+fn service_param(s: &str) -> Result<akutlinje_core::rota::ServiceId, ApiError> {
+    akutlinje_core::rota::ServiceId::parse(s).map_err(|e| ApiError::Invalid {
+        message: format!("service: {e}"),
+        details: None,
+    })
+}
+
+fn time_param(what: &str, s: Option<&str>) -> Result<chrono::DateTime<Utc>, ApiError> {
+    match s {
+        None => Ok(Utc::now()),
+        Some(s) => crate::cli::parse_time(what, s).map_err(|e| ApiError::Invalid {
+            message: e.to_string(),
+            details: None,
+        }),
+    }
+}
+
+fn oncall_error(e: crate::oncall::OncallError) -> ApiError {
+    match e {
+        crate::oncall::OncallError::UnknownService(_) => ApiError::NotFound,
+        crate::oncall::OncallError::Store(s) => s.into(),
+        other => ApiError::Internal(other.into()),
+    }
+}
+
+async fn oncall(
+    State(s): State<AppState>,
+    _who: Authed,
+    Query(q): Query<OncallQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let service = service_param(&q.service)?;
+    let at = time_param("at", q.at.as_deref())?;
+    crate::oncall::on_call(s.hotline.store(), &service, at)
+        .await
+        .map(Json)
+        .map_err(oncall_error)
+}
+
+#[derive(Deserialize)]
+struct GapsQuery {
+    service: String,
+    days: Option<u32>,
+    from: Option<String>,
+}
+
+async fn rota_gaps(
+    State(s): State<AppState>,
+    who: Authed,
+    Query(q): Query<GapsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    who.require(&[Role::Coordinator, Role::Admin, Role::Physician])?;
+    let service = service_param(&q.service)?;
+    let from = time_param("from", q.from.as_deref())?;
+    let days = q.days.unwrap_or(14);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::Invalid {
+            message: "days must be 1–366".into(),
+            details: None,
+        });
+    }
+    crate::oncall::gaps(s.hotline.store(), &service, from, days)
+        .await
+        .map(Json)
+        .map_err(oncall_error)
 }
 
 #[derive(Deserialize)]

@@ -8,3 +8,4 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod http;
+pub mod oncall;

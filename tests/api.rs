@@ -439,3 +439,53 @@ async fn a_case_record_as_json_and_as_printable_html() {
         .iter()
         .any(|e| e.person.as_ref().map(|p| p.as_str()) == Some("dr-lund") && e.case == Some(case)));
 }
+
+#[tokio::test]
+async fn oncall_and_gaps_over_http() {
+    let app = spawn(Db::sqlite().await).await;
+    let r = app
+        .get(
+            "/api/v1/oncall?service=akutlaege&at=2026-11-24T03:00:00%2B01:00",
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .get(
+            "/api/v1/oncall?service=akutlaege&at=2026-11-24T03:00:00%2B01:00",
+            Some("anna"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["tiers"][0]["person"], "dr-berg");
+    assert_eq!(v["tiers"][0]["start"], "2026-11-23T07:00:00Z");
+    assert_eq!(v["tiers"][0]["end"], "2026-11-24T07:00:00Z");
+    assert_eq!(
+        app.get("/api/v1/oncall?service=nope", Some("anna"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .get("/api/v1/oncall?service=akutlaege&at=tomorrow", Some("anna"))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get("/api/v1/rotas/gaps?service=akutlaege", Some("anna"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .get(
+            "/api/v1/rotas/gaps?service=akutlaege&days=7&from=2026-11-23T00:00:00%2B01:00",
+            Some("karin"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["tiers"][0]["uncovered_minutes"], 0);
+    // Backup is open 08–16 every day: 7 × 8 h.
+    assert_eq!(v["tiers"][1]["uncovered_minutes"], 7 * 8 * 60);
+}

@@ -253,3 +253,163 @@ fn bad_configuration_fails_at_once_with_the_setting_named() {
     assert_eq!(code, 2);
     assert!(err.contains("lanugage"), "{err}");
 }
+
+#[tokio::test]
+async fn oncall_and_an_override_that_closes_a_gap() {
+    let db = Db::sqlite().await;
+    let at = "2026-11-24 03:00";
+    let (code, out, err) = cli(
+        Some(&db.url),
+        &["oncall", "--service", "akutlaege", "--at", at],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let tiers = v["tiers"].as_array().expect("tiers");
+    assert_eq!(tiers[0]["tier"], "primary");
+    assert_eq!(tiers[0]["person"], "dr-berg");
+    assert_eq!(
+        (
+            tiers[0]["start_local"].as_str(),
+            tiers[0]["end_local"].as_str()
+        ),
+        (Some("2026-11-23 08:00"), Some("2026-11-24 08:00"))
+    );
+    assert_eq!(tiers[1]["person"], "dr-lund");
+    assert!(
+        tiers[2]["person"].is_null(),
+        "no coordinator at night in the demo rota"
+    );
+
+    let gaps = |from: &str| {
+        let (code, out, err) = cli(
+            Some(&db.url),
+            &[
+                "rotas",
+                "gaps",
+                "--service",
+                "akutlaege",
+                "--days",
+                "1",
+                "--from",
+                from,
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v["tiers"][2]["uncovered_minutes"]
+            .as_i64()
+            .expect("minutes")
+    };
+    assert_eq!(gaps("2026-11-24 00:00"), 16 * 60);
+    let (code, out, err) = cli(
+        Some(&db.url),
+        &[
+            "rotas",
+            "override",
+            "--service",
+            "akutlaege",
+            "--tier",
+            "coordinator",
+            "--person",
+            "karin",
+            "--from",
+            "2026-11-24 00:00",
+            "--to",
+            "2026-11-24 08:00",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"override\""));
+    assert_eq!(gaps("2026-11-24 00:00"), 8 * 60);
+    let (_, out, _) = cli(
+        Some(&db.url),
+        &["oncall", "--service", "akutlaege", "--at", at],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["tiers"][2]["person"], "karin");
+    assert_eq!(v["tiers"][2]["source"]["type"], "override");
+
+    let (code, _, err) = cli(
+        Some(&db.url),
+        &[
+            "rotas",
+            "override",
+            "--service",
+            "akutlaege",
+            "--tier",
+            "nattevagt",
+            "--person",
+            "karin",
+            "--from",
+            "2026-11-24 00:00",
+            "--to",
+            "2026-11-24 08:00",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("nattevagt is not a tier of akutlaege"),
+        "{err}"
+    );
+    let (code, _, err) = cli(
+        Some(&db.url),
+        &[
+            "rotas",
+            "override",
+            "--service",
+            "akutlaege",
+            "--tier",
+            "primary",
+            "--person",
+            "karin",
+            "--from",
+            "2026-11-24 08:00",
+            "--to",
+            "2026-11-24 00:00",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--to must be after --from"), "{err}");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn a_bad_rota_file_is_refused_with_the_reason_and_changes_nothing() {
+    let db = Db::sqlite().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/demo/rota.toml"))
+        .expect("demo rota");
+    for (from, to, expected) in [
+        (
+            "members = [\"dr-lund\", \"dr-berg\"]",
+            "members = [\"dr-lund\", \"dr-nobody\"]",
+            "person dr-nobody is unknown",
+        ),
+        (
+            "shift_start = \"0 0 8 * * Mon-Fri\"",
+            "shift_start = \"hver morgen\"",
+            "is not a cron expression",
+        ),
+        (
+            "tier = \"backup\"",
+            "tier = \"reserve\"",
+            "tier reserve is not one of the service's tiers",
+        ),
+    ] {
+        let path = dir.path().join("rota.toml");
+        std::fs::write(&path, demo.replacen(from, to, 1)).expect("write");
+        let (code, _, err) = cli(
+            Some(&db.url),
+            &["rotas", "load", path.to_str().expect("path")],
+        );
+        assert_eq!(code, 2, "{to}");
+        assert!(err.contains(expected), "{to}: {err}");
+    }
+    let rota = db
+        .store
+        .rota(&"akutlaege".parse().expect("id"))
+        .await
+        .expect("rota");
+    assert_eq!(rota.rotations.len(), 4, "the demo rota is untouched");
+    db.close().await;
+}
