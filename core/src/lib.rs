@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod engine;
+pub mod escalation;
 pub mod i18n;
 pub mod ids;
 pub mod isbar;

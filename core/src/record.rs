@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{FlagId, Urgency};
+use crate::escalation::NotifyChannel;
 use crate::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
 use crate::isbar::Isbar;
 use crate::person::Role;
+use crate::rota::TierId;
 use crate::vitals::Param;
 
 /// Where an event came from.
@@ -104,6 +106,39 @@ pub enum EventKind {
     CaseCancelled,
     /// The case was closed.
     CaseClosed { reason: Option<Text> },
+    /// A page went into the outbox for the person on call for a tier.
+    PageSent {
+        person: PersonId,
+        tier: TierId,
+        channels: Vec<NotifyChannel>,
+        step: u32,
+        round: u32,
+    },
+    /// Nobody was on call for a tier when its step fired; the next step follows at once.
+    NobodyOnCall { tier: TierId, step: u32, round: u32 },
+    /// A physician acknowledged the page (also recorded when it comes late).
+    PageAcknowledged { person: PersonId },
+    /// A physician declined; the escalation moves on at once.
+    PageDeclined { person: PersonId },
+    /// Nobody acknowledged after every step and repeat.
+    EscalationExhausted,
+    /// The coordinator on duty was alerted.
+    CoordinatorAlerted { person: Option<PersonId> },
+    /// The staff were told what to do now.
+    StaffAdvised { person: Option<PersonId> },
+    /// A notification was delivered (the homeserver's event id, Twilio's SID, ...).
+    NotificationDelivered {
+        notification: i64,
+        channel: NotifyChannel,
+        external_id: Option<String>,
+    },
+    /// A notification failed on a channel; `fallover` names the next channel tried.
+    NotificationFailed {
+        notification: i64,
+        channel: NotifyChannel,
+        error: String,
+        fallover: Option<NotifyChannel>,
+    },
 }
 
 impl EventKind {
@@ -131,6 +166,15 @@ impl EventKind {
             EventKind::ChecklistCompleted => "checklist_completed",
             EventKind::CaseCancelled => "case_cancelled",
             EventKind::CaseClosed { .. } => "case_closed",
+            EventKind::PageSent { .. } => "page_sent",
+            EventKind::NobodyOnCall { .. } => "nobody_on_call",
+            EventKind::PageAcknowledged { .. } => "page_acknowledged",
+            EventKind::PageDeclined { .. } => "page_declined",
+            EventKind::EscalationExhausted => "escalation_exhausted",
+            EventKind::CoordinatorAlerted { .. } => "coordinator_alerted",
+            EventKind::StaffAdvised { .. } => "staff_advised",
+            EventKind::NotificationDelivered { .. } => "notification_delivered",
+            EventKind::NotificationFailed { .. } => "notification_failed",
         }
     }
 }
@@ -185,6 +229,8 @@ pub enum CaseStatus {
     Open,
     /// The physician was paged and has not yet been recorded as answering.
     Paged,
+    /// A physician acknowledged the page.
+    Acknowledged,
     /// The checklist is done (paged or not).
     Completed,
     Cancelled,
@@ -197,6 +243,7 @@ impl CaseStatus {
         match self {
             CaseStatus::Open => "open",
             CaseStatus::Paged => "paged",
+            CaseStatus::Acknowledged => "acknowledged",
             CaseStatus::Completed => "completed",
             CaseStatus::Cancelled => "cancelled",
             CaseStatus::Closed => "closed",
@@ -222,6 +269,8 @@ impl CaseStatus {
             (CaseStatus::Closed | CaseStatus::Cancelled, _) => self,
             (_, EventKind::CaseClosed { .. }) => CaseStatus::Closed,
             (_, EventKind::CaseCancelled) => CaseStatus::Cancelled,
+            (_, EventKind::PageAcknowledged { .. }) => CaseStatus::Acknowledged,
+            // A new page on an acknowledged case (a red flag later on) pages again.
             (_, EventKind::PageRequested { .. }) => CaseStatus::Paged,
             (CaseStatus::Open, EventKind::ChecklistCompleted) => CaseStatus::Completed,
             _ => self,

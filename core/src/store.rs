@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::escalation::{Escalation, EscalationNext, NewNotification, Notification};
 use crate::ids::{CaseId, HomeId, PersonId, ResidentId};
 use crate::person::{Home, Person};
 use crate::record::{AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, NewEvent};
@@ -150,6 +151,81 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn delete_swap(&self, id: i64) -> Result<bool, StoreError>;
     /// Everything that decides who is on call for a service.
     async fn rota(&self, service: &ServiceId) -> Result<RotaSpec, StoreError>;
+
+    // Escalation. A `PageRequested` event appended by `commit_step` or
+    // `append_event` starts (or, at a new urgency, restarts) the case's
+    // escalation in the same transaction: its first step is due at the
+    // event's time.
+
+    /// The escalation of a case, if it was ever paged.
+    async fn escalation(&self, case: CaseId) -> Result<Option<Escalation>, StoreError>;
+    /// Claims up to `limit` pending escalations due at `now` that no live
+    /// worker holds, for `lease`. Two workers never get the same one.
+    async fn claim_due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Escalation>, StoreError>;
+    /// When the next pending escalation step is due.
+    async fn next_escalation_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Fires a claimed step in one transaction: stores the notifications and
+    /// events and moves the escalation to `next` — only if `worker` still holds
+    /// the claim and the escalation is still at the claimed step. Returns the
+    /// new notification ids, or `None` when fenced out (nothing stored).
+    async fn fire_escalation(
+        &self,
+        claimed: &Escalation,
+        worker: &str,
+        next: EscalationNext,
+        notifications: &[NewNotification],
+        events: &[NewEvent],
+    ) -> Result<Option<Vec<i64>>, StoreError>;
+    /// Records an acknowledgement (or, with `decline`, a refusal) and stops
+    /// (or hurries) a pending escalation. The event is stored even when nothing
+    /// was pending any more: a late acknowledgement is still recorded.
+    /// Returns whether a pending escalation was changed.
+    async fn respond_to_page(
+        &self,
+        case: CaseId,
+        event: &NewEvent,
+        decline: bool,
+    ) -> Result<bool, StoreError>;
+
+    // The notification outbox.
+
+    /// Claims up to `limit` pending notifications due at `now`.
+    async fn claim_due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError>;
+    /// When the next pending notification is due.
+    async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Marks a claimed notification sent and records `event` on its case.
+    async fn notification_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        external_id: Option<&str>,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError>;
+    /// Records a failed attempt: retried at `retry_at`, or failed for good
+    /// (then `fallover`, if any, is queued on the next channel).
+    async fn notification_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        fallover: Option<&NewNotification>,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError>;
+    /// A case's notifications, oldest first.
+    async fn notifications(&self, case: CaseId) -> Result<Vec<Notification>, StoreError>;
 }
 
 /// The status stored with a case after `events` are appended to one in `prev`.

@@ -6,8 +6,10 @@
 //! says across daylight-saving changes (see [`rota`]). The stored shapes
 //! (`akutlinje_core::rota`) are parsed here before use.
 //!
-//! Escalation policies, durable timers and the notification outbox (issue 3)
-//! are not built yet.
+//! [`escalation`] fires escalation steps from durable, atomically claimed
+//! database rows and sends the notification outbox with retries and
+//! fall-over; policies are configuration (`policies.toml`).
 #![forbid(unsafe_code)]
 
+pub mod escalation;
 pub mod rota;

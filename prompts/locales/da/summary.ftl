@@ -93,3 +93,13 @@ role-staff = plejepersonale
 role-physician = læge
 role-coordinator = koordinator
 role-admin = administrator
+
+escalation-page-title = 📟 Akutlinjen – kald, hastegrad { $urgency }. Sag { $case }.
+escalation-page-answer = Kvittér med «ok», afvis med «nej».
+escalation-alert = ALARM: Akutsag fra { $home } (hastegrad { $urgency }) er ikke kvitteret af nogen læge efter alle trin. Sag { $case }. Find en læge til sagen nu.
+escalation-exhausted =
+    Ingen læge har kvitteret for kaldet endnu. Koordinatoren er alarmeret og finder en læge.
+    Gør nu: Bliv hos beboeren og mål værdierne igen. Er beboeren i livsfare, eller bliver det værre: ring 112. Ellers kontakt lægevagten.
+escalation-exhausted-limited =
+    Ingen læge har kvitteret for kaldet endnu. Koordinatoren er alarmeret og finder en læge.
+    Beboeren har fravalgt indlæggelse. Gør nu: Bliv hos beboeren, giv lindring efter plejeplanen, og kontakt lægevagten. Er du i tvivl, så ring 112.

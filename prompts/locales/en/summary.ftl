@@ -93,3 +93,13 @@ role-staff = care staff
 role-physician = physician
 role-coordinator = coordinator
 role-admin = administrator
+
+escalation-page-title = 📟 Acute hotline – page, urgency { $urgency }. Case { $case }.
+escalation-page-answer = Acknowledge with «ok», decline with «no».
+escalation-alert = ALERT: The acute case from { $home } (urgency { $urgency }) has not been acknowledged by any physician after every step. Case { $case }. Find a physician for it now.
+escalation-exhausted =
+    No physician has acknowledged the page yet. The coordinator has been alerted and is finding one.
+    Now: stay with the resident and measure again. If life is in danger, or it gets worse: call 112. Otherwise contact the out-of-hours GP service (lægevagten).
+escalation-exhausted-limited =
+    No physician has acknowledged the page yet. The coordinator has been alerted and is finding one.
+    The resident has declined hospital admission. Now: stay with the resident, give relief as the care plan says, and contact the out-of-hours GP service (lægevagten). If in doubt, call 112.

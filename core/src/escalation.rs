@@ -1,0 +1,232 @@
+//! Escalation policies, the escalation state of a case, and the notification
+//! outbox, as stored. The scheduler (`akutlinje-scheduler`) drives them.
+//!
+//! Key design decision: every pending escalation step and every notification
+//! is a database row before anything is sent. A process that dies loses
+//! nothing: on start, overdue steps fire and unsent notifications go out.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Urgency;
+use crate::ids::{CaseId, PersonId};
+use crate::rota::TierId;
+
+/// A way to reach a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyChannel {
+    /// A Matrix direct message (issue 4).
+    Matrix,
+    /// An SMS through Twilio (issue 5).
+    Sms,
+    /// A phone call through Twilio (issue 5).
+    Voice,
+    /// Written into the case record only: the channel that works before the
+    /// others exist, and the last resort.
+    Log,
+}
+
+impl NotifyChannel {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyChannel::Matrix => "matrix",
+            NotifyChannel::Sms => "sms",
+            NotifyChannel::Voice => "voice",
+            NotifyChannel::Log => "log",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<NotifyChannel> {
+        [
+            NotifyChannel::Matrix,
+            NotifyChannel::Sms,
+            NotifyChannel::Voice,
+            NotifyChannel::Log,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for NotifyChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One step of a policy: page whoever is on call for `tier`, through
+/// `channels`, then wait `wait_minutes` for an acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyStep {
+    pub tier: TierId,
+    pub channels: Vec<NotifyChannel>,
+    pub wait_minutes: u32,
+}
+
+/// What happens when a case of one urgency is paged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub urgency: Urgency,
+    pub steps: Vec<PolicyStep>,
+    /// How many times the whole list is repeated after the first pass.
+    pub repeats: u32,
+    /// Who is alerted when nobody acknowledged (a tier of the service).
+    pub alert_tier: TierId,
+}
+
+/// Where a case's escalation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationState {
+    /// A step is due at `due_at`.
+    Pending,
+    /// Someone acknowledged; nothing more is sent.
+    Acknowledged,
+    /// Every step and repeat went unanswered; the coordinator was alerted.
+    Exhausted,
+}
+
+impl EscalationState {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationState::Pending => "pending",
+            EscalationState::Acknowledged => "acknowledged",
+            EscalationState::Exhausted => "exhausted",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<EscalationState> {
+        [
+            EscalationState::Pending,
+            EscalationState::Acknowledged,
+            EscalationState::Exhausted,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A case's escalation: the next step to fire and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub case: CaseId,
+    pub urgency: Urgency,
+    /// The step that fires next (index into the policy's steps).
+    pub step: u32,
+    /// The pass through the steps (0 = first).
+    pub round: u32,
+    pub due_at: DateTime<Utc>,
+    pub state: EscalationState,
+}
+
+/// The escalation after a step fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationNext {
+    pub step: u32,
+    pub round: u32,
+    pub due_at: DateTime<Utc>,
+    pub state: EscalationState,
+}
+
+/// Where a notification stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    Pending,
+    Sent,
+    /// Gave up on this channel (the next channel was tried, if any).
+    Failed,
+}
+
+impl NotificationStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationStatus::Pending => "pending",
+            NotificationStatus::Sent => "sent",
+            NotificationStatus::Failed => "failed",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<NotificationStatus> {
+        [
+            NotificationStatus::Pending,
+            NotificationStatus::Sent,
+            NotificationStatus::Failed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// What a notification is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A page to a physician.
+    Page,
+    /// The coordinator is alerted: nobody acknowledged.
+    Alert,
+    /// The staff who called are told what to do now.
+    StaffAdvice,
+    /// A shift is starting.
+    Handover,
+}
+
+impl NotificationKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Page => "page",
+            NotificationKind::Alert => "alert",
+            NotificationKind::StaffAdvice => "staff_advice",
+            NotificationKind::Handover => "handover",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<NotificationKind> {
+        [
+            NotificationKind::Page,
+            NotificationKind::Alert,
+            NotificationKind::StaffAdvice,
+            NotificationKind::Handover,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A notification to store in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewNotification {
+    pub case: Option<CaseId>,
+    pub person: PersonId,
+    pub kind: NotificationKind,
+    pub channel: NotifyChannel,
+    /// Channels to fall over to, in order, if this one fails for good.
+    pub fallback: Vec<NotifyChannel>,
+    /// The text to send (may hold personal data: never logged).
+    pub text: String,
+    pub not_before: DateTime<Utc>,
+}
+
+/// A stored notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    #[serde(flatten)]
+    pub new: NewNotification,
+    pub status: NotificationStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub external_id: Option<String>,
+}

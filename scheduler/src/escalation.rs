@@ -1,0 +1,635 @@
+//! Escalation that never drops a page: durable steps claimed from the
+//! database, and the notification outbox.
+//!
+//! Every pending step is a row (`Store::claim_due_escalations`); firing a step
+//! stores its notifications and record events and moves the row on in one
+//! transaction, fenced by the claim, so two instances never fire the same step
+//! and a crash loses none (an unfinished claim expires and is taken again).
+//! Senders only ever see notifications that are already stored.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use akutlinje_core::engine::{CaseState, Checklist, Urgency};
+use akutlinje_core::escalation::{
+    Escalation, EscalationNext, EscalationState, NewNotification, Notification, NotificationKind,
+    NotifyChannel, Policy,
+};
+use akutlinje_core::i18n::{Lang, Localizer, Msg};
+use akutlinje_core::ids::{CaseId, PersonId};
+use akutlinje_core::isbar;
+use akutlinje_core::person::Person;
+use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
+use akutlinje_core::rota::ServiceId;
+use akutlinje_core::store::{Store, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+use crate::rota::Rota;
+
+/// Why the scheduler could not do its work. Logged and retried on the next tick.
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("escalation policies: {0}")]
+    Policy(String),
+    #[error("the rota of {service} is invalid: {detail}")]
+    Rota { service: ServiceId, detail: String },
+}
+
+/// The escalation policies, one per urgency.
+#[derive(Debug, Clone)]
+pub struct Policies(HashMap<Urgency, Policy>);
+
+impl Policies {
+    /// DESIGN.md's table (`scheduler/policies.toml`).
+    pub fn default_policies() -> Result<Policies, SchedulerError> {
+        Policies::parse(include_str!("../policies.toml"))
+    }
+
+    /// Parses a policy file; every urgency must have a policy with steps.
+    pub fn parse(toml_src: &str) -> Result<Policies, SchedulerError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            policy: Vec<Policy>,
+        }
+        let f: File =
+            toml::from_str(toml_src).map_err(|e| SchedulerError::Policy(e.to_string()))?;
+        let mut map = HashMap::new();
+        for p in f.policy {
+            if p.steps.is_empty() {
+                return Err(SchedulerError::Policy(format!(
+                    "{}: a policy needs at least one step",
+                    p.urgency.as_str()
+                )));
+            }
+            if p.steps
+                .iter()
+                .any(|s| s.channels.is_empty() || s.wait_minutes == 0)
+            {
+                return Err(SchedulerError::Policy(format!(
+                    "{}: every step needs a channel and a wait",
+                    p.urgency.as_str()
+                )));
+            }
+            if map.insert(p.urgency, p.clone()).is_some() {
+                return Err(SchedulerError::Policy(format!(
+                    "{}: defined twice",
+                    p.urgency.as_str()
+                )));
+            }
+        }
+        for u in [
+            Urgency::Red,
+            Urgency::High,
+            Urgency::Medium,
+            Urgency::Low,
+            Urgency::Routine,
+        ] {
+            if !map.contains_key(&u) {
+                return Err(SchedulerError::Policy(format!(
+                    "no policy for urgency {}",
+                    u.as_str()
+                )));
+            }
+        }
+        Ok(Policies(map))
+    }
+
+    /// The policy of an urgency.
+    pub fn get(&self, u: Urgency) -> Option<&Policy> {
+        self.0.get(&u)
+    }
+}
+
+/// Where the escalation goes after `e` fired, per `policy`. The step index
+/// equal to the number of steps means "the last wait is over": exhaust.
+pub fn next_after(
+    policy: &Policy,
+    e: &Escalation,
+    now: DateTime<Utc>,
+    paged: bool,
+) -> EscalationNext {
+    let n = policy.steps.len() as u32;
+    if e.step >= n {
+        return EscalationNext {
+            step: e.step,
+            round: e.round,
+            due_at: now,
+            state: EscalationState::Exhausted,
+        };
+    }
+    // Nobody on call: go on at once rather than wait for nobody.
+    let wait = if paged {
+        Duration::minutes(i64::from(policy.steps[e.step as usize].wait_minutes))
+    } else {
+        Duration::zero()
+    };
+    let (step, round) = if e.step + 1 < n {
+        (e.step + 1, e.round)
+    } else if e.round < policy.repeats {
+        (0, e.round + 1)
+    } else {
+        (n, e.round)
+    };
+    EscalationNext {
+        step,
+        round,
+        due_at: now + wait,
+        state: EscalationState::Pending,
+    }
+}
+
+fn system_event(at: DateTime<Utc>, kind: EventKind) -> NewEvent {
+    NewEvent {
+        at,
+        author: Author::system(),
+        channel: Channel::System,
+        kind,
+        corrects: None,
+        external_id: None,
+    }
+}
+
+/// Fires escalation steps.
+#[derive(Clone)]
+pub struct Escalator {
+    store: Arc<dyn Store>,
+    policies: Policies,
+    service: ServiceId,
+    def: Arc<Checklist>,
+    loc: Arc<Localizer>,
+    worker: String,
+    lease: Duration,
+}
+
+impl Escalator {
+    /// An escalator paging through `service`'s rota, as worker `worker`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        policies: Policies,
+        service: ServiceId,
+        def: Arc<Checklist>,
+        loc: Arc<Localizer>,
+        worker: impl Into<String>,
+    ) -> Escalator {
+        Escalator {
+            store,
+            policies,
+            service,
+            def,
+            loc,
+            worker: worker.into(),
+            lease: Duration::seconds(60),
+        }
+    }
+
+    /// Fires every step due at `now`; returns how many fired.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
+        let mut fired = 0;
+        loop {
+            let claimed = self
+                .store
+                .claim_due_escalations(now, &self.worker, self.lease, 50)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(fired);
+            }
+            let rota = Rota::parse(self.store.rota(&self.service).await?).map_err(|e| {
+                SchedulerError::Rota {
+                    service: self.service.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
+            for e in claimed {
+                if self.fire(&rota, &e, now).await? {
+                    fired += 1;
+                }
+            }
+        }
+    }
+
+    async fn case_state(&self, case: CaseId) -> Result<Option<CaseState>, SchedulerError> {
+        Ok(self
+            .store
+            .case_state(case)
+            .await?
+            .and_then(|(v, _)| serde_json::from_value(v).ok()))
+    }
+
+    /// Fires one claimed step. False when another worker got there first.
+    async fn fire(
+        &self,
+        rota: &Rota,
+        e: &Escalation,
+        now: DateTime<Utc>,
+    ) -> Result<bool, SchedulerError> {
+        let Some(policy) = self.policies.get(e.urgency) else {
+            return Err(SchedulerError::Policy(format!(
+                "no policy for urgency {}",
+                e.urgency.as_str()
+            )));
+        };
+        let state = self.case_state(e.case).await?;
+        let lang = state.as_ref().map_or(Lang::Da, |s| s.lang);
+        let mut notifications = Vec::new();
+        let mut events = Vec::new();
+        let n_steps = policy.steps.len() as u32;
+        let next = if e.step >= n_steps {
+            // The last wait is over: alert the coordinator, tell the staff.
+            events.push(system_event(now, EventKind::EscalationExhausted));
+            let coordinator = rota.on_call(&policy.alert_tier, now).map(|s| s.person);
+            if let Some(p) = &coordinator {
+                let text = self.alert_text(e, state.as_ref(), lang);
+                notifications.push(self.notification(
+                    e.case,
+                    p.clone(),
+                    NotificationKind::Alert,
+                    &[
+                        NotifyChannel::Matrix,
+                        NotifyChannel::Sms,
+                        NotifyChannel::Voice,
+                    ],
+                    text,
+                    now,
+                ));
+            }
+            events.push(system_event(
+                now,
+                EventKind::CoordinatorAlerted {
+                    person: coordinator.clone(),
+                },
+            ));
+            let staff = state.as_ref().and_then(|s| s.caller.person.clone());
+            if let (Some(p), Some(s)) = (&staff, &state) {
+                let id = if s.resident.as_ref().is_some_and(|r| r.rules_out_112()) {
+                    "escalation-exhausted-limited"
+                } else {
+                    "escalation-exhausted"
+                };
+                let text = self.loc.render(lang, &Msg::new(id));
+                notifications.push(self.notification(
+                    e.case,
+                    p.clone(),
+                    NotificationKind::StaffAdvice,
+                    &[NotifyChannel::Matrix, NotifyChannel::Sms],
+                    text,
+                    now,
+                ));
+            }
+            events.push(system_event(now, EventKind::StaffAdvised { person: staff }));
+            next_after(policy, e, now, true)
+        } else {
+            let step = &policy.steps[e.step as usize];
+            match rota.on_call(&step.tier, now) {
+                Some(seg) => {
+                    let text = self.page_text(e, state.as_ref(), lang);
+                    notifications.push(self.notification(
+                        e.case,
+                        seg.person.clone(),
+                        NotificationKind::Page,
+                        &step.channels,
+                        text,
+                        now,
+                    ));
+                    events.push(system_event(
+                        now,
+                        EventKind::PageSent {
+                            person: seg.person,
+                            tier: step.tier.clone(),
+                            channels: step.channels.clone(),
+                            step: e.step,
+                            round: e.round,
+                        },
+                    ));
+                    next_after(policy, e, now, true)
+                }
+                None => {
+                    events.push(system_event(
+                        now,
+                        EventKind::NobodyOnCall {
+                            tier: step.tier.clone(),
+                            step: e.step,
+                            round: e.round,
+                        },
+                    ));
+                    next_after(policy, e, now, false)
+                }
+            }
+        };
+        let done = self
+            .store
+            .fire_escalation(e, &self.worker, next, &notifications, &events)
+            .await?;
+        if done.is_some() {
+            tracing::info!(case = %e.case, urgency = e.urgency.as_str(), step = e.step, round = e.round, notifications = notifications.len(), "escalation step fired");
+        }
+        Ok(done.is_some())
+    }
+
+    /// One notification on the first channel; the others, then the record, as fall-over.
+    fn notification(
+        &self,
+        case: CaseId,
+        person: PersonId,
+        kind: NotificationKind,
+        channels: &[NotifyChannel],
+        text: String,
+        now: DateTime<Utc>,
+    ) -> NewNotification {
+        let mut chain: Vec<NotifyChannel> = channels.to_vec();
+        if !chain.contains(&NotifyChannel::Log) {
+            chain.push(NotifyChannel::Log);
+        }
+        let channel = chain.remove(0);
+        NewNotification {
+            case: Some(case),
+            person,
+            kind,
+            channel,
+            fallback: chain,
+            text,
+            not_before: now,
+        }
+    }
+
+    fn page_text(&self, e: &Escalation, state: Option<&CaseState>, lang: Lang) -> String {
+        let title = self.loc.render(
+            lang,
+            &Msg::new("escalation-page-title")
+                .arg_msg("urgency", e.urgency.label())
+                .arg("case", e.case),
+        );
+        let body = state
+            .map(|s| isbar::build(&self.def, s).render(&self.loc, lang))
+            .unwrap_or_default();
+        let answer = self.loc.text(lang, "escalation-page-answer");
+        format!("{title}\n{answer}\n\n{body}")
+    }
+
+    fn alert_text(&self, e: &Escalation, state: Option<&CaseState>, lang: Lang) -> String {
+        let home = state
+            .map(|s| s.caller.home_name.clone())
+            .unwrap_or_default();
+        self.loc.render(
+            lang,
+            &Msg::new("escalation-alert")
+                .arg("home", home)
+                .arg_msg("urgency", e.urgency.label())
+                .arg("case", e.case),
+        )
+    }
+}
+
+/// A failed send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// Worth trying again on the same channel (a timeout, a 5xx, a 429).
+    pub retryable: bool,
+    pub message: String,
+}
+
+/// Sends notifications on one channel (Matrix, SMS and voice in later issues).
+#[async_trait]
+pub trait Sender: Send + Sync {
+    /// The channel this sender serves.
+    fn channel(&self) -> NotifyChannel;
+    /// Sends; returns the channel's id for the delivery (event id, SID).
+    async fn send(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError>;
+}
+
+/// The `log` channel: the notification is delivered into the case record
+/// (its `notification_delivered` event), nowhere else.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogSender;
+
+#[async_trait]
+impl Sender for LogSender {
+    fn channel(&self) -> NotifyChannel {
+        NotifyChannel::Log
+    }
+    async fn send(&self, n: &Notification, _to: &Person) -> Result<Option<String>, SendError> {
+        Ok(Some(format!("record:{}", n.id)))
+    }
+}
+
+/// Sends what the outbox holds, with retries and fall-over.
+#[derive(Clone)]
+pub struct Outbox {
+    store: Arc<dyn Store>,
+    senders: HashMap<NotifyChannel, Arc<dyn Sender>>,
+    worker: String,
+    lease: Duration,
+    /// Attempts on one channel before falling over to the next.
+    pub max_attempts: u32,
+}
+
+impl Outbox {
+    /// An outbox with the given senders (the log sender is always there).
+    pub fn new(
+        store: Arc<dyn Store>,
+        senders: Vec<Arc<dyn Sender>>,
+        worker: impl Into<String>,
+    ) -> Outbox {
+        let mut map: HashMap<NotifyChannel, Arc<dyn Sender>> = HashMap::new();
+        map.insert(NotifyChannel::Log, Arc::new(LogSender));
+        for s in senders {
+            map.insert(s.channel(), s);
+        }
+        Outbox {
+            store,
+            senders: map,
+            worker: worker.into(),
+            lease: Duration::seconds(60),
+            max_attempts: 4,
+        }
+    }
+
+    /// Capped exponential backoff: 10 s, 20 s, 40 s, ... at most 5 min.
+    pub fn backoff(attempts: u32) -> Duration {
+        Duration::seconds((10_i64 << attempts.min(5)).min(300))
+    }
+
+    /// Sends everything due at `now`; returns how many were handled.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
+        let mut handled = 0;
+        loop {
+            let batch = self
+                .store
+                .claim_due_notifications(now, &self.worker, self.lease, 50)
+                .await?;
+            if batch.is_empty() {
+                return Ok(handled);
+            }
+            for n in batch {
+                self.deliver(&n, now).await?;
+                handled += 1;
+            }
+        }
+    }
+
+    async fn deliver(&self, n: &Notification, now: DateTime<Utc>) -> Result<(), SchedulerError> {
+        let person = self.store.person(&n.new.person).await?;
+        let result = match (self.senders.get(&n.new.channel), &person) {
+            (Some(s), Some(p)) => s.send(n, p).await,
+            (None, _) => Err(SendError {
+                retryable: false,
+                message: format!("no {} sender is configured", n.new.channel),
+            }),
+            (_, None) => Err(SendError {
+                retryable: false,
+                message: "the person is unknown".into(),
+            }),
+        };
+        let event = |kind| system_event(now, kind);
+        match result {
+            Ok(external) => {
+                let ev = event(EventKind::NotificationDelivered {
+                    notification: n.id,
+                    channel: n.new.channel,
+                    external_id: external.clone(),
+                });
+                self.store
+                    .notification_sent(n.id, &self.worker, external.as_deref(), Some(&ev))
+                    .await?;
+                tracing::info!(
+                    notification = n.id,
+                    channel = n.new.channel.as_str(),
+                    "notification delivered"
+                );
+            }
+            Err(err) if err.retryable && n.attempts + 1 < self.max_attempts => {
+                let retry = now + Outbox::backoff(n.attempts);
+                self.store
+                    .notification_failed(n.id, &self.worker, &err.message, Some(retry), None, None)
+                    .await?;
+                tracing::warn!(
+                    notification = n.id,
+                    channel = n.new.channel.as_str(),
+                    attempts = n.attempts + 1,
+                    "send failed; will retry"
+                );
+            }
+            Err(err) => {
+                let fallover = n.new.fallback.first().map(|c| NewNotification {
+                    channel: *c,
+                    fallback: n.new.fallback[1..].to_vec(),
+                    not_before: now,
+                    ..n.new.clone()
+                });
+                let ev = event(EventKind::NotificationFailed {
+                    notification: n.id,
+                    channel: n.new.channel,
+                    error: err.message.clone(),
+                    fallover: fallover.as_ref().map(|f| f.channel),
+                });
+                self.store
+                    .notification_failed(
+                        n.id,
+                        &self.worker,
+                        &err.message,
+                        None,
+                        fallover.as_ref(),
+                        Some(&ev),
+                    )
+                    .await?;
+                tracing::error!(
+                    notification = n.id,
+                    channel = n.new.channel.as_str(),
+                    "send failed for good; falling over"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A source of "now" (the wall clock, or a test's paused tokio clock).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Wall-clock time that moves with tokio's clock, so tests can pause and
+/// advance it (`tokio::time::pause`) without real sleeps.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    base: DateTime<Utc>,
+    start: tokio::time::Instant,
+}
+
+impl TokioClock {
+    /// A clock that reads `base` now.
+    pub fn starting_at(base: DateTime<Utc>) -> TokioClock {
+        TokioClock {
+            base,
+            start: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = tokio::time::Instant::now() - self.start;
+        self.base + Duration::from_std(elapsed).unwrap_or_else(|_| Duration::zero())
+    }
+}
+
+/// Runs escalation and outbox until `shutdown` resolves: overdue work first
+/// (after a restart), then sleeping until the next due time, polling at least
+/// every `poll` for work other instances stored.
+pub async fn run(
+    escalator: Escalator,
+    outbox: Outbox,
+    clock: Arc<dyn Clock>,
+    poll: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let now = clock.now();
+        let mut failed = false;
+        if let Err(e) = escalator.tick(now).await {
+            tracing::error!(error = %e, "escalation tick failed; retrying");
+            failed = true;
+        }
+        if let Err(e) = outbox.tick(now).await {
+            tracing::error!(error = %e, "outbox tick failed; retrying");
+            failed = true;
+        }
+        let next = match (
+            escalator.store.next_escalation_due().await,
+            outbox.store.next_notification_due().await,
+        ) {
+            (Ok(a), Ok(b)) => [a, b].into_iter().flatten().min(),
+            _ => None,
+        };
+        let wait = next
+            .map(|t| {
+                (t - clock.now())
+                    .to_std()
+                    .unwrap_or(std::time::Duration::ZERO)
+            })
+            .unwrap_or(poll)
+            .min(poll);
+        // After a failure, wait a whole poll rather than spin on a broken database.
+        let wait = if failed { poll } else { wait };
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
