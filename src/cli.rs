@@ -22,6 +22,8 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 
+use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies, SystemClock};
+
 use crate::config::Settings;
 use crate::http::{self, AppState, Application};
 use crate::{auth, demo};
@@ -326,6 +328,12 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
     Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
 }
 
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "akutlinje".into())
+}
+
 fn init_tracing(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::new(&settings.log);
     // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
@@ -398,8 +406,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 None
             };
+            let hotline = hotline(store.clone())?;
+            let policies = match &settings.policies {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("cannot read {}", p.display()))?;
+                    Policies::parse(&text).map_err(fail)?
+                }
+                None => Policies::default_policies().map_err(fail)?,
+            };
+            if store.service(&settings.paging_service).await?.is_none() {
+                tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
+            }
+            let worker = format!("{}-{}", hostname(), std::process::id());
+            let escalator = Escalator::new(
+                store.clone(),
+                policies,
+                settings.paging_service.clone(),
+                hotline.checklist().clone(),
+                hotline.localizer().clone(),
+                worker.clone(),
+            );
+            let outbox = Outbox::new(store.clone(), vec![], worker);
+            let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+            let scheduler = tokio::spawn(akutlinje_scheduler::escalation::run(
+                escalator,
+                outbox,
+                Arc::new(SystemClock),
+                std::time::Duration::from_secs(1),
+                async move {
+                    let _ = stop_rx.wait_for(|stop| *stop).await;
+                },
+            ));
             let state = AppState {
-                hotline: hotline(store)?,
+                hotline,
                 lang: settings.language,
             };
             let app = Application::build(settings.bind, state).await?;
@@ -424,7 +464,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
                 eprintln!();
             }
-            app.run_until(http::shutdown_signal()).await
+            let served = app.run_until(http::shutdown_signal()).await;
+            let _ = stop_tx.send(true);
+            let _ = scheduler.await;
+            served
         }
         Command::Console {
             home,

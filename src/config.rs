@@ -25,6 +25,10 @@ struct Raw {
     log: String,
     /// Log as JSON lines (for a log collector) instead of text.
     log_json: bool,
+    /// The on-call service whose rota pages are sent through.
+    paging_service: String,
+    /// Escalation policies (TOML); default: DESIGN.md's table.
+    policies: Option<PathBuf>,
 }
 
 impl Default for Raw {
@@ -35,6 +39,8 @@ impl Default for Raw {
             language: "da".into(),
             log: "info".into(),
             log_json: false,
+            paging_service: "akutlaege".into(),
+            policies: None,
         }
     }
 }
@@ -48,6 +54,8 @@ pub struct Settings {
     pub language: Lang,
     pub log: String,
     pub log_json: bool,
+    pub paging_service: akutlinje_core::rota::ServiceId,
+    pub policies: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -126,12 +134,21 @@ impl Settings {
         };
         tracing_subscriber::EnvFilter::try_new(&raw.log)
             .with_context(|| format!("log: {:?} is not a valid filter", raw.log))?;
+        let paging_service = akutlinje_core::rota::ServiceId::parse(&raw.paging_service)
+            .map_err(|e| anyhow::anyhow!("paging_service: {e}"))?;
+        if let Some(p) = &raw.policies {
+            if !p.exists() {
+                bail!("policies: {} does not exist", p.display());
+            }
+        }
         Ok(Settings {
             database_url,
             bind,
             language,
             log: raw.log,
             log_json: raw.log_json,
+            paging_service,
+            policies: raw.policies,
         })
     }
 }

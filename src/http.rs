@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/print", get(print_case))
         .route("/api/v1/cases/{id}/notes", post(add_note))
+        .route("/api/v1/cases/{id}/ack", post(ack_page))
+        .route("/api/v1/cases/{id}/decline", post(decline_page))
         .route("/api/v1/oncall", get(oncall))
         .route("/api/v1/rotas/gaps", get(rota_gaps))
         .layer(
@@ -375,6 +377,43 @@ async fn add_note(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
+}
+
+async fn answer_page(
+    s: &AppState,
+    who: &Authed,
+    id: &str,
+    decline: bool,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    who.require(&[Role::Physician])?;
+    let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
+    let changed = s
+        .hotline
+        .respond_to_page(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api,
+            decline,
+            Utc::now(),
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "escalation_changed": changed })))
+}
+
+async fn ack_page(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    answer_page(&s, &who, &id, false).await
+}
+
+async fn decline_page(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    answer_page(&s, &who, &id, true).await
 }
 
 async fn print_case(

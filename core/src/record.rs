@@ -250,17 +250,19 @@ impl CaseStatus {
         }
     }
 
+    /// Every status.
+    pub const ALL: [CaseStatus; 6] = [
+        CaseStatus::Open,
+        CaseStatus::Paged,
+        CaseStatus::Acknowledged,
+        CaseStatus::Completed,
+        CaseStatus::Cancelled,
+        CaseStatus::Closed,
+    ];
+
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<CaseStatus> {
-        [
-            CaseStatus::Open,
-            CaseStatus::Paged,
-            CaseStatus::Completed,
-            CaseStatus::Cancelled,
-            CaseStatus::Closed,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// The status after `event`.
@@ -330,6 +332,13 @@ impl AccessAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_parses_back() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+    }
 
     #[test]
     fn status_is_a_fold_over_events() {

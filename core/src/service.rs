@@ -361,6 +361,48 @@ impl Hotline {
         Ok((summary, events))
     }
 
+    /// A physician acknowledges (or declines) the page of a case. Stops (or
+    /// hurries) the escalation; a late acknowledgement is still recorded.
+    /// Returns whether a pending escalation changed.
+    pub async fn respond_to_page(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        decline: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        if who.role != crate::person::Role::Physician {
+            return Err(ServiceError::NotAllowed);
+        }
+        if self.store.case(case).await?.is_none() {
+            return Err(ServiceError::UnknownCase);
+        }
+        let kind = if decline {
+            EventKind::PageDeclined {
+                person: who.id.clone(),
+            }
+        } else {
+            EventKind::PageAcknowledged {
+                person: who.id.clone(),
+            }
+        };
+        let event = NewEvent {
+            at: now,
+            author: Author {
+                person: Some(who.id.clone()),
+                role: Some(who.role),
+            },
+            channel,
+            kind,
+            corrects: None,
+            external_id: None,
+        };
+        let changed = self.store.respond_to_page(case, &event, decline).await?;
+        tracing::info!(case = %case, person = %who.id, decline, changed, "page answered");
+        Ok(changed)
+    }
+
     /// Adds a note, or a correction of event `corrects`, to a case.
     pub async fn annotate(
         &self,
