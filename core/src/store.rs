@@ -226,6 +226,50 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StoreError>;
     /// A case's notifications, oldest first.
     async fn notifications(&self, case: CaseId) -> Result<Vec<Notification>, StoreError>;
+
+    // Web log-in.
+
+    /// Stores a password hash (made by the caller, e.g. argon2).
+    async fn set_password_hash(
+        &self,
+        person: &PersonId,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn password_hash(&self, person: &PersonId) -> Result<Option<String>, StoreError>;
+    /// Counts a failed log-in; once `threshold` failures in a row are reached
+    /// the account is locked for `lock_for`. Returns the end of the lock, if locked.
+    async fn login_failed(
+        &self,
+        person: &PersonId,
+        now: DateTime<Utc>,
+        threshold: u32,
+        lock_for: chrono::Duration,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// The end of a lock still in force at `now`.
+    async fn login_locked_until(
+        &self,
+        person: &PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Clears the failure count after a good log-in.
+    async fn login_succeeded(&self, person: &PersonId) -> Result<(), StoreError>;
+    /// Stores a session: only a hash of the cookie value is kept.
+    async fn create_session(
+        &self,
+        id_hash: &str,
+        person: &PersonId,
+        csrf: &str,
+        created: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The person and CSRF token of a live session.
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(Person, String)>, StoreError>;
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
 }
 
 /// The status stored with a case after `events` are appended to one in `prev`.

@@ -1220,6 +1220,117 @@ macro_rules! impl_store {
                 .map_err(db)?;
                 rows.iter().map(Self::notification_of).collect()
             }
+
+            async fn set_password_hash(&self, person: &PersonId, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO person_passwords (person_id, hash, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (person_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
+                )
+                .bind(person.as_str())
+                .bind(hash)
+                .bind(at)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn password_hash(&self, person: &PersonId) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT hash FROM person_passwords WHERE person_id = $1")
+                    .bind(person.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|r| r.try_get::<String, _>("hash").map_err(corrupt("password"))).transpose()
+            }
+
+            async fn login_failed(
+                &self,
+                person: &PersonId,
+                now: DateTime<Utc>,
+                threshold: u32,
+                lock_for: chrono::Duration,
+            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let row = sqlx::query(
+                    "INSERT INTO login_failures (person_id, failures, updated_at) VALUES ($1, 1, $2) \
+                     ON CONFLICT (person_id) DO UPDATE SET failures = login_failures.failures + 1, updated_at = excluded.updated_at \
+                     RETURNING failures",
+                )
+                .bind(person.as_str())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+                let failures: i32 = row.try_get("failures").map_err(corrupt("login failures"))?;
+                let locked = if failures >= i32::try_from(threshold).unwrap_or(i32::MAX) {
+                    let until = now + lock_for;
+                    sqlx::query("UPDATE login_failures SET failures = 0, locked_until = $1 WHERE person_id = $2")
+                        .bind(until)
+                        .bind(person.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    Some(until)
+                } else {
+                    None
+                };
+                tx.commit().await.map_err(db)?;
+                Ok(locked)
+            }
+
+            async fn login_locked_until(&self, person: &PersonId, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let row = sqlx::query("SELECT locked_until FROM login_failures WHERE person_id = $1 AND locked_until > $2")
+                    .bind(person.as_str())
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.map(|r| r.try_get::<DateTime<Utc>, _>("locked_until").map_err(corrupt("lock"))).transpose()
+            }
+
+            async fn login_succeeded(&self, person: &PersonId) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE person_id = $1").bind(person.as_str()).execute(self.writer()).await.map_err(db)?;
+                Ok(())
+            }
+
+            async fn create_session(
+                &self,
+                id_hash: &str,
+                person: &PersonId,
+                csrf: &str,
+                created: DateTime<Utc>,
+                expires: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO web_sessions (id_hash, person_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id_hash)
+                    .bind(person.as_str())
+                    .bind(csrf)
+                    .bind(created)
+                    .bind(expires)
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<(Person, String)>, StoreError> {
+                let row = sqlx::query("SELECT person_id, csrf FROM web_sessions WHERE id_hash = $1 AND expires_at > $2")
+                    .bind(id_hash)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let Some(r) = row else { return Ok(None) };
+                let pid: PersonId = slug_of(&r, "person_id")?;
+                let csrf = required(&r, "csrf")?;
+                Ok(self.person(&pid).await?.map(|p| (p, csrf)))
+            }
+
+            async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1").bind(id_hash).execute(self.writer()).await.map_err(db)?;
+                Ok(())
+            }
         }
     };
 }

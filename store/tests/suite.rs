@@ -43,6 +43,7 @@ both!(
     lookup_in_another_home_is_refused_and_logged,
     racing_inputs_are_both_recorded,
     rota_round_trip,
+    web_login_state,
 );
 
 fn id<T: std::str::FromStr>(s: &str) -> T
@@ -669,4 +670,59 @@ async fn rota_round_trip(s: Arc<dyn Store>) {
     assert!(s.delete_rotation(&id("nights")).await.expect("delete"));
     let rota = s.rota(&id("akut")).await.expect("rota");
     assert!(rota.rotations.is_empty() && rota.overrides.is_empty() && rota.swaps.is_empty());
+}
+
+async fn web_login_state(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let anna: PersonId = id("anna");
+    let now = Utc
+        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+        .single()
+        .expect("time");
+    assert!(s.password_hash(&anna).await.expect("read").is_none());
+    s.set_password_hash(&anna, "$argon2id$x", now)
+        .await
+        .expect("set");
+    assert_eq!(
+        s.password_hash(&anna).await.expect("read").as_deref(),
+        Some("$argon2id$x")
+    );
+    let lock = chrono::Duration::minutes(15);
+    for _ in 0..4 {
+        assert_eq!(
+            s.login_failed(&anna, now, 5, lock).await.expect("count"),
+            None
+        );
+    }
+    assert_eq!(
+        s.login_failed(&anna, now, 5, lock).await.expect("count"),
+        Some(now + lock)
+    );
+    assert_eq!(
+        s.login_locked_until(&anna, now + chrono::Duration::minutes(14))
+            .await
+            .expect("read"),
+        Some(now + lock)
+    );
+    assert_eq!(
+        s.login_locked_until(&anna, now + chrono::Duration::minutes(16))
+            .await
+            .expect("read"),
+        None
+    );
+    s.login_succeeded(&anna).await.expect("clear");
+    s.create_session("h1", &anna, "csrf-1", now, now + chrono::Duration::hours(8))
+        .await
+        .expect("session");
+    let (p, csrf) = s.session("h1", now).await.expect("read").expect("live");
+    assert_eq!((p.id.as_str(), csrf.as_str()), ("anna", "csrf-1"));
+    assert!(
+        s.session("h1", now + chrono::Duration::hours(9))
+            .await
+            .expect("read")
+            .is_none(),
+        "expired"
+    );
+    s.delete_session("h1").await.expect("delete");
+    assert!(s.session("h1", now).await.expect("read").is_none());
 }

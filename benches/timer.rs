@@ -1,0 +1,217 @@
+//! Benchmark of the escalation timer: 10,000 open cases whose first step falls
+//! due within a few seconds, fired by the real scheduler loop on a real SQLite
+//! file. Reports how late steps fire (median, p99, max) and the memory used,
+//! next to an anchor run: the same deadlines on a plain in-memory tokio timer
+//! (what the durable timer gives up for surviving a crash).
+//!
+//! Run: `cargo bench --bench timer` (AKUTLINJE_BENCH_CASES=N to change the size).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use akutlinje_core::engine::{Checklist, Urgency};
+use akutlinje_core::i18n::Localizer;
+use akutlinje_core::ids::CaseId;
+use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
+use akutlinje_core::store::{NewCase, Store};
+use akutlinje_scheduler::escalation::{run, Escalator, Outbox, Policies, SystemClock};
+use chrono::{DateTime, Duration, Utc};
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.to_string())
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn summary(name: &str, mut late_ms: Vec<f64>) -> (f64, f64, f64) {
+    late_ms.sort_by(|a, b| a.total_cmp(b));
+    let (m, p99, max) = (
+        percentile(&late_ms, 0.5),
+        percentile(&late_ms, 0.99),
+        late_ms.last().copied().unwrap_or(f64::NAN),
+    );
+    println!(
+        "{name:<28} fired {:>6}  late median {m:>8.1} ms  p99 {p99:>8.1} ms  max {max:>8.1} ms",
+        late_ms.len()
+    );
+    (m, p99, max)
+}
+
+/// The anchor: every deadline on a tokio timer in memory.
+async fn anchor(dues: &[DateTime<Utc>]) -> Vec<f64> {
+    let mut handles = Vec::with_capacity(dues.len());
+    for due in dues {
+        let due = *due;
+        handles.push(tokio::spawn(async move {
+            let wait = (due - Utc::now()).to_std().unwrap_or_default();
+            tokio::time::sleep(wait).await;
+            (Utc::now() - due).num_microseconds().unwrap_or(0) as f64 / 1000.0
+        }));
+    }
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        if let Ok(v) = h.await {
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::var("AKUTLINJE_BENCH_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store: Arc<dyn Store> = akutlinje_store::connect(&url).await?;
+    akutlinje::demo::seed(&store).await?;
+    let loc = Arc::new(Localizer::builtin()?);
+    let def = Arc::new(Checklist::builtin_acute(&loc)?);
+
+    // Cases whose first step falls due over a 5-second window starting 3 s
+    // after they are all stored.
+    let setup = Instant::now();
+    // Storing costs a few ms a case (synchronous=FULL): start after that.
+    let start = Utc::now() + Duration::seconds(3) + Duration::milliseconds(n as i64 * 5);
+    let window_ms = 5_000;
+    let mut dues = Vec::with_capacity(n);
+    let anna = Some("anna".parse()?);
+    for i in 0..n {
+        let due = start + Duration::milliseconds((i as i64 * window_ms) / n as i64);
+        let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+        let ev = |kind| NewEvent {
+            at: due,
+            author: Author::system(),
+            channel: Channel::System,
+            kind,
+            corrects: None,
+            external_id: None,
+        };
+        store
+            .create_case(
+                &NewCase {
+                    id: case,
+                    home: "solgaarden".parse()?,
+                    opened_at: due,
+                    opened_by: anna.clone(),
+                    channel: Channel::Console,
+                },
+                &[ev(EventKind::CaseOpened {
+                    home: "solgaarden".parse()?,
+                })],
+                &serde_json::json!({}),
+            )
+            .await?;
+        store
+            .commit_step(
+                case,
+                0,
+                &[ev(EventKind::PageRequested {
+                    urgency: Urgency::Routine,
+                })],
+                &serde_json::json!({}),
+            )
+            .await?;
+        dues.push((case, due));
+    }
+    println!(
+        "stored {n} paged cases in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
+    let wait = (start - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait / 2).await;
+
+    let anchor_dues: Vec<DateTime<Utc>> = dues
+        .iter()
+        .map(|(_, d)| *d + Duration::seconds(12))
+        .collect();
+    let anchor_task = tokio::spawn(async move { anchor(&anchor_dues).await });
+
+    let escalator = Escalator::new(
+        store.clone(),
+        Policies::default_policies()?,
+        "akutlaege".parse()?,
+        def,
+        loc,
+        "bench",
+    );
+    let outbox = Outbox::new(store.clone(), vec![], "bench");
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(run(
+        escalator,
+        outbox,
+        Arc::new(SystemClock),
+        std::time::Duration::from_millis(200),
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+    ));
+    // Until every case's first step has fired (or 120 s).
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let last = dues.last().map(|(c, _)| *c);
+        let done = match last {
+            Some(c) => store.escalation(c).await?.is_some_and(|e| e.step > 0),
+            None => true,
+        };
+        if done || Instant::now() > deadline {
+            break;
+        }
+    }
+    let _ = stop.send(true);
+    let _ = runner.await;
+
+    // Lateness: when the page was stored (its notification's creation, real
+    // time at commit) minus when the step was due.
+    let pool = sqlx::SqlitePool::connect(&url).await?;
+    let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT case_id, MIN(created_at) FROM notifications WHERE kind = 'page' GROUP BY case_id",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let created: std::collections::HashMap<String, DateTime<Utc>> = rows.into_iter().collect();
+    let mut late = Vec::with_capacity(n);
+    let mut missing = 0;
+    for (case, due) in &dues {
+        match created.get(&case.to_string()) {
+            Some(at) => late.push((*at - *due).num_microseconds().unwrap_or(0) as f64 / 1000.0),
+            None => missing += 1,
+        }
+    }
+    let anchor_late = anchor_task.await?;
+    println!("cases: {n}, fired: {}, not fired: {missing}", late.len());
+    let (m1, p1, x1) = summary("durable timer (SQLite)", late);
+    let (m0, p0, x0) = summary("anchor: in-memory tokio", anchor_late);
+    println!(
+        "ratio durable/anchor       median {:>8.1}x  p99 {:>8.1}x  max {:>8.1}x",
+        m1 / m0.max(0.001),
+        p1 / p0.max(0.001),
+        x1 / x0.max(0.001)
+    );
+    println!(
+        "peak memory (VmHWM, whole process incl. anchor): {:.1} MiB",
+        peak_rss_mib()
+    );
+    Ok(())
+}
