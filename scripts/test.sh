@@ -8,6 +8,9 @@
 # packages when run as root and starts a throwaway server in a temporary
 # directory, stopped again on exit.
 #
+# Chromium and chromedriver (Debian's chromium, chromium-driver) drive the web
+# page tests; installed here when missing.
+#
 # The cargo target directory is cached outside the checkout
 # ($CARGO_TARGET_DIR, default ~/.cache/akutlinje-target) so runs reuse builds.
 set -euo pipefail
@@ -73,6 +76,18 @@ else
     start_throwaway_postgres
 fi
 echo "tests use ${AKUTLINJE_TEST_POSTGRES_URL}"
+
+say "Chromium (for the web page tests)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "chromium and chromedriver are missing; install Debian's chromium and chromium-driver" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+chromium --version
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -244,6 +244,8 @@ enum PeopleCommand {
     },
     /// List people.
     List,
+    /// Set a person's web password (read from standard input, first line).
+    Password { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -450,7 +452,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if let Some(tokens) = tokens {
                 eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
-                eprintln!("API tokens (new at every --demo start; the previous ones are revoked):");
+                eprintln!("API tokens, also the web passwords (new at every --demo start; the previous ones are revoked):");
                 for (id, role, token) in &tokens {
                     eprintln!("  {id:<8} {:<12} {token}", role.as_str());
                 }
@@ -462,6 +464,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
                 eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
+                eprintln!("  {base}/login    (sign in as karin with her token as password: the rota, cases and figures)");
                 eprintln!();
             }
             let served = app.run_until(http::shutdown_signal()).await;
@@ -587,6 +590,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     p.home.as_ref().map(HomeId::as_str).unwrap_or("-")
                 );
             }
+            Ok(())
+        }
+        Command::People(PeopleCommand::Password { id }) => {
+            let store = open(&settings).await?;
+            let who = person(&store, &id).await?;
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 10 {
+                bail!("the password must be at least 10 characters");
+            }
+            let hash = crate::web::hash_password(password)?;
+            store.set_password_hash(&who.id, &hash, Utc::now()).await?;
+            eprintln!("password set for {}", who.id);
             Ok(())
         }
         Command::Tokens(TokensCommand::Issue { person: p }) => {

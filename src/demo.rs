@@ -26,7 +26,8 @@ const PEOPLE: [(&str, &str, Role, Option<&str>); 6] = [
 ];
 
 /// Seeds (or refreshes) the demo data and issues a fresh token per person,
-/// revoking the previous demo tokens. Returns (person, role, token).
+/// revoking the previous demo tokens; the token is also the person's web
+/// password. Returns (person, role, token).
 pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, String)>> {
     for (id, name) in [
         ("solgaarden", "Plejecenter Solgården"),
@@ -65,6 +66,9 @@ pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, S
         store
             .add_token(&pid, &hash_token(&token), Utc::now())
             .await?;
+        // The web password of a demo person is the same random token.
+        let password = crate::web::hash_password(&token)?;
+        store.set_password_hash(&pid, &password, Utc::now()).await?;
         tokens.push((id.to_string(), role, token));
     }
     crate::oncall::load_file(store, ROTA)

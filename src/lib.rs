@@ -9,3 +9,4 @@ pub mod console;
 pub mod demo;
 pub mod http;
 pub mod oncall;
+pub mod web;

@@ -16,6 +16,7 @@ pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
         &[
             ("checklist.ftl", include_str!("../locales/da/checklist.ftl")),
             ("summary.ftl", include_str!("../locales/da/summary.ftl")),
+            ("web.ftl", include_str!("../locales/da/web.ftl")),
         ],
     ),
     (
@@ -23,6 +24,7 @@ pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
         &[
             ("checklist.ftl", include_str!("../locales/en/checklist.ftl")),
             ("summary.ftl", include_str!("../locales/en/summary.ftl")),
+            ("web.ftl", include_str!("../locales/en/web.ftl")),
         ],
     ),
 ];

@@ -1,0 +1,336 @@
+//! The coordinators' web pages: over HTTP, and in headless Chromium driven
+//! through chromedriver (Debian's `chromium` and `chromium-driver`, installed
+//! by scripts/test.sh). The browser test saves screenshots of the rota and the
+//! figures pages under target/screenshots/.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use akutlinje::http::{AppState, Application};
+use akutlinje_core::engine::Checklist;
+use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::service::Hotline;
+use chrono::Utc;
+use common::Db;
+use fantoccini::{ClientBuilder, Locator};
+use reqwest::StatusCode;
+
+async fn spawn(db: &Db) -> String {
+    let loc = Arc::new(Localizer::builtin().expect("texts"));
+    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
+    let hotline = Hotline::new(db.store.clone(), def, loc);
+    let app = Application::build(
+        "127.0.0.1:0".parse().expect("addr"),
+        AppState {
+            hotline,
+            lang: Lang::Da,
+        },
+    )
+    .await
+    .expect("bind");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until(std::future::pending()));
+    base
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn demo_passwords_work_and_bad_ones_lock_the_account() {
+    let db = Db::sqlite().await;
+    let base = spawn(&db).await;
+    let http = client();
+    // Not signed in: the pages send you to the log-in page.
+    let r = http.get(format!("{base}/rota")).send().await.expect("get");
+    assert_eq!(
+        (r.status(), r.headers()["location"].to_str().ok()),
+        (StatusCode::SEE_OTHER, Some("/login"))
+    );
+    let token = db.token("karin");
+    let r = http
+        .post(format!("{base}/login"))
+        .form(&[("person", "karin"), ("password", token.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let page = http
+        .get(format!("{base}/rota?week=2026-W48"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("Vagtplan – Akutlæge, Region Sjælland (demo)"),
+        "{page}"
+    );
+    assert!(page.contains("Ikke dækket"));
+    // A form without the session's CSRF token is refused.
+    let r = http
+        .post(format!("{base}/rota/overrides"))
+        .form(&[
+            ("csrf", "forged"),
+            ("service", "akutlaege"),
+            ("week", "2026-W48"),
+            ("tier", "backup"),
+            ("person", "dr-lund"),
+            ("from", "2026-11-24T08:00"),
+            ("to", "2026-11-24T16:00"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(db
+        .store
+        .rota(&"akutlaege".parse().expect("id"))
+        .await
+        .expect("rota")
+        .overrides
+        .is_empty());
+
+    // Five wrong passwords lock the account; then even the right one is refused.
+    let other = client();
+    for _ in 0..5 {
+        let r = other
+            .post(format!("{base}/login"))
+            .form(&[("person", "bo"), ("password", "forkert")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let right = db.token("bo");
+    let r = other
+        .post(format!("{base}/login"))
+        .form(&[("person", "bo"), ("password", right.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.expect("body").contains("Kontoen er låst"));
+    assert!(db
+        .store
+        .login_locked_until(&"bo".parse().expect("id"), Utc::now())
+        .await
+        .expect("read")
+        .is_some());
+    db.close().await;
+}
+
+/// chromedriver on a free port, stopped on drop.
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_chromedriver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (scripts/test.sh installs Debian's chromium-driver)");
+    Driver(child, port)
+}
+
+#[tokio::test]
+async fn in_chromium_an_override_closes_a_gap() {
+    let db = Db::sqlite().await;
+    let base = spawn(&db).await;
+    let driver = start_chromedriver();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]
+        }),
+    );
+    let mut browser = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.1))
+            .await
+        {
+            Ok(c) => {
+                browser = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    let c = browser.expect("a Chromium session through chromedriver");
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+
+    // Log in as the coordinator.
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    c.find(Locator::Css("input[name=person]"))
+        .await
+        .expect("person")
+        .send_keys("karin")
+        .await
+        .expect("type");
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .expect("password")
+        .send_keys(&db.token("karin"))
+        .await
+        .expect("type");
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+
+    // The week of 2026-11-23: backup is not covered 08–16 on Tuesday.
+    c.goto(&format!("{base}/rota?week=2026-W48"))
+        .await
+        .expect("rota");
+    let table = c
+        .find(Locator::Css("#rota"))
+        .await
+        .expect("rota table")
+        .text()
+        .await
+        .expect("text");
+    assert!(table.contains("08:00–16:00 Ikke dækket"), "{table}");
+    let summary = c
+        .find(Locator::Css("#gaps-summary"))
+        .await
+        .expect("summary")
+        .text()
+        .await
+        .expect("text");
+    let before: i64 = summary
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("minutes uncovered");
+    std::fs::write(
+        shots.join("rota-before.png"),
+        c.screenshot().await.expect("screenshot"),
+    )
+    .expect("save");
+
+    // Add cover for that gap.
+    let form = c.find(Locator::Css("#add-override")).await.expect("form");
+    form.find(Locator::Css("select[name=tier] option[value=backup]"))
+        .await
+        .expect("tier")
+        .click()
+        .await
+        .expect("pick");
+    form.find(Locator::Css("select[name=person] option[value=dr-lund]"))
+        .await
+        .expect("person")
+        .click()
+        .await
+        .expect("pick");
+    // datetime-local inputs: set through script (typing is locale-dependent in Chromium).
+    c.execute(
+        "document.querySelector('#add-override input[name=from]').value = '2026-11-24T08:00';
+         document.querySelector('#add-override input[name=to]').value = '2026-11-24T16:00';",
+        vec![],
+    )
+    .await
+    .expect("set times");
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+
+    let msg = c
+        .find(Locator::Css("p.msg"))
+        .await
+        .expect("confirmation")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(msg, "Dækningen er gemt.");
+    let summary = c
+        .find(Locator::Css("#gaps-summary"))
+        .await
+        .expect("summary")
+        .text()
+        .await
+        .expect("text");
+    let after: i64 = summary
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("minutes uncovered");
+    assert_eq!(
+        before - after,
+        8 * 60,
+        "the 8-hour gap is closed: {before} → {after}"
+    );
+    let table = c
+        .find(Locator::Css("#rota"))
+        .await
+        .expect("rota table")
+        .text()
+        .await
+        .expect("text");
+    assert!(table.contains("08:00–16:00 Mette Lund"), "{table}");
+    std::fs::write(
+        shots.join("rota-after.png"),
+        c.screenshot().await.expect("screenshot"),
+    )
+    .expect("save");
+
+    // The figures page renders its plots.
+    c.goto(&format!("{base}/figures")).await.expect("figures");
+    c.find(Locator::Css("#ack"))
+        .await
+        .expect("acknowledgement table");
+    std::fs::write(
+        shots.join("figures.png"),
+        c.screenshot().await.expect("screenshot"),
+    )
+    .expect("save");
+    c.close().await.expect("close");
+    drop(driver);
+    db.close().await;
+}
