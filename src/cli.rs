@@ -92,6 +92,27 @@ enum Command {
     /// On-call rotas: load, gaps, overrides, swaps.
     #[command(subcommand)]
     Rotas(RotasCommand),
+    /// iCalendar feeds of the rota (per person or per service).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CalendarCommand {
+    /// Issue a feed URL (shown once).
+    Issue {
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        service: Option<String>,
+    },
+    /// Revoke every feed of a person or service.
+    Revoke {
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        service: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -636,6 +657,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 serde_json::to_string_pretty(&store.cases(home.as_ref(), 100).await?)?
             );
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::Issue { person, service }) => {
+            let store = open(&settings).await?;
+            let feed = crate::calendar::feed_of(person, service)?;
+            let path = crate::calendar::issue(&store, &feed).await?;
+            println!("{path}");
+            eprintln!("Shown once: prefix it with the service's public address, e.g. https://akutlinje.example{path}");
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::Revoke { person, service }) => {
+            let store = open(&settings).await?;
+            let feed = crate::calendar::feed_of(person, service)?;
+            let n = store.revoke_calendar_feeds(&feed, Utc::now()).await?;
+            println!("{n} feed(s) revoked");
             Ok(())
         }
         Command::Oncall { service, at } => {

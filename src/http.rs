@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/decline", post(decline_page))
         .route("/api/v1/oncall", get(oncall))
         .route("/api/v1/rotas/gaps", get(rota_gaps))
+        .route("/calendar/{token}", get(crate::calendar::serve_feed))
         .merge(crate::web::routes())
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -270,6 +270,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<Option<(Person, String)>, StoreError>;
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+
+    /// Stores a calendar feed token hash for a person or a service.
+    async fn add_calendar_feed(
+        &self,
+        token_hash: &str,
+        feed: &CalendarFeed,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// What a live feed token shows.
+    async fn calendar_feed(&self, token_hash: &str) -> Result<Option<CalendarFeed>, StoreError>;
+    /// Revokes every feed of a person or service; returns how many.
+    async fn revoke_calendar_feeds(
+        &self,
+        feed: &CalendarFeed,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// What a calendar feed shows: one person's shifts, or a whole service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarFeed {
+    Person(PersonId),
+    Service(ServiceId),
 }
 
 /// The status stored with a case after `events` are appended to one in `prev`.

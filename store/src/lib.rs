@@ -32,7 +32,9 @@ use akutlinje_core::resident::{
 use akutlinje_core::rota::{
     OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec, TierId,
 };
-use akutlinje_core::store::{status_after, ImportSummary, NewCase, Store, StoreError};
+use akutlinje_core::store::{
+    status_after, CalendarFeed, ImportSummary, NewCase, Store, StoreError,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -1330,6 +1332,46 @@ macro_rules! impl_store {
             async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
                 sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1").bind(id_hash).execute(self.writer()).await.map_err(db)?;
                 Ok(())
+            }
+
+            async fn add_calendar_feed(&self, token_hash: &str, feed: &CalendarFeed, at: DateTime<Utc>) -> Result<(), StoreError> {
+                let (person, service) = match feed {
+                    CalendarFeed::Person(p) => (Some(p.as_str()), None),
+                    CalendarFeed::Service(s) => (None, Some(s.as_str())),
+                };
+                sqlx::query("INSERT INTO calendar_feeds (token_hash, person_id, service_id, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(person)
+                    .bind(service)
+                    .bind(at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn calendar_feed(&self, token_hash: &str) -> Result<Option<CalendarFeed>, StoreError> {
+                let row = sqlx::query("SELECT person_id, service_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL")
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let Some(r) = row else { return Ok(None) };
+                match (text_col(&r, "person_id")?, text_col(&r, "service_id")?) {
+                    (Some(p), None) => Ok(Some(CalendarFeed::Person(PersonId::parse(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?))),
+                    (None, Some(s)) => Ok(Some(CalendarFeed::Service(ServiceId::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?))),
+                    _ => Err(StoreError::Corrupt("calendar feed".into())),
+                }
+            }
+
+            async fn revoke_calendar_feeds(&self, feed: &CalendarFeed, at: DateTime<Utc>) -> Result<u64, StoreError> {
+                let (col, id) = match feed {
+                    CalendarFeed::Person(p) => ("person_id", p.as_str()),
+                    CalendarFeed::Service(s) => ("service_id", s.as_str()),
+                };
+                let sql = format!("UPDATE calendar_feeds SET revoked_at = $1 WHERE {col} = $2 AND revoked_at IS NULL");
+                let r = sqlx::query(&sql).bind(at).bind(id).execute(self.writer()).await.map_err(db)?;
+                Ok(r.rows_affected())
             }
         }
     };

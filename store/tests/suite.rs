@@ -44,6 +44,7 @@ both!(
     racing_inputs_are_both_recorded,
     rota_round_trip,
     web_login_state,
+    calendar_feed_tokens,
 );
 
 fn id<T: std::str::FromStr>(s: &str) -> T
@@ -725,4 +726,25 @@ async fn web_login_state(s: Arc<dyn Store>) {
     );
     s.delete_session("h1").await.expect("delete");
     assert!(s.session("h1", now).await.expect("read").is_none());
+}
+
+async fn calendar_feed_tokens(s: Arc<dyn Store>) {
+    use akutlinje_core::store::CalendarFeed;
+    seed(&s).await;
+    let feed = CalendarFeed::Person(id("anna"));
+    s.add_calendar_feed("h-1", &feed, Utc::now())
+        .await
+        .expect("add");
+    assert_eq!(
+        s.calendar_feed("h-1").await.expect("read"),
+        Some(feed.clone())
+    );
+    assert_eq!(s.calendar_feed("h-2").await.expect("read"), None);
+    assert_eq!(
+        s.revoke_calendar_feeds(&feed, Utc::now())
+            .await
+            .expect("revoke"),
+        1
+    );
+    assert_eq!(s.calendar_feed("h-1").await.expect("read"), None);
 }
