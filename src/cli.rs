@@ -461,6 +461,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let _ = stop_rx.wait_for(|stop| *stop).await;
                 },
             ));
+            let jobs = akutlinje_scheduler::jobs::RotaJobs::new(
+                store.clone(),
+                settings.paging_service.clone(),
+                hotline.localizer().clone(),
+                akutlinje_scheduler::jobs::JobSettings::default(),
+            );
+            let mut jobs_stop = stop_tx.subscribe();
+            let rota_jobs = tokio::spawn(akutlinje_scheduler::jobs::run(
+                jobs,
+                Arc::new(SystemClock),
+                std::time::Duration::from_secs(30),
+                async move {
+                    let _ = jobs_stop.wait_for(|stop| *stop).await;
+                },
+            ));
             let state = AppState {
                 hotline,
                 lang: settings.language,
@@ -491,6 +506,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let served = app.run_until(http::shutdown_signal()).await;
             let _ = stop_tx.send(true);
             let _ = scheduler.await;
+            let _ = rota_jobs.await;
             served
         }
         Command::Console {

@@ -222,6 +222,12 @@ async fn in_chromium_an_override_closes_a_gap() {
         .await
         .expect("click");
 
+    // Signing in lands on the rota; wait for it before going on.
+    c.wait()
+        .for_element(Locator::Css("#rota"))
+        .await
+        .expect("signed in");
+
     // The week of 2026-11-23: backup is not covered 08–16 on Tuesday.
     c.goto(&format!("{base}/rota?week=2026-W48"))
         .await
@@ -281,8 +287,10 @@ async fn in_chromium_an_override_closes_a_gap() {
         .await
         .expect("click");
 
+    // The click returns before the next page has loaded: wait for it.
     let msg = c
-        .find(Locator::Css("p.msg"))
+        .wait()
+        .for_element(Locator::Css("p.msg"))
         .await
         .expect("confirmation")
         .text()

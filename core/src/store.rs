@@ -286,6 +286,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         feed: &CalendarFeed,
         at: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+
+    /// Queues `notifications` unless the job `key` was done before; both in
+    /// one transaction. Returns whether this call did it.
+    async fn enqueue_once(
+        &self,
+        key: &str,
+        notifications: &[NewNotification],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// What a calendar feed shows: one person's shifts, or a whole service.

@@ -12,4 +12,5 @@
 #![forbid(unsafe_code)]
 
 pub mod escalation;
+pub mod jobs;
 pub mod rota;

@@ -1373,6 +1373,24 @@ macro_rules! impl_store {
                 let r = sqlx::query(&sql).bind(at).bind(id).execute(self.writer()).await.map_err(db)?;
                 Ok(r.rows_affected())
             }
+
+            async fn enqueue_once(&self, key: &str, notifications: &[NewNotification], at: DateTime<Utc>) -> Result<bool, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let r = sqlx::query("INSERT INTO jobs_done (key, done_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                for n in notifications {
+                    Self::insert_notification(&mut tx, n).await?;
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(true)
+            }
         }
     };
 }

@@ -64,3 +64,9 @@ web-weekday-4 = tor
 web-weekday-5 = fre
 web-weekday-6 = lør
 web-weekday-7 = søn
+
+handover-start = Din vagt begynder nu: { $tier } i { $service }, til { $end }.
+handover-reminder = Påmindelse: Din vagt som { $tier } i { $service } begynder { $start } og varer til { $end }.
+gaps-alert = Nye huller i vagtplanen for { $service } de næste { $days } dage:
+gaps-alert-line = { $tier }: { $start }–{ $end } ikke dækket
+

@@ -64,3 +64,9 @@ web-weekday-4 = Thu
 web-weekday-5 = Fri
 web-weekday-6 = Sat
 web-weekday-7 = Sun
+
+handover-start = Your shift starts now: { $tier } in { $service }, until { $end }.
+handover-reminder = Reminder: your shift as { $tier } in { $service } starts { $start } and lasts until { $end }.
+gaps-alert = New gaps in the rota of { $service } in the next { $days } days:
+gaps-alert-line = { $tier }: { $start }–{ $end } not covered
+
