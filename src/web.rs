@@ -65,6 +65,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rota", get(rota_page))
         .route("/rota/overrides", post(add_override))
         .route("/rota/overrides/{id}/delete", post(remove_override))
+        .route("/rota/rotations", post(save_rotation))
+        .route("/rota/rotations/{id}/delete", post(remove_rotation))
+        .route("/rota/swaps", post(add_swap))
+        .route("/rota/swaps/{id}/delete", post(remove_swap))
         .route("/cases", get(cases_page))
         .route("/cases/{id}", get(case_page))
         .route("/figures", get(figures_page))
@@ -369,6 +373,10 @@ async fn rota_page(
     let msg = q.msg.as_deref().and_then(|m| match m {
         "added" => Some(t(&s, lang, "web-override-added")),
         "removed" => Some(t(&s, lang, "web-override-removed")),
+        "rotation-saved" => Some(t(&s, lang, "web-rotation-saved")),
+        "rotation-removed" => Some(t(&s, lang, "web-rotation-removed")),
+        "swap-saved" => Some(t(&s, lang, "web-swap-saved")),
+        "swap-removed" => Some(t(&s, lang, "web-swap-removed")),
         _ => None,
     });
     match render_rota(&s, &user, q.service.as_deref(), monday, msg, None).await {
@@ -516,6 +524,72 @@ async fn render_rota(
             }
         }
     };
+    let admin = if may_edit {
+        html! {
+            h2 { (t(s, lang, "web-rotations-title")) }
+            table #rotations {
+                @for r in &spec.rotations {
+                    tr {
+                        td { (r.id) } td { (r.tier) } td { "lag " (r.layer) }
+                        td { (r.members.iter().map(|m| name(m)).collect::<Vec<_>>().join(", ")) }
+                        td { code { (r.shift_start) } " · " (r.shift_minutes / 60) " t" }
+                        td {
+                            form.inline method="post" action={ "/rota/rotations/" (r.id) "/delete" } {
+                                input type="hidden" name="csrf" value=(user.csrf);
+                                input type="hidden" name="service" value=(svc.id);
+                                input type="hidden" name="week" value=(week);
+                                button type="submit" { (t(s, lang, "web-override-remove")) }
+                            }
+                        }
+                    }
+                }
+            }
+            form.stack #save-rotation method="post" action="/rota/rotations" {
+                input type="hidden" name="csrf" value=(user.csrf);
+                input type="hidden" name="service" value=(svc.id);
+                input type="hidden" name="week" value=(week);
+                label { (t(s, lang, "web-rotation-id")) br; input name="id" required; }
+                label { (t(s, lang, "web-override-tier")) br;
+                    select name="tier" { @for tier in &svc.tiers { option value=(tier) { (tier) } } } }
+                label { (t(s, lang, "web-rotation-layer")) br; input name="layer" type="number" min="0" value="0"; }
+                label { (t(s, lang, "web-rotation-members")) br; input name="members" required; }
+                label { (t(s, lang, "web-rotation-cron")) br; input name="shift_start" value="0 0 16 * * Mon-Fri" required; }
+                label { (t(s, lang, "web-rotation-hours")) br; input name="hours" type="number" min="1" max="168" value="16"; }
+                label { (t(s, lang, "web-rotation-anchor")) br; input name="anchor" type="datetime-local" required; }
+                button type="submit" { (t(s, lang, "web-rotation-save")) }
+            }
+            h2 { (t(s, lang, "web-swaps-title")) }
+            @if spec.swaps.is_empty() { p.muted { (t(s, lang, "web-swap-none")) } }
+            ul {
+                @for w in &spec.swaps {
+                    li {
+                        (w.rotation) ": " (name(&w.a)) " " (dt_local(w.a_shift)) " ⇄ " (name(&w.b)) " " (dt_local(w.b_shift)) " "
+                        form.inline method="post" action={ "/rota/swaps/" (w.id) "/delete" } {
+                            input type="hidden" name="csrf" value=(user.csrf);
+                            input type="hidden" name="service" value=(svc.id);
+                            input type="hidden" name="week" value=(week);
+                            button type="submit" { (t(s, lang, "web-override-remove")) }
+                        }
+                    }
+                }
+            }
+            form.stack #add-swap method="post" action="/rota/swaps" {
+                input type="hidden" name="csrf" value=(user.csrf);
+                input type="hidden" name="service" value=(svc.id);
+                input type="hidden" name="week" value=(week);
+                label { (t(s, lang, "web-swap-rotation")) br;
+                    select name="rotation" { @for r in &spec.rotations { option value=(r.id) { (r.id) } } } }
+                label { (t(s, lang, "web-swap-a")) br; input name="a" required; }
+                label { (t(s, lang, "web-swap-a-shift")) br; input name="a_shift" type="datetime-local" required; }
+                label { (t(s, lang, "web-swap-b")) br; input name="b" required; }
+                label { (t(s, lang, "web-swap-b-shift")) br; input name="b_shift" type="datetime-local" required; }
+                button type="submit" { (t(s, lang, "web-swap-save")) }
+            }
+        }
+    } else {
+        html! {}
+    };
+    let body = html! { (body) (admin) };
     Ok(layout(
         s,
         lang,
@@ -595,6 +669,16 @@ async fn add_override(
     };
     if to <= from {
         return again(t(&s, lang, "web-error-end-before-start")).await;
+    }
+    let existing = match store.rota(&service).await {
+        Ok(r) => r.overrides,
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    if existing
+        .iter()
+        .any(|o| o.tier == tier && o.from < to && o.to > from)
+    {
+        return again(t(&s, lang, "web-error-overlap")).await;
     }
     if store
         .add_override(&OverrideSpec {
@@ -865,4 +949,292 @@ mod tests {
             "2027-W01"
         );
     }
+}
+
+#[derive(Deserialize)]
+struct RotationForm {
+    csrf: String,
+    service: String,
+    week: String,
+    id: String,
+    tier: String,
+    layer: Option<u16>,
+    members: String,
+    shift_start: String,
+    hours: Option<u32>,
+    anchor: String,
+}
+
+/// Renders the rota again with a message naming what is wrong.
+async fn rota_form_error(
+    s: &AppState,
+    user: &WebUser,
+    service: &str,
+    week: &str,
+    error: String,
+) -> Response {
+    match render_rota(
+        s,
+        user,
+        Some(service),
+        week_monday(Some(week)),
+        None,
+        Some(error),
+    )
+    .await
+    {
+        Ok(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// A rota change needs the session's CSRF token and a coordinator or admin.
+#[allow(clippy::result_large_err)]
+fn may_change(s: &AppState, user: &WebUser, csrf: &str) -> Result<(), Response> {
+    if csrf != user.csrf {
+        return Err((StatusCode::FORBIDDEN, t(s, user.lang, "web-error-csrf")).into_response());
+    }
+    if !matches!(user.person.role, Role::Coordinator | Role::Admin) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            t(s, user.lang, "web-error-forbidden"),
+        )
+            .into_response());
+    }
+    Ok(())
+}
+
+fn back(service: &str, week: &str, msg: &str) -> Response {
+    let service = ServiceId::parse(service)
+        .map(|x| x.to_string())
+        .unwrap_or_default();
+    let week = week_label(week_monday(Some(week)));
+    Redirect::to(&format!("/rota?service={service}&week={week}&msg={msg}")).into_response()
+}
+
+async fn save_rotation(
+    State(s): State<AppState>,
+    user: WebUser,
+    Form(f): Form<RotationForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let lang = user.lang;
+    let bad = |detail: String| {
+        tm(
+            &s,
+            lang,
+            Msg::new("web-error-bad-rotation").arg("detail", detail),
+        )
+    };
+    let store = s.hotline.store();
+    let svc = match ServiceId::parse(&f.service) {
+        Ok(id) => store.service(&id).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let Some(svc) = svc else {
+        return rota_form_error(
+            &s,
+            &user,
+            &f.service,
+            &f.week,
+            t(&s, lang, "web-error-unknown-tier"),
+        )
+        .await;
+    };
+    let tier = match TierId::parse(&f.tier) {
+        Ok(x) if svc.tiers.contains(&x) => x,
+        _ => {
+            return rota_form_error(
+                &s,
+                &user,
+                &f.service,
+                &f.week,
+                t(&s, lang, "web-error-unknown-tier"),
+            )
+            .await
+        }
+    };
+    let Ok(id) = akutlinje_core::rota::RotationId::parse(&f.id) else {
+        return rota_form_error(
+            &s,
+            &user,
+            &f.service,
+            &f.week,
+            bad("id: a–z, 0–9, - or _".into()),
+        )
+        .await;
+    };
+    let mut members = Vec::new();
+    for m in f
+        .members
+        .split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        match PersonId::parse(m) {
+            Ok(p) if matches!(store.person(&p).await, Ok(Some(_))) => members.push(p),
+            _ => {
+                let msg = format!("{} ({m})", t(&s, lang, "web-error-unknown-person"));
+                return rota_form_error(&s, &user, &f.service, &f.week, msg).await;
+            }
+        }
+    }
+    let Some(anchor) = parse_local(&f.anchor) else {
+        return rota_form_error(
+            &s,
+            &user,
+            &f.service,
+            &f.week,
+            t(&s, lang, "web-error-bad-time"),
+        )
+        .await;
+    };
+    let spec = akutlinje_core::rota::RotationSpec {
+        id,
+        service: svc.id.clone(),
+        tier,
+        layer: f.layer.unwrap_or(0),
+        members,
+        shift_start: f.shift_start.trim().to_string(),
+        shift_minutes: f.hours.unwrap_or(0).saturating_mul(60),
+        anchor,
+        until: None,
+    };
+    // The scheduler's own parser checks the cron expression, the members and the length.
+    if let Err(e) = akutlinje_scheduler::rota::Rotation::parse(spec.clone()) {
+        return rota_form_error(&s, &user, &f.service, &f.week, bad(e.to_string())).await;
+    }
+    if store.upsert_rotation(&spec).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    tracing::info!(person = %user.person.id, rotation = %spec.id, "rotation saved");
+    back(&f.service, &f.week, "rotation-saved")
+}
+
+async fn remove_rotation(
+    State(s): State<AppState>,
+    user: WebUser,
+    Path(id): Path<String>,
+    Form(f): Form<RemoveForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let Ok(id) = akutlinje_core::rota::RotationId::parse(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if s.hotline.store().delete_rotation(&id).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    back(&f.service, &f.week, "rotation-removed")
+}
+
+#[derive(Deserialize)]
+struct SwapForm {
+    csrf: String,
+    service: String,
+    week: String,
+    rotation: String,
+    a: String,
+    a_shift: String,
+    b: String,
+    b_shift: String,
+}
+
+async fn add_swap(State(s): State<AppState>, user: WebUser, Form(f): Form<SwapForm>) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let lang = user.lang;
+    let store = s.hotline.store();
+    let Ok(service) = ServiceId::parse(&f.service) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(spec) = store.rota(&service).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let Some(rot) = spec
+        .rotations
+        .iter()
+        .find(|r| r.id.as_str() == f.rotation)
+        .cloned()
+    else {
+        return rota_form_error(
+            &s,
+            &user,
+            &f.service,
+            &f.week,
+            t(&s, lang, "web-error-unknown-tier"),
+        )
+        .await;
+    };
+    let (Some(a_shift), Some(b_shift)) = (parse_local(&f.a_shift), parse_local(&f.b_shift)) else {
+        return rota_form_error(
+            &s,
+            &user,
+            &f.service,
+            &f.week,
+            t(&s, lang, "web-error-bad-time"),
+        )
+        .await;
+    };
+    let (Ok(a), Ok(b)) = (PersonId::parse(&f.a), PersonId::parse(&f.b)) else {
+        return rota_form_error(
+            &s,
+            &user,
+            &f.service,
+            &f.week,
+            t(&s, lang, "web-error-unknown-person"),
+        )
+        .await;
+    };
+    let Ok(parsed) = akutlinje_scheduler::rota::Rotation::parse(rot.clone()) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    // Each person must really have the shift they give away.
+    for (p, at) in [(&a, a_shift), (&b, b_shift)] {
+        let has = parsed
+            .shifts(at, at + Duration::minutes(1))
+            .iter()
+            .any(|x| x.start == at && &x.person == p);
+        if !has {
+            let msg = tm(
+                &s,
+                lang,
+                Msg::new("web-error-not-their-shift")
+                    .arg("person", p)
+                    .arg("start", hm(at)),
+            );
+            return rota_form_error(&s, &user, &f.service, &f.week, msg).await;
+        }
+    }
+    let swap = akutlinje_core::rota::SwapSpec {
+        id: 0,
+        rotation: rot.id,
+        a,
+        a_shift,
+        b,
+        b_shift,
+    };
+    if store.add_swap(&swap).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    back(&f.service, &f.week, "swap-saved")
+}
+
+async fn remove_swap(
+    State(s): State<AppState>,
+    user: WebUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RemoveForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    if s.hotline.store().delete_swap(id).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    back(&f.service, &f.week, "swap-removed")
 }

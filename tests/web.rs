@@ -342,3 +342,179 @@ async fn in_chromium_an_override_closes_a_gap() {
     drop(driver);
     db.close().await;
 }
+
+fn csrf_of(page: &str) -> String {
+    let i =
+        page.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    page[i..].split('"').next().expect("value").to_string()
+}
+
+#[tokio::test]
+async fn rotations_swaps_and_cover_are_validated() {
+    let db = Db::sqlite().await;
+    let base = spawn(&db).await;
+    let http = client();
+    let token = db.token("karin");
+    http.post(format!("{base}/login"))
+        .form(&[("person", "karin"), ("password", token.as_str())])
+        .send()
+        .await
+        .expect("login");
+    let page = http
+        .get(format!("{base}/rota?week=2026-W48"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    let csrf = csrf_of(&page);
+    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            http.post(format!("{base}{path}"))
+                .form(&fields)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let rotation = |cron: &str, members: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("service", "akutlaege".to_string()),
+            ("week", "2026-W48".to_string()),
+            ("id", "backup-days".to_string()),
+            ("tier", "backup".to_string()),
+            ("layer", "0".to_string()),
+            ("members", members.to_string()),
+            ("shift_start", cron.to_string()),
+            ("hours", "8".to_string()),
+            ("anchor", "2026-11-02T00:00".to_string()),
+        ]
+    };
+    let r = post(
+        "/rota/rotations",
+        rotation("hver dag kl 8", "dr-berg, dr-lund"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("is not a cron expression"));
+    let r = post(
+        "/rota/rotations",
+        rotation("0 0 8 * * *", "dr-berg, dr-nobody"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("Personen findes ikke. (dr-nobody)"));
+    let r = post(
+        "/rota/rotations",
+        rotation("0 0 8 * * *", "dr-berg, dr-lund"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let gaps = akutlinje::oncall::gaps(
+        &db.store,
+        &"akutlaege".parse().expect("id"),
+        akutlinje_scheduler::rota::instant(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("time"),
+        ),
+        7,
+    )
+    .await
+    .expect("gaps");
+    assert_eq!(
+        gaps["tiers"][1]["uncovered_minutes"], 0,
+        "the new day rotation closes backup's daytime gaps"
+    );
+
+    // A swap must name shifts the two people really have.
+    let swap = |a_shift: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("service", "akutlaege".to_string()),
+            ("week", "2026-W48".to_string()),
+            ("rotation", "backup-days".to_string()),
+            ("a", "dr-berg".to_string()),
+            ("a_shift", a_shift.to_string()),
+            ("b", "dr-lund".to_string()),
+            ("b_shift", "2026-11-25T08:00".to_string()),
+        ]
+    };
+    // Anchor 2 Nov: shifts alternate berg, lund, ...: 24 Nov (day 22) is berg's, 25 Nov lund's.
+    let r = post("/rota/swaps", swap("2026-11-23T08:00")).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("dr-berg har ikke en vagt i rotationen, der begynder 08:00"));
+    let r = post("/rota/swaps", swap("2026-11-24T08:00")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let now = akutlinje_scheduler::rota::instant(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+            .expect("d")
+            .and_hms_opt(10, 0, 0)
+            .expect("t"),
+    );
+    let v = akutlinje::oncall::on_call(&db.store, &"akutlaege".parse().expect("id"), now)
+        .await
+        .expect("oncall");
+    assert_eq!(v["tiers"][1]["person"], "dr-lund", "swapped");
+
+    // Cover that overlaps other cover for the same tier is refused.
+    let cover = |from: &str, to: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("service", "akutlaege".to_string()),
+            ("week", "2026-W48".to_string()),
+            ("tier", "coordinator".to_string()),
+            ("person", "karin".to_string()),
+            ("from", from.to_string()),
+            ("to", to.to_string()),
+        ]
+    };
+    assert_eq!(
+        post(
+            "/rota/overrides",
+            cover("2026-11-24T16:00", "2026-11-25T08:00")
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = post(
+        "/rota/overrides",
+        cover("2026-11-25T06:00", "2026-11-25T10:00"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("Der er allerede dækning"));
+    let r = post(
+        "/rota/overrides",
+        cover("2026-11-26T10:00", "2026-11-26T09:00"),
+    )
+    .await;
+    assert!(r
+        .text()
+        .await
+        .expect("body")
+        .contains("Slut skal ligge efter start."));
+    db.close().await;
+}
