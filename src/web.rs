@@ -531,7 +531,7 @@ async fn render_rota(
                 @for r in &spec.rotations {
                     tr {
                         td { (r.id) } td { (r.tier) } td { "lag " (r.layer) }
-                        td { (r.members.iter().map(|m| name(m)).collect::<Vec<_>>().join(", ")) }
+                        td { (r.members.iter().map(&name).collect::<Vec<_>>().join(", ")) }
                         td { code { (r.shift_start) } " · " (r.shift_minutes / 60) " t" }
                         td {
                             form.inline method="post" action={ "/rota/rotations/" (r.id) "/delete" } {

@@ -577,3 +577,69 @@ async fn a_retryable_failure_is_retried_and_then_delivered() {
     );
     s.db.close().await;
 }
+
+#[tokio::test]
+async fn a_step_may_name_a_person_and_every_page_says_why() {
+    let s = setup(Db::sqlite().await).await;
+    let mut toml = include_str!("../scheduler/policies.toml").to_string();
+    toml = toml.replacen(
+        r#"{ tier = "backup", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
+        r#"{ person = "karin", channels = ["sms"], wait_minutes = 2 },"#,
+        1,
+    );
+    let policies = Policies::parse(&toml).expect("valid policies");
+    let esc = Escalator::new(
+        s.db.store.clone(),
+        policies,
+        "akutlaege".parse().expect("id"),
+        s.def.clone(),
+        s.loc.clone(),
+        "w1",
+    );
+    let t0 = t(NIGHT);
+    let case = s.red_case(t0).await;
+    esc.tick(t0).await.expect("tick");
+    esc.tick(t0 + Duration::minutes(2)).await.expect("tick");
+    let sent: Vec<(String, Option<String>, String)> =
+        s.db.events(case)
+            .await
+            .into_iter()
+            .filter_map(|e| match e.event.kind {
+                EventKind::PageSent {
+                    person,
+                    tier,
+                    reason,
+                    ..
+                } => Some((person.to_string(), tier.map(|t| t.to_string()), reason)),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(
+        sent,
+        vec![
+            (
+                "dr-berg".into(),
+                Some("primary".into()),
+                "first_page".into()
+            ),
+            ("karin".into(), None, "no_acknowledgement".into()),
+        ]
+    );
+    let both = toml.replacen(
+        r#"{ person = "karin","#,
+        r#"{ person = "karin", tier = "backup","#,
+        1,
+    );
+    let e = Policies::parse(&both).expect_err("a step with both");
+    assert!(
+        e.to_string()
+            .contains("every step names either a tier or a person"),
+        "{e}"
+    );
+    let missing = toml.replacen("urgency = \"routine\"", "urgency = \"low\"", 1);
+    assert!(Policies::parse(&missing)
+        .expect_err("two lows, no routine")
+        .to_string()
+        .contains("defined twice"));
+    s.db.close().await;
+}

@@ -59,11 +59,15 @@ impl fmt::Display for NotifyChannel {
     }
 }
 
-/// One step of a policy: page whoever is on call for `tier`, through
-/// `channels`, then wait `wait_minutes` for an acknowledgement.
+/// One step of a policy: page whoever is on call for `tier` (or one named
+/// `person`), through `channels`, then wait `wait_minutes` for an
+/// acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyStep {
-    pub tier: TierId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<TierId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonId>,
     pub channels: Vec<NotifyChannel>,
     pub wait_minutes: u32,
 }

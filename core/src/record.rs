@@ -109,10 +109,13 @@ pub enum EventKind {
     /// A page went into the outbox for the person on call for a tier.
     PageSent {
         person: PersonId,
-        tier: TierId,
+        /// The tier paged, or `None` when the step names a person.
+        tier: Option<TierId>,
         channels: Vec<NotifyChannel>,
         step: u32,
         round: u32,
+        /// Why this page: `first_page`, or `no_acknowledgement` from the step before.
+        reason: String,
     },
     /// Nobody was on call for a tier when its step fired; the next step follows at once.
     NobodyOnCall { tier: TierId, step: u32, round: u32 },

@@ -68,6 +68,15 @@ impl Policies {
             }
             if p.steps
                 .iter()
+                .any(|s| s.tier.is_some() == s.person.is_some())
+            {
+                return Err(SchedulerError::Policy(format!(
+                    "{}: every step names either a tier or a person",
+                    p.urgency.as_str()
+                )));
+            }
+            if p.steps
+                .iter()
                 .any(|s| s.channels.is_empty() || s.wait_minutes == 0)
             {
                 return Err(SchedulerError::Policy(format!(
@@ -284,34 +293,49 @@ impl Escalator {
             next_after(policy, e, now, true)
         } else {
             let step = &policy.steps[e.step as usize];
-            match rota.on_call(&step.tier, now) {
-                Some(seg) => {
+            let who = match (&step.person, &step.tier) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(tier)) => rota.on_call(tier, now).map(|seg| seg.person),
+                (None, None) => None,
+            };
+            match who {
+                Some(person) => {
                     let text = self.page_text(e, state.as_ref(), lang);
                     notifications.push(self.notification(
                         e.case,
-                        seg.person.clone(),
+                        person.clone(),
                         NotificationKind::Page,
                         &step.channels,
                         text,
                         now,
                     ));
+                    let reason = if e.step == 0 && e.round == 0 {
+                        "first_page"
+                    } else {
+                        "no_acknowledgement"
+                    };
                     events.push(system_event(
                         now,
                         EventKind::PageSent {
-                            person: seg.person,
+                            person,
                             tier: step.tier.clone(),
                             channels: step.channels.clone(),
                             step: e.step,
                             round: e.round,
+                            reason: reason.into(),
                         },
                     ));
                     next_after(policy, e, now, true)
                 }
                 None => {
+                    let tier = step
+                        .tier
+                        .clone()
+                        .unwrap_or_else(|| policy.alert_tier.clone());
                     events.push(system_event(
                         now,
                         EventKind::NobodyOnCall {
-                            tier: step.tier.clone(),
+                            tier,
                             step: e.step,
                             round: e.round,
                         },
