@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/print", get(print_case))
         .route("/api/v1/cases/{id}/notes", post(add_note))
         .route("/api/v1/cases/{id}/ack", post(ack_page))
+        .route("/api/v1/cases/{id}/disposition", post(disposition))
         .route("/api/v1/cases/{id}/decline", post(decline_page))
         .route("/api/v1/oncall", get(oncall))
         .route("/api/v1/rotas/gaps", get(rota_gaps))
@@ -400,6 +401,47 @@ async fn answer_page(
         )
         .await?;
     Ok(Json(serde_json::json!({ "escalation_changed": changed })))
+}
+
+#[derive(Deserialize)]
+struct DispositionBody {
+    disposition: String,
+    advice: Option<String>,
+}
+
+async fn disposition(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    who.require(&[Role::Physician])?;
+    let b: DispositionBody = parse_body(&body)?;
+    let d = akutlinje_core::escalation::Disposition::parse(&b.disposition).ok_or_else(|| {
+        ApiError::Invalid {
+            message: format!(
+                "disposition: {:?} is not one of {}",
+                b.disposition,
+                akutlinje_core::escalation::Disposition::ALL
+                    .map(|d| d.as_str())
+                    .join(", ")
+            ),
+            details: None,
+        }
+    })?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let seq = s
+        .hotline
+        .record_disposition(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api,
+            d,
+            b.advice.as_deref(),
+            Utc::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
 }
 
 async fn ack_page(

@@ -854,6 +854,8 @@ async fn figures_page(
     let mut per_home: BTreeMap<String, f64> = BTreeMap::new();
     let mut ack_minutes = Vec::new();
     let mut outcomes: BTreeMap<&'static str, f64> = BTreeMap::new();
+    // The pilot's outcome per case: the physician's last recorded decision.
+    let mut decided: BTreeMap<&'static str, f64> = BTreeMap::new();
     for c in &cases {
         *per_night
             .entry((local_naive(c.opened_at) - Duration::hours(12)).date())
@@ -873,6 +875,11 @@ async fn figures_page(
         if let (Some(p), Some(a)) = (paged, acked) {
             ack_minutes.push((a - p).num_seconds() as f64 / 60.0);
         }
+        let last_decision = events.iter().rev().find_map(|e| match e.event.kind {
+            EventKind::DispositionRecorded { disposition, .. } => Some(disposition.outcome()),
+            _ => None,
+        });
+        *decided.entry(last_decision.unwrap_or("none")).or_default() += 1.0;
         for e in &events {
             let key = match e.event.kind {
                 EventKind::Advised112 { .. } => "web-outcome-advised112",
@@ -891,6 +898,15 @@ async fn figures_page(
         .collect();
     let homes: Vec<(String, f64)> = per_home.into_iter().collect();
     let outs: Vec<(String, f64)> = outcomes.iter().map(|(k, n)| (t(&s, lang, k), *n)).collect();
+    let groups: Vec<(String, f64)> = ["home", "municipal", "gp", "admitted", "112", "none"]
+        .iter()
+        .map(|g| {
+            (
+                t(&s, lang, &format!("web-outcome-group-{g}")),
+                decided.get(g).copied().unwrap_or(0.0),
+            )
+        })
+        .collect();
     let fmt = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |m| format!("{m:.1} min"));
     let body = html! {
         @if cases.is_empty() { p.muted { (t(&s, lang, "web-figures-no-data")) } }
@@ -904,6 +920,9 @@ async fn figures_page(
             tr { td { (fmt(percentile(&ack_minutes, 0.5))) } td { (fmt(percentile(&ack_minutes, 0.9))) } td { (ack_minutes.len()) } }
         }
         h2 { (t(&s, lang, "web-figures-outcomes")) }
+        table #outcomes { @for (k, n) in &groups { tr { td { (k) } td { (n) } } } }
+        (bar_chart(&groups, ""))
+        h2 { (t(&s, lang, "web-figures-course")) }
         table { @for (k, n) in &outs { tr { td { (k) } td { (n) } } } }
         (bar_chart(&outs, ""))
     };

@@ -541,3 +541,72 @@ async fn calendar_feeds_behind_revocable_token_urls() {
     );
     assert_eq!(app.get(&path, None).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn physicians_record_a_disposition_over_http() {
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    app.hotline
+        .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    let path = format!("/api/v1/cases/{case}/disposition");
+    let body = r#"{"disposition":"ses_an","advice":"Væske og ny måling kl. 6"}"#;
+    assert_eq!(
+        app.post(&path, Some("anna"), body, "application/json")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post(
+            &path,
+            Some("dr-lund"),
+            r#"{"disposition":"måske"}"#,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("watch_at_home"));
+    assert_eq!(
+        app.post(&path, Some("dr-lund"), body, "application/json")
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let ack = app
+        .post(
+            &format!("/api/v1/cases/{case}/ack"),
+            Some("dr-lund"),
+            "",
+            "application/json",
+        )
+        .await;
+    assert_eq!(ack.status(), StatusCode::OK);
+    let events = store.events(case).await.expect("events");
+    let d = events.iter().find_map(|e| match &e.event.kind {
+        akutlinje_core::record::EventKind::DispositionRecorded {
+            disposition,
+            advice,
+        } => Some((disposition.as_str(), advice.as_ref().map(|a| a.to_string()))),
+        _ => None,
+    });
+    assert_eq!(
+        d,
+        Some((
+            "watch_at_home",
+            Some("Væske og ny måling kl. 6".to_string())
+        ))
+    );
+}

@@ -518,3 +518,122 @@ async fn rotations_swaps_and_cover_are_validated() {
         .contains("Slut skal ligge efter start."));
     db.close().await;
 }
+
+#[tokio::test]
+async fn figures_show_acknowledgement_times_and_outcomes() {
+    let db = Db::sqlite().await;
+    let base = spawn(&db).await;
+    let loc = Arc::new(Localizer::builtin().expect("texts"));
+    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
+    let hotline = Hotline::new(db.store.clone(), def, loc);
+    let anna = db
+        .store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let lund = db
+        .store
+        .person(&"dr-lund".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = db
+        .store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let now = Utc::now() - chrono::Duration::hours(1);
+    for (minutes, decision) in [(4, "ses_an"), (10, "akut_indlæggelse")] {
+        let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+        hotline
+            .open_case(
+                case,
+                &anna,
+                &home,
+                akutlinje_core::record::Channel::Console,
+                Lang::Da,
+                now,
+            )
+            .await
+            .expect("open");
+        hotline
+            .input(
+                case,
+                &anna,
+                akutlinje_core::record::Channel::Console,
+                "14",
+                None,
+                now,
+            )
+            .await
+            .expect("room");
+        hotline
+            .input(
+                case,
+                &anna,
+                akutlinje_core::record::Channel::Console,
+                "3",
+                None,
+                now,
+            )
+            .await
+            .expect("red flag");
+        let at = now + chrono::Duration::minutes(minutes);
+        hotline
+            .respond_to_page(case, &lund, akutlinje_core::record::Channel::Api, false, at)
+            .await
+            .expect("ack");
+        // Only physicians decide.
+        assert!(hotline
+            .record_disposition(
+                case,
+                &anna,
+                akutlinje_core::record::Channel::Api,
+                akutlinje_core::escalation::Disposition::WatchAtHome,
+                None,
+                at
+            )
+            .await
+            .is_err());
+        let d = akutlinje_core::escalation::Disposition::parse(decision).expect("known decision");
+        hotline
+            .record_disposition(
+                case,
+                &lund,
+                akutlinje_core::record::Channel::Api,
+                d,
+                Some("Panodil 1 g, ny måling om 2 timer"),
+                at,
+            )
+            .await
+            .expect("decide");
+    }
+    let http = client();
+    let token = db.token("karin");
+    http.post(format!("{base}/login"))
+        .form(&[("person", "karin"), ("password", token.as_str())])
+        .send()
+        .await
+        .expect("login");
+    let page = http
+        .get(format!("{base}/figures"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("<td>4.0 min</td>") || page.contains("<td>10.0 min</td>"),
+        "median shown: {page}"
+    );
+    assert!(
+        page.contains("<td>Behandlet på plejecentret</td><td>1</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>Indlagt</td><td>1</td>"), "{page}");
+    assert!(page.contains("<svg"), "plots are SVG");
+    db.close().await;
+}

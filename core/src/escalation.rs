@@ -14,6 +14,92 @@ use crate::engine::Urgency;
 use crate::ids::{CaseId, PersonId};
 use crate::rota::TierId;
 
+/// The physician's decision on a case (CLINICAL.md §2.2, DSAM's visitation
+/// categories, plus the municipal acute offer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// 112: ambulance with siren.
+    Call112,
+    /// Akut indlæggelse (as soon as possible, without siren).
+    AcuteAdmission,
+    /// Ses nu.
+    SeenNow,
+    /// Ses inden for 24 timer.
+    SeenWithin24h,
+    /// Almindelig konsultation.
+    RegularConsultation,
+    /// Ses an / behandles på plejecentret.
+    WatchAtHome,
+    /// Kommunalt akuttilbud (the municipal acute team).
+    MunicipalAcuteTeam,
+}
+
+impl Disposition {
+    /// All, in the order a physician chooses from.
+    pub const ALL: [Disposition; 7] = [
+        Disposition::Call112,
+        Disposition::AcuteAdmission,
+        Disposition::SeenNow,
+        Disposition::SeenWithin24h,
+        Disposition::RegularConsultation,
+        Disposition::WatchAtHome,
+        Disposition::MunicipalAcuteTeam,
+    ];
+
+    /// The snake_case name; also the suffix of its message id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Call112 => "call112",
+            Disposition::AcuteAdmission => "acute_admission",
+            Disposition::SeenNow => "seen_now",
+            Disposition::SeenWithin24h => "seen_within_24h",
+            Disposition::RegularConsultation => "regular_consultation",
+            Disposition::WatchAtHome => "watch_at_home",
+            Disposition::MunicipalAcuteTeam => "municipal_acute_team",
+        }
+    }
+
+    /// Parses the English or Danish name, or its number in [`Disposition::ALL`] (1–7).
+    pub fn parse(s: &str) -> Option<Disposition> {
+        let s = s.trim().to_lowercase().replace([' ', '-'], "_");
+        if let Ok(n) = s.parse::<usize>() {
+            return n
+                .checked_sub(1)
+                .and_then(|i| Disposition::ALL.get(i).copied());
+        }
+        Some(match s.as_str() {
+            "call112" | "112" => Disposition::Call112,
+            "acute_admission" | "akut" | "akut_indlæggelse" | "akut_indlaeggelse" => {
+                Disposition::AcuteAdmission
+            }
+            "seen_now" | "ses_nu" => Disposition::SeenNow,
+            "seen_within_24h" | "ses_24t" | "ses_inden_for_24_timer" => Disposition::SeenWithin24h,
+            "regular_consultation" | "almindelig_konsultation" | "alm_konsultation" => {
+                Disposition::RegularConsultation
+            }
+            "watch_at_home" | "ses_an" | "behandles_på_plejecentret" => Disposition::WatchAtHome,
+            "municipal_acute_team" | "kommunalt_akuttilbud" | "akutteam" => {
+                Disposition::MunicipalAcuteTeam
+            }
+            _ => return None,
+        })
+    }
+
+    /// The pilot's outcome group: home, municipal, gp, admitted or 112.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Disposition::Call112 => "112",
+            Disposition::AcuteAdmission => "admitted",
+            Disposition::SeenNow
+            | Disposition::SeenWithin24h
+            | Disposition::RegularConsultation => "gp",
+            Disposition::WatchAtHome => "home",
+            Disposition::MunicipalAcuteTeam => "municipal",
+        }
+    }
+}
+
 /// A way to reach a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{FlagId, Urgency};
-use crate::escalation::NotifyChannel;
+use crate::escalation::{Disposition, NotifyChannel};
 use crate::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
 use crate::isbar::Isbar;
 use crate::person::Role;
@@ -119,6 +119,11 @@ pub enum EventKind {
     },
     /// Nobody was on call for a tier when its step fired; the next step follows at once.
     NobodyOnCall { tier: TierId, step: u32, round: u32 },
+    /// The physician's decision, with advice in their words.
+    DispositionRecorded {
+        disposition: Disposition,
+        advice: Option<Text>,
+    },
     /// A physician acknowledged the page (also recorded when it comes late).
     PageAcknowledged { person: PersonId },
     /// A physician declined; the escalation moves on at once.
@@ -170,6 +175,7 @@ impl EventKind {
             EventKind::CaseCancelled => "case_cancelled",
             EventKind::CaseClosed { .. } => "case_closed",
             EventKind::PageSent { .. } => "page_sent",
+            EventKind::DispositionRecorded { .. } => "disposition_recorded",
             EventKind::NobodyOnCall { .. } => "nobody_on_call",
             EventKind::PageAcknowledged { .. } => "page_acknowledged",
             EventKind::PageDeclined { .. } => "page_declined",

@@ -403,6 +403,46 @@ impl Hotline {
         Ok(changed)
     }
 
+    /// A physician records their decision on a case.
+    pub async fn record_disposition(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        disposition: crate::escalation::Disposition,
+        advice: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ServiceError> {
+        if who.role != crate::person::Role::Physician {
+            return Err(ServiceError::NotAllowed);
+        }
+        if self.store.case(case).await?.is_none() {
+            return Err(ServiceError::UnknownCase);
+        }
+        let advice = match advice.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => Some(
+                Text::parse("advice", a, 4000)
+                    .map_err(|e| ServiceError::BadInput(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let event = NewEvent {
+            at: now,
+            author: Author {
+                person: Some(who.id.clone()),
+                role: Some(who.role),
+            },
+            channel,
+            kind: EventKind::DispositionRecorded {
+                disposition,
+                advice,
+            },
+            corrects: None,
+            external_id: None,
+        };
+        Ok(self.store.append_event(case, &event).await?)
+    }
+
     /// Adds a note, or a correction of event `corrects`, to a case.
     pub async fn annotate(
         &self,

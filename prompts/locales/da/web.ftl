@@ -93,3 +93,11 @@ web-swap-none = Ingen byttede vagter.
 web-error-overlap = Der er allerede dækning for det niveau i en del af tidsrummet.
 web-error-bad-rotation = Rotationen kan ikke gemmes: { $detail }
 web-error-not-their-shift = { $person } har ikke en vagt i rotationen, der begynder { $start }.
+
+web-figures-course = Forløb
+web-outcome-group-home = Behandlet på plejecentret
+web-outcome-group-municipal = Kommunalt akuttilbud
+web-outcome-group-gp = Egen læge / lægevagt
+web-outcome-group-admitted = Indlagt
+web-outcome-group-112 = 112
+web-outcome-group-none = Ingen beslutning registreret

@@ -93,3 +93,11 @@ web-swap-none = No swapped shifts.
 web-error-overlap = There is already cover for that tier during part of that time.
 web-error-bad-rotation = The rotation cannot be saved: { $detail }
 web-error-not-their-shift = { $person } has no shift on the rotation starting { $start }.
+
+web-figures-course = Course
+web-outcome-group-home = Treated at the nursing home
+web-outcome-group-municipal = Municipal acute offer
+web-outcome-group-gp = GP / out-of-hours GP
+web-outcome-group-admitted = Admitted
+web-outcome-group-112 = 112
+web-outcome-group-none = No decision recorded
