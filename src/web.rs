@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/rota", get(rota_page))
+        .route("/rota/month", get(month_page))
         .route("/rota/overrides", post(add_override))
         .route("/rota/overrides/{id}/delete", post(remove_override))
         .route("/rota/rotations", post(save_rotation))
@@ -478,7 +479,8 @@ async fn render_rota(
         p {
             a href={ "/rota?service=" (svc.id) "&week=" (prev) } { (t(s, lang, "web-rota-prev")) } " · "
             strong { (tm(s, lang, Msg::new("web-rota-week").arg("week", &week))) } " · "
-            a href={ "/rota?service=" (svc.id) "&week=" (next) } { (t(s, lang, "web-rota-next")) }
+            a href={ "/rota?service=" (svc.id) "&week=" (next) } { (t(s, lang, "web-rota-next")) } " · "
+            a href={ "/rota/month?service=" (svc.id) "&month=" (monday.format("%Y-%m")) } { (t(s, lang, "web-view-month")) }
         }
         table #rota {
             tr {
@@ -817,18 +819,19 @@ fn bar_chart(data: &[(String, f64)], unit: &str) -> Markup {
             @for (i, (label, v)) in data.iter().enumerate() {
                 @let y = i as f64 * h + 5.0;
                 text x="0" y=(y + 15.0) font-size="12" { (label) }
-                rect.bar x="170" y=(y) width=(v / max * 400.0) height=(h - 6.0) {}
-                text x=(175.0 + v / max * 400.0) y=(y + 15.0) font-size="12" { (format!("{v:.0}")) (unit) }
+                rect.bar x="230" y=(y) width=(v / max * 340.0) height=(h - 6.0) {}
+                text x=(235.0 + v / max * 340.0) y=(y + 15.0) font-size="12" { (format!("{v:.0}")) (unit) }
             }
         }
     }
 }
 
+/// The `p` quantile with linear interpolation (the median of 4 and 10 is 7).
 fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    Some(sorted[((sorted.len() - 1) as f64 * p).round() as usize])
+    let last = sorted.len().checked_sub(1)?;
+    let pos = last as f64 * p;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(sorted[lo] + (sorted[hi.min(last)] - sorted[lo]) * (pos - lo as f64))
 }
 
 async fn figures_page(
@@ -951,6 +954,20 @@ mod tests {
         assert!(verify_password("korrekt hest batteri", &h));
         assert!(!verify_password("forkert", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn percentiles_interpolate() {
+        assert_eq!(percentile(&[4.0, 10.0], 0.5), Some(7.0));
+        assert_eq!(
+            percentile(
+                &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0],
+                0.9
+            ),
+            Some(10.0)
+        );
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile(&[3.0], 0.9), Some(3.0));
     }
 
     #[test]
@@ -1256,4 +1273,146 @@ async fn remove_swap(
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     back(&f.service, &f.week, "swap-removed")
+}
+
+#[derive(Deserialize, Default)]
+struct MonthQuery {
+    service: Option<String>,
+    month: Option<String>,
+    lang: Option<String>,
+}
+
+/// The first day of "2026-11", or of this month.
+fn month_first(month: Option<&str>) -> NaiveDate {
+    month
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .unwrap_or_else(|| {
+            let today = local_naive(Utc::now()).date();
+            today.with_day(1).unwrap_or(today)
+        })
+}
+
+fn next_month(first: NaiveDate) -> NaiveDate {
+    let (y, m) = if first.month() == 12 {
+        (first.year() + 1, 1)
+    } else {
+        (first.year(), first.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(first + Duration::days(31))
+}
+
+/// A month at a glance: per tier and day, who covers it, and the uncovered hours in red.
+async fn month_page(
+    State(s): State<AppState>,
+    user: WebUser,
+    jar: CookieJar,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    let (jar, lang) = with_lang(
+        jar,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+        user.lang,
+    );
+    let user = WebUser { lang, ..user };
+    if user.person.role == Role::Staff {
+        return Redirect::to("/cases").into_response();
+    }
+    let store = s.hotline.store();
+    let Ok(services) = store.services().await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let svc = match q.service.as_deref().and_then(|x| ServiceId::parse(x).ok()) {
+        Some(id) => services.iter().find(|x| x.id == id),
+        None => services.first(),
+    };
+    let Some(svc) = svc else {
+        let body = html! { p { (t(&s, lang, "web-no-service")) } };
+        return (
+            jar,
+            layout(&s, lang, &t(&s, lang, "web-nav-rota"), Some(&user), body),
+        )
+            .into_response();
+    };
+    let (Ok(spec), Ok(people)) = (store.rota(&svc.id).await, store.people().await) else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let Ok(rota) = Rota::parse(spec) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let first = month_first(q.month.as_deref());
+    let after = next_month(first);
+    let days: Vec<NaiveDate> = (0..(after - first).num_days())
+        .map(|i| first + Duration::days(i))
+        .collect();
+    let name = |p: &PersonId| {
+        people
+            .iter()
+            .find(|x| &x.id == p)
+            .map_or_else(|| p.to_string(), |x| x.name.to_string())
+    };
+    let (from, to) = (midnight(first), midnight(after));
+    let mut total_gap = 0;
+    let mut rows = Vec::new();
+    for tier in &svc.tiers {
+        let segs = rota.resolve(tier, from, to);
+        let gaps = rota.gaps(tier, from, to);
+        let mut cells = Vec::new();
+        for d in &days {
+            let (a, b) = (midnight(*d), midnight(*d + Duration::days(1)));
+            let mut who: Vec<String> = Vec::new();
+            for x in segs.iter().filter(|x| x.start < b && x.end > a) {
+                let n = name(&x.person);
+                if !who.contains(&n) {
+                    who.push(n);
+                }
+            }
+            let gap_min: i64 = gaps
+                .iter()
+                .filter(|g| g.start < b && g.end > a)
+                .map(|g| (g.end.min(b) - g.start.max(a)).num_minutes())
+                .sum();
+            total_gap += gap_min;
+            cells.push(html! {
+                td {
+                    @for w in &who { div.seg { (w) } }
+                    @if gap_min > 0 { div.gap { (tm(&s, lang, Msg::new("web-rota-gap-hours").arg("hours", format!("{:.1}", gap_min as f64 / 60.0)))) } }
+                }
+            });
+        }
+        rows.push(html! { tr { th { (tier) } @for c in &cells { (c) } } });
+    }
+    let label = first.format("%Y-%m").to_string();
+    let body = html! {
+        p {
+            a href={ "/rota/month?service=" (svc.id) "&month=" (month_first(Some(&(first - Duration::days(1)).format("%Y-%m").to_string())).format("%Y-%m")) } { "←" } " "
+            strong { (tm(&s, lang, Msg::new("web-rota-month").arg("month", &label))) } " "
+            a href={ "/rota/month?service=" (svc.id) "&month=" (after.format("%Y-%m")) } { "→" } " · "
+            a href={ "/rota?service=" (svc.id) "&week=" (week_label(first)) } { (t(&s, lang, "web-view-week")) }
+        }
+        table #rota-month {
+            tr { th { (t(&s, lang, "web-rota-tier")) } @for d in &days { th { (d.format("%d.")) } } }
+            @for r in &rows { (r) }
+        }
+        p #gaps-summary {
+            @if total_gap == 0 { (t(&s, lang, "web-rota-no-gaps")) }
+            @else { span.gap { (tm(&s, lang, Msg::new("web-rota-gaps-month").arg("minutes", total_gap))) } }
+        }
+    };
+    (
+        jar,
+        layout(
+            &s,
+            lang,
+            &tm(
+                &s,
+                lang,
+                Msg::new("web-rota-title").arg("service", &svc.name),
+            ),
+            Some(&user),
+            body,
+        ),
+    )
+        .into_response()
 }

@@ -101,3 +101,9 @@ web-outcome-group-gp = Egen læge / lægevagt
 web-outcome-group-admitted = Indlagt
 web-outcome-group-112 = 112
 web-outcome-group-none = Ingen beslutning registreret
+
+web-rota-month = Måned { $month }
+web-view-week = Ugevisning
+web-view-month = Månedsvisning
+web-rota-gap-hours = { $hours } t ikke dækket
+web-rota-gaps-month = { $minutes } minutter uden dækning i måneden

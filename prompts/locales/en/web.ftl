@@ -101,3 +101,9 @@ web-outcome-group-gp = GP / out-of-hours GP
 web-outcome-group-admitted = Admitted
 web-outcome-group-112 = 112
 web-outcome-group-none = No decision recorded
+
+web-rota-month = Month { $month }
+web-view-week = Week view
+web-view-month = Month view
+web-rota-gap-hours = { $hours } h not covered
+web-rota-gaps-month = { $minutes } minutes without cover this month
