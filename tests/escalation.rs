@@ -396,7 +396,7 @@ async fn after_a_restart_overdue_steps_fire_once() {
     s.db.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_fire_each_step_exactly_once() {
     let s = setup(Db::postgres().await).await;
     let t0 = t(NIGHT);
@@ -404,7 +404,11 @@ async fn two_instances_on_one_postgres_fire_each_step_exactly_once() {
     for _ in 0..30 {
         cases.push(s.red_case(t0).await);
     }
-    let (a, b) = (s.escalator("instance-a"), s.escalator("instance-b"));
+    // Small batches so the two really compete for rows.
+    let (a, b) = (
+        s.escalator("instance-a").with_batch(3),
+        s.escalator("instance-b").with_batch(3),
+    );
     let (ra, rb) = tokio::join!(
         async {
             let mut n = 0;

@@ -173,9 +173,16 @@ pub struct Escalator {
     loc: Arc<Localizer>,
     worker: String,
     lease: Duration,
+    batch: u32,
 }
 
 impl Escalator {
+    /// Claims at most `n` steps at a time (default 50), so instances share work.
+    pub fn with_batch(mut self, n: u32) -> Escalator {
+        self.batch = n.max(1);
+        self
+    }
+
     /// An escalator paging through `service`'s rota, as worker `worker`.
     pub fn new(
         store: Arc<dyn Store>,
@@ -193,6 +200,7 @@ impl Escalator {
             loc,
             worker: worker.into(),
             lease: Duration::seconds(60),
+            batch: 50,
         }
     }
 
@@ -202,7 +210,7 @@ impl Escalator {
         loop {
             let claimed = self
                 .store
-                .claim_due_escalations(now, &self.worker, self.lease, 50)
+                .claim_due_escalations(now, &self.worker, self.lease, self.batch)
                 .await?;
             if claimed.is_empty() {
                 return Ok(fired);
