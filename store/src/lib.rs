@@ -164,6 +164,15 @@ impl PgStore {
     }
 }
 
+/// A work table whose due rows are claimed (escalations, notifications).
+struct Claim {
+    table: &'static str,
+    key: &'static str,
+    due: &'static str,
+    pending: &'static str,
+    columns: &'static str,
+}
+
 fn like_pattern(needle: &str) -> String {
     let escaped = needle
         .replace('\\', "\\\\")
@@ -309,6 +318,42 @@ macro_rules! impl_store {
                 .await
                 .map_err(db)?;
                 row.try_get::<i64, _>("id").map_err(corrupt("notification id"))
+            }
+
+            /// Claims due rows of a work table for `lease`: one statement, so two
+            /// workers never get the same row (SKIP LOCKED on PostgreSQL; SQLite
+            /// serialises writers).
+            async fn claim_rows(
+                &self,
+                c: &Claim,
+                now: DateTime<Utc>,
+                worker: &str,
+                lease: chrono::Duration,
+                limit: u32,
+            ) -> Result<Vec<<$db as sqlx::Database>::Row>, StoreError> {
+                let sql = format!(
+                    "UPDATE {t} SET claimed_by = $1, claimed_until = $2 WHERE {k} IN (\
+                     SELECT {k} FROM {t} WHERE {p} AND {d} <= $3 \
+                     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY {d}, {k} LIMIT $4{lock}) \
+                     RETURNING {cols}",
+                    t = c.table,
+                    k = c.key,
+                    p = c.pending,
+                    d = c.due,
+                    cols = c.columns,
+                    lock = $lock
+                );
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let rows = sqlx::query(&sql)
+                    .bind(worker)
+                    .bind(now + lease)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                Ok(rows)
             }
 
             /// A `PageRequested` starts the escalation, or restarts it at a new urgency.
@@ -1017,23 +1062,14 @@ macro_rules! impl_store {
                 lease: chrono::Duration,
                 limit: u32,
             ) -> Result<Vec<Escalation>, StoreError> {
-                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
-                let sql = format!(
-                    "UPDATE escalations SET claimed_by = $1, claimed_until = $2 WHERE case_id IN (\
-                     SELECT case_id FROM escalations WHERE state = 'pending' AND due_at <= $3 \
-                     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY due_at LIMIT $4{}) \
-                     RETURNING case_id, urgency, step, round, due_at, state",
-                    $lock
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(worker)
-                    .bind(now + lease)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                tx.commit().await.map_err(db)?;
+                let claim = Claim {
+                    table: "escalations",
+                    key: "case_id",
+                    due: "due_at",
+                    pending: "state = 'pending'",
+                    columns: "case_id, urgency, step, round, due_at, state",
+                };
+                let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
                 let mut out = rows.iter().map(Self::escalation_of).collect::<Result<Vec<_>, _>>()?;
                 out.sort_by_key(|e| e.due_at);
                 Ok(out)
@@ -1122,23 +1158,14 @@ macro_rules! impl_store {
                 lease: chrono::Duration,
                 limit: u32,
             ) -> Result<Vec<Notification>, StoreError> {
-                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
-                let sql = format!(
-                    "UPDATE notifications SET claimed_by = $1, claimed_until = $2 WHERE id IN (\
-                     SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= $3 \
-                     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at, id LIMIT $4{}) \
-                     RETURNING id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
-                    $lock
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(worker)
-                    .bind(now + lease)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                tx.commit().await.map_err(db)?;
+                let claim = Claim {
+                    table: "notifications",
+                    key: "id",
+                    due: "next_attempt_at",
+                    pending: "status = 'pending'",
+                    columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+                };
+                let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
                 let mut out = rows.iter().map(Self::notification_of).collect::<Result<Vec<_>, _>>()?;
                 out.sort_by_key(|n| n.id);
                 Ok(out)
