@@ -344,7 +344,7 @@ macro_rules! impl_store {
                     lock = $lock
                 );
                 let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
-                let rows = sqlx::query(&sql)
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(worker)
                     .bind(now + lease)
                     .bind(now)
@@ -383,7 +383,7 @@ macro_rules! impl_store {
                     "SELECT id, home_id, room, name, born, baseline_cognition, spo2_scale2, details \
                      FROM residents WHERE {clause} ORDER BY home_id, room"
                 );
-                let rows = sqlx::query(&sql).bind(arg).fetch_all(&self.pool).await.map_err(db)?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(arg).fetch_all(&self.pool).await.map_err(db)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let id: String = r.try_get("id").map_err(corrupt("resident"))?;
@@ -415,7 +415,7 @@ macro_rules! impl_store {
                     "SELECT id, home_id, opened_at, opened_by, channel, resident_id, urgency, status \
                      FROM cases WHERE {clause} ORDER BY opened_at DESC, id LIMIT $2"
                 );
-                let rows = sqlx::query(&sql).bind(arg).bind(limit).fetch_all(&self.pool).await.map_err(db)?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(arg).bind(limit).fetch_all(&self.pool).await.map_err(db)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let id: String = r.try_get("id").map_err(corrupt("case"))?;
@@ -1397,7 +1397,7 @@ macro_rules! impl_store {
                     CalendarFeed::Service(s) => ("service_id", s.as_str()),
                 };
                 let sql = format!("UPDATE calendar_feeds SET revoked_at = $1 WHERE {col} = $2 AND revoked_at IS NULL");
-                let r = sqlx::query(&sql).bind(at).bind(id).execute(self.writer()).await.map_err(db)?;
+                let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at).bind(id).execute(self.writer()).await.map_err(db)?;
                 Ok(r.rows_affected())
             }
 

@@ -64,7 +64,7 @@ pub async fn postgres() -> TempPostgres {
                  or set AKUTLINJE_TEST_POSTGRES_URL to a server where this user may CREATE DATABASE."
             )
         });
-    sqlx::query(&format!("CREATE DATABASE {name}"))
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("CREATE DATABASE");
@@ -97,10 +97,10 @@ impl TempPostgres {
             .connect()
             .await
         {
-            let _ = sqlx::query(&format!(
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
-            ))
+            )))
             .execute(&mut conn)
             .await;
         }
