@@ -9,7 +9,8 @@
 # directory, stopped again on exit.
 #
 # Chromium and chromedriver (Debian's chromium, chromium-driver) drive the web
-# page tests; installed here when missing.
+# page tests; installed here when missing. Synapse (PyPI matrix-synapse) is
+# installed once into a cached virtualenv for the Matrix tests.
 #
 # The cargo target directory is cached outside the checkout
 # ($CARGO_TARGET_DIR, default ~/.cache/akutlinje-target) so runs reuse builds.
@@ -88,6 +89,11 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 chromium --version
+
+say "Synapse (the Matrix homeserver of the bot tests), cached venv"
+AKUTLINJE_SYNAPSE_PYTHON="$(bash scripts/synapse-venv.sh)"
+export AKUTLINJE_SYNAPSE_PYTHON
+"$AKUTLINJE_SYNAPSE_PYTHON" -c 'import synapse; print("synapse", synapse.__version__)'
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -12,6 +12,8 @@ use akutlinje_core::record::CaseEvent;
 use akutlinje_core::store::Store;
 use akutlinje_store::testing;
 
+pub mod synapse;
+
 /// A seeded database the binary can be pointed at.
 pub struct Db {
     pub store: Arc<dyn Store>,
