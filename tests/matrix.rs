@@ -142,3 +142,68 @@ async fn the_bot_restores_its_session_and_device() {
         "a store opened with the wrong passphrase must fail"
     );
 }
+
+#[tokio::test]
+async fn only_known_people_can_invite_the_bot() {
+    use matrix_sdk::RoomState;
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    s.register("mallory", "password-123").await;
+    let db = common::Db::sqlite().await;
+    let mut anna_person = db
+        .store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    anna_person.matrix_user = Some("@anna:localhost".into());
+    db.store
+        .upsert_person(&anna_person)
+        .await
+        .expect("map anna's Matrix id");
+
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = akutlinje_bot::BotConfig {
+        homeserver: s.url.clone(),
+        user: "akutbot".into(),
+        password: "password-123".into(),
+        store_dir: dir.path().join("bot"),
+        store_passphrase: "bot store passphrase".into(),
+    };
+    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(akutlinje_bot::run(
+        bot.clone(),
+        db.store.clone(),
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+    ));
+
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let anna = logged_in(&s, "anna", dirs.0.path()).await;
+    let mallory = logged_in(&s, "mallory", dirs.1.path()).await;
+    let bot_user = <&UserId>::try_from(bot_id.as_str()).expect("user id");
+    let from_anna = anna.create_dm(bot_user).await.expect("DM");
+    let from_mallory = mallory.create_dm(bot_user).await.expect("DM");
+    let state = |id: &matrix_sdk::ruma::RoomId| bot.get_room(id).map(|r| r.state());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while state(from_anna.room_id()) != Some(RoomState::Joined)
+        || state(from_mallory.room_id()) != Some(RoomState::Left)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "anna: {:?}, mallory: {:?}",
+            state(from_anna.room_id()),
+            state(from_mallory.room_id())
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
+    runner.await.expect("runner").expect("bot ran");
+    db.close().await;
+}

@@ -3,8 +3,9 @@
 //!
 //! Built so far: the bot's connection — a passphrase-encrypted SQLite store and
 //! a saved session, so a restart restores the same device and keys instead of
-//! logging in again ([`connect`]). The conversation (checklist, pages, replies)
-//! is the rest of issue 4. This crate holds no clinical logic: it will drive
+//! logging in again ([`connect`]) — and its sync loop with the invite policy
+//! (only known people's invites are accepted, [`run`]). The conversation
+//! (checklist, pages, replies) is the rest of issue 4. This crate holds no clinical logic: it will drive
 //! `akutlinje_core::service::Hotline` and render its effects.
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
@@ -133,4 +134,105 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     opts.mode(0o600);
     let mut f = opts.open(path)?;
     f.write_all(text.as_bytes())
+}
+
+/// Runs the bot until `shutdown`: one initial sync (so old events are not
+/// handled again), then handlers, then a loop of `sync_once` (faster than
+/// `Client::sync`, which sleeps a second after quick responses). When the
+/// homeserver is away it retries with capped backoff.
+pub async fn run(
+    client: Client,
+    store: std::sync::Arc<dyn akutlinje_core::store::Store>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), BotError> {
+    use matrix_sdk::config::SyncSettings;
+    use std::time::Duration;
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_millis(500);
+    let first = loop {
+        match client.sync_once(SyncSettings::default()).await {
+            Ok(r) => break r,
+            Err(e) => {
+                tracing::warn!(error = %e, "first sync failed; retrying");
+                tokio::select! { _ = &mut shutdown => return Ok(()), _ = tokio::time::sleep(backoff) => {} }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+    };
+    let mut token = first.next_batch;
+    client.add_event_handler_context(store);
+    client.add_event_handler(handlers::on_invite);
+    backoff = Duration::from_millis(500);
+    loop {
+        let settings = SyncSettings::default()
+            .token(token.clone())
+            .timeout(Duration::from_secs(10));
+        tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            r = client.sync_once(settings) => match r {
+                Ok(r) => {
+                    token = r.next_batch;
+                    backoff = Duration::from_millis(500);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "sync failed; retrying");
+                    tokio::select! { _ = &mut shutdown => return Ok(()), _ = tokio::time::sleep(backoff) => {} }
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+}
+
+mod handlers {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use akutlinje_core::store::Store;
+    use matrix_sdk::event_handler::Ctx;
+    use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+    use matrix_sdk::{Client, Room};
+
+    /// Only known people may bring the bot into a room: their invites are
+    /// accepted, everyone else's declined (and logged by user id).
+    pub(crate) async fn on_invite(
+        ev: StrippedRoomMemberEvent,
+        room: Room,
+        client: Client,
+        Ctx(store): Ctx<Arc<dyn Store>>,
+    ) {
+        if client.user_id() != Some(ev.state_key.as_ref())
+            || ev.content.membership != MembershipState::Invite
+        {
+            return;
+        }
+        match store.person_by_matrix_user(ev.sender.as_str()).await {
+            Ok(Some(person)) => {
+                // Joining right after the invite can race the homeserver; retry a little.
+                tokio::spawn(async move {
+                    let mut wait = Duration::from_millis(200);
+                    for _ in 0..8 {
+                        match room.join().await {
+                            Ok(()) => {
+                                tracing::info!(person = %person.id, room = %room.room_id(), "invite accepted");
+                                return;
+                            }
+                            Err(e) => {
+                                tracing::warn!(room = %room.room_id(), error = %e, "join failed; retrying");
+                                tokio::time::sleep(wait).await;
+                                wait = (wait * 2).min(Duration::from_secs(10));
+                            }
+                        }
+                    }
+                });
+            }
+            Ok(None) => {
+                tracing::warn!(sender = %ev.sender, room = %room.room_id(), "invite from an unknown user declined");
+                if let Err(e) = room.leave().await {
+                    tracing::warn!(room = %room.room_id(), error = %e, "declining the invite failed");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot look up the inviter"),
+        }
+    }
 }

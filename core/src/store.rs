@@ -68,6 +68,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn upsert_person(&self, person: &Person) -> Result<(), StoreError>;
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError>;
     async fn people(&self) -> Result<Vec<Person>, StoreError>;
+    /// The person with this Matrix user id, if any.
+    async fn person_by_matrix_user(&self, user_id: &str) -> Result<Option<Person>, StoreError>;
     /// Stores the hash of a new API token for a person.
     async fn add_token(
         &self,

@@ -1418,6 +1418,15 @@ macro_rules! impl_store {
                 tx.commit().await.map_err(db)?;
                 Ok(true)
             }
+
+            async fn person_by_matrix_user(&self, user_id: &str) -> Result<Option<Person>, StoreError> {
+                let row = sqlx::query("SELECT id, name, role, home_id, phone, matrix_user FROM persons WHERE matrix_user = $1")
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(person_of).transpose()
+            }
         }
     };
 }

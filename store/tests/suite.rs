@@ -103,6 +103,23 @@ async fn people_and_tokens(s: Arc<dyn Store>) {
         (Role::Staff, Some("solgaarden"))
     );
     assert_eq!(s.homes().await.expect("homes").len(), 2);
+    let with_matrix = Person {
+        matrix_user: Some("@anna:localhost".into()),
+        ..p.clone()
+    };
+    s.upsert_person(&with_matrix).await.expect("matrix id");
+    assert_eq!(
+        s.person_by_matrix_user("@anna:localhost")
+            .await
+            .expect("lookup")
+            .map(|x| x.id),
+        Some(id("anna"))
+    );
+    assert!(s
+        .person_by_matrix_user("@mallory:localhost")
+        .await
+        .expect("lookup")
+        .is_none());
     s.add_token(&p.id, "hash-1", Utc::now())
         .await
         .expect("token");
