@@ -39,6 +39,14 @@ async fn logged_in(s: &Synapse, user: &str, dir: &std::path::Path) -> Client {
     c
 }
 
+fn hotline(db: &common::Db) -> akutlinje_core::service::Hotline {
+    let loc = std::sync::Arc::new(akutlinje_core::i18n::Localizer::builtin().expect("texts"));
+    let def = std::sync::Arc::new(
+        akutlinje_core::engine::Checklist::builtin_acute(&loc).expect("checklist"),
+    );
+    akutlinje_core::service::Hotline::new(db.store.clone(), def, loc)
+}
+
 async fn sync(c: &Client) {
     c.sync_once(SyncSettings::default().timeout(Duration::from_millis(200)))
         .await
@@ -173,13 +181,9 @@ async fn only_known_people_can_invite_the_bot() {
     };
     let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(akutlinje_bot::run(
-        bot.clone(),
-        db.store.clone(),
-        async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        },
-    ));
+    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), hotline(&db), async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
 
     let dirs = (
         tempfile::tempdir().expect("dir"),
@@ -203,6 +207,161 @@ async fn only_known_people_can_invite_the_bot() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = stop.send(true);
+    runner.await.expect("runner").expect("bot ran");
+    db.close().await;
+}
+
+/// Collects the text bodies a client receives.
+fn collect(c: &Client) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    c.add_event_handler(move |ev: OriginalSyncRoomMessageEvent| {
+        let s2 = s2.clone();
+        async move {
+            if let MessageType::Text(t) = ev.content.msgtype {
+                if let Ok(mut v) = s2.lock() {
+                    v.push(t.body);
+                }
+            }
+        }
+    });
+    seen
+}
+
+async fn wait_for(
+    c: &Client,
+    seen: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    needle: &str,
+) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        sync(c).await;
+        let v = seen.lock().map(|v| v.clone()).unwrap_or_default();
+        if v.iter().any(|b| b.contains(needle)) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "never saw {needle:?}; saw {v:?}");
+    }
+}
+
+#[tokio::test]
+async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
+    use matrix_sdk::ruma::events::relation::Thread;
+    use matrix_sdk::ruma::events::room::message::Relation;
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    let mallory_id = s.register("mallory", "password-123").await;
+    let db = common::Db::sqlite().await;
+    let mut anna_person = db
+        .store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    anna_person.matrix_user = Some("@anna:localhost".into());
+    db.store
+        .upsert_person(&anna_person)
+        .await
+        .expect("map anna");
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = akutlinje_bot::BotConfig {
+        homeserver: s.url.clone(),
+        user: "akutbot".into(),
+        password: "password-123".into(),
+        store_dir: dir.path().join("bot"),
+        store_passphrase: "bot store passphrase".into(),
+    };
+    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), hotline(&db), async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let anna = logged_in(&s, "anna", dirs.0.path()).await;
+    let seen = collect(&anna);
+    let room = anna
+        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
+        .await
+        .expect("room");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while bot.get_room(room.room_id()).map(|r| r.state()) != Some(matrix_sdk::RoomState::Joined) {
+        assert!(Instant::now() < deadline, "the bot never joined");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sync(&anna).await;
+    let akut = room
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    let got = wait_for(&anna, &seen, "Hvilken beboer drejer det sig om?").await;
+    assert!(
+        got.iter()
+            .any(|b| b == "Akutlinjen – ny sag for Plejecenter Solgården."),
+        "{got:?}"
+    );
+    let mut reply = RoomMessageEventContent::text_plain("14");
+    reply.relates_to = Some(Relation::Thread(Thread::plain(akut.clone(), akut.clone())));
+    room.send(reply).await.expect("reply in the thread");
+    let got = wait_for(&anna, &seen, "Er der lige nu et af disse faresignaler?").await;
+    assert!(
+        got.iter()
+            .any(|b| b.starts_with("Beboer: Poul Hansen, værelse 14")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|b| b.contains("1. Trækker ikke vejret normalt")),
+        "numbered choices: {got:?}"
+    );
+
+    // The record: opened over Matrix, the reply stored with its event id.
+    let cases = db.store.cases(None, 10).await.expect("cases");
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].channel, akutlinje_core::record::Channel::Matrix);
+    let events = db.store.events(cases[0].id).await.expect("events");
+    assert!(
+        events.iter().any(|e| e
+            .event
+            .external_id
+            .as_deref()
+            .is_some_and(|x| x.starts_with('$'))),
+        "event ids kept"
+    );
+
+    // A stranger in the room gets one polite refusal and nothing about residents.
+    room.invite_user_by_id(<&UserId>::try_from(mallory_id.as_str()).expect("id"))
+        .await
+        .expect("invite");
+    let mallory = logged_in(&s, "mallory", dirs.1.path()).await;
+    let mallory_seen = collect(&mallory);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mroom = loop {
+        sync(&mallory).await;
+        if let Some(r) = mallory.get_room(room.room_id()) {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "no invite for mallory");
+    };
+    mroom.join().await.expect("join");
+    sync(&mallory).await;
+    mroom
+        .send(RoomMessageEventContent::text_plain("stue 12?"))
+        .await
+        .expect("send");
+    let got = wait_for(&mallory, &mallory_seen, "Jeg kender dig ikke").await;
+    assert!(
+        !got.iter()
+            .any(|b| b.contains("Karen") || b.contains("Beboer:")),
+        "{got:?}"
+    );
     let _ = stop.send(true);
     runner.await.expect("runner").expect("bot ran");
     db.close().await;

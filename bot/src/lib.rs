@@ -13,6 +13,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub mod conversation;
+
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::Client;
 
@@ -142,7 +144,7 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
 /// homeserver is away it retries with capped backoff.
 pub async fn run(
     client: Client,
-    store: std::sync::Arc<dyn akutlinje_core::store::Store>,
+    hotline: akutlinje_core::service::Hotline,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), BotError> {
     use matrix_sdk::config::SyncSettings;
@@ -160,8 +162,9 @@ pub async fn run(
         }
     };
     let mut token = first.next_batch;
-    client.add_event_handler_context(store);
+    client.add_event_handler_context(conversation::BotContext::new(hotline));
     client.add_event_handler(handlers::on_invite);
+    client.add_event_handler(conversation::on_message);
     backoff = Duration::from_millis(500);
     loop {
         let settings = SyncSettings::default()
@@ -185,10 +188,8 @@ pub async fn run(
 }
 
 mod handlers {
-    use std::sync::Arc;
     use std::time::Duration;
 
-    use akutlinje_core::store::Store;
     use matrix_sdk::event_handler::Ctx;
     use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
     use matrix_sdk::{Client, Room};
@@ -199,8 +200,9 @@ mod handlers {
         ev: StrippedRoomMemberEvent,
         room: Room,
         client: Client,
-        Ctx(store): Ctx<Arc<dyn Store>>,
+        Ctx(ctx): Ctx<crate::conversation::BotContext>,
     ) {
+        let store = ctx.hotline.store().clone();
         if client.user_id() != Some(ev.state_key.as_ref())
             || ev.content.membership != MembershipState::Invite
         {

@@ -297,6 +297,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         notifications: &[NewNotification],
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Links a case to the Matrix thread that holds its conversation.
+    async fn link_matrix_thread(
+        &self,
+        room: &str,
+        root_event: &str,
+        case: CaseId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The case of a Matrix thread.
+    async fn case_of_matrix_thread(
+        &self,
+        room: &str,
+        root_event: &str,
+    ) -> Result<Option<CaseId>, StoreError>;
 }
 
 /// What a calendar feed shows: one person's shifts, or a whole service.

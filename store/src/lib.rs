@@ -1427,6 +1427,28 @@ macro_rules! impl_store {
                     .map_err(db)?;
                 row.as_ref().map(person_of).transpose()
             }
+
+            async fn link_matrix_thread(&self, room: &str, root_event: &str, case: CaseId, at: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO matrix_threads (room_id, root_event, case_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                    .bind(room)
+                    .bind(root_event)
+                    .bind(case.to_string())
+                    .bind(at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn case_of_matrix_thread(&self, room: &str, root_event: &str) -> Result<Option<CaseId>, StoreError> {
+                let row = sqlx::query("SELECT case_id FROM matrix_threads WHERE room_id = $1 AND root_event = $2")
+                    .bind(room)
+                    .bind(root_event)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                Ok(row.as_ref().map(|r| required(r, "case_id")).transpose()?.and_then(|c| CaseId::parse(&c)))
+            }
         }
     };
 }

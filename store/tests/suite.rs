@@ -45,6 +45,7 @@ both!(
     rota_round_trip,
     web_login_state,
     calendar_feed_tokens,
+    matrix_threads,
 );
 
 fn id<T: std::str::FromStr>(s: &str) -> T
@@ -764,4 +765,27 @@ async fn calendar_feed_tokens(s: Arc<dyn Store>) {
         1
     );
     assert_eq!(s.calendar_feed("h-1").await.expect("read"), None);
+}
+
+async fn matrix_threads(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let c = new_case(&s).await;
+    s.link_matrix_thread("!room:localhost", "$root", c, Utc::now())
+        .await
+        .expect("link");
+    s.link_matrix_thread("!room:localhost", "$root", c, Utc::now())
+        .await
+        .expect("linking twice is harmless");
+    assert_eq!(
+        s.case_of_matrix_thread("!room:localhost", "$root")
+            .await
+            .expect("read"),
+        Some(c)
+    );
+    assert_eq!(
+        s.case_of_matrix_thread("!room:localhost", "$other")
+            .await
+            .expect("read"),
+        None
+    );
 }
