@@ -476,6 +476,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let _ = jobs_stop.wait_for(|stop| *stop).await;
                 },
             ));
+            let bot = settings.matrix.clone().map(|m| {
+                let cfg = akutlinje_bot::BotConfig {
+                    homeserver: m.homeserver,
+                    user: m.user,
+                    password: m.password,
+                    store_dir: m.store_dir,
+                    store_passphrase: m.store_passphrase,
+                };
+                let hotline = hotline.clone();
+                let mut bot_stop = stop_tx.subscribe();
+                tokio::spawn(async move {
+                    // Keep trying: a homeserver that is away at start-up must not stop the hotline.
+                    let mut wait = std::time::Duration::from_secs(1);
+                    let client = loop {
+                        match akutlinje_bot::connect(&cfg).await {
+                            Ok(c) => break c,
+                            Err(e) => {
+                                tracing::error!(error = %e, "the Matrix bot cannot connect; retrying");
+                                tokio::select! {
+                                    _ = bot_stop.wait_for(|s| *s) => return,
+                                    _ = tokio::time::sleep(wait) => {}
+                                }
+                                wait = (wait * 2).min(std::time::Duration::from_secs(60));
+                            }
+                        }
+                    };
+                    if let Err(e) = akutlinje_bot::run(client, hotline, async move {
+                        let _ = bot_stop.wait_for(|s| *s).await;
+                    })
+                    .await
+                    {
+                        tracing::error!(error = %e, "the Matrix bot stopped");
+                    }
+                })
+            });
+            if bot.is_none() {
+                tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
+            }
             let state = AppState {
                 hotline,
                 lang: settings.language,
@@ -507,6 +545,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = stop_tx.send(true);
             let _ = scheduler.await;
             let _ = rota_jobs.await;
+            if let Some(b) = bot {
+                let _ = b.await;
+            }
             served
         }
         Command::Console {

@@ -29,6 +29,12 @@ struct Raw {
     paging_service: String,
     /// Escalation policies (TOML); default: DESIGN.md's table.
     policies: Option<PathBuf>,
+    /// The Matrix homeserver of the bot; unset: no bot.
+    matrix_homeserver: Option<String>,
+    /// The bot's user name.
+    matrix_user: String,
+    /// Where the bot keeps its encrypted store and session.
+    matrix_store_dir: Option<PathBuf>,
 }
 
 impl Default for Raw {
@@ -41,6 +47,9 @@ impl Default for Raw {
             log_json: false,
             paging_service: "akutlaege".into(),
             policies: None,
+            matrix_homeserver: None,
+            matrix_user: "akutlinje".into(),
+            matrix_store_dir: None,
         }
     }
 }
@@ -56,6 +65,20 @@ pub struct Settings {
     pub log_json: bool,
     pub paging_service: akutlinje_core::rota::ServiceId,
     pub policies: Option<PathBuf>,
+    /// The Matrix bot, if configured.
+    pub matrix: Option<MatrixSettings>,
+}
+
+/// The Matrix bot's settings. The password and the store passphrase come
+/// only from the environment (`AKUTLINJE_MATRIX_PASSWORD`,
+/// `AKUTLINJE_MATRIX_STORE_PASSPHRASE`).
+#[derive(Clone)]
+pub struct MatrixSettings {
+    pub homeserver: String,
+    pub user: String,
+    pub store_dir: PathBuf,
+    pub password: String,
+    pub store_passphrase: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -109,6 +132,11 @@ impl Settings {
             "language",
             "log",
             "log_json",
+            "paging_service",
+            "policies",
+            "matrix_homeserver",
+            "matrix_user",
+            "matrix_store_dir",
         ]));
         let raw: Raw = fig
             .extract()
@@ -141,6 +169,37 @@ impl Settings {
                 bail!("policies: {} does not exist", p.display());
             }
         }
+        let matrix = match raw.matrix_homeserver {
+            None => None,
+            Some(homeserver) => {
+                let passphrase = std::env::var("AKUTLINJE_MATRIX_STORE_PASSPHRASE").map_err(|_| {
+                    anyhow::anyhow!(
+                        "matrix_homeserver is set, so AKUTLINJE_MATRIX_STORE_PASSPHRASE must be set too \
+                         (it encrypts the bot's keys; keep it outside the repository)"
+                    )
+                })?;
+                if passphrase.chars().count() < 12 {
+                    bail!("AKUTLINJE_MATRIX_STORE_PASSPHRASE must be at least 12 characters");
+                }
+                let store_dir = match raw.matrix_store_dir {
+                    Some(d) => d,
+                    None => std::env::current_exe()
+                        .ok()
+                        .and_then(|e| e.parent().map(|p| p.join("matrix-store")))
+                        .context(
+                            "cannot find a place for the Matrix store; set matrix_store_dir",
+                        )?,
+                };
+                Some(MatrixSettings {
+                    homeserver,
+                    user: raw.matrix_user,
+                    store_dir,
+                    // Only needed for the first log-in; later the saved session is restored.
+                    password: std::env::var("AKUTLINJE_MATRIX_PASSWORD").unwrap_or_default(),
+                    store_passphrase: passphrase,
+                })
+            }
+        };
         Ok(Settings {
             database_url,
             bind,
@@ -149,6 +208,7 @@ impl Settings {
             log_json: raw.log_json,
             paging_service,
             policies: raw.policies,
+            matrix,
         })
     }
 }

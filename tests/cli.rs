@@ -413,3 +413,21 @@ async fn a_bad_rota_file_is_refused_with_the_reason_and_changes_nothing() {
     assert_eq!(rota.rotations.len(), 4, "the demo rota is untouched");
     db.close().await;
 }
+
+#[test]
+fn a_matrix_bot_needs_its_store_passphrase_from_the_environment() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = dir.path().join("akutlinje.toml");
+    std::fs::write(&cfg, "matrix_homeserver = \"http://127.0.0.1:1\"\n").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_akutlinje"))
+        .args(["--config", cfg.to_str().expect("path"), "homes", "list"])
+        .env_remove("AKUTLINJE_MATRIX_STORE_PASSPHRASE")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AKUTLINJE_MATRIX_STORE_PASSPHRASE must be set"),
+        "{err}"
+    );
+}
