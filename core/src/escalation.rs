@@ -320,3 +320,25 @@ pub struct Notification {
     pub last_error: Option<String>,
     pub external_id: Option<String>,
 }
+
+/// A failed send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// Worth trying again on the same channel (a timeout, a 5xx, a 429).
+    pub retryable: bool,
+    pub message: String,
+}
+
+/// Sends notifications on one channel (Matrix, SMS and voice in later issues).
+#[async_trait::async_trait]
+pub trait Sender: Send + Sync {
+    /// The channel this sender serves.
+    fn channel(&self) -> NotifyChannel;
+    /// Sends; returns the channel's id for the delivery (event id, SID).
+    async fn send(
+        &self,
+        n: &Notification,
+        to: &crate::person::Person,
+    ) -> Result<Option<String>, SendError>;
+}

@@ -416,23 +416,9 @@ impl Escalator {
     }
 }
 
-/// A failed send.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct SendError {
-    /// Worth trying again on the same channel (a timeout, a 5xx, a 429).
-    pub retryable: bool,
-    pub message: String,
-}
-
-/// Sends notifications on one channel (Matrix, SMS and voice in later issues).
-#[async_trait]
-pub trait Sender: Send + Sync {
-    /// The channel this sender serves.
-    fn channel(&self) -> NotifyChannel;
-    /// Sends; returns the channel's id for the delivery (event id, SID).
-    async fn send(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError>;
-}
+// The sender port lives in core so channel adapters (bot, telephony) can
+// implement it without depending on the scheduler.
+pub use akutlinje_core::escalation::{SendError, Sender};
 
 /// The `log` channel: the notification is delivered into the case record
 /// (its `notification_delivered` event), nowhere else.
