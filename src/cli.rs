@@ -450,7 +450,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 hotline.localizer().clone(),
                 worker.clone(),
             );
-            let outbox = Outbox::new(store.clone(), vec![], worker);
+            // The Matrix channel sends once the bot has connected (see below).
+            let matrix_sender = akutlinje_bot::sender::MatrixSender::new();
+            let mut senders: Vec<Arc<dyn akutlinje_scheduler::escalation::Sender>> = Vec::new();
+            if settings.matrix.is_some() {
+                senders.push(Arc::new(matrix_sender.clone()));
+            }
+            let outbox = Outbox::new(store.clone(), senders, worker);
             let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
             let scheduler = tokio::spawn(akutlinje_scheduler::escalation::run(
                 escalator,
@@ -491,7 +497,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let mut wait = std::time::Duration::from_secs(1);
                     let client = loop {
                         match akutlinje_bot::connect(&cfg).await {
-                            Ok(c) => break c,
+                            Ok(c) => {
+                                matrix_sender.connected(c.clone());
+                                break c;
+                            }
                             Err(e) => {
                                 tracing::error!(error = %e, "the Matrix bot cannot connect; retrying");
                                 tokio::select! {

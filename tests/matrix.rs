@@ -366,3 +366,91 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
     runner.await.expect("runner").expect("bot ran");
     db.close().await;
 }
+
+#[tokio::test]
+async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
+    use akutlinje_core::escalation::{NewNotification, NotificationKind, NotifyChannel};
+    let s = Synapse::start().await;
+    s.register("akutbot", "password-123").await;
+    s.register("lund", "password-123").await;
+    let db = common::Db::sqlite().await;
+    let mut lund = db
+        .store
+        .person(&"dr-lund".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    lund.matrix_user = Some("@lund:localhost".into());
+    db.store.upsert_person(&lund).await.expect("map dr-lund");
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = akutlinje_bot::BotConfig {
+        homeserver: s.url.clone(),
+        user: "akutbot".into(),
+        password: "password-123".into(),
+        store_dir: dir.path().join("bot"),
+        store_passphrase: "bot store passphrase".into(),
+    };
+    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), hotline(&db), async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    let ldir = tempfile::tempdir().expect("dir");
+    let physician = logged_in(&s, "lund", ldir.path()).await;
+    let seen = collect(&physician);
+
+    let now = chrono::Utc::now();
+    let page = NewNotification {
+        case: None,
+        person: "dr-lund".parse().expect("id"),
+        kind: NotificationKind::Page,
+        channel: NotifyChannel::Matrix,
+        fallback: vec![NotifyChannel::Log],
+        text: "📟 Akutlinjen – kald, hastegrad RØD. <test>".into(),
+        not_before: now,
+    };
+    assert!(db
+        .store
+        .enqueue_once("test-page", &[page], now)
+        .await
+        .expect("queue"));
+    let sender = akutlinje_bot::sender::MatrixSender::new();
+    sender.connected(bot.clone());
+    let outbox = akutlinje_scheduler::escalation::Outbox::new(
+        db.store.clone(),
+        vec![std::sync::Arc::new(sender)],
+        "w",
+    );
+    outbox.tick(now).await.expect("outbox");
+    let sent = db
+        .store
+        .claim_due_notifications(
+            now + chrono::Duration::days(1),
+            "probe",
+            chrono::Duration::seconds(1),
+            10,
+        )
+        .await
+        .expect("claim");
+    assert!(sent.is_empty(), "nothing left pending");
+
+    // The physician accepts the DM and reads the page.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        sync(&physician).await;
+        if let Some(r) = physician.invited_rooms().into_iter().next() {
+            r.join().await.expect("join");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no DM invite");
+    }
+    let got = wait_for(&physician, &seen, "hastegrad RØD").await;
+    assert!(
+        got.iter()
+            .any(|b| b == "📟 Akutlinjen – kald, hastegrad RØD. <test>"),
+        "{got:?}"
+    );
+    let _ = stop.send(true);
+    runner.await.expect("runner").expect("bot ran");
+    db.close().await;
+}

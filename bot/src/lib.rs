@@ -14,6 +14,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub mod conversation;
+pub mod sender;
 
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::Client;
