@@ -454,3 +454,149 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
     runner.await.expect("runner").expect("bot ran");
     db.close().await;
 }
+
+#[tokio::test]
+async fn a_red_flag_case_from_the_staff_thread_to_the_physicians_advice() {
+    use akutlinje_core::escalation::EscalationState;
+    use matrix_sdk::ruma::events::relation::Thread;
+    use matrix_sdk::ruma::events::room::message::Relation;
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    s.register("lund", "password-123").await;
+    let db = common::Db::sqlite().await;
+    for (id, mxid) in [("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")] {
+        let mut p = db
+            .store
+            .person(&id.parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("exists");
+        p.matrix_user = Some(mxid.into());
+        db.store.upsert_person(&p).await.expect("map");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = akutlinje_bot::BotConfig {
+        homeserver: s.url.clone(),
+        user: "akutbot".into(),
+        password: "password-123".into(),
+        store_dir: dir.path().join("bot"),
+        store_passphrase: "bot store passphrase".into(),
+    };
+    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
+    let h = hotline(&db);
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), h.clone(), async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let anna = logged_in(&s, "anna", dirs.0.path()).await;
+    let anna_seen = collect(&anna);
+    let room = anna
+        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
+        .await
+        .expect("room");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while bot.get_room(room.room_id()).map(|r| r.state()) != Some(matrix_sdk::RoomState::Joined) {
+        assert!(Instant::now() < deadline, "the bot never joined");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sync(&anna).await;
+    let root = room
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    wait_for(&anna, &anna_seen, "Hvilken beboer").await;
+    for (answer, expect) in [("14", "faresignaler"), ("3", "RING 112 NU")] {
+        let mut c = RoomMessageEventContent::text_plain(answer);
+        c.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+        room.send(c).await.expect("answer");
+        wait_for(&anna, &anna_seen, expect).await;
+    }
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+    // The physician's phone is signed in before the page is sent (a device
+    // that does not exist yet cannot receive the room key).
+    let lund = logged_in(&s, "lund", dirs.1.path()).await;
+    let lund_seen = collect(&lund);
+
+    // Escalation pages dr-lund (a step naming him), the outbox sends it over Matrix.
+    let toml = include_str!("../scheduler/policies.toml").replacen(
+        r#"{ tier = "primary", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
+        r#"{ person = "dr-lund", channels = ["matrix"], wait_minutes = 2 },"#,
+        1,
+    );
+    let esc = akutlinje_scheduler::escalation::Escalator::new(
+        db.store.clone(),
+        akutlinje_scheduler::escalation::Policies::parse(&toml).expect("policies"),
+        "akutlaege".parse().expect("id"),
+        h.checklist().clone(),
+        h.localizer().clone(),
+        "w",
+    );
+    let now = chrono::Utc::now();
+    assert_eq!(esc.tick(now).await.expect("tick"), 1);
+    let sender = akutlinje_bot::sender::MatrixSender::new();
+    sender.connected(bot.clone());
+    akutlinje_scheduler::escalation::Outbox::new(
+        db.store.clone(),
+        vec![std::sync::Arc::new(sender)],
+        "w",
+    )
+    .tick(now)
+    .await
+    .expect("outbox");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let dm = loop {
+        sync(&lund).await;
+        if let Some(r) = lund.invited_rooms().into_iter().next() {
+            r.join().await.expect("join");
+            break r;
+        }
+        assert!(Instant::now() < deadline, "no page");
+    };
+    let page = wait_for(&lund, &lund_seen, "hastegrad RØD").await;
+    assert!(
+        page.iter()
+            .any(|b| b.contains("Personalet er rådet til at ringe 112.")),
+        "{page:?}"
+    );
+    sync(&lund).await;
+    dm.send(RoomMessageEventContent::text_plain("ok"))
+        .await
+        .expect("ack");
+    wait_for(&lund, &lund_seen, "Kvitteret.").await;
+    let e = db
+        .store
+        .escalation(case)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(e.state, EscalationState::Acknowledged);
+    wait_for(&anna, &anna_seen, "Vagtlæge Mette Lund har kvitteret").await;
+    dm.send(RoomMessageEventContent::text_plain(
+        "Læg hende ned og tæl pulsen; jeg ringer om 5 min.",
+    ))
+    .await
+    .expect("advice");
+    wait_for(
+        &anna,
+        &anna_seen,
+        "Råd fra vagtlæge Mette Lund: Læg hende ned og tæl pulsen; jeg ringer om 5 min.",
+    )
+    .await;
+    let events = db.store.events(case).await.expect("events");
+    assert!(events.iter().any(|e| matches!(
+        &e.event.kind,
+        akutlinje_core::record::EventKind::Note { .. }
+    ) && e.event.author.person.as_ref().map(|p| p.as_str())
+        == Some("dr-lund")));
+    let _ = stop.send(true);
+    runner.await.expect("runner").expect("bot ran");
+    db.close().await;
+}

@@ -232,6 +232,9 @@ pub(crate) async fn on_message(
                 Err(e) => tracing::error!(case = %case, error = %e, "input failed"),
             }
         }
+        None if person.role == Role::Physician => {
+            physician_message(&ctx, &client, &room, &person, &text.body).await
+        }
         None => {
             // In the main timeline: a staff member's first message opens a case.
             let word = text.body.trim().to_lowercase();
@@ -272,6 +275,77 @@ pub(crate) async fn on_message(
                 }
                 Err(e) => tracing::error!(error = %e, "opening a case failed"),
             }
+        }
+    }
+}
+
+/// A physician writing to the bot (in their DM): "ok" acknowledges the latest
+/// page, "nej" declines it, anything else is advice, relayed verbatim with
+/// their name to the staff's thread and recorded in the case.
+async fn physician_message(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    person: &Person,
+    body: &str,
+) {
+    let store = ctx.hotline.store().clone();
+    let now = Utc::now();
+    let reply = |t: &str| RoomMessageEventContent::text_plain(t.to_string());
+    let Ok(Some(case)) = store.latest_page_to(&person.id).await else {
+        let _ = room.send(reply("Der er ingen kald til dig lige nu.")).await;
+        return;
+    };
+    let word = body.trim().to_lowercase();
+    let staff_line = match word.as_str() {
+        "ok" | "ja" | "✅" | "kvitter" | "kvitteret" => {
+            if let Err(e) = ctx
+                .hotline
+                .respond_to_page(case, person, Channel::Matrix, false, now)
+                .await
+            {
+                tracing::error!(case = %case, error = %e, "acknowledgement failed");
+                return;
+            }
+            let _ = room
+                .send(reply(
+                    "Kvitteret. Skriv dit råd her – det sendes ordret til personalet.",
+                ))
+                .await;
+            format!("Vagtlæge {} har kvitteret og ser på sagen.", person.name)
+        }
+        "nej" | "❌" | "afvis" => {
+            if let Err(e) = ctx
+                .hotline
+                .respond_to_page(case, person, Channel::Matrix, true, now)
+                .await
+            {
+                tracing::error!(case = %case, error = %e, "decline failed");
+                return;
+            }
+            let _ = room.send(reply("Afvist – den næste læge kaldes nu.")).await;
+            return;
+        }
+        _ => {
+            if let Err(e) = ctx
+                .hotline
+                .annotate(case, person, Channel::Matrix, body, None, now)
+                .await
+            {
+                tracing::error!(case = %case, error = %e, "advice could not be recorded");
+                return;
+            }
+            format!("Råd fra vagtlæge {}: {}", person.name, body.trim())
+        }
+    };
+    // To the staff's thread, if the case came in over Matrix.
+    if let Ok(Some((room_id, root))) = store.matrix_thread_of_case(case).await {
+        let staff_room = matrix_sdk::ruma::RoomId::parse(&room_id)
+            .ok()
+            .and_then(|id| client.get_room(&id));
+        let root: Option<OwnedEventId> = root.as_str().try_into().ok();
+        if let (Some(r), Some(root)) = (staff_room, root) {
+            send_in_thread(&r, &root, vec![(staff_line.clone(), escape(&staff_line))]).await;
         }
     }
 }

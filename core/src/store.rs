@@ -312,6 +312,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         room: &str,
         root_event: &str,
     ) -> Result<Option<CaseId>, StoreError>;
+
+    /// The Matrix thread (room, root event) of a case, if it has one.
+    async fn matrix_thread_of_case(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<(String, String)>, StoreError>;
+    /// The case a person was most recently paged for.
+    async fn latest_page_to(&self, person: &PersonId) -> Result<Option<CaseId>, StoreError>;
 }
 
 /// What a calendar feed shows: one person's shifts, or a whole service.

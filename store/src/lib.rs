@@ -1449,6 +1449,26 @@ macro_rules! impl_store {
                     .map_err(db)?;
                 Ok(row.as_ref().map(|r| required(r, "case_id")).transpose()?.and_then(|c| CaseId::parse(&c)))
             }
+
+            async fn matrix_thread_of_case(&self, case: CaseId) -> Result<Option<(String, String)>, StoreError> {
+                let row = sqlx::query("SELECT room_id, root_event FROM matrix_threads WHERE case_id = $1 ORDER BY created_at LIMIT 1")
+                    .bind(case.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(|r| Ok((required(r, "room_id")?, required(r, "root_event")?))).transpose()
+            }
+
+            async fn latest_page_to(&self, person: &PersonId) -> Result<Option<CaseId>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT case_id FROM notifications WHERE person_id = $1 AND kind = 'page' AND case_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(person.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                Ok(row.as_ref().map(|r| required(r, "case_id")).transpose()?.and_then(|c| CaseId::parse(&c)))
+            }
         }
     };
 }
