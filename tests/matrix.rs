@@ -47,6 +47,43 @@ fn hotline(db: &common::Db) -> akutlinje_core::service::Hotline {
     akutlinje_core::service::Hotline::new(db.store.clone(), def, loc)
 }
 
+/// The bot connected to a test Synapse and running, until `stop`.
+struct RunningBot {
+    client: Client,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), akutlinje_bot::BotError>>,
+    _dir: tempfile::TempDir,
+}
+
+impl RunningBot {
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.task.await.expect("bot task").expect("bot ran");
+    }
+}
+
+async fn start_bot(s: &Synapse, hotline: akutlinje_core::service::Hotline) -> RunningBot {
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = akutlinje_bot::BotConfig {
+        homeserver: s.url.clone(),
+        user: "akutbot".into(),
+        password: "password-123".into(),
+        store_dir: dir.path().join("bot"),
+        store_passphrase: "bot store passphrase".into(),
+    };
+    let client = akutlinje_bot::connect(&cfg).await.expect("bot");
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(akutlinje_bot::run(client.clone(), hotline, async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    }));
+    RunningBot {
+        client,
+        stop,
+        task,
+        _dir: dir,
+    }
+}
+
 async fn sync(c: &Client) {
     c.sync_once(SyncSettings::default().timeout(Duration::from_millis(200)))
         .await
@@ -171,19 +208,8 @@ async fn only_known_people_can_invite_the_bot() {
         .await
         .expect("map anna's Matrix id");
 
-    let dir = tempfile::tempdir().expect("dir");
-    let cfg = akutlinje_bot::BotConfig {
-        homeserver: s.url.clone(),
-        user: "akutbot".into(),
-        password: "password-123".into(),
-        store_dir: dir.path().join("bot"),
-        store_passphrase: "bot store passphrase".into(),
-    };
-    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), hotline(&db), async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
+    let running = start_bot(&s, hotline(&db)).await;
+    let bot = running.client.clone();
 
     let dirs = (
         tempfile::tempdir().expect("dir"),
@@ -207,8 +233,7 @@ async fn only_known_people_can_invite_the_bot() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = stop.send(true);
-    runner.await.expect("runner").expect("bot ran");
+    running.stop().await;
     db.close().await;
 }
 
@@ -265,19 +290,8 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         .upsert_person(&anna_person)
         .await
         .expect("map anna");
-    let dir = tempfile::tempdir().expect("dir");
-    let cfg = akutlinje_bot::BotConfig {
-        homeserver: s.url.clone(),
-        user: "akutbot".into(),
-        password: "password-123".into(),
-        store_dir: dir.path().join("bot"),
-        store_passphrase: "bot store passphrase".into(),
-    };
-    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), hotline(&db), async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
+    let running = start_bot(&s, hotline(&db)).await;
+    let bot = running.client.clone();
 
     let dirs = (
         tempfile::tempdir().expect("dir"),
@@ -362,8 +376,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
             .any(|b| b.contains("Karen") || b.contains("Beboer:")),
         "{got:?}"
     );
-    let _ = stop.send(true);
-    runner.await.expect("runner").expect("bot ran");
+    running.stop().await;
     db.close().await;
 }
 
@@ -382,19 +395,8 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
         .expect("exists");
     lund.matrix_user = Some("@lund:localhost".into());
     db.store.upsert_person(&lund).await.expect("map dr-lund");
-    let dir = tempfile::tempdir().expect("dir");
-    let cfg = akutlinje_bot::BotConfig {
-        homeserver: s.url.clone(),
-        user: "akutbot".into(),
-        password: "password-123".into(),
-        store_dir: dir.path().join("bot"),
-        store_passphrase: "bot store passphrase".into(),
-    };
-    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), hotline(&db), async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
+    let running = start_bot(&s, hotline(&db)).await;
+    let bot = running.client.clone();
     let ldir = tempfile::tempdir().expect("dir");
     let physician = logged_in(&s, "lund", ldir.path()).await;
     let seen = collect(&physician);
@@ -450,8 +452,7 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
             .any(|b| b == "📟 Akutlinjen – kald, hastegrad RØD. <test>"),
         "{got:?}"
     );
-    let _ = stop.send(true);
-    runner.await.expect("runner").expect("bot ran");
+    running.stop().await;
     db.close().await;
 }
 
@@ -475,20 +476,9 @@ async fn a_red_flag_case_from_the_staff_thread_to_the_physicians_advice() {
         p.matrix_user = Some(mxid.into());
         db.store.upsert_person(&p).await.expect("map");
     }
-    let dir = tempfile::tempdir().expect("dir");
-    let cfg = akutlinje_bot::BotConfig {
-        homeserver: s.url.clone(),
-        user: "akutbot".into(),
-        password: "password-123".into(),
-        store_dir: dir.path().join("bot"),
-        store_passphrase: "bot store passphrase".into(),
-    };
-    let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
     let h = hotline(&db);
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(akutlinje_bot::run(bot.clone(), h.clone(), async move {
-        let _ = stopped.wait_for(|s| *s).await;
-    }));
+    let running = start_bot(&s, h.clone()).await;
+    let bot = running.client.clone();
     let dirs = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
@@ -596,7 +586,6 @@ async fn a_red_flag_case_from_the_staff_thread_to_the_physicians_advice() {
         akutlinje_core::record::EventKind::Note { .. }
     ) && e.event.author.person.as_ref().map(|p| p.as_str())
         == Some("dr-lund")));
-    let _ = stop.send(true);
-    runner.await.expect("runner").expect("bot ran");
+    running.stop().await;
     db.close().await;
 }
