@@ -57,7 +57,12 @@ pub fn router(state: AppState) -> Router {
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // Method and route only: paths may hold ids, never names; no query strings.
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), person = tracing::field::Empty)
+                {
+                    // Calendar URLs carry their secret token in the path: never log it.
+                    let path = req.uri().path();
+                    let path = if path.starts_with("/calendar/") { "/calendar/<token>" } else { path };
+                    tracing::info_span!("http", method = %req.method(), path = %path, person = tracing::field::Empty)
+                }
             }),
         )
         .layer(axum::extract::DefaultBodyLimit::max(5 * 1024 * 1024))

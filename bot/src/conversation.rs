@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use akutlinje_core::engine::Effect;
-use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::Channel;
@@ -155,8 +155,10 @@ async fn send_in_thread(room: &Room, root: &OwnedEventId, messages: Vec<(String,
     }
 }
 
-const REFUSAL: &str = "Jeg kender dig ikke, så jeg kan ikke hjælpe her. Kontakt koordinatoren for at få adgang. Ved livsfare: ring 112.";
-const NOT_STAFF: &str = "Sager åbnes af plejepersonalet på plejecentret.";
+/// A bot text from the prompts, in Danish (the bot's language for now).
+fn bot_text(ctx: &BotContext, id: &str) -> String {
+    ctx.hotline.localizer().text(Lang::Da, id)
+}
 const OPEN_WORDS: [&str; 4] = ["akut", "ny sag", "ny", "hjælp"];
 
 /// A message in a room the bot is in.
@@ -186,7 +188,10 @@ pub(crate) async fn on_message(
             tracing::warn!(sender = %ev.sender, room = %room.room_id(), "message from an unknown user refused");
             if first {
                 let _ = room
-                    .send(RoomMessageEventContent::text_plain(REFUSAL))
+                    .send(RoomMessageEventContent::text_plain(bot_text(
+                        &ctx,
+                        "bot-refusal",
+                    )))
                     .await;
             }
             return;
@@ -242,7 +247,10 @@ pub(crate) async fn on_message(
             if person.role != Role::Staff {
                 if OPEN_WORDS.contains(&word.as_str()) {
                     let _ = room
-                        .send(RoomMessageEventContent::text_plain(NOT_STAFF))
+                        .send(RoomMessageEventContent::text_plain(bot_text(
+                            &ctx,
+                            "bot-not-staff",
+                        )))
                         .await;
                 }
                 return;
@@ -293,7 +301,7 @@ async fn physician_message(
     let now = Utc::now();
     let reply = |t: &str| RoomMessageEventContent::text_plain(t.to_string());
     let Ok(Some(case)) = store.latest_page_to(&person.id).await else {
-        let _ = room.send(reply("Der er ingen kald til dig lige nu.")).await;
+        let _ = room.send(reply(&bot_text(ctx, "bot-no-page"))).await;
         return;
     };
     let word = body.trim().to_lowercase();
@@ -307,12 +315,11 @@ async fn physician_message(
                 tracing::error!(case = %case, error = %e, "acknowledgement failed");
                 return;
             }
-            let _ = room
-                .send(reply(
-                    "Kvitteret. Skriv dit råd her – det sendes ordret til personalet.",
-                ))
-                .await;
-            format!("Vagtlæge {} har kvitteret og ser på sagen.", person.name)
+            let _ = room.send(reply(&bot_text(ctx, "bot-acknowledged"))).await;
+            ctx.hotline.localizer().render(
+                Lang::Da,
+                &Msg::new("bot-staff-acknowledged").arg("name", &person.name),
+            )
         }
         "nej" | "❌" | "afvis" => {
             if let Err(e) = ctx
@@ -323,7 +330,7 @@ async fn physician_message(
                 tracing::error!(case = %case, error = %e, "decline failed");
                 return;
             }
-            let _ = room.send(reply("Afvist – den næste læge kaldes nu.")).await;
+            let _ = room.send(reply(&bot_text(ctx, "bot-declined"))).await;
             return;
         }
         _ => {
@@ -335,7 +342,12 @@ async fn physician_message(
                 tracing::error!(case = %case, error = %e, "advice could not be recorded");
                 return;
             }
-            format!("Råd fra vagtlæge {}: {}", person.name, body.trim())
+            ctx.hotline.localizer().render(
+                Lang::Da,
+                &Msg::new("bot-staff-advice")
+                    .arg("name", &person.name)
+                    .arg("advice", body.trim()),
+            )
         }
     };
     // To the staff's thread, if the case came in over Matrix.

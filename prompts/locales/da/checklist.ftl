@@ -70,3 +70,12 @@ say-page-updated = Lægen har fået den fulde opsummering.
 say-note-recorded = Noteret i sagen.
 say-cancelled = Sagen er afbrudt. Skriv «akut» for at starte en ny.
 say-case-finished = Sagen er afsluttet.
+
+# The Matrix bot.
+bot-refusal = Jeg kender dig ikke, så jeg kan ikke hjælpe her. Kontakt koordinatoren for at få adgang. Ved livsfare: ring 112.
+bot-not-staff = Sager åbnes af plejepersonalet på plejecentret.
+bot-no-page = Der er ingen kald til dig lige nu.
+bot-acknowledged = Kvitteret. Skriv dit råd her – det sendes ordret til personalet.
+bot-declined = Afvist – den næste læge kaldes nu.
+bot-staff-acknowledged = Vagtlæge { $name } har kvitteret og ser på sagen.
+bot-staff-advice = Råd fra vagtlæge { $name }: { $advice }

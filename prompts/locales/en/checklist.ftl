@@ -69,3 +69,12 @@ say-page-updated = The physician has the full summary.
 say-note-recorded = Added to the case.
 say-cancelled = The case is cancelled. Type «akut» to start a new one.
 say-case-finished = The case is finished.
+
+# The Matrix bot.
+bot-refusal = I do not know you, so I cannot help here. Ask the coordinator for access. If life is in danger: call 112.
+bot-not-staff = Cases are opened by the nursing home's care staff.
+bot-no-page = There is no page for you right now.
+bot-acknowledged = Acknowledged. Write your advice here – it is sent to the staff word for word.
+bot-declined = Declined – the next physician is paged now.
+bot-staff-acknowledged = On-call physician { $name } has acknowledged and is looking at the case.
+bot-staff-advice = Advice from on-call physician { $name }: { $advice }
