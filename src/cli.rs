@@ -451,7 +451,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 worker.clone(),
             );
             // The Matrix channel sends once the bot has connected (see below).
-            let matrix_sender = akutlinje_bot::sender::MatrixSender::new();
+            let matrix_sender =
+                akutlinje_bot::sender::MatrixSender::new(hotline.localizer().clone());
             let mut senders: Vec<Arc<dyn akutlinje_scheduler::escalation::Sender>> = Vec::new();
             if settings.matrix.is_some() {
                 senders.push(Arc::new(matrix_sender.clone()));
@@ -489,8 +490,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     password: m.password,
                     store_dir: m.store_dir,
                     store_passphrase: m.store_passphrase,
+                    recovery_key_file: m.recovery_key_file,
                 };
-                let hotline = hotline.clone();
+                let bot_ctx =
+                    akutlinje_bot::BotContext::new(hotline.clone(), settings.paging_service.clone());
                 let mut bot_stop = stop_tx.subscribe();
                 tokio::spawn(async move {
                     // Keep trying: a homeserver that is away at start-up must not stop the hotline.
@@ -511,7 +514,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                             }
                         }
                     };
-                    if let Err(e) = akutlinje_bot::run(client, hotline, async move {
+                    if let Err(e) = akutlinje_bot::run(client, bot_ctx, async move {
                         let _ = bot_stop.wait_for(|s| *s).await;
                     })
                     .await

@@ -35,6 +35,8 @@ struct Raw {
     matrix_user: String,
     /// Where the bot keeps its encrypted store and session.
     matrix_store_dir: Option<PathBuf>,
+    /// Where the bot writes its recovery key on first set-up.
+    matrix_recovery_key_file: Option<PathBuf>,
 }
 
 impl Default for Raw {
@@ -50,6 +52,7 @@ impl Default for Raw {
             matrix_homeserver: None,
             matrix_user: "akutlinje".into(),
             matrix_store_dir: None,
+            matrix_recovery_key_file: None,
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct MatrixSettings {
     pub homeserver: String,
     pub user: String,
     pub store_dir: PathBuf,
+    /// Default: `recovery-key.txt` in `store_dir`.
+    pub recovery_key_file: Option<PathBuf>,
     pub password: String,
     pub store_passphrase: String,
 }
@@ -137,6 +142,7 @@ impl Settings {
             "matrix_homeserver",
             "matrix_user",
             "matrix_store_dir",
+            "matrix_recovery_key_file",
         ]));
         let raw: Raw = fig
             .extract()
@@ -194,6 +200,7 @@ impl Settings {
                     homeserver,
                     user: raw.matrix_user,
                     store_dir,
+                    recovery_key_file: raw.matrix_recovery_key_file,
                     // Only needed for the first log-in; later the saved session is restored.
                     password: std::env::var("AKUTLINJE_MATRIX_PASSWORD").unwrap_or_default(),
                     store_passphrase: passphrase,

@@ -381,6 +381,7 @@ async fn add_note(
             akutlinje_core::record::Channel::Api,
             &note.text,
             note.corrects,
+            None,
             Utc::now(),
         )
         .await?;
@@ -402,6 +403,7 @@ async fn answer_page(
             &who.0,
             akutlinje_core::record::Channel::Api,
             decline,
+            None,
             Utc::now(),
         )
         .await?;
@@ -443,6 +445,7 @@ async fn disposition(
             akutlinje_core::record::Channel::Api,
             d,
             b.advice.as_deref(),
+            None,
             Utc::now(),
         )
         .await?;

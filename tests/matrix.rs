@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use common::synapse::Synapse;
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::{Annotation, Thread};
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
-use matrix_sdk::ruma::UserId;
+use matrix_sdk::ruma::{OwnedEventId, UserId};
 use matrix_sdk::Client;
 
 async fn client(s: &Synapse, dir: &std::path::Path) -> Client {
@@ -47,12 +49,25 @@ fn hotline(db: &common::Db) -> akutlinje_core::service::Hotline {
     akutlinje_core::service::Hotline::new(db.store.clone(), def, loc)
 }
 
+/// Gives demo people their Matrix ids.
+async fn map_people(db: &common::Db, pairs: &[(&str, &str)]) {
+    for (id, mxid) in pairs {
+        let mut p = db
+            .store
+            .person(&id.parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("exists");
+        p.matrix_user = Some((*mxid).into());
+        db.store.upsert_person(&p).await.expect("map");
+    }
+}
+
 /// The bot connected to a test Synapse and running, until `stop`.
 struct RunningBot {
     client: Client,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<Result<(), akutlinje_bot::BotError>>,
-    _dir: tempfile::TempDir,
 }
 
 impl RunningBot {
@@ -62,32 +77,196 @@ impl RunningBot {
     }
 }
 
-async fn start_bot(s: &Synapse, hotline: akutlinje_core::service::Hotline) -> RunningBot {
-    let dir = tempfile::tempdir().expect("dir");
-    let cfg = akutlinje_bot::BotConfig {
+fn bot_config(s: &Synapse, store: &std::path::Path) -> akutlinje_bot::BotConfig {
+    akutlinje_bot::BotConfig {
         homeserver: s.url.clone(),
         user: "akutbot".into(),
         password: "password-123".into(),
-        store_dir: dir.path().join("bot"),
+        store_dir: store.join("bot"),
         store_passphrase: "bot store passphrase".into(),
-    };
-    let client = akutlinje_bot::connect(&cfg).await.expect("bot");
+        recovery_key_file: None,
+    }
+}
+
+/// Connects (or reconnects, with the same store) and runs the bot.
+async fn start_bot_in(
+    s: &Synapse,
+    hotline: akutlinje_core::service::Hotline,
+    store: &std::path::Path,
+) -> RunningBot {
+    let client = akutlinje_bot::connect(&bot_config(s, store))
+        .await
+        .expect("bot");
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(akutlinje_bot::run(client.clone(), hotline, async move {
+    let ctx = akutlinje_bot::BotContext::new(hotline, "akutlaege".parse().expect("service"));
+    let task = tokio::spawn(akutlinje_bot::run(client.clone(), ctx, async move {
         let _ = stopped.wait_for(|s| *s).await;
     }));
-    RunningBot {
-        client,
-        stop,
-        task,
-        _dir: dir,
-    }
+    RunningBot { client, stop, task }
 }
 
 async fn sync(c: &Client) {
     c.sync_once(SyncSettings::default().timeout(Duration::from_millis(200)))
         .await
         .expect("sync");
+}
+
+/// What a test client has received: (event id, sender, plain body, HTML body).
+#[derive(Clone, Default)]
+struct Inbox(std::sync::Arc<std::sync::Mutex<Vec<Received>>>);
+
+#[derive(Clone, Debug)]
+struct Received {
+    event_id: String,
+    body: String,
+    html: Option<String>,
+}
+
+impl Inbox {
+    fn of(c: &Client) -> Inbox {
+        let inbox = Inbox::default();
+        let i2 = inbox.clone();
+        c.add_event_handler(move |ev: OriginalSyncRoomMessageEvent| {
+            let i2 = i2.clone();
+            async move {
+                if let MessageType::Text(t) = ev.content.msgtype {
+                    if let Ok(mut v) = i2.0.lock() {
+                        v.push(Received {
+                            event_id: ev.event_id.to_string(),
+                            body: t.body,
+                            html: t.formatted.map(|f| f.body),
+                        });
+                    }
+                }
+            }
+        });
+        inbox
+    }
+
+    fn all(&self) -> Vec<Received> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    fn bodies(&self) -> Vec<String> {
+        self.all().into_iter().map(|r| r.body).collect()
+    }
+
+    /// Syncs `c` until a message containing `needle` arrived; returns it.
+    async fn wait_for(&self, c: &Client, needle: &str) -> Received {
+        let deadline = Instant::now() + Duration::from_secs(45);
+        loop {
+            sync(c).await;
+            if let Some(r) = self.all().into_iter().find(|r| r.body.contains(needle)) {
+                return r;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {needle:?}; saw {:?}",
+                self.bodies()
+            );
+        }
+    }
+}
+
+async fn wait_for(c: &Client, inbox: &Inbox, needle: &str) -> Vec<String> {
+    inbox.wait_for(c, needle).await;
+    inbox.bodies()
+}
+
+fn collect(c: &Client) -> Inbox {
+    Inbox::of(c)
+}
+
+/// Sends `text` in the thread under `root`; returns its event id.
+async fn in_thread(room: &matrix_sdk::Room, root: &OwnedEventId, text: &str) -> OwnedEventId {
+    let mut c = RoomMessageEventContent::text_plain(text);
+    c.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+    room.send(c).await.expect("send in thread").response.event_id
+}
+
+async fn react(room: &matrix_sdk::Room, to: &str, key: &str) -> OwnedEventId {
+    let target: OwnedEventId = to.try_into().expect("event id");
+    room.send(ReactionEventContent::new(Annotation::new(target, key.into())))
+        .await
+        .expect("react")
+        .response
+        .event_id
+}
+
+/// Waits until the bot has joined `room`.
+async fn bot_joined(bot: &Client, room: &matrix_sdk::ruma::RoomId) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while bot.get_room(room).map(|r| r.state()) != Some(matrix_sdk::RoomState::Joined) {
+        assert!(Instant::now() < deadline, "the bot never joined");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Accepts the first invite `c` gets (the bot's DM with a page).
+async fn accept_invite(c: &Client) -> matrix_sdk::Room {
+    let deadline = Instant::now() + Duration::from_secs(45);
+    loop {
+        sync(c).await;
+        if let Some(r) = c.invited_rooms().into_iter().next() {
+            r.join().await.expect("join");
+            return r;
+        }
+        assert!(Instant::now() < deadline, "no DM invite");
+    }
+}
+
+fn escalator(
+    db: &common::Db,
+    h: &akutlinje_core::service::Hotline,
+    toml: &str,
+) -> akutlinje_scheduler::escalation::Escalator {
+    akutlinje_scheduler::escalation::Escalator::new(
+        db.store.clone(),
+        akutlinje_scheduler::escalation::Policies::parse(toml).expect("policies"),
+        "akutlaege".parse().expect("id"),
+        h.checklist().clone(),
+        h.localizer().clone(),
+        "w",
+    )
+}
+
+fn outbox(
+    db: &common::Db,
+    h: &akutlinje_core::service::Hotline,
+    bot: &Client,
+) -> akutlinje_scheduler::escalation::Outbox {
+    let sender = akutlinje_bot::sender::MatrixSender::new(h.localizer().clone());
+    sender.connected(bot.clone());
+    akutlinje_scheduler::escalation::Outbox::new(
+        db.store.clone(),
+        vec![std::sync::Arc::new(sender)],
+        "w",
+    )
+}
+
+/// The default policies with the red and medium steps naming people, so the
+/// test does not depend on today's rota.
+fn policies_naming(primary: &str, backup: &str) -> String {
+    include_str!("../scheduler/policies.toml")
+        .replacen(
+            r#"{ tier = "primary", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
+            &format!(r#"{{ person = "{primary}", channels = ["matrix"], wait_minutes = 2 }},"#),
+            1,
+        )
+        .replacen(
+            r#"{ tier = "backup", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
+            &format!(r#"{{ person = "{backup}", channels = ["matrix"], wait_minutes = 2 }},"#),
+            1,
+        )
+        .replacen(
+            r#"{ tier = "primary", channels = ["matrix", "sms"], wait_minutes = 10 },"#,
+            &format!(r#"{{ person = "{primary}", channels = ["matrix"], wait_minutes = 10 }},"#),
+            1,
+        )
+}
+
+fn kinds(events: &[akutlinje_core::record::CaseEvent]) -> Vec<&'static str> {
+    events.iter().map(|e| e.event.kind.tag()).collect()
 }
 
 #[tokio::test]
@@ -151,22 +330,50 @@ async fn an_encrypted_message_crosses_a_real_synapse() {
 }
 
 #[tokio::test]
-async fn the_bot_restores_its_session_and_device() {
+async fn the_bot_restores_its_session_and_is_cross_signed() {
     let s = Synapse::start().await;
-    s.register("akutbot", "password-123").await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("alice", "password-123").await;
     let dir = tempfile::tempdir().expect("dir");
-    let cfg = akutlinje_bot::BotConfig {
-        homeserver: s.url.clone(),
-        user: "akutbot".into(),
-        password: "password-123".into(),
-        store_dir: dir.path().join("bot"),
-        store_passphrase: "bot store passphrase".into(),
-    };
+    let cfg = bot_config(&s, dir.path());
     let first = akutlinje_bot::connect(&cfg).await.expect("first log-in");
-    sync(&first).await;
     let device = first.device_id().expect("device").to_owned();
+    // Cross-signed on first log-in, with a recovery key written for the operator.
+    let status = first
+        .encryption()
+        .cross_signing_status()
+        .await
+        .expect("status");
+    assert!(status.is_complete(), "{status:?}");
+    let key_file = cfg.recovery_key_path();
+    let key = std::fs::read_to_string(&key_file).expect("recovery key written");
+    assert!(key.split_whitespace().count() >= 12, "a recovery key: {key:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner reads the recovery key");
+    }
+    // Another user sees the bot's device signed by the bot's identity.
+    let adir = tempfile::tempdir().expect("dir");
+    let alice = logged_in(&s, "alice", adir.path()).await;
+    let bot_user = <&UserId>::try_from(bot_id.as_str()).expect("id");
+    alice
+        .encryption()
+        .request_user_identity(bot_user)
+        .await
+        .expect("query")
+        .expect("the bot has an identity");
+    let seen = alice
+        .encryption()
+        .get_device(bot_user, &device)
+        .await
+        .expect("device query")
+        .expect("device known");
+    assert!(seen.is_cross_signed_by_owner(), "the bot's device is cross-signed");
     drop(first);
-    // A restart: no password needed, same device, same keys.
+
+    // A restart: no password needed, same device, same keys, same identity.
     let again = akutlinje_bot::connect(&akutlinje_bot::BotConfig {
         password: "not used".into(),
         ..cfg.clone()
@@ -175,6 +382,16 @@ async fn the_bot_restores_its_session_and_device() {
     .expect("restore");
     sync(&again).await;
     assert_eq!(again.device_id().map(|d| d.to_owned()), Some(device));
+    assert!(again
+        .encryption()
+        .cross_signing_status()
+        .await
+        .is_some_and(|s| s.is_complete()));
+    assert_eq!(
+        std::fs::read_to_string(&key_file).expect("still there"),
+        key,
+        "the recovery key is written once"
+    );
     drop(again);
     // The store is encrypted with the passphrase: a wrong one is refused.
     let wrong = akutlinje_bot::connect(&akutlinje_bot::BotConfig {
@@ -196,19 +413,9 @@ async fn only_known_people_can_invite_the_bot() {
     s.register("anna", "password-123").await;
     s.register("mallory", "password-123").await;
     let db = common::Db::sqlite().await;
-    let mut anna_person = db
-        .store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    anna_person.matrix_user = Some("@anna:localhost".into());
-    db.store
-        .upsert_person(&anna_person)
-        .await
-        .expect("map anna's Matrix id");
-
-    let running = start_bot(&s, hotline(&db)).await;
+    map_people(&db, &[("anna", "@anna:localhost")]).await;
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, hotline(&db), store.path()).await;
     let bot = running.client.clone();
 
     let dirs = (
@@ -216,6 +423,7 @@ async fn only_known_people_can_invite_the_bot() {
         tempfile::tempdir().expect("dir"),
     );
     let anna = logged_in(&s, "anna", dirs.0.path()).await;
+    let anna_seen = Inbox::of(&anna);
     let mallory = logged_in(&s, "mallory", dirs.1.path()).await;
     let bot_user = <&UserId>::try_from(bot_id.as_str()).expect("user id");
     let from_anna = anna.create_dm(bot_user).await.expect("DM");
@@ -233,64 +441,24 @@ async fn only_known_people_can_invite_the_bot() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Anna is greeted: she knows the bot is there and how to start.
+    anna_seen
+        .wait_for(&anna, "Skriv «akut» her for at starte en ny sag")
+        .await;
     running.stop().await;
     db.close().await;
 }
 
-/// Collects the text bodies a client receives.
-fn collect(c: &Client) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    c.add_event_handler(move |ev: OriginalSyncRoomMessageEvent| {
-        let s2 = s2.clone();
-        async move {
-            if let MessageType::Text(t) = ev.content.msgtype {
-                if let Ok(mut v) = s2.lock() {
-                    v.push(t.body);
-                }
-            }
-        }
-    });
-    seen
-}
-
-async fn wait_for(
-    c: &Client,
-    seen: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    needle: &str,
-) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        sync(c).await;
-        let v = seen.lock().map(|v| v.clone()).unwrap_or_default();
-        if v.iter().any(|b| b.contains(needle)) {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "never saw {needle:?}; saw {v:?}");
-    }
-}
-
 #[tokio::test]
 async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
-    use matrix_sdk::ruma::events::relation::Thread;
-    use matrix_sdk::ruma::events::room::message::Relation;
     let s = Synapse::start().await;
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     let mallory_id = s.register("mallory", "password-123").await;
     let db = common::Db::sqlite().await;
-    let mut anna_person = db
-        .store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    anna_person.matrix_user = Some("@anna:localhost".into());
-    db.store
-        .upsert_person(&anna_person)
-        .await
-        .expect("map anna");
-    let running = start_bot(&s, hotline(&db)).await;
+    map_people(&db, &[("anna", "@anna:localhost")]).await;
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, hotline(&db), store.path()).await;
     let bot = running.client.clone();
 
     let dirs = (
@@ -303,11 +471,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
         .await
         .expect("room");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while bot.get_room(room.room_id()).map(|r| r.state()) != Some(matrix_sdk::RoomState::Joined) {
-        assert!(Instant::now() < deadline, "the bot never joined");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    bot_joined(&bot, room.room_id()).await;
     sync(&anna).await;
     let akut = room
         .send(RoomMessageEventContent::text_plain("akut"))
@@ -321,9 +485,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
             .any(|b| b == "Akutlinjen – ny sag for Plejecenter Solgården."),
         "{got:?}"
     );
-    let mut reply = RoomMessageEventContent::text_plain("14");
-    reply.relates_to = Some(Relation::Thread(Thread::plain(akut.clone(), akut.clone())));
-    room.send(reply).await.expect("reply in the thread");
+    in_thread(&room, &akut, "14").await;
     let got = wait_for(&anna, &seen, "Er der lige nu et af disse faresignaler?").await;
     assert!(
         got.iter()
@@ -356,25 +518,38 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         .expect("invite");
     let mallory = logged_in(&s, "mallory", dirs.1.path()).await;
     let mallory_seen = collect(&mallory);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mroom = loop {
-        sync(&mallory).await;
-        if let Some(r) = mallory.get_room(room.room_id()) {
-            break r;
-        }
-        assert!(Instant::now() < deadline, "no invite for mallory");
-    };
-    mroom.join().await.expect("join");
+    let mroom = accept_invite(&mallory).await;
     sync(&mallory).await;
-    mroom
-        .send(RoomMessageEventContent::text_plain("stue 12?"))
-        .await
-        .expect("send");
+    for text in ["stue 12?", "hallo?"] {
+        mroom
+            .send(RoomMessageEventContent::text_plain(text))
+            .await
+            .expect("send");
+    }
     let got = wait_for(&mallory, &mallory_seen, "Jeg kender dig ikke").await;
+    for _ in 0..5 {
+        sync(&mallory).await;
+    }
+    let got_now = mallory_seen.bodies();
+    assert_eq!(
+        got_now
+            .iter()
+            .filter(|b| b.contains("Jeg kender dig ikke"))
+            .count(),
+        1,
+        "refused once: {got_now:?}"
+    );
+    // Only what was in the room before the stranger came: no resident data
+    // reaches them (the case was before their join and they have no keys).
     assert!(
         !got.iter()
-            .any(|b| b.contains("Karen") || b.contains("Beboer:")),
+            .any(|b| b.contains("Poul") || b.contains("Beboer:")),
         "{got:?}"
+    );
+    assert_eq!(
+        db.store.cases(None, 10).await.expect("cases").len(),
+        1,
+        "a stranger opens no case"
     );
     running.stop().await;
     db.close().await;
@@ -387,15 +562,10 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
     s.register("akutbot", "password-123").await;
     s.register("lund", "password-123").await;
     let db = common::Db::sqlite().await;
-    let mut lund = db
-        .store
-        .person(&"dr-lund".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    lund.matrix_user = Some("@lund:localhost".into());
-    db.store.upsert_person(&lund).await.expect("map dr-lund");
-    let running = start_bot(&s, hotline(&db)).await;
+    map_people(&db, &[("dr-lund", "@lund:localhost")]).await;
+    let h = hotline(&db);
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
     let bot = running.client.clone();
     let ldir = tempfile::tempdir().expect("dir");
     let physician = logged_in(&s, "lund", ldir.path()).await;
@@ -416,14 +586,7 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
         .enqueue_once("test-page", &[page], now)
         .await
         .expect("queue"));
-    let sender = akutlinje_bot::sender::MatrixSender::new();
-    sender.connected(bot.clone());
-    let outbox = akutlinje_scheduler::escalation::Outbox::new(
-        db.store.clone(),
-        vec![std::sync::Arc::new(sender)],
-        "w",
-    );
-    outbox.tick(now).await.expect("outbox");
+    outbox(&db, &h, &bot).tick(now).await.expect("outbox");
     let sent = db
         .store
         .claim_due_notifications(
@@ -436,64 +599,324 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
         .expect("claim");
     assert!(sent.is_empty(), "nothing left pending");
 
-    // The physician accepts the DM and reads the page.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        sync(&physician).await;
-        if let Some(r) = physician.invited_rooms().into_iter().next() {
-            r.join().await.expect("join");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no DM invite");
-    }
-    let got = wait_for(&physician, &seen, "hastegrad RØD").await;
+    accept_invite(&physician).await;
+    let got = seen.wait_for(&physician, "hastegrad RØD").await;
     assert!(
-        got.iter()
-            .any(|b| b == "📟 Akutlinjen – kald, hastegrad RØD. <test>"),
+        got.body
+            .starts_with("📟 Akutlinjen – kald, hastegrad RØD. <test>"),
         "{got:?}"
     );
+    assert!(got.body.contains("reagere på beskeden med ✅"), "{got:?}");
+    let html = got.html.expect("HTML body");
+    assert!(
+        html.contains("https://matrix.to/#/@lund:localhost"),
+        "mention: {html}"
+    );
+    assert!(html.contains("&lt;test&gt;"), "escaped: {html}");
+    assert!(!html.contains("<test>"), "escaped: {html}");
     running.stop().await;
     db.close().await;
 }
 
+/// A medium case over Matrix from "akut" to the physician's decision: typed
+/// answers, reactions as numbered answers, a voice note, the page by DM, ✅ on
+/// the page, advice relayed, the decision by command — and the record.
 #[tokio::test]
-async fn a_red_flag_case_from_the_staff_thread_to_the_physicians_advice() {
-    use akutlinje_core::escalation::EscalationState;
-    use matrix_sdk::ruma::events::relation::Thread;
-    use matrix_sdk::ruma::events::room::message::Relation;
+async fn a_medium_case_from_akut_to_the_physicians_decision() {
+    use akutlinje_core::escalation::{Disposition, EscalationState};
+    use akutlinje_core::record::EventKind;
     let s = Synapse::start().await;
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     s.register("lund", "password-123").await;
     let db = common::Db::sqlite().await;
-    for (id, mxid) in [("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")] {
-        let mut p = db
-            .store
-            .person(&id.parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("exists");
-        p.matrix_user = Some(mxid.into());
-        db.store.upsert_person(&p).await.expect("map");
-    }
+    map_people(
+        &db,
+        &[("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")],
+    )
+    .await;
     let h = hotline(&db);
-    let running = start_bot(&s, h.clone()).await;
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
     let bot = running.client.clone();
     let dirs = (
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     );
     let anna = logged_in(&s, "anna", dirs.0.path()).await;
-    let anna_seen = collect(&anna);
+    let staff = Inbox::of(&anna);
+    let lund = logged_in(&s, "lund", dirs.1.path()).await;
+    let doc = Inbox::of(&lund);
     let room = anna
         .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
         .await
         .expect("room");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while bot.get_room(room.room_id()).map(|r| r.state()) != Some(matrix_sdk::RoomState::Joined) {
-        assert!(Instant::now() < deadline, "the bot never joined");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    bot_joined(&bot, room.room_id()).await;
+    sync(&anna).await;
+
+    // Who is on call, from the staff room.
+    room.send(RoomMessageEventContent::text_plain("!vagt"))
+        .await
+        .expect("send");
+    let oncall = staff.wait_for(&anna, "Vagt nu – Akutlæge").await;
+    assert!(
+        oncall.body.contains("primary: Mette Lund (til ")
+            || oncall.body.contains("primary: Jonas Berg (til "),
+        "{oncall:?}"
+    );
+
+    let root = room
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    staff.wait_for(&anna, "Hvilken beboer").await;
+    in_thread(&room, &root, "14").await;
+    let flags = staff.wait_for(&anna, "faresignaler").await;
+    assert!(flags.body.contains("7. nej, ingen af dem"), "{flags:?}");
+    // A tap on 7️⃣ (the bot put the numbers there) answers "none".
+    let flags_reaction = react(&room, &flags.event_id, "7️⃣").await;
+    staff.wait_for(&anna, "Respirationsfrekvens").await;
+    // A voice note in the thread is stored with the case.
+    let voice = b"OggS\x00\x02 not really opus, but bytes the bot must keep".to_vec();
+    let file = anna
+        .upload_encrypted_file(&mut voice.as_slice())
+        .await
+        .expect("upload");
+    let mut audio = matrix_sdk::ruma::events::room::message::AudioMessageEventContent::encrypted(
+        "Lydbesked".into(),
+        file,
+    );
+    let mut info = matrix_sdk::ruma::events::room::message::AudioInfo::new();
+    info.mimetype = Some("audio/ogg".into());
+    info.duration = Some(Duration::from_millis(4200));
+    audio.info = Some(Box::new(info));
+    let mut content = RoomMessageEventContent::new(MessageType::Audio(audio));
+    content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+    let voice_event = room.send(content).await.expect("voice").response.event_id;
+    staff.wait_for(&anna, "Lydbeskeden er gemt i sagen.").await;
+    for (answer, next) in [
+        ("22", "Iltmætning"),
+        ("95 %", "Får beboeren ilt"),
+        ("nej", "Blodtryk"),
+        ("BT 125/80", "Puls"),
+        ("puls 98", "Bevidsthed"),
+    ] {
+        in_thread(&room, &root, answer).await;
+        staff.wait_for(&anna, next).await;
     }
+    let cons = staff.wait_for(&anna, "Bevidsthed").await;
+    react(&room, &cons.event_id, "1️⃣").await;
+    staff.wait_for(&anna, "Temperatur").await;
+    // A reaction on an old, answered question changes nothing.
+    react(&room, &flags.event_id, "3️⃣").await;
+    for (answer, next) in [
+        ("38,9", "Beskriv kort"),
+        (
+            "Feber og hoste siden i aftes, mere træt end vanligt",
+            "mest bekymret",
+        ),
+        ("spring over", "Vagtlægen kaldes"),
+    ] {
+        in_thread(&room, &root, answer).await;
+        staff.wait_for(&anna, next).await;
+    }
+    assert!(
+        !staff.bodies().iter().any(|b| b.contains("112 NU")),
+        "no 112 advice in a medium case"
+    );
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+
+    // The escalation pages dr-lund over Matrix.
+    let esc = escalator(&db, &h, &policies_naming("dr-lund", "dr-berg"));
+    let now = chrono::Utc::now();
+    assert_eq!(esc.tick(now).await.expect("tick"), 1);
+    outbox(&db, &h, &bot).tick(now).await.expect("outbox");
+    let dm = accept_invite(&lund).await;
+    let page = doc.wait_for(&lund, "hastegrad GUL").await;
+    assert!(
+        page.body.contains("S – Situation: Feber og hoste"),
+        "{page:?}"
+    );
+    // ✅ on the page acknowledges it; staff are told.
+    sync(&lund).await;
+    react(&dm, &page.event_id, "✅").await;
+    doc.wait_for(&lund, "Kvitteret.").await;
+    staff
+        .wait_for(&anna, "Vagtlæge Mette Lund har kvitteret")
+        .await;
+    assert_eq!(
+        db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("exists")
+            .state,
+        EscalationState::Acknowledged
+    );
+    dm.send(RoomMessageEventContent::text_plain(
+        "Giv 1 g paracetamol og sørg for væske. Ring igen, hvis RF over 25.",
+    ))
+    .await
+    .expect("advice");
+    staff
+        .wait_for(
+            &anna,
+            "Råd fra vagtlæge Mette Lund: Giv 1 g paracetamol og sørg for væske. Ring igen, hvis RF over 25.",
+        )
+        .await;
+    dm.send(RoomMessageEventContent::text_plain("!beslutning"))
+        .await
+        .expect("ask for the list");
+    let list = doc.wait_for(&lund, "Hvad er din beslutning?").await;
+    assert!(
+        list.body.contains("6. Ses an / behandles på plejecentret"),
+        "{list:?}"
+    );
+    dm.send(RoomMessageEventContent::text_plain(
+        "!beslutning 6 Ny måling kl. 6",
+    ))
+    .await
+    .expect("decide");
+    doc.wait_for(&lund, "Beslutning registreret: Ses an").await;
+    staff
+        .wait_for(
+            &anna,
+            "Vagtlæge Mette Lund har besluttet: Ses an / behandles på plejecentret.",
+        )
+        .await;
+
+    // The record, event by event.
+    let events = db.store.events(case).await.expect("events");
+    let k = kinds(&events);
+    let inputs = events
+        .iter()
+        .filter(|e| matches!(e.event.kind, EventKind::InputReceived { .. }))
+        .count();
+    // 14, 7️⃣, 22, 95 %, nej, BT, puls, 1️⃣, 38,9, situation, spring over.
+    assert_eq!(inputs, 11, "{k:?}");
+    assert_eq!(k[0], "case_opened");
+    let mut ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.event.external_id.as_deref())
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "every Matrix event recorded once");
+    // The tap on 7️⃣ is an answer like any other, stored with the reaction's id.
+    assert!(
+        events.iter().any(|e| e.event.external_id.as_deref()
+            == Some(flags_reaction.as_str())
+            && matches!(&e.event.kind, EventKind::InputReceived { text, .. } if text.as_str() == "7")),
+        "{k:?}"
+    );
+    assert!(events.iter().any(
+        |e| matches!(&e.event.kind, EventKind::RedFlagsAnswered { flags } if flags.is_empty())
+    ));
+    let audio = events
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            EventKind::AudioAttached {
+                attachment,
+                mime,
+                bytes,
+                duration_ms,
+            } => Some((e, *attachment, mime.clone(), *bytes, *duration_ms)),
+            _ => None,
+        })
+        .expect("the voice note is in the record");
+    assert_eq!(audio.0.event.external_id.as_deref(), Some(voice_event.as_str()));
+    assert_eq!(
+        (audio.2.as_str(), audio.3, audio.4),
+        ("audio/ogg", voice.len() as u64, Some(4200))
+    );
+    let stored = db
+        .store
+        .attachment(audio.1)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.data, voice, "decrypted and kept byte for byte");
+    assert_eq!(stored.case, case);
+    let tail: Vec<&str> = k
+        .iter()
+        .copied()
+        .filter(|t| !t.starts_with("notification_"))
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "page_sent",
+            "page_acknowledged",
+            "note",
+            "disposition_recorded"
+        ],
+        "{k:?}"
+    );
+    let last = events.last().expect("events");
+    assert!(matches!(
+        &last.event.kind,
+        EventKind::DispositionRecorded { disposition: Disposition::WatchAtHome, advice: Some(a) } if a.as_str() == "Ny måling kl. 6"
+    ), "{:?}", last.event.kind);
+    assert_eq!(
+        last.event.author.person.as_ref().map(|p| p.as_str()),
+        Some("dr-lund")
+    );
+    assert!(k.contains(&"notification_delivered"), "{k:?}");
+    running.stop().await;
+    db.close().await;
+}
+
+/// A red flag: the 112 advice comes first and cannot be missed; the primary
+/// does not answer, the backup is paged, acknowledges and advises.
+#[tokio::test]
+async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
+    use akutlinje_core::escalation::EscalationState;
+    use akutlinje_core::record::EventKind;
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    s.register("lund", "password-123").await;
+    s.register("berg", "password-123").await;
+    let db = common::Db::sqlite().await;
+    map_people(
+        &db,
+        &[
+            ("anna", "@anna:localhost"),
+            ("dr-lund", "@lund:localhost"),
+            ("dr-berg", "@berg:localhost"),
+        ],
+    )
+    .await;
+    let h = hotline(&db);
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let bot = running.client.clone();
+    let dirs = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let anna = logged_in(&s, "anna", dirs.0.path()).await;
+    let staff = Inbox::of(&anna);
+    // Both physicians' phones are signed in before any page is sent (a
+    // device that does not exist yet cannot receive the room key).
+    let lund = logged_in(&s, "lund", dirs.1.path()).await;
+    let lund_seen = Inbox::of(&lund);
+    let berg = logged_in(&s, "berg", dirs.2.path()).await;
+    let berg_seen = Inbox::of(&berg);
+    let room = anna
+        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
+        .await
+        .expect("room");
+    bot_joined(&bot, room.room_id()).await;
     sync(&anna).await;
     let root = room
         .send(RoomMessageEventContent::text_plain("akut"))
@@ -501,91 +924,307 @@ async fn a_red_flag_case_from_the_staff_thread_to_the_physicians_advice() {
         .expect("send")
         .response
         .event_id;
-    wait_for(&anna, &anna_seen, "Hvilken beboer").await;
-    for (answer, expect) in [("14", "faresignaler"), ("3", "RING 112 NU")] {
-        let mut c = RoomMessageEventContent::text_plain(answer);
-        c.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
-        room.send(c).await.expect("answer");
-        wait_for(&anna, &anna_seen, expect).await;
-    }
-    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
-    // The physician's phone is signed in before the page is sent (a device
-    // that does not exist yet cannot receive the room key).
-    let lund = logged_in(&s, "lund", dirs.1.path()).await;
-    let lund_seen = collect(&lund);
-
-    // Escalation pages dr-lund (a step naming him), the outbox sends it over Matrix.
-    let toml = include_str!("../scheduler/policies.toml").replacen(
-        r#"{ tier = "primary", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
-        r#"{ person = "dr-lund", channels = ["matrix"], wait_minutes = 2 },"#,
-        1,
-    );
-    let esc = akutlinje_scheduler::escalation::Escalator::new(
-        db.store.clone(),
-        akutlinje_scheduler::escalation::Policies::parse(&toml).expect("policies"),
-        "akutlaege".parse().expect("id"),
-        h.checklist().clone(),
-        h.localizer().clone(),
-        "w",
-    );
-    let now = chrono::Utc::now();
-    assert_eq!(esc.tick(now).await.expect("tick"), 1);
-    let sender = akutlinje_bot::sender::MatrixSender::new();
-    sender.connected(bot.clone());
-    akutlinje_scheduler::escalation::Outbox::new(
-        db.store.clone(),
-        vec![std::sync::Arc::new(sender)],
-        "w",
-    )
-    .tick(now)
-    .await
-    .expect("outbox");
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let dm = loop {
-        sync(&lund).await;
-        if let Some(r) = lund.invited_rooms().into_iter().next() {
-            r.join().await.expect("join");
-            break r;
-        }
-        assert!(Instant::now() < deadline, "no page");
-    };
-    let page = wait_for(&lund, &lund_seen, "hastegrad RØD").await;
+    staff.wait_for(&anna, "Hvilken beboer").await;
+    in_thread(&room, &root, "14").await;
+    staff.wait_for(&anna, "faresignaler").await;
+    let before = staff.all().len();
+    in_thread(&room, &root, "3").await;
+    staff.wait_for(&anna, "RING 112 NU").await;
+    // The first thing after the answer is the 112 advice, as a red heading.
+    let after = staff.all();
+    let first = &after[before];
+    assert!(first.body.starts_with("🚨 RING 112 NU 🚨"), "{after:?}");
+    let html = first.html.clone().expect("HTML");
     assert!(
-        page.iter()
-            .any(|b| b.contains("Personalet er rådet til at ringe 112.")),
+        html.starts_with("<h1><font color=\"#d00000\" data-mx-color=\"#d00000\">🚨 RING 112 NU 🚨</font></h1><p><strong>"),
+        "{html}"
+    );
+    assert!(html.contains("Faresignal:"), "{html}");
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+
+    // The page goes out at once (red: primary first, 2 minutes to answer).
+    let esc = escalator(&db, &h, &policies_naming("dr-lund", "dr-berg"));
+    let ob = outbox(&db, &h, &bot);
+    let t0 = chrono::Utc::now();
+    assert_eq!(esc.tick(t0).await.expect("tick"), 1);
+    ob.tick(t0).await.expect("outbox");
+    accept_invite(&lund).await;
+    lund_seen.wait_for(&lund, "hastegrad RØD").await;
+    // Dr. Lund does not answer. After the step's 2 minutes the backup is paged.
+    let t1 = t0 + chrono::Duration::seconds(121);
+    assert_eq!(esc.tick(t1).await.expect("tick"), 1);
+    ob.tick(t1).await.expect("outbox");
+    let dm = accept_invite(&berg).await;
+    let page = berg_seen.wait_for(&berg, "hastegrad RØD").await;
+    assert!(
+        page.body.contains("Personalet er rådet til at ringe 112."),
         "{page:?}"
     );
-    sync(&lund).await;
+    sync(&berg).await;
     dm.send(RoomMessageEventContent::text_plain("ok"))
         .await
         .expect("ack");
-    wait_for(&lund, &lund_seen, "Kvitteret.").await;
-    let e = db
-        .store
-        .escalation(case)
-        .await
-        .expect("read")
-        .expect("exists");
-    assert_eq!(e.state, EscalationState::Acknowledged);
-    wait_for(&anna, &anna_seen, "Vagtlæge Mette Lund har kvitteret").await;
+    berg_seen.wait_for(&berg, "Kvitteret.").await;
+    staff
+        .wait_for(&anna, "Vagtlæge Jonas Berg har kvitteret")
+        .await;
+    assert_eq!(
+        db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("exists")
+            .state,
+        EscalationState::Acknowledged
+    );
     dm.send(RoomMessageEventContent::text_plain(
-        "Læg hende ned og tæl pulsen; jeg ringer om 5 min.",
+        "Læg ham ned og tæl pulsen; jeg ringer om 5 min.",
     ))
     .await
     .expect("advice");
-    wait_for(
-        &anna,
-        &anna_seen,
-        "Råd fra vagtlæge Mette Lund: Læg hende ned og tæl pulsen; jeg ringer om 5 min.",
-    )
-    .await;
+    staff
+        .wait_for(
+            &anna,
+            "Råd fra vagtlæge Jonas Berg: Læg ham ned og tæl pulsen; jeg ringer om 5 min.",
+        )
+        .await;
+    // The record says who was paged, why, and who answered.
     let events = db.store.events(case).await.expect("events");
-    assert!(events.iter().any(|e| matches!(
-        &e.event.kind,
-        akutlinje_core::record::EventKind::Note { .. }
-    ) && e.event.author.person.as_ref().map(|p| p.as_str())
-        == Some("dr-lund")));
+    let pages: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match &e.event.kind {
+            EventKind::PageSent { person, reason, .. } => {
+                Some((person.to_string(), reason.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            ("dr-lund".to_string(), "first_page".to_string()),
+            ("dr-berg".to_string(), "no_acknowledgement".to_string())
+        ]
+    );
+    assert!(events.iter().any(|e| matches!(&e.event.kind,
+        EventKind::PageAcknowledged { person } if person.as_str() == "dr-berg")));
+    assert!(events.iter().any(|e| matches!(&e.event.kind, EventKind::Note { .. })
+        && e.event.author.person.as_ref().map(|p| p.as_str()) == Some("dr-berg")));
+    let k = kinds(&events);
+    assert!(
+        k.iter().position(|t| *t == "advised112") < k.iter().position(|t| *t == "page_sent"),
+        "{k:?}"
+    );
+    running.stop().await;
+    db.close().await;
+}
+
+/// The bot is stopped in the middle of a case; staff write while it is away;
+/// it comes back with the same device and store, decrypts what was written,
+/// continues the case, and records nothing twice.
+#[tokio::test]
+async fn the_bot_restarted_mid_case_continues_and_records_nothing_twice() {
+    use akutlinje_core::record::EventKind;
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    let db = common::Db::sqlite().await;
+    map_people(&db, &[("anna", "@anna:localhost")]).await;
+    let h = hotline(&db);
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let bot = running.client.clone();
+    let adir = tempfile::tempdir().expect("dir");
+    let anna = logged_in(&s, "anna", adir.path()).await;
+    let staff = Inbox::of(&anna);
+    let room = anna
+        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
+        .await
+        .expect("room");
+    bot_joined(&bot, room.room_id()).await;
+    sync(&anna).await;
+    let root = room
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    staff.wait_for(&anna, "Hvilken beboer").await;
+    in_thread(&room, &root, "14").await;
+    staff.wait_for(&anna, "faresignaler").await;
+    let device = bot.device_id().expect("device").to_owned();
+
+    // The bot goes away.
+    running.stop().await;
+    drop(bot);
+    // Staff answer while it is away.
+    in_thread(&room, &root, "nej").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+    let inputs = |events: &[akutlinje_core::record::CaseEvent]| {
+        events
+            .iter()
+            .filter(|e| matches!(e.event.kind, EventKind::InputReceived { .. }))
+            .count()
+    };
+    assert_eq!(
+        inputs(&db.store.events(case).await.expect("events")),
+        1,
+        "only '14' so far"
+    );
+
+    // It comes back: same device, the answer written meanwhile is decrypted and handled.
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    assert_eq!(
+        running.client.device_id().map(|d| d.to_owned()),
+        Some(device)
+    );
+    staff.wait_for(&anna, "Respirationsfrekvens").await;
+    in_thread(&room, &root, "22").await;
+    staff.wait_for(&anna, "Iltmætning").await;
+
+    let events = db.store.events(case).await.expect("events");
+    assert_eq!(inputs(&events), 3, "14, nej, 22: {:?}", kinds(&events));
+    let mut ids: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.event.external_id.as_deref())
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "nothing recorded twice");
+    assert_eq!(
+        db.store.cases(None, 10).await.expect("cases").len(),
+        1,
+        "the first message did not open a second case"
+    );
+    // Each question asked once: the restart did not replay the conversation.
+    assert_eq!(
+        staff
+            .bodies()
+            .iter()
+            .filter(|b| b.contains("Respirationsfrekvens"))
+            .count(),
+        1
+    );
+    running.stop().await;
+    db.close().await;
+}
+
+/// Synapse is away for 30 s while a page is due: the outbox retries and the
+/// page is delivered when it is back; the record says when and how.
+#[tokio::test]
+async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
+    use akutlinje_core::escalation::{
+        NewNotification, NotificationKind, NotificationStatus, NotifyChannel,
+    };
+    use akutlinje_core::record::{Channel, EventKind};
+    let mut s = Synapse::start().await;
+    s.register("akutbot", "password-123").await;
+    s.register("lund", "password-123").await;
+    let db = common::Db::sqlite().await;
+    map_people(&db, &[("dr-lund", "@lund:localhost")]).await;
+    let h = hotline(&db);
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let bot = running.client.clone();
+    let ldir = tempfile::tempdir().expect("dir");
+    let lund = logged_in(&s, "lund", ldir.path()).await;
+    let doc = Inbox::of(&lund);
+    // A case to page for.
+    let anna = db
+        .store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("anna");
+    let home = db
+        .store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("home");
+    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    h.open_case(
+        case,
+        &anna,
+        &home,
+        Channel::Console,
+        akutlinje_core::i18n::Lang::Da,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("case");
+
+    // The homeserver goes away; then the page falls due.
+    s.stop();
+    let down_at = chrono::Utc::now();
+    let page = NewNotification {
+        case: Some(case),
+        person: "dr-lund".parse().expect("id"),
+        kind: NotificationKind::Page,
+        channel: NotifyChannel::Matrix,
+        fallback: vec![NotifyChannel::Log],
+        text: "📟 Akutlinjen – kald, hastegrad GUL. Testsag.".into(),
+        not_before: down_at,
+    };
+    assert!(db
+        .store
+        .enqueue_once("down-page", &[page], down_at)
+        .await
+        .expect("queue"));
+    // The real scheduler loop, on the wall clock.
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let loop_task = tokio::spawn(akutlinje_scheduler::escalation::run(
+        escalator(&db, &h, include_str!("../scheduler/policies.toml")),
+        outbox(&db, &h, &bot),
+        std::sync::Arc::new(akutlinje_scheduler::escalation::SystemClock),
+        Duration::from_millis(500),
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+    ));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let pending = db.store.notifications(case).await.expect("read");
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0].status, NotificationStatus::Pending, "{pending:?}");
+    assert!(pending[0].attempts >= 1, "tried while away: {pending:?}");
+    assert!(pending[0].last_error.is_some(), "{pending:?}");
+
+    s.restart().await;
+    let back_at = chrono::Utc::now();
+    // Delivered once the outbox's next retry finds the homeserver back.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let delivered = loop {
+        let n = db.store.notifications(case).await.expect("read");
+        if let Some(d) = n.iter().find(|n| n.status == NotificationStatus::Sent) {
+            break d.clone();
+        }
+        assert!(Instant::now() < deadline, "never delivered: {n:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let _ = stop.send(true);
+    loop_task.await.expect("scheduler loop");
+    assert_eq!(delivered.new.channel, NotifyChannel::Matrix, "{delivered:?}");
+    assert!(delivered.attempts >= 2, "{delivered:?}");
+    let events = db.store.events(case).await.expect("events");
+    let record = events
+        .iter()
+        .find(|e| matches!(e.event.kind, EventKind::NotificationDelivered { .. }))
+        .expect("the delivery is in the record");
+    assert!(record.event.at >= back_at, "delivered after the homeserver came back");
+    assert!(matches!(
+        &record.event.kind,
+        EventKind::NotificationDelivered { channel: NotifyChannel::Matrix, external_id: Some(id), .. } if id.starts_with('$')
+    ));
+    accept_invite(&lund).await;
+    doc.wait_for(&lund, "Testsag.").await;
+    // And the bot's own sync came back too: it answers in the DM.
+    let dm = lund.joined_rooms().into_iter().next().expect("the DM");
+    dm.send(RoomMessageEventContent::text_plain("ok"))
+        .await
+        .expect("ack");
+    doc.wait_for(&lund, "Kvitteret.").await;
     running.stop().await;
     db.close().await;
 }

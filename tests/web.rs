@@ -633,7 +633,14 @@ async fn seed_decided_cases(db: &Db) {
             .expect("red flag");
         let at = now + chrono::Duration::minutes(minutes);
         hotline
-            .respond_to_page(case, &lund, akutlinje_core::record::Channel::Api, false, at)
+            .respond_to_page(
+                case,
+                &lund,
+                akutlinje_core::record::Channel::Api,
+                false,
+                None,
+                at,
+            )
             .await
             .expect("ack");
         // Only physicians decide.
@@ -643,6 +650,7 @@ async fn seed_decided_cases(db: &Db) {
                 &anna,
                 akutlinje_core::record::Channel::Api,
                 akutlinje_core::escalation::Disposition::WatchAtHome,
+                None,
                 None,
                 at
             )
@@ -656,6 +664,7 @@ async fn seed_decided_cases(db: &Db) {
                 akutlinje_core::record::Channel::Api,
                 d,
                 Some("Panodil 1 g, ny måling om 2 timer"),
+                None,
                 at,
             )
             .await

@@ -5,10 +5,12 @@
 //! there, and need not accept an invite at 3 a.m. before they can answer. The
 //! room is end-to-end encrypted like any other.
 //!
-//! Every message in a case thread goes through `Hotline::input` with its event
-//! id, so a redelivered event is recorded once; the engine's effects come back
-//! already stored and are rendered here — plain text plus escaped HTML, never
-//! user text as markup.
+//! Every message in a case thread lands in the case record with its event id,
+//! so a redelivered event is recorded once: staff messages go through
+//! `Hotline::input` (the checklist), anyone else's are notes, voice notes are
+//! attached. The engine's effects come back already stored and are rendered
+//! here — plain text plus escaped HTML, never user text as markup. A numbered
+//! question gets the numbers as reactions, so staff can answer with a tap.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -21,28 +23,46 @@ use akutlinje_core::record::Channel;
 use akutlinje_core::service::Hotline;
 use chrono::Utc;
 use matrix_sdk::event_handler::Ctx;
-use matrix_sdk::ruma::events::relation::Thread;
+use akutlinje_core::rota::ServiceId;
+use akutlinje_core::service::ServiceError;
+use akutlinje_core::store::{NewAttachment, StoreError};
+use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
+use matrix_sdk::ruma::events::relation::{Annotation, Thread};
 use matrix_sdk::ruma::events::room::message::{
-    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+    AudioMessageEventContent, MessageType, OriginalSyncRoomMessageEvent, Relation,
+    RoomMessageEventContent,
 };
-use matrix_sdk::ruma::OwnedEventId;
+use matrix_sdk::ruma::{OwnedEventId, UserId};
+use tracing::Instrument;
 use matrix_sdk::{Client, Room, RoomState};
 
 /// What the bot's handlers share.
 #[derive(Clone)]
 pub struct BotContext {
     pub hotline: Hotline,
+    /// The on-call service `!vagt` shows.
+    pub service: ServiceId,
     /// (room, user) pairs already told "I do not know you": told once.
     refused: Arc<Mutex<HashSet<(String, String)>>>,
 }
 
 impl BotContext {
-    /// A context around the hotline service.
-    pub fn new(hotline: Hotline) -> BotContext {
+    /// A context around the hotline service; `service` is the paging service.
+    pub fn new(hotline: Hotline, service: ServiceId) -> BotContext {
         BotContext {
             hotline,
+            service,
             refused: Arc::new(Mutex::new(HashSet::new())),
         }
+    }
+
+    /// A bot text from the prompts, in Danish (the bot's language for now).
+    pub(crate) fn text(&self, id: &str) -> String {
+        self.hotline.localizer().text(Lang::Da, id)
+    }
+
+    pub(crate) fn render(&self, msg: &Msg) -> String {
+        self.hotline.localizer().render(Lang::Da, msg)
     }
 }
 
@@ -59,21 +79,58 @@ fn lines_html(text: &str) -> String {
     escape(text).replace('\n', "<br>")
 }
 
-/// The engine's effects as Matrix messages: (plain, html).
+/// One message to send: plain text, its HTML, and how many numbered choices
+/// it offers (answerable with a reaction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub plain: String,
+    pub html: String,
+    pub choices: usize,
+}
+
+impl Outgoing {
+    fn new(plain: String, html: String) -> Outgoing {
+        Outgoing {
+            plain,
+            html,
+            choices: 0,
+        }
+    }
+
+    /// Plain text, its HTML escaped line by line.
+    pub fn text(plain: String) -> Outgoing {
+        let html = lines_html(&plain);
+        Outgoing::new(plain, html)
+    }
+}
+
+/// The reactions that answer choices 1–10.
+pub const KEYCAPS: [&str; 10] = [
+    "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟",
+];
+
+/// The choice number a reaction stands for (keycaps, with or without the
+/// variation selector some clients drop).
+pub fn keycap_number(key: &str) -> Option<usize> {
+    let k = key.replace('\u{fe0f}', "");
+    KEYCAPS
+        .iter()
+        .position(|c| c.replace('\u{fe0f}', "") == k)
+        .map(|i| i + 1)
+}
+
+/// The engine's effects as Matrix messages.
 pub fn render(
     loc: &Localizer,
     lang: Lang,
     today: chrono::NaiveDate,
     effects: &[Effect],
-) -> Vec<(String, String)> {
+) -> Vec<Outgoing> {
     let mut out = Vec::new();
     let shows_isbar = effects.iter().any(|e| matches!(e, Effect::ShowIsbar(_)));
     for e in effects {
         match e {
-            Effect::Say(m) => {
-                let t = loc.render(lang, m);
-                out.push((t.clone(), lines_html(&t)));
-            }
+            Effect::Say(m) => out.push(Outgoing::text(loc.render(lang, m))),
             Effect::Ask(p) => {
                 let mut t = loc.render(lang, &p.msg);
                 let mut h = lines_html(&t);
@@ -86,18 +143,23 @@ pub fn render(
                     }
                     h.push_str("</ol>");
                 }
-                out.push((t, h));
+                out.push(Outgoing {
+                    plain: t,
+                    html: h,
+                    choices: p.choices.len(),
+                });
             }
             Effect::Advise112(m) => {
-                // The first thing sent, and impossible to miss.
+                // The first thing sent, and impossible to miss: a red heading,
+                // the rest in bold.
                 let t = loc.render(lang, m);
                 let mut lines = t.lines();
                 let head = lines.next().unwrap_or_default().to_string();
                 let rest: Vec<&str> = lines.collect();
-                out.push((
+                out.push(Outgoing::new(
                     t.clone(),
                     format!(
-                        "<h2>{}</h2><p><strong>{}</strong></p>",
+                        "<h1><font color=\"#d00000\" data-mx-color=\"#d00000\">{}</font></h1><p><strong>{}</strong></p>",
                         escape(&head),
                         rest.iter()
                             .map(|l| escape(l))
@@ -108,14 +170,13 @@ pub fn render(
             }
             Effect::ShowResidentCard(r) => {
                 let t = akutlinje_core::isbar::render_card(loc, lang, r, today);
-                out.push((
-                    t.clone(),
-                    format!("<blockquote>{}</blockquote>", lines_html(&t)),
-                ));
+                let h = format!("<blockquote>{}</blockquote>", lines_html(&t));
+                out.push(Outgoing::new(t, h));
             }
             Effect::ShowIsbar(i) => {
                 let t = i.render(loc, lang);
-                out.push((t.clone(), format!("<pre>{}</pre>", escape(&t))));
+                let h = format!("<pre>{}</pre>", escape(&t));
+                out.push(Outgoing::new(t, h));
             }
             Effect::Page { urgency, isbar } => {
                 let head = format!(
@@ -123,10 +184,11 @@ pub fn render(
                     loc.render(lang, &urgency.label())
                 );
                 if shows_isbar {
-                    out.push((head.clone(), format!("<p><em>{}</em></p>", escape(&head))));
+                    let h = format!("<p><em>{}</em></p>", escape(&head));
+                    out.push(Outgoing::new(head, h));
                 } else {
                     let body = isbar.render(loc, lang);
-                    out.push((
+                    out.push(Outgoing::new(
                         format!("{head}\n{body}"),
                         format!(
                             "<p><em>{}</em></p><pre>{}</pre>",
@@ -145,21 +207,96 @@ pub fn render(
     out
 }
 
-async fn send_in_thread(room: &Room, root: &OwnedEventId, messages: Vec<(String, String)>) {
-    for (plain, html) in messages {
-        let mut content = RoomMessageEventContent::text_html(plain, html);
+/// Sends messages into a thread; returns the event id of the last question
+/// with choices, if any (the one reactions may answer). Its numbers are added
+/// as reactions so a tap answers.
+pub(crate) async fn send_in_thread(
+    room: &Room,
+    root: &OwnedEventId,
+    messages: Vec<Outgoing>,
+) -> Option<OwnedEventId> {
+    let mut prompt = None;
+    for m in messages {
+        let mut content = RoomMessageEventContent::text_html(m.plain, m.html);
         content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
-        if let Err(e) = room.send(content).await {
-            tracing::error!(room = %room.room_id(), error = %e, "sending a reply failed");
+        match room.send(content).await {
+            Ok(sent) if m.choices > 0 => {
+                let id = sent.response.event_id;
+                prompt = Some((id, m.choices));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(room = %room.room_id(), error = %e, "sending a reply failed"),
         }
+    }
+    let (id, n) = prompt?;
+    // After the question, so the question is not delayed; in order, so the
+    // numbers line up.
+    let room = room.clone();
+    let target = id.clone();
+    tokio::spawn(async move {
+        for key in KEYCAPS.iter().take(n) {
+            let r = ReactionEventContent::new(Annotation::new(target.clone(), (*key).to_string()));
+            if let Err(e) = room.send(r).await {
+                tracing::warn!(room = %room.room_id(), error = %e, "adding a choice reaction failed");
+                break;
+            }
+        }
+    });
+    Some(id)
+}
+
+pub(crate) async fn send_text(room: &Room, text: String) {
+    let m = Outgoing::text(text);
+    if let Err(e) = room
+        .send(RoomMessageEventContent::text_html(m.plain, m.html))
+        .await
+    {
+        tracing::error!(room = %room.room_id(), error = %e, "sending a reply failed");
     }
 }
 
-/// A bot text from the prompts, in Danish (the bot's language for now).
-fn bot_text(ctx: &BotContext, id: &str) -> String {
-    ctx.hotline.localizer().text(Lang::Da, id)
+/// Sends a turn's messages and remembers its question for reactions.
+async fn reply_turn(ctx: &BotContext, room: &Room, root: &OwnedEventId, msgs: Vec<Outgoing>) {
+    let prompt = send_in_thread(room, root, msgs).await;
+    if let Err(e) = ctx
+        .hotline
+        .store()
+        .set_matrix_prompt(
+            room.room_id().as_str(),
+            root.as_str(),
+            prompt.as_ref().map(|p| p.as_str()),
+        )
+        .await
+    {
+        tracing::error!(room = %room.room_id(), error = %e, "cannot remember the current question");
+    }
 }
+
 const OPEN_WORDS: [&str; 4] = ["akut", "ny sag", "ny", "hjælp"];
+
+/// Who wrote, if we know them; strangers are refused once per room.
+async fn known_sender(ctx: &BotContext, room: &Room, sender: &UserId) -> Option<Person> {
+    match ctx.hotline.store().person_by_matrix_user(sender.as_str()).await {
+        Ok(Some(p)) => Some(p),
+        Ok(None) => {
+            let key = (room.room_id().to_string(), sender.to_string());
+            let first = ctx
+                .refused
+                .lock()
+                .map(|mut s| s.insert(key))
+                .unwrap_or(false);
+            tracing::warn!(sender = %sender, room = %room.room_id(), "message from an unknown user refused");
+            if first {
+                send_text(room, ctx.text("bot-refusal")).await;
+            }
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look up the sender");
+            None
+        }
+    }
+}
 
 /// A message in a room the bot is in.
 pub(crate) async fn on_message(
@@ -168,203 +305,335 @@ pub(crate) async fn on_message(
     client: Client,
     Ctx(ctx): Ctx<BotContext>,
 ) {
-    tracing::debug!(room = %room.room_id(), event = %ev.event_id, state = ?room.state(), "message");
     if room.state() != RoomState::Joined || client.user_id() == Some(ev.sender.as_ref()) {
         return;
     }
-    let MessageType::Text(text) = &ev.content.msgtype else {
-        return;
-    };
-    let store = ctx.hotline.store().clone();
-    let person: Person = match store.person_by_matrix_user(ev.sender.as_str()).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            let key = (room.room_id().to_string(), ev.sender.to_string());
-            let first = ctx
-                .refused
-                .lock()
-                .map(|mut s| s.insert(key))
-                .unwrap_or(false);
-            tracing::warn!(sender = %ev.sender, room = %room.room_id(), "message from an unknown user refused");
-            if first {
-                let _ = room
-                    .send(RoomMessageEventContent::text_plain(bot_text(
-                        &ctx,
-                        "bot-refusal",
-                    )))
-                    .await;
+    let span = tracing::info_span!("matrix_message", room = %room.room_id(), event = %ev.event_id);
+    let _ = async {
+        let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {
+            return;
+        };
+        let thread_root = match &ev.content.relates_to {
+            Some(Relation::Thread(t)) => Some(t.event_id.clone()),
+            _ => None,
+        };
+        let body = match &ev.content.msgtype {
+            MessageType::Text(t) => Some(t.body.clone()),
+            MessageType::Notice(_) => return,
+            MessageType::Audio(a) => {
+                voice_note(&ctx, &client, &room, &person, thread_root, &ev.event_id, a).await;
+                return;
             }
+            _ => None,
+        };
+        let Some(body) = body else { return };
+        if body.trim().eq_ignore_ascii_case("!vagt") {
+            send_text(&room, crate::physician::oncall_text(&ctx, Utc::now()).await).await;
             return;
         }
+        match thread_root {
+            Some(root) => case_thread_message(&ctx, &room, &person, root, &ev.event_id, &body).await,
+            None if person.role == Role::Physician => {
+                crate::physician::physician_message(&ctx, &client, &room, &person, &body, &ev.event_id)
+                    .await
+            }
+            None => open_case(&ctx, &room, &person, &ev.event_id, &body).await,
+        }
+    }
+    .instrument(span)
+    .await;
+}
+
+/// A message in a case's thread: staff answer the checklist; anyone else's
+/// words (a physician's advice, a coordinator) are notes in the record.
+async fn case_thread_message(
+    ctx: &BotContext,
+    room: &Room,
+    person: &Person,
+    root: OwnedEventId,
+    event: &OwnedEventId,
+    body: &str,
+) {
+    let store = ctx.hotline.store();
+    let case = match store
+        .case_of_matrix_thread(room.room_id().as_str(), root.as_str())
+        .await
+    {
+        Ok(Some(c)) => c,
+        Ok(None) => return,
         Err(e) => {
-            tracing::error!(error = %e, "cannot look up the sender");
+            tracing::error!(error = %e, "cannot find the thread's case");
             return;
         }
-    };
-    tracing::debug!(person = %person.id, "known sender");
-    let loc = ctx.hotline.localizer().clone();
-    let thread_root = match &ev.content.relates_to {
-        Some(Relation::Thread(t)) => Some(t.event_id.clone()),
-        _ => None,
     };
     let now = Utc::now();
-    match thread_root {
-        Some(root) => {
-            let case = match store
-                .case_of_matrix_thread(room.room_id().as_str(), root.as_str())
-                .await
-            {
-                Ok(Some(c)) => c,
-                _ => return,
-            };
-            match ctx
-                .hotline
-                .input(
-                    case,
-                    &person,
-                    Channel::Matrix,
-                    &text.body,
-                    Some(ev.event_id.to_string()),
-                    now,
-                )
-                .await
-            {
-                Ok(turn) if !turn.duplicate => {
-                    let msgs = render(&loc, turn.state.lang, turn.state.opened_on, &turn.effects);
-                    send_in_thread(&room, &root, msgs).await;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(case = %case, error = %e, "input failed"),
-            }
+    if person.role != Role::Staff {
+        match ctx
+            .hotline
+            .annotate(case, person, Channel::Matrix, body, None, Some(event.as_str()), now)
+            .await
+        {
+            Ok(_) => tracing::info!(case = %case, person = %person.id, "note from the thread recorded"),
+            Err(ServiceError::Store(StoreError::Duplicate)) => {}
+            Err(e) => tracing::error!(case = %case, error = %e, "note could not be recorded"),
         }
-        None if person.role == Role::Physician => {
-            physician_message(&ctx, &client, &room, &person, &text.body).await
+        return;
+    }
+    staff_input(ctx, room, person, case, &root, body, event.as_str()).await;
+}
+
+/// Staff input into the checklist, idempotent by `external_id`.
+async fn staff_input(
+    ctx: &BotContext,
+    room: &Room,
+    person: &Person,
+    case: CaseId,
+    root: &OwnedEventId,
+    body: &str,
+    external_id: &str,
+) {
+    let loc = ctx.hotline.localizer().clone();
+    match ctx
+        .hotline
+        .input(
+            case,
+            person,
+            Channel::Matrix,
+            body,
+            Some(external_id.to_string()),
+            Utc::now(),
+        )
+        .await
+    {
+        Ok(turn) if !turn.duplicate => {
+            let msgs = render(&loc, turn.state.lang, turn.state.opened_on, &turn.effects);
+            reply_turn(ctx, room, root, msgs).await;
         }
-        None => {
-            // In the main timeline: a staff member's first message opens a case.
-            let word = text.body.trim().to_lowercase();
-            tracing::debug!(role = person.role.as_str(), "main timeline message");
-            if person.role != Role::Staff {
-                if OPEN_WORDS.contains(&word.as_str()) {
-                    let _ = room
-                        .send(RoomMessageEventContent::text_plain(bot_text(
-                            &ctx,
-                            "bot-not-staff",
-                        )))
-                        .await;
-                }
-                return;
-            }
-            let Some(home_id) = person.home.clone() else {
-                return;
-            };
-            let Ok(Some(home)) = store.home(&home_id).await else {
-                return;
-            };
-            let case = CaseId::from_uuid(uuid::Uuid::new_v4());
-            let root = ev.event_id.clone();
-            match ctx
-                .hotline
-                .open_case(case, &person, &home, Channel::Matrix, Lang::Da, now)
-                .await
-            {
-                Ok(turn) => {
-                    // Staff answer only after the bot's first question, so linking
-                    // once the case exists loses no reply.
-                    if let Err(e) = store
-                        .link_matrix_thread(room.room_id().as_str(), root.as_str(), case, now)
-                        .await
-                    {
-                        tracing::error!(case = %case, error = %e, "cannot link the case to its thread");
-                        return;
-                    }
-                    let msgs = render(&loc, turn.state.lang, turn.state.opened_on, &turn.effects);
-                    send_in_thread(&room, &root, msgs).await;
-                }
-                Err(e) => tracing::error!(error = %e, "opening a case failed"),
-            }
-        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(case = %case, error = %e, "input failed"),
     }
 }
 
-/// A physician writing to the bot (in their DM): "ok" acknowledges the latest
-/// page, "nej" declines it, anything else is advice, relayed verbatim with
-/// their name to the staff's thread and recorded in the case.
-async fn physician_message(
+/// In the main timeline: a staff member's first message opens a case, in a
+/// thread under that message.
+async fn open_case(
+    ctx: &BotContext,
+    room: &Room,
+    person: &Person,
+    event: &OwnedEventId,
+    body: &str,
+) {
+    let store = ctx.hotline.store().clone();
+    let word = body.trim().to_lowercase();
+    if person.role != Role::Staff {
+        if OPEN_WORDS.contains(&word.as_str()) {
+            send_text(room, ctx.text("bot-not-staff")).await;
+        }
+        return;
+    }
+    let Some(home_id) = person.home.clone() else {
+        return;
+    };
+    // A redelivered first message must not open a second case.
+    match store
+        .case_of_matrix_thread(room.room_id().as_str(), event.as_str())
+        .await
+    {
+        Ok(None) => {}
+        Ok(Some(_)) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check the thread");
+            return;
+        }
+    }
+    let home = match store.home(&home_id).await {
+        Ok(Some(h)) => h,
+        _ => return,
+    };
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    let now = Utc::now();
+    let loc = ctx.hotline.localizer().clone();
+    match ctx
+        .hotline
+        .open_case(case, person, &home, Channel::Matrix, Lang::Da, now)
+        .await
+    {
+        Ok(turn) => {
+            // Staff answer only after the bot's first question, so linking
+            // once the case exists loses no reply.
+            if let Err(e) = store
+                .link_matrix_thread(room.room_id().as_str(), event.as_str(), case, now)
+                .await
+            {
+                tracing::error!(case = %case, error = %e, "cannot link the case to its thread");
+                return;
+            }
+            tracing::info!(case = %case, person = %person.id, "case opened over Matrix");
+            let msgs = render(&loc, turn.state.lang, turn.state.opened_on, &turn.effects);
+            reply_turn(ctx, room, event, msgs).await;
+        }
+        Err(e) => tracing::error!(error = %e, "opening a case failed"),
+    }
+}
+
+/// A voice note: in a case thread it is downloaded (decrypted by the SDK)
+/// and attached to the case; elsewhere staff are told where to send it.
+async fn voice_note(
     ctx: &BotContext,
     client: &Client,
     room: &Room,
     person: &Person,
-    body: &str,
+    thread_root: Option<OwnedEventId>,
+    event: &OwnedEventId,
+    audio: &AudioMessageEventContent,
 ) {
-    let store = ctx.hotline.store().clone();
-    let now = Utc::now();
-    let reply = |t: &str| RoomMessageEventContent::text_plain(t.to_string());
-    let Ok(Some(case)) = store.latest_page_to(&person.id).await else {
-        let _ = room.send(reply(&bot_text(ctx, "bot-no-page"))).await;
+    let store = ctx.hotline.store();
+    let case = match &thread_root {
+        Some(root) => store
+            .case_of_matrix_thread(room.room_id().as_str(), root.as_str())
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let (Some(case), Some(root)) = (case, thread_root) else {
+        send_text(room, ctx.text("bot-voice-outside-case")).await;
         return;
     };
-    let word = body.trim().to_lowercase();
-    let staff_line = match word.as_str() {
-        "ok" | "ja" | "✅" | "kvitter" | "kvitteret" => {
-            if let Err(e) = ctx
-                .hotline
-                .respond_to_page(case, person, Channel::Matrix, false, now)
-                .await
-            {
-                tracing::error!(case = %case, error = %e, "acknowledgement failed");
-                return;
-            }
-            let _ = room.send(reply(&bot_text(ctx, "bot-acknowledged"))).await;
-            ctx.hotline.localizer().render(
-                Lang::Da,
-                &Msg::new("bot-staff-acknowledged").arg("name", &person.name),
-            )
-        }
-        "nej" | "❌" | "afvis" => {
-            if let Err(e) = ctx
-                .hotline
-                .respond_to_page(case, person, Channel::Matrix, true, now)
-                .await
-            {
-                tracing::error!(case = %case, error = %e, "decline failed");
-                return;
-            }
-            let _ = room.send(reply(&bot_text(ctx, "bot-declined"))).await;
+    let data = match client.media().get_file(audio, false).await {
+        Ok(Some(d)) if !d.is_empty() => d,
+        Ok(_) => {
+            tracing::warn!(case = %case, "voice note without content");
+            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-failed"))]).await;
             return;
         }
-        _ => {
-            if let Err(e) = ctx
-                .hotline
-                .annotate(case, person, Channel::Matrix, body, None, now)
-                .await
-            {
-                tracing::error!(case = %case, error = %e, "advice could not be recorded");
-                return;
-            }
-            ctx.hotline.localizer().render(
-                Lang::Da,
-                &Msg::new("bot-staff-advice")
-                    .arg("name", &person.name)
-                    .arg("advice", body.trim()),
-            )
+        Err(e) => {
+            tracing::warn!(case = %case, error = %e, "voice note download failed");
+            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-failed"))]).await;
+            return;
         }
     };
-    // To the staff's thread, if the case came in over Matrix.
-    if let Ok(Some((room_id, root))) = store.matrix_thread_of_case(case).await {
-        let staff_room = matrix_sdk::ruma::RoomId::parse(&room_id)
-            .ok()
-            .and_then(|id| client.get_room(&id));
-        let root: Option<OwnedEventId> = root.as_str().try_into().ok();
-        if let (Some(r), Some(root)) = (staff_room, root) {
-            send_in_thread(&r, &root, vec![(staff_line.clone(), escape(&staff_line))]).await;
+    let info = audio.info.as_deref();
+    let mime = info
+        .and_then(|i| i.mimetype.clone())
+        .filter(|m| m.starts_with("audio/") && m.len() < 100)
+        .unwrap_or_else(|| "audio/ogg".into());
+    let duration_ms = info
+        .and_then(|i| i.duration)
+        .map(|d| d.as_millis().min(u128::from(u64::MAX)) as u64);
+    let attachment = NewAttachment {
+        mime,
+        data,
+        external_id: Some(event.to_string()),
+    };
+    match ctx
+        .hotline
+        .attach_audio(case, person, Channel::Matrix, &attachment, duration_ms, Utc::now())
+        .await
+    {
+        Ok(_) => {
+            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-attached"))]).await;
         }
+        Err(ServiceError::Store(StoreError::Duplicate)) => {}
+        Err(e) => {
+            tracing::error!(case = %case, error = %e, "voice note could not be stored");
+            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-failed"))]).await;
+        }
+    }
+}
+
+/// A reaction: a number on the current question of a case thread answers
+/// it; ✅/❌ on a page acknowledges or declines it.
+pub(crate) async fn on_reaction(
+    ev: OriginalSyncReactionEvent,
+    room: Room,
+    client: Client,
+    Ctx(ctx): Ctx<BotContext>,
+) {
+    if room.state() != RoomState::Joined || client.user_id() == Some(ev.sender.as_ref()) {
+        return;
+    }
+    let span = tracing::info_span!("matrix_reaction", room = %room.room_id(), event = %ev.event_id);
+    let _ = async {
+        let key = ev.content.relates_to.key.as_str();
+        let target = &ev.content.relates_to.event_id;
+        if let Some(n) = keycap_number(key) {
+            let store = ctx.hotline.store();
+            let found = match store.matrix_prompt(room.room_id().as_str(), target.as_str()).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot look up the question");
+                    return;
+                }
+            };
+            let Some((case, root)) = found else {
+                // An answered question, or not the bot's: ignored.
+                return;
+            };
+            let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {
+                return;
+            };
+            if person.role != Role::Staff {
+                return;
+            }
+            let Ok(root) = OwnedEventId::try_from(root.as_str()) else {
+                return;
+            };
+            staff_input(&ctx, &room, &person, case, &root, &n.to_string(), ev.event_id.as_str())
+                .await;
+            return;
+        }
+        let decline = match key.replace('\u{fe0f}', "").as_str() {
+            "✅" | "✔" | "👍" => false,
+            "❌" | "✖" | "👎" => true,
+            _ => return,
+        };
+        let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {
+            return;
+        };
+        crate::physician::react_to_page(&ctx, &client, &room, &person, target, decline, &ev.event_id)
+            .await;
+    }
+    .instrument(span)
+    .await;
+}
+
+/// Sends a line to the staff's case thread, if the case came in over Matrix.
+pub(crate) async fn tell_staff(ctx: &BotContext, client: &Client, case: CaseId, line: &str) {
+    let Ok(Some((room_id, root))) = ctx.hotline.store().matrix_thread_of_case(case).await else {
+        return;
+    };
+    let staff_room = matrix_sdk::ruma::RoomId::parse(&room_id)
+        .ok()
+        .and_then(|id| client.get_room(&id));
+    let root: Option<OwnedEventId> = root.as_str().try_into().ok();
+    if let (Some(r), Some(root)) = (staff_room, root) {
+        send_in_thread(&r, &root, vec![Outgoing::text(line.to_string())]).await;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keycaps_answer_their_number() {
+        assert_eq!(keycap_number("1️⃣"), Some(1));
+        assert_eq!(keycap_number("3\u{20e3}"), Some(3), "without the variation selector");
+        assert_eq!(keycap_number("🔟"), Some(10));
+        assert_eq!(keycap_number("✅"), None);
+    }
+
+    #[test]
+    fn the_112_advice_is_a_red_heading_and_user_text_stays_text() {
+        let loc = Localizer::builtin().expect("texts");
+        let fx = [Effect::Advise112(Msg::new("advise-112"))];
+        let out = render(&loc, Lang::Da, chrono::NaiveDate::MIN, &fx);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].html.starts_with("<h1><font color=\"#d00000\""), "{}", out[0].html);
+        assert!(out[0].plain.starts_with("🚨 RING 112 NU 🚨"), "{}", out[0].plain);
+        assert!(out[0].html.contains("🚨 RING 112 NU 🚨</font></h1><p><strong>"), "{}", out[0].html);
+    }
 
     #[test]
     fn user_text_is_escaped() {

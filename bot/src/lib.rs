@@ -1,12 +1,18 @@
 //! The Matrix adapter of akutlinje: night staff write from Element, physicians
 //! are paged and answer from Element, end-to-end encrypted.
 //!
-//! Built so far: the bot's connection — a passphrase-encrypted SQLite store and
-//! a saved session, so a restart restores the same device and keys instead of
-//! logging in again ([`connect`]) — and its sync loop with the invite policy
-//! (only known people's invites are accepted, [`run`]). The conversation
-//! (checklist, pages, replies) is the rest of issue 4. This crate holds no clinical logic: it will drive
-//! `akutlinje_core::service::Hotline` and render its effects.
+//! - [`connect`]: a passphrase-encrypted SQLite store and a saved session, so a
+//!   restart restores the same device and keys instead of logging in again;
+//!   on first log-in the bot cross-signs itself and writes its recovery key to
+//!   a file outside the repository.
+//! - [`run`]: the sync loop (reconnecting with backoff) with the handlers:
+//!   invites (only known people's), staff case threads
+//!   ([`conversation`]), physicians' direct messages ([`physician`]),
+//!   reactions and voice notes.
+//! - [`sender::MatrixSender`]: the outbox's Matrix channel for pages and notices.
+//!
+//! No clinical logic lives here: the bot drives `akutlinje_core::service::Hotline`
+//! and renders its effects.
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
@@ -14,7 +20,10 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub mod conversation;
+pub mod physician;
 pub mod sender;
+
+pub use conversation::BotContext;
 
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::Client;
@@ -48,6 +57,19 @@ pub struct BotConfig {
     pub store_dir: PathBuf,
     /// Encrypts the store (keys, room state).
     pub store_passphrase: String,
+    /// Where the recovery key is written when the bot first sets up its
+    /// identity (default `recovery-key.txt` in the store directory). Keep it
+    /// outside the repository; it restores the bot's cross-signing identity.
+    pub recovery_key_file: Option<PathBuf>,
+}
+
+impl BotConfig {
+    /// The recovery key's file.
+    pub fn recovery_key_path(&self) -> PathBuf {
+        self.recovery_key_file
+            .clone()
+            .unwrap_or_else(|| self.store_dir.join("recovery-key.txt"))
+    }
 }
 
 impl fmt::Debug for BotConfig {
@@ -122,8 +144,54 @@ pub async fn connect(cfg: &BotConfig) -> Result<Client, BotError> {
             detail: e.to_string(),
         })?;
         tracing::info!(device = ?client.device_id(), "bot logged in; session saved");
+        // The first sync uploads the device and one-time keys; the events it
+        // brings are history and are not handled.
+        client
+            .sync_once(matrix_sdk::config::SyncSettings::default())
+            .await
+            .map_err(|e| BotError::Login {
+                user: cfg.user.clone(),
+                source: Box::new(e),
+            })?;
+        if let Err(e) = set_up_identity(&client, cfg).await {
+            // A bot that is not cross-signed still works; clients show it unverified.
+            tracing::error!(error = %e, "cross-signing could not be set up");
+        }
     }
     Ok(client)
+}
+
+/// Cross-signs the bot (its own device signed by its new identity) and
+/// enables recovery: secret storage plus key backup, unlocked by a recovery
+/// key written once to [`BotConfig::recovery_key_path`].
+async fn set_up_identity(
+    client: &Client,
+    cfg: &BotConfig,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use matrix_sdk::encryption::recovery::RecoveryState;
+    use matrix_sdk::ruma::api::client::uiaa;
+    let enc = client.encryption();
+    if let Err(e) = enc.bootstrap_cross_signing_if_needed(None).await {
+        let Some(info) = e.as_uiaa_response() else {
+            return Err(Box::new(e));
+        };
+        // The homeserver wants the password once more.
+        let mut password = uiaa::Password::new(
+            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(cfg.user.clone())),
+            cfg.password.clone(),
+        );
+        password.session = info.session.clone();
+        enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
+            .await?;
+    }
+    let path = cfg.recovery_key_path();
+    if enc.recovery().state() != RecoveryState::Enabled && !path.exists() {
+        let key = enc.recovery().enable().await?;
+        write_private(&path, &format!("{key}\n"))?;
+        tracing::warn!(path = %path.display(), "the bot's recovery key was written; keep it somewhere safe, outside the repository");
+    }
+    tracing::info!("the bot is cross-signed");
+    Ok(())
 }
 
 /// Writes a file only its owner can read (it holds the access token).
@@ -139,47 +207,40 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     f.write_all(text.as_bytes())
 }
 
-/// Runs the bot until `shutdown`: one initial sync (so old events are not
-/// handled again), then handlers, then a loop of `sync_once` (faster than
-/// `Client::sync`, which sleeps a second after quick responses). When the
-/// homeserver is away it retries with capped backoff.
+/// Runs the bot until `shutdown`: handlers first, then a loop of `sync_once`
+/// from the stored sync token (faster than `Client::sync`, which sleeps a
+/// second after quick responses). Events that arrived while the bot was away
+/// come with the first sync and are handled; redeliveries are recorded once.
+/// When the homeserver is away it retries with capped backoff.
 pub async fn run(
     client: Client,
-    hotline: akutlinje_core::service::Hotline,
+    ctx: conversation::BotContext,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), BotError> {
     use matrix_sdk::config::SyncSettings;
     use std::time::Duration;
     tokio::pin!(shutdown);
-    let mut backoff = Duration::from_millis(500);
-    let first = loop {
-        match client.sync_once(SyncSettings::default()).await {
-            Ok(r) => break r,
-            Err(e) => {
-                tracing::warn!(error = %e, "first sync failed; retrying");
-                tokio::select! { _ = &mut shutdown => return Ok(()), _ = tokio::time::sleep(backoff) => {} }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
-            }
-        }
-    };
-    let mut token = first.next_batch;
-    client.add_event_handler_context(conversation::BotContext::new(hotline));
+    client.add_event_handler_context(ctx);
     client.add_event_handler(handlers::on_invite);
     client.add_event_handler(conversation::on_message);
-    backoff = Duration::from_millis(500);
+    client.add_event_handler(conversation::on_reaction);
+    let mut backoff = Duration::from_millis(500);
+    let mut failing = false;
     loop {
-        let settings = SyncSettings::default()
-            .token(token.clone())
-            .timeout(Duration::from_secs(10));
+        let settings = SyncSettings::default().timeout(Duration::from_secs(10));
         tokio::select! {
             _ = &mut shutdown => return Ok(()),
             r = client.sync_once(settings) => match r {
-                Ok(r) => {
-                    token = r.next_batch;
+                Ok(_) => {
+                    if failing {
+                        tracing::info!("the homeserver answers again");
+                        failing = false;
+                    }
                     backoff = Duration::from_millis(500);
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "sync failed; retrying");
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "sync failed; retrying");
+                    failing = true;
                     tokio::select! { _ = &mut shutdown => return Ok(()), _ = tokio::time::sleep(backoff) => {} }
                     backoff = (backoff * 2).min(Duration::from_secs(30));
                 }
@@ -191,6 +252,7 @@ pub async fn run(
 mod handlers {
     use std::time::Duration;
 
+    use akutlinje_core::person::Role;
     use matrix_sdk::event_handler::Ctx;
     use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
     use matrix_sdk::{Client, Room};
@@ -218,6 +280,14 @@ mod handlers {
                         match room.join().await {
                             Ok(()) => {
                                 tracing::info!(person = %person.id, room = %room.room_id(), "invite accepted");
+                                // Tell them what to do — and that the bot is ready,
+                                // so the first message can be decrypted.
+                                let greeting = match person.role {
+                                    Role::Staff => "bot-greeting-staff",
+                                    Role::Physician => "bot-greeting-physician",
+                                    _ => "bot-greeting-other",
+                                };
+                                crate::conversation::send_text(&room, ctx.text(greeting)).await;
                                 return;
                             }
                             Err(e) => {

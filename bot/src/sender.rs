@@ -4,7 +4,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use akutlinje_core::escalation::{Notification, NotifyChannel, SendError, Sender};
+use akutlinje_core::escalation::{Notification, NotificationKind, NotifyChannel, SendError, Sender};
+use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::person::Person;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::events::Mentions;
@@ -13,15 +14,19 @@ use matrix_sdk::Client;
 
 /// Sends through the bot's client once it is connected; until then every
 /// send is a retryable failure, so the outbox waits or falls over.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct MatrixSender {
     client: Arc<OnceLock<Client>>,
+    loc: Arc<Localizer>,
 }
 
 impl MatrixSender {
-    /// A sender without a client yet.
-    pub fn new() -> MatrixSender {
-        MatrixSender::default()
+    /// A sender without a client yet; `loc` gives the Matrix-only answer hints.
+    pub fn new(loc: Arc<Localizer>) -> MatrixSender {
+        MatrixSender {
+            client: Arc::new(OnceLock::new()),
+            loc,
+        }
     }
 
     /// Hands over the connected client (once).
@@ -44,6 +49,20 @@ impl Sender for MatrixSender {
     }
 
     async fn send(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError> {
+        // The SDK retries a homeserver that is away for a long time; the
+        // outbox has its own retries and fall-over, so give up early instead
+        // of holding up every other notification.
+        tokio::time::timeout(SEND_TIMEOUT, self.send_now(n, to))
+            .await
+            .map_err(|_| retry("the homeserver did not answer in time"))?
+    }
+}
+
+/// How long one delivery attempt may take.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+impl MatrixSender {
+    async fn send_now(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError> {
         let client = self
             .client
             .get()
@@ -62,13 +81,21 @@ impl Sender for MatrixSender {
             Some(r) => r,
             None => client.create_dm(&user).await.map_err(retry)?,
         };
-        let html = format!(
+        let mut plain = n.new.text.clone();
+        let mut html = format!(
             "<p><a href=\"https://matrix.to/#/{u}\">{n}</a></p><pre>{t}</pre>",
             u = crate::conversation::escape(user.as_str()),
             n = crate::conversation::escape(to.name.as_str()),
             t = crate::conversation::escape(&n.new.text),
         );
-        let content = RoomMessageEventContent::text_html(n.new.text.clone(), html)
+        if n.new.kind == NotificationKind::Page {
+            // Reactions and the decision command exist only here.
+            let howto = self.loc.text(Lang::Da, "bot-page-howto");
+            html.push_str(&format!("<p>{}</p>", crate::conversation::escape(&howto)));
+            plain.push_str("\n\n");
+            plain.push_str(&howto);
+        }
+        let content = RoomMessageEventContent::text_html(plain, html)
             .add_mentions(Mentions::with_user_ids([user]));
         let sent = room.send(content).await.map_err(retry)?;
         Ok(Some(sent.response.event_id.to_string()))

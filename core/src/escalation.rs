@@ -63,6 +63,10 @@ impl Disposition {
     /// Parses the English or Danish name, or its number in [`Disposition::ALL`] (1–7).
     pub fn parse(s: &str) -> Option<Disposition> {
         let s = s.trim().to_lowercase().replace([' ', '-'], "_");
+        // "112" is a disposition of its own, not the 112th in the list.
+        if s == "112" {
+            return Some(Disposition::Call112);
+        }
         if let Ok(n) = s.parse::<usize>() {
             return n
                 .checked_sub(1)
@@ -84,6 +88,11 @@ impl Disposition {
             }
             _ => return None,
         })
+    }
+
+    /// Its name for people (message `disposition-<as_str>`).
+    pub fn label(self) -> crate::i18n::Msg {
+        crate::i18n::Msg::new(format!("disposition-{}", self.as_str()))
     }
 
     /// The pilot's outcome group: home, municipal, gp, admitted or 112.

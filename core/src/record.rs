@@ -147,6 +147,15 @@ pub enum EventKind {
         error: String,
         fallover: Option<NotifyChannel>,
     },
+    /// A voice note (or other recording) was stored with the case; the bytes
+    /// live in the attachments table under `attachment`.
+    AudioAttached {
+        attachment: i64,
+        mime: String,
+        bytes: u64,
+        /// As the sending client stated it; checked when the audio is decoded.
+        duration_ms: Option<u64>,
+    },
 }
 
 impl EventKind {
@@ -184,6 +193,7 @@ impl EventKind {
             EventKind::StaffAdvised { .. } => "staff_advised",
             EventKind::NotificationDelivered { .. } => "notification_delivered",
             EventKind::NotificationFailed { .. } => "notification_failed",
+            EventKind::AudioAttached { .. } => "audio_attached",
         }
     }
 }

@@ -72,6 +72,7 @@ fn author_of(kind: &EventKind, who: &Person) -> Author {
             | EventKind::ResidentRejected { .. }
             | EventKind::Note { .. }
             | EventKind::Correction { .. }
+            | EventKind::AudioAttached { .. }
             | EventKind::CaseCancelled
             | EventKind::CaseOpened { .. }
     );
@@ -370,6 +371,7 @@ impl Hotline {
         who: &Person,
         channel: Channel,
         decline: bool,
+        external_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, ServiceError> {
         if who.role != crate::person::Role::Physician {
@@ -396,7 +398,7 @@ impl Hotline {
             channel,
             kind,
             corrects: None,
-            external_id: None,
+            external_id: external_id.map(str::to_string),
         };
         let changed = self.store.respond_to_page(case, &event, decline).await?;
         tracing::info!(case = %case, person = %who.id, decline, changed, "page answered");
@@ -411,6 +413,7 @@ impl Hotline {
         channel: Channel,
         disposition: crate::escalation::Disposition,
         advice: Option<&str>,
+        external_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<i64, ServiceError> {
         if who.role != crate::person::Role::Physician {
@@ -438,7 +441,7 @@ impl Hotline {
                 advice,
             },
             corrects: None,
-            external_id: None,
+            external_id: external_id.map(str::to_string),
         };
         Ok(self.store.append_event(case, &event).await?)
     }
@@ -451,6 +454,7 @@ impl Hotline {
         channel: Channel,
         text: &str,
         corrects: Option<i64>,
+        external_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<i64, ServiceError> {
         let text =
@@ -475,7 +479,42 @@ impl Hotline {
         };
         let mut e = self.event(kind, who, channel, now);
         e.corrects = corrects;
+        e.external_id = external_id.map(str::to_string);
         Ok(self.store.append_event(case, &e).await?)
+    }
+
+    /// Stores a recording (a voice note) with a case, with the event that
+    /// points at it, in one transaction. A redelivered `external_id` stores
+    /// nothing ([`StoreError::Duplicate`]).
+    pub async fn attach_audio(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        audio: &crate::store::NewAttachment,
+        duration_ms: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, i64), ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            return Err(ServiceError::UnknownCase);
+        }
+        if audio.data.is_empty() {
+            return Err(ServiceError::BadInput("the recording is empty".into()));
+        }
+        let kind = EventKind::AudioAttached {
+            attachment: 0,
+            mime: audio.mime.clone(),
+            bytes: audio.data.len() as u64,
+            duration_ms,
+        };
+        let mut e = self.event(kind, who, channel, now);
+        e.external_id = audio.external_id.clone();
+        let (id, seq) = self.store.attach(case, audio, &e).await?;
+        tracing::info!(case = %case, attachment = id, bytes = audio.data.len(), "audio attached");
+        Ok((id, seq))
     }
 }
 

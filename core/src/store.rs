@@ -313,6 +313,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         root_event: &str,
     ) -> Result<Option<CaseId>, StoreError>;
 
+    /// Marks the bot's current question in a case thread (`None`: none open).
+    async fn set_matrix_prompt(
+        &self,
+        room: &str,
+        root_event: &str,
+        prompt_event: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// The case and thread root whose current question is `prompt_event`.
+    async fn matrix_prompt(
+        &self,
+        room: &str,
+        prompt_event: &str,
+    ) -> Result<Option<(CaseId, String)>, StoreError>;
+
     /// The Matrix thread (room, root event) of a case, if it has one.
     async fn matrix_thread_of_case(
         &self,
@@ -320,6 +334,66 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<(String, String)>, StoreError>;
     /// The case a person was most recently paged for.
     async fn latest_page_to(&self, person: &PersonId) -> Result<Option<CaseId>, StoreError>;
+    /// The case and person of the page delivered with this channel id (a
+    /// Matrix event id, a Twilio SID): what a reaction to a page refers to.
+    async fn page_by_external_id(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<(CaseId, PersonId)>, StoreError>;
+
+    /// Stores a recording with its case and the event recording that
+    /// (`event.kind` is [`crate::record::EventKind::AudioAttached`]; its `attachment` is
+    /// set to the new id here), in one transaction. Returns (attachment, seq).
+    async fn attach(
+        &self,
+        case: CaseId,
+        attachment: &NewAttachment,
+        event: &NewEvent,
+    ) -> Result<(i64, i64), StoreError>;
+    /// A stored recording.
+    async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError>;
+}
+
+/// A recording (or other file) to store with a case.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub mime: String,
+    pub data: Vec<u8>,
+    /// The channel's id for it (a Matrix event id): stored once.
+    pub external_id: Option<String>,
+}
+
+impl std::fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bytes are patient data.
+        f.debug_struct("NewAttachment")
+            .field("mime", &self.mime)
+            .field("bytes", &self.data.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored recording.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    pub case: CaseId,
+    pub mime: String,
+    pub data: Vec<u8>,
+    /// Hex SHA-256 of `data`, checked on read.
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attachment")
+            .field("id", &self.id)
+            .field("case", &self.case)
+            .field("mime", &self.mime)
+            .field("bytes", &self.data.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a calendar feed shows: one person's shifts, or a whole service.

@@ -33,7 +33,8 @@ use akutlinje_core::rota::{
     OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec, TierId,
 };
 use akutlinje_core::store::{
-    status_after, CalendarFeed, ImportSummary, NewCase, Store, StoreError,
+    status_after, Attachment, CalendarFeed, ImportSummary, NewAttachment, NewCase, Store,
+    StoreError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1450,6 +1451,30 @@ macro_rules! impl_store {
                 Ok(row.as_ref().map(|r| required(r, "case_id")).transpose()?.and_then(|c| CaseId::parse(&c)))
             }
 
+            async fn set_matrix_prompt(&self, room: &str, root_event: &str, prompt_event: Option<&str>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE matrix_threads SET prompt_event = $1 WHERE room_id = $2 AND root_event = $3")
+                    .bind(prompt_event)
+                    .bind(room)
+                    .bind(root_event)
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+
+            async fn matrix_prompt(&self, room: &str, prompt_event: &str) -> Result<Option<(CaseId, String)>, StoreError> {
+                let row = sqlx::query("SELECT case_id, root_event FROM matrix_threads WHERE room_id = $1 AND prompt_event = $2")
+                    .bind(room)
+                    .bind(prompt_event)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let Some(r) = row else { return Ok(None) };
+                let case = CaseId::parse(&required(&r, "case_id")?)
+                    .ok_or_else(|| StoreError::Corrupt("matrix thread case id".into()))?;
+                Ok(Some((case, required(&r, "root_event")?)))
+            }
+
             async fn matrix_thread_of_case(&self, case: CaseId) -> Result<Option<(String, String)>, StoreError> {
                 let row = sqlx::query("SELECT room_id, root_event FROM matrix_threads WHERE case_id = $1 ORDER BY created_at LIMIT 1")
                     .bind(case.to_string())
@@ -1469,8 +1494,84 @@ macro_rules! impl_store {
                 .map_err(db)?;
                 Ok(row.as_ref().map(|r| required(r, "case_id")).transpose()?.and_then(|c| CaseId::parse(&c)))
             }
+
+            async fn page_by_external_id(&self, external_id: &str) -> Result<Option<(CaseId, PersonId)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT case_id, person_id FROM notifications \
+                     WHERE external_id = $1 AND kind = 'page' AND case_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+                )
+                .bind(external_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                let Some(r) = row else { return Ok(None) };
+                let case = CaseId::parse(&required(&r, "case_id")?)
+                    .ok_or_else(|| StoreError::Corrupt("notification case id".into()))?;
+                Ok(Some((case, slug_of(&r, "person_id")?)))
+            }
+
+            async fn attach(&self, case: CaseId, a: &NewAttachment, event: &NewEvent) -> Result<(i64, i64), StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING id")
+                    .bind(event.at)
+                    .bind(case.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .ok_or(StoreError::NotFound("case"))?;
+                let row = sqlx::query(
+                    "INSERT INTO attachments (case_id, mime, data, sha256, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(case.to_string())
+                .bind(&a.mime)
+                .bind(&a.data)
+                .bind(sha256_hex(&a.data))
+                .bind(event.at)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+                let id: i64 = row.try_get("id").map_err(corrupt("attachment id"))?;
+                let mut e = event.clone();
+                if let EventKind::AudioAttached { attachment, .. } = &mut e.kind {
+                    *attachment = id;
+                }
+                let seq = Self::insert_event(&mut tx, case, &e).await?;
+                tx.commit().await.map_err(db)?;
+                Ok((id, seq))
+            }
+
+            async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError> {
+                let row = sqlx::query("SELECT id, case_id, mime, data, sha256, created_at FROM attachments WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let Some(r) = row else { return Ok(None) };
+                let data: Vec<u8> = r.try_get("data").map_err(corrupt("attachment"))?;
+                let sha256 = required(&r, "sha256")?;
+                if sha256_hex(&data) != sha256 {
+                    return Err(StoreError::Corrupt(format!("attachment {id}: checksum mismatch")));
+                }
+                Ok(Some(Attachment {
+                    id,
+                    case: CaseId::parse(&required(&r, "case_id")?)
+                        .ok_or_else(|| StoreError::Corrupt("attachment case id".into()))?,
+                    mime: required(&r, "mime")?,
+                    data,
+                    sha256,
+                    created_at: r.try_get("created_at").map_err(corrupt("attachment"))?,
+                }))
+            }
         }
     };
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 macro_rules! impl_tx_helpers {

@@ -75,7 +75,7 @@ impl Synapse {
         let config = format!(
             "server_name: localhost\npid_file: {d}/homeserver.pid\npublic_baseurl: http://127.0.0.1:{port}/\n\
              listeners:\n  - port: {port}\n    bind_addresses: ['127.0.0.1']\n    type: http\n    tls: false\n    x_forwarded: false\n\
-             \x20   resources:\n      - names: [client]\n        compress: false\n\
+             \x20   resources:\n      - names: [client, media]\n        compress: false\n\
              database:\n  name: sqlite3\n  args:\n    database: {d}/homeserver.db\n\
              log_config: {d}/log.yaml\nmedia_store_path: {d}/media\nsigning_key_path: {d}/signing.key\n\
              registration_shared_secret: '{secret}'\nmacaroon_secret_key: '{m}'\nform_secret: '{f}'\n\

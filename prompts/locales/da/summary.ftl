@@ -103,3 +103,12 @@ escalation-exhausted =
 escalation-exhausted-limited =
     Ingen læge har kvitteret for kaldet endnu. Koordinatoren er alarmeret og finder en læge.
     Beboeren har fravalgt indlæggelse. Gør nu: Bliv hos beboeren, giv lindring efter plejeplanen, og kontakt lægevagten. Er du i tvivl, så ring 112.
+
+# The physician's decision (DSAM's categories plus the municipal acute team).
+disposition-call112 = 112 – ambulance med udrykning
+disposition-acute_admission = Akut indlæggelse (uden udrykning)
+disposition-seen_now = Ses nu
+disposition-seen_within_24h = Ses inden for 24 timer
+disposition-regular_consultation = Almindelig konsultation
+disposition-watch_at_home = Ses an / behandles på plejecentret
+disposition-municipal_acute_team = Kommunalt akuttilbud

@@ -103,3 +103,12 @@ escalation-exhausted =
 escalation-exhausted-limited =
     No physician has acknowledged the page yet. The coordinator has been alerted and is finding one.
     The resident has declined hospital admission. Now: stay with the resident, give relief as the care plan says, and contact the out-of-hours GP service (lægevagten). If in doubt, call 112.
+
+# The physician's decision (DSAM's categories plus the municipal acute team).
+disposition-call112 = 112 – ambulance with siren
+disposition-acute_admission = Acute admission (without siren)
+disposition-seen_now = Seen now
+disposition-seen_within_24h = Seen within 24 hours
+disposition-regular_consultation = Regular consultation
+disposition-watch_at_home = Watchful waiting / treated at the nursing home
+disposition-municipal_acute_team = Municipal acute team

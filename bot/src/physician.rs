@@ -1,0 +1,360 @@
+//! Physicians in their direct message with the bot: acknowledge or decline a
+//! page ("ok"/"nej", or ✅/❌ on the page), give advice in plain words
+//! (relayed verbatim, with their name, to the staff's case thread), and record
+//! their decision (`!beslutning 6`, or a bare number from the list). `!vagt`
+//! (anyone) shows who is on call now.
+//!
+//! Every answer is stored with its Matrix event id, so a redelivered event
+//! changes nothing and is not relayed twice.
+
+use akutlinje_core::escalation::Disposition;
+use akutlinje_core::i18n::Msg;
+use akutlinje_core::ids::CaseId;
+use akutlinje_core::person::{Person, Role};
+use akutlinje_core::record::Channel;
+use akutlinje_core::service::ServiceError;
+use akutlinje_core::store::StoreError;
+use chrono::{DateTime, Utc};
+use matrix_sdk::ruma::{EventId, OwnedEventId};
+use matrix_sdk::{Client, Room};
+use tracing::Instrument;
+
+use crate::conversation::{send_text, tell_staff, BotContext};
+
+/// What a physician's message in their DM means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhysicianCommand {
+    Acknowledge,
+    Decline,
+    /// `!beslutning` without a (known) choice: show the list.
+    ShowDispositions { unknown: Option<String> },
+    Decide {
+        disposition: Disposition,
+        advice: Option<String>,
+    },
+    Advice(String),
+}
+
+impl PhysicianCommand {
+    /// Reads a message. Total: anything that is not a command is advice.
+    pub fn parse(body: &str) -> PhysicianCommand {
+        let t = body.trim();
+        let lower = t.to_lowercase();
+        match lower.trim_end_matches(['.', '!']) {
+            "ok" | "ja" | "✅" | "kvitter" | "kvittér" | "kvitteret" | "modtaget" => {
+                return PhysicianCommand::Acknowledge
+            }
+            "nej" | "❌" | "afvis" | "afvist" | "kan ikke" => return PhysicianCommand::Decline,
+            _ => {}
+        }
+        for cmd in ["!beslutning", "!b"] {
+            if let Some(rest) = lower.strip_prefix(cmd) {
+                if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+                    continue;
+                }
+                // Keep the advice in the physician's own case and spelling.
+                let rest = t.get(cmd.len()..).unwrap_or_default().trim();
+                let (choice, advice) = match rest.split_once(char::is_whitespace) {
+                    Some((c, a)) => (c, Some(a.trim().to_string()).filter(|a| !a.is_empty())),
+                    None => (rest, None),
+                };
+                if choice.is_empty() {
+                    return PhysicianCommand::ShowDispositions { unknown: None };
+                }
+                return match Disposition::parse(choice.trim_end_matches(['.', ':'])) {
+                    Some(disposition) => PhysicianCommand::Decide {
+                        disposition,
+                        advice,
+                    },
+                    None => PhysicianCommand::ShowDispositions {
+                        unknown: Some(choice.to_string()),
+                    },
+                };
+            }
+        }
+        // A bare number answers the list.
+        if let Ok(n) = lower.trim_end_matches('.').parse::<usize>() {
+            if let Some(d) = n.checked_sub(1).and_then(|i| Disposition::ALL.get(i)) {
+                return PhysicianCommand::Decide {
+                    disposition: *d,
+                    advice: None,
+                };
+            }
+        }
+        PhysicianCommand::Advice(t.to_string())
+    }
+}
+
+fn disposition_list(ctx: &BotContext) -> String {
+    let mut t = ctx.text("bot-disposition-list");
+    for (i, d) in Disposition::ALL.iter().enumerate() {
+        t.push_str(&format!("\n{}. {}", i + 1, ctx.render(&d.label())));
+    }
+    t
+}
+
+/// A physician writing to the bot outside any case thread.
+pub(crate) async fn physician_message(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    person: &Person,
+    body: &str,
+    event: &OwnedEventId,
+) {
+    let cmd = PhysicianCommand::parse(body);
+    if let PhysicianCommand::ShowDispositions { unknown } = &cmd {
+        let mut t = String::new();
+        if let Some(u) = unknown {
+            t = ctx.render(&Msg::new("bot-disposition-unknown").arg("text", u.as_str()));
+            t.push('\n');
+        }
+        t.push_str(&disposition_list(ctx));
+        send_text(room, t).await;
+        return;
+    }
+    let case = match ctx.hotline.store().latest_page_to(&person.id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            send_text(room, ctx.text("bot-no-page")).await;
+            return;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot find the physician's page");
+            return;
+        }
+    };
+    let span = tracing::info_span!("physician", case = %case, person = %person.id);
+    act(ctx, client, room, person, case, cmd, event.as_str())
+        .instrument(span)
+        .await;
+}
+
+/// ✅/❌ on a page message.
+pub(crate) async fn react_to_page(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    person: &Person,
+    target: &EventId,
+    decline: bool,
+    event: &OwnedEventId,
+) {
+    if person.role != Role::Physician {
+        return;
+    }
+    let case = match ctx
+        .hotline
+        .store()
+        .page_by_external_id(target.as_str())
+        .await
+    {
+        Ok(Some((case, paged))) if paged == person.id => case,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot find the page reacted to");
+            return;
+        }
+    };
+    let cmd = if decline {
+        PhysicianCommand::Decline
+    } else {
+        PhysicianCommand::Acknowledge
+    };
+    act(ctx, client, room, person, case, cmd, event.as_str()).await;
+}
+
+async fn act(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    person: &Person,
+    case: CaseId,
+    cmd: PhysicianCommand,
+    external_id: &str,
+) {
+    let now = Utc::now();
+    let h = &ctx.hotline;
+    let name = person.name.as_str();
+    // (reply to the physician, line for the staff)
+    let result: Result<(String, Option<String>), ServiceError> = match cmd {
+        PhysicianCommand::Acknowledge => h
+            .respond_to_page(case, person, Channel::Matrix, false, Some(external_id), now)
+            .await
+            .map(|_| {
+                (
+                    ctx.text("bot-acknowledged"),
+                    Some(ctx.render(&Msg::new("bot-staff-acknowledged").arg("name", name))),
+                )
+            }),
+        PhysicianCommand::Decline => h
+            .respond_to_page(case, person, Channel::Matrix, true, Some(external_id), now)
+            .await
+            .map(|_| (ctx.text("bot-declined"), None)),
+        PhysicianCommand::Decide {
+            disposition,
+            advice,
+        } => h
+            .record_disposition(
+                case,
+                person,
+                Channel::Matrix,
+                disposition,
+                advice.as_deref(),
+                Some(external_id),
+                now,
+            )
+            .await
+            .map(|_| {
+                let label = ctx.render(&disposition.label());
+                let mut staff = ctx.render(
+                    &Msg::new("bot-staff-disposition")
+                        .arg("name", name)
+                        .arg("disposition", label.as_str()),
+                );
+                if let Some(a) = &advice {
+                    staff.push('\n');
+                    staff.push_str(&ctx.render(
+                        &Msg::new("bot-staff-advice")
+                            .arg("name", name)
+                            .arg("advice", a.as_str()),
+                    ));
+                }
+                (
+                    ctx.render(
+                        &Msg::new("bot-disposition-recorded").arg("disposition", label.as_str()),
+                    ),
+                    Some(staff),
+                )
+            }),
+        PhysicianCommand::Advice(text) => h
+            .annotate(case, person, Channel::Matrix, &text, None, Some(external_id), now)
+            .await
+            .map(|_| {
+                (
+                    String::new(),
+                    Some(ctx.render(
+                        &Msg::new("bot-staff-advice")
+                            .arg("name", name)
+                            .arg("advice", text.as_str()),
+                    )),
+                )
+            }),
+        PhysicianCommand::ShowDispositions { .. } => return,
+    };
+    match result {
+        Ok((reply, staff)) => {
+            if !reply.is_empty() {
+                send_text(room, reply).await;
+            }
+            if let Some(line) = staff {
+                tell_staff(ctx, client, case, &line).await;
+            }
+        }
+        // Already handled when it first arrived.
+        Err(ServiceError::Store(StoreError::Duplicate)) => {}
+        Err(ServiceError::BadInput(m)) => send_text(room, m).await,
+        Err(e) => tracing::error!(error = %e, "the physician's answer could not be recorded"),
+    }
+}
+
+/// Who is on call now, per tier of the paging service.
+pub(crate) async fn oncall_text(ctx: &BotContext, now: DateTime<Utc>) -> String {
+    match oncall_lines(ctx, now).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the rota");
+            ctx.text("bot-oncall-unavailable")
+        }
+    }
+}
+
+async fn oncall_lines(
+    ctx: &BotContext,
+    now: DateTime<Utc>,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    use akutlinje_scheduler::rota::{local_naive, Rota};
+    let store = ctx.hotline.store();
+    let svc = store
+        .service(&ctx.service)
+        .await?
+        .ok_or("the paging service does not exist")?;
+    let rota = Rota::parse(store.rota(&ctx.service).await?)?;
+    let mut t = ctx.render(&Msg::new("bot-oncall-title").arg("service", svc.name.as_str()));
+    for tier in &svc.tiers {
+        t.push('\n');
+        match rota.on_call(tier, now) {
+            Some(seg) => {
+                let name = store
+                    .person(&seg.person)
+                    .await?
+                    .map(|p| p.name.to_string())
+                    .unwrap_or_else(|| seg.person.to_string());
+                let until = local_naive(seg.end).format("%d.%m. %H:%M").to_string();
+                t.push_str(
+                    &ctx.render(
+                        &Msg::new("bot-oncall-line")
+                            .arg("tier", tier.as_str())
+                            .arg("name", name)
+                            .arg("until", until),
+                    ),
+                );
+            }
+            None => t.push_str(
+                &ctx.render(&Msg::new("bot-oncall-nobody").arg("tier", tier.as_str())),
+            ),
+        }
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn physicians_answer_in_plain_words() {
+        use PhysicianCommand as C;
+        assert_eq!(C::parse(" OK "), C::Acknowledge);
+        assert_eq!(C::parse("✅"), C::Acknowledge);
+        assert_eq!(C::parse("Nej."), C::Decline);
+        assert_eq!(
+            C::parse("!beslutning 6 Giv Panodil 1 g, mål igen kl. 6"),
+            C::Decide {
+                disposition: Disposition::WatchAtHome,
+                advice: Some("Giv Panodil 1 g, mål igen kl. 6".into())
+            }
+        );
+        assert_eq!(
+            C::parse("!b 112"),
+            C::Decide {
+                disposition: Disposition::Call112,
+                advice: None
+            }
+        );
+        assert_eq!(
+            C::parse("3"),
+            C::Decide {
+                disposition: Disposition::SeenNow,
+                advice: None
+            }
+        );
+        assert_eq!(
+            C::parse("!beslutning"),
+            C::ShowDispositions { unknown: None }
+        );
+        assert_eq!(
+            C::parse("!beslutning 9"),
+            C::ShowDispositions {
+                unknown: Some("9".into())
+            }
+        );
+        assert_eq!(
+            C::parse("Okay, læg hende ned"),
+            C::Advice("Okay, læg hende ned".into())
+        );
+        // "!bx" is not the command; "8" is not on the list: both are advice.
+        assert_eq!(C::parse("!bx"), C::Advice("!bx".into()));
+        assert_eq!(C::parse("8"), C::Advice("8".into()));
+    }
+}
