@@ -429,7 +429,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 None
             };
-            let hotline = hotline(store.clone())?;
+            // A page requested over any channel wakes the scheduler at once.
+            let wake = Arc::new(tokio::sync::Notify::new());
+            let hotline = hotline(store.clone())?.on_escalation_change({
+                let wake = wake.clone();
+                Arc::new(move || wake.notify_one())
+            });
             let policies = match &settings.policies {
                 Some(p) => {
                     let text = std::fs::read_to_string(p)
@@ -459,11 +464,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let outbox = Outbox::new(store.clone(), senders, worker);
             let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-            let scheduler = tokio::spawn(akutlinje_scheduler::escalation::run(
+            let scheduler = tokio::spawn(akutlinje_scheduler::escalation::run_woken(
                 escalator,
                 outbox,
                 Arc::new(SystemClock),
                 std::time::Duration::from_secs(1),
+                wake,
                 async move {
                     let _ = stop_rx.wait_for(|stop| *stop).await;
                 },

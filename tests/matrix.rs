@@ -181,16 +181,23 @@ fn collect(c: &Client) -> Inbox {
 async fn in_thread(room: &matrix_sdk::Room, root: &OwnedEventId, text: &str) -> OwnedEventId {
     let mut c = RoomMessageEventContent::text_plain(text);
     c.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
-    room.send(c).await.expect("send in thread").response.event_id
+    room.send(c)
+        .await
+        .expect("send in thread")
+        .response
+        .event_id
 }
 
 async fn react(room: &matrix_sdk::Room, to: &str, key: &str) -> OwnedEventId {
     let target: OwnedEventId = to.try_into().expect("event id");
-    room.send(ReactionEventContent::new(Annotation::new(target, key.into())))
-        .await
-        .expect("react")
-        .response
-        .event_id
+    room.send(ReactionEventContent::new(Annotation::new(
+        target,
+        key.into(),
+    )))
+    .await
+    .expect("react")
+    .response
+    .event_id
 }
 
 /// Waits until the bot has joined `room`.
@@ -347,11 +354,17 @@ async fn the_bot_restores_its_session_and_is_cross_signed() {
     assert!(status.is_complete(), "{status:?}");
     let key_file = cfg.recovery_key_path();
     let key = std::fs::read_to_string(&key_file).expect("recovery key written");
-    assert!(key.split_whitespace().count() >= 12, "a recovery key: {key:?}");
+    assert!(
+        key.split_whitespace().count() >= 12,
+        "a recovery key: {key:?}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key_file).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(&key_file)
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "only the owner reads the recovery key");
     }
     // Another user sees the bot's device signed by the bot's identity.
@@ -370,7 +383,10 @@ async fn the_bot_restores_its_session_and_is_cross_signed() {
         .await
         .expect("device query")
         .expect("device known");
-    assert!(seen.is_cross_signed_by_owner(), "the bot's device is cross-signed");
+    assert!(
+        seen.is_cross_signed_by_owner(),
+        "the bot's device is cross-signed"
+    );
     drop(first);
 
     // A restart: no password needed, same device, same keys, same identity.
@@ -827,7 +843,10 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
             _ => None,
         })
         .expect("the voice note is in the record");
-    assert_eq!(audio.0.event.external_id.as_deref(), Some(voice_event.as_str()));
+    assert_eq!(
+        audio.0.event.external_id.as_deref(),
+        Some(voice_event.as_str())
+    );
     assert_eq!(
         (audio.2.as_str(), audio.3, audio.4),
         ("audio/ogg", voice.len() as u64, Some(4200))
@@ -861,10 +880,14 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         "{k:?}"
     );
     let last = events.last().expect("events");
-    assert!(matches!(
-        &last.event.kind,
-        EventKind::DispositionRecorded { disposition: Disposition::WatchAtHome, advice: Some(a) } if a.as_str() == "Ny måling kl. 6"
-    ), "{:?}", last.event.kind);
+    assert!(
+        matches!(
+            &last.event.kind,
+            EventKind::DispositionRecorded { disposition: Disposition::WatchAtHome, advice: Some(a) } if a.as_str() == "Ny måling kl. 6"
+        ),
+        "{:?}",
+        last.event.kind
+    );
     assert_eq!(
         last.event.author.person.as_ref().map(|p| p.as_str()),
         Some("dr-lund")
@@ -1008,8 +1031,10 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
     );
     assert!(events.iter().any(|e| matches!(&e.event.kind,
         EventKind::PageAcknowledged { person } if person.as_str() == "dr-berg")));
-    assert!(events.iter().any(|e| matches!(&e.event.kind, EventKind::Note { .. })
-        && e.event.author.person.as_ref().map(|p| p.as_str()) == Some("dr-berg")));
+    assert!(events
+        .iter()
+        .any(|e| matches!(&e.event.kind, EventKind::Note { .. })
+            && e.event.author.person.as_ref().map(|p| p.as_str()) == Some("dr-berg")));
     let k = kinds(&events);
     assert!(
         k.iter().position(|t| *t == "advised112") < k.iter().position(|t| *t == "page_sent"),
@@ -1187,7 +1212,11 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
     tokio::time::sleep(Duration::from_secs(30)).await;
     let pending = db.store.notifications(case).await.expect("read");
     assert_eq!(pending.len(), 1, "{pending:?}");
-    assert_eq!(pending[0].status, NotificationStatus::Pending, "{pending:?}");
+    assert_eq!(
+        pending[0].status,
+        NotificationStatus::Pending,
+        "{pending:?}"
+    );
     assert!(pending[0].attempts >= 1, "tried while away: {pending:?}");
     assert!(pending[0].last_error.is_some(), "{pending:?}");
 
@@ -1205,14 +1234,21 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
     };
     let _ = stop.send(true);
     loop_task.await.expect("scheduler loop");
-    assert_eq!(delivered.new.channel, NotifyChannel::Matrix, "{delivered:?}");
+    assert_eq!(
+        delivered.new.channel,
+        NotifyChannel::Matrix,
+        "{delivered:?}"
+    );
     assert!(delivered.attempts >= 2, "{delivered:?}");
     let events = db.store.events(case).await.expect("events");
     let record = events
         .iter()
         .find(|e| matches!(e.event.kind, EventKind::NotificationDelivered { .. }))
         .expect("the delivery is in the record");
-    assert!(record.event.at >= back_at, "delivered after the homeserver came back");
+    assert!(
+        record.event.at >= back_at,
+        "delivered after the homeserver came back"
+    );
     assert!(matches!(
         &record.event.kind,
         EventKind::NotificationDelivered { channel: NotifyChannel::Matrix, external_id: Some(id), .. } if id.starts_with('$')

@@ -20,12 +20,12 @@ use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::Channel;
-use akutlinje_core::service::Hotline;
-use chrono::Utc;
-use matrix_sdk::event_handler::Ctx;
 use akutlinje_core::rota::ServiceId;
+use akutlinje_core::service::Hotline;
 use akutlinje_core::service::ServiceError;
 use akutlinje_core::store::{NewAttachment, StoreError};
+use chrono::Utc;
+use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
 use matrix_sdk::ruma::events::relation::{Annotation, Thread};
 use matrix_sdk::ruma::events::room::message::{
@@ -33,8 +33,8 @@ use matrix_sdk::ruma::events::room::message::{
     RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedEventId, UserId};
-use tracing::Instrument;
 use matrix_sdk::{Client, Room, RoomState};
+use tracing::Instrument;
 
 /// What the bot's handlers share.
 #[derive(Clone)]
@@ -105,9 +105,7 @@ impl Outgoing {
 }
 
 /// The reactions that answer choices 1–10.
-pub const KEYCAPS: [&str; 10] = [
-    "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟",
-];
+pub const KEYCAPS: [&str; 10] = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"];
 
 /// The choice number a reaction stands for (keycaps, with or without the
 /// variation selector some clients drop).
@@ -276,7 +274,12 @@ const OPEN_WORDS: [&str; 4] = ["akut", "ny sag", "ny", "hjælp"];
 
 /// Who wrote, if we know them; strangers are refused once per room.
 async fn known_sender(ctx: &BotContext, room: &Room, sender: &UserId) -> Option<Person> {
-    match ctx.hotline.store().person_by_matrix_user(sender.as_str()).await {
+    match ctx
+        .hotline
+        .store()
+        .person_by_matrix_user(sender.as_str())
+        .await
+    {
         Ok(Some(p)) => Some(p),
         Ok(None) => {
             let key = (room.room_id().to_string(), sender.to_string());
@@ -332,10 +335,19 @@ pub(crate) async fn on_message(
             return;
         }
         match thread_root {
-            Some(root) => case_thread_message(&ctx, &room, &person, root, &ev.event_id, &body).await,
+            Some(root) => {
+                case_thread_message(&ctx, &room, &person, root, &ev.event_id, &body).await
+            }
             None if person.role == Role::Physician => {
-                crate::physician::physician_message(&ctx, &client, &room, &person, &body, &ev.event_id)
-                    .await
+                crate::physician::physician_message(
+                    &ctx,
+                    &client,
+                    &room,
+                    &person,
+                    &body,
+                    &ev.event_id,
+                )
+                .await
             }
             None => open_case(&ctx, &room, &person, &ev.event_id, &body).await,
         }
@@ -370,10 +382,20 @@ async fn case_thread_message(
     if person.role != Role::Staff {
         match ctx
             .hotline
-            .annotate(case, person, Channel::Matrix, body, None, Some(event.as_str()), now)
+            .annotate(
+                case,
+                person,
+                Channel::Matrix,
+                body,
+                None,
+                Some(event.as_str()),
+                now,
+            )
             .await
         {
-            Ok(_) => tracing::info!(case = %case, person = %person.id, "note from the thread recorded"),
+            Ok(_) => {
+                tracing::info!(case = %case, person = %person.id, "note from the thread recorded")
+            }
             Err(ServiceError::Store(StoreError::Duplicate)) => {}
             Err(e) => tracing::error!(case = %case, error = %e, "note could not be recorded"),
         }
@@ -504,12 +526,22 @@ async fn voice_note(
         Ok(Some(d)) if !d.is_empty() => d,
         Ok(_) => {
             tracing::warn!(case = %case, "voice note without content");
-            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-failed"))]).await;
+            send_in_thread(
+                room,
+                &root,
+                vec![Outgoing::text(ctx.text("bot-voice-failed"))],
+            )
+            .await;
             return;
         }
         Err(e) => {
             tracing::warn!(case = %case, error = %e, "voice note download failed");
-            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-failed"))]).await;
+            send_in_thread(
+                room,
+                &root,
+                vec![Outgoing::text(ctx.text("bot-voice-failed"))],
+            )
+            .await;
             return;
         }
     };
@@ -528,16 +560,33 @@ async fn voice_note(
     };
     match ctx
         .hotline
-        .attach_audio(case, person, Channel::Matrix, &attachment, duration_ms, Utc::now())
+        .attach_audio(
+            case,
+            person,
+            Channel::Matrix,
+            &attachment,
+            duration_ms,
+            Utc::now(),
+        )
         .await
     {
         Ok(_) => {
-            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-attached"))]).await;
+            send_in_thread(
+                room,
+                &root,
+                vec![Outgoing::text(ctx.text("bot-voice-attached"))],
+            )
+            .await;
         }
         Err(ServiceError::Store(StoreError::Duplicate)) => {}
         Err(e) => {
             tracing::error!(case = %case, error = %e, "voice note could not be stored");
-            send_in_thread(room, &root, vec![Outgoing::text(ctx.text("bot-voice-failed"))]).await;
+            send_in_thread(
+                room,
+                &root,
+                vec![Outgoing::text(ctx.text("bot-voice-failed"))],
+            )
+            .await;
         }
     }
 }
@@ -559,7 +608,10 @@ pub(crate) async fn on_reaction(
         let target = &ev.content.relates_to.event_id;
         if let Some(n) = keycap_number(key) {
             let store = ctx.hotline.store();
-            let found = match store.matrix_prompt(room.room_id().as_str(), target.as_str()).await {
+            let found = match store
+                .matrix_prompt(room.room_id().as_str(), target.as_str())
+                .await
+            {
                 Ok(f) => f,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot look up the question");
@@ -579,8 +631,16 @@ pub(crate) async fn on_reaction(
             let Ok(root) = OwnedEventId::try_from(root.as_str()) else {
                 return;
             };
-            staff_input(&ctx, &room, &person, case, &root, &n.to_string(), ev.event_id.as_str())
-                .await;
+            staff_input(
+                &ctx,
+                &room,
+                &person,
+                case,
+                &root,
+                &n.to_string(),
+                ev.event_id.as_str(),
+            )
+            .await;
             return;
         }
         let decline = match key.replace('\u{fe0f}', "").as_str() {
@@ -591,8 +651,16 @@ pub(crate) async fn on_reaction(
         let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {
             return;
         };
-        crate::physician::react_to_page(&ctx, &client, &room, &person, target, decline, &ev.event_id)
-            .await;
+        crate::physician::react_to_page(
+            &ctx,
+            &client,
+            &room,
+            &person,
+            target,
+            decline,
+            &ev.event_id,
+        )
+        .await;
     }
     .instrument(span)
     .await;
@@ -619,7 +687,11 @@ mod tests {
     #[test]
     fn keycaps_answer_their_number() {
         assert_eq!(keycap_number("1️⃣"), Some(1));
-        assert_eq!(keycap_number("3\u{20e3}"), Some(3), "without the variation selector");
+        assert_eq!(
+            keycap_number("3\u{20e3}"),
+            Some(3),
+            "without the variation selector"
+        );
         assert_eq!(keycap_number("🔟"), Some(10));
         assert_eq!(keycap_number("✅"), None);
     }
@@ -630,9 +702,23 @@ mod tests {
         let fx = [Effect::Advise112(Msg::new("advise-112"))];
         let out = render(&loc, Lang::Da, chrono::NaiveDate::MIN, &fx);
         assert_eq!(out.len(), 1);
-        assert!(out[0].html.starts_with("<h1><font color=\"#d00000\""), "{}", out[0].html);
-        assert!(out[0].plain.starts_with("🚨 RING 112 NU 🚨"), "{}", out[0].plain);
-        assert!(out[0].html.contains("🚨 RING 112 NU 🚨</font></h1><p><strong>"), "{}", out[0].html);
+        assert!(
+            out[0].html.starts_with("<h1><font color=\"#d00000\""),
+            "{}",
+            out[0].html
+        );
+        assert!(
+            out[0].plain.starts_with("🚨 RING 112 NU 🚨"),
+            "{}",
+            out[0].plain
+        );
+        assert!(
+            out[0]
+                .html
+                .contains("🚨 RING 112 NU 🚨</font></h1><p><strong>"),
+            "{}",
+            out[0].html
+        );
     }
 
     #[test]

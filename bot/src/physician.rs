@@ -27,7 +27,9 @@ pub enum PhysicianCommand {
     Acknowledge,
     Decline,
     /// `!beslutning` without a (known) choice: show the list.
-    ShowDispositions { unknown: Option<String> },
+    ShowDispositions {
+        unknown: Option<String>,
+    },
     Decide {
         disposition: Disposition,
         advice: Option<String>,
@@ -214,11 +216,13 @@ async fn act(
                 );
                 if let Some(a) = &advice {
                     staff.push('\n');
-                    staff.push_str(&ctx.render(
-                        &Msg::new("bot-staff-advice")
-                            .arg("name", name)
-                            .arg("advice", a.as_str()),
-                    ));
+                    staff.push_str(
+                        &ctx.render(
+                            &Msg::new("bot-staff-advice")
+                                .arg("name", name)
+                                .arg("advice", a.as_str()),
+                        ),
+                    );
                 }
                 (
                     ctx.render(
@@ -228,16 +232,26 @@ async fn act(
                 )
             }),
         PhysicianCommand::Advice(text) => h
-            .annotate(case, person, Channel::Matrix, &text, None, Some(external_id), now)
+            .annotate(
+                case,
+                person,
+                Channel::Matrix,
+                &text,
+                None,
+                Some(external_id),
+                now,
+            )
             .await
             .map(|_| {
                 (
                     String::new(),
-                    Some(ctx.render(
-                        &Msg::new("bot-staff-advice")
-                            .arg("name", name)
-                            .arg("advice", text.as_str()),
-                    )),
+                    Some(
+                        ctx.render(
+                            &Msg::new("bot-staff-advice")
+                                .arg("name", name)
+                                .arg("advice", text.as_str()),
+                        ),
+                    ),
                 )
             }),
         PhysicianCommand::ShowDispositions { .. } => return,
@@ -300,9 +314,9 @@ async fn oncall_lines(
                     ),
                 );
             }
-            None => t.push_str(
-                &ctx.render(&Msg::new("bot-oncall-nobody").arg("tier", tier.as_str())),
-            ),
+            None => {
+                t.push_str(&ctx.render(&Msg::new("bot-oncall-nobody").arg("tier", tier.as_str())))
+            }
         }
     }
     Ok(t)

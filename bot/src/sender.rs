@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, OnceLock};
 
-use akutlinje_core::escalation::{Notification, NotificationKind, NotifyChannel, SendError, Sender};
+use akutlinje_core::escalation::{
+    Notification, NotificationKind, NotifyChannel, SendError, Sender,
+};
 use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::person::Person;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;

@@ -53,11 +53,20 @@ pub struct Turn {
 }
 
 /// The hotline service.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Hotline {
     store: Arc<dyn Store>,
     def: Arc<Checklist>,
     loc: Arc<Localizer>,
+    /// Called after a page was requested or answered, so the scheduler acts
+    /// at once instead of at its next poll.
+    escalation_changed: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Hotline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hotline").finish_non_exhaustive()
+    }
 }
 
 fn author_of(kind: &EventKind, who: &Person) -> Author {
@@ -89,7 +98,25 @@ fn author_of(kind: &EventKind, who: &Person) -> Author {
 impl Hotline {
     /// A service over a store, with the built-in checklist and texts.
     pub fn new(store: Arc<dyn Store>, def: Arc<Checklist>, loc: Arc<Localizer>) -> Hotline {
-        Hotline { store, def, loc }
+        Hotline {
+            store,
+            def,
+            loc,
+            escalation_changed: None,
+        }
+    }
+
+    /// Calls `signal` whenever an escalation may have changed (a page was
+    /// requested, updated, acknowledged or declined).
+    pub fn on_escalation_change(mut self, signal: Arc<dyn Fn() + Send + Sync>) -> Hotline {
+        self.escalation_changed = Some(signal);
+        self
+    }
+
+    fn escalation_changed(&self) {
+        if let Some(f) = &self.escalation_changed {
+            f();
+        }
     }
 
     /// The store.
@@ -223,6 +250,12 @@ impl Hotline {
             {
                 Ok(_) => {
                     tracing::info!(step = %state.step, events = events.len(), "input recorded");
+                    if effects
+                        .iter()
+                        .any(|e| matches!(e, Effect::Page { .. } | Effect::UpdatePage { .. }))
+                    {
+                        self.escalation_changed();
+                    }
                     return Ok(Turn {
                         case,
                         effects,
@@ -401,6 +434,9 @@ impl Hotline {
             external_id: external_id.map(str::to_string),
         };
         let changed = self.store.respond_to_page(case, &event, decline).await?;
+        if changed {
+            self.escalation_changed();
+        }
         tracing::info!(case = %case, person = %who.id, decline, changed, "page answered");
         Ok(changed)
     }

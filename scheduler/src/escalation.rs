@@ -616,6 +616,28 @@ pub async fn run(
     poll: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    run_woken(
+        escalator,
+        outbox,
+        clock,
+        poll,
+        Arc::new(tokio::sync::Notify::new()),
+        shutdown,
+    )
+    .await
+}
+
+/// Like [`run`], and also wakes when `wake` is notified (a page was just
+/// requested or answered: see `Hotline::on_escalation_change`), so a new
+/// page goes out at once rather than at the next poll.
+pub async fn run_woken(
+    escalator: Escalator,
+    outbox: Outbox,
+    clock: Arc<dyn Clock>,
+    poll: std::time::Duration,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         let now = clock.now();
@@ -648,6 +670,7 @@ pub async fn run(
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {}
         }
     }
 }
