@@ -414,6 +414,16 @@ async fn staff_input(
     body: &str,
     external_id: &str,
 ) {
+    // The question is being answered: a tap on it from now on is not an
+    // answer to whatever comes next.
+    if let Err(e) = ctx
+        .hotline
+        .store()
+        .set_matrix_prompt(room.room_id().as_str(), root.as_str(), None)
+        .await
+    {
+        tracing::error!(case = %case, error = %e, "cannot clear the current question");
+    }
     let loc = ctx.hotline.localizer().clone();
     match ctx
         .hotline
@@ -609,7 +619,7 @@ pub(crate) async fn on_reaction(
         if let Some(n) = keycap_number(key) {
             let store = ctx.hotline.store();
             let found = match store
-                .matrix_prompt(room.room_id().as_str(), target.as_str())
+                .take_matrix_prompt(room.room_id().as_str(), target.as_str())
                 .await
             {
                 Ok(f) => f,

@@ -320,8 +320,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         root_event: &str,
         prompt_event: Option<&str>,
     ) -> Result<(), StoreError>;
-    /// The case and thread root whose current question is `prompt_event`.
-    async fn matrix_prompt(
+    /// The case and thread root whose current question is `prompt_event`;
+    /// the question stops being current (a second answer to it is refused).
+    async fn take_matrix_prompt(
         &self,
         room: &str,
         prompt_event: &str,

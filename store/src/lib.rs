@@ -1462,11 +1462,15 @@ macro_rules! impl_store {
                 Ok(())
             }
 
-            async fn matrix_prompt(&self, room: &str, prompt_event: &str) -> Result<Option<(CaseId, String)>, StoreError> {
-                let row = sqlx::query("SELECT case_id, root_event FROM matrix_threads WHERE room_id = $1 AND prompt_event = $2")
+            async fn take_matrix_prompt(&self, room: &str, prompt_event: &str) -> Result<Option<(CaseId, String)>, StoreError> {
+                // Atomic: of two taps racing on one question, one wins.
+                let row = sqlx::query(
+                    "UPDATE matrix_threads SET prompt_event = NULL WHERE room_id = $1 AND prompt_event = $2 \
+                     RETURNING case_id, root_event",
+                )
                     .bind(room)
                     .bind(prompt_event)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.writer())
                     .await
                     .map_err(db)?;
                 let Some(r) = row else { return Ok(None) };

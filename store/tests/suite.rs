@@ -46,6 +46,7 @@ both!(
     web_login_state,
     calendar_feed_tokens,
     matrix_threads,
+    attachments_are_stored_with_their_event,
 );
 
 fn id<T: std::str::FromStr>(s: &str) -> T
@@ -788,4 +789,65 @@ async fn matrix_threads(s: Arc<dyn Store>) {
             .expect("read"),
         None
     );
+    // The current question: taken once, then gone.
+    s.set_matrix_prompt("!room:localhost", "$root", Some("$q1"))
+        .await
+        .expect("set");
+    assert_eq!(
+        s.take_matrix_prompt("!room:localhost", "$q0")
+            .await
+            .expect("read"),
+        None,
+        "not the current question"
+    );
+    assert_eq!(
+        s.take_matrix_prompt("!room:localhost", "$q1")
+            .await
+            .expect("take"),
+        Some((c, "$root".to_string()))
+    );
+    assert_eq!(
+        s.take_matrix_prompt("!room:localhost", "$q1")
+            .await
+            .expect("take again"),
+        None,
+        "a second tap on the same question is not an answer"
+    );
+}
+
+async fn attachments_are_stored_with_their_event(s: Arc<dyn Store>) {
+    use akutlinje_core::store::NewAttachment;
+    seed(&s).await;
+    let c = new_case(&s).await;
+    let data: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    let a = NewAttachment {
+        mime: "audio/ogg".into(),
+        data: data.clone(),
+        external_id: Some("$voice".into()),
+    };
+    let kind = EventKind::AudioAttached {
+        attachment: 0,
+        mime: "audio/ogg".into(),
+        bytes: data.len() as u64,
+        duration_ms: Some(4200),
+    };
+    let (id, seq) = s
+        .attach(c, &a, &ev(kind.clone(), Some("$voice")))
+        .await
+        .expect("attach");
+    let stored = s.attachment(id).await.expect("read").expect("stored");
+    assert_eq!(stored.data, data);
+    assert_eq!((stored.case, stored.mime.as_str()), (c, "audio/ogg"));
+    let events = s.events(c).await.expect("events");
+    let e = events.iter().find(|e| e.seq == seq).expect("event");
+    assert!(
+        matches!(e.event.kind, EventKind::AudioAttached { attachment, .. } if attachment == id),
+        "the event points at the stored audio: {:?}",
+        e.event.kind
+    );
+    // A redelivery stores nothing: no second event, no second attachment.
+    let again = s.attach(c, &a, &ev(kind, Some("$voice"))).await;
+    assert!(matches!(again, Err(StoreError::Duplicate)), "{again:?}");
+    assert_eq!(s.events(c).await.expect("events").len(), events.len());
+    assert!(s.attachment(id + 1).await.expect("read").is_none());
 }
