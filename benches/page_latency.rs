@@ -161,11 +161,18 @@ async fn main() {
     let ctx = akutlinje_bot::BotContext::new(hotline.clone(), "akutlaege".parse().expect("id"));
     tokio::spawn(akutlinje_bot::run(bot.clone(), ctx, std::future::pending()));
     // Every urgency pages dr-lund; nobody acknowledges, so steps wait an hour.
-    let policies = "[[policy]]\nurgency = \"red\"\nrepeats = 0\nalert_tier = \"coordinator\"\n\
-                    steps = [ { person = \"dr-lund\", channels = [\"matrix\"], wait_minutes = 60 } ]\n";
+    let policies: String = ["red", "high", "medium", "low", "routine"]
+        .iter()
+        .map(|u| {
+            format!(
+                "[[policy]]\nurgency = \"{u}\"\nrepeats = 0\nalert_tier = \"coordinator\"\n\
+                 steps = [ {{ person = \"dr-lund\", channels = [\"matrix\"], wait_minutes = 60 }} ]\n\n"
+            )
+        })
+        .collect();
     let escalator = akutlinje_scheduler::escalation::Escalator::new(
         store.clone(),
-        akutlinje_scheduler::escalation::Policies::parse(policies).expect("policies"),
+        akutlinje_scheduler::escalation::Policies::parse(&policies).expect("policies"),
         "akutlaege".parse().expect("id"),
         def,
         loc.clone(),
