@@ -378,10 +378,9 @@ async fn add_note(
         .annotate(
             id,
             &who.0,
-            akutlinje_core::record::Channel::Api,
+            akutlinje_core::record::Channel::Api.into(),
             &note.text,
             note.corrects,
-            None,
             Utc::now(),
         )
         .await?;
@@ -442,10 +441,9 @@ async fn disposition(
         .record_disposition(
             id,
             &who.0,
-            akutlinje_core::record::Channel::Api,
+            akutlinje_core::record::Channel::Api.into(),
             d,
             b.advice.as_deref(),
-            None,
             Utc::now(),
         )
         .await?;

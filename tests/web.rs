@@ -648,9 +648,8 @@ async fn seed_decided_cases(db: &Db) {
             .record_disposition(
                 case,
                 &anna,
-                akutlinje_core::record::Channel::Api,
+                akutlinje_core::record::Channel::Api.into(),
                 akutlinje_core::escalation::Disposition::WatchAtHome,
-                None,
                 None,
                 at
             )
@@ -661,10 +660,9 @@ async fn seed_decided_cases(db: &Db) {
             .record_disposition(
                 case,
                 &lund,
-                akutlinje_core::record::Channel::Api,
+                akutlinje_core::record::Channel::Api.into(),
                 d,
                 Some("Panodil 1 g, ny måling om 2 timer"),
-                None,
                 at,
             )
             .await

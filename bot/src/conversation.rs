@@ -22,7 +22,7 @@ use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::Channel;
 use akutlinje_core::rota::ServiceId;
 use akutlinje_core::service::Hotline;
-use akutlinje_core::service::ServiceError;
+use akutlinje_core::service::{ServiceError, Via};
 use akutlinje_core::store::{NewAttachment, StoreError};
 use chrono::Utc;
 use matrix_sdk::event_handler::Ctx;
@@ -385,10 +385,12 @@ async fn case_thread_message(
             .annotate(
                 case,
                 person,
-                Channel::Matrix,
+                Via {
+                    channel: Channel::Matrix,
+                    external_id: Some(event.as_str()),
+                },
                 body,
                 None,
-                Some(event.as_str()),
                 now,
             )
             .await

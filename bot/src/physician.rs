@@ -12,7 +12,7 @@ use akutlinje_core::i18n::Msg;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::Channel;
-use akutlinje_core::service::ServiceError;
+use akutlinje_core::service::{ServiceError, Via};
 use akutlinje_core::store::StoreError;
 use chrono::{DateTime, Utc};
 use matrix_sdk::ruma::{EventId, OwnedEventId};
@@ -200,10 +200,12 @@ async fn act(
             .record_disposition(
                 case,
                 person,
-                Channel::Matrix,
+                Via {
+                    channel: Channel::Matrix,
+                    external_id: Some(external_id),
+                },
                 disposition,
                 advice.as_deref(),
-                Some(external_id),
                 now,
             )
             .await
@@ -235,10 +237,12 @@ async fn act(
             .annotate(
                 case,
                 person,
-                Channel::Matrix,
+                Via {
+                    channel: Channel::Matrix,
+                    external_id: Some(external_id),
+                },
                 &text,
                 None,
-                Some(external_id),
                 now,
             )
             .await

@@ -52,6 +52,23 @@ pub struct Turn {
     pub duplicate: bool,
 }
 
+/// Where an answer came from: the channel and, when the channel has one, its
+/// id for the message (a Matrix event id), which makes a redelivery a no-op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Via<'a> {
+    pub channel: Channel,
+    pub external_id: Option<&'a str>,
+}
+
+impl From<Channel> for Via<'static> {
+    fn from(channel: Channel) -> Via<'static> {
+        Via {
+            channel,
+            external_id: None,
+        }
+    }
+}
+
 /// The hotline service.
 #[derive(Clone)]
 pub struct Hotline {
@@ -446,10 +463,9 @@ impl Hotline {
         &self,
         case: CaseId,
         who: &Person,
-        channel: Channel,
+        via: Via<'_>,
         disposition: crate::escalation::Disposition,
         advice: Option<&str>,
-        external_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<i64, ServiceError> {
         if who.role != crate::person::Role::Physician {
@@ -471,13 +487,13 @@ impl Hotline {
                 person: Some(who.id.clone()),
                 role: Some(who.role),
             },
-            channel,
+            channel: via.channel,
             kind: EventKind::DispositionRecorded {
                 disposition,
                 advice,
             },
             corrects: None,
-            external_id: external_id.map(str::to_string),
+            external_id: via.external_id.map(str::to_string),
         };
         Ok(self.store.append_event(case, &event).await?)
     }
@@ -487,10 +503,9 @@ impl Hotline {
         &self,
         case: CaseId,
         who: &Person,
-        channel: Channel,
+        via: Via<'_>,
         text: &str,
         corrects: Option<i64>,
-        external_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<i64, ServiceError> {
         let text =
@@ -513,9 +528,9 @@ impl Hotline {
         } else {
             EventKind::Note { text }
         };
-        let mut e = self.event(kind, who, channel, now);
+        let mut e = self.event(kind, who, via.channel, now);
         e.corrects = corrects;
-        e.external_id = external_id.map(str::to_string);
+        e.external_id = via.external_id.map(str::to_string);
         Ok(self.store.append_event(case, &e).await?)
     }
 
