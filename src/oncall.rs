@@ -10,28 +10,8 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-/// Why an on-call question could not be answered.
-#[derive(Debug, thiserror::Error)]
-pub enum OncallError {
-    #[error("no service {0}")]
-    UnknownService(ServiceId),
-    #[error("the stored rota of {service} is invalid: {detail}")]
-    BadRota { service: ServiceId, detail: String },
-    #[error(transparent)]
-    Store(#[from] akutlinje_core::store::StoreError),
-}
-
-async fn load(store: &Arc<dyn Store>, service: &ServiceId) -> Result<(Service, Rota), OncallError> {
-    let svc = store
-        .service(service)
-        .await?
-        .ok_or_else(|| OncallError::UnknownService(service.clone()))?;
-    let rota = Rota::parse(store.rota(service).await?).map_err(|e| OncallError::BadRota {
-        service: service.clone(),
-        detail: e.to_string(),
-    })?;
-    Ok((svc, rota))
-}
+use akutlinje_scheduler::oncall::load;
+pub use akutlinje_scheduler::oncall::OncallError;
 
 fn local(t: DateTime<Utc>) -> String {
     local_naive(t).format("%Y-%m-%d %H:%M").to_string()
@@ -55,10 +35,10 @@ pub async fn on_call(
     service: &ServiceId,
     at: DateTime<Utc>,
 ) -> Result<serde_json::Value, OncallError> {
-    let (svc, rota) = load(store, service).await?;
+    let (svc, on_call) = akutlinje_scheduler::oncall::on_call(store, service, at).await?;
     let mut tiers = Vec::new();
-    for tier in &svc.tiers {
-        let entry = match rota.on_call(tier, at) {
+    for (tier, seg) in on_call {
+        let entry = match seg {
             Some(seg) => {
                 let name = store.person(&seg.person).await?.map(|p| p.name.to_string());
                 let mut v = segment_json(&seg, name);

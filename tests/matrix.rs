@@ -168,13 +168,28 @@ impl Inbox {
     }
 }
 
-async fn wait_for(c: &Client, inbox: &Inbox, needle: &str) -> Vec<String> {
-    inbox.wait_for(c, needle).await;
-    inbox.bodies()
+/// The staff member's direct room with the bot, once the bot has joined it.
+async fn room_with_bot(staff: &Client, bot: &Client, bot_id: &str) -> matrix_sdk::Room {
+    let room = staff
+        .create_dm(<&UserId>::try_from(bot_id).expect("id"))
+        .await
+        .expect("room");
+    bot_joined(bot, room.room_id()).await;
+    sync(staff).await;
+    room
 }
 
-fn collect(c: &Client) -> Inbox {
-    Inbox::of(c)
+/// "akut" in the main timeline; returns the case thread's root once the bot
+/// asks for the resident.
+async fn open_case(room: &matrix_sdk::Room, staff: &Client, inbox: &Inbox) -> OwnedEventId {
+    let root = room
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send")
+        .response
+        .event_id;
+    inbox.wait_for(staff, "Hvilken beboer").await;
+    root
 }
 
 /// Sends `text` in the thread under `root`; returns its event id.
@@ -482,27 +497,26 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         tempfile::tempdir().expect("dir"),
     );
     let anna = logged_in(&s, "anna", dirs.0.path()).await;
-    let seen = collect(&anna);
-    let room = anna
-        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
-        .await
-        .expect("room");
-    bot_joined(&bot, room.room_id()).await;
-    sync(&anna).await;
+    let seen = Inbox::of(&anna);
+    let room = room_with_bot(&anna, &bot, &bot_id).await;
     let akut = room
         .send(RoomMessageEventContent::text_plain("akut"))
         .await
         .expect("send")
         .response
         .event_id;
-    let got = wait_for(&anna, &seen, "Hvilken beboer drejer det sig om?").await;
+    seen.wait_for(&anna, "Hvilken beboer drejer det sig om?")
+        .await;
+    let got = seen.bodies();
     assert!(
         got.iter()
             .any(|b| b == "Akutlinjen – ny sag for Plejecenter Solgården."),
         "{got:?}"
     );
     in_thread(&room, &akut, "14").await;
-    let got = wait_for(&anna, &seen, "Er der lige nu et af disse faresignaler?").await;
+    seen.wait_for(&anna, "Er der lige nu et af disse faresignaler?")
+        .await;
+    let got = seen.bodies();
     assert!(
         got.iter()
             .any(|b| b.starts_with("Beboer: Poul Hansen, værelse 14")),
@@ -533,7 +547,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         .await
         .expect("invite");
     let mallory = logged_in(&s, "mallory", dirs.1.path()).await;
-    let mallory_seen = collect(&mallory);
+    let mallory_seen = Inbox::of(&mallory);
     let mroom = accept_invite(&mallory).await;
     sync(&mallory).await;
     for text in ["stue 12?", "hallo?"] {
@@ -542,7 +556,8 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
             .await
             .expect("send");
     }
-    let got = wait_for(&mallory, &mallory_seen, "Jeg kender dig ikke").await;
+    mallory_seen.wait_for(&mallory, "Jeg kender dig ikke").await;
+    let got = mallory_seen.bodies();
     for _ in 0..5 {
         sync(&mallory).await;
     }
@@ -585,7 +600,7 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
     let bot = running.client.clone();
     let ldir = tempfile::tempdir().expect("dir");
     let physician = logged_in(&s, "lund", ldir.path()).await;
-    let seen = collect(&physician);
+    let seen = Inbox::of(&physician);
 
     let now = chrono::Utc::now();
     let page = NewNotification {
@@ -663,12 +678,7 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
     let staff = Inbox::of(&anna);
     let lund = logged_in(&s, "lund", dirs.1.path()).await;
     let doc = Inbox::of(&lund);
-    let room = anna
-        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
-        .await
-        .expect("room");
-    bot_joined(&bot, room.room_id()).await;
-    sync(&anna).await;
+    let room = room_with_bot(&anna, &bot, &bot_id).await;
 
     // Who is on call, from the staff room.
     room.send(RoomMessageEventContent::text_plain("!vagt"))
@@ -681,13 +691,7 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         "{oncall:?}"
     );
 
-    let root = room
-        .send(RoomMessageEventContent::text_plain("akut"))
-        .await
-        .expect("send")
-        .response
-        .event_id;
-    staff.wait_for(&anna, "Hvilken beboer").await;
+    let root = open_case(&room, &anna, &staff).await;
     in_thread(&room, &root, "14").await;
     let flags = staff.wait_for(&anna, "faresignaler").await;
     assert!(flags.body.contains("7. nej, ingen af dem"), "{flags:?}");
@@ -935,19 +939,8 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
     let lund_seen = Inbox::of(&lund);
     let berg = logged_in(&s, "berg", dirs.2.path()).await;
     let berg_seen = Inbox::of(&berg);
-    let room = anna
-        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
-        .await
-        .expect("room");
-    bot_joined(&bot, room.room_id()).await;
-    sync(&anna).await;
-    let root = room
-        .send(RoomMessageEventContent::text_plain("akut"))
-        .await
-        .expect("send")
-        .response
-        .event_id;
-    staff.wait_for(&anna, "Hvilken beboer").await;
+    let room = room_with_bot(&anna, &bot, &bot_id).await;
+    let root = open_case(&room, &anna, &staff).await;
     in_thread(&room, &root, "14").await;
     staff.wait_for(&anna, "faresignaler").await;
     let before = staff.all().len();
@@ -1066,19 +1059,8 @@ async fn the_bot_restarted_mid_case_continues_and_records_nothing_twice() {
     let adir = tempfile::tempdir().expect("dir");
     let anna = logged_in(&s, "anna", adir.path()).await;
     let staff = Inbox::of(&anna);
-    let room = anna
-        .create_dm(<&UserId>::try_from(bot_id.as_str()).expect("id"))
-        .await
-        .expect("room");
-    bot_joined(&bot, room.room_id()).await;
-    sync(&anna).await;
-    let root = room
-        .send(RoomMessageEventContent::text_plain("akut"))
-        .await
-        .expect("send")
-        .response
-        .event_id;
-    staff.wait_for(&anna, "Hvilken beboer").await;
+    let room = room_with_bot(&anna, &bot, &bot_id).await;
+    let root = open_case(&room, &anna, &staff).await;
     in_thread(&room, &root, "14").await;
     staff.wait_for(&anna, "faresignaler").await;
     let device = bot.device_id().expect("device").to_owned();

@@ -177,9 +177,9 @@ pub fn render(
                 out.push(Outgoing::new(t, h));
             }
             Effect::Page { urgency, isbar } => {
-                let head = format!(
-                    "📟 Vagtlægen kaldes · hastegrad {}",
-                    loc.render(lang, &urgency.label())
+                let head = loc.render(
+                    lang,
+                    &Msg::new("bot-paging").arg_msg("urgency", urgency.label()),
                 );
                 if shows_isbar {
                     let h = format!("<p><em>{}</em></p>", escape(&head));

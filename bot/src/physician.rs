@@ -290,18 +290,14 @@ pub(crate) async fn oncall_text(ctx: &BotContext, now: DateTime<Utc>) -> String 
 async fn oncall_lines(
     ctx: &BotContext,
     now: DateTime<Utc>,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    use akutlinje_scheduler::rota::{local_naive, Rota};
+) -> Result<String, akutlinje_scheduler::oncall::OncallError> {
+    use akutlinje_scheduler::rota::local_naive;
     let store = ctx.hotline.store();
-    let svc = store
-        .service(&ctx.service)
-        .await?
-        .ok_or("the paging service does not exist")?;
-    let rota = Rota::parse(store.rota(&ctx.service).await?)?;
+    let (svc, tiers) = akutlinje_scheduler::oncall::on_call(store, &ctx.service, now).await?;
     let mut t = ctx.render(&Msg::new("bot-oncall-title").arg("service", svc.name.as_str()));
-    for tier in &svc.tiers {
+    for (tier, seg) in &tiers {
         t.push('\n');
-        match rota.on_call(tier, now) {
+        match seg {
             Some(seg) => {
                 let name = store
                     .person(&seg.person)

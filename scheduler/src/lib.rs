@@ -8,9 +8,11 @@
 //!
 //! [`escalation`] fires escalation steps from durable, atomically claimed
 //! database rows and sends the notification outbox with retries and
-//! fall-over; policies are configuration (`policies.toml`).
+//! fall-over; policies are configuration (`policies.toml`). [`oncall`] loads a
+//! service's stored rota for whoever asks who is on call.
 #![forbid(unsafe_code)]
 
 pub mod escalation;
 pub mod jobs;
+pub mod oncall;
 pub mod rota;

@@ -1572,10 +1572,7 @@ macro_rules! impl_store {
 
 fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(sha2::Sha256::digest(data))
 }
 
 macro_rules! impl_tx_helpers {

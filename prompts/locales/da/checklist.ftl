@@ -76,6 +76,7 @@ bot-refusal = Jeg kender dig ikke, så jeg kan ikke hjælpe her. Kontakt koordin
 bot-not-staff = Sager åbnes af plejepersonalet på plejecentret.
 bot-no-page = Der er ingen kald til dig lige nu.
 bot-acknowledged = Kvitteret. Skriv dit råd her – det sendes ordret til personalet. Når du har besluttet, så skriv «!beslutning» og tallet (fx «!beslutning 6»).
+bot-paging = 📟 Vagtlægen kaldes · hastegrad { $urgency }
 bot-page-howto = Du kan også reagere på beskeden med ✅ (kvittér) eller ❌ (afvis). Dit råd skriver du her; det sendes ordret til personalet. Beslutningen: «!beslutning» og tallet – «!beslutning» alene viser listen.
 bot-disposition-list = Hvad er din beslutning? Skriv «!beslutning» og tallet, evt. efterfulgt af dit råd (fx «!beslutning 6 Giv paracetamol 1 g, mål igen kl. 6»):
 bot-disposition-unknown = Jeg kender ikke beslutningen «{ $text }».

@@ -75,6 +75,7 @@ bot-refusal = I do not know you, so I cannot help here. Ask the coordinator for 
 bot-not-staff = Cases are opened by the nursing home's care staff.
 bot-no-page = There is no page for you right now.
 bot-acknowledged = Acknowledged. Write your advice here – it is sent to the staff word for word. When you have decided, write «!beslutning» and the number (e.g. «!beslutning 6»).
+bot-paging = 📟 The on-call physician is paged · urgency { $urgency }
 bot-page-howto = You can also react to this message with ✅ (acknowledge) or ❌ (decline). Write your advice here; it is sent to the staff word for word. Your decision: «!beslutning» and the number – «!beslutning» alone shows the list.
 bot-disposition-list = What is your decision? Write «!beslutning» and the number, optionally followed by your advice (e.g. «!beslutning 6 Give paracetamol 1 g, measure again at 6»):
 bot-disposition-unknown = I do not know the decision «{ $text }».
