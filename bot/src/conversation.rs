@@ -510,6 +510,10 @@ async fn open_case(
     }
 }
 
+/// The largest voice note kept (about 20 minutes of Element's Opus); a
+/// bigger file is refused rather than held in memory and the database.
+const MAX_VOICE_BYTES: u64 = 20 * 1024 * 1024;
+
 /// A voice note: in a case thread it is downloaded (decrypted by the SDK)
 /// and attached to the case; elsewhere staff are told where to send it.
 async fn voice_note(
@@ -534,7 +538,33 @@ async fn voice_note(
         send_text(room, ctx.text("bot-voice-outside-case")).await;
         return;
     };
+    let too_large = |n: u64| n > MAX_VOICE_BYTES;
+    if audio
+        .info
+        .as_deref()
+        .and_then(|i| i.size)
+        .is_some_and(|n| too_large(n.into()))
+    {
+        tracing::warn!(case = %case, "voice note refused: larger than the limit");
+        send_in_thread(
+            room,
+            &root,
+            vec![Outgoing::text(ctx.text("bot-voice-too-large"))],
+        )
+        .await;
+        return;
+    }
     let data = match client.media().get_file(audio, false).await {
+        Ok(Some(d)) if too_large(d.len() as u64) => {
+            tracing::warn!(case = %case, "voice note refused: larger than the limit");
+            send_in_thread(
+                room,
+                &root,
+                vec![Outgoing::text(ctx.text("bot-voice-too-large"))],
+            )
+            .await;
+            return;
+        }
         Ok(Some(d)) if !d.is_empty() => d,
         Ok(_) => {
             tracing::warn!(case = %case, "voice note without content");

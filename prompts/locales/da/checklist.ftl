@@ -91,6 +91,7 @@ bot-greeting-physician = Hej, det er akutlinjen. Her får du kald, når du har v
 bot-greeting-other = Hej, det er akutlinjen. «!vagt» viser, hvem der har vagt.
 bot-voice-attached = Lydbeskeden er gemt i sagen.
 bot-voice-failed = Lydbeskeden kunne ikke hentes. Prøv igen, eller skriv det vigtigste.
+bot-voice-too-large = Lydbeskeden er for stor (over 20 MB). Send en kortere, eller skriv det vigtigste.
 bot-voice-outside-case = Lydbeskeder gemmes i en sag: skriv «akut» først, og send den så i sagens tråd.
 bot-physician-note = Noteret i sagen.
 bot-declined = Afvist – den næste læge kaldes nu.

@@ -90,6 +90,7 @@ bot-greeting-physician = Hello, this is the acute hotline. Pages reach you here 
 bot-greeting-other = Hello, this is the acute hotline. «!vagt» shows who is on call.
 bot-voice-attached = The voice message is stored with the case.
 bot-voice-failed = The voice message could not be fetched. Try again, or write the essentials.
+bot-voice-too-large = The voice message is too large (over 20 MB). Send a shorter one, or write the essentials.
 bot-voice-outside-case = Voice messages are stored with a case: write «akut» first, then send it in the case's thread.
 bot-physician-note = Noted in the case.
 bot-declined = Declined – the next physician is paged now.
