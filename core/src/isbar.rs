@@ -212,6 +212,13 @@ fn reason_text(loc: &Localizer, lang: Lang, i: &Isbar) -> String {
         ),
         Reason::SingleThree(p) => Msg::new("reason-single-three").arg("param", param(p)),
         Reason::NoVitals => Msg::new("reason-no-vitals"),
+        Reason::CallerRequest(inner) => {
+            let inner = Isbar {
+                reason: (**inner).clone(),
+                ..i.clone()
+            };
+            Msg::new("reason-caller-request").arg("reason", reason_text(loc, lang, &inner))
+        }
     };
     loc.render(lang, &m)
 }

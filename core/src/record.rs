@@ -156,6 +156,19 @@ pub enum EventKind {
         /// As the sending client stated it; checked when the audio is decoded.
         duration_ms: Option<u64>,
     },
+    /// The caller asked to be put through to the physician before the
+    /// checklist was done (key 0 on the phone, «læge nu» in chat).
+    PhysicianRequested,
+    /// A telephone leg or message changed state, as the carrier reported it:
+    /// `leg` is `caller`, `physician` or `sms`; `sid` is the carrier's id
+    /// (Twilio CallSid/MessageSid); `detail` is an error code or the
+    /// answering-machine verdict.
+    TelephonyStatus {
+        leg: String,
+        sid: String,
+        status: String,
+        detail: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -194,6 +207,8 @@ impl EventKind {
             EventKind::NotificationDelivered { .. } => "notification_delivered",
             EventKind::NotificationFailed { .. } => "notification_failed",
             EventKind::AudioAttached { .. } => "audio_attached",
+            EventKind::PhysicianRequested => "physician_requested",
+            EventKind::TelephonyStatus { .. } => "telephony_status",
         }
     }
 }

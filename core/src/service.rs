@@ -99,6 +99,7 @@ fn author_of(kind: &EventKind, who: &Person) -> Author {
             | EventKind::Note { .. }
             | EventKind::Correction { .. }
             | EventKind::AudioAttached { .. }
+            | EventKind::PhysicianRequested
             | EventKind::CaseCancelled
             | EventKind::CaseOpened { .. }
     );

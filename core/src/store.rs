@@ -353,6 +353,72 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(i64, i64), StoreError>;
     /// A stored recording.
     async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError>;
+
+    /// The person with this phone number. `phone` is E.164 (`+4520000012`);
+    /// stored numbers match with their spaces and dashes ignored.
+    async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError>;
+    /// The cases a person was paged for, newest first.
+    async fn pages_to(&self, person: &PersonId, limit: u32) -> Result<Vec<CaseId>, StoreError>;
+    /// The answer already given to a carrier's webhook (its SID and the step
+    /// of the call or message), if any: a retried webhook gets the same one.
+    async fn webhook_answer(&self, sid: &str, step: &str) -> Result<Option<String>, StoreError>;
+    /// Stores the answer to a webhook. If another answer was stored first
+    /// (a retry racing the original), that one is returned and kept.
+    async fn save_webhook_answer(
+        &self,
+        sid: &str,
+        step: &str,
+        answer: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String, StoreError>;
+    /// Records a telephone call leg, or updates its status and case.
+    async fn upsert_call(&self, call: &CallLeg) -> Result<(), StoreError>;
+    /// A call leg by its SID.
+    async fn call(&self, sid: &str) -> Result<Option<CallLeg>, StoreError>;
+    /// The call legs of a case, oldest first.
+    async fn calls_of_case(&self, case: CaseId) -> Result<Vec<CallLeg>, StoreError>;
+}
+
+/// Who is on a telephone call leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallRole {
+    /// Staff (or an unknown number) calling the hotline.
+    Caller,
+    /// A physician called by a voice page.
+    Physician,
+}
+
+impl CallRole {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallRole::Caller => "caller",
+            CallRole::Physician => "physician",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<CallRole> {
+        [CallRole::Caller, CallRole::Physician]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// One leg of a telephone call (Twilio's CallSid), and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallLeg {
+    pub sid: String,
+    pub role: CallRole,
+    pub case: Option<CaseId>,
+    /// The known person on the leg; `None` for an unknown caller.
+    pub person: Option<PersonId>,
+    /// The voice page this leg delivers.
+    pub notification: Option<i64>,
+    /// The carrier's last reported status (`ringing`, `in-progress`, `completed`, ...).
+    pub status: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A recording (or other file) to store with a case.

@@ -17,6 +17,7 @@ pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
             ("checklist.ftl", include_str!("../locales/da/checklist.ftl")),
             ("summary.ftl", include_str!("../locales/da/summary.ftl")),
             ("web.ftl", include_str!("../locales/da/web.ftl")),
+            ("phone.ftl", include_str!("../locales/da/phone.ftl")),
         ],
     ),
     (
@@ -25,6 +26,7 @@ pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
             ("checklist.ftl", include_str!("../locales/en/checklist.ftl")),
             ("summary.ftl", include_str!("../locales/en/summary.ftl")),
             ("web.ftl", include_str!("../locales/en/web.ftl")),
+            ("phone.ftl", include_str!("../locales/en/phone.ftl")),
         ],
     ),
 ];

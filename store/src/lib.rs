@@ -33,7 +33,7 @@ use akutlinje_core::rota::{
     OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec, TierId,
 };
 use akutlinje_core::store::{
-    status_after, Attachment, CalendarFeed, ImportSummary, NewAttachment, NewCase, Store,
+    status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, NewAttachment, NewCase, Store,
     StoreError,
 };
 use async_trait::async_trait;
@@ -1544,6 +1544,113 @@ macro_rules! impl_store {
                 Ok((id, seq))
             }
 
+            async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError> {
+                let wanted: String = phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+                if wanted.len() < 3 {
+                    return Ok(None);
+                }
+                let row = sqlx::query(
+                    "SELECT id, name, role, home_id, phone, matrix_user FROM persons \
+                     WHERE REPLACE(REPLACE(phone, ' ', ''), '-', '') = $1 ORDER BY id LIMIT 1",
+                )
+                .bind(&wanted)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                row.as_ref().map(person_of).transpose()
+            }
+
+            async fn pages_to(&self, person: &PersonId, limit: u32) -> Result<Vec<CaseId>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT case_id, MAX(id) AS last FROM notifications \
+                     WHERE person_id = $1 AND kind = 'page' AND case_id IS NOT NULL \
+                     GROUP BY case_id ORDER BY last DESC LIMIT $2",
+                )
+                .bind(person.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        CaseId::parse(&required(r, "case_id")?)
+                            .ok_or_else(|| StoreError::Corrupt("notification case id".into()))
+                    })
+                    .collect()
+            }
+
+            async fn webhook_answer(&self, sid: &str, step: &str) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT answer FROM webhook_answers WHERE sid = $1 AND step = $2")
+                    .bind(sid)
+                    .bind(step)
+                    .fetch_optional(self.writer())
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(|r| required(r, "answer")).transpose()
+            }
+
+            async fn save_webhook_answer(&self, sid: &str, step: &str, answer: &str, at: DateTime<Utc>) -> Result<String, StoreError> {
+                sqlx::query(
+                    "INSERT INTO webhook_answers (sid, step, answer, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sid, step) DO NOTHING",
+                )
+                .bind(sid)
+                .bind(step)
+                .bind(answer)
+                .bind(at)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                self.webhook_answer(sid, step)
+                    .await?
+                    .ok_or(StoreError::NotFound("webhook answer"))
+            }
+
+            async fn upsert_call(&self, c: &CallLeg) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO calls (sid, role, case_id, person_id, notification_id, status, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (sid) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, \
+                     case_id = COALESCE(excluded.case_id, calls.case_id), \
+                     person_id = COALESCE(excluded.person_id, calls.person_id), \
+                     notification_id = COALESCE(excluded.notification_id, calls.notification_id)",
+                )
+                .bind(&c.sid)
+                .bind(c.role.as_str())
+                .bind(c.case.map(|x| x.to_string()))
+                .bind(c.person.as_ref().map(|p| p.as_str().to_string()))
+                .bind(c.notification)
+                .bind(&c.status)
+                .bind(c.at)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn call(&self, sid: &str) -> Result<Option<CallLeg>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT sid, role, case_id, person_id, notification_id, status, updated_at FROM calls WHERE sid = $1",
+                )
+                .bind(sid)
+                .fetch_optional(self.writer())
+                .await
+                .map_err(db)?;
+                row.as_ref().map(call_of).transpose()
+            }
+
+            async fn calls_of_case(&self, case: CaseId) -> Result<Vec<CallLeg>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT sid, role, case_id, person_id, notification_id, status, updated_at FROM calls \
+                     WHERE case_id = $1 ORDER BY updated_at, sid",
+                )
+                .bind(case.to_string())
+                .fetch_all(self.writer())
+                .await
+                .map_err(db)?;
+                rows.iter().map(call_of).collect()
+            }
+
             async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError> {
                 let row = sqlx::query("SELECT id, case_id, mime, data, sha256, created_at FROM attachments WHERE id = $1")
                     .bind(id)
@@ -1568,6 +1675,29 @@ macro_rules! impl_store {
             }
         }
     };
+}
+
+fn call_of<R: Row>(r: &R) -> Result<CallLeg, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+    for<'d> Option<i64>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+    for<'d> DateTime<Utc>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    let role = required(r, "role")?;
+    Ok(CallLeg {
+        sid: required(r, "sid")?,
+        role: CallRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("call role {role}")))?,
+        case: text_col(r, "case_id")?
+            .map(|c| CaseId::parse(&c).ok_or_else(|| StoreError::Corrupt("call case id".into())))
+            .transpose()?,
+        person: text_col(r, "person_id")?
+            .map(|p| p.parse().map_err(|_| StoreError::Corrupt("call person id".into())))
+            .transpose()?,
+        notification: r.try_get("notification_id").map_err(corrupt("call"))?,
+        status: required(r, "status")?,
+        at: r.try_get("updated_at").map_err(corrupt("call"))?,
+    })
 }
 
 fn sha256_hex(data: &[u8]) -> String {

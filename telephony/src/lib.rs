@@ -1,6 +1,178 @@
-//! Twilio and SIP — **not built yet**.
+//! Twilio: the phone hotline and the SMS and voice pages.
 //!
-//! This crate will own the Twilio webhooks (signature-checked), TwiML
-//! rendering of the checklist's effects, the Twilio REST client, and the SIP
-//! bridge (issue 5). It drives the same engine as every other channel.
+//! This crate owns
+//! - the **webhooks** Twilio calls (incoming call, keys pressed, recording,
+//!   call and message status, incoming SMS), each checked by the
+//!   [`webhook::Signed`] extractor and answered once per (SID, step): a
+//!   retried webhook gets the stored answer and records nothing twice;
+//! - the **IVR**: the same checklist engine as chat, its effects spoken as
+//!   TwiML and keypad input turned back into text ([`ivr`]);
+//! - the **conference bridge**: a caller whose case is paged waits in a
+//!   conference (updates every minute) and the physician who takes the page
+//!   by phone joins it;
+//! - the **REST client** ([`rest`]) and the **SMS and voice channels** of the
+//!   scheduler's notification outbox ([`senders`]).
+//!
+//! It depends on core only; the binary wires it to the store, the rota and
+//! the HTTP server.
 #![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use akutlinje_core::i18n::Lang;
+use akutlinje_core::ids::CaseId;
+use akutlinje_core::person::Person;
+use akutlinje_core::service::Hotline;
+use chrono::{DateTime, Utc};
+
+pub mod ivr;
+pub mod rest;
+mod routes;
+pub mod senders;
+pub mod signature;
+pub mod twiml;
+pub mod webhook;
+
+pub use senders::{SmsSender, VoiceSender};
+
+/// How the hotline presents itself on Twilio.
+#[derive(Clone)]
+pub struct Settings {
+    /// The URL Twilio reaches this service at (scheme, host, optional port
+    /// and path prefix, no trailing slash). Signatures are checked against
+    /// it, so it is right behind a reverse proxy too.
+    pub public_url: String,
+    /// The hotline's own number (E.164): caller id of pages and SMS.
+    pub from: String,
+    /// The account's auth token: signs webhooks (HMAC-SHA1).
+    pub auth_token: String,
+    /// The secret for HMAC-SHA256 webhooks, if the account uses them;
+    /// otherwise the auth token.
+    pub sha256_key: Option<String>,
+    pub voice: twiml::Voice,
+    /// Music while a caller waits for the physician (a URL Twilio can
+    /// fetch); silence when unset.
+    pub hold_music: Option<String>,
+    pub lang: Lang,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("public_url", &self.public_url)
+            .field("voice", &self.voice)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who is on call now, for callers put straight through (unknown numbers).
+#[async_trait::async_trait]
+pub trait OnCall: Send + Sync {
+    /// The physicians to try, in order (primary first).
+    async fn physicians(&self, at: DateTime<Utc>) -> Vec<Person>;
+}
+
+/// The Twilio side of the hotline. Cheap to clone.
+#[derive(Clone)]
+pub struct Telephony(Arc<Inner>);
+
+struct Inner {
+    hotline: Hotline,
+    client: rest::Client,
+    settings: Settings,
+    oncall: Arc<dyn OnCall>,
+}
+
+impl std::fmt::Debug for Telephony {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telephony")
+            .field("settings", &self.0.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Telephony {
+    /// The Twilio side over the hotline service.
+    pub fn new(
+        hotline: Hotline,
+        client: rest::Client,
+        settings: Settings,
+        oncall: Arc<dyn OnCall>,
+    ) -> Telephony {
+        Telephony(Arc::new(Inner {
+            hotline,
+            client,
+            settings,
+            oncall,
+        }))
+    }
+
+    /// The webhook routes (`/twilio/...`), ready to merge into the server.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.clone())
+    }
+
+    /// The SMS channel of the notification outbox.
+    pub fn sms_sender(&self) -> SmsSender {
+        SmsSender::new(self.clone())
+    }
+
+    /// The voice channel of the notification outbox.
+    pub fn voice_sender(&self) -> VoiceSender {
+        VoiceSender::new(self.clone())
+    }
+
+    /// The absolute URL of a path on this service, as Twilio sees it.
+    pub fn public(&self, path_and_query: &str) -> String {
+        format!(
+            "{}{}",
+            self.0.settings.public_url.trim_end_matches('/'),
+            path_and_query
+        )
+    }
+
+    pub(crate) fn auth_token(&self) -> &str {
+        &self.0.settings.auth_token
+    }
+
+    pub(crate) fn sha256_key(&self) -> &str {
+        self.0
+            .settings
+            .sha256_key
+            .as_deref()
+            .unwrap_or(&self.0.settings.auth_token)
+    }
+
+    pub(crate) fn hotline(&self) -> &Hotline {
+        &self.0.hotline
+    }
+
+    pub(crate) fn client(&self) -> &rest::Client {
+        &self.0.client
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    pub(crate) fn oncall(&self) -> &Arc<dyn OnCall> {
+        &self.0.oncall
+    }
+}
+
+/// The short code that names a case in an SMS ("OK 4821"): four digits of
+/// its id. Not unique on its own; a reply is matched among the cases the
+/// physician was paged for.
+pub fn case_code(case: CaseId) -> String {
+    format!("{:04}", case.uuid().as_u128() % 10_000)
+}
+
+/// The conference room of a case.
+pub fn conference_name(case: CaseId) -> String {
+    format!("akutlinje-{case}")
+}
+
+/// A phone number as E.164 for comparison: spaces and dashes dropped.
+pub fn normalise_number(n: &str) -> String {
+    n.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect()
+}

@@ -132,6 +132,10 @@ pub enum Reason {
     News2Partial(u8, Vec<Param>),
     SingleThree(Param),
     NoVitals,
+    /// The caller asked for the physician before the checklist was done:
+    /// at least high urgency, so someone answers within minutes while they
+    /// hold the line; the assessment so far inside.
+    CallerRequest(Box<Reason>),
 }
 
 impl Reason {
@@ -151,6 +155,7 @@ impl Reason {
             }
             Reason::SingleThree(p) => format!("single_parameter_3:{p}"),
             Reason::NoVitals => "no_vitals".into(),
+            Reason::CallerRequest(r) => format!("caller_requested_physician;{}", r.code()),
         }
     }
 }
@@ -430,6 +435,9 @@ pub struct CaseState {
     pub advised_112: bool,
     pub no_112_by_decision: bool,
     pub paged: Option<Urgency>,
+    /// The caller asked to be put through to the physician now.
+    #[serde(default)]
+    pub physician_requested: bool,
     /// The last question, to repeat it after a hint.
     pub last_prompt: Option<Prompt>,
 }
@@ -453,6 +461,7 @@ impl CaseState {
             advised_112: false,
             no_112_by_decision: false,
             paged: None,
+            physician_requested: false,
             last_prompt: None,
         }
     }
@@ -474,7 +483,11 @@ impl CaseState {
 
     /// The urgency so far.
     pub fn urgency(&self) -> (Urgency, Reason) {
-        assess(self.red_flags.as_deref().unwrap_or(&[]), &self.news2())
+        let (urgency, reason) = assess(self.red_flags.as_deref().unwrap_or(&[]), &self.news2());
+        if self.physician_requested && urgency < Urgency::High {
+            return (Urgency::High, Reason::CallerRequest(Box::new(reason)));
+        }
+        (urgency, reason)
     }
 }
 
@@ -716,6 +729,17 @@ fn on_text(def: &Checklist, state: &mut CaseState, raw: &str, fx: &mut Vec<Effec
         }
         "gentag" | "repeat" | "igen" => {
             reask(state, fx);
+            return;
+        }
+        "læge nu" | "laege nu" | "ring til lægen" | "stil mig om til lægen" | "doctor now"
+        | "physician now" => {
+            // The rest of the checklist is skipped: the physician asks what
+            // they need. Pages (or updates the page) with what is known.
+            if !state.physician_requested {
+                state.physician_requested = true;
+                fx.push(Effect::Record(EventKind::PhysicianRequested));
+            }
+            summary(def, state, fx);
             return;
         }
         _ => {}

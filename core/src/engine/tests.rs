@@ -386,3 +386,47 @@ fn a_negated_danger_sign_is_not_a_red_flag() {
     assert_eq!(r.state.red_flags, Some(vec![]));
     assert!(r.pages().is_empty());
 }
+
+#[test]
+fn asking_for_the_physician_pages_at_least_high_with_what_is_known() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("nej");
+    r.say("22");
+    let fx = r.say("læge nu");
+    assert!(fx
+        .iter()
+        .any(|f| matches!(f, Effect::Record(EventKind::PhysicianRequested))));
+    // RR 22 alone scores 2 (low), but the caller is holding the line.
+    assert_eq!(r.pages(), vec![Urgency::High]);
+    let reason = fx.iter().find_map(|f| match f {
+        Effect::Record(EventKind::UrgencyAssessed { reason, .. }) => Some(reason.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        reason.as_deref(),
+        Some("caller_requested_physician;news2_partial:2:missing=spo2,oxygen,systolic,pulse,consciousness,temp")
+    );
+    assert_eq!(r.state.phase, Phase::Finished);
+    let isbar = fx
+        .iter()
+        .find_map(|f| match f {
+            Effect::ShowIsbar(i) => Some(i.render(&r.loc, Lang::Da)),
+            _ => None,
+        })
+        .expect("summary shown");
+    assert!(isbar.contains("bad om at få lægen"), "{isbar}");
+}
+
+#[test]
+fn asking_for_the_physician_keeps_a_red_urgency() {
+    let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);
+    r.say("12");
+    r.say("3");
+    assert_eq!(r.pages(), vec![Urgency::Red]);
+    let fx = r.say("læge nu");
+    assert!(fx
+        .iter()
+        .any(|f| matches!(f, Effect::UpdatePage { urgency: Urgency::Red, .. })));
+    assert_eq!(r.pages(), vec![Urgency::Red], "paged once");
+}

@@ -61,7 +61,7 @@ hint-yes-no = Svar «ja» eller «nej» – eller «ved ikke».
 hint-red-flags = Svar med tallet for hvert faresignal, der er til stede (fx «1» eller «2 3»), eller «nej».
 hint-text-required = Skriv et par ord om, hvad der er sket – lægen har brug for det.
 hint-resident = Skriv værelsesnummeret (fx 12) eller beboerens navn.
-help = Svar på spørgsmålet ovenfor. «ved ikke» springer en måling over, «gentag» viser spørgsmålet igen, «afbryd» afbryder sagen.
+help = Svar på spørgsmålet ovenfor. «ved ikke» springer en måling over, «gentag» viser spørgsmålet igen, «læge nu» kalder vagtlægen med det samme, «afbryd» afbryder sagen.
 
 say-summary-intro = Tak. Her er opsummeringen, som vagtlægen får:
 say-paged = Vagtlægen er kaldt med hastegrad { $urgency }. Du får besked her, når lægen svarer. Bliver beboeren dårligere, så skriv det her. Ved livsfare: ring 112.

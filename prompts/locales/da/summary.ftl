@@ -9,6 +9,7 @@ urgency-routine = BLÅ (rutine)
 reason-red-flag = rødt faresignal: { $flags }
 reason-news2 = NEWS2 { $total }
 reason-single-three = én parameter med 3 point ({ $param })
+reason-caller-request = personalet bad om at få lægen med det samme ({ $reason })
 reason-no-vitals = ingen målinger – hastegraden er sat uden målinger
 reason-news2-partial = NEWS2 mindst { $total } (ufuldstændig: mangler { $missing })
 

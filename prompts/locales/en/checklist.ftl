@@ -60,7 +60,7 @@ hint-yes-no = Answer «yes» or «no» – or «don't know».
 hint-red-flags = Answer with the number of each danger sign present (e.g. «1» or «2 3»), or «no».
 hint-text-required = Write a few words about what happened – the physician needs them.
 hint-resident = Type the room number (e.g. 12) or the resident's name.
-help = Answer the question above. «don't know» skips a measurement, «repeat» shows the question again, «cancel» cancels the case.
+help = Answer the question above. «don't know» skips a measurement, «repeat» shows the question again, «doctor now» pages the physician at once, «cancel» cancels the case.
 
 say-summary-intro = Thank you. Here is the summary the on-call physician gets:
 say-paged = The on-call physician has been paged with urgency { $urgency }. You will be told here when the physician answers. If the resident gets worse, write it here. If life is in danger: call 112.

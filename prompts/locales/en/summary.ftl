@@ -9,6 +9,7 @@ urgency-routine = BLUE (routine)
 reason-red-flag = red danger sign: { $flags }
 reason-news2 = NEWS2 { $total }
 reason-single-three = one parameter scoring 3 ({ $param })
+reason-caller-request = the staff asked for the physician at once ({ $reason })
 reason-no-vitals = no measurements – urgency set without vital signs
 reason-news2-partial = NEWS2 at least { $total } (incomplete: missing { $missing })
 

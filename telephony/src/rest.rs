@@ -1,0 +1,382 @@
+//! A small typed client for Twilio's REST API (2010-04-01): SMS, calls,
+//! call updates, conference participants, recordings.
+//!
+//! Why not a published crate: `twilio` 1.1 hard-codes `https://api.twilio.com`
+//! and `twilio-rs` 0.1 sends requests without their form fields (see
+//! `../shared/notes/telephony.md`). This one sends exactly what Twilio's own
+//! Python client sends (the tests compare them field by field), to a base
+//! URL from configuration.
+//!
+//! Retries: a 5xx, a 429 or a transport error is tried again with capped
+//! backoff (honouring `Retry-After`); a 4xx is not — it will not get better,
+//! and its Twilio error (code, message) is returned for the record.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Where and as whom to call Twilio.
+#[derive(Clone)]
+pub struct Credentials {
+    /// `https://api.twilio.com` in production; a local server in tests.
+    pub base_url: String,
+    /// `AC…`.
+    pub account_sid: String,
+    pub auth_token: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("base_url", &self.base_url)
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A failed request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TwilioError {
+    /// Twilio answered with an error.
+    #[error("Twilio {status}{}: {message}", code.map(|c| format!(" (error {c})")).unwrap_or_default())]
+    Api {
+        status: u16,
+        /// Twilio's error code (e.g. 21211, an invalid 'To' number).
+        code: Option<i64>,
+        message: String,
+    },
+    /// Twilio could not be reached, or did not answer in time.
+    #[error("Twilio could not be reached: {0}")]
+    Transport(String),
+    /// Twilio's answer was not what its API documents.
+    #[error("unexpected answer from Twilio: {0}")]
+    Decode(String),
+    /// A URL we were asked to fetch is not Twilio's.
+    #[error("refusing to send credentials to {0}")]
+    ForeignUrl(String),
+}
+
+impl TwilioError {
+    /// Whether trying again later may succeed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            TwilioError::Api { status, .. } => *status == 429 || *status >= 500,
+            TwilioError::Transport(_) => true,
+            TwilioError::Decode(_) | TwilioError::ForeignUrl(_) => false,
+        }
+    }
+}
+
+/// A message resource (the fields we use).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Message {
+    pub sid: String,
+    pub status: String,
+}
+
+/// A call resource (the fields we use).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Call {
+    pub sid: String,
+    pub status: String,
+}
+
+/// A conference participant (the fields we use).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Participant {
+    pub call_sid: String,
+    pub conference_sid: String,
+}
+
+/// What a call does when answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Instructions<'a> {
+    /// Fetch TwiML from this URL.
+    Url(&'a str),
+    /// This TwiML document.
+    Twiml(&'a str),
+}
+
+/// An SMS to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewMessage<'a> {
+    pub to: &'a str,
+    pub from: &'a str,
+    pub body: &'a str,
+    pub status_callback: Option<&'a str>,
+}
+
+/// A call to place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewCall<'a> {
+    pub to: &'a str,
+    pub from: &'a str,
+    pub instructions: Instructions<'a>,
+    pub status_callback: Option<&'a str>,
+    /// `initiated`, `ringing`, `answered`, `completed`.
+    pub status_events: &'a [&'a str],
+    /// `Enable` or `DetectMessageEnd` to detect answering machines.
+    pub machine_detection: Option<&'a str>,
+    /// Seconds to let it ring.
+    pub timeout_s: Option<u32>,
+}
+
+/// A change to a live call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallUpdate<'a> {
+    Instructions(Instructions<'a>),
+    /// Hang up.
+    Complete,
+}
+
+/// A participant to dial into a conference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewParticipant<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub status_callback: Option<&'a str>,
+    pub status_events: &'a [&'a str],
+    pub timeout_s: Option<u32>,
+    pub end_conference_on_exit: bool,
+}
+
+/// The client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    creds: Credentials,
+    attempts: u32,
+    max_backoff: Duration,
+}
+
+const API: &str = "2010-04-01";
+
+#[derive(Deserialize)]
+struct ApiError {
+    code: Option<i64>,
+    message: Option<String>,
+}
+
+impl Client {
+    /// A client with 5 s to connect, 15 s per request, three attempts.
+    pub fn new(creds: Credentials) -> Result<Client, TwilioError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(15))
+            .user_agent(concat!("akutlinje/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| TwilioError::Transport(e.to_string()))?;
+        Ok(Client {
+            http,
+            creds,
+            attempts: 3,
+            max_backoff: Duration::from_secs(4),
+        })
+    }
+
+    /// Sets the number of attempts per request (at least one) and the
+    /// longest wait between them.
+    pub fn with_retries(mut self, attempts: u32, max_backoff: Duration) -> Client {
+        self.attempts = attempts.max(1);
+        self.max_backoff = max_backoff;
+        self
+    }
+
+    /// The account SID.
+    pub fn account_sid(&self) -> &str {
+        &self.creds.account_sid
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!(
+            "{}/{API}/Accounts/{}/{path}",
+            self.creds.base_url.trim_end_matches('/'),
+            self.creds.account_sid
+        )
+    }
+
+    /// Sends an SMS.
+    pub async fn send_sms(&self, m: &NewMessage<'_>) -> Result<Message, TwilioError> {
+        let mut form = vec![("To", m.to), ("From", m.from), ("Body", m.body)];
+        if let Some(cb) = m.status_callback {
+            form.push(("StatusCallback", cb));
+        }
+        self.post("Messages.json", &form).await
+    }
+
+    /// Places a call.
+    pub async fn create_call(&self, c: &NewCall<'_>) -> Result<Call, TwilioError> {
+        let timeout = c.timeout_s.map(|t| t.to_string());
+        let mut form = vec![("To", c.to), ("From", c.from)];
+        match c.instructions {
+            Instructions::Url(u) => form.push(("Url", u)),
+            Instructions::Twiml(t) => form.push(("Twiml", t)),
+        }
+        if let Some(cb) = c.status_callback {
+            form.push(("StatusCallback", cb));
+        }
+        for e in c.status_events {
+            form.push(("StatusCallbackEvent", e));
+        }
+        if let Some(md) = c.machine_detection {
+            form.push(("MachineDetection", md));
+        }
+        if let Some(t) = &timeout {
+            form.push(("Timeout", t));
+        }
+        self.post("Calls.json", &form).await
+    }
+
+    /// Redirects or ends a live call.
+    pub async fn update_call(&self, sid: &str, u: CallUpdate<'_>) -> Result<Call, TwilioError> {
+        let form = match u {
+            CallUpdate::Instructions(Instructions::Url(url)) => vec![("Url", url)],
+            CallUpdate::Instructions(Instructions::Twiml(t)) => vec![("Twiml", t)],
+            CallUpdate::Complete => vec![("Status", "completed")],
+        };
+        self.post(&format!("Calls/{}.json", path_segment(sid)), &form)
+            .await
+    }
+
+    /// Dials someone into a conference (by its SID or friendly name).
+    pub async fn add_participant(
+        &self,
+        conference: &str,
+        p: &NewParticipant<'_>,
+    ) -> Result<Participant, TwilioError> {
+        let timeout = p.timeout_s.map(|t| t.to_string());
+        let mut form = vec![("From", p.from), ("To", p.to)];
+        if let Some(cb) = p.status_callback {
+            form.push(("StatusCallback", cb));
+        }
+        for e in p.status_events {
+            form.push(("StatusCallbackEvent", e));
+        }
+        if let Some(t) = &timeout {
+            form.push(("Timeout", t));
+        }
+        if p.end_conference_on_exit {
+            form.push(("EndConferenceOnExit", "true"));
+        }
+        self.post(
+            &format!("Conferences/{}/Participants.json", path_segment(conference)),
+            &form,
+        )
+        .await
+    }
+
+    /// Downloads a recording from the URL Twilio gave (`RecordingUrl`), as
+    /// WAV. Only URLs under the configured base get the credentials.
+    pub async fn fetch_recording(&self, url: &str) -> Result<(Vec<u8>, String), TwilioError> {
+        let base = self.creds.base_url.trim_end_matches('/');
+        if !url.starts_with(&format!("{base}/")) {
+            return Err(TwilioError::ForeignUrl(url.to_string()));
+        }
+        let url = if url.ends_with(".wav") || url.ends_with(".mp3") {
+            url.to_string()
+        } else {
+            format!("{url}.wav")
+        };
+        let resp = self
+            .send(|| {
+                self.http
+                    .get(&url)
+                    .basic_auth(&self.creds.account_sid, Some(&self.creds.auth_token))
+            })
+            .await?;
+        let mime = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("audio/wav")
+            .to_string();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| TwilioError::Transport(e.to_string()))?;
+        Ok((bytes.to_vec(), mime))
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<T, TwilioError> {
+        let url = self.url(path);
+        let resp = self
+            .send(|| {
+                self.http
+                    .post(&url)
+                    .basic_auth(&self.creds.account_sid, Some(&self.creds.auth_token))
+                    .header(reqwest::header::ACCEPT, "application/json")
+                    .form(form)
+            })
+            .await?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| TwilioError::Transport(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| TwilioError::Decode(e.to_string()))
+    }
+
+    /// Sends with retries; returns a successful response or the last error.
+    async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, TwilioError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (err, retry_after) = match build().send().await {
+                Ok(resp) if resp.status().is_success() => return Ok(resp),
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let body = resp.bytes().await.unwrap_or_default();
+                    let parsed: Option<ApiError> = serde_json::from_slice(&body).ok();
+                    let err = TwilioError::Api {
+                        status,
+                        code: parsed.as_ref().and_then(|e| e.code),
+                        message: parsed
+                            .and_then(|e| e.message)
+                            .unwrap_or_else(|| format!("HTTP {status}")),
+                    };
+                    (err, retry_after)
+                }
+                Err(e) => (TwilioError::Transport(transport_text(&e)), None),
+            };
+            if !err.retryable() || attempt >= self.attempts {
+                return Err(err);
+            }
+            let backoff = Duration::from_millis(500 * 2u64.pow(attempt - 1));
+            let wait = retry_after.unwrap_or(backoff).min(self.max_backoff);
+            tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "Twilio request failed; retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// A transport error without the URL (it carries the account SID).
+fn transport_text(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    kind.to_string()
+}
+
+/// A SID or friendly name as one URL path segment.
+fn path_segment(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
