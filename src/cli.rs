@@ -462,6 +462,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if settings.matrix.is_some() {
                 senders.push(Arc::new(matrix_sender.clone()));
             }
+            let telephony = match &settings.twilio {
+                Some(tw) => Some(crate::oncall::telephony(
+                    tw,
+                    settings.language,
+                    hotline.clone(),
+                    settings.paging_service.clone(),
+                )?),
+                None => {
+                    tracing::info!("no twilio_account_sid configured: no phone hotline, SMS or voice pages");
+                    None
+                }
+            };
+            if let Some(t) = &telephony {
+                senders.push(Arc::new(t.sms_sender()));
+                senders.push(Arc::new(t.voice_sender()));
+            }
+            let escalator = escalator.with_phone_bridge(telephony.is_some());
             let outbox = Outbox::new(store.clone(), senders, worker);
             let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
             let scheduler = tokio::spawn(akutlinje_scheduler::escalation::run_woken(
@@ -536,7 +553,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 hotline,
                 lang: settings.language,
             };
-            let app = Application::build(settings.bind, state).await?;
+            let mut app = Application::build(settings.bind, state).await?;
+            if let Some(t) = &telephony {
+                app = app.with_routes(t.router());
+            }
             let base = format!("http://{}:{}", settings.bind.ip(), app.port());
             eprintln!(
                 "akutlinje listens on {base} (database: {})",

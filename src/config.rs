@@ -37,6 +37,18 @@ struct Raw {
     matrix_store_dir: Option<PathBuf>,
     /// Where the bot writes its recovery key on first set-up.
     matrix_recovery_key_file: Option<PathBuf>,
+    /// The Twilio account (`AC…`); unset: no phone hotline, no SMS or voice pages.
+    twilio_account_sid: Option<String>,
+    /// The hotline's Twilio number (E.164).
+    twilio_from: Option<String>,
+    /// The URL Twilio reaches this service at (behind a proxy: the proxy's).
+    twilio_public_url: Option<String>,
+    /// Twilio's REST API.
+    twilio_api_base: String,
+    /// The voice that speaks (Twilio `voice`).
+    twilio_voice: String,
+    /// Music while a caller waits for the physician (a URL Twilio can fetch).
+    twilio_hold_music: Option<String>,
 }
 
 impl Default for Raw {
@@ -53,6 +65,12 @@ impl Default for Raw {
             matrix_user: "akutlinje".into(),
             matrix_store_dir: None,
             matrix_recovery_key_file: None,
+            twilio_account_sid: None,
+            twilio_from: None,
+            twilio_public_url: None,
+            twilio_api_base: "https://api.twilio.com".into(),
+            twilio_voice: "Polly.Naja".into(),
+            twilio_hold_music: None,
         }
     }
 }
@@ -70,6 +88,23 @@ pub struct Settings {
     pub policies: Option<PathBuf>,
     /// The Matrix bot, if configured.
     pub matrix: Option<MatrixSettings>,
+    /// Twilio, if configured.
+    pub twilio: Option<TwilioSettings>,
+}
+
+/// Twilio's settings. The auth token comes only from the environment
+/// (`AKUTLINJE_TWILIO_AUTH_TOKEN`), as does the optional HMAC-SHA256
+/// webhook key (`AKUTLINJE_TWILIO_WEBHOOK_KEY`).
+#[derive(Clone)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: String,
+    pub sha256_key: Option<String>,
+    pub from: String,
+    pub public_url: String,
+    pub api_base: String,
+    pub voice: String,
+    pub hold_music: Option<String>,
 }
 
 /// The Matrix bot's settings. The password and the store passphrase come
@@ -143,6 +178,12 @@ impl Settings {
             "matrix_user",
             "matrix_store_dir",
             "matrix_recovery_key_file",
+            "twilio_account_sid",
+            "twilio_from",
+            "twilio_public_url",
+            "twilio_api_base",
+            "twilio_voice",
+            "twilio_hold_music",
         ]));
         let raw: Raw = fig
             .extract()
@@ -207,7 +248,40 @@ impl Settings {
                 })
             }
         };
+        let twilio = match raw.twilio_account_sid {
+            None => None,
+            Some(account_sid) => {
+                if !account_sid.starts_with("AC") {
+                    bail!("twilio_account_sid: {account_sid:?} must start with AC");
+                }
+                let auth_token = std::env::var("AKUTLINJE_TWILIO_AUTH_TOKEN").map_err(|_| {
+                    anyhow::anyhow!(
+                        "twilio_account_sid is set, so AKUTLINJE_TWILIO_AUTH_TOKEN must be set too \
+                         (it signs Twilio's webhooks; keep it outside the repository)"
+                    )
+                })?;
+                let from = raw
+                    .twilio_from
+                    .filter(|f| f.starts_with('+') && f.len() > 4)
+                    .context("twilio_from: the hotline's number in E.164 form (+45...) is required with Twilio")?;
+                let public_url = raw
+                    .twilio_public_url
+                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                    .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
+                Some(TwilioSettings {
+                    account_sid,
+                    auth_token,
+                    sha256_key: std::env::var("AKUTLINJE_TWILIO_WEBHOOK_KEY").ok(),
+                    from,
+                    public_url: public_url.trim_end_matches('/').to_string(),
+                    api_base: raw.twilio_api_base,
+                    voice: raw.twilio_voice,
+                    hold_music: raw.twilio_hold_music,
+                })
+            }
+        };
         Ok(Settings {
+            twilio,
             database_url,
             bind,
             language,

@@ -582,6 +582,12 @@ impl Application {
         })
     }
 
+    /// Adds routes served beside the API (the Twilio webhooks).
+    pub fn with_routes(mut self, extra: Router) -> Application {
+        self.router = self.router.merge(extra);
+        self
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)

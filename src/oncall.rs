@@ -157,3 +157,68 @@ pub async fn load_file(store: &Arc<dyn Store>, text: &str) -> anyhow::Result<(us
 fn tiers_text(t: &[TierId]) -> String {
     t.iter().map(TierId::as_str).collect::<Vec<_>>().join(", ")
 }
+
+/// The physicians on call now, tier by tier: whom an unknown caller who
+/// presses 0 is put through to.
+struct RotaOnCall {
+    store: Arc<dyn Store>,
+    service: akutlinje_core::rota::ServiceId,
+}
+
+#[async_trait::async_trait]
+impl akutlinje_telephony::OnCall for RotaOnCall {
+    async fn physicians(&self, at: chrono::DateTime<chrono::Utc>) -> Vec<akutlinje_core::person::Person> {
+        let tiers = match akutlinje_scheduler::oncall::on_call(&self.store, &self.service, at).await {
+            Ok((_, tiers)) => tiers,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the rota for a call");
+                return Vec::new();
+            }
+        };
+        let mut out: Vec<akutlinje_core::person::Person> = Vec::new();
+        for (_, seg) in tiers {
+            let Some(seg) = seg else { continue };
+            if let Ok(Some(p)) = self.store.person(&seg.person).await {
+                if p.role == akutlinje_core::person::Role::Physician && !out.iter().any(|o| o.id == p.id) {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The Twilio side of the hotline, from the settings.
+pub fn telephony(
+    tw: &crate::config::TwilioSettings,
+    lang: akutlinje_core::i18n::Lang,
+    hotline: akutlinje_core::service::Hotline,
+    service: akutlinje_core::rota::ServiceId,
+) -> anyhow::Result<akutlinje_telephony::Telephony> {
+    let client = akutlinje_telephony::rest::Client::new(akutlinje_telephony::rest::Credentials {
+        base_url: tw.api_base.clone(),
+        account_sid: tw.account_sid.clone(),
+        auth_token: tw.auth_token.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!("the Twilio client: {e}"))?;
+    let settings = akutlinje_telephony::Settings {
+        public_url: tw.public_url.clone(),
+        from: tw.from.clone(),
+        auth_token: tw.auth_token.clone(),
+        sha256_key: tw.sha256_key.clone(),
+        voice: akutlinje_telephony::twiml::Voice {
+            voice: tw.voice.clone(),
+            language: match lang {
+                akutlinje_core::i18n::Lang::Da => "da-DK".into(),
+                akutlinje_core::i18n::Lang::En => "en-GB".into(),
+            },
+        },
+        hold_music: tw.hold_music.clone(),
+        lang,
+    };
+    let oncall = Arc::new(RotaOnCall {
+        store: hotline.store().clone(),
+        service,
+    });
+    Ok(akutlinje_telephony::Telephony::new(hotline, client, settings, oncall))
+}

@@ -154,15 +154,15 @@ async fn next_step_fires_at_exactly_its_deadline(s: Setup) {
         ("dr-lund".into(), 1, 0, t0 + Duration::minutes(2))
     );
     // The page text holds the ISBAR, with the 112 advice noted.
+    // Red pages on every channel at once, each falling back to the record.
     let notes = s.db.store.notifications(case).await.expect("notifications");
-    assert_eq!(notes.len(), 2);
-    assert!(notes
-        .iter()
-        .all(|n| n.new.kind == NotificationKind::Page && n.new.channel == NotifyChannel::Matrix));
+    assert_eq!(notes.len(), 6);
+    assert!(notes.iter().all(|n| n.new.kind == NotificationKind::Page));
     assert_eq!(
-        notes[0].new.fallback,
-        vec![NotifyChannel::Sms, NotifyChannel::Voice, NotifyChannel::Log]
+        notes.iter().take(3).map(|n| n.new.channel).collect::<Vec<_>>(),
+        vec![NotifyChannel::Matrix, NotifyChannel::Sms, NotifyChannel::Voice]
     );
+    assert!(notes.iter().all(|n| n.new.fallback == vec![NotifyChannel::Log]));
     assert!(
         notes[0].new.text.contains("HASTEGRAD RØD"),
         "{}",

@@ -174,9 +174,17 @@ pub struct Escalator {
     worker: String,
     lease: Duration,
     batch: u32,
+    has_voice: bool,
 }
 
 impl Escalator {
+    /// Pages of cases opened by phone also call the physician (when a voice
+    /// channel exists), so they can join the waiting caller.
+    pub fn with_phone_bridge(mut self, on: bool) -> Escalator {
+        self.has_voice = on;
+        self
+    }
+
     /// Claims at most `n` steps at a time (default 50), so instances share work.
     pub fn with_batch(mut self, n: u32) -> Escalator {
         self.batch = n.max(1);
@@ -201,6 +209,7 @@ impl Escalator {
             worker: worker.into(),
             lease: Duration::seconds(60),
             batch: 50,
+            has_voice: false,
         }
     }
 
@@ -309,14 +318,31 @@ impl Escalator {
             match who {
                 Some(person) => {
                     let text = self.page_text(e, state.as_ref(), lang);
-                    notifications.push(self.notification(
-                        e.case,
-                        person.clone(),
-                        NotificationKind::Page,
-                        &step.channels,
-                        text,
-                        now,
-                    ));
+                    // A page goes out on every channel of the step at once
+                    // (DESIGN.md: "all channels"), each falling back to the
+                    // record. A caller waiting on the phone needs the
+                    // physician on the phone too: their case is also called.
+                    let mut channels = step.channels.clone();
+                    let by_phone = matches!(
+                        self.store.case(e.case).await?.map(|c| c.channel),
+                        Some(Channel::Twilio | Channel::Sip)
+                    );
+                    if by_phone
+                        && self.has_voice
+                        && !channels.contains(&NotifyChannel::Voice)
+                    {
+                        channels.push(NotifyChannel::Voice);
+                    }
+                    for channel in &channels {
+                        notifications.push(self.notification(
+                            e.case,
+                            person.clone(),
+                            NotificationKind::Page,
+                            &[*channel],
+                            text.clone(),
+                            now,
+                        ));
+                    }
                     let reason = if e.step == 0 && e.round == 0 {
                         "first_page"
                     } else {
@@ -327,7 +353,7 @@ impl Escalator {
                         EventKind::PageSent {
                             person,
                             tier: step.tier.clone(),
-                            channels: step.channels.clone(),
+                            channels,
                             step: e.step,
                             round: e.round,
                             reason: reason.into(),

@@ -78,6 +78,10 @@ pub enum Mode {
 
 /// The mode for a prompt.
 pub fn mode(p: &Prompt) -> Mode {
+    // The resident is named by room number on the phone.
+    if p.msg.id == "ask-resident" {
+        return Mode::Keys { num_digits: None };
+    }
     match &p.expect {
         Expect::Text => Mode::Voice {
             skippable: p.skippable,

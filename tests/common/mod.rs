@@ -13,6 +13,7 @@ use akutlinje_core::store::Store;
 use akutlinje_store::testing;
 
 pub mod synapse;
+pub mod twilio;
 
 /// A seeded database the binary can be pointed at.
 pub struct Db {
