@@ -94,6 +94,11 @@ say "Synapse (the Matrix homeserver of the bot tests), cached venv"
 AKUTLINJE_SYNAPSE_PYTHON="$(bash scripts/synapse-venv.sh)"
 export AKUTLINJE_SYNAPSE_PYTHON
 "$AKUTLINJE_SYNAPSE_PYTHON" -c 'import synapse; print("synapse", synapse.__version__)'
+# Twilio's own Python helper library: the reference the telephony tests sign
+# webhooks with and compare our REST requests against.
+AKUTLINJE_TWILIO_PYTHON="$(bash scripts/twilio-venv.sh)"
+export AKUTLINJE_TWILIO_PYTHON
+"$AKUTLINJE_TWILIO_PYTHON" -c 'import twilio; print("twilio", twilio.__version__)'
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

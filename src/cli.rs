@@ -470,7 +470,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     settings.paging_service.clone(),
                 )?),
                 None => {
-                    tracing::info!("no twilio_account_sid configured: no phone hotline, SMS or voice pages");
+                    tracing::info!(
+                        "no twilio_account_sid configured: no phone hotline, SMS or voice pages"
+                    );
                     None
                 }
             };

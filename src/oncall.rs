@@ -167,8 +167,12 @@ struct RotaOnCall {
 
 #[async_trait::async_trait]
 impl akutlinje_telephony::OnCall for RotaOnCall {
-    async fn physicians(&self, at: chrono::DateTime<chrono::Utc>) -> Vec<akutlinje_core::person::Person> {
-        let tiers = match akutlinje_scheduler::oncall::on_call(&self.store, &self.service, at).await {
+    async fn physicians(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<akutlinje_core::person::Person> {
+        let tiers = match akutlinje_scheduler::oncall::on_call(&self.store, &self.service, at).await
+        {
             Ok((_, tiers)) => tiers,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the rota for a call");
@@ -179,7 +183,9 @@ impl akutlinje_telephony::OnCall for RotaOnCall {
         for (_, seg) in tiers {
             let Some(seg) = seg else { continue };
             if let Ok(Some(p)) = self.store.person(&seg.person).await {
-                if p.role == akutlinje_core::person::Role::Physician && !out.iter().any(|o| o.id == p.id) {
+                if p.role == akutlinje_core::person::Role::Physician
+                    && !out.iter().any(|o| o.id == p.id)
+                {
                     out.push(p);
                 }
             }
@@ -220,5 +226,7 @@ pub fn telephony(
         store: hotline.store().clone(),
         service,
     });
-    Ok(akutlinje_telephony::Telephony::new(hotline, client, settings, oncall))
+    Ok(akutlinje_telephony::Telephony::new(
+        hotline, client, settings, oncall,
+    ))
 }

@@ -159,10 +159,20 @@ async fn next_step_fires_at_exactly_its_deadline(s: Setup) {
     assert_eq!(notes.len(), 6);
     assert!(notes.iter().all(|n| n.new.kind == NotificationKind::Page));
     assert_eq!(
-        notes.iter().take(3).map(|n| n.new.channel).collect::<Vec<_>>(),
-        vec![NotifyChannel::Matrix, NotifyChannel::Sms, NotifyChannel::Voice]
+        notes
+            .iter()
+            .take(3)
+            .map(|n| n.new.channel)
+            .collect::<Vec<_>>(),
+        vec![
+            NotifyChannel::Matrix,
+            NotifyChannel::Sms,
+            NotifyChannel::Voice
+        ]
     );
-    assert!(notes.iter().all(|n| n.new.fallback == vec![NotifyChannel::Log]));
+    assert!(notes
+        .iter()
+        .all(|n| n.new.fallback == vec![NotifyChannel::Log]));
     assert!(
         notes[0].new.text.contains("HASTEGRAD RØD"),
         "{}",

@@ -71,7 +71,11 @@ steps = [{ person = "dr-lund", channels = ["sms"], wait_minutes = 60 }]
 
 async fn rig() -> Rig {
     let db = common::Db::sqlite().await;
-    for (id, phone) in [("anna", ANNA), ("dr-lund", LUND), ("dr-berg", "+45 30 00 00 02")] {
+    for (id, phone) in [
+        ("anna", ANNA),
+        ("dr-lund", LUND),
+        ("dr-berg", "+45 30 00 00 02"),
+    ] {
         let mut p = db
             .store
             .person(&id.parse().expect("id"))
@@ -148,13 +152,23 @@ impl Rig {
         check_twiml(&body);
         let keys: Vec<String> = params
             .iter()
-            .filter(|(k, _)| ["Digits", "CallStatus", "AnsweredBy", "RecordingDuration", "Body"].contains(k))
+            .filter(|(k, _)| {
+                [
+                    "Digits",
+                    "CallStatus",
+                    "AnsweredBy",
+                    "RecordingDuration",
+                    "Body",
+                ]
+                .contains(k)
+            })
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        self.transcript
-            .lock()
-            .expect("lock")
-            .push(format!("POST {} [{}]\n{body}\n", path.split('?').next().unwrap_or(path), keys.join(" ")));
+        self.transcript.lock().expect("lock").push(format!(
+            "POST {} [{}]\n{body}\n",
+            path.split('?').next().unwrap_or(path),
+            keys.join(" ")
+        ));
         body
     }
 
@@ -162,7 +176,13 @@ impl Rig {
     async fn keys(&self, call: &str, n: u32, digits: &str) -> String {
         self.hook(
             &format!("/twilio/voice/gather?n={n}"),
-            &[("CallSid", call), ("AccountSid", ACCOUNT), ("Digits", digits), ("From", ANNA), ("To", HOTLINE)],
+            &[
+                ("CallSid", call),
+                ("AccountSid", ACCOUNT),
+                ("Digits", digits),
+                ("From", ANNA),
+                ("To", HOTLINE),
+            ],
         )
         .await
     }
@@ -170,7 +190,14 @@ impl Rig {
     async fn call_in(&self, call: &str, from: &str) -> String {
         self.hook(
             "/twilio/voice/incoming",
-            &[("CallSid", call), ("AccountSid", ACCOUNT), ("From", from), ("To", HOTLINE), ("CallStatus", "ringing"), ("Direction", "inbound")],
+            &[
+                ("CallSid", call),
+                ("AccountSid", ACCOUNT),
+                ("From", from),
+                ("To", HOTLINE),
+                ("CallStatus", "ringing"),
+                ("Direction", "inbound"),
+            ],
         )
         .await
     }
@@ -261,9 +288,17 @@ print(json.dumps(out))
             .as_array()
             .expect("params")
             .iter()
-            .map(|p| (p[0].as_str().expect("k").into(), p[1].as_str().expect("v").into()))
+            .map(|p| {
+                (
+                    p[0].as_str().expect("k").into(),
+                    p[1].as_str().expect("v").into(),
+                )
+            })
             .collect();
-        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let sig = sig.as_str().expect("sig");
         let settings = (c["alg"] == "HMAC_SHA256").then_some("key=wh_test,algorithm=HMAC_SHA256");
         let (status, body) = r.hooks.post_raw(url, &pairs, Some(sig), settings).await;
@@ -271,20 +306,52 @@ print(json.dumps(out))
         // Tampered: a value, the URL, the signature, the algorithm.
         let mut changed = pairs.clone();
         changed[0].1 = "SM999";
-        assert_eq!(r.hooks.post_raw(url, &changed, Some(sig), settings).await.0, 403);
-        let other_url = if url.contains('?') { format!("{url}&z=1") } else { format!("{url}?z=1") };
-        assert_eq!(r.hooks.post_raw(&other_url, &pairs, Some(sig), settings).await.0, 403);
+        assert_eq!(
+            r.hooks.post_raw(url, &changed, Some(sig), settings).await.0,
+            403
+        );
+        let other_url = if url.contains('?') {
+            format!("{url}&z=1")
+        } else {
+            format!("{url}?z=1")
+        };
+        assert_eq!(
+            r.hooks
+                .post_raw(&other_url, &pairs, Some(sig), settings)
+                .await
+                .0,
+            403
+        );
         let bad_sig = format!("A{}", &sig[1..]);
-        assert_eq!(r.hooks.post_raw(url, &pairs, Some(&bad_sig), settings).await.0, 403);
-        let wrong_alg = if settings.is_some() { None } else { Some("algorithm=HMAC_SHA256") };
-        assert_eq!(r.hooks.post_raw(url, &pairs, Some(sig), wrong_alg).await.0, 403);
+        assert_eq!(
+            r.hooks
+                .post_raw(url, &pairs, Some(&bad_sig), settings)
+                .await
+                .0,
+            403
+        );
+        let wrong_alg = if settings.is_some() {
+            None
+        } else {
+            Some("algorithm=HMAC_SHA256")
+        };
+        assert_eq!(
+            r.hooks.post_raw(url, &pairs, Some(sig), wrong_alg).await.0,
+            403
+        );
     }
     // No signature at all, and an unknown algorithm.
     let url = format!("{base}/twilio/voice/incoming");
     let pairs = [("CallSid", "CA1"), ("From", ANNA)];
     assert_eq!(r.hooks.post_raw(&url, &pairs, None, None).await.0, 403);
     let sig = r.hooks.sign(&url, &pairs);
-    assert_eq!(r.hooks.post_raw(&url, &pairs, Some(&sig), Some("algorithm=HMAC_MD5")).await.0, 403);
+    assert_eq!(
+        r.hooks
+            .post_raw(&url, &pairs, Some(&sig), Some("algorithm=HMAC_MD5"))
+            .await
+            .0,
+        403
+    );
     // Nothing refused reached a handler: no call, no case.
     assert!(r.db.store.call("CA1").await.expect("read").is_none());
     r.close().await;
@@ -338,7 +405,9 @@ print(json.dumps({"ok": True}))
         .create_call(&NewCall {
             to: "+4530000001",
             from: "+4570100100",
-            instructions: Instructions::Url("https://akut.example.dk/twilio/voice/page?case=x&notification=1"),
+            instructions: Instructions::Url(
+                "https://akut.example.dk/twilio/voice/page?case=x&notification=1",
+            ),
             status_callback: Some("https://akut.example.dk/twilio/voice/status"),
             status_events: &["initiated", "ringing", "answered", "completed"],
             machine_detection: Some("Enable"),
@@ -358,7 +427,10 @@ print(json.dumps({"ok": True}))
         })
         .await
         .expect("call");
-    client.update_call("CA0123", CallUpdate::Complete).await.expect("end");
+    client
+        .update_call("CA0123", CallUpdate::Complete)
+        .await
+        .expect("end");
     client
         .update_call(
             "CA0123",
@@ -396,14 +468,18 @@ print(json.dumps({"ok": True}))
     // A 5xx is retried (the third attempt succeeds); a 4xx is not, and
     // Twilio's own error is kept.
     fake.clear();
-    let fast = client.clone().with_retries(3, std::time::Duration::from_millis(50));
+    let fast = client
+        .clone()
+        .with_retries(3, std::time::Duration::from_millis(50));
     let sms = |to: &'static str| NewMessage {
         to,
         from: "+4570100100",
         body: "x",
         status_callback: None,
     };
-    fast.send_sms(&sms("+4599000503")).await.expect("third attempt");
+    fast.send_sms(&sms("+4599000503"))
+        .await
+        .expect("third attempt");
     assert_eq!(fake.requests().len(), 3);
     fake.clear();
     let err = fast.send_sms(&sms("+4599000400")).await.expect_err("a 4xx");
@@ -456,7 +532,14 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
     let t = r.keys(call, 4, "95").await;
     assert!(said(&t).contains("Tast 1 for ja"), "{}", said(&t));
     let els = check_twiml(&t);
-    assert_eq!(element(&els, "Gather").expect("gather").1.get("numDigits").map(String::as_str), Some("1"));
+    assert_eq!(
+        element(&els, "Gather")
+            .expect("gather")
+            .1
+            .get("numDigits")
+            .map(String::as_str),
+        Some("1")
+    );
     r.keys(call, 5, "2").await;
     // A wrong value is explained and asked again; the case keeps its answers.
     let t = r.keys(call, 6, "999").await;
@@ -466,7 +549,10 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
     r.keys(call, 9, "1").await;
     // Silence: the question again, then on.
     let t = r
-        .hook("/twilio/voice/silence?n=10&tries=1", &[("CallSid", call), ("AccountSid", ACCOUNT)])
+        .hook(
+            "/twilio/voice/silence?n=10&tries=1",
+            &[("CallSid", call), ("AccountSid", ACCOUNT)],
+        )
         .await;
     assert!(said(&t).contains("Jeg hørte ikke noget"), "{}", said(&t));
     let t = r.keys(call, 10, "38*9").await;
@@ -475,40 +561,77 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
     assert_eq!(rec.1.get("finishOnKey").map(String::as_str), Some("#0"));
 
     // The voice note: Twilio posts the action, then the recording is ready.
-    let rec_url = format!("{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0001", r.fake.url);
+    let rec_url = format!(
+        "{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0001",
+        r.fake.url
+    );
     let t = r
         .hook(
             "/twilio/voice/record?n=11",
-            &[("CallSid", call), ("AccountSid", ACCOUNT), ("RecordingUrl", &rec_url), ("RecordingDuration", "7"), ("RecordingSid", "RE0001"), ("Digits", "#")],
+            &[
+                ("CallSid", call),
+                ("AccountSid", ACCOUNT),
+                ("RecordingUrl", &rec_url),
+                ("RecordingDuration", "7"),
+                ("RecordingSid", "RE0001"),
+                ("Digits", "#"),
+            ],
         )
         .await;
     assert!(said(&t).contains("mest bekymret"), "{}", said(&t));
     for _ in 0..2 {
         r.hook(
             "/twilio/voice/recording",
-            &[("CallSid", call), ("AccountSid", ACCOUNT), ("RecordingSid", "RE0001"), ("RecordingUrl", &rec_url), ("RecordingStatus", "completed"), ("RecordingDuration", "7")],
+            &[
+                ("CallSid", call),
+                ("AccountSid", ACCOUNT),
+                ("RecordingSid", "RE0001"),
+                ("RecordingUrl", &rec_url),
+                ("RecordingStatus", "completed"),
+                ("RecordingDuration", "7"),
+            ],
         )
         .await;
     }
-    let fetched = r.fake.requests().into_iter().filter(|q| q.method == "GET").count();
+    let fetched = r
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|q| q.method == "GET")
+        .count();
     assert_eq!(fetched, 1, "fetched once, though Twilio said it twice");
 
     // The concern is skipped with *: the summary, the page, the conference.
     let t = r
         .hook(
             "/twilio/voice/record?n=12",
-            &[("CallSid", call), ("AccountSid", ACCOUNT), ("RecordingDuration", "0"), ("Digits", "*")],
+            &[
+                ("CallSid", call),
+                ("AccountSid", ACCOUNT),
+                ("RecordingDuration", "0"),
+                ("Digits", "*"),
+            ],
         )
         .await;
     let els = check_twiml(&t);
     let conf = element(&els, "Conference").expect("into the conference");
     assert_eq!(conf.2, format!("akutlinje-{case}"));
-    assert_eq!(conf.1.get("startConferenceOnEnter").map(String::as_str), Some("false"));
-    assert!(conf.1.get("waitUrl").is_some_and(|u| u.contains("/twilio/voice/wait")));
+    assert_eq!(
+        conf.1.get("startConferenceOnEnter").map(String::as_str),
+        Some("false")
+    );
+    assert!(conf
+        .1
+        .get("waitUrl")
+        .is_some_and(|u| u.contains("/twilio/voice/wait")));
     assert!(said(&t).contains("Vagtlægen kaldes nu"), "{}", said(&t));
     r.hook(
         "/twilio/voice/status",
-        &[("CallSid", call), ("AccountSid", ACCOUNT), ("CallStatus", "in-progress")],
+        &[
+            ("CallSid", call),
+            ("AccountSid", ACCOUNT),
+            ("CallStatus", "in-progress"),
+        ],
     )
     .await;
 
@@ -517,37 +640,69 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
     let t0 = Utc::now();
     r.tick(t0).await;
     let reqs = r.fake.requests();
-    let sms = reqs.iter().find(|q| q.path.ends_with("/Messages.json")).expect("an SMS page");
+    let sms = reqs
+        .iter()
+        .find(|q| q.path.ends_with("/Messages.json"))
+        .expect("an SMS page");
     let body = sms.get("Body").expect("body");
     let code = akutlinje_telephony::case_code(case);
-    assert!(body.contains(&format!("OK {code}")) && body.contains("Plejecenter Solgården"), "{body}");
-    assert!(!body.contains("Karen") && !body.contains("Østergaard") && !body.contains("12"), "no personal data by SMS: {body}");
+    assert!(
+        body.contains(&format!("OK {code}")) && body.contains("Plejecenter Solgården"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("Karen") && !body.contains("Østergaard") && !body.contains("12"),
+        "no personal data by SMS: {body}"
+    );
     assert_eq!(sms.get("To"), Some(LUND));
-    let vcall = reqs.iter().find(|q| q.path.ends_with("/Calls.json")).expect("a voice page");
+    let vcall = reqs
+        .iter()
+        .find(|q| q.path.ends_with("/Calls.json"))
+        .expect("a voice page");
     assert_eq!(vcall.get("MachineDetection"), Some("Enable"));
     let url = vcall.get("Url").expect("url");
-    let path = url.strip_prefix(&r.hooks.base).expect("our own URL").to_string();
+    let path = url
+        .strip_prefix(&r.hooks.base)
+        .expect("our own URL")
+        .to_string();
 
     // The waiting caller hears where things stand.
-    let w = r.hook(&format!("/twilio/voice/wait?case={case}"), &[("CallSid", call), ("ConferenceSid", "CF1")]).await;
+    let w = r
+        .hook(
+            &format!("/twilio/voice/wait?case={case}"),
+            &[("CallSid", call), ("ConferenceSid", "CF1")],
+        )
+        .await;
     assert!(said(&w).contains("Vagtlægen kaldes stadig"), "{}", said(&w));
 
     // The physician picks up, hears the case without names, presses 1.
     // The call leg Twilio created for the voice page.
-    let pcall = r
-        .db
-        .store
-        .notifications(case)
-        .await
-        .expect("notes")
-        .into_iter()
-        .find(|n| n.new.channel == NotifyChannel::Voice)
-        .and_then(|n| n.external_id)
-        .expect("the call was placed");
+    let pcall =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notes")
+            .into_iter()
+            .find(|n| n.new.channel == NotifyChannel::Voice)
+            .and_then(|n| n.external_id)
+            .expect("the call was placed");
     let pcall = pcall.as_str();
-    let p = r.hook(&path, &[("CallSid", pcall), ("AccountSid", ACCOUNT), ("AnsweredBy", "human"), ("CallStatus", "in-progress")]).await;
+    let p = r
+        .hook(
+            &path,
+            &[
+                ("CallSid", pcall),
+                ("AccountSid", ACCOUNT),
+                ("AnsweredBy", "human"),
+                ("CallStatus", "in-progress"),
+            ],
+        )
+        .await;
     let s = said(&p);
-    assert!(s.contains("Akut opkald fra Plejecenter Solgården, værelse 12"), "{s}");
+    assert!(
+        s.contains("Akut opkald fra Plejecenter Solgården, værelse 12"),
+        "{s}"
+    );
     assert!(s.contains("NEWS 5") && s.contains("Tryk 1"), "{s}");
     assert!(!s.contains("Karen"), "{s}");
     let answer_path = check_twiml(&p)
@@ -555,44 +710,82 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
         .find(|(n, _, _)| n == "Gather")
         .and_then(|(_, a, _)| a.get("action").cloned())
         .expect("action");
-    let answer_path = answer_path.strip_prefix(&r.hooks.base).expect("ours").to_string();
+    let answer_path = answer_path
+        .strip_prefix(&r.hooks.base)
+        .expect("ours")
+        .to_string();
     let a = r
-        .hook(&answer_path, &[("CallSid", pcall), ("AccountSid", ACCOUNT), ("Digits", "1")])
+        .hook(
+            &answer_path,
+            &[("CallSid", pcall), ("AccountSid", ACCOUNT), ("Digits", "1")],
+        )
         .await;
     let els = check_twiml(&a);
     let conf = element(&els, "Conference").expect("the physician joins");
     assert_eq!(conf.2, format!("akutlinje-{case}"));
-    assert_eq!(conf.1.get("startConferenceOnEnter").map(String::as_str), Some("true"));
-    let esc = r.db.store.escalation(case).await.expect("read").expect("escalation");
+    assert_eq!(
+        conf.1.get("startConferenceOnEnter").map(String::as_str),
+        Some("true")
+    );
+    let esc =
+        r.db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("escalation");
     assert_eq!(esc.state, EscalationState::Acknowledged);
     for st in ["ringing", "in-progress", "completed"] {
-        r.hook("/twilio/voice/status", &[("CallSid", pcall), ("AccountSid", ACCOUNT), ("CallStatus", st)]).await;
+        r.hook(
+            "/twilio/voice/status",
+            &[
+                ("CallSid", pcall),
+                ("AccountSid", ACCOUNT),
+                ("CallStatus", st),
+            ],
+        )
+        .await;
     }
     r.hook(
         &format!("/twilio/voice/conference?case={case}"),
-        &[("ConferenceSid", "CF1"), ("CallSid", pcall), ("StatusCallbackEvent", "participant-join")],
+        &[
+            ("ConferenceSid", "CF1"),
+            ("CallSid", pcall),
+            ("StatusCallbackEvent", "participant-join"),
+        ],
     )
     .await;
     // The SMS delivery report lands in the record too.
-    let sms_sid = r
-        .db
-        .store
-        .notifications(case)
-        .await
-        .expect("notes")
-        .into_iter()
-        .find(|n| n.new.channel == NotifyChannel::Sms)
-        .and_then(|n| n.external_id)
-        .expect("the SMS was sent");
-    r.hook("/twilio/sms/status", &[("MessageSid", &sms_sid), ("MessageStatus", "delivered")]).await;
+    let sms_sid =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notes")
+            .into_iter()
+            .find(|n| n.new.channel == NotifyChannel::Sms)
+            .and_then(|n| n.external_id)
+            .expect("the SMS was sent");
+    r.hook(
+        "/twilio/sms/status",
+        &[("MessageSid", &sms_sid), ("MessageStatus", "delivered")],
+    )
+    .await;
 
     let events = r.db.events(case).await;
     let k = kinds(&events);
     eprintln!("record: {k:?}");
     for want in [
-        "case_opened", "resident_identified", "red_flags_answered", "vital_recorded", "situation_recorded",
-        "audio_attached", "urgency_assessed", "page_requested", "page_sent", "notification_delivered",
-        "page_acknowledged", "telephony_status",
+        "case_opened",
+        "resident_identified",
+        "red_flags_answered",
+        "vital_recorded",
+        "situation_recorded",
+        "audio_attached",
+        "urgency_assessed",
+        "page_requested",
+        "page_sent",
+        "notification_delivered",
+        "page_acknowledged",
+        "telephony_status",
     ] {
         assert!(k.contains(&want), "{want} missing from {k:?}");
     }
@@ -605,7 +798,20 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
         .collect();
     assert_eq!(
         inputs,
-        ["12", "7", "22", "95", "nej", "999", "125/80", "98", "1", "38,9", "Talebesked på 7 sekunder, optaget i telefonen. Lydfilen ligger i sagen.", "spring over"]
+        [
+            "12",
+            "7",
+            "22",
+            "95",
+            "nej",
+            "999",
+            "125/80",
+            "98",
+            "1",
+            "38,9",
+            "Talebesked på 7 sekunder, optaget i telefonen. Lydfilen ligger i sagen.",
+            "spring over"
+        ]
     );
     let audio = events
         .iter()
@@ -614,8 +820,16 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
             _ => None,
         })
         .expect("audio");
-    let stored = r.db.store.attachment(audio).await.expect("read").expect("stored");
-    assert_eq!(stored.data, r.fake.recording, "the recording, byte for byte");
+    let stored =
+        r.db.store
+            .attachment(audio)
+            .await
+            .expect("read")
+            .expect("stored");
+    assert_eq!(
+        stored.data, r.fake.recording,
+        "the recording, byte for byte"
+    );
     let statuses: Vec<(String, String)> = events
         .iter()
         .filter_map(|e| match &e.event.kind {
@@ -623,10 +837,22 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
             _ => None,
         })
         .collect();
-    for want in [("caller", "ringing"), ("caller", "in-progress"), ("physician", "completed"), ("conference", "participant-join"), ("sms", "delivered")] {
-        assert!(statuses.contains(&(want.0.into(), want.1.into())), "{want:?} not in {statuses:?}");
+    for want in [
+        ("caller", "ringing"),
+        ("caller", "in-progress"),
+        ("physician", "completed"),
+        ("conference", "participant-join"),
+        ("sms", "delivered"),
+    ] {
+        assert!(
+            statuses.contains(&(want.0.into(), want.1.into())),
+            "{want:?} not in {statuses:?}"
+        );
     }
-    let ids: Vec<&String> = events.iter().filter_map(|e| e.event.external_id.as_ref()).collect();
+    let ids: Vec<&String> = events
+        .iter()
+        .filter_map(|e| e.event.external_id.as_ref())
+        .collect();
     let mut unique = ids.clone();
     unique.sort();
     unique.dedup();
@@ -635,7 +861,12 @@ async fn a_medium_case_by_phone_from_the_first_ring_to_the_conference() {
     let (summary, _) = (r.db.store.case(case).await.expect("case"), ());
     eprintln!("case: {summary:?}");
     for e in &events {
-        eprintln!("{:>3} {} {}", e.seq, e.event.kind.tag(), serde_json::to_string(&e.event.kind).unwrap_or_default());
+        eprintln!(
+            "{:>3} {} {}",
+            e.seq,
+            e.event.kind.tag(),
+            serde_json::to_string(&e.event.kind).unwrap_or_default()
+        );
     }
     r.close().await;
 }
@@ -653,12 +884,19 @@ async fn a_red_flag_call_advises_112_and_the_page_rings_down_the_rota() {
     assert!(first_say.2.starts_with("Ring 112 nu"), "{}", first_say.2);
     assert_eq!(first_say.1.get("loop").map(String::as_str), Some("2"));
     assert!(element(&els, "Conference").is_some());
-    r.hook("/twilio/voice/status", &[("CallSid", call), ("CallStatus", "in-progress")]).await;
+    r.hook(
+        "/twilio/voice/status",
+        &[("CallSid", call), ("CallStatus", "in-progress")],
+    )
+    .await;
     let case = r.case_of(call).await;
     let events = r.db.events(case).await;
     let k = kinds(&events);
     let advised = k.iter().position(|x| *x == "advised112").expect("advised");
-    let paged = k.iter().position(|x| *x == "page_requested").expect("paged");
+    let paged = k
+        .iter()
+        .position(|x| *x == "page_requested")
+        .expect("paged");
     assert!(advised < paged);
 
     // Dr. Lund's phone: voicemail. Not an acknowledgement.
@@ -674,11 +912,29 @@ async fn a_red_flag_call_advises_112_and_the_page_rings_down_the_rota() {
     let c1 = calls(&r);
     assert_eq!(c1.len(), 1);
     assert_eq!(c1[0].get("To"), Some(LUND));
-    let url = c1[0].get("Url").expect("url").strip_prefix(&r.hooks.base).expect("ours").to_string();
-    let v = r.hook(&url, &[("CallSid", "CA301"), ("AnsweredBy", "machine_start")]).await;
-    assert_eq!(check_twiml(&v).first().map(|e| e.0.clone()), Some("Hangup".into()));
+    let url = c1[0]
+        .get("Url")
+        .expect("url")
+        .strip_prefix(&r.hooks.base)
+        .expect("ours")
+        .to_string();
+    let v = r
+        .hook(
+            &url,
+            &[("CallSid", "CA301"), ("AnsweredBy", "machine_start")],
+        )
+        .await;
     assert_eq!(
-        r.db.store.escalation(case).await.expect("read").expect("esc").state,
+        check_twiml(&v).first().map(|e| e.0.clone()),
+        Some("Hangup".into())
+    );
+    assert_eq!(
+        r.db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
         EscalationState::Pending
     );
 
@@ -688,35 +944,61 @@ async fn a_red_flag_call_advises_112_and_the_page_rings_down_the_rota() {
     let c2 = calls(&r);
     assert_eq!(c2.len(), 2);
     assert_eq!(c2[1].get("To"), Some(BERG));
-    let url = c2[1].get("Url").expect("url").strip_prefix(&r.hooks.base).expect("ours").to_string();
-    let p = r.hook(&url, &[("CallSid", "CA302"), ("AnsweredBy", "human")]).await;
+    let url = c2[1]
+        .get("Url")
+        .expect("url")
+        .strip_prefix(&r.hooks.base)
+        .expect("ours")
+        .to_string();
+    let p = r
+        .hook(&url, &[("CallSid", "CA302"), ("AnsweredBy", "human")])
+        .await;
     assert!(said(&p).contains("Brystsmerter"), "{}", said(&p));
     let action = check_twiml(&p)
         .into_iter()
         .find(|(n, _, _)| n == "Gather")
         .and_then(|(_, a, _)| a.get("action").cloned())
         .expect("action");
-    let berg_action = action.strip_prefix(&r.hooks.base).expect("ours").to_string();
-    let d = r.hook(&berg_action, &[("CallSid", "CA302"), ("Digits", "2")]).await;
+    let berg_action = action
+        .strip_prefix(&r.hooks.base)
+        .expect("ours")
+        .to_string();
+    let d = r
+        .hook(&berg_action, &[("CallSid", "CA302"), ("Digits", "2")])
+        .await;
     assert!(said(&d).contains("Afvist"), "{}", said(&d));
-    r.tick(t0 + Duration::minutes(2) + Duration::seconds(1)).await;
+    r.tick(t0 + Duration::minutes(2) + Duration::seconds(1))
+        .await;
     let c3 = calls(&r);
     assert_eq!(c3.len(), 3, "the next step at once after a decline");
     assert_eq!(c3[2].get("To"), Some(LUND));
-    let url = c3[2].get("Url").expect("url").strip_prefix(&r.hooks.base).expect("ours").to_string();
-    let p = r.hook(&url, &[("CallSid", "CA303"), ("AnsweredBy", "human")]).await;
+    let url = c3[2]
+        .get("Url")
+        .expect("url")
+        .strip_prefix(&r.hooks.base)
+        .expect("ours")
+        .to_string();
+    let p = r
+        .hook(&url, &[("CallSid", "CA303"), ("AnsweredBy", "human")])
+        .await;
     let action = check_twiml(&p)
         .into_iter()
         .find(|(n, _, _)| n == "Gather")
         .and_then(|(_, a, _)| a.get("action").cloned())
         .expect("action");
     let a = r
-        .hook(action.strip_prefix(&r.hooks.base).expect("ours"), &[("CallSid", "CA303"), ("Digits", "1")])
+        .hook(
+            action.strip_prefix(&r.hooks.base).expect("ours"),
+            &[("CallSid", "CA303"), ("Digits", "1")],
+        )
         .await;
     assert!(element(&check_twiml(&a), "Conference").is_some(), "{a}");
     // Dr. Berg's late "1" on the old call is recorded but does not take the call.
     let late = r
-        .hook(&berg_action.replace("try=1", "try=2"), &[("CallSid", "CA302"), ("Digits", "1")])
+        .hook(
+            &berg_action.replace("try=1", "try=2"),
+            &[("CallSid", "CA302"), ("Digits", "1")],
+        )
         .await;
     assert!(said(&late).contains("En anden læge"), "{}", said(&late));
     let events = r.db.events(case).await;
@@ -745,23 +1027,36 @@ async fn a_page_nobody_answers_keeps_escalating() {
     let t = r.keys(call, 2, "0").await;
     assert!(element(&check_twiml(&t), "Conference").is_some(), "{t}");
     let case = r.case_of(call).await;
-    let esc = r.db.store.escalation(case).await.expect("read").expect("esc");
+    let esc =
+        r.db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc");
     assert_eq!(esc.urgency, akutlinje_core::engine::Urgency::High);
     let t0 = Utc::now();
     r.tick(t0).await;
     // Ring, no answer: Twilio reports no-answer; nobody pressed anything.
-    let first = r.fake.requests().into_iter().filter(|q| q.path.ends_with("/Calls.json")).count();
-    assert_eq!(first, 1);
-    let sid = r
-        .db
-        .store
-        .notifications(case)
-        .await
-        .expect("notes")
+    let first = r
+        .fake
+        .requests()
         .into_iter()
-        .find_map(|n| n.external_id)
-        .expect("placed");
-    r.hook("/twilio/voice/status", &[("CallSid", &sid), ("CallStatus", "no-answer")]).await;
+        .filter(|q| q.path.ends_with("/Calls.json"))
+        .count();
+    assert_eq!(first, 1);
+    let sid =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notes")
+            .into_iter()
+            .find_map(|n| n.external_id)
+            .expect("placed");
+    r.hook(
+        "/twilio/voice/status",
+        &[("CallSid", &sid), ("CallStatus", "no-answer")],
+    )
+    .await;
     for minutes in [3, 6, 9, 12] {
         r.tick(t0 + Duration::minutes(minutes)).await;
     }
@@ -772,7 +1067,11 @@ async fn a_page_nobody_answers_keeps_escalating() {
         .filter(|q| q.path.ends_with("/Calls.json"))
         .filter_map(|q| q.get("To").map(str::to_string))
         .collect();
-    assert_eq!(placed, [LUND, BERG, LUND, BERG], "down the rota and round again");
+    assert_eq!(
+        placed,
+        [LUND, BERG, LUND, BERG],
+        "down the rota and round again"
+    );
     let k = kinds(&r.db.events(case).await);
     assert!(k.contains(&"escalation_exhausted"), "{k:?}");
     assert!(k.contains(&"physician_requested"), "{k:?}");
@@ -782,39 +1081,73 @@ async fn a_page_nobody_answers_keeps_escalating() {
 #[tokio::test]
 async fn an_unknown_caller_hears_nothing_about_residents_and_can_reach_the_physician() {
     let r = rig().await;
-    let cases_before = r.db.store.cases(None, 100).await.map(|c| c.len()).unwrap_or(0);
+    let cases_before =
+        r.db.store
+            .cases(None, 100)
+            .await
+            .map(|c| c.len())
+            .unwrap_or(0);
     let call = "CA00000000000000000000000000000500";
     let t = r.call_in(call, "+4599999999").await;
     let s = said(&t);
     assert!(s.contains("ikke registreret") && s.contains("112"), "{s}");
-    let t = r.hook("/twilio/voice/unknown", &[("CallSid", call), ("Digits", "0")]).await;
+    let t = r
+        .hook(
+            "/twilio/voice/unknown",
+            &[("CallSid", call), ("Digits", "0")],
+        )
+        .await;
     let next = check_twiml(&t)
         .into_iter()
         .find(|(n, _, _)| n == "Redirect")
         .map(|(_, _, u)| u)
         .expect("redirect");
-    let d = r.hook(next.strip_prefix(&r.hooks.base).expect("ours"), &[("CallSid", call)]).await;
+    let d = r
+        .hook(
+            next.strip_prefix(&r.hooks.base).expect("ours"),
+            &[("CallSid", call)],
+        )
+        .await;
     let els = check_twiml(&d);
     let number = element(&els, "Number").expect("put through to a physician");
     assert!([LUND, BERG].contains(&number.2.as_str()), "{}", number.2);
     assert_eq!(
-        element(&els, "Dial").and_then(|d| d.1.get("callerId")).map(String::as_str),
+        element(&els, "Dial")
+            .and_then(|d| d.1.get("callerId"))
+            .map(String::as_str),
         Some(HOTLINE)
     );
     for text in [&t, &d] {
-        assert!(!text.contains("Karen") && !text.contains("værelse"), "{text}");
+        assert!(
+            !text.contains("Karen") && !text.contains("værelse"),
+            "{text}"
+        );
     }
     assert_eq!(
-        r.db.store.cases(None, 100).await.map(|c| c.len()).unwrap_or(0),
+        r.db.store
+            .cases(None, 100)
+            .await
+            .map(|c| c.len())
+            .unwrap_or(0),
         cases_before,
         "no case for an unknown number"
     );
     // By SMS too.
     let sms = r
-        .hook("/twilio/sms/incoming", &[("MessageSid", "SM500"), ("From", "+4599999999"), ("Body", "OK 1234")])
+        .hook(
+            "/twilio/sms/incoming",
+            &[
+                ("MessageSid", "SM500"),
+                ("From", "+4599999999"),
+                ("Body", "OK 1234"),
+            ],
+        )
         .await;
     let els = check_twiml(&sms);
-    assert!(element(&els, "Message").is_some_and(|m| m.2.contains("ikke registreret")), "{sms}");
+    assert!(
+        element(&els, "Message").is_some_and(|m| m.2.contains("ikke registreret")),
+        "{sms}"
+    );
     r.close().await;
 }
 
@@ -826,38 +1159,96 @@ async fn an_sms_reply_acknowledges_the_page_once() {
     r.keys(call, 1, "12").await;
     r.keys(call, 2, "7").await;
     // Vitals in one go are not possible on the phone; skip to a medium case:
-    for (n, d) in [(3, "22"), (4, "95"), (5, "2"), (6, "125"), (7, "98"), (8, "1"), (9, "38*9")] {
+    for (n, d) in [
+        (3, "22"),
+        (4, "95"),
+        (5, "2"),
+        (6, "125"),
+        (7, "98"),
+        (8, "1"),
+        (9, "38*9"),
+    ] {
         r.keys(call, n, d).await;
     }
-    let rec_url = format!("{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0600", r.fake.url);
-    r.hook("/twilio/voice/record?n=10", &[("CallSid", call), ("RecordingUrl", &rec_url), ("RecordingDuration", "4"), ("Digits", "#")]).await;
-    r.hook("/twilio/voice/record?n=11", &[("CallSid", call), ("Digits", "*")]).await;
+    let rec_url = format!(
+        "{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0600",
+        r.fake.url
+    );
+    r.hook(
+        "/twilio/voice/record?n=10",
+        &[
+            ("CallSid", call),
+            ("RecordingUrl", &rec_url),
+            ("RecordingDuration", "4"),
+            ("Digits", "#"),
+        ],
+    )
+    .await;
+    r.hook(
+        "/twilio/voice/record?n=11",
+        &[("CallSid", call), ("Digits", "*")],
+    )
+    .await;
     let case = r.case_of(call).await;
     r.tick(Utc::now()).await;
     let code = akutlinje_telephony::case_code(case);
     // A wrong code is refused; the right one acknowledges; a retry is a no-op.
-    let wrong = r.hook("/twilio/sms/incoming", &[("MessageSid", "SM601"), ("From", LUND), ("Body", "OK 99999")]).await;
+    let wrong = r
+        .hook(
+            "/twilio/sms/incoming",
+            &[
+                ("MessageSid", "SM601"),
+                ("From", LUND),
+                ("Body", "OK 99999"),
+            ],
+        )
+        .await;
     assert!(said_message(&wrong).contains("kender ikke sag"), "{wrong}");
     let body = format!("ok {code}");
-    let ok = r.hook("/twilio/sms/incoming", &[("MessageSid", "SM602"), ("From", LUND), ("Body", &body)]).await;
-    assert!(said_message(&ok).contains(&format!("Kvitteret for sag {code}")), "{ok}");
-    let again = r.hook("/twilio/sms/incoming", &[("MessageSid", "SM602"), ("From", LUND), ("Body", &body)]).await;
+    let ok = r
+        .hook(
+            "/twilio/sms/incoming",
+            &[("MessageSid", "SM602"), ("From", LUND), ("Body", &body)],
+        )
+        .await;
+    assert!(
+        said_message(&ok).contains(&format!("Kvitteret for sag {code}")),
+        "{ok}"
+    );
+    let again = r
+        .hook(
+            "/twilio/sms/incoming",
+            &[("MessageSid", "SM602"), ("From", LUND), ("Body", &body)],
+        )
+        .await;
     assert_eq!(again, ok);
-    let acks = r
-        .db
-        .events(case)
-        .await
-        .iter()
-        .filter(|e| matches!(e.event.kind, EventKind::PageAcknowledged { .. }))
-        .count();
+    let acks =
+        r.db.events(case)
+            .await
+            .iter()
+            .filter(|e| matches!(e.event.kind, EventKind::PageAcknowledged { .. }))
+            .count();
     assert_eq!(acks, 1);
     assert_eq!(
-        r.db.store.escalation(case).await.expect("read").expect("esc").state,
+        r.db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
         EscalationState::Acknowledged
     );
     // Staff cannot open cases by SMS.
-    let staff = r.hook("/twilio/sms/incoming", &[("MessageSid", "SM603"), ("From", ANNA), ("Body", "Hjælp")]).await;
-    assert!(said_message(&staff).contains("Ring til akutlinjen"), "{staff}");
+    let staff = r
+        .hook(
+            "/twilio/sms/incoming",
+            &[("MessageSid", "SM603"), ("From", ANNA), ("Body", "Hjælp")],
+        )
+        .await;
+    assert!(
+        said_message(&staff).contains("Ring til akutlinjen"),
+        "{staff}"
+    );
     r.close().await;
 }
 

@@ -327,10 +327,7 @@ impl Escalator {
                         self.store.case(e.case).await?.map(|c| c.channel),
                         Some(Channel::Twilio | Channel::Sip)
                     );
-                    if by_phone
-                        && self.has_voice
-                        && !channels.contains(&NotifyChannel::Voice)
-                    {
+                    if by_phone && self.has_voice && !channels.contains(&NotifyChannel::Voice) {
                         channels.push(NotifyChannel::Voice);
                     }
                     for channel in &channels {

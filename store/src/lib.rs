@@ -33,8 +33,8 @@ use akutlinje_core::rota::{
     OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec, TierId,
 };
 use akutlinje_core::store::{
-    status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, NewAttachment, NewCase, Store,
-    StoreError,
+    status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, NewAttachment,
+    NewCase, Store, StoreError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1687,12 +1687,16 @@ where
     let role = required(r, "role")?;
     Ok(CallLeg {
         sid: required(r, "sid")?,
-        role: CallRole::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("call role {role}")))?,
+        role: CallRole::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("call role {role}")))?,
         case: text_col(r, "case_id")?
             .map(|c| CaseId::parse(&c).ok_or_else(|| StoreError::Corrupt("call case id".into())))
             .transpose()?,
         person: text_col(r, "person_id")?
-            .map(|p| p.parse().map_err(|_| StoreError::Corrupt("call person id".into())))
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| StoreError::Corrupt("call person id".into()))
+            })
             .transpose()?,
         notification: r.try_get("notification_id").map_err(corrupt("call"))?,
         status: required(r, "status")?,

@@ -858,29 +858,52 @@ async fn telephony_lookups_and_webhook_answers(s: Arc<dyn Store>) {
     seed(&s).await;
     // The stored number has no spaces; one written with spaces matches too.
     let anna = s.person_by_phone("+4520000001").await.expect("by phone");
-    assert_eq!(anna.map(|p| p.id.as_str().to_string()).as_deref(), Some("anna"));
+    assert_eq!(
+        anna.map(|p| p.id.as_str().to_string()).as_deref(),
+        Some("anna")
+    );
     let mut bo = s.person(&id("anna")).await.expect("read").expect("anna");
     bo.id = id("bo");
     bo.phone = Some("+45 30 00-00 02".into());
     s.upsert_person(&bo).await.expect("bo");
     let found = s.person_by_phone("+4530000002").await.expect("by phone");
-    assert_eq!(found.map(|p| p.id.as_str().to_string()).as_deref(), Some("bo"));
-    assert!(s.person_by_phone("+4599999999").await.expect("unknown").is_none());
+    assert_eq!(
+        found.map(|p| p.id.as_str().to_string()).as_deref(),
+        Some("bo")
+    );
+    assert!(s
+        .person_by_phone("+4599999999")
+        .await
+        .expect("unknown")
+        .is_none());
     assert!(s.person_by_phone("").await.expect("empty").is_none());
 
     // The first answer to a webhook is kept; a racing second gets it back.
-    assert!(s.webhook_answer("CA1", "gather:3").await.expect("read").is_none());
+    assert!(s
+        .webhook_answer("CA1", "gather:3")
+        .await
+        .expect("read")
+        .is_none());
     let first = s
         .save_webhook_answer("CA1", "gather:3", "<Response/>", Utc::now())
         .await
         .expect("save");
     assert_eq!(first, "<Response/>");
     let second = s
-        .save_webhook_answer("CA1", "gather:3", "<Response><Hangup/></Response>", Utc::now())
+        .save_webhook_answer(
+            "CA1",
+            "gather:3",
+            "<Response><Hangup/></Response>",
+            Utc::now(),
+        )
         .await
         .expect("save again");
     assert_eq!(second, "<Response/>");
-    assert!(s.webhook_answer("CA1", "gather:4").await.expect("read").is_none());
+    assert!(s
+        .webhook_answer("CA1", "gather:4")
+        .await
+        .expect("read")
+        .is_none());
 
     let c = new_case(&s).await;
     let leg = CallLeg {
@@ -903,7 +926,11 @@ async fn telephony_lookups_and_webhook_answers(s: Arc<dyn Store>) {
     .expect("update");
     let stored = s.call("CA1").await.expect("read").expect("stored");
     assert_eq!(stored.case, Some(c));
-    assert_eq!(stored.person.map(|p| p.as_str().to_string()).as_deref(), Some("anna"), "kept");
+    assert_eq!(
+        stored.person.map(|p| p.as_str().to_string()).as_deref(),
+        Some("anna"),
+        "kept"
+    );
     assert_eq!(stored.status, "in-progress");
     assert_eq!(stored.role, CallRole::Caller);
     s.upsert_call(&CallLeg {

@@ -132,17 +132,16 @@ impl Speaker<'_> {
     pub fn prompt(&self, p: &Prompt) -> String {
         let mut parts = vec![self.msg(&p.msg)];
         for (i, c) in p.choices.iter().enumerate() {
-            parts.push(self.msg(
-                &Msg::new("ivr-choice")
-                    .arg("n", i + 1)
-                    .arg("label", self.msg(c)),
-            ));
+            parts.push(
+                self.msg(
+                    &Msg::new("ivr-choice")
+                        .arg("n", i + 1)
+                        .arg("label", self.msg(c)),
+                ),
+            );
         }
         if matches!(p.expect, Expect::Choice { multiple: true, .. }) {
             parts.push(self.text("ivr-choices-multiple"));
-            if p.msg.id == "ask-red-flags" {
-                parts.push(self.text("resident-wrong-hint"));
-            }
         }
         if p.skippable && matches!(p.expect, Expect::Number { .. }) {
             parts.push(self.text("ivr-keys-skip"));
@@ -233,7 +232,12 @@ pub fn speakable(s: &str) -> String {
         })
         .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();
-    words.join(" ").replace(" ,", ",").replace(":.", ":")
+    // "Reagerer ikke / kan ikke vækkes": a slash would be read out as a word.
+    words
+        .join(" ")
+        .replace(" / ", ", ")
+        .replace(" ,", ",")
+        .replace(":.", ":")
 }
 
 #[cfg(test)]

@@ -174,5 +174,7 @@ pub fn conference_name(case: CaseId) -> String {
 
 /// A phone number as E.164 for comparison: spaces and dashes dropped.
 pub fn normalise_number(n: &str) -> String {
-    n.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect()
+    n.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+        .collect()
 }

@@ -125,7 +125,9 @@ impl Telephony {
             // Safety first: never leave a caller in silence.
             let r = twiml::Response::new()
                 .with(self.say_id("ivr-error"))
-                .with(twiml::redirect(&self.public("/twilio/voice/unknown/next?i=0")));
+                .with(twiml::redirect(
+                    &self.public("/twilio/voice/unknown/next?i=0"),
+                ));
             xml(r.to_xml())
         } else {
             StatusCode::SERVICE_UNAVAILABLE.into_response()
@@ -187,9 +189,8 @@ impl Telephony {
     fn question(&self, before: &[Node], p: &Prompt, n: u32, tries: u32) -> twiml::Response {
         let mut r = twiml::Response::new();
         let prompt = self.say(&self.speaker().prompt(p));
-        let silence = twiml::redirect(&self.public(&format!(
-            "/twilio/voice/silence?n={n}&tries={tries}"
-        )));
+        let silence =
+            twiml::redirect(&self.public(&format!("/twilio/voice/silence?n={n}&tries={tries}")));
         match ivr::mode(p) {
             Mode::Keys { num_digits } => {
                 let mut g = twiml::gather(&self.public(&format!("/twilio/voice/gather?n={n}")), 8)
@@ -220,7 +221,13 @@ impl Telephony {
     }
 
     /// A turn of the engine as TwiML; `n` numbers the next question.
-    fn turn(&self, case: CaseId, today: chrono::NaiveDate, effects: &[akutlinje_core::engine::Effect], n: u32) -> twiml::Response {
+    fn turn(
+        &self,
+        case: CaseId,
+        today: chrono::NaiveDate,
+        effects: &[akutlinje_core::engine::Effect],
+        n: u32,
+    ) -> twiml::Response {
         let spoken = ivr::speak(&self.speaker(), today, effects);
         let lines: Vec<Node> = spoken
             .lines
@@ -263,14 +270,23 @@ impl Telephony {
     fn bridge(&self, case: CaseId, physician: bool) -> Node {
         let mut c = twiml::conference(&conference_name(case))
             .attr("beep", "false")
-            .attr("startConferenceOnEnter", if physician { "true" } else { "false" })
+            .attr(
+                "startConferenceOnEnter",
+                if physician { "true" } else { "false" },
+            )
             .attr("endConferenceOnExit", "true")
-            .attr("statusCallback", self.public(&format!("/twilio/voice/conference?case={case}")))
+            .attr(
+                "statusCallback",
+                self.public(&format!("/twilio/voice/conference?case={case}")),
+            )
             .attr("statusCallbackMethod", "POST")
             .attr("statusCallbackEvent", "start end join leave");
         if !physician {
             c = c
-                .attr("waitUrl", self.public(&format!("/twilio/voice/wait?case={case}")))
+                .attr(
+                    "waitUrl",
+                    self.public(&format!("/twilio/voice/wait?case={case}")),
+                )
                 .attr("waitMethod", "POST");
         }
         twiml::dial(c)
@@ -385,7 +401,10 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
         };
         // The case id follows from the call, so a retry after a crash finds
         // the case instead of opening a second one.
-        let case = CaseId::from_uuid(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("twilio:{sid}").as_bytes()));
+        let case = CaseId::from_uuid(uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("twilio:{sid}").as_bytes(),
+        ));
         store
             .upsert_call(&CallLeg {
                 sid: sid.clone(),
@@ -457,7 +476,10 @@ async fn gather(
         let t = tt;
         let sid = sid2;
         let Some((case, who)) = t.caller(&sid).await? else {
-            return Ok(twiml::Response::new().with(t.say_id("ivr-goodbye")).with(twiml::hangup()).to_xml());
+            return Ok(twiml::Response::new()
+                .with(t.say_id("ivr-goodbye"))
+                .with(twiml::hangup())
+                .to_xml());
         };
         let state = t.state(case).await?;
         let text = match ivr::keys_to_input(state.last_prompt.as_ref(), &digits) {
@@ -470,8 +492,15 @@ async fn gather(
             Keyed::Physician => "læge nu".to_string(),
             Keyed::Text(s) => s,
         };
-        t.feed(case, &who, &text, format!("{sid}:gather:{n}"), n + 1, vec![])
-            .await
+        t.feed(
+            case,
+            &who,
+            &text,
+            format!("{sid}:gather:{n}"),
+            n + 1,
+            vec![],
+        )
+        .await
     })
     .await)
 }
@@ -486,26 +515,37 @@ async fn silence(
     let tries = q_num(&query, "tries");
     let tt = t.clone();
     let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("silence:{n}:{tries}"), true, async move {
-        let t = tt;
-        let sid = sid2;
-        let Some((case, who)) = t.caller(&sid).await? else {
-            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
-        };
-        let state = t.state(case).await?;
-        if tries >= 3 {
-            // Someone who cannot use the keypad still gets a physician.
-            let before = vec![t.say_id("ivr-silence-transfer")];
-            return t
-                .feed(case, &who, "læge nu", format!("{sid}:silence:{n}"), n + 1, before)
-                .await;
-        }
-        Ok(match &state.last_prompt {
-            Some(p) => t.question(&[t.say_id("ivr-silence")], p, n, tries + 1).to_xml(),
-            None => t.turn_conference(case).to_xml(),
+    Ok(
+        t.once(&sid, &format!("silence:{n}:{tries}"), true, async move {
+            let t = tt;
+            let sid = sid2;
+            let Some((case, who)) = t.caller(&sid).await? else {
+                return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+            };
+            let state = t.state(case).await?;
+            if tries >= 3 {
+                // Someone who cannot use the keypad still gets a physician.
+                let before = vec![t.say_id("ivr-silence-transfer")];
+                return t
+                    .feed(
+                        case,
+                        &who,
+                        "læge nu",
+                        format!("{sid}:silence:{n}"),
+                        n + 1,
+                        before,
+                    )
+                    .await;
+            }
+            Ok(match &state.last_prompt {
+                Some(p) => t
+                    .question(&[t.say_id("ivr-silence")], p, n, tries + 1)
+                    .to_xml(),
+                None => t.turn_conference(case).to_xml(),
+            })
         })
-    })
-    .await)
+        .await,
+    )
 }
 
 async fn recorded(
@@ -536,7 +576,8 @@ async fn recorded(
         } else if digits == "*" && skippable && !has_recording {
             "spring over".to_string()
         } else if has_recording {
-            t.speaker().msg(&Msg::new("ivr-voice-note").arg("seconds", seconds))
+            t.speaker()
+                .msg(&Msg::new("ivr-voice-note").arg("seconds", seconds))
         } else {
             let before = vec![t.say_id("ivr-no-recording")];
             return Ok(match &state.last_prompt {
@@ -544,8 +585,15 @@ async fn recorded(
                 None => t.turn_conference(case).to_xml(),
             });
         };
-        t.feed(case, &who, &text, format!("{sid}:record:{n}"), n + 1, vec![])
-            .await
+        t.feed(
+            case,
+            &who,
+            &text,
+            format!("{sid}:record:{n}"),
+            n + 1,
+            vec![],
+        )
+        .await
     })
     .await)
 }
@@ -555,7 +603,10 @@ async fn recorded(
 async fn recording_ready(State(t): State<Telephony>, form: Signed) -> Result<Response, Rejected> {
     let call = form.require("CallSid")?.to_string();
     let rec = form.require("RecordingSid")?.to_string();
-    let status = form.get("RecordingStatus").unwrap_or("completed").to_string();
+    let status = form
+        .get("RecordingStatus")
+        .unwrap_or("completed")
+        .to_string();
     let url = form.get("RecordingUrl").unwrap_or_default().to_string();
     let seconds: Option<u64> = form.get("RecordingDuration").and_then(|d| d.parse().ok());
     let tt = t.clone();
@@ -567,7 +618,8 @@ async fn recording_ready(State(t): State<Telephony>, form: Signed) -> Result<Res
             return Ok(twiml::Response::new().to_xml());
         };
         if status != "completed" || url.is_empty() {
-            t.status_event(case, "recording", &rec, &status, None).await?;
+            t.status_event(case, "recording", &rec, &status, None)
+                .await?;
             return Ok(twiml::Response::new().to_xml());
         }
         match t.client().fetch_recording(&url).await {
@@ -579,7 +631,14 @@ async fn recording_ready(State(t): State<Telephony>, form: Signed) -> Result<Res
                 };
                 match t
                     .hotline()
-                    .attach_audio(case, &who, Channel::Twilio, &audio, seconds.map(|s| s * 1000), now())
+                    .attach_audio(
+                        case,
+                        &who,
+                        Channel::Twilio,
+                        &audio,
+                        seconds.map(|s| s * 1000),
+                        now(),
+                    )
                     .await
                 {
                     Ok(_) | Err(ServiceError::Store(StoreError::Duplicate)) => {}
@@ -609,31 +668,37 @@ async fn call_status(State(t): State<Telephony>, form: Signed) -> Result<Respons
         .map(str::to_string);
     let tt = t.clone();
     let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("status:{status}"), false, async move {
-        let t = tt;
-        let sid = sid2;
-        let store = t.hotline().store();
-        if let Some(leg) = store.call(&sid).await? {
-            store
-                .upsert_call(&CallLeg {
-                    status: status.clone(),
-                    at: now(),
-                    ..leg.clone()
-                })
-                .await?;
-            if let Some(case) = leg.case {
-                t.status_event(case, leg.role.as_str(), &sid, &status, detail.as_deref())
+    Ok(
+        t.once(&sid, &format!("status:{status}"), false, async move {
+            let t = tt;
+            let sid = sid2;
+            let store = t.hotline().store();
+            if let Some(leg) = store.call(&sid).await? {
+                store
+                    .upsert_call(&CallLeg {
+                        status: status.clone(),
+                        at: now(),
+                        ..leg.clone()
+                    })
                     .await?;
+                if let Some(case) = leg.case {
+                    t.status_event(case, leg.role.as_str(), &sid, &status, detail.as_deref())
+                        .await?;
+                }
             }
-        }
-        Ok(twiml::Response::new().to_xml())
-    })
-    .await)
+            Ok(twiml::Response::new().to_xml())
+        })
+        .await,
+    )
 }
 
 /// What a waiting caller hears, again and again (Twilio loops it): music or
 /// silence, then where the page stands.
-async fn wait(State(t): State<Telephony>, query: Query_, _form: Signed) -> Result<Response, Rejected> {
+async fn wait(
+    State(t): State<Telephony>,
+    query: Query_,
+    _form: Signed,
+) -> Result<Response, Rejected> {
     let case = q_case(&query)?;
     let state = t
         .hotline()
@@ -671,11 +736,14 @@ async fn conference_status(
         .to_string();
     let tt = t.clone();
     let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("conference:{event}"), false, async move {
-        tt.status_event(case, "conference", &sid2, &event, None).await?;
-        Ok(twiml::Response::new().to_xml())
-    })
-    .await)
+    Ok(
+        t.once(&sid, &format!("conference:{event}"), false, async move {
+            tt.status_event(case, "conference", &sid2, &event, None)
+                .await?;
+            Ok(twiml::Response::new().to_xml())
+        })
+        .await,
+    )
 }
 
 // --- Unknown callers -----------------------------------------------------
@@ -691,7 +759,9 @@ async fn unknown_caller(State(t): State<Telephony>, form: Signed) -> Result<Resp
                 .with(t.say_id("ivr-unknown-connecting"))
                 .with(twiml::redirect(&t.public("/twilio/voice/unknown/next?i=0")))
         } else {
-            twiml::Response::new().with(t.say_id("ivr-goodbye")).with(twiml::hangup())
+            twiml::Response::new()
+                .with(t.say_id("ivr-goodbye"))
+                .with(twiml::hangup())
         };
         Ok(r.to_xml())
     })
@@ -706,41 +776,52 @@ async fn unknown_next(
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
-    let i = q(&query, "i").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+    let i = q(&query, "i")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0);
     let dialled = form.get("DialCallStatus").map(str::to_string);
     let tt = t.clone();
-    Ok(t.once(&sid, &format!("unknown-next:{i}"), true, async move {
-        let t = tt;
-        if dialled.as_deref() == Some("completed") {
-            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
-        }
-        let phones: Vec<String> = t
-            .oncall()
-            .physicians(now())
-            .await
-            .into_iter()
-            .filter_map(|p| p.phone)
-            .collect();
-        let r = match phones.get(i) {
-            Some(phone) => twiml::Response::new().with(
-                twiml::dial(twiml::number(&normalise_number(phone)))
-                    .attr("callerId", &t.settings().from)
-                    .attr("timeout", 25)
-                    .attr("action", t.public(&format!("/twilio/voice/unknown/next?i={}", i + 1)))
-                    .attr("method", "POST"),
-            ),
-            None => twiml::Response::new()
-                .with(t.say_id("ivr-unknown-nobody"))
-                .with(twiml::hangup()),
-        };
-        Ok(r.to_xml())
-    })
-    .await)
+    Ok(
+        t.once(&sid, &format!("unknown-next:{i}"), true, async move {
+            let t = tt;
+            if dialled.as_deref() == Some("completed") {
+                return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+            }
+            let phones: Vec<String> = t
+                .oncall()
+                .physicians(now())
+                .await
+                .into_iter()
+                .filter_map(|p| p.phone)
+                .collect();
+            let r = match phones.get(i) {
+                Some(phone) => twiml::Response::new().with(
+                    twiml::dial(twiml::number(&normalise_number(phone)))
+                        .attr("callerId", &t.settings().from)
+                        .attr("timeout", 25)
+                        .attr(
+                            "action",
+                            t.public(&format!("/twilio/voice/unknown/next?i={}", i + 1)),
+                        )
+                        .attr("method", "POST"),
+                ),
+                None => twiml::Response::new()
+                    .with(t.say_id("ivr-unknown-nobody"))
+                    .with(twiml::hangup()),
+            };
+            Ok(r.to_xml())
+        })
+        .await,
+    )
 }
 
 // --- Voice pages ---------------------------------------------------------
 
-async fn paged_person(t: &Telephony, case: CaseId, notification: i64) -> Result<Option<Person>, Fault> {
+async fn paged_person(
+    t: &Telephony,
+    case: CaseId,
+    notification: i64,
+) -> Result<Option<Person>, Fault> {
     let store = t.hotline().store();
     let n = store
         .notifications(case)
@@ -775,14 +856,15 @@ async fn page_summary(t: &Telephony, case: CaseId) -> Result<String, Fault> {
     } else if isbar.news2.is_empty() {
         loc.text(lang, "reason-no-vitals")
     } else if isbar.news2.is_complete() {
-        format!("NEWS {}", isbar.news2.total)
+        loc.render(
+            lang,
+            &Msg::new("ivr-page-news").arg("total", isbar.news2.total),
+        )
     } else {
-        loc.render(lang, &Msg::new("reason-news2-partial").arg("total", isbar.news2.total).arg(
-            "missing",
-            "",
-        ))
-        .trim_end_matches(|c: char| c == ')' || c == ' ' || c == ':')
-        .to_string()
+        loc.render(
+            lang,
+            &Msg::new("ivr-page-news-partial").arg("total", isbar.news2.total),
+        )
     };
     let text = loc.render(
         lang,
@@ -826,7 +908,13 @@ async fn page_answered(
     .await)
 }
 
-fn page_menu(t: &Telephony, case: CaseId, notification: i64, summary: &str, try_no: u32) -> twiml::Response {
+fn page_menu(
+    t: &Telephony,
+    case: CaseId,
+    notification: i64,
+    summary: &str,
+    try_no: u32,
+) -> twiml::Response {
     let action = t.public(&format!(
         "/twilio/voice/page/answer?case={case}&notification={notification}&try={try_no}"
     ));
@@ -857,83 +945,102 @@ async fn page_keys(
     let digits = form.get("Digits").unwrap_or_default().to_string();
     let tt = t.clone();
     let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("page-answer:{try_no}"), true, async move {
-        let t = tt;
-        let sid = sid2;
-        let Some(who) = paged_person(&t, case, notification).await? else {
-            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
-        };
-        let store = t.hotline().store();
-        match digits.as_str() {
-            "1" => {
-                let before = store.escalation(case).await?.map(|e| e.state);
-                t.hotline()
-                    .respond_to_page(case, &who, Channel::Twilio, false, Some(&format!("{sid}:answer")), now())
-                    .await?;
-                if before == Some(EscalationState::Acknowledged) {
-                    // Someone else was first; was it this physician?
-                    let events = store.events(case).await?;
-                    let first = events.iter().find_map(|e| match &e.event.kind {
-                        EventKind::PageAcknowledged { person } => Some(person.clone()),
-                        _ => None,
-                    });
-                    if first.as_ref() != Some(&who.id) {
-                        return Ok(twiml::Response::new()
-                            .with(t.say_id("ivr-page-taken"))
-                            .with(twiml::hangup())
-                            .to_xml());
+    Ok(
+        t.once(&sid, &format!("page-answer:{try_no}"), true, async move {
+            let t = tt;
+            let sid = sid2;
+            let Some(who) = paged_person(&t, case, notification).await? else {
+                return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+            };
+            let store = t.hotline().store();
+            match digits.as_str() {
+                "1" => {
+                    let before = store.escalation(case).await?.map(|e| e.state);
+                    t.hotline()
+                        .respond_to_page(
+                            case,
+                            &who,
+                            Channel::Twilio,
+                            false,
+                            Some(&format!("{sid}:answer")),
+                            now(),
+                        )
+                        .await?;
+                    if before == Some(EscalationState::Acknowledged) {
+                        // Someone else was first; was it this physician?
+                        let events = store.events(case).await?;
+                        let first = events.iter().find_map(|e| match &e.event.kind {
+                            EventKind::PageAcknowledged { person } => Some(person.clone()),
+                            _ => None,
+                        });
+                        if first.as_ref() != Some(&who.id) {
+                            return Ok(twiml::Response::new()
+                                .with(t.say_id("ivr-page-taken"))
+                                .with(twiml::hangup())
+                                .to_xml());
+                        }
                     }
-                }
-                let caller_waiting = store.calls_of_case(case).await?.into_iter().any(|c| {
-                    c.role == CallRole::Caller
-                        && matches!(c.status.as_str(), "ringing" | "in-progress" | "queued" | "answered")
-                });
-                let r = if caller_waiting {
-                    twiml::Response::new()
-                        .with(t.say_id("ivr-page-connecting"))
-                        .with(t.bridge(case, true))
-                        .with(twiml::hangup())
-                } else {
-                    let opener = match store.case(case).await?.and_then(|c| c.opened_by) {
-                        Some(p) => store.person(&p).await?,
-                        None => None,
-                    };
-                    match opener.and_then(|p| p.phone) {
-                        Some(phone) => twiml::Response::new()
-                            .with(t.say_id("ivr-page-call-home"))
-                            .with(
-                                twiml::dial(twiml::number(&normalise_number(&phone)))
-                                    .attr("callerId", &t.settings().from)
-                                    .attr("timeout", 30),
+                    let caller_waiting = store.calls_of_case(case).await?.into_iter().any(|c| {
+                        c.role == CallRole::Caller
+                            && matches!(
+                                c.status.as_str(),
+                                "ringing" | "in-progress" | "queued" | "answered"
                             )
-                            .with(twiml::hangup()),
-                        None => twiml::Response::new()
-                            .with(t.say_id("ivr-page-acknowledged"))
-                            .with(twiml::hangup()),
-                    }
-                };
-                Ok(r.to_xml())
-            }
-            "2" => {
-                t.hotline()
-                    .respond_to_page(case, &who, Channel::Twilio, true, Some(&format!("{sid}:decline")), now())
-                    .await?;
-                Ok(twiml::Response::new()
-                    .with(t.say_id("ivr-page-declined"))
+                    });
+                    let r = if caller_waiting {
+                        twiml::Response::new()
+                            .with(t.say_id("ivr-page-connecting"))
+                            .with(t.bridge(case, true))
+                            .with(twiml::hangup())
+                    } else {
+                        let opener = match store.case(case).await?.and_then(|c| c.opened_by) {
+                            Some(p) => store.person(&p).await?,
+                            None => None,
+                        };
+                        match opener.and_then(|p| p.phone) {
+                            Some(phone) => twiml::Response::new()
+                                .with(t.say_id("ivr-page-call-home"))
+                                .with(
+                                    twiml::dial(twiml::number(&normalise_number(&phone)))
+                                        .attr("callerId", &t.settings().from)
+                                        .attr("timeout", 30),
+                                )
+                                .with(twiml::hangup()),
+                            None => twiml::Response::new()
+                                .with(t.say_id("ivr-page-acknowledged"))
+                                .with(twiml::hangup()),
+                        }
+                    };
+                    Ok(r.to_xml())
+                }
+                "2" => {
+                    t.hotline()
+                        .respond_to_page(
+                            case,
+                            &who,
+                            Channel::Twilio,
+                            true,
+                            Some(&format!("{sid}:decline")),
+                            now(),
+                        )
+                        .await?;
+                    Ok(twiml::Response::new()
+                        .with(t.say_id("ivr-page-declined"))
+                        .with(twiml::hangup())
+                        .to_xml())
+                }
+                _ if try_no < 3 => {
+                    let summary = page_summary(&t, case).await?;
+                    Ok(page_menu(&t, case, notification, &summary, try_no + 1).to_xml())
+                }
+                _ => Ok(twiml::Response::new()
+                    .with(t.say_id("ivr-page-no-answer"))
                     .with(twiml::hangup())
-                    .to_xml())
+                    .to_xml()),
             }
-            _ if try_no < 3 => {
-                let summary = page_summary(&t, case).await?;
-                Ok(page_menu(&t, case, notification, &summary, try_no + 1).to_xml())
-            }
-            _ => Ok(twiml::Response::new()
-                .with(t.say_id("ivr-page-no-answer"))
-                .with(twiml::hangup())
-                .to_xml()),
-        }
-    })
-    .await)
+        })
+        .await,
+    )
 }
 
 // --- SMS -----------------------------------------------------------------
@@ -989,7 +1096,11 @@ async fn sms_incoming(State(t): State<Telephony>, form: Signed) -> Result<Respon
         t.hotline()
             .respond_to_page(case, &who, Channel::Twilio, decline, Some(&sid), now())
             .await?;
-        let id = if decline { "sms-declined" } else { "sms-acknowledged" };
+        let id = if decline {
+            "sms-declined"
+        } else {
+            "sms-acknowledged"
+        };
         reply(loc.render(lang, &Msg::new(id).arg("code", case_code(case))))
     })
     .await)
@@ -1002,18 +1113,24 @@ async fn sms_status(State(t): State<Telephony>, form: Signed) -> Result<Response
         .or(form.get("SmsStatus"))
         .unwrap_or("unknown")
         .to_string();
-    let error = form.get("ErrorCode").filter(|e| !e.is_empty()).map(str::to_string);
+    let error = form
+        .get("ErrorCode")
+        .filter(|e| !e.is_empty())
+        .map(str::to_string);
     let tt = t.clone();
     let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("status:{status}"), false, async move {
-        let t = tt;
-        let sid = sid2;
-        if let Some((case, _)) = t.hotline().store().page_by_external_id(&sid).await? {
-            t.status_event(case, "sms", &sid, &status, error.as_deref()).await?;
-        }
-        Ok(twiml::Response::new().to_xml())
-    })
-    .await)
+    Ok(
+        t.once(&sid, &format!("status:{status}"), false, async move {
+            let t = tt;
+            let sid = sid2;
+            if let Some((case, _)) = t.hotline().store().page_by_external_id(&sid).await? {
+                t.status_event(case, "sms", &sid, &status, error.as_deref())
+                    .await?;
+            }
+            Ok(twiml::Response::new().to_xml())
+        })
+        .await,
+    )
 }
 
 #[cfg(test)]
@@ -1023,7 +1140,10 @@ mod tests {
     #[test]
     fn sms_replies() {
         assert_eq!(parse_reply("OK 4821"), Some((false, Some("4821".into()))));
-        assert_eq!(parse_reply(" nej, 0042 "), Some((true, Some("0042".into()))));
+        assert_eq!(
+            parse_reply(" nej, 0042 "),
+            Some((true, Some("0042".into())))
+        );
         assert_eq!(parse_reply("ok"), Some((false, None)));
         assert_eq!(parse_reply("Hvad er det?"), None);
         assert_eq!(parse_reply(""), None);

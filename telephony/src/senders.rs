@@ -185,7 +185,10 @@ impl Sender for VoiceSender {
                     _ => n.new.text.clone(),
                 };
                 inline = twiml::Response::new()
-                    .with(twiml::say(&crate::ivr::speakable(&text), &t.settings().voice).attr("loop", 2))
+                    .with(
+                        twiml::say(&crate::ivr::speakable(&text), &t.settings().voice)
+                            .attr("loop", 2),
+                    )
                     .with(twiml::hangup())
                     .to_xml();
                 Instructions::Twiml(&inline)

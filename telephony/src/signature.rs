@@ -115,8 +115,14 @@ pub fn verify(
     };
     let (without, with) = port_forms(url);
     // Both forms are always checked so timing does not tell which matched.
-    let a = constant_eq(&mac_bytes(key, payload(&without, params).as_bytes(), alg), &given);
-    let b = constant_eq(&mac_bytes(key, payload(&with, params).as_bytes(), alg), &given);
+    let a = constant_eq(
+        &mac_bytes(key, payload(&without, params).as_bytes(), alg),
+        &given,
+    );
+    let b = constant_eq(
+        &mac_bytes(key, payload(&with, params).as_bytes(), alg),
+        &given,
+    );
     a | b
 }
 
@@ -198,7 +204,13 @@ mod tests {
             Algorithm::HmacSha1
         ));
         assert!(!verify(b"12346", url, &params, &sig, Algorithm::HmacSha1));
-        assert!(!verify(b"12345", url, &params, "not base64!", Algorithm::HmacSha1));
+        assert!(!verify(
+            b"12345",
+            url,
+            &params,
+            "not base64!",
+            Algorithm::HmacSha1
+        ));
         assert!(!verify(b"12345", url, &params, "", Algorithm::HmacSha1));
     }
 

@@ -223,9 +223,7 @@ mod tests {
             language: "da-DK".into(),
         };
         let xml = Response::new()
-            .with(
-                gather("/g?a=1&b=2", 8).child(say("Tast 1 <eller> 2 & \"3\"", &v)),
-            )
+            .with(gather("/g?a=1&b=2", 8).child(say("Tast 1 <eller> 2 & \"3\"", &v)))
             .with(hangup())
             .to_xml();
         assert_eq!(

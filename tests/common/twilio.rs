@@ -116,7 +116,9 @@ fn wav_bytes() -> Vec<u8> {
 fn error(status: StatusCode, code: i64, message: &str) -> axum::response::Response {
     (
         status,
-        axum::Json(serde_json::json!({"code": code, "message": message, "status": status.as_u16()})),
+        axum::Json(
+            serde_json::json!({"code": code, "message": message, "status": status.as_u16()}),
+        ),
     )
         .into_response()
 }
@@ -155,7 +157,11 @@ async fn handle(
     }
     let prefix = format!("/2010-04-01/Accounts/{ACCOUNT}/");
     let Some(rest) = req.path.strip_prefix(&prefix) else {
-        return error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found");
+        return error(
+            StatusCode::NOT_FOUND,
+            20404,
+            "The requested resource was not found",
+        );
     };
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if method == Method::GET && rest.starts_with("Recordings/") {
@@ -166,7 +172,8 @@ async fn handle(
     }
     let to = get("To");
     if let Some(to) = &to {
-        let valid = to.starts_with('+') && to.len() > 6 && to[1..].chars().all(|c| c.is_ascii_digit());
+        let valid =
+            to.starts_with('+') && to.len() > 6 && to[1..].chars().all(|c| c.is_ascii_digit());
         if !valid || to == "+4599000400" {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -179,7 +186,11 @@ async fn handle(
             let n = a.entry(to.clone()).or_insert(0);
             *n += 1;
             if *n <= 2 {
-                return error(StatusCode::SERVICE_UNAVAILABLE, 20503, "Service unavailable");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    20503,
+                    "Service unavailable",
+                );
             }
         }
     }
@@ -191,7 +202,11 @@ async fn handle(
     let created = StatusCode::CREATED;
     if rest == "Messages.json" {
         if to.is_none() || get("From").is_none() || get("Body").is_none() {
-            return error(StatusCode::BAD_REQUEST, 21604, "A 'To', 'From' and 'Body' are required");
+            return error(
+                StatusCode::BAD_REQUEST,
+                21604,
+                "A 'To', 'From' and 'Body' are required",
+            );
         }
         return (
             created,
@@ -200,7 +215,8 @@ async fn handle(
             .into_response();
     }
     if rest == "Calls.json" {
-        if to.is_none() || get("From").is_none() || (get("Url").is_none() && get("Twiml").is_none()) {
+        if to.is_none() || get("From").is_none() || (get("Url").is_none() && get("Twiml").is_none())
+        {
             return error(StatusCode::BAD_REQUEST, 21205, "Url or Twiml is required");
         }
         return (
@@ -209,7 +225,10 @@ async fn handle(
         )
             .into_response();
     }
-    if let Some(sid) = rest.strip_prefix("Calls/").and_then(|r| r.strip_suffix(".json")) {
+    if let Some(sid) = rest
+        .strip_prefix("Calls/")
+        .and_then(|r| r.strip_suffix(".json"))
+    {
         return (
             StatusCode::OK,
             axum::Json(serde_json::json!({"sid": sid, "status": get("Status").unwrap_or_else(|| "in-progress".into())})),
@@ -226,7 +245,11 @@ async fn handle(
         )
             .into_response();
     }
-    error(StatusCode::NOT_FOUND, 20404, "The requested resource was not found")
+    error(
+        StatusCode::NOT_FOUND,
+        20404,
+        "The requested resource was not found",
+    )
 }
 
 /// Twilio's Python library (installed by scripts/twilio-venv.sh).
@@ -235,12 +258,18 @@ pub fn python() -> String {
         return p;
     }
     let out = Command::new("bash")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/twilio-venv.sh"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/twilio-venv.sh"
+        ))
         .stderr(Stdio::inherit())
         .output()
         .expect("run twilio-venv.sh");
     assert!(out.status.success(), "twilio-venv.sh failed");
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
 }
 
 /// Runs a Python script with JSON on stdin; returns its stdout as JSON.
@@ -270,21 +299,71 @@ pub fn run_python(script: &str, input: &serde_json::Value) -> serde_json::Value 
 /// Redirect, Hangup, Message), with the children each may hold.
 fn allowed(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
     Some(match name {
-        "Response" => (&[], &["Say", "Play", "Pause", "Gather", "Record", "Dial", "Redirect", "Hangup", "Message"]),
+        "Response" => (
+            &[],
+            &[
+                "Say", "Play", "Pause", "Gather", "Record", "Dial", "Redirect", "Hangup", "Message",
+            ],
+        ),
         "Say" => (&["voice", "language", "loop"], &[]),
         "Play" => (&["loop", "digits"], &[]),
         "Pause" => (&["length"], &[]),
         "Gather" => (
-            &["action", "method", "timeout", "finishOnKey", "numDigits", "input", "actionOnEmptyResult", "language", "hints", "speechTimeout"],
+            &[
+                "action",
+                "method",
+                "timeout",
+                "finishOnKey",
+                "numDigits",
+                "input",
+                "actionOnEmptyResult",
+                "language",
+                "hints",
+                "speechTimeout",
+            ],
             &["Say", "Play", "Pause"],
         ),
         "Record" => (
-            &["action", "method", "timeout", "finishOnKey", "maxLength", "playBeep", "trim", "recordingStatusCallback", "recordingStatusCallbackMethod", "recordingStatusCallbackEvent"],
+            &[
+                "action",
+                "method",
+                "timeout",
+                "finishOnKey",
+                "maxLength",
+                "playBeep",
+                "trim",
+                "recordingStatusCallback",
+                "recordingStatusCallbackMethod",
+                "recordingStatusCallbackEvent",
+            ],
             &[],
         ),
-        "Dial" => (&["action", "method", "timeout", "callerId", "hangupOnStar", "timeLimit", "answerOnBridge"], &["Number", "Conference"]),
+        "Dial" => (
+            &[
+                "action",
+                "method",
+                "timeout",
+                "callerId",
+                "hangupOnStar",
+                "timeLimit",
+                "answerOnBridge",
+            ],
+            &["Number", "Conference"],
+        ),
         "Conference" => (
-            &["muted", "beep", "startConferenceOnEnter", "endConferenceOnExit", "waitUrl", "waitMethod", "maxParticipants", "statusCallback", "statusCallbackMethod", "statusCallbackEvent", "participantLabel"],
+            &[
+                "muted",
+                "beep",
+                "startConferenceOnEnter",
+                "endConferenceOnExit",
+                "waitUrl",
+                "waitMethod",
+                "maxParticipants",
+                "statusCallback",
+                "statusCallbackMethod",
+                "statusCallbackEvent",
+                "participantLabel",
+            ],
             &[],
         ),
         "Number" => (&["sendDigits", "url", "method"], &[]),
@@ -305,29 +384,55 @@ pub fn check_twiml(xml: &str) -> Vec<(String, HashMap<String, String>, String)> 
     let mut out = Vec::new();
     for node in root.descendants().filter(|n| n.is_element()) {
         let name = node.tag_name().name();
-        let (attrs, children) =
-            allowed(name).unwrap_or_else(|| panic!("<{name}> is not a TwiML verb we may use: {xml}"));
+        let (attrs, children) = allowed(name)
+            .unwrap_or_else(|| panic!("<{name}> is not a TwiML verb we may use: {xml}"));
         for a in node.attributes() {
-            assert!(attrs.contains(&a.name()), "<{name} {}> is not documented: {xml}", a.name());
+            assert!(
+                attrs.contains(&a.name()),
+                "<{name} {}> is not documented: {xml}",
+                a.name()
+            );
             let v = a.value();
             match a.name() {
-                "method" | "waitMethod" | "statusCallbackMethod" | "recordingStatusCallbackMethod" => {
+                "method"
+                | "waitMethod"
+                | "statusCallbackMethod"
+                | "recordingStatusCallbackMethod" => {
                     assert!(v == "POST" || v == "GET", "{name}@{}={v}", a.name())
                 }
                 "input" => assert_eq!(v, "dtmf"),
                 "numDigits" | "timeout" | "maxLength" | "length" | "loop" => {
                     assert!(v.parse::<u32>().is_ok(), "{name}@{}={v}", a.name())
                 }
-                "finishOnKey" => assert!(v.chars().all(|c| c.is_ascii_digit() || c == '#' || c == '*'), "{v}"),
+                "finishOnKey" => assert!(
+                    v.chars()
+                        .all(|c| c.is_ascii_digit() || c == '#' || c == '*'),
+                    "{v}"
+                ),
                 "beep" | "startConferenceOnEnter" | "endConferenceOnExit" | "playBeep" => {
                     assert!(v == "true" || v == "false", "{name}@{}={v}", a.name())
                 }
                 "statusCallbackEvent" if name == "Conference" => assert!(
-                    v.split(' ').all(|e| ["start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"].contains(&e)),
+                    v.split(' ').all(|e| [
+                        "start",
+                        "end",
+                        "join",
+                        "leave",
+                        "mute",
+                        "hold",
+                        "modify",
+                        "speaker",
+                        "announcement"
+                    ]
+                    .contains(&e)),
                     "{v}"
                 ),
                 "action" | "waitUrl" | "statusCallback" | "recordingStatusCallback" => {
-                    assert!(v.starts_with("http://") || v.starts_with("https://"), "{name}@{}={v}", a.name())
+                    assert!(
+                        v.starts_with("http://") || v.starts_with("https://"),
+                        "{name}@{}={v}",
+                        a.name()
+                    )
                 }
                 _ => {}
             }
@@ -344,7 +449,11 @@ pub fn check_twiml(xml: &str) -> Vec<(String, HashMap<String, String>, String)> 
                 .attributes()
                 .map(|a| (a.name().to_string(), a.value().to_string()))
                 .collect();
-            out.push((name.to_string(), attrs, node.text().unwrap_or_default().trim().to_string()));
+            out.push((
+                name.to_string(),
+                attrs,
+                node.text().unwrap_or_default().trim().to_string(),
+            ));
         }
     }
     out

@@ -731,7 +731,11 @@ fn on_text(def: &Checklist, state: &mut CaseState, raw: &str, fx: &mut Vec<Effec
             reask(state, fx);
             return;
         }
-        "læge nu" | "laege nu" | "ring til lægen" | "stil mig om til lægen" | "doctor now"
+        "læge nu"
+        | "laege nu"
+        | "ring til lægen"
+        | "stil mig om til lægen"
+        | "doctor now"
         | "physician now" => {
             // The rest of the checklist is skipped: the physician asks what
             // they need. Pages (or updates the page) with what is known.

@@ -425,8 +425,12 @@ fn asking_for_the_physician_keeps_a_red_urgency() {
     r.say("3");
     assert_eq!(r.pages(), vec![Urgency::Red]);
     let fx = r.say("læge nu");
-    assert!(fx
-        .iter()
-        .any(|f| matches!(f, Effect::UpdatePage { urgency: Urgency::Red, .. })));
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::UpdatePage {
+            urgency: Urgency::Red,
+            ..
+        }
+    )));
     assert_eq!(r.pages(), vec![Urgency::Red], "paged once");
 }

@@ -55,6 +55,8 @@ ivr-unknown-connecting = Du stilles om til vagtlægen.
 ivr-unknown-nobody = Ingen vagtlæge kunne nås. Ved livsfare: læg på, og ring 112. Ellers ring til lægevagten.
 
 ivr-page = Akut opkald fra { $home }{ $room }. Hastegrad { $urgency }. { $reason }.
+ivr-page-news = NEWS { $total }
+ivr-page-news-partial = NEWS mindst { $total }, ikke alle målinger er taget
 ivr-page-room = , værelse { $room }
 ivr-page-keys = Tryk 1 for at tage opkaldet. Tryk 2 for at afvise.
 ivr-page-connecting = Du stilles nu ind til plejecentret.
