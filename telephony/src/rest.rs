@@ -354,9 +354,20 @@ impl Client {
             if !err.retryable() || attempt >= self.attempts {
                 return Err(err);
             }
-            let backoff = Duration::from_millis(500 * 2u64.pow(attempt - 1));
+            let backoff =
+                Duration::from_millis(500u64.saturating_mul(2u64.saturating_pow(attempt - 1)));
             let wait = retry_after.unwrap_or(backoff).min(self.max_backoff);
-            tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "Twilio request failed; retrying");
+            // The status only: Twilio's messages can quote the phone number.
+            let status = match &err {
+                TwilioError::Api { status, .. } => *status,
+                _ => 0,
+            };
+            tracing::warn!(
+                attempt,
+                status,
+                wait_ms = wait.as_millis() as u64,
+                "Twilio request failed; retrying"
+            );
             tokio::time::sleep(wait).await;
         }
     }

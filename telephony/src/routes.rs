@@ -60,17 +60,18 @@ fn xml(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-type Query_ = Query<HashMap<String, String>>;
+/// The query string of a callback URL we gave Twilio (signed with it).
+type Params = Query<HashMap<String, String>>;
 
-fn q<'a>(query: &'a Query_, name: &str) -> Option<&'a str> {
+fn q<'a>(query: &'a Params, name: &str) -> Option<&'a str> {
     query.0.get(name).map(String::as_str)
 }
 
-fn q_num(query: &Query_, name: &str) -> u32 {
+fn q_num(query: &Params, name: &str) -> u32 {
     q(query, name).and_then(|v| v.parse().ok()).unwrap_or(1)
 }
 
-fn q_case(query: &Query_) -> Result<CaseId, Rejected> {
+fn q_case(query: &Params) -> Result<CaseId, Rejected> {
     q(query, "case")
         .and_then(CaseId::parse)
         .ok_or(Rejected::Missing("case"))
@@ -93,12 +94,13 @@ impl Telephony {
     }
 
     /// Runs `answer` once per (sid, step); a repeat gets the stored answer.
-    async fn once<F>(&self, sid: &str, step: &str, voice: bool, answer: F) -> Response
+    async fn once<F, Fut>(&self, sid: String, step: &str, voice: bool, answer: F) -> Response
     where
-        F: Future<Output = Result<String, Fault>>,
+        F: FnOnce(Telephony, String) -> Fut,
+        Fut: Future<Output = Result<String, Fault>>,
     {
         let store = self.hotline().store();
-        match store.webhook_answer(sid, step).await {
+        match store.webhook_answer(&sid, step).await {
             Ok(Some(a)) => {
                 tracing::info!(step, "Twilio webhook repeated; same answer");
                 return xml(a);
@@ -106,8 +108,8 @@ impl Telephony {
             Ok(None) => {}
             Err(e) => return self.fault(&Fault::Store(e), voice),
         }
-        match answer.await {
-            Ok(a) => match store.save_webhook_answer(sid, step, &a, Utc::now()).await {
+        match answer(self.clone(), sid.clone()).await {
+            Ok(a) => match store.save_webhook_answer(&sid, step, &a, Utc::now()).await {
                 Ok(kept) => xml(kept),
                 // The work is stored; only the answer's copy is missing.
                 Err(e) => {
@@ -345,16 +347,21 @@ fn prepend(before: Vec<Node>, r: twiml::Response) -> twiml::Response {
     out
 }
 
-impl twiml::Response {
-    fn extend(&mut self, other: twiml::Response) {
-        for v in other.into_verbs() {
-            self.push(v);
-        }
-    }
-}
-
 fn now() -> DateTime<Utc> {
     Utc::now()
+}
+
+/// The leg of someone calling the hotline.
+fn caller_leg(sid: &str, case: Option<CaseId>, who: Option<&Person>, status: &str) -> CallLeg {
+    CallLeg {
+        sid: sid.to_string(),
+        role: CallRole::Caller,
+        case,
+        person: who.map(|p| p.id.clone()),
+        notification: None,
+        status: status.to_string(),
+        at: now(),
+    }
 }
 
 // --- Inbound calls -------------------------------------------------------
@@ -363,10 +370,7 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
     let sid = form.require("CallSid")?.to_string();
     let from = normalise_number(form.get("From").unwrap_or_default());
     let status = form.get("CallStatus").unwrap_or("ringing").to_string();
-    let tt = t.clone();
-    let key = sid.clone();
-    Ok(t.once(&key, "incoming", true, async move {
-        let t = tt;
+    Ok(t.once(sid, "incoming", true, move |t, sid| async move {
         let store = t.hotline().store();
         let person = store.person_by_phone(&from).await?;
         let staff = match person {
@@ -379,15 +383,7 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
         let Some((who, home)) = staff else {
             tracing::info!("call from a number that is not registered staff");
             store
-                .upsert_call(&CallLeg {
-                    sid: sid.clone(),
-                    role: CallRole::Caller,
-                    case: None,
-                    person: None,
-                    notification: None,
-                    status,
-                    at: now(),
-                })
+                .upsert_call(&caller_leg(&sid, None, None, &status))
                 .await?;
             let r = twiml::Response::new()
                 .with(
@@ -405,50 +401,17 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
             &uuid::Uuid::NAMESPACE_URL,
             format!("twilio:{sid}").as_bytes(),
         ));
-        store
-            .upsert_call(&CallLeg {
-                sid: sid.clone(),
-                role: CallRole::Caller,
-                case: None,
-                person: Some(who.id.clone()),
-                notification: None,
-                status: status.clone(),
-                at: now(),
-            })
-            .await?;
         let opened = t
             .hotline()
             .open_case(case, &who, &home, Channel::Twilio, t.settings().lang, now())
             .await;
         let r = match opened {
             Ok(turn) => {
-                store
-                    .upsert_call(&CallLeg {
-                        sid: sid.clone(),
-                        role: CallRole::Caller,
-                        case: Some(case),
-                        person: Some(who.id.clone()),
-                        notification: None,
-                        status: status.clone(),
-                        at: now(),
-                    })
-                    .await?;
-                t.status_event(case, "caller", &sid, &status, None).await?;
                 tracing::info!(case = %case, "phone case opened");
                 t.turn(case, turn.state.opened_on, &turn.effects, 1)
             }
+            // A retry after a crash: the case is there, ask where it stands.
             Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
-                store
-                    .upsert_call(&CallLeg {
-                        sid: sid.clone(),
-                        role: CallRole::Caller,
-                        case: Some(case),
-                        person: Some(who.id.clone()),
-                        notification: None,
-                        status: status.clone(),
-                        at: now(),
-                    })
-                    .await?;
                 let state = t.state(case).await?;
                 match &state.last_prompt {
                     Some(p) => t.question(&[], p, 1, 1),
@@ -457,6 +420,10 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
             }
             Err(e) => return Err(e.into()),
         };
+        store
+            .upsert_call(&caller_leg(&sid, Some(case), Some(&who), &status))
+            .await?;
+        t.status_event(case, "caller", &sid, &status, None).await?;
         Ok(r.to_xml())
     })
     .await)
@@ -464,61 +431,61 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
 
 async fn gather(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
     let n = q_num(&query, "n");
     let digits = form.get("Digits").unwrap_or_default().to_string();
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("gather:{n}"), true, async move {
-        let t = tt;
-        let sid = sid2;
-        let Some((case, who)) = t.caller(&sid).await? else {
-            return Ok(twiml::Response::new()
-                .with(t.say_id("ivr-goodbye"))
-                .with(twiml::hangup())
-                .to_xml());
-        };
-        let state = t.state(case).await?;
-        let text = match ivr::keys_to_input(state.last_prompt.as_ref(), &digits) {
-            Keyed::Repeat => {
-                return Ok(match &state.last_prompt {
-                    Some(p) => t.question(&[], p, n + 1, 1).to_xml(),
-                    None => t.turn_conference(case).to_xml(),
-                });
-            }
-            Keyed::Physician => "læge nu".to_string(),
-            Keyed::Text(s) => s,
-        };
-        t.feed(
-            case,
-            &who,
-            &text,
-            format!("{sid}:gather:{n}"),
-            n + 1,
-            vec![],
-        )
-        .await
-    })
+    Ok(t.once(
+        sid,
+        &format!("gather:{n}"),
+        true,
+        move |t, sid| async move {
+            let Some((case, who)) = t.caller(&sid).await? else {
+                return Ok(twiml::Response::new()
+                    .with(t.say_id("ivr-goodbye"))
+                    .with(twiml::hangup())
+                    .to_xml());
+            };
+            let state = t.state(case).await?;
+            let text = match ivr::keys_to_input(state.last_prompt.as_ref(), &digits) {
+                Keyed::Repeat => {
+                    return Ok(match &state.last_prompt {
+                        Some(p) => t.question(&[], p, n + 1, 1).to_xml(),
+                        None => t.turn_conference(case).to_xml(),
+                    });
+                }
+                Keyed::Physician => "læge nu".to_string(),
+                Keyed::Text(s) => s,
+            };
+            t.feed(
+                case,
+                &who,
+                &text,
+                format!("{sid}:gather:{n}"),
+                n + 1,
+                vec![],
+            )
+            .await
+        },
+    )
     .await)
 }
 
 async fn silence(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
     let n = q_num(&query, "n");
     let tries = q_num(&query, "tries");
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(
-        t.once(&sid, &format!("silence:{n}:{tries}"), true, async move {
-            let t = tt;
-            let sid = sid2;
+    Ok(t.once(
+        sid,
+        &format!("silence:{n}:{tries}"),
+        true,
+        move |t, sid| async move {
             let Some((case, who)) = t.caller(&sid).await? else {
                 return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
             };
@@ -543,14 +510,14 @@ async fn silence(
                     .to_xml(),
                 None => t.turn_conference(case).to_xml(),
             })
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 async fn recorded(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
@@ -561,40 +528,41 @@ async fn recorded(
         .and_then(|d| d.parse().ok())
         .unwrap_or(0);
     let has_recording = form.get("RecordingUrl").is_some_and(|u| !u.is_empty()) && seconds > 0;
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(t.once(&sid, &format!("record:{n}"), true, async move {
-        let t = tt;
-        let sid = sid2;
-        let Some((case, who)) = t.caller(&sid).await? else {
-            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
-        };
-        let state = t.state(case).await?;
-        let skippable = state.last_prompt.as_ref().is_some_and(|p| p.skippable);
-        let text = if digits == "0" {
-            "læge nu".to_string()
-        } else if digits == "*" && skippable && !has_recording {
-            "spring over".to_string()
-        } else if has_recording {
-            t.speaker()
-                .msg(&Msg::new("ivr-voice-note").arg("seconds", seconds))
-        } else {
-            let before = vec![t.say_id("ivr-no-recording")];
-            return Ok(match &state.last_prompt {
-                Some(p) => t.question(&before, p, n + 1, 1).to_xml(),
-                None => t.turn_conference(case).to_xml(),
-            });
-        };
-        t.feed(
-            case,
-            &who,
-            &text,
-            format!("{sid}:record:{n}"),
-            n + 1,
-            vec![],
-        )
-        .await
-    })
+    Ok(t.once(
+        sid,
+        &format!("record:{n}"),
+        true,
+        move |t, sid| async move {
+            let Some((case, who)) = t.caller(&sid).await? else {
+                return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+            };
+            let state = t.state(case).await?;
+            let skippable = state.last_prompt.as_ref().is_some_and(|p| p.skippable);
+            let text = if digits == "0" {
+                "læge nu".to_string()
+            } else if digits == "*" && skippable && !has_recording {
+                "spring over".to_string()
+            } else if has_recording {
+                t.speaker()
+                    .msg(&Msg::new("ivr-voice-note").arg("seconds", seconds))
+            } else {
+                let before = vec![t.say_id("ivr-no-recording")];
+                return Ok(match &state.last_prompt {
+                    Some(p) => t.question(&before, p, n + 1, 1).to_xml(),
+                    None => t.turn_conference(case).to_xml(),
+                });
+            };
+            t.feed(
+                case,
+                &who,
+                &text,
+                format!("{sid}:record:{n}"),
+                n + 1,
+                vec![],
+            )
+            .await
+        },
+    )
     .await)
 }
 
@@ -609,11 +577,7 @@ async fn recording_ready(State(t): State<Telephony>, form: Signed) -> Result<Res
         .to_string();
     let url = form.get("RecordingUrl").unwrap_or_default().to_string();
     let seconds: Option<u64> = form.get("RecordingDuration").and_then(|d| d.parse().ok());
-    let tt = t.clone();
-    let rec2 = rec.clone();
-    Ok(t.once(&rec, "recording", false, async move {
-        let t = tt;
-        let rec = rec2;
+    Ok(t.once(rec, "recording", false, move |t, rec| async move {
         let Some((case, who)) = t.caller(&call).await? else {
             return Ok(twiml::Response::new().to_xml());
         };
@@ -666,12 +630,11 @@ async fn call_status(State(t): State<Telephony>, form: Signed) -> Result<Respons
         .or(form.get("ErrorCode"))
         .filter(|d| !d.is_empty())
         .map(str::to_string);
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(
-        t.once(&sid, &format!("status:{status}"), false, async move {
-            let t = tt;
-            let sid = sid2;
+    Ok(t.once(
+        sid,
+        &format!("status:{status}"),
+        false,
+        move |t, sid| async move {
             let store = t.hotline().store();
             if let Some(leg) = store.call(&sid).await? {
                 store
@@ -687,16 +650,16 @@ async fn call_status(State(t): State<Telephony>, form: Signed) -> Result<Respons
                 }
             }
             Ok(twiml::Response::new().to_xml())
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 /// What a waiting caller hears, again and again (Twilio loops it): music or
 /// silence, then where the page stands.
 async fn wait(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     _form: Signed,
 ) -> Result<Response, Rejected> {
     let case = q_case(&query)?;
@@ -724,7 +687,7 @@ async fn wait(
 
 async fn conference_status(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let case = q_case(&query)?;
@@ -734,16 +697,17 @@ async fn conference_status(
         .or(form.get("ConferenceSid"))
         .unwrap_or_default()
         .to_string();
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(
-        t.once(&sid, &format!("conference:{event}"), false, async move {
-            tt.status_event(case, "conference", &sid2, &event, None)
+    Ok(t.once(
+        sid,
+        &format!("conference:{event}"),
+        false,
+        move |t, sid| async move {
+            t.status_event(case, "conference", &sid, &event, None)
                 .await?;
             Ok(twiml::Response::new().to_xml())
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 // --- Unknown callers -----------------------------------------------------
@@ -751,9 +715,7 @@ async fn conference_status(
 async fn unknown_caller(State(t): State<Telephony>, form: Signed) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
     let digits = form.get("Digits").unwrap_or_default().to_string();
-    let tt = t.clone();
-    Ok(t.once(&sid, "unknown", true, async move {
-        let t = tt;
+    Ok(t.once(sid, "unknown", true, move |t, _| async move {
         let r = if digits == "0" {
             twiml::Response::new()
                 .with(t.say_id("ivr-unknown-connecting"))
@@ -772,7 +734,7 @@ async fn unknown_caller(State(t): State<Telephony>, form: Signed) -> Result<Resp
 /// comes back here with the outcome).
 async fn unknown_next(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
@@ -780,10 +742,11 @@ async fn unknown_next(
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
     let dialled = form.get("DialCallStatus").map(str::to_string);
-    let tt = t.clone();
-    Ok(
-        t.once(&sid, &format!("unknown-next:{i}"), true, async move {
-            let t = tt;
+    Ok(t.once(
+        sid,
+        &format!("unknown-next:{i}"),
+        true,
+        move |t, _| async move {
             if dialled.as_deref() == Some("completed") {
                 return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
             }
@@ -810,9 +773,9 @@ async fn unknown_next(
                     .with(twiml::hangup()),
             };
             Ok(r.to_xml())
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 // --- Voice pages ---------------------------------------------------------
@@ -879,7 +842,7 @@ async fn page_summary(t: &Telephony, case: CaseId) -> Result<String, Fault> {
 
 async fn page_answered(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
@@ -888,11 +851,7 @@ async fn page_answered(
         .and_then(|v| v.parse().ok())
         .ok_or(Rejected::Missing("notification"))?;
     let answered_by = form.get("AnsweredBy").unwrap_or_default().to_string();
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(t.once(&sid, "page", true, async move {
-        let t = tt;
-        let sid = sid2;
+    Ok(t.once(sid, "page", true, move |t, sid| async move {
         if answered_by.starts_with("machine") || answered_by == "fax" {
             // A voicemail is not an acknowledgement; the escalation goes on.
             t.status_event(case, "physician", &sid, "answered", Some(&answered_by))
@@ -933,7 +892,7 @@ fn page_menu(
 
 async fn page_keys(
     State(t): State<Telephony>,
-    query: Query_,
+    query: Params,
     form: Signed,
 ) -> Result<Response, Rejected> {
     let sid = form.require("CallSid")?.to_string();
@@ -943,12 +902,11 @@ async fn page_keys(
         .ok_or(Rejected::Missing("notification"))?;
     let try_no = q_num(&query, "try");
     let digits = form.get("Digits").unwrap_or_default().to_string();
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(
-        t.once(&sid, &format!("page-answer:{try_no}"), true, async move {
-            let t = tt;
-            let sid = sid2;
+    Ok(t.once(
+        sid,
+        &format!("page-answer:{try_no}"),
+        true,
+        move |t, sid| async move {
             let Some(who) = paged_person(&t, case, notification).await? else {
                 return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
             };
@@ -1038,9 +996,9 @@ async fn page_keys(
                     .with(twiml::hangup())
                     .to_xml()),
             }
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 // --- SMS -----------------------------------------------------------------
@@ -1064,11 +1022,7 @@ async fn sms_incoming(State(t): State<Telephony>, form: Signed) -> Result<Respon
     let sid = form.require("MessageSid")?.to_string();
     let from = normalise_number(form.get("From").unwrap_or_default());
     let body = form.get("Body").unwrap_or_default().to_string();
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(t.once(&sid, "sms", false, async move {
-        let t = tt;
-        let sid = sid2;
+    Ok(t.once(sid, "sms", false, move |t, sid| async move {
         let store = t.hotline().store();
         let loc = t.hotline().localizer();
         let lang = t.settings().lang;
@@ -1117,20 +1071,19 @@ async fn sms_status(State(t): State<Telephony>, form: Signed) -> Result<Response
         .get("ErrorCode")
         .filter(|e| !e.is_empty())
         .map(str::to_string);
-    let tt = t.clone();
-    let sid2 = sid.clone();
-    Ok(
-        t.once(&sid, &format!("status:{status}"), false, async move {
-            let t = tt;
-            let sid = sid2;
+    Ok(t.once(
+        sid,
+        &format!("status:{status}"),
+        false,
+        move |t, sid| async move {
             if let Some((case, _)) = t.hotline().store().page_by_external_id(&sid).await? {
                 t.status_event(case, "sms", &sid, &status, error.as_deref())
                     .await?;
             }
             Ok(twiml::Response::new().to_xml())
-        })
-        .await,
+        },
     )
+    .await)
 }
 
 #[cfg(test)]

@@ -42,6 +42,30 @@ fn local(e: impl std::fmt::Display) -> SendError {
     }
 }
 
+/// The home's name and the page's urgency label: all an SMS may say.
+async fn case_facts(t: &Telephony, case: CaseId) -> Result<(String, String), SendError> {
+    let store = t.hotline().store();
+    let loc = t.hotline().localizer();
+    let lang = t.settings().lang;
+    let summary = store.case(case).await.map_err(local)?;
+    let home = match summary {
+        Some(c) => store
+            .home(&c.home)
+            .await
+            .map_err(local)?
+            .map(|h| h.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let urgency = store
+        .escalation(case)
+        .await
+        .map_err(local)?
+        .map(|e| loc.render(lang, &e.urgency.label()))
+        .unwrap_or_default();
+    Ok((home, urgency))
+}
+
 /// Texts pages and alerts.
 #[derive(Debug, Clone)]
 pub struct SmsSender {
@@ -53,36 +77,12 @@ impl SmsSender {
         SmsSender { t }
     }
 
-    /// The home's name and the page's urgency label.
-    async fn case_facts(&self, case: CaseId) -> Result<(String, String), SendError> {
-        let store = self.t.hotline().store();
-        let loc = self.t.hotline().localizer();
-        let lang = self.t.settings().lang;
-        let summary = store.case(case).await.map_err(local)?;
-        let home = match summary {
-            Some(c) => store
-                .home(&c.home)
-                .await
-                .map_err(local)?
-                .map(|h| h.name)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
-        let urgency = store
-            .escalation(case)
-            .await
-            .map_err(local)?
-            .map(|e| loc.render(lang, &e.urgency.label()))
-            .unwrap_or_default();
-        Ok((home, urgency))
-    }
-
     async fn text(&self, n: &Notification) -> Result<String, SendError> {
         let loc = self.t.hotline().localizer();
         let lang = self.t.settings().lang;
         match (n.new.kind, n.new.case) {
             (NotificationKind::Page, Some(case)) => {
-                let (home, urgency) = self.case_facts(case).await?;
+                let (home, urgency) = case_facts(&self.t, case).await?;
                 Ok(loc.render(
                     lang,
                     &Msg::new("sms-page")
@@ -92,7 +92,7 @@ impl SmsSender {
                 ))
             }
             (NotificationKind::Alert, Some(case)) => {
-                let (home, _) = self.case_facts(case).await?;
+                let (home, _) = case_facts(&self.t, case).await?;
                 Ok(loc.render(
                     lang,
                     &Msg::new("sms-alert")
@@ -173,8 +173,7 @@ impl Sender for VoiceSender {
                 let lang = t.settings().lang;
                 let text = match (kind, case) {
                     (NotificationKind::Alert, Some(case)) => {
-                        let sms = SmsSender::new(t.clone());
-                        let (home, _) = sms.case_facts(case).await?;
+                        let (home, _) = case_facts(t, case).await?;
                         loc.render(
                             lang,
                             &Msg::new("sms-alert")

@@ -100,9 +100,9 @@ impl Response {
         self
     }
 
-    /// The verbs, in order.
-    pub fn into_verbs(self) -> Vec<Node> {
-        self.verbs
+    /// Appends another answer's verbs.
+    pub fn extend(&mut self, other: Response) {
+        self.verbs.extend(other.verbs);
     }
 
     /// The document.
