@@ -95,6 +95,25 @@ enum Command {
     /// iCalendar feeds of the rota (per person or per service).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Transcribe voice notes (Ogg/Opus, WAV, MP3, raw G.711 .ul/.al) with
+    /// the configured Whisper model and print the text.
+    Transcribe {
+        /// Audio files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per file and line, for machines.
+        #[arg(long)]
+        json: bool,
+        /// The language spoken (ISO 639-1; default: voice_language, da).
+        #[arg(long)]
+        language: Option<String>,
+        /// A ggml model file (default: voice_model, or scripts/fetch-model's).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -407,7 +426,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
-    if matches!(cli.command, Command::Console { .. }) && std::env::var_os("AKUTLINJE_LOG").is_none()
+    if matches!(
+        cli.command,
+        Command::Console { .. } | Command::Transcribe { .. }
+    ) && std::env::var_os("AKUTLINJE_LOG").is_none()
     {
         // The console is a conversation on the terminal; routine logs would drown it.
         settings.log = "warn".into();
@@ -447,6 +469,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
             }
             let worker = format!("{}-{}", hostname(), std::process::id());
+            let worker_id = worker.clone();
             let escalator = Escalator::new(
                 store.clone(),
                 policies,
@@ -508,6 +531,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let _ = jobs_stop.wait_for(|stop| *stop).await;
                 },
             ));
+            let transcription = crate::voice::spawn_worker(
+                &settings.voice,
+                store.clone(),
+                hotline.localizer().clone(),
+                &worker_id,
+            );
             let bot = settings.matrix.clone().map(|m| {
                 let cfg = akutlinje_bot::BotConfig {
                     homeserver: m.homeserver,
@@ -585,10 +614,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = stop_tx.send(true);
             let _ = scheduler.await;
             let _ = rota_jobs.await;
+            if let Some(t) = transcription {
+                // A note being transcribed is claimed, not lost: after the
+                // lease it is taken up again.
+                t.abort();
+            }
             if let Some(b) = bot {
                 let _ = b.await;
             }
             served
+        }
+        Command::Transcribe {
+            files,
+            json,
+            language,
+            model,
+            threads,
+        } => {
+            let mut voice = settings.voice.clone();
+            if let Some(l) = language {
+                akutlinje_voice::model::check_language(&l)
+                    .map_err(|e| fail(format!("--language: {e}")))?;
+                voice.language = l;
+            }
+            if let Some(m) = model {
+                voice.model = m;
+            }
+            voice.threads = threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            let n = files.len();
+            let failed = crate::voice::transcribe_files(&voice, files, json).await?;
+            if failed > 0 {
+                bail!("{failed} of {n} files could not be transcribed");
+            }
+            Ok(())
         }
         Command::Console {
             home,

@@ -49,6 +49,22 @@ struct Raw {
     twilio_voice: String,
     /// Music while a caller waits for the physician (a URL Twilio can fetch).
     twilio_hold_music: Option<String>,
+    /// The Whisper model (ggml); default: what scripts/fetch-model caches.
+    voice_model: Option<PathBuf>,
+    /// The language voice notes are in (ISO 639-1).
+    voice_language: String,
+    /// Transcriptions at once; default: one per two cores.
+    voice_workers: Option<usize>,
+    /// Threads per transcription; default: the cores shared out among workers.
+    voice_threads: Option<usize>,
+    /// Longer recordings are refused (seconds).
+    voice_max_seconds: u64,
+    /// How long a worker's claim on a note holds without renewal (seconds).
+    voice_lease_seconds: u64,
+    /// Encode short notes in a fitted window instead of 30 seconds.
+    voice_fit_short_clips: bool,
+    /// Flash attention in whisper.cpp.
+    voice_flash_attn: bool,
 }
 
 impl Default for Raw {
@@ -71,6 +87,14 @@ impl Default for Raw {
             twilio_api_base: "https://api.twilio.com".into(),
             twilio_voice: "Polly.Naja".into(),
             twilio_hold_music: None,
+            voice_model: None,
+            voice_language: "da".into(),
+            voice_workers: None,
+            voice_threads: None,
+            voice_max_seconds: 300,
+            voice_lease_seconds: 120,
+            voice_fit_short_clips: true,
+            voice_flash_attn: true,
         }
     }
 }
@@ -90,7 +114,67 @@ pub struct Settings {
     pub matrix: Option<MatrixSettings>,
     /// Twilio, if configured.
     pub twilio: Option<TwilioSettings>,
+    /// Speech recognition of voice notes.
+    pub voice: VoiceSettings,
 }
+
+/// Speech recognition settings.
+#[derive(Debug, Clone)]
+pub struct VoiceSettings {
+    /// The ggml model file. May not exist (yet): notes then wait in the queue.
+    pub model: PathBuf,
+    pub language: String,
+    pub workers: usize,
+    pub threads: usize,
+    pub max_duration: std::time::Duration,
+    pub lease: std::time::Duration,
+    pub fit_short_clips: bool,
+    pub flash_attn: bool,
+}
+
+impl VoiceSettings {
+    /// The model settings for whisper-rs.
+    pub fn model_settings(&self) -> akutlinje_voice::ModelSettings {
+        akutlinje_voice::ModelSettings {
+            path: self.model.clone(),
+            language: self.language.clone(),
+            threads: self.threads,
+            flash_attn: self.flash_attn,
+            fit_short_clips: self.fit_short_clips,
+        }
+    }
+
+    /// The queue settings.
+    pub fn worker_settings(&self) -> akutlinje_voice::WorkerSettings {
+        akutlinje_voice::WorkerSettings {
+            workers: self.workers,
+            lease: self.lease,
+            limits: akutlinje_audio::Limits {
+                max_duration: self.max_duration,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// Where scripts/fetch-model puts the converted model:
+/// `$AKUTLINJE_MODEL_DIR`, else `~/.cache/akutlinje/models`.
+pub fn default_model_path() -> PathBuf {
+    let dir = std::env::var_os("AKUTLINJE_MODEL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("akutlinje/models"))
+        })
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/akutlinje/models"))
+        })
+        .unwrap_or_else(|| PathBuf::from("models"));
+    dir.join(DEFAULT_MODEL)
+}
+
+/// The model scripts/fetch-model makes by default.
+pub const DEFAULT_MODEL: &str = "ggml-base-q8_0.bin";
 
 /// Twilio's settings. The auth token comes only from the environment
 /// (`AKUTLINJE_TWILIO_AUTH_TOKEN`), as does the optional HMAC-SHA256
@@ -184,6 +268,14 @@ impl Settings {
             "twilio_api_base",
             "twilio_voice",
             "twilio_hold_music",
+            "voice_model",
+            "voice_language",
+            "voice_workers",
+            "voice_threads",
+            "voice_max_seconds",
+            "voice_lease_seconds",
+            "voice_fit_short_clips",
+            "voice_flash_attn",
         ]));
         let raw: Raw = fig
             .extract()
@@ -280,7 +372,43 @@ impl Settings {
                 })
             }
         };
+        akutlinje_voice::model::check_language(&raw.voice_language)
+            .map_err(|e| anyhow::anyhow!("voice_language: {e}"))?;
+        if !(10..=3600).contains(&raw.voice_max_seconds) {
+            bail!(
+                "voice_max_seconds: {} must be between 10 and 3600",
+                raw.voice_max_seconds
+            );
+        }
+        // Short leases only cost repeated work (a result is written once
+        // whatever happens); they make a restarted service pick up sooner.
+        if !(3..=3600).contains(&raw.voice_lease_seconds) {
+            bail!(
+                "voice_lease_seconds: {} must be between 3 and 3600",
+                raw.voice_lease_seconds
+            );
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers = raw.voice_workers.unwrap_or((cores / 2).max(1));
+        if !(1..=64).contains(&workers) {
+            bail!("voice_workers: {workers} must be between 1 and 64");
+        }
+        let threads = raw.voice_threads.unwrap_or((cores / workers).max(1));
+        if !(1..=256).contains(&threads) {
+            bail!("voice_threads: {threads} must be between 1 and 256");
+        }
+        let voice = VoiceSettings {
+            model: raw.voice_model.unwrap_or_else(default_model_path),
+            language: raw.voice_language,
+            workers,
+            threads,
+            max_duration: std::time::Duration::from_secs(raw.voice_max_seconds),
+            lease: std::time::Duration::from_secs(raw.voice_lease_seconds.max(1)),
+            fit_short_clips: raw.voice_fit_short_clips,
+            flash_attn: raw.voice_flash_attn,
+        };
         Ok(Settings {
+            voice,
             twilio,
             database_url,
             bind,

@@ -10,4 +10,5 @@ pub mod console;
 pub mod demo;
 pub mod http;
 pub mod oncall;
+pub mod voice;
 pub mod web;

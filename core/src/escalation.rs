@@ -278,6 +278,8 @@ pub enum NotificationKind {
     StaffAdvice,
     /// A shift is starting.
     Handover,
+    /// A voice note's transcript, for the people in the case's conversation.
+    Transcript,
 }
 
 impl NotificationKind {
@@ -288,6 +290,7 @@ impl NotificationKind {
             NotificationKind::Alert => "alert",
             NotificationKind::StaffAdvice => "staff_advice",
             NotificationKind::Handover => "handover",
+            NotificationKind::Transcript => "transcript",
         }
     }
 
@@ -298,6 +301,7 @@ impl NotificationKind {
             NotificationKind::Alert,
             NotificationKind::StaffAdvice,
             NotificationKind::Handover,
+            NotificationKind::Transcript,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)

@@ -106,6 +106,11 @@ impl CaseId {
     pub fn uuid(self) -> uuid::Uuid {
         self.0
     }
+    /// Four digits to say or type for the case (SMS replies, the phone, chat
+    /// notices). Not unique over all time, only among the cases at hand.
+    pub fn code(self) -> String {
+        format!("{:04}", self.0.as_u128() % 10_000)
+    }
 }
 
 impl fmt::Display for CaseId {

@@ -169,6 +169,27 @@ pub enum EventKind {
         status: String,
         detail: Option<String>,
     },
+    /// A recording was transcribed by machine (speech recognition): the
+    /// words may be wrong, and are always shown as machine-made. Staff
+    /// correct it with a [`EventKind::Correction`] that points at this event.
+    Transcribed {
+        attachment: i64,
+        text: Text,
+        /// The language the model was told to expect (ISO 639-1).
+        language: String,
+        /// The model file's name, e.g. `ggml-base-q8_0.bin`.
+        model: String,
+        audio_ms: u64,
+        processing_ms: u64,
+    },
+    /// A recording could not be transcribed; the recording itself is kept.
+    /// `reason` is a stable code (`broken`, `too_long`, `silent`,
+    /// `no_speech`, `gave_up`, ...), `detail` says more, in English.
+    TranscriptionFailed {
+        attachment: i64,
+        reason: String,
+        detail: String,
+    },
 }
 
 impl EventKind {
@@ -209,6 +230,8 @@ impl EventKind {
             EventKind::AudioAttached { .. } => "audio_attached",
             EventKind::PhysicianRequested => "physician_requested",
             EventKind::TelephonyStatus { .. } => "telephony_status",
+            EventKind::Transcribed { .. } => "transcribed",
+            EventKind::TranscriptionFailed { .. } => "transcription_failed",
         }
     }
 }

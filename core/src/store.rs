@@ -377,6 +377,46 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn call(&self, sid: &str) -> Result<Option<CallLeg>, StoreError>;
     /// The call legs of a case, oldest first.
     async fn calls_of_case(&self, case: CaseId) -> Result<Vec<CallLeg>, StoreError>;
+
+    /// Claims up to `limit` voice notes waiting for transcription (queued by
+    /// [`Store::attach`] in the same transaction as the recording), for
+    /// `lease`. A job whose worker died is claimed again once its lease ran
+    /// out; each claim counts as an attempt.
+    async fn claim_transcriptions(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<TranscriptionJob>, StoreError>;
+    /// Extends a claim the worker still holds (a long note); false if lost.
+    async fn extend_transcription(
+        &self,
+        attachment: i64,
+        worker: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Records the result (a `Transcribed` or `TranscriptionFailed` event)
+    /// and queues `notifications`, in one transaction, if `worker` still
+    /// holds the claim; the job is then done. Returns the event's seq, or
+    /// None when the claim was lost (another worker will or did finish it).
+    async fn finish_transcription(
+        &self,
+        attachment: i64,
+        worker: &str,
+        event: &NewEvent,
+        notifications: &[NewNotification],
+    ) -> Result<Option<i64>, StoreError>;
+    /// Gives a claimed job back, to be tried again from `due` (the model was
+    /// not ready, the database hiccuped).
+    async fn release_transcription(
+        &self,
+        attachment: i64,
+        worker: &str,
+        due: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// How many voice notes wait for transcription (for health and figures).
+    async fn transcriptions_pending(&self) -> Result<u64, StoreError>;
 }
 
 /// Who is on a telephone call leg.
@@ -419,6 +459,15 @@ pub struct CallLeg {
     /// The carrier's last reported status (`ringing`, `in-progress`, `completed`, ...).
     pub status: String,
     pub at: DateTime<Utc>,
+}
+
+/// A voice note waiting to be transcribed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranscriptionJob {
+    pub attachment: i64,
+    pub case: CaseId,
+    /// Claims so far, this one included.
+    pub attempts: u32,
 }
 
 /// A recording (or other file) to store with a case.

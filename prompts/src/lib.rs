@@ -18,6 +18,7 @@ pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
             ("summary.ftl", include_str!("../locales/da/summary.ftl")),
             ("web.ftl", include_str!("../locales/da/web.ftl")),
             ("phone.ftl", include_str!("../locales/da/phone.ftl")),
+            ("voice.ftl", include_str!("../locales/da/voice.ftl")),
         ],
     ),
     (
@@ -27,6 +28,7 @@ pub const LOCALES: &[(&str, &[(&str, &str)])] = &[
             ("summary.ftl", include_str!("../locales/en/summary.ftl")),
             ("web.ftl", include_str!("../locales/en/web.ftl")),
             ("phone.ftl", include_str!("../locales/en/phone.ftl")),
+            ("voice.ftl", include_str!("../locales/en/voice.ftl")),
         ],
     ),
 ];

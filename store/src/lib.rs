@@ -34,7 +34,7 @@ use akutlinje_core::rota::{
 };
 use akutlinje_core::store::{
     status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, NewAttachment,
-    NewCase, Store, StoreError,
+    NewCase, Store, StoreError, TranscriptionJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -172,6 +172,8 @@ struct Claim {
     due: &'static str,
     pending: &'static str,
     columns: &'static str,
+    /// More assignments for the claimed rows (`, attempts = attempts + 1`).
+    also_set: &'static str,
 }
 
 fn like_pattern(needle: &str) -> String {
@@ -333,7 +335,7 @@ macro_rules! impl_store {
                 limit: u32,
             ) -> Result<Vec<<$db as sqlx::Database>::Row>, StoreError> {
                 let sql = format!(
-                    "UPDATE {t} SET claimed_by = $1, claimed_until = $2 WHERE {k} IN (\
+                    "UPDATE {t} SET claimed_by = $1, claimed_until = $2{also} WHERE {k} IN (\
                      SELECT {k} FROM {t} WHERE {p} AND {d} <= $3 \
                      AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY {d}, {k} LIMIT $4{lock}) \
                      RETURNING {cols}",
@@ -342,6 +344,7 @@ macro_rules! impl_store {
                     p = c.pending,
                     d = c.due,
                     cols = c.columns,
+                    also = c.also_set,
                     lock = $lock
                 );
                 let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
@@ -1069,6 +1072,7 @@ macro_rules! impl_store {
                     due: "due_at",
                     pending: "state = 'pending'",
                     columns: "case_id, urgency, step, round, due_at, state",
+                    also_set: "",
                 };
                 let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
                 let mut out = rows.iter().map(Self::escalation_of).collect::<Result<Vec<_>, _>>()?;
@@ -1165,6 +1169,7 @@ macro_rules! impl_store {
                     due: "next_attempt_at",
                     pending: "status = 'pending'",
                     columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+                    also_set: "",
                 };
                 let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
                 let mut out = rows.iter().map(Self::notification_of).collect::<Result<Vec<_>, _>>()?;
@@ -1540,8 +1545,114 @@ macro_rules! impl_store {
                     *attachment = id;
                 }
                 let seq = Self::insert_event(&mut tx, case, &e).await?;
+                // Queued with the recording, so no voice note is stored
+                // without its transcription being owed.
+                sqlx::query(
+                    "INSERT INTO transcription_jobs (attachment_id, case_id, due_at, created_at) VALUES ($1, $2, $3, $3)",
+                )
+                .bind(id)
+                .bind(case.to_string())
+                .bind(event.at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
                 tx.commit().await.map_err(db)?;
                 Ok((id, seq))
+            }
+
+            async fn claim_transcriptions(
+                &self,
+                now: DateTime<Utc>,
+                worker: &str,
+                lease: chrono::Duration,
+                limit: u32,
+            ) -> Result<Vec<TranscriptionJob>, StoreError> {
+                let claim = Claim {
+                    table: "transcription_jobs",
+                    key: "attachment_id",
+                    due: "due_at",
+                    pending: "status = 'pending'",
+                    columns: "attachment_id, case_id, attempts",
+                    also_set: ", attempts = attempts + 1",
+                };
+                let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+                let mut out = rows
+                    .iter()
+                    .map(|r| {
+                        let attachment: i64 = r.try_get("attachment_id").map_err(corrupt("transcription job"))?;
+                        let case = CaseId::parse(&required(r, "case_id")?)
+                            .ok_or_else(|| StoreError::Corrupt("transcription job case id".into()))?;
+                        let attempts: i64 = r.try_get::<i64, _>("attempts").or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from)).map_err(corrupt("attempts"))?;
+                        Ok(TranscriptionJob { attachment, case, attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32 })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                out.sort_by_key(|j| j.attachment);
+                Ok(out)
+            }
+
+            async fn extend_transcription(&self, attachment: i64, worker: &str, until: DateTime<Utc>) -> Result<bool, StoreError> {
+                let r = sqlx::query(
+                    "UPDATE transcription_jobs SET claimed_until = $1 WHERE attachment_id = $2 AND claimed_by = $3 AND status = 'pending'",
+                )
+                .bind(until)
+                .bind(attachment)
+                .bind(worker)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn finish_transcription(
+                &self,
+                attachment: i64,
+                worker: &str,
+                event: &NewEvent,
+                notifications: &[NewNotification],
+            ) -> Result<Option<i64>, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let row = sqlx::query(
+                    "UPDATE transcription_jobs SET status = 'done', done_at = $1, claimed_by = NULL, claimed_until = NULL \
+                     WHERE attachment_id = $2 AND claimed_by = $3 AND status = 'pending' RETURNING case_id",
+                )
+                .bind(event.at)
+                .bind(attachment)
+                .bind(worker)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+                let Some(row) = row else { return Ok(None) };
+                let case = CaseId::parse(&required(&row, "case_id")?)
+                    .ok_or_else(|| StoreError::Corrupt("transcription job case id".into()))?;
+                let seq = Self::insert_event(&mut tx, case, event).await?;
+                for n in notifications {
+                    Self::insert_notification(&mut tx, n).await?;
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(Some(seq))
+            }
+
+            async fn release_transcription(&self, attachment: i64, worker: &str, due: DateTime<Utc>) -> Result<bool, StoreError> {
+                let r = sqlx::query(
+                    "UPDATE transcription_jobs SET due_at = $1, claimed_by = NULL, claimed_until = NULL \
+                     WHERE attachment_id = $2 AND claimed_by = $3 AND status = 'pending'",
+                )
+                .bind(due)
+                .bind(attachment)
+                .bind(worker)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn transcriptions_pending(&self) -> Result<u64, StoreError> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM transcription_jobs WHERE status = 'pending'")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                let n: i64 = row.try_get("n").map_err(corrupt("count"))?;
+                Ok(n.max(0) as u64)
             }
 
             async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError> {

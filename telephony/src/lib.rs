@@ -164,7 +164,7 @@ impl Telephony {
 /// its id. Not unique on its own; a reply is matched among the cases the
 /// physician was paged for.
 pub fn case_code(case: CaseId) -> String {
-    format!("{:04}", case.uuid().as_u128() % 10_000)
+    case.code()
 }
 
 /// The conference room of a case.

@@ -1,5 +1,15 @@
-//! Audio decoding and transcription — **not built yet**.
+//! Voice notes into the case record: speech recognition with Whisper
+//! (whisper-rs / whisper.cpp), fed from a durable queue in the database.
 //!
-//! This crate will decode voice notes and recordings (Ogg/Opus, WAV, MP3,
-//! G.711) and transcribe them with whisper-rs into the case record (issue 6).
-#![forbid(unsafe_code)]
+//! Owns the [`Transcriber`] (one loaded model, shared by every worker), the
+//! queue [`worker`] that turns each stored recording into a `Transcribed` or
+//! `TranscriptionFailed` case event and sends the text on to the case's
+//! conversation, and the [`wer`] measure the tests and benchmark use.
+//! Decoding the audio belongs to `akutlinje-audio`; storing it to the store.
+
+pub mod model;
+pub mod wer;
+pub mod worker;
+
+pub use model::{ModelSettings, Transcriber, Transcript, VoiceError};
+pub use worker::{Worker, WorkerSettings};
