@@ -48,6 +48,7 @@ both!(
     matrix_threads,
     attachments_are_stored_with_their_event,
     telephony_lookups_and_webhook_answers,
+    transcription_queue_is_durable_and_finishes_once,
 );
 
 fn id<T: std::str::FromStr>(s: &str) -> T
@@ -948,4 +949,140 @@ async fn telephony_lookups_and_webhook_answers(s: Arc<dyn Store>) {
     assert_eq!(legs.len(), 2);
     assert_eq!(legs[1].notification, Some(7));
     assert!(s.call("CA3").await.expect("read").is_none());
+}
+
+async fn transcription_queue_is_durable_and_finishes_once(s: Arc<dyn Store>) {
+    use akutlinje_core::store::NewAttachment;
+    seed(&s).await;
+    let c = new_case(&s).await;
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+        .single()
+        .expect("time");
+    let lease = chrono::Duration::seconds(60);
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let a = NewAttachment {
+            mime: "audio/ogg".into(),
+            data: vec![n; 10],
+            external_id: Some(format!("$note{n}")),
+        };
+        let kind = EventKind::AudioAttached {
+            attachment: 0,
+            mime: "audio/ogg".into(),
+            bytes: 10,
+            duration_ms: None,
+        };
+        let (id, _) = s.attach(c, &a, &ev(kind, None)).await.expect("attach");
+        ids.push(id);
+    }
+    // Storing a note queued it, in the same transaction.
+    assert_eq!(s.transcriptions_pending().await.expect("count"), 2);
+    let first = s
+        .claim_transcriptions(at, "w1", lease, 1)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].attachment, first[0].case, first[0].attempts),
+        (ids[0], c, 1)
+    );
+    // Claimed notes are not handed out twice while the lease holds.
+    let second = s
+        .claim_transcriptions(at, "w2", lease, 5)
+        .await
+        .expect("claim");
+    assert_eq!(
+        second.iter().map(|j| j.attachment).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    assert!(s
+        .claim_transcriptions(at, "w3", lease, 5)
+        .await
+        .expect("claim")
+        .is_empty());
+    // w1 dies; after its lease w3 takes the note again, as a second attempt.
+    let later = at + chrono::Duration::seconds(61);
+    let retaken = s
+        .claim_transcriptions(later, "w3", lease, 1)
+        .await
+        .expect("claim");
+    assert_eq!(
+        retaken
+            .iter()
+            .map(|j| (j.attachment, j.attempts))
+            .collect::<Vec<_>>(),
+        vec![(ids[0], 2)]
+    );
+    let done = |text: &str| {
+        ev(
+            EventKind::Transcribed {
+                attachment: ids[0],
+                text: Text::parse("t", text, 100).expect("text"),
+                language: "da".into(),
+                model: "ggml-base.bin".into(),
+                audio_ms: 1000,
+                processing_ms: 500,
+            },
+            None,
+        )
+    };
+    // The dead worker's late result is refused; the holder's is recorded once.
+    assert_eq!(
+        s.finish_transcription(ids[0], "w1", &done("stale"), &[])
+            .await
+            .expect("finish"),
+        None
+    );
+    assert!(!s
+        .extend_transcription(ids[0], "w1", later + lease)
+        .await
+        .expect("extend"));
+    assert!(s
+        .extend_transcription(ids[0], "w3", later + lease)
+        .await
+        .expect("extend"));
+    let seq = s
+        .finish_transcription(ids[0], "w3", &done("hun har feber"), &[])
+        .await
+        .expect("finish");
+    assert!(seq.is_some());
+    assert_eq!(
+        s.finish_transcription(ids[0], "w3", &done("again"), &[])
+            .await
+            .expect("finish"),
+        None
+    );
+    let transcripts: Vec<_> = s
+        .events(c)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| matches!(e.event.kind, EventKind::Transcribed { .. }))
+        .collect();
+    assert_eq!(transcripts.len(), 1);
+    assert!(
+        matches!(&transcripts[0].event.kind, EventKind::Transcribed { text, .. } if text.as_str() == "hun har feber")
+    );
+    // A released note comes back when it is due, not before.
+    assert!(s
+        .release_transcription(ids[1], "w2", later + chrono::Duration::seconds(30))
+        .await
+        .expect("release"));
+    assert!(s
+        .claim_transcriptions(later, "w4", lease, 5)
+        .await
+        .expect("claim")
+        .is_empty());
+    let back = s
+        .claim_transcriptions(later + chrono::Duration::seconds(31), "w4", lease, 5)
+        .await
+        .expect("claim");
+    assert_eq!(
+        back.iter()
+            .map(|j| (j.attachment, j.attempts))
+            .collect::<Vec<_>>(),
+        vec![(ids[1], 2)]
+    );
+    assert_eq!(s.transcriptions_pending().await.expect("count"), 1);
 }
