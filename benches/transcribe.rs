@@ -166,7 +166,7 @@ fn main() {
             .collect(),
         texts: SENTENCES.iter().map(|s| s.to_string()).collect(),
     };
-    let long_text = SENTENCES.join(" ") + " " + &SENTENCES[..5].join(" ");
+    let long_text = format!("{} {}", SENTENCES.join(" "), SENTENCES[..5].join(" "));
     let long = Set {
         name: "1 long note",
         files: vec![speak(dir.path(), "long", &long_text)],
@@ -185,7 +185,7 @@ fn main() {
             let cmd = match engine {
                 "faster-whisper int8" => {
                     let mut c = Command::new(&python);
-                    c.arg("benches/faster_whisper.py")
+                    c.arg("benches/fw_engine.py")
                         .arg(&ct2)
                         .arg(THREADS.to_string())
                         .arg("en");

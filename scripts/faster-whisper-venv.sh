@@ -5,9 +5,10 @@
 set -euo pipefail
 venv="${AKUTLINJE_FASTER_WHISPER_VENV:-$HOME/.cache/akutlinje-faster-whisper-venv}"
 version="${AKUTLINJE_FASTER_WHISPER_VERSION:-1.1.1}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faster_whisper, sys; sys.exit(0 if faster_whisper.__version__ == '$version' else 1)" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import faster_whisper.transcribe, faster_whisper, sys; sys.exit(0 if faster_whisper.__version__ == '$version' else 1)" 2>/dev/null; then
     python3 -m venv "$venv" >&2
     "$venv/bin/pip" install --quiet --upgrade pip >&2
-    "$venv/bin/pip" install --quiet "faster-whisper==$version" >&2
+    # faster-whisper imports requests without declaring it.
+    "$venv/bin/pip" install --quiet "faster-whisper==$version" requests >&2
 fi
 echo "$venv/bin/python"

@@ -120,15 +120,14 @@ impl Worker {
                 .claim_transcriptions(Utc::now(), &self.id, chrono_of(self.settings.lease), 1)
                 .await;
             match claimed {
-                Ok(jobs) if !jobs.is_empty() => {
-                    for job in jobs {
-                        let me = self.clone();
-                        tokio::spawn(async move {
-                            me.process(job).await;
-                            drop(permit);
-                        });
-                        break;
-                    }
+                Ok(mut jobs) if !jobs.is_empty() => {
+                    // One claim per free permit: the next waits for a worker.
+                    let job = jobs.swap_remove(0);
+                    let me = self.clone();
+                    tokio::spawn(async move {
+                        me.process(job).await;
+                        drop(permit);
+                    });
                 }
                 Ok(_) => {
                     drop(permit);
