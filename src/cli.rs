@@ -377,7 +377,13 @@ fn hostname() -> String {
 }
 
 fn init_tracing(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::new(&settings.log);
+    let mut filter = tracing_subscriber::EnvFilter::new(&settings.log);
+    // whisper.cpp logs every decoded token at debug level, i.e. what the
+    // caller said (patient data): its logs are capped at warnings whatever
+    // the filter asks for. A later directive for the same target wins.
+    if let Ok(cap) = "whisper_rs=warn".parse() {
+        filter = filter.add_directive(cap);
+    }
     // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

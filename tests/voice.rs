@@ -513,3 +513,32 @@ async fn a_voice_note_survives_a_killed_service_and_is_transcribed_once() {
     eprintln!("after the restart: {text:?} (WER {:.1} %)", rate * 100.0);
     assert!(rate < 0.25);
 }
+
+#[test]
+fn the_transcript_never_reaches_the_log_even_at_debug_level() {
+    let dir = tempfile::tempdir().expect("dir");
+    let said = ENGLISH[2];
+    let wav = speak(dir.path(), "private", "en-us", said);
+    let out = Command::new(env!("CARGO_BIN_EXE_akutlinje"))
+        .args(["transcribe", "--language", "en"])
+        .arg(&wav)
+        .current_dir(dir.path())
+        .env("AKUTLINJE_VOICE_MODEL", model_path())
+        .env("AKUTLINJE_LOG", "trace")
+        .output()
+        .expect("akutlinje transcribe");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    // The words are printed where asked for: on standard output.
+    assert!(stdout.contains("blood pressure"), "{stdout}");
+    // Not in the log, at the most verbose level (whisper.cpp prints its
+    // decoder prompt's tokens at debug level; that is capped too).
+    for word in ["blood", "pressure", "pulse"] {
+        assert!(!log.contains(word), "{word:?} in the log:\n{log}");
+    }
+}

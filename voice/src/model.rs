@@ -48,8 +48,9 @@ impl ModelSettings {
     }
 }
 
-/// The words of one recording.
-#[derive(Debug, Clone, PartialEq)]
+/// The words of one recording. `Debug` leaves the words out: they are
+/// patient data and must not reach a log by accident.
+#[derive(Clone, PartialEq)]
 pub struct Transcript {
     pub text: String,
     pub language: String,
@@ -57,6 +58,18 @@ pub struct Transcript {
     pub model: String,
     pub audio: Duration,
     pub processing: Duration,
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transcript")
+            .field("chars", &self.text.chars().count())
+            .field("language", &self.language)
+            .field("model", &self.model)
+            .field("audio", &self.audio)
+            .field("processing", &self.processing)
+            .finish()
+    }
 }
 
 /// A loaded model. `Send + Sync`: each transcription has its own state.
