@@ -6,9 +6,9 @@ registries we can reach ship Whisper weights only in CTranslate2's format. The
 conversion is lossless for float16 weights: it slices and copies arrays, splits
 the fused attention matrices and writes them under whisper.cpp's names, in the
 layout of whisper.cpp's own `convert-pt-to-ggml.py`. With `--quant q8_0` the
-2-D weights are quantised the way whisper.cpp's `quantize` tool does it.
+2-D weights are quantised the way whisper.cpp's `quantize` tool does it (also `q4_0`).
 
-Usage: ct2-to-ggml.py MODEL_DIR OUT.bin [--quant f16|q8_0]
+Usage: ct2-to-ggml.py MODEL_DIR OUT.bin [--quant f16|q8_0|q4_0]
 MODEL_DIR holds model.bin, tokenizer.json and config.json.
 """
 
@@ -24,8 +24,8 @@ import numpy as np
 DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 
 GGML_MAGIC = 0x67676D6C
-GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_Q8_0 = 0, 1, 8
-GGML_FTYPE = {"f16": 1, "q8_0": 7}
+GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_Q4_0, GGML_TYPE_Q8_0 = 0, 1, 2, 8
+GGML_FTYPE = {"f16": 1, "q4_0": 2, "q8_0": 7}
 GGML_QNT_VERSION, GGML_QNT_VERSION_FACTOR = 2, 1000
 # whisper.cpp's quantize keeps these in full precision.
 NEVER_QUANTISED = {
@@ -226,6 +226,22 @@ def quantise_q8_0(a: np.ndarray) -> bytes:
     return blocks.tobytes()
 
 
+def quantise_q4_0(a: np.ndarray) -> bytes:
+    """ggml's Q4_0: blocks of 32 values as an f16 scale and 16 bytes of
+    4-bit values, the block's first half in the low nibbles."""
+    x = a.astype(np.float32).reshape(-1, 32)
+    # The scale comes from the value of largest magnitude, sign included.
+    signed_max = x[np.arange(x.shape[0]), np.abs(x).argmax(axis=1)]
+    d = signed_max / -8.0
+    inv = np.divide(1.0, d, out=np.zeros_like(d), where=d != 0)
+    # ggml: MIN(15, (int8_t)(x/d + 8.5f)); the argument is never negative.
+    q = np.minimum(15, np.floor(x * inv[:, None] + 8.5)).astype(np.uint8)
+    blocks = np.empty(x.shape[0], dtype=[("d", "<f2"), ("qs", "u1", 16)])
+    blocks["d"] = d.astype(np.float16)
+    blocks["qs"] = q[:, :16] | (q[:, 16:] << 4)
+    return blocks.tobytes()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir", type=Path)
@@ -276,6 +292,8 @@ def main():
                 data, ttype = a.astype("<f4").tobytes(), GGML_TYPE_F32
             elif args.quant == "q8_0" and n_dims == 2 and a.shape[-1] % 32 == 0:
                 data, ttype = quantise_q8_0(a), GGML_TYPE_Q8_0
+            elif args.quant == "q4_0" and n_dims == 2 and a.shape[-1] % 32 == 0:
+                data, ttype = quantise_q4_0(a), GGML_TYPE_Q4_0
             else:
                 data, ttype = a.astype("<f2").tobytes(), GGML_TYPE_F16
             raw = name.encode()

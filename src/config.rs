@@ -94,7 +94,7 @@ impl Default for Raw {
             voice_max_seconds: 300,
             voice_lease_seconds: 120,
             voice_fit_short_clips: true,
-            voice_flash_attn: true,
+            voice_flash_attn: false,
         }
     }
 }
@@ -158,23 +158,14 @@ impl VoiceSettings {
     }
 }
 
-/// Where scripts/fetch-model puts the converted model:
-/// `$AKUTLINJE_MODEL_DIR`, else `~/.cache/akutlinje/models`.
+/// Where scripts/fetch-model puts the converted model (see
+/// [`akutlinje_voice::default_model_dir`]).
 pub fn default_model_path() -> PathBuf {
-    let dir = std::env::var_os("AKUTLINJE_MODEL_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("akutlinje/models"))
-        })
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/akutlinje/models"))
-        })
-        .unwrap_or_else(|| PathBuf::from("models"));
-    dir.join(DEFAULT_MODEL)
+    akutlinje_voice::default_model_dir().join(DEFAULT_MODEL)
 }
 
 /// The model scripts/fetch-model makes by default.
-pub const DEFAULT_MODEL: &str = "ggml-base-q8_0.bin";
+pub const DEFAULT_MODEL: &str = "ggml-base.bin";
 
 /// Twilio's settings. The auth token comes only from the environment
 /// (`AKUTLINJE_TWILIO_AUTH_TOKEN`), as does the optional HMAC-SHA256

@@ -139,6 +139,33 @@ fn an_element_voice_message_is_transcribed() {
 }
 
 #[test]
+fn a_note_longer_than_one_window_is_transcribed_in_pieces_without_losing_words() {
+    let dir = tempfile::tempdir().expect("dir");
+    let text = [ENGLISH.join(" "), ENGLISH.join(" "), ENGLISH.join(" ")].join(" ");
+    let wav = speak(dir.path(), "long", "en-us", &text);
+    let samples = decode(&wav, "audio/wav");
+    let pieces = akutlinje_voice::model::pieces(&samples);
+    let lengths: Vec<String> = pieces
+        .iter()
+        .map(|p| format!("{:.1} s", p.len() as f64 / 16_000.0))
+        .collect();
+    assert!(pieces.len() >= 2, "{lengths:?}");
+    let t = transcriber("en")
+        .transcribe(&samples, None)
+        .expect("transcribed");
+    let (e, n) = wer::errors(&text, &t.text);
+    let rate = e as f64 / n as f64;
+    eprintln!(
+        "{:.1} s in pieces of {lengths:?}: WER {:.1} % ({e}/{n}), {:.1} s",
+        t.audio.as_secs_f64(),
+        rate * 100.0,
+        t.processing.as_secs_f64()
+    );
+    // Words lost or doubled at a cut would show as deletions or insertions.
+    assert!(rate < 0.25, "WER {:.1} %: {:?}", rate * 100.0, t.text);
+}
+
+#[test]
 fn danish_speech_is_transcribed_in_danish_as_far_as_the_base_model_goes() {
     let dir = tempfile::tempdir().expect("dir");
     let said = "Beboeren på stue 12 har feber. Temperaturen er 38,9.";

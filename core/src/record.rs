@@ -177,7 +177,7 @@ pub enum EventKind {
         text: Text,
         /// The language the model was told to expect (ISO 639-1).
         language: String,
-        /// The model file's name, e.g. `ggml-base-q8_0.bin`.
+        /// The model file's name, e.g. `ggml-base.bin`.
         model: String,
         audio_ms: u64,
         processing_ms: u64,

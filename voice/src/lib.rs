@@ -11,5 +11,5 @@ pub mod model;
 pub mod wer;
 pub mod worker;
 
-pub use model::{ModelSettings, Transcriber, Transcript, VoiceError};
+pub use model::{default_model_dir, ModelSettings, Transcriber, Transcript, VoiceError};
 pub use worker::{Worker, WorkerSettings};

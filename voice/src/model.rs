@@ -28,24 +28,42 @@ pub struct ModelSettings {
     pub language: String,
     /// Threads per transcription.
     pub threads: usize,
-    /// Flash attention in whisper.cpp's encoder and decoder.
+    /// Flash attention in whisper.cpp's encoder and decoder. Off by default:
+    /// on this CPU build it made the base model 1.4–1.9× slower
+    /// (benches/transcribe.rs); a GPU build would want it on.
     pub flash_attn: bool,
-    /// Encode only as much of Whisper's 30-second window as a short clip
-    /// fills (`audio_ctx`), instead of padding every note to 30 seconds.
+    /// Encode only as much of Whisper's 30-second window as a clip fills
+    /// (`audio_ctx`), instead of padding every note to 30 seconds; a
+    /// recording longer than a window is cut in its pauses ([`pieces`]) so
+    /// that each piece is fitted too.
     pub fit_short_clips: bool,
 }
 
 impl ModelSettings {
-    /// Danish, two threads, flash attention, short clips fitted.
+    /// Danish, two threads, no flash attention, fitted windows.
     pub fn new(path: impl Into<PathBuf>) -> ModelSettings {
         ModelSettings {
             path: path.into(),
             language: "da".into(),
             threads: 2,
-            flash_attn: true,
+            flash_attn: false,
             fit_short_clips: true,
         }
     }
+}
+
+/// Where `scripts/fetch-model` caches its models: `$AKUTLINJE_MODEL_DIR`,
+/// else `$XDG_CACHE_HOME/akutlinje/models`, else `~/.cache/akutlinje/models`.
+pub fn default_model_dir() -> PathBuf {
+    std::env::var_os("AKUTLINJE_MODEL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("akutlinje/models"))
+        })
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/akutlinje/models"))
+        })
+        .unwrap_or_else(|| PathBuf::from("models"))
 }
 
 /// The words of one recording. `Debug` leaves the words out: they are
@@ -166,44 +184,51 @@ impl Transcriber {
         let language = language.unwrap_or(&self.settings.language);
         check_language(language)?;
         let started = Instant::now();
-        let audio = Duration::from_secs_f64(samples.len() as f64 / 16_000.0);
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-        params.set_language(Some(language));
-        params.set_n_threads(self.settings.threads.clamp(1, 64) as i32);
-        params.set_translate(false);
-        params.set_print_progress(false);
-        params.set_print_realtime(false);
-        params.set_print_special(false);
-        params.set_print_timestamps(false);
-        // Never re-decode at higher temperatures: on audio the model cannot
-        // follow, the fallback loops for minutes and would block the queue.
-        // Greedy decoding without it is bounded by the text context.
-        params.set_temperature(0.0);
-        params.set_temperature_inc(0.0);
-        params.set_no_context(true);
-        if self.settings.fit_short_clips && audio < Duration::from_secs(29) {
-            params.set_audio_ctx(audio_ctx_for(audio));
-        }
+        let audio = duration_of(samples);
         let mut state = self
             .ctx
             .create_state()
             .map_err(|e| VoiceError::Whisper(e.to_string()))?;
-        state
-            .full(params, samples)
-            .map_err(|e| VoiceError::Whisper(e.to_string()))?;
+        let pieces = if self.settings.fit_short_clips {
+            pieces(samples)
+        } else {
+            vec![samples]
+        };
         let mut text = String::new();
-        for segment in state.as_iter() {
-            let part = segment
-                .to_str_lossy()
+        for piece in pieces {
+            let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+            params.set_language(Some(language));
+            params.set_n_threads(self.settings.threads.clamp(1, 64) as i32);
+            params.set_translate(false);
+            params.set_print_progress(false);
+            params.set_print_realtime(false);
+            params.set_print_special(false);
+            params.set_print_timestamps(false);
+            // Never re-decode at higher temperatures: on audio the model cannot
+            // follow, the fallback loops for minutes and would block the queue.
+            // Greedy decoding without it is bounded by the text context.
+            params.set_temperature(0.0);
+            params.set_temperature_inc(0.0);
+            params.set_no_context(true);
+            if self.settings.fit_short_clips {
+                params.set_audio_ctx(audio_ctx_for(duration_of(piece)));
+            }
+            state
+                .full(params, piece)
                 .map_err(|e| VoiceError::Whisper(e.to_string()))?;
-            let part = part.trim();
-            if is_non_speech_marker(part) {
-                continue;
+            for segment in state.as_iter() {
+                let part = segment
+                    .to_str_lossy()
+                    .map_err(|e| VoiceError::Whisper(e.to_string()))?;
+                let part = part.trim();
+                if is_non_speech_marker(part) {
+                    continue;
+                }
+                if !text.is_empty() && !part.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(part);
             }
-            if !text.is_empty() && !part.is_empty() {
-                text.push(' ');
-            }
-            text.push_str(part);
         }
         Ok(Transcript {
             text,
@@ -223,6 +248,51 @@ pub fn audio_ctx_for(audio: Duration) -> i32 {
     // Whole multiples of 64 frames keep whisper.cpp's matrix shapes friendly.
     let frames = (frames + 63) / 64 * 64;
     frames.clamp(768, FULL_WINDOW_FRAMES)
+}
+
+const SAMPLE_RATE: usize = 16_000;
+
+fn duration_of(samples: &[f32]) -> Duration {
+    Duration::from_secs_f64(samples.len() as f64 / SAMPLE_RATE as f64)
+}
+
+/// The longest piece a recording is transcribed in: under one window with
+/// `audio_ctx_for`'s second of margin.
+const MAX_PIECE: usize = 29 * SAMPLE_RATE;
+/// Where in a piece the cut may fall: its last eight seconds.
+const MIN_PIECE: usize = 21 * SAMPLE_RATE;
+/// The stretch whose loudness decides the cut.
+const PAUSE_PROBE: usize = SAMPLE_RATE / 10;
+
+/// Cuts a recording longer than one window into pieces of at most 29 s, each
+/// at the quietest tenth of a second in its last eight seconds — a breath
+/// between words, in speech. whisper.cpp would otherwise encode every
+/// 30-second window in full, the last one mostly padding, and decode the
+/// words across each window's edge twice; a piece that ends in a pause is
+/// transcribed once, its window fitted to it. A recording that fits one
+/// window stays whole.
+pub fn pieces(samples: &[f32]) -> Vec<&[f32]> {
+    let mut out = Vec::new();
+    let mut rest = samples;
+    while rest.len() > MAX_PIECE {
+        let energy =
+            |start: usize| -> f32 { rest[start..start + PAUSE_PROBE].iter().map(|s| s * s).sum() };
+        // Probes every 20 ms, a fifth of a probe apart, so no pause is
+        // missed; from the end, so equally quiet places give longer pieces.
+        let quietest = (MIN_PIECE..MAX_PIECE - PAUSE_PROBE + 1)
+            .step_by(PAUSE_PROBE / 5)
+            .rev()
+            .min_by(|a, b| energy(*a).total_cmp(&energy(*b)))
+            .unwrap_or(MAX_PIECE - PAUSE_PROBE);
+        let cut = quietest + PAUSE_PROBE / 2;
+        let (piece, tail) = rest.split_at(cut);
+        out.push(piece);
+        rest = tail;
+    }
+    if !rest.is_empty() || out.is_empty() {
+        out.push(rest);
+    }
+    out
 }
 
 /// Whisper writes these for silence and noise; they are not words.
@@ -247,6 +317,51 @@ mod tests {
         assert_eq!(audio_ctx_for(Duration::from_secs(2)), 768);
         assert_eq!(audio_ctx_for(Duration::from_secs(20)), 1088);
         assert_eq!(audio_ctx_for(Duration::from_secs(40)), 1500);
+    }
+
+    #[test]
+    fn a_long_recording_is_cut_in_its_pauses_and_nothing_is_lost() {
+        // 70 s of "speech" (a tone) with one silent gap at 25.0–25.3 s and
+        // one at 50.5–50.8 s.
+        let mut audio: Vec<f32> = (0..70 * SAMPLE_RATE)
+            .map(|i| (i as f32 * 0.05).sin() * 0.3)
+            .collect();
+        for gap in [25.0f64, 50.5] {
+            let start = (gap * SAMPLE_RATE as f64) as usize;
+            audio[start..start + 3 * SAMPLE_RATE / 10].fill(0.0);
+        }
+        let got = pieces(&audio);
+        let lengths: Vec<f64> = got
+            .iter()
+            .map(|p| p.len() as f64 / SAMPLE_RATE as f64)
+            .collect();
+        assert_eq!(got.len(), 3, "{lengths:?}");
+        assert!((25.0..25.3).contains(&lengths[0]), "{lengths:?}");
+        assert!(
+            (50.5..50.8).contains(&(lengths[0] + lengths[1])),
+            "{lengths:?}"
+        );
+        assert!(got.iter().all(|p| p.len() <= MAX_PIECE));
+        assert_eq!(got.iter().map(|p| p.len()).sum::<usize>(), audio.len());
+        // The pieces are the recording, in order.
+        assert_eq!(got.concat(), audio);
+    }
+
+    #[test]
+    fn a_recording_without_pauses_is_still_cut_under_a_window() {
+        let audio = vec![0.5f32; 95 * SAMPLE_RATE];
+        let got = pieces(&audio);
+        assert_eq!(got.len(), 4);
+        assert!(got.iter().all(|p| p.len() <= MAX_PIECE && !p.is_empty()));
+        assert_eq!(got.iter().map(|p| p.len()).sum::<usize>(), audio.len());
+    }
+
+    #[test]
+    fn a_recording_that_fits_one_window_stays_whole() {
+        for len in [0, 1, SAMPLE_RATE, MAX_PIECE] {
+            let audio = vec![0.1f32; len];
+            assert_eq!(pieces(&audio), vec![&audio[..]]);
+        }
     }
 
     #[test]
