@@ -56,7 +56,13 @@ const ENGINES: &[Engine] = &[
         flash_attn: false,
     },
     Engine {
-        name: "whisper-rs q8_0 (default)",
+        name: "whisper-rs f16 (default)",
+        model: Some("ggml-base.bin"),
+        fit: true,
+        flash_attn: false,
+    },
+    Engine {
+        name: "whisper-rs q8_0",
         model: Some("ggml-base-q8_0.bin"),
         fit: true,
         flash_attn: false,
@@ -68,20 +74,14 @@ const ENGINES: &[Engine] = &[
         flash_attn: false,
     },
     Engine {
-        name: "whisper-rs f16",
+        name: "whisper-rs f16, flash attention",
         model: Some("ggml-base.bin"),
-        fit: true,
-        flash_attn: false,
-    },
-    Engine {
-        name: "whisper-rs q8_0, flash attention",
-        model: Some("ggml-base-q8_0.bin"),
         fit: true,
         flash_attn: true,
     },
     Engine {
-        name: "whisper-rs q8_0, 30 s window",
-        model: Some("ggml-base-q8_0.bin"),
+        name: "whisper-rs f16, 30 s windows, not cut",
+        model: Some("ggml-base.bin"),
         fit: false,
         flash_attn: false,
     },
