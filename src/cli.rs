@@ -459,10 +459,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             // A page requested over any channel wakes the scheduler at once.
             let wake = Arc::new(tokio::sync::Notify::new());
-            let hotline = hotline(store.clone())?.on_escalation_change({
-                let wake = wake.clone();
-                Arc::new(move || wake.notify_one())
-            });
+            // A stored voice note wakes speech recognition at once.
+            let voice_wake = Arc::new(tokio::sync::Notify::new());
+            let hotline = hotline(store.clone())?
+                .on_escalation_change({
+                    let wake = wake.clone();
+                    Arc::new(move || wake.notify_one())
+                })
+                .on_audio_attached({
+                    let wake = voice_wake.clone();
+                    Arc::new(move || wake.notify_one())
+                });
             let policies = match &settings.policies {
                 Some(p) => {
                     let text = std::fs::read_to_string(p)
@@ -542,6 +549,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 store.clone(),
                 hotline.localizer().clone(),
                 &worker_id,
+                voice_wake,
             );
             let bot = settings.matrix.clone().map(|m| {
                 let cfg = akutlinje_bot::BotConfig {

@@ -21,6 +21,7 @@ pub fn spawn_worker(
     store: Arc<dyn Store>,
     loc: Arc<Localizer>,
     worker_id: &str,
+    wake: Arc<tokio::sync::Notify>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if !settings.model.exists() {
         tracing::warn!(
@@ -46,6 +47,7 @@ pub fn spawn_worker(
             }
         };
         Worker::new(store, model, loc, worker_settings, id)
+            .woken_by(wake)
             .run()
             .await;
     }))

@@ -280,6 +280,86 @@ async fn attach(store: &Arc<dyn Store>, case: CaseId, mime: &str, data: Vec<u8>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_stored_through_the_hotline_wakes_the_worker_at_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("wake.db").display());
+    let (store, case) = store_with_case(&url).await;
+    let loc = Arc::new(Localizer::builtin().expect("texts"));
+    let def = Arc::new(akutlinje_core::engine::Checklist::builtin_acute(&loc).expect("checklist"));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let hotline = akutlinje_core::service::Hotline::new(store.clone(), def, loc.clone())
+        .on_audio_attached({
+            let wake = wake.clone();
+            Arc::new(move || wake.notify_one())
+        });
+    // A poll interval of an hour: only the wake-up can start the work
+    // within this test.
+    let settings = WorkerSettings {
+        poll: Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let worker = Worker::new(
+        store.clone(),
+        Arc::new(transcriber("en")),
+        loc,
+        settings,
+        "wake-test",
+    )
+    .woken_by(wake);
+    let running = tokio::spawn(worker.run());
+    // Let the worker find the queue empty and go to sleep first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let wav = speak(dir.path(), "note", "en-us", ENGLISH[1]);
+    let anna = store
+        .person(&PersonId::parse("anna").expect("id"))
+        .await
+        .expect("read")
+        .expect("anna");
+    let (attachment, _) = hotline
+        .attach_audio(
+            case,
+            &anna,
+            Channel::Matrix,
+            &NewAttachment {
+                mime: "audio/wav".into(),
+                data: std::fs::read(&wav).expect("wav"),
+                external_id: Some("$wake".into()),
+            },
+            None,
+            at(),
+        )
+        .await
+        .expect("stored");
+    let stored = Instant::now();
+    let text = loop {
+        let events = store.events(case).await.expect("events");
+        let found = events.iter().find_map(|e| match &e.event.kind {
+            EventKind::Transcribed {
+                attachment: a,
+                text,
+                ..
+            } if *a == attachment => Some(text.as_str().to_string()),
+            _ => None,
+        });
+        if let Some(t) = found {
+            break t;
+        }
+        assert!(
+            stored.elapsed() < Duration::from_secs(120),
+            "no transcript: the worker was not woken"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!(
+        "transcript {:.1} s after the note was stored: {text:?}",
+        stored.elapsed().as_secs_f64()
+    );
+    assert!(wer::word_error_rate(ENGLISH[1], &text) < 0.5, "{text:?}");
+    running.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_records_a_transcript_or_the_reason_and_tells_the_conversation() {
     let dir = tempfile::tempdir().expect("dir");
     let url = format!("sqlite://{}", dir.path().join("voice.db").display());

@@ -78,6 +78,9 @@ pub struct Hotline {
     /// Called after a page was requested or answered, so the scheduler acts
     /// at once instead of at its next poll.
     escalation_changed: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Called after a recording was stored, so speech recognition starts at
+    /// once instead of at its next poll.
+    audio_attached: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Hotline {
@@ -121,7 +124,15 @@ impl Hotline {
             def,
             loc,
             escalation_changed: None,
+            audio_attached: None,
         }
+    }
+
+    /// Calls `signal` whenever a recording was stored (and so queued for
+    /// speech recognition).
+    pub fn on_audio_attached(mut self, signal: Arc<dyn Fn() + Send + Sync>) -> Hotline {
+        self.audio_attached = Some(signal);
+        self
     }
 
     /// Calls `signal` whenever an escalation may have changed (a page was
@@ -566,6 +577,9 @@ impl Hotline {
         e.external_id = audio.external_id.clone();
         let (id, seq) = self.store.attach(case, audio, &e).await?;
         tracing::info!(case = %case, attachment = id, bytes = audio.data.len(), "audio attached");
+        if let Some(f) = &self.audio_attached {
+            f();
+        }
         Ok((id, seq))
     }
 }

@@ -101,6 +101,13 @@ impl Worker {
         self.wake.clone()
     }
 
+    /// Wakes on `wake` instead of a notifier of its own: one made before the
+    /// model has loaded, handed to whatever stores recordings.
+    pub fn woken_by(mut self, wake: Arc<Notify>) -> Worker {
+        self.wake = wake;
+        self
+    }
+
     /// Works the queue until the task is dropped.
     pub async fn run(self) {
         let permits = Arc::new(Semaphore::new(self.settings.workers.max(1)));
