@@ -169,6 +169,11 @@ def whisper_tensors(ct2: dict):
         p = prefix + "/"
         return {k[len(p):]: v for k, v in ct2.items() if k.startswith(p)}
 
+    def attention_block(dst, src, fused_qkv):
+        yield from attention(dst, sub(src), fused_qkv)
+        yield f"{dst}_ln.weight", ct2[f"{src}/layer_norm/gamma"]
+        yield f"{dst}_ln.bias", ct2[f"{src}/layer_norm/beta"]
+
     def layers(side):
         return sorted({int(m.group(1)) for k in ct2 for m in [re.match(rf"{side}/layer_(\d+)/", k)] if m})
 
@@ -179,9 +184,7 @@ def whisper_tensors(ct2: dict):
     for n in layers("encoder"):
         src = f"encoder/layer_{n}"
         dst = f"encoder.blocks.{n}"
-        yield from attention(f"{dst}.attn", sub(f"{src}/self_attention"), True)
-        yield f"{dst}.attn_ln.weight", ct2[f"{src}/self_attention/layer_norm/gamma"]
-        yield f"{dst}.attn_ln.bias", ct2[f"{src}/self_attention/layer_norm/beta"]
+        yield from attention_block(f"{dst}.attn", f"{src}/self_attention", True)
         yield from mlp(ct2, src, dst)
     yield "encoder.ln_post.weight", ct2["encoder/layer_norm/gamma"]
     yield "encoder.ln_post.bias", ct2["encoder/layer_norm/beta"]
@@ -191,12 +194,8 @@ def whisper_tensors(ct2: dict):
     for n in layers("decoder"):
         src = f"decoder/layer_{n}"
         dst = f"decoder.blocks.{n}"
-        yield from attention(f"{dst}.attn", sub(f"{src}/self_attention"), True)
-        yield f"{dst}.attn_ln.weight", ct2[f"{src}/self_attention/layer_norm/gamma"]
-        yield f"{dst}.attn_ln.bias", ct2[f"{src}/self_attention/layer_norm/beta"]
-        yield from attention(f"{dst}.cross_attn", sub(f"{src}/attention"), False)
-        yield f"{dst}.cross_attn_ln.weight", ct2[f"{src}/attention/layer_norm/gamma"]
-        yield f"{dst}.cross_attn_ln.bias", ct2[f"{src}/attention/layer_norm/beta"]
+        yield from attention_block(f"{dst}.attn", f"{src}/self_attention", True)
+        yield from attention_block(f"{dst}.cross_attn", f"{src}/attention", False)
         yield from mlp(ct2, src, dst)
     yield "decoder.ln.weight", ct2["decoder/layer_norm/gamma"]
     yield "decoder.ln.bias", ct2["decoder/layer_norm/beta"]

@@ -265,6 +265,51 @@ pub fn decode(data: &[u8], mime: &str, limits: &Limits) -> Result<Clip, AudioErr
     })
 }
 
+/// The fuzz target's body (`fuzz/fuzz_targets/decode.rs`), shared with the
+/// test that replays its corpus, so the two cannot drift apart.
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{decode, AudioError, Clip, Limits};
+    use std::time::Duration;
+
+    /// The MIME types channels label recordings with.
+    pub const MIMES: [&str; 6] = [
+        "audio/ogg",
+        "audio/x-wav",
+        "audio/mpeg",
+        "audio/basic",
+        "audio/PCMA",
+        "application/octet-stream",
+    ];
+
+    /// Short, so the fuzzer spends its time on parsing, not on resampling.
+    pub const LIMITS: Limits = Limits {
+        max_duration: Duration::from_secs(20),
+        min_duration: Duration::from_millis(300),
+    };
+
+    /// An input as the fuzzer makes it: the first byte picks the MIME type.
+    pub fn split(data: &[u8]) -> Option<(&'static str, &[u8])> {
+        let (&pick, bytes) = data.split_first()?;
+        Some((MIMES[usize::from(pick) % MIMES.len()], bytes))
+    }
+
+    /// Decodes `bytes` as `mime`, and panics if what must always hold does
+    /// not: a decoded clip is never longer than the limit.
+    pub fn check(bytes: &[u8], mime: &str) -> Result<Clip, AudioError> {
+        let result = decode(bytes, mime, &LIMITS);
+        if let Ok(clip) = &result {
+            let max = (LIMITS.max_duration.as_secs() as usize + 1) * super::SAMPLE_RATE as usize;
+            assert!(
+                clip.samples.len() <= max,
+                "{} samples over the limit",
+                clip.samples.len()
+            );
+        }
+        result
+    }
+}
+
 /// Whether any 50 ms stretch is louder than -55 dBFS (RMS). Line noise on a
 /// telephone and dither sit well below; speech sits 30 dB or more above.
 fn audible(samples: &[f32]) -> bool {
