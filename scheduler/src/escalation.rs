@@ -291,7 +291,7 @@ impl Escalator {
             ));
             let staff = state.as_ref().and_then(|s| s.caller.person.clone());
             if let (Some(p), Some(s)) = (&staff, &state) {
-                let id = if s.resident.as_ref().is_some_and(|r| r.rules_out_112()) {
+                let id = if s.admission_ruled_out() {
                     "escalation-exhausted-limited"
                 } else {
                     "escalation-exhausted"

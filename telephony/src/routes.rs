@@ -106,7 +106,7 @@ impl Telephony {
                 return xml(a);
             }
             Ok(None) => {}
-            Err(e) => return self.fault(&Fault::Store(e), voice),
+            Err(e) => return self.fault(&Fault::Store(e), voice, &sid).await,
         }
         match answer(self.clone(), sid.clone()).await {
             Ok(a) => match store.save_webhook_answer(&sid, step, &a, Utc::now()).await {
@@ -117,16 +117,32 @@ impl Telephony {
                     xml(a)
                 }
             },
-            Err(f) => self.fault(&f, voice),
+            Err(f) => self.fault(&f, voice, &sid).await,
         }
     }
 
-    fn fault(&self, f: &Fault, voice: bool) -> Response {
+    async fn fault(&self, f: &Fault, voice: bool, sid: &str) -> Response {
         tracing::error!(error = %f, "Twilio webhook failed");
         if voice {
+            // After "the resident has declined admission", even the fault
+            // text must not tell the caller to ring 112 regardless; when the
+            // case cannot be read (the database is what failed), the
+            // general text is said.
+            let limited = match self.caller(sid).await {
+                Ok(Some((case, _))) => self
+                    .state(case)
+                    .await
+                    .is_ok_and(|s| s.admission_ruled_out()),
+                _ => false,
+            };
+            let id = if limited {
+                "ivr-error-limited"
+            } else {
+                "ivr-error"
+            };
             // Safety first: never leave a caller in silence.
             let r = twiml::Response::new()
-                .with(self.say_id("ivr-error"))
+                .with(self.say_id(id))
                 .with(twiml::redirect(
                     &self.public("/twilio/voice/unknown/next?i=0"),
                 ));
@@ -226,11 +242,11 @@ impl Telephony {
     fn turn(
         &self,
         case: CaseId,
-        today: chrono::NaiveDate,
+        state: &CaseState,
         effects: &[akutlinje_core::engine::Effect],
         n: u32,
     ) -> twiml::Response {
-        let spoken = ivr::speak(&self.speaker(), today, effects);
+        let spoken = ivr::speak(&self.speaker(), state.opened_on, effects);
         let lines: Vec<Node> = spoken
             .lines
             .iter()
@@ -250,7 +266,7 @@ impl Telephony {
                 for l in lines {
                     r.push(l);
                 }
-                r.push(self.say_id("ivr-conference-intro"));
+                r.push(self.say_id(conference_intro(state)));
                 r.push(self.bridge(case, false));
                 r.push(self.say_id("ivr-goodbye"));
                 r.push(twiml::hangup());
@@ -310,10 +326,10 @@ impl Telephony {
             .await?;
         let state = turn.state;
         let r = if !turn.duplicate {
-            prepend(before, self.turn(case, state.opened_on, &turn.effects, n))
+            prepend(before, self.turn(case, &state, &turn.effects, n))
         } else if state.paged.is_some() {
             // Stored before but the answer was lost: pick up where it is.
-            self.turn_conference(case)
+            self.turn_conference(case, &state)
         } else {
             match &state.last_prompt {
                 Some(p) if state.phase == akutlinje_core::engine::Phase::Running => {
@@ -325,11 +341,21 @@ impl Telephony {
         Ok(r.to_xml())
     }
 
-    fn turn_conference(&self, case: CaseId) -> twiml::Response {
+    fn turn_conference(&self, case: CaseId, state: &CaseState) -> twiml::Response {
         twiml::Response::new()
-            .with(self.say_id("ivr-conference-intro"))
+            .with(self.say_id(conference_intro(state)))
             .with(self.bridge(case, false))
             .with(twiml::hangup())
+    }
+}
+
+/// What a caller hears before waiting for the physician: after a treatment
+/// decision that rules out 112, no "hang up and ring 112" that contradicts it.
+fn conference_intro(state: &CaseState) -> &'static str {
+    if state.admission_ruled_out() {
+        "ivr-conference-intro-limited"
+    } else {
+        "ivr-conference-intro"
     }
 }
 
@@ -408,14 +434,14 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
         let r = match opened {
             Ok(turn) => {
                 tracing::info!(case = %case, "phone case opened");
-                t.turn(case, turn.state.opened_on, &turn.effects, 1)
+                t.turn(case, &turn.state, &turn.effects, 1)
             }
             // A retry after a crash: the case is there, ask where it stands.
             Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
                 let state = t.state(case).await?;
                 match &state.last_prompt {
                     Some(p) => t.question(&[], p, 1, 1),
-                    None => t.turn_conference(case),
+                    None => t.turn_conference(case, &state),
                 }
             }
             Err(e) => return Err(e.into()),
@@ -453,7 +479,7 @@ async fn gather(
                 Keyed::Repeat => {
                     return Ok(match &state.last_prompt {
                         Some(p) => t.question(&[], p, n + 1, 1).to_xml(),
-                        None => t.turn_conference(case).to_xml(),
+                        None => t.turn_conference(case, &state).to_xml(),
                     });
                 }
                 Keyed::Physician => "læge nu".to_string(),
@@ -508,7 +534,7 @@ async fn silence(
                 Some(p) => t
                     .question(&[t.say_id("ivr-silence")], p, n, tries + 1)
                     .to_xml(),
-                None => t.turn_conference(case).to_xml(),
+                None => t.turn_conference(case, &state).to_xml(),
             })
         },
     )
@@ -549,7 +575,7 @@ async fn recorded(
                 let before = vec![t.say_id("ivr-no-recording")];
                 return Ok(match &state.last_prompt {
                     Some(p) => t.question(&before, p, n + 1, 1).to_xml(),
-                    None => t.turn_conference(case).to_xml(),
+                    None => t.turn_conference(case, &state).to_xml(),
                 });
             };
             t.feed(
@@ -671,10 +697,13 @@ async fn wait(
         .ok()
         .flatten()
         .map(|e| e.state);
-    let id = match state {
-        Some(EscalationState::Acknowledged) => "ivr-wait-acknowledged",
-        Some(EscalationState::Exhausted) => "ivr-wait-exhausted",
-        _ => "ivr-wait-calling",
+    let limited = t.state(case).await.is_ok_and(|s| s.admission_ruled_out());
+    let id = match (state, limited) {
+        (Some(EscalationState::Acknowledged), _) => "ivr-wait-acknowledged",
+        (Some(EscalationState::Exhausted), false) => "ivr-wait-exhausted",
+        (Some(EscalationState::Exhausted), true) => "ivr-wait-exhausted-limited",
+        (_, false) => "ivr-wait-calling",
+        (_, true) => "ivr-wait-calling-limited",
     };
     let mut r = twiml::Response::new();
     match &t.settings().hold_music {

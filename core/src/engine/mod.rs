@@ -443,6 +443,14 @@ pub struct CaseState {
 }
 
 impl CaseState {
+    /// Whether the resident's treatment decisions rule out 112 (no admission,
+    /// palliative care only). Every text said after that decision must agree
+    /// with it: no "ring 112" that contradicts it, while doubt may always
+    /// lead to 112.
+    pub fn admission_ruled_out(&self) -> bool {
+        self.resident.as_ref().is_some_and(|r| r.rules_out_112())
+    }
+
     /// A fresh case at the checklist's start.
     pub fn new(def: &Checklist, caller: Caller, lang: Lang, opened_on: NaiveDate) -> CaseState {
         CaseState {
@@ -1167,8 +1175,7 @@ fn summary(def: &Checklist, state: &mut CaseState, fx: &mut Vec<Effect>) {
         fx.push(Effect::Record(EventKind::PageRequested { urgency }));
         fx.push(Effect::Page { urgency, isbar });
         state.paged = Some(urgency);
-        let limited = state.resident.as_ref().is_some_and(|r| r.rules_out_112());
-        let id = if limited {
+        let id = if state.admission_ruled_out() {
             "say-paged-limited"
         } else {
             "say-paged"

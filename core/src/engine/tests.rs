@@ -251,6 +251,54 @@ fn red_flag_with_no_admission_pages_red_without_112() {
     );
 }
 
+/// After a decision against admission, no later text in the chat tells
+/// staff to ring 112 regardless; "in doubt about the decision" always may.
+#[test]
+fn texts_after_a_decision_against_admission_do_not_contradict_it() {
+    let karen = || {
+        resident(
+            "r1",
+            "12",
+            "Karen Test",
+            &[DecisionKind::NoCpr, DecisionKind::NoAdmission],
+        )
+    };
+    let mut r = Run::new(vec![karen()]);
+    r.say("12");
+    let fx = r.say("brystsmerter");
+    let said = r.texts(&fx);
+    let after = said.split("uden videre").nth(1).expect("the decision");
+    assert!(!after.contains("Ved livsfare"), "{said}");
+    assert!(said.contains("Er du i tvivl om beslutningen, så ring 112"));
+    // Without a red flag: the page at the end of the checklist.
+    let mut r = Run::new(vec![karen()]);
+    r.say("12");
+    r.say("nej");
+    for _ in 0..7 {
+        r.say("ved ikke");
+    }
+    r.say("Virker træt");
+    let fx = r.say("ved ikke");
+    let said = r.texts(&fx);
+    assert!(said.contains("Vagtlægen er kaldt"), "{said}");
+    assert!(!said.contains("Ved livsfare"), "{said}");
+    assert!(
+        said.contains("Er du i tvivl om beslutningen, så ring 112"),
+        "{said}"
+    );
+    // Full treatment: "ring 112" stays.
+    let mut r = Run::new(vec![resident("r2", "14", "Poul Test", &[])]);
+    r.say("14");
+    r.say("nej");
+    for _ in 0..7 {
+        r.say("ved ikke");
+    }
+    r.say("Virker træt");
+    let fx = r.say("ved ikke");
+    let said = r.texts(&fx);
+    assert!(said.contains("Ved livsfare: ring 112"), "{said}");
+}
+
 #[test]
 fn unresponsive_reported_as_a_vital_raises_a_red_flag() {
     let mut r = Run::new(vec![resident("r1", "12", "Karen Test", &[])]);

@@ -65,7 +65,7 @@ help = Svar på spørgsmålet ovenfor. «ved ikke» springer en måling over, «
 
 say-summary-intro = Tak. Her er opsummeringen, som vagtlægen får:
 say-paged = Vagtlægen er kaldt med hastegrad { $urgency }. Du får besked her, når lægen svarer. Bliver beboeren dårligere, så skriv det her. Ved livsfare: ring 112.
-say-paged-limited = Vagtlægen er kaldt med hastegrad { $urgency }. Du får besked her, når lægen svarer. Bliver beboeren dårligere, så skriv det her.
+say-paged-limited = Vagtlægen er kaldt med hastegrad { $urgency }. Du får besked her, når lægen svarer. Bliver beboeren dårligere, så skriv det her. Er du i tvivl om beslutningen, så ring 112.
 say-page-updated = Lægen har fået den fulde opsummering.
 say-note-recorded = Noteret i sagen.
 say-cancelled = Sagen er afbrudt. Skriv «akut» for at starte en ny.

@@ -44,11 +44,17 @@ ivr-no-recording = Jeg hørte ikke noget.
 ivr-silence = Jeg hørte ikke noget.
 ivr-silence-transfer = Jeg hører stadig ikke noget. Du stilles nu om til vagtlægen.
 ivr-conference-intro = Vagtlægen kaldes nu. Bliv i røret. Du stilles ind til lægen, så snart lægen tager telefonen. Ved livsfare: læg på, og ring 112.
+# Efter «beboeren har fravalgt indlæggelse»: ingen opfordring til 112, som
+# modsiger beslutningen, men tvivlen må altid føre til 112.
+ivr-conference-intro-limited = Vagtlægen kaldes nu. Bliv i røret. Du stilles ind til lægen, så snart lægen tager telefonen. Er du i tvivl om beslutningen, så ring 112.
 ivr-wait-calling = Vagtlægen kaldes stadig. Bliv i røret. Ved livsfare: læg på, og ring 112.
+ivr-wait-calling-limited = Vagtlægen kaldes stadig. Bliv i røret. Er du i tvivl om beslutningen, så ring 112.
 ivr-wait-acknowledged = Vagtlægen har taget sagen og kommer ind i samtalen om lidt.
 ivr-wait-exhausted = Ingen læge har svaret endnu. Koordinatoren er alarmeret. Ved livsfare: læg på, og ring 112.
+ivr-wait-exhausted-limited = Ingen læge har svaret endnu. Koordinatoren er alarmeret. Bliv hos beboeren, giv lindring efter plejeplanen, og kontakt lægevagten. Er du i tvivl om beslutningen, så ring 112.
 ivr-goodbye = Farvel.
 ivr-error = Der opstod en fejl i akutlinjen. Ved livsfare: læg på, og ring 112. Du stilles nu om til vagtlægen, hvis det er muligt.
+ivr-error-limited = Der opstod en fejl i akutlinjen. Du stilles nu om til vagtlægen, hvis det er muligt. Er du i tvivl om beslutningen, så ring 112.
 
 ivr-unknown-caller = Du har ringet til akutlinjen for plejecentre. Dit nummer er ikke registreret hos os. Ved livsfare: læg på, og ring 112. Tast nul for at blive stillet om til vagtlægen.
 ivr-unknown-connecting = Du stilles om til vagtlægen.

@@ -64,7 +64,7 @@ help = Answer the question above. «don't know» skips a measurement, «repeat»
 
 say-summary-intro = Thank you. Here is the summary the on-call physician gets:
 say-paged = The on-call physician has been paged with urgency { $urgency }. You will be told here when the physician answers. If the resident gets worse, write it here. If life is in danger: call 112.
-say-paged-limited = The on-call physician has been paged with urgency { $urgency }. You will be told here when the physician answers. If the resident gets worse, write it here.
+say-paged-limited = The on-call physician has been paged with urgency { $urgency }. You will be told here when the physician answers. If the resident gets worse, write it here. If you are in doubt about the decision, call 112.
 say-page-updated = The physician has the full summary.
 say-note-recorded = Added to the case.
 say-cancelled = The case is cancelled. Type «akut» to start a new one.

@@ -43,11 +43,15 @@ ivr-no-recording = I did not hear anything.
 ivr-silence = I did not hear anything.
 ivr-silence-transfer = I still hear nothing. You are now put through to the physician.
 ivr-conference-intro = The physician is being paged. Stay on the line; you will be connected as soon as the physician answers. If life is in danger: hang up and call 112.
+ivr-conference-intro-limited = The physician is being paged. Stay on the line; you will be connected as soon as the physician answers. If you are in doubt about the decision, call 112.
 ivr-wait-calling = The physician is still being paged. Stay on the line. If life is in danger: hang up and call 112.
+ivr-wait-calling-limited = The physician is still being paged. Stay on the line. If you are in doubt about the decision, call 112.
 ivr-wait-acknowledged = The physician has taken the case and will join shortly.
 ivr-wait-exhausted = No physician has answered yet. The coordinator has been alerted. If life is in danger: hang up and call 112.
+ivr-wait-exhausted-limited = No physician has answered yet. The coordinator has been alerted. Stay with the resident, give relief as the care plan says, and contact the out-of-hours doctor. If you are in doubt about the decision, call 112.
 ivr-goodbye = Goodbye.
 ivr-error = The hotline has a fault. If life is in danger: hang up and call 112. You will be put through to the physician if possible.
+ivr-error-limited = The hotline has a fault. You will be put through to the physician if possible. If you are in doubt about the decision, call 112.
 
 ivr-unknown-caller = You have called the acute hotline for nursing homes. Your number is not registered with us. If life is in danger: hang up and call 112. Press zero to be put through to the physician.
 ivr-unknown-connecting = Putting you through to the physician.
