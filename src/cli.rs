@@ -95,6 +95,10 @@ enum Command {
     /// iCalendar feeds of the rota (per person or per service).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Print the configuration in effect (file, then environment), every
+    /// key by its name, as JSON; passwords are redacted and secrets from the
+    /// environment are not shown. Exits with status 1 on a bad setting.
+    Config,
     /// Transcribe voice notes (Ogg/Opus, WAV, MP3, raw G.711 .ul/.al) with
     /// the configured Whisper model and print the text.
     Transcribe {
@@ -443,6 +447,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_tracing(&settings);
     match cli.command {
         Command::Score(_) | Command::Residents(ResidentsCommand::Template) => Ok(()),
+        Command::Config => {
+            println!("{}", serde_json::to_string_pretty(&settings.describe())?);
+            Ok(())
+        }
         Command::Serve { demo, bind } => {
             if let Some(b) = bind {
                 settings.bind = b;

@@ -49,6 +49,9 @@ struct Raw {
     twilio_voice: String,
     /// Music while a caller waits for the physician (a URL Twilio can fetch).
     twilio_hold_music: Option<String>,
+    /// How Twilio signs webhooks: hmac-sha1 (the auth token) or hmac-sha256.
+    /// Only this algorithm is accepted, whatever a request names.
+    twilio_signature: String,
     /// The Whisper model (ggml); default: what scripts/fetch-model caches.
     voice_model: Option<PathBuf>,
     /// The language voice notes are in (ISO 639-1).
@@ -65,6 +68,81 @@ struct Raw {
     voice_fit_short_clips: bool,
     /// Flash attention in whisper.cpp.
     voice_flash_attn: bool,
+}
+
+/// Keys whose values are booleans or numbers: the environment provider
+/// parses them.
+const TYPED_KEYS: &[&str] = &[
+    "log_json",
+    "voice_workers",
+    "voice_threads",
+    "voice_max_seconds",
+    "voice_lease_seconds",
+    "voice_fit_short_clips",
+    "voice_flash_attn",
+];
+
+/// Keys whose values are text. figment's environment provider would read
+/// `+4570100100` as a number (and `"da"` with its quotes): these are taken
+/// verbatim instead.
+const STRING_KEYS: &[&str] = &[
+    "database_url",
+    "bind",
+    "language",
+    "log",
+    "paging_service",
+    "policies",
+    "matrix_homeserver",
+    "matrix_user",
+    "matrix_store_dir",
+    "matrix_recovery_key_file",
+    "twilio_account_sid",
+    "twilio_from",
+    "twilio_public_url",
+    "twilio_api_base",
+    "twilio_voice",
+    "twilio_hold_music",
+    "twilio_signature",
+    "voice_model",
+    "voice_language",
+];
+
+/// `AKUTLINJE_<KEY>` for every text key that is set, verbatim.
+fn string_env() -> std::collections::BTreeMap<String, String> {
+    STRING_KEYS
+        .iter()
+        .filter_map(|k| {
+            let v = std::env::var(format!("AKUTLINJE_{}", k.to_ascii_uppercase())).ok()?;
+            Some((k.to_string(), v))
+        })
+        .collect()
+}
+
+/// The shortest secret accepted for signing and verifying webhooks (a
+/// Twilio auth token is 32 characters).
+pub const MIN_SECRET_CHARS: usize = 32;
+
+/// A secret from the environment: unset is `None`; set but empty or short
+/// is refused, so a typo cannot leave webhooks verified with a guessable key.
+fn secret_env(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
+        Ok(v) => {
+            let v = v.trim().to_string();
+            if v.is_empty() {
+                bail!("{name} is set but empty");
+            }
+            if v.chars().count() < MIN_SECRET_CHARS {
+                bail!(
+                    "{name} is {} characters; at least {MIN_SECRET_CHARS} are needed \
+                     (Twilio's auth token is 32)",
+                    v.chars().count()
+                );
+            }
+            Ok(Some(v))
+        }
+    }
 }
 
 impl Default for Raw {
@@ -87,6 +165,7 @@ impl Default for Raw {
             twilio_api_base: "https://api.twilio.com".into(),
             twilio_voice: "Polly.Naja".into(),
             twilio_hold_music: None,
+            twilio_signature: "hmac-sha1".into(),
             voice_model: None,
             voice_language: "da".into(),
             voice_workers: None,
@@ -116,6 +195,8 @@ pub struct Settings {
     pub twilio: Option<TwilioSettings>,
     /// Speech recognition of voice notes.
     pub voice: VoiceSettings,
+    /// The settings as read, every key by its name (for `akutlinje config`).
+    raw: Raw,
 }
 
 /// Speech recognition settings.
@@ -175,6 +256,8 @@ pub struct TwilioSettings {
     pub account_sid: String,
     pub auth_token: String,
     pub sha256_key: Option<String>,
+    /// The one algorithm webhooks are verified with.
+    pub signature: akutlinje_telephony::signature::Algorithm,
     pub from: String,
     pub public_url: String,
     pub api_base: String,
@@ -207,6 +290,13 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// Every setting by its key, as in the configuration file, with the
+    /// database password redacted; secrets from the environment are not
+    /// shown. What `akutlinje config` prints.
+    pub fn describe(&self) -> serde_json::Value {
+        serde_json::to_value(&self.raw).unwrap_or_default()
+    }
+
     /// The database URL without any password, for messages.
     pub fn database_display(&self) -> String {
         redact_password(&self.database_url)
@@ -241,42 +331,19 @@ impl Settings {
             }
             fig = fig.merge(Toml::file(p));
         }
-        fig = fig.merge(Env::prefixed("AKUTLINJE_").only(&[
-            "database_url",
-            "bind",
-            "language",
-            "log",
-            "log_json",
-            "paging_service",
-            "policies",
-            "matrix_homeserver",
-            "matrix_user",
-            "matrix_store_dir",
-            "matrix_recovery_key_file",
-            "twilio_account_sid",
-            "twilio_from",
-            "twilio_public_url",
-            "twilio_api_base",
-            "twilio_voice",
-            "twilio_hold_music",
-            "voice_model",
-            "voice_language",
-            "voice_workers",
-            "voice_threads",
-            "voice_max_seconds",
-            "voice_lease_seconds",
-            "voice_fit_short_clips",
-            "voice_flash_attn",
-        ]));
+        fig = fig
+            .merge(Env::prefixed("AKUTLINJE_").only(TYPED_KEYS))
+            .merge(Serialized::defaults(string_env()));
         let raw: Raw = fig
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let raw_copy = raw.clone();
         let bind = raw.bind.parse().with_context(|| {
             format!("bind: {:?} is not an address like 127.0.0.1:8080", raw.bind)
         })?;
         let language = Lang::parse(&raw.language)
             .with_context(|| format!("language: {:?} must be da or en", raw.language))?;
-        let database_url = match raw.database_url {
+        let database_url = match raw.database_url.clone() {
             Some(u)
                 if u.starts_with("sqlite:")
                     || u.starts_with("postgres:")
@@ -337,12 +404,18 @@ impl Settings {
                 if !account_sid.starts_with("AC") {
                     bail!("twilio_account_sid: {account_sid:?} must start with AC");
                 }
-                let auth_token = std::env::var("AKUTLINJE_TWILIO_AUTH_TOKEN").map_err(|_| {
-                    anyhow::anyhow!(
-                        "twilio_account_sid is set, so AKUTLINJE_TWILIO_AUTH_TOKEN must be set too \
-                         (it signs Twilio's webhooks; keep it outside the repository)"
-                    )
-                })?;
+                let auth_token = secret_env("AKUTLINJE_TWILIO_AUTH_TOKEN")?.context(
+                    "twilio_account_sid is set, so AKUTLINJE_TWILIO_AUTH_TOKEN must be set too \
+                     (it signs Twilio's webhooks; keep it outside the repository)",
+                )?;
+                let sha256_key = secret_env("AKUTLINJE_TWILIO_WEBHOOK_KEY")?;
+                let signature = match raw.twilio_signature.trim().to_ascii_lowercase().as_str() {
+                    "hmac-sha1" | "sha1" => akutlinje_telephony::signature::Algorithm::HmacSha1,
+                    "hmac-sha256" | "sha256" => {
+                        akutlinje_telephony::signature::Algorithm::HmacSha256
+                    }
+                    other => bail!("twilio_signature: {other:?} must be hmac-sha1 or hmac-sha256"),
+                };
                 let from = raw
                     .twilio_from
                     .filter(|f| f.starts_with('+') && f.len() > 4)
@@ -354,7 +427,8 @@ impl Settings {
                 Some(TwilioSettings {
                     account_sid,
                     auth_token,
-                    sha256_key: std::env::var("AKUTLINJE_TWILIO_WEBHOOK_KEY").ok(),
+                    sha256_key,
+                    signature,
                     from,
                     public_url: public_url.trim_end_matches('/').to_string(),
                     api_base: raw.twilio_api_base,
@@ -398,7 +472,10 @@ impl Settings {
             fit_short_clips: raw.voice_fit_short_clips,
             flash_attn: raw.voice_flash_attn,
         };
+        let mut described = raw_copy;
+        described.database_url = Some(redact_password(&database_url));
         Ok(Settings {
+            raw: described,
             voice,
             twilio,
             database_url,
@@ -420,16 +497,40 @@ fn default_database_url() -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", dir.join("akutlinje.db").display()))
 }
 
-fn redact_password(url: &str) -> String {
-    // scheme://user:password@host -> scheme://user:***@host
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((userinfo, host)) = rest.split_once('@') {
-            if let Some((user, _)) = userinfo.split_once(':') {
-                return format!("{scheme}://{user}:***@{host}");
-            }
+/// The URL with every password replaced by `***`: in the user info
+/// (`user:pw@host`, even when the password holds `@` or `/`) and in query
+/// parameters (`?password=`, `sslpassword=`), so no form of a database URL
+/// reaches a message or a log with its secret.
+pub fn redact_password(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => base.to_string(),
+            },
+            None => base.to_string(),
+        },
+        None => base.to_string(),
+    };
+    match query {
+        None => base,
+        Some(q) => {
+            let parts: Vec<String> = q
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => {
+                        format!("{k}=***")
+                    }
+                    _ => kv.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", parts.join("&"))
         }
     }
-    url.to_string()
 }
 
 #[cfg(test)]
@@ -444,5 +545,24 @@ mod tests {
         );
         assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_password("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+        assert_eq!(
+            redact_password("postgres://u@h/db?sslmode=require&password=secret"),
+            "postgres://u@h/db?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_password("postgresql:///db?host=/run/pg&PASSWORD=s&sslpassword=k"),
+            "postgresql:///db?host=/run/pg&PASSWORD=***&sslpassword=***"
+        );
+        assert_eq!(
+            redact_password("postgres://u:p@ss/w@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        for url in [
+            "postgres://u:secret@h/db",
+            "postgres://u@h/db?password=secret",
+            "postgres://u:secret@h/db?password=secret&application_name=x",
+        ] {
+            assert!(!redact_password(url).contains("secret"), "{url}");
+        }
     }
 }

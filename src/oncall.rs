@@ -212,6 +212,7 @@ pub fn telephony(
         from: tw.from.clone(),
         auth_token: tw.auth_token.clone(),
         sha256_key: tw.sha256_key.clone(),
+        algorithm: tw.signature,
         voice: akutlinje_telephony::twiml::Voice {
             voice: tw.voice.clone(),
             language: match lang {
@@ -226,7 +227,6 @@ pub fn telephony(
         store: hotline.store().clone(),
         service,
     });
-    Ok(akutlinje_telephony::Telephony::new(
-        hotline, client, settings, oncall,
-    ))
+    akutlinje_telephony::Telephony::new(hotline, client, settings, oncall)
+        .map_err(|e| anyhow::anyhow!("Twilio: {e}; refusing to start"))
 }

@@ -70,6 +70,11 @@ steps = [{ person = "dr-lund", channels = ["sms"], wait_minutes = 60 }]
 }
 
 async fn rig() -> Rig {
+    rig_signed_with(akutlinje_telephony::signature::Algorithm::HmacSha1).await
+}
+
+/// A rig whose line verifies webhooks with `signature`.
+async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -> Rig {
     let db = common::Db::sqlite().await;
     for (id, phone) in [
         ("anna", ANNA),
@@ -101,6 +106,7 @@ async fn rig() -> Rig {
         account_sid: ACCOUNT.into(),
         auth_token: TOKEN.into(),
         sha256_key: None,
+        signature,
         from: HOTLINE.into(),
         public_url: base.clone(),
         api_base: fake.url.clone(),
@@ -252,109 +258,113 @@ fn kinds(events: &[akutlinje_core::record::CaseEvent]) -> Vec<&'static str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signatures_made_by_twilios_python_library_are_accepted_and_tampering_is_refused() {
-    let r = rig().await;
-    let base = r.hooks.base.clone();
-    // Query strings, a non-default port, repeated and empty parameters,
-    // Danish characters; SHA-1 and the SHA-256 variant.
-    let cases = serde_json::json!([
-        {"url": format!("{base}/twilio/sms/status"), "params": [["MessageSid", "SM1"], ["MessageStatus", "delivered"]], "alg": "HMAC_SHA1"},
-        {"url": format!("{base}/twilio/sms/status?x=1&y=%C3%A6%20b"), "params": [["MessageSid", "SM2"], ["MessageStatus", "sent"]], "alg": "HMAC_SHA1"},
-        {"url": format!("{base}/twilio/sms/status"), "params": [["MessageSid", "SM3"], ["A", "2"], ["A", "1"], ["Empty", ""], ["MessageStatus", "sent"]], "alg": "HMAC_SHA1"},
-        {"url": format!("{base}/twilio/sms/incoming"), "params": [["MessageSid", "SM4"], ["From", "+4599999999"], ["Body", "Æblegrød på stue 12 – ø å é ✅"]], "alg": "HMAC_SHA1"},
-        {"url": format!("{base}/twilio/sms/status"), "params": [["MessageSid", "SM5"], ["MessageStatus", "sent"]], "alg": "HMAC_SHA256"},
-    ]);
-    let script = r#"
+    use akutlinje_telephony::signature::Algorithm;
+    for configured in [Algorithm::HmacSha1, Algorithm::HmacSha256] {
+        let r = rig_signed_with(configured).await;
+        let base = r.hooks.base.clone();
+        let (alg, other) = match configured {
+            Algorithm::HmacSha1 => ("HMAC_SHA1", "HMAC_SHA256"),
+            Algorithm::HmacSha256 => ("HMAC_SHA256", "HMAC_SHA1"),
+        };
+        // Query strings, a non-default port, repeated and empty parameters,
+        // Danish characters.
+        let cases = serde_json::json!([
+            {"url": format!("{base}/twilio/sms/status"), "params": [["MessageSid", "SM1"], ["MessageStatus", "delivered"]]},
+            {"url": format!("{base}/twilio/sms/status?x=1&y=%C3%A6%20b"), "params": [["MessageSid", "SM2"], ["MessageStatus", "sent"]]},
+            {"url": format!("{base}/twilio/sms/status"), "params": [["MessageSid", "SM3"], ["A", "2"], ["A", "1"], ["Empty", ""], ["MessageStatus", "sent"]]},
+            {"url": format!("{base}/twilio/sms/incoming"), "params": [["MessageSid", "SM4"], ["From", "+4599999999"], ["Body", "Æblegrød på stue 12 – ø å é ✅"]]},
+        ]);
+        // Each case signed by Twilio's library with the configured algorithm
+        // and with the other one.
+        let script = r#"
 import sys, json
 from twilio.request_validator import RequestValidator
 class Multi:
     def __init__(self, pairs): self.pairs = pairs
     def __iter__(self): return iter([k for k, _ in self.pairs])
     def getlist(self, k): return [v for n, v in self.pairs if n == k]
-v = RequestValidator(sys.argv[1] if len(sys.argv) > 1 else "TOKEN")
+v = RequestValidator("TOKEN")
 out = []
 for c in json.load(sys.stdin):
     params = Multi(c["params"])
-    sig = v.compute_signature(c["url"], params, c["alg"])
-    assert v.validate(c["url"], params, sig, c["alg"])
-    out.append(sig)
+    pair = []
+    for alg in ["ALG", "OTHER"]:
+        sig = v.compute_signature(c["url"], params, alg)
+        assert v.validate(c["url"], params, sig, alg)
+        pair.append(sig)
+    out.append(pair)
 print(json.dumps(out))
 "#
-    .replace("\"TOKEN\"", &format!("\"{TOKEN}\""));
-    let sigs = run_python(&script, &cases);
-    let sigs = sigs.as_array().expect("list");
-    for (c, sig) in cases.as_array().expect("cases").iter().zip(sigs) {
-        let url = c["url"].as_str().expect("url");
-        let params: Vec<(String, String)> = c["params"]
-            .as_array()
-            .expect("params")
-            .iter()
-            .map(|p| {
-                (
-                    p[0].as_str().expect("k").into(),
-                    p[1].as_str().expect("v").into(),
-                )
-            })
-            .collect();
-        let pairs: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let sig = sig.as_str().expect("sig");
-        let settings = (c["alg"] == "HMAC_SHA256").then_some("key=wh_test,algorithm=HMAC_SHA256");
-        let (status, body) = r.hooks.post_raw(url, &pairs, Some(sig), settings).await;
-        assert_eq!(status, 200, "{url} {pairs:?}: {body}");
-        // Tampered: a value, the URL, the signature, the algorithm.
-        let mut changed = pairs.clone();
-        changed[0].1 = "SM999";
-        assert_eq!(
-            r.hooks.post_raw(url, &changed, Some(sig), settings).await.0,
-            403
-        );
-        let other_url = if url.contains('?') {
-            format!("{url}&z=1")
-        } else {
-            format!("{url}?z=1")
-        };
-        assert_eq!(
-            r.hooks
-                .post_raw(&other_url, &pairs, Some(sig), settings)
-                .await
-                .0,
-            403
-        );
-        let bad_sig = format!("A{}", &sig[1..]);
-        assert_eq!(
-            r.hooks
-                .post_raw(url, &pairs, Some(&bad_sig), settings)
-                .await
-                .0,
-            403
-        );
-        let wrong_alg = if settings.is_some() {
-            None
-        } else {
-            Some("algorithm=HMAC_SHA256")
-        };
-        assert_eq!(
-            r.hooks.post_raw(url, &pairs, Some(sig), wrong_alg).await.0,
-            403
-        );
+        .replace("\"TOKEN\"", &format!("\"{TOKEN}\""))
+        .replace("\"ALG\"", &format!("\"{alg}\""))
+        .replace("\"OTHER\"", &format!("\"{other}\""));
+        let sigs = run_python(&script, &cases);
+        let sigs = sigs.as_array().expect("list");
+        for (c, pair) in cases.as_array().expect("cases").iter().zip(sigs) {
+            let url = c["url"].as_str().expect("url");
+            let params: Vec<(String, String)> = c["params"]
+                .as_array()
+                .expect("params")
+                .iter()
+                .map(|p| {
+                    (
+                        p[0].as_str().expect("k").into(),
+                        p[1].as_str().expect("v").into(),
+                    )
+                })
+                .collect();
+            let pairs: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let sig = pair[0].as_str().expect("sig");
+            let other_sig = pair[1].as_str().expect("sig");
+            let names = |a: &str| format!("key=wh_test,algorithm={a}");
+            // Accepted with the configured algorithm, whatever the header
+            // says (or without one).
+            for header in [None, Some(names(alg)), Some(names(other))] {
+                let (status, body) = r.hooks.post_raw(url, &pairs, Some(sig), header.as_deref()).await;
+                assert_eq!(status, 200, "{url} {pairs:?} {header:?}: {body}");
+            }
+            // The other algorithm is refused even when the request names it:
+            // a forger does not get to choose the check.
+            for header in [None, Some(names(other)), Some(names(alg))] {
+                assert_eq!(
+                    r.hooks
+                        .post_raw(url, &pairs, Some(other_sig), header.as_deref())
+                        .await
+                        .0,
+                    403,
+                    "{configured:?} line, {other} signature, header {header:?}"
+                );
+            }
+            // Tampered: a value, the URL, the signature.
+            let mut changed = pairs.clone();
+            changed[0].1 = "SM999";
+            assert_eq!(r.hooks.post_raw(url, &changed, Some(sig), None).await.0, 403);
+            let other_url = if url.contains('?') {
+                format!("{url}&z=1")
+            } else {
+                format!("{url}?z=1")
+            };
+            assert_eq!(
+                r.hooks.post_raw(&other_url, &pairs, Some(sig), None).await.0,
+                403
+            );
+            let bad_sig = format!("A{}", &sig[1..]);
+            assert_eq!(
+                r.hooks.post_raw(url, &pairs, Some(&bad_sig), None).await.0,
+                403
+            );
+        }
+        // No signature at all.
+        let url = format!("{base}/twilio/voice/incoming");
+        let pairs = [("CallSid", "CA1"), ("From", ANNA)];
+        assert_eq!(r.hooks.post_raw(&url, &pairs, None, None).await.0, 403);
+        // Nothing refused reached a handler: no call, no case.
+        assert!(r.db.store.call("CA1").await.expect("read").is_none());
+        r.close().await;
     }
-    // No signature at all, and an unknown algorithm.
-    let url = format!("{base}/twilio/voice/incoming");
-    let pairs = [("CallSid", "CA1"), ("From", ANNA)];
-    assert_eq!(r.hooks.post_raw(&url, &pairs, None, None).await.0, 403);
-    let sig = r.hooks.sign(&url, &pairs);
-    assert_eq!(
-        r.hooks
-            .post_raw(&url, &pairs, Some(&sig), Some("algorithm=HMAC_MD5"))
-            .await
-            .0,
-        403
-    );
-    // Nothing refused reached a handler: no call, no case.
-    assert!(r.db.store.call("CA1").await.expect("read").is_none());
-    r.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1192,6 +1202,27 @@ async fn an_sms_reply_acknowledges_the_page_once() {
     let case = r.case_of(call).await;
     r.tick(Utc::now()).await;
     let code = akutlinje_telephony::case_code(case);
+    // A bare "OK" is not an acknowledgement: the reply asks for the code.
+    let bare = r
+        .hook(
+            "/twilio/sms/incoming",
+            &[("MessageSid", "SM600"), ("From", LUND), ("Body", "OK")],
+        )
+        .await;
+    assert!(
+        said_message(&bare).contains("Skriv sagens nummer"),
+        "{bare}"
+    );
+    assert_eq!(
+        r.db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Pending,
+        "a bare OK acknowledged nothing"
+    );
     // A wrong code is refused; the right one acknowledges; a retry is a no-op.
     let wrong = r
         .hook(

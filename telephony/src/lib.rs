@@ -49,11 +49,46 @@ pub struct Settings {
     /// The secret for HMAC-SHA256 webhooks, if the account uses them;
     /// otherwise the auth token.
     pub sha256_key: Option<String>,
+    /// The one algorithm webhooks are verified with. What a request names
+    /// in `X-Twilio-Webhooks-Signature-Settings` is never followed, so a
+    /// forger cannot choose the check.
+    pub algorithm: signature::Algorithm,
     pub voice: twiml::Voice,
     /// Music while a caller waits for the physician (a URL Twilio can
     /// fetch); silence when unset.
     pub hold_music: Option<String>,
     pub lang: Lang,
+}
+
+/// Why the Twilio side refuses to start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("the {what} is empty or shorter than {min} characters")]
+    WeakSecret { what: &'static str, min: usize },
+}
+
+/// The shortest webhook secret accepted (Twilio's auth tokens are 32).
+pub const MIN_SECRET_CHARS: usize = 32;
+
+impl Settings {
+    /// Refuses secrets a forger could guess: an empty or short auth token
+    /// or webhook key would make every signature check worthless.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let weak = |s: &str| s.trim().chars().count() < MIN_SECRET_CHARS;
+        if weak(&self.auth_token) {
+            return Err(SettingsError::WeakSecret {
+                what: "auth token",
+                min: MIN_SECRET_CHARS,
+            });
+        }
+        if self.sha256_key.as_deref().is_some_and(weak) {
+            return Err(SettingsError::WeakSecret {
+                what: "webhook key",
+                min: MIN_SECRET_CHARS,
+            });
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -92,19 +127,20 @@ impl std::fmt::Debug for Telephony {
 }
 
 impl Telephony {
-    /// The Twilio side over the hotline service.
+    /// The Twilio side over the hotline service; refuses weak secrets.
     pub fn new(
         hotline: Hotline,
         client: rest::Client,
         settings: Settings,
         oncall: Arc<dyn OnCall>,
-    ) -> Telephony {
-        Telephony(Arc::new(Inner {
+    ) -> Result<Telephony, SettingsError> {
+        settings.check()?;
+        Ok(Telephony(Arc::new(Inner {
             hotline,
             client,
             settings,
             oncall,
-        }))
+        })))
     }
 
     /// The webhook routes (`/twilio/...`), ready to merge into the server.
@@ -131,16 +167,14 @@ impl Telephony {
         )
     }
 
-    pub(crate) fn auth_token(&self) -> &str {
-        &self.0.settings.auth_token
-    }
-
-    pub(crate) fn sha256_key(&self) -> &str {
-        self.0
-            .settings
-            .sha256_key
-            .as_deref()
-            .unwrap_or(&self.0.settings.auth_token)
+    /// The configured algorithm and its key.
+    pub(crate) fn webhook_key(&self) -> (signature::Algorithm, &str) {
+        let s = &self.0.settings;
+        let key = match s.algorithm {
+            signature::Algorithm::HmacSha1 => &s.auth_token,
+            signature::Algorithm::HmacSha256 => s.sha256_key.as_ref().unwrap_or(&s.auth_token),
+        };
+        (s.algorithm, key)
     }
 
     pub(crate) fn hotline(&self) -> &Hotline {

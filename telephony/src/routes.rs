@@ -1032,8 +1032,8 @@ async fn page_keys(
 
 // --- SMS -----------------------------------------------------------------
 
-/// A physician's reply: `OK 4821`, `NEJ 4821`, or `OK` alone for the
-/// latest page.
+/// A physician's reply: `OK 4821` or `NEJ 4821` (a code is required; see
+/// `sms_incoming`).
 fn parse_reply(body: &str) -> Option<(bool, Option<String>)> {
     let lower = body.trim().to_lowercase();
     let mut words = lower.split(|c: char| c.is_whitespace() || c == ',' || c == '.');
@@ -1065,16 +1065,15 @@ async fn sms_incoming(State(t): State<Telephony>, form: Signed) -> Result<Respon
         let Some((decline, code)) = parse_reply(&body) else {
             return reply(loc.text(lang, "sms-help"));
         };
-        let pages = store.pages_to(&who.id, 20).await?;
-        let case = match &code {
-            Some(c) => pages.iter().copied().find(|p| &case_code(*p) == c),
-            None => pages.first().copied(),
+        // A bare "OK" is not enough: with two pages open it would take the
+        // wrong one, and a stale or misdirected text would acknowledge
+        // whatever is newest. The reply must name the case.
+        let Some(code) = code else {
+            return reply(loc.text(lang, "sms-code-needed"));
         };
-        let Some(case) = case else {
-            return reply(match code {
-                Some(c) => loc.render(lang, &Msg::new("sms-unknown-code").arg("code", c)),
-                None => loc.text(lang, "sms-no-page"),
-            });
+        let pages = store.pages_to(&who.id, 20).await?;
+        let Some(case) = pages.iter().copied().find(|p| case_code(*p) == code) else {
+            return reply(loc.render(lang, &Msg::new("sms-unknown-code").arg("code", code)));
         };
         t.hotline()
             .respond_to_page(case, &who, Channel::Twilio, decline, Some(&sid), now())

@@ -5,48 +5,21 @@
 //! value, names sorted, each name's distinct values sorted. Twilio's own
 //! validators accept the URL both with and without the default port
 //! (`https://host:443/...`), because Twilio's edge signs either form; so do
-//! we. The default algorithm is HMAC-SHA1 keyed with the auth token; an
-//! `X-Twilio-Webhooks-Signature-Settings` header may select HMAC-SHA256.
+//! we. The algorithm is configured (HMAC-SHA1 keyed with the auth token, or
+//! HMAC-SHA256): the `X-Twilio-Webhooks-Signature-Settings` header a request
+//! carries is never followed, so a forger cannot choose the check.
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
-/// The header naming the signing algorithm (absent: HMAC-SHA1).
-pub const SETTINGS_HEADER: &str = "x-twilio-webhooks-signature-settings";
 
 /// How a webhook was signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
     HmacSha1,
     HmacSha256,
-}
-
-/// The settings header named an algorithm we do not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported webhook signature algorithm {0:?}")]
-pub struct UnsupportedAlgorithm(pub String);
-
-impl Algorithm {
-    /// The algorithm named by `X-Twilio-Webhooks-Signature-Settings`
-    /// (`key=...,algorithm=HMAC_SHA256`); a missing header or one without
-    /// `algorithm=` means HMAC-SHA1.
-    pub fn from_settings(header: Option<&str>) -> Result<Algorithm, UnsupportedAlgorithm> {
-        for part in header.unwrap_or_default().split(',') {
-            if let Some((name, value)) = part.split_once('=') {
-                let value = value.trim();
-                if name.trim() == "algorithm" && !value.is_empty() {
-                    return match value.to_ascii_uppercase().as_str() {
-                        "HMAC_SHA1" => Ok(Algorithm::HmacSha1),
-                        "HMAC_SHA256" => Ok(Algorithm::HmacSha256),
-                        _ => Err(UnsupportedAlgorithm(value.to_string())),
-                    };
-                }
-            }
-        }
-        Ok(Algorithm::HmacSha1)
-    }
 }
 
 /// The text that is signed.
@@ -231,15 +204,5 @@ mod tests {
             port_forms("http://[::1]:99/p").0,
             "http://[::1]/p".to_string()
         );
-    }
-
-    #[test]
-    fn the_settings_header_selects_the_algorithm() {
-        assert_eq!(Algorithm::from_settings(None), Ok(Algorithm::HmacSha1));
-        assert_eq!(
-            Algorithm::from_settings(Some("key=wh_1,algorithm=HMAC_SHA256")),
-            Ok(Algorithm::HmacSha256)
-        );
-        assert!(Algorithm::from_settings(Some("algorithm=HMAC_MD5")).is_err());
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::signature::{self, Algorithm};
+use crate::signature;
 use crate::Telephony;
 
 /// A webhook whose signature checked out: its form parameters.
@@ -41,8 +41,6 @@ pub enum Rejected {
     NoSignature,
     #[error("invalid X-Twilio-Signature")]
     BadSignature,
-    #[error("{0}")]
-    Algorithm(#[from] signature::UnsupportedAlgorithm),
     #[error("the body is not a readable form")]
     Body,
     #[error("missing parameter {0}")]
@@ -52,7 +50,7 @@ pub enum Rejected {
 impl IntoResponse for Rejected {
     fn into_response(self) -> Response {
         let status = match self {
-            Rejected::NoSignature | Rejected::BadSignature | Rejected::Algorithm(_) => {
+            Rejected::NoSignature | Rejected::BadSignature => {
                 StatusCode::FORBIDDEN
             }
             Rejected::Body | Rejected::Missing(_) => StatusCode::BAD_REQUEST,
@@ -73,7 +71,9 @@ impl FromRequest<Telephony> for Signed {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
-        let (given, settings, is_form) = {
+        // X-Twilio-Webhooks-Signature-Settings is not read: the algorithm
+        // is the configured one, never the one the request names.
+        let (given, is_form) = {
             let header = |name: &str| {
                 req.headers()
                     .get(name)
@@ -82,7 +82,6 @@ impl FromRequest<Telephony> for Signed {
             };
             (
                 header(signature::SIGNATURE_HEADER),
-                header(signature::SETTINGS_HEADER),
                 header("content-type")
                     .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")),
             )
@@ -100,7 +99,6 @@ impl FromRequest<Telephony> for Signed {
         let Some(given) = given else {
             return Err(refuse(Rejected::NoSignature));
         };
-        let alg = Algorithm::from_settings(settings.as_deref()).map_err(|e| refuse(e.into()))?;
         if body.len() > MAX_BODY {
             return Err(refuse(Rejected::Body));
         }
@@ -111,10 +109,7 @@ impl FromRequest<Telephony> for Signed {
         } else {
             Vec::new()
         };
-        let key = match alg {
-            Algorithm::HmacSha1 => state.auth_token(),
-            Algorithm::HmacSha256 => state.sha256_key(),
-        };
+        let (alg, key) = state.webhook_key();
         if !signature::verify(key.as_bytes(), &url, &params, &given, alg) {
             return Err(refuse(Rejected::BadSignature));
         }

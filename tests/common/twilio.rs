@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use base64::Engine as _;
 
 pub const ACCOUNT: &str = "AC00000000000000000000000000000001";
-pub const TOKEN: &str = "test-auth-token-0123456789";
+pub const TOKEN: &str = "test-auth-token-0123456789abcdef";
 pub const HOTLINE: &str = "+4570100100";
 
 /// One request the fake Twilio received.
