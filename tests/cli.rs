@@ -467,10 +467,16 @@ fn companions(key: &str) -> Vec<(String, String)> {
     };
     if key.starts_with("matrix_") {
         add("AKUTLINJE_MATRIX_HOMESERVER", "http://127.0.0.1:1");
-        add("AKUTLINJE_MATRIX_STORE_PASSPHRASE", "a store passphrase for tests");
+        add(
+            "AKUTLINJE_MATRIX_STORE_PASSPHRASE",
+            "a store passphrase for tests",
+        );
     }
     if key.starts_with("twilio_") {
-        add("AKUTLINJE_TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000001");
+        add(
+            "AKUTLINJE_TWILIO_ACCOUNT_SID",
+            "AC00000000000000000000000000000001",
+        );
         add("AKUTLINJE_TWILIO_FROM", "+4570100100");
         add("AKUTLINJE_TWILIO_PUBLIC_URL", "https://akutlinje.example");
         add("AKUTLINJE_TWILIO_AUTH_TOKEN", GOOD_TOKEN);
@@ -487,11 +493,7 @@ fn companions(key: &str) -> Vec<(String, String)> {
 fn every_example_key_works_through_the_environment_and_the_file() {
     let example = include_str!("../akutlinje.example.toml");
     let policies = tempfile::NamedTempFile::new().expect("file");
-    std::fs::write(
-        policies.path(),
-        include_str!("../scheduler/policies.toml"),
-    )
-    .expect("write");
+    std::fs::write(policies.path(), include_str!("../scheduler/policies.toml")).expect("write");
     let mut checked = Vec::new();
     for line in example.lines() {
         let line = line.trim_start_matches('#').trim();
@@ -521,7 +523,10 @@ fn every_example_key_works_through_the_environment_and_the_file() {
         };
         let expected = serde_json::to_value(&value).expect("json");
         let mut env = companions(key);
-        env.push((format!("AKUTLINJE_{}", key.to_ascii_uppercase()), text.clone()));
+        env.push((
+            format!("AKUTLINJE_{}", key.to_ascii_uppercase()),
+            text.clone(),
+        ));
         let (code, out, err) = run_with_env(&["config"], &env);
         assert_eq!(code, 0, "{key}={text}: {err}");
         let shown: serde_json::Value = serde_json::from_str(&out).expect("JSON");
@@ -536,8 +541,17 @@ fn every_example_key_works_through_the_environment_and_the_file() {
         assert_eq!(shown[key], expected, "{key} through the file: {out}");
         checked.push(key.to_string());
     }
-    for key in ["twilio_from", "bind", "voice_workers", "log_json", "database_url"] {
-        assert!(checked.iter().any(|k| k == key), "{key} not in the example: {checked:?}");
+    for key in [
+        "twilio_from",
+        "bind",
+        "voice_workers",
+        "log_json",
+        "database_url",
+    ] {
+        assert!(
+            checked.iter().any(|k| k == key),
+            "{key} not in the example: {checked:?}"
+        );
     }
     assert!(checked.len() >= 25, "{checked:?}");
 }
@@ -552,8 +566,7 @@ fn twilio_refuses_weak_secrets_and_unknown_signature_algorithms() {
         "AC00000000000000000000000000000001".into(),
     ));
     let with = |k: &str, v: &str| {
-        let mut env: Vec<(String, String)> =
-            base.iter().filter(|(n, _)| n != k).cloned().collect();
+        let mut env: Vec<(String, String)> = base.iter().filter(|(n, _)| n != k).cloned().collect();
         env.push((k.into(), v.into()));
         env
     };
@@ -565,7 +578,11 @@ fn twilio_refuses_weak_secrets_and_unknown_signature_algorithms() {
         ("AKUTLINJE_TWILIO_AUTH_TOKEN", "kort-token", "at least 32"),
         ("AKUTLINJE_TWILIO_WEBHOOK_KEY", "", "set but empty"),
         ("AKUTLINJE_TWILIO_WEBHOOK_KEY", "wh_short", "at least 32"),
-        ("AKUTLINJE_TWILIO_SIGNATURE", "hmac-md5", "hmac-sha1 or hmac-sha256"),
+        (
+            "AKUTLINJE_TWILIO_SIGNATURE",
+            "hmac-md5",
+            "hmac-sha1 or hmac-sha256",
+        ),
     ] {
         let (code, _, err) = run_with_env(&["config"], &with(var, value));
         assert_eq!(code, 2, "{var}={value:?} must be refused: {err}");

@@ -323,7 +323,10 @@ print(json.dumps(out))
             // Accepted with the configured algorithm, whatever the header
             // says (or without one).
             for header in [None, Some(names(alg)), Some(names(other))] {
-                let (status, body) = r.hooks.post_raw(url, &pairs, Some(sig), header.as_deref()).await;
+                let (status, body) = r
+                    .hooks
+                    .post_raw(url, &pairs, Some(sig), header.as_deref())
+                    .await;
                 assert_eq!(status, 200, "{url} {pairs:?} {header:?}: {body}");
             }
             // The other algorithm is refused even when the request names it:
@@ -341,14 +344,20 @@ print(json.dumps(out))
             // Tampered: a value, the URL, the signature.
             let mut changed = pairs.clone();
             changed[0].1 = "SM999";
-            assert_eq!(r.hooks.post_raw(url, &changed, Some(sig), None).await.0, 403);
+            assert_eq!(
+                r.hooks.post_raw(url, &changed, Some(sig), None).await.0,
+                403
+            );
             let other_url = if url.contains('?') {
                 format!("{url}&z=1")
             } else {
                 format!("{url}?z=1")
             };
             assert_eq!(
-                r.hooks.post_raw(&other_url, &pairs, Some(sig), None).await.0,
+                r.hooks
+                    .post_raw(&other_url, &pairs, Some(sig), None)
+                    .await
+                    .0,
                 403
             );
             let bad_sig = format!("A{}", &sig[1..]);

@@ -50,9 +50,7 @@ pub enum Rejected {
 impl IntoResponse for Rejected {
     fn into_response(self) -> Response {
         let status = match self {
-            Rejected::NoSignature | Rejected::BadSignature => {
-                StatusCode::FORBIDDEN
-            }
+            Rejected::NoSignature | Rejected::BadSignature => StatusCode::FORBIDDEN,
             Rejected::Body | Rejected::Missing(_) => StatusCode::BAD_REQUEST,
         };
         (status, self.to_string()).into_response()
