@@ -95,6 +95,9 @@ enum Command {
     /// iCalendar feeds of the rota (per person or per service).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The database: migrations and the runtime role's rights.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Print the configuration in effect (file, then environment), every
     /// key by its name, as JSON; passwords are redacted and secrets from the
     /// environment are not shown. Exits with status 1 on a bad setting.
@@ -117,6 +120,20 @@ enum Command {
         /// Threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DbCommand {
+    /// Apply pending migrations, as the owner (AKUTLINJE_DATABASE_OWNER_URL,
+    /// else database_url).
+    Migrate,
+    /// Print the GRANTs that give a PostgreSQL runtime role what the service
+    /// needs and nothing more (no DDL, no TRUNCATE, the record append-only).
+    Grants {
+        /// The runtime role (created by you: CREATE ROLE ... LOGIN).
+        #[arg(long)]
+        role: String,
     },
 }
 
@@ -401,9 +418,30 @@ fn init_tracing(settings: &Settings) {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    akutlinje_store::connect(&settings.database_url)
+    if let Some(owner) = &settings.database_owner_url {
+        migrate(owner).await?;
+    }
+    let migrations = if settings.migrate_at_start {
+        akutlinje_store::Migrations::Run
+    } else {
+        akutlinje_store::Migrations::Check
+    };
+    akutlinje_store::connect_with(&settings.database_url, migrations)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_display()))
+}
+
+/// Applies pending migrations as the schema's owner.
+async fn migrate(owner_url: &str) -> anyhow::Result<()> {
+    akutlinje_store::connect(owner_url)
+        .await
+        .map(drop)
+        .with_context(|| {
+            format!(
+                "cannot migrate the database as its owner ({})",
+                crate::config::redact_password(owner_url)
+            )
+        })
 }
 
 fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
@@ -447,6 +485,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_tracing(&settings);
     match cli.command {
         Command::Score(_) | Command::Residents(ResidentsCommand::Template) => Ok(()),
+        Command::Db(DbCommand::Migrate) => {
+            let url = settings
+                .database_owner_url
+                .clone()
+                .unwrap_or_else(|| settings.database_url.clone());
+            migrate(&url).await?;
+            eprintln!(
+                "the schema of {} is current",
+                crate::config::redact_password(&url)
+            );
+            Ok(())
+        }
+        Command::Db(DbCommand::Grants { role }) => {
+            print!("{}", akutlinje_store::runtime_grants(&role).map_err(fail)?);
+            Ok(())
+        }
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&settings.describe())?);
             Ok(())

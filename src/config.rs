@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 struct Raw {
     /// `sqlite://path` or `postgres://...`. With a password: environment only.
     database_url: Option<String>,
+    /// `run`: apply pending migrations at start; `check`: only check the
+    /// schema is current (a runtime role without DDL rights; migrations run
+    /// separately with `akutlinje db migrate` as the owner).
+    database_migrations: String,
     /// Address the HTTP API listens on.
     bind: String,
     /// Default language: da or en.
@@ -87,6 +91,7 @@ const TYPED_KEYS: &[&str] = &[
 /// verbatim instead.
 const STRING_KEYS: &[&str] = &[
     "database_url",
+    "database_migrations",
     "bind",
     "language",
     "log",
@@ -149,6 +154,7 @@ impl Default for Raw {
     fn default() -> Self {
         Raw {
             database_url: None,
+            database_migrations: "run".into(),
             bind: "127.0.0.1:8080".into(),
             language: "da".into(),
             log: "info".into(),
@@ -183,6 +189,12 @@ impl Default for Raw {
 pub struct Settings {
     /// Database URL. May hold a password: never printed (see `database_display`).
     pub database_url: String,
+    /// The schema owner's URL (`AKUTLINJE_DATABASE_OWNER_URL`, environment
+    /// only): migrations run with it, the service then connects as
+    /// `database_url`'s role, which needs no DDL rights.
+    pub database_owner_url: Option<String>,
+    /// Whether `database_url`'s role applies migrations at start.
+    pub migrate_at_start: bool,
     pub bind: SocketAddr,
     pub language: Lang,
     pub log: String,
@@ -357,6 +369,20 @@ impl Settings {
             ),
             None => default_database_url()?,
         };
+        let database_owner_url = match std::env::var("AKUTLINJE_DATABASE_OWNER_URL") {
+            Ok(u) if u.starts_with("postgres:") || u.starts_with("postgresql:") => Some(u),
+            Ok(u) if u.trim().is_empty() => None,
+            Ok(u) => bail!(
+                "AKUTLINJE_DATABASE_OWNER_URL: {:?} must be a postgres: URL",
+                redact_password(&u)
+            ),
+            Err(_) => None,
+        };
+        let migrate_at_start = match raw.database_migrations.trim() {
+            "run" => database_owner_url.is_none(),
+            "check" => false,
+            other => bail!("database_migrations: {other:?} must be run or check"),
+        };
         tracing_subscriber::EnvFilter::try_new(&raw.log)
             .with_context(|| format!("log: {:?} is not a valid filter", raw.log))?;
         let paging_service = akutlinje_core::rota::ServiceId::parse(&raw.paging_service)
@@ -479,6 +505,8 @@ impl Settings {
             voice,
             twilio,
             database_url,
+            database_owner_url,
+            migrate_at_start,
             bind,
             language,
             log: raw.log,

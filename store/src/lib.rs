@@ -72,15 +72,65 @@ struct Details {
 /// Opens the database a URL names (`sqlite://path` or `postgres://...`),
 /// creating and migrating it as needed.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    connect_with(url, Migrations::Run).await
+}
+
+/// Whether connecting changes the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migrations {
+    /// Apply pending migrations (the connection's role owns the schema).
+    Run,
+    /// Only check that every migration was applied: the runtime role of a
+    /// PostgreSQL deployment has no DDL rights (`akutlinje db migrate` runs
+    /// them as the owner). SQLite always migrates: the file's owner is the
+    /// only role there is.
+    Check,
+}
+
+/// Opens the database a URL names, migrating or only checking the schema.
+pub async fn connect_with(url: &str, migrations: Migrations) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PgStore::connect(url).await?))
+        Ok(Arc::new(match migrations {
+            Migrations::Run => PgStore::connect(url).await?,
+            Migrations::Check => PgStore::connect_checked(url).await?,
+        }))
     } else {
         Err(StoreError::Database(
             "the database URL must start with sqlite: or postgres:".into(),
         ))
     }
+}
+
+/// The statements that give a PostgreSQL login role (`role`, created by the
+/// operator) what the running service needs and nothing more: no DDL, no
+/// TRUNCATE, no UPDATE or DELETE on the record, the access log or the
+/// attachments, and only `superseded_at` of a treatment decision. Run them
+/// as the schema's owner after `akutlinje db migrate`.
+pub fn runtime_grants(role: &str) -> Result<String, StoreError> {
+    let ok = !role.is_empty()
+        && role.len() <= 63
+        && role
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !ok {
+        return Err(StoreError::Conflict(format!(
+            "{role:?} is not a plain role name (a-z, 0-9, _)"
+        )));
+    }
+    Ok(format!(
+        "GRANT USAGE ON SCHEMA public TO {role};\n\
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};\n\
+         REVOKE UPDATE, DELETE, TRUNCATE ON case_events, access_log, attachments, resident_decisions FROM {role};\n\
+         GRANT UPDATE (superseded_at) ON resident_decisions TO {role};\n\
+         REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM {role};\n\
+         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};\n"
+    ))
 }
 
 /// The SQLite backend.
@@ -153,6 +203,41 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Database(Box::new(e)))?;
         Ok(PgStore { pool })
+    }
+
+    /// Connects without changing the schema: every migration this program
+    /// knows must already be applied (by the owner, `akutlinje db migrate`).
+    pub async fn connect_checked(url: &str) -> Result<PgStore, StoreError> {
+        let opts = PgConnectOptions::from_str(url).map_err(db)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
+        let migrator = sqlx::migrate!("./migrations/postgres");
+        let needed = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(version) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| {
+            StoreError::Database(
+                format!("cannot read the schema version (run `akutlinje db migrate` as the owner first): {e}").into(),
+            )
+        })?;
+        match applied {
+            Some(v) if v >= needed => Ok(PgStore { pool }),
+            other => Err(StoreError::Database(
+                format!(
+                    "the database schema is at version {}, this program needs {needed}: \
+                     run `akutlinje db migrate` with the owner's URL (AKUTLINJE_DATABASE_OWNER_URL)",
+                    other.unwrap_or(0)
+                )
+                .into(),
+            )),
+        }
     }
 
     fn writer(&self) -> &PgPool {

@@ -604,6 +604,108 @@ async fn the_record_is_append_only_on_postgres() {
     t.drop_db().await;
 }
 
+/// What the database must refuse on the append-only tables, per backend.
+async fn decisions_refusals(exec: impl Fn(&'static str) -> futures_like::BoxFut) {
+    // Changing what a decision says, deleting it, un-superseding it: refused.
+    for sql in [
+        "UPDATE resident_decisions SET kind = 'full_treatment'",
+        "UPDATE resident_decisions SET note = 'rettet'",
+        "UPDATE resident_decisions SET recorded_by = 'someone else'",
+        "DELETE FROM resident_decisions",
+    ] {
+        let err = exec(sql).await.expect_err(sql);
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    // Superseding once is what an import does; a second time is refused.
+    exec("UPDATE resident_decisions SET superseded_at = '2026-11-25T00:00:00Z' WHERE superseded_at IS NULL")
+        .await
+        .expect("supersede once");
+    let err = exec("UPDATE resident_decisions SET superseded_at = '2026-11-26T00:00:00Z'")
+        .await
+        .expect_err("twice");
+    assert!(err.contains("append-only"), "{err}");
+}
+
+mod futures_like {
+    pub type BoxFut =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, String>> + Send>>;
+}
+
+#[tokio::test]
+async fn treatment_decisions_are_append_only_on_sqlite() {
+    let t = testing::sqlite().await;
+    let s: Arc<dyn Store> = Arc::new(t.store.clone());
+    seed(&s).await;
+    import(&s).await;
+    let pool = t.store.pool().clone();
+    decisions_refusals(move |sql| {
+        let pool = pool.clone();
+        Box::pin(async move {
+            sqlx::query(sql)
+                .execute(&pool)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
+        })
+    })
+    .await;
+    // An import still supersedes and adds (only superseded_at is set).
+    reimport(&s).await;
+}
+
+/// Imports the residents again; their decisions were all superseded, so
+/// new current ones are added.
+async fn reimport(s: &Arc<dyn Store>) {
+    let rs = parse_import(ImportFormat::Json, RESIDENTS).expect("valid");
+    s.import_residents(&rs, Utc::now())
+        .await
+        .expect("re-import");
+    let karen = s
+        .resident(&id("r-karen"))
+        .await
+        .expect("read")
+        .expect("karen");
+    assert!(karen.rules_out_112(), "current decisions again");
+}
+
+#[tokio::test]
+async fn the_record_cannot_be_truncated_and_decisions_are_append_only_on_postgres() {
+    let t = testing::postgres().await;
+    let s: Arc<dyn Store> = Arc::new(t.store.clone());
+    seed(&s).await;
+    import(&s).await;
+    let _ = new_case(&s).await;
+    let pool = t.store.pool().clone();
+    let exec = move |sql: &'static str| -> futures_like::BoxFut {
+        let pool = pool.clone();
+        Box::pin(async move {
+            sqlx::query(sql)
+                .execute(&pool)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| e.to_string())
+        })
+    };
+    for table in [
+        "TRUNCATE case_events",
+        "TRUNCATE access_log",
+        "TRUNCATE attachments CASCADE",
+        "TRUNCATE resident_decisions CASCADE",
+        "TRUNCATE cases CASCADE",
+    ] {
+        let err = exec(table).await.expect_err(table);
+        assert!(err.contains("append-only"), "{table}: {err}");
+    }
+    assert!(!s
+        .events(s.cases(None, 1).await.expect("cases")[0].id)
+        .await
+        .expect("events")
+        .is_empty());
+    decisions_refusals(exec).await;
+    reimport(&s).await;
+    t.drop_db().await;
+}
+
 async fn rota_round_trip(s: Arc<dyn Store>) {
     use akutlinje_core::rota::{OverrideSpec, RotationSpec, Service, SwapSpec};
     seed(&s).await;
