@@ -132,6 +132,31 @@ impl From<akutlinje_core::service::ServiceError> for ApiError {
     }
 }
 
+/// A query string parsed into `T`; a bad one is a 422 naming the field
+/// (`limit: invalid digit found in string`), in the API's JSON shape.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| ApiError::Invalid {
+                // "limit: invalid digit found in string"
+                message: format!("{}: {}", e.path(), e.inner()),
+                details: None,
+            })
+    }
+}
+
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 

@@ -206,14 +206,17 @@ enum RotasCommand {
     },
 }
 
-/// Parses RFC 3339, or "YYYY-MM-DD HH:MM" on the Copenhagen wall clock.
+/// Parses RFC 3339, or "YYYY-MM-DD HH:MM" on the Copenhagen wall clock,
+/// within the years a rota can hold.
 pub fn parse_time(what: &str, s: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M")
-        .map(akutlinje_scheduler::rota::instant)
-        .map_err(|_| fail(format!("{what}: {s:?} is not a time like 2026-11-23T03:00:00+01:00 or \"2026-11-23 03:00\" (Copenhagen)")))
+    akutlinje_scheduler::rota::parse_time(s).ok_or_else(|| {
+        let years = akutlinje_scheduler::rota::YEARS;
+        fail(format!(
+            "{what}: {s:?} is not a time like 2026-11-23T03:00:00+01:00 or \"2026-11-23 03:00\" (Copenhagen) between the years {} and {}",
+            years.start(),
+            years.end()
+        ))
+    })
 }
 
 #[derive(Subcommand, Debug)]

@@ -14,7 +14,9 @@ use akutlinje_core::resident::{parse_import, ImportFormat, Resident};
 use akutlinje_core::service::Hotline;
 use akutlinje_core::{news2, tobs};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+
+use crate::auth::Query;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -41,7 +43,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/api/v1/scores/news2", post(score_news2))
         .route("/api/v1/scores/tobs", post(score_tobs))
-        .route("/api/v1/residents", get(list_residents).post(import_residents))
+        .route(
+            "/api/v1/residents",
+            get(list_residents).post(import_residents),
+        )
         .route("/api/v1/residents/{id}", get(get_resident))
         .route("/api/v1/cases", get(list_cases))
         .route("/api/v1/cases/{id}", get(get_case))
@@ -54,17 +59,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rotas/gaps", get(rota_gaps))
         .route("/calendar/{token}", get(crate::calendar::serve_feed))
         .merge(crate::web::routes())
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // Method and route only: paths may hold ids, never names; no query strings.
-                {
-                    // Calendar URLs carry their secret token in the path: never log it.
-                    let path = req.uri().path();
-                    let path = if path.starts_with("/calendar/") { "/calendar/<token>" } else { path };
-                    tracing::info_span!("http", method = %req.method(), path = %path, person = tracing::field::Empty)
-                }
-            }),
-        )
         .layer(axum::extract::DefaultBodyLimit::max(5 * 1024 * 1024))
         .with_state(state)
 }
@@ -480,6 +474,12 @@ async fn print_case(
     ))
 }
 
+/// The printable record's stylesheet (served at `/static/print.css`).
+pub const PRINT_CSS: &str = "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%}\
+                         td,th{border:1px solid #999;padding:.3em;vertical-align:top;text-align:left}\
+                         pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
+                         @media print{body{margin:0}}";
+
 /// A printable page of one case's record. Every value is escaped by maud.
 pub fn render_case_html(
     loc: &Arc<Localizer>,
@@ -502,10 +502,7 @@ pub fn render_case_html(
             head {
                 meta charset="utf-8";
                 title { "Akutsag " (case.id) }
-                style { "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%}\
-                         td,th{border:1px solid #999;padding:.3em;vertical-align:top;text-align:left}\
-                         pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
-                         @media print{body{margin:0}}" }
+                link rel="stylesheet" href="/static/print.css";
             }
             body {
                 h1 { "Akutsag " (case.id) }
@@ -568,6 +565,76 @@ fn event_text(k: &EventKind) -> String {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    header_timeout: std::time::Duration,
+}
+
+/// How long a client may take to send a request's headers (slowloris).
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a whole request may take to be read and answered.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A handler panicked: the client gets a 500 and the log a line with the
+/// request's span (method, path, person id), never the panic's message,
+/// which may hold what the request carried.
+fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked; answered 500");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(serde_json::json!({"error": "internal error"})),
+    )
+        .into_response()
+}
+
+/// Headers every response carries: no framing (clickjacking), no scripts
+/// or styles from anywhere but this service, no MIME sniffing, no referrer.
+fn security_headers(router: Router) -> Router {
+    use axum::http::HeaderValue;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let set = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    router
+        .layer(set(
+            "content-security-policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .layer(set("x-frame-options", "DENY"))
+        .layer(set("x-content-type-options", "nosniff"))
+        .layer(set("referrer-policy", "no-referrer"))
+}
+
+/// What every route gets, the Twilio webhooks and the web pages included:
+/// a panic becomes a 500 inside the request's span, the span itself (method
+/// and path, never a query string or a calendar token), a time limit, and
+/// the security headers.
+fn serve_layers(router: Router) -> Router {
+    let traced = router
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<_>| {
+                    // Calendar URLs carry their secret token in the path: never log it.
+                    let path = req.uri().path();
+                    let path = if path.starts_with("/calendar/") {
+                        "/calendar/<token>"
+                    } else {
+                        path
+                    };
+                    tracing::info_span!("http", method = %req.method(), path = %path, person = tracing::field::Empty)
+                },
+            ),
+        )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    security_headers(traced)
 }
 
 impl Application {
@@ -579,6 +646,7 @@ impl Application {
         Ok(Application {
             listener,
             router: router(state),
+            header_timeout: HEADER_TIMEOUT,
         })
     }
 
@@ -588,19 +656,76 @@ impl Application {
         self
     }
 
+    /// Changes how long a client may take to send its headers.
+    pub fn with_header_timeout(mut self, t: std::time::Duration) -> Application {
+        self.header_timeout = t;
+        self
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests
+    /// (for at most 30 s). Each connection knows its peer address
+    /// (`ConnectInfo`); a client that sends its headers slower than the
+    /// header timeout is disconnected, a request not done in 30 s gets 408,
+    /// and a panicking handler gets 500 without taking the server down.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+        use hyper_util::server::conn::auto::Builder;
+        use tower::ServiceExt;
+        let router = serve_layers(self.router);
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_timeout);
+        builder.http2().timer(TokioTimer::new());
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                _ = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: do not spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let svc = router.clone().map_request(
+                move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    req
+                },
+            );
+            let svc = hyper_util::service::TowerToHyperService::new(svc);
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+                .into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("requests still running after 30 s were cut off");
+        }
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 use akutlinje_core::ids::PersonId;
 use akutlinje_core::rota::{OverrideSpec, RotaSpec, RotationId, RotationSpec, SwapSpec, TierId};
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Copenhagen;
 use serde::Serialize;
 
@@ -116,6 +116,36 @@ impl Rotation {
 /// The Copenhagen wall-clock time of an instant.
 pub fn local_naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(&Copenhagen).naive_local()
+}
+
+/// The years a time given by a person may fall in. Rotas, overrides and
+/// queries outside them are typing errors (`+262142-12-31` is a valid
+/// chrono date whose shifts overflow), refused before any arithmetic.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2200;
+
+/// Whether a time lies in [`YEARS`].
+pub fn in_years(t: DateTime<Utc>) -> bool {
+    YEARS.contains(&t.year())
+}
+
+/// A time as people type it: RFC 3339 (`2026-11-23T03:00:00+01:00`) or
+/// Copenhagen wall-clock time (`2026-11-23 03:00`, also with a `T`), within
+/// [`YEARS`]. `None` for anything else.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    let t = match DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let local = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
+            if !YEARS.contains(&local.year()) {
+                return None;
+            }
+            instant(local)
+        }
+    };
+    in_years(t).then_some(t)
 }
 
 /// The instant of a Copenhagen wall-clock time (rules in the module doc).
