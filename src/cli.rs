@@ -420,7 +420,68 @@ fn init_tracing(settings: &Settings) {
     };
 }
 
+/// Moves the embedded database from its old place next to the binary to
+/// the data directory (with its WAL files), or, when that fails (another
+/// file system, no rights), says where it is and keeps using it there.
+fn move_legacy_database(settings: &mut Settings) {
+    let Some(old) = settings.legacy_database().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    let new = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .map(std::path::PathBuf::from);
+    let Some(new) = new else { return };
+    let moved = new
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::rename(&old, &new)?;
+            for ext in ["-wal", "-shm"] {
+                let from = std::path::PathBuf::from(format!("{}{ext}", old.display()));
+                if from.exists() {
+                    std::fs::rename(&from, format!("{}{ext}", new.display()))?;
+                }
+            }
+            Ok(())
+        });
+    match moved {
+        Ok(()) => eprintln!(
+            "note: the database was moved from {} (next to the program, where a rebuild or an \
+             upgrade could delete it) to {}",
+            old.display(),
+            new.display()
+        ),
+        Err(e) => {
+            eprintln!(
+                "warning: the database is still at {} (next to the program, where a rebuild or an \
+                 upgrade could delete it) and could not be moved to {}: {e}. Using it where it is; \
+                 move it yourself or set database_url.",
+                old.display(),
+                new.display()
+            );
+            settings.database_url = format!("sqlite://{}", old.display());
+        }
+    }
+}
+
 async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    // The data directory is made on first start, private to the service's user.
+    if let Some(parent) = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .and_then(|p| std::path::Path::new(p).parent())
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the data directory {}", parent.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700));
+        }
+    }
     if let Some(owner) = &settings.database_owner_url {
         migrate(owner).await?;
     }
@@ -486,6 +547,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         settings.log = "warn".into();
     }
     init_tracing(&settings);
+    if !matches!(cli.command, Command::Config | Command::Transcribe { .. }) {
+        move_legacy_database(&mut settings);
+    }
     match cli.command {
         Command::Score(_) | Command::Residents(ResidentsCommand::Template) => Ok(()),
         Command::Db(DbCommand::Migrate) => {
@@ -609,6 +673,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     let _ = jobs_stop.wait_for(|stop| *stop).await;
                 },
             ));
+            let mut housekeeping_stop = stop_tx.subscribe();
+            let housekeeping = tokio::spawn(akutlinje_scheduler::jobs::housekeeping(
+                store.clone(),
+                Arc::new(SystemClock),
+                std::time::Duration::from_secs(600),
+                async move {
+                    let _ = housekeeping_stop.wait_for(|stop| *stop).await;
+                },
+            ));
             let transcription = crate::voice::spawn_worker(
                 &settings.voice,
                 store.clone(),
@@ -693,6 +766,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = stop_tx.send(true);
             let _ = scheduler.await;
             let _ = rota_jobs.await;
+            let _ = housekeeping.await;
             if let Some(t) = transcription {
                 // A note being transcribed is claimed, not lost: after the
                 // lease it is taken up again.

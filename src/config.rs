@@ -209,6 +209,8 @@ pub struct Settings {
     pub voice: VoiceSettings,
     /// The settings as read, every key by its name (for `akutlinje config`).
     raw: Raw,
+    /// The embedded database in its old place next to the binary.
+    legacy_database: Option<PathBuf>,
 }
 
 /// Speech recognition settings.
@@ -355,6 +357,7 @@ impl Settings {
         })?;
         let language = Lang::parse(&raw.language)
             .with_context(|| format!("language: {:?} must be da or en", raw.language))?;
+        let mut legacy_database = None;
         let database_url = match raw.database_url.clone() {
             Some(u)
                 if u.starts_with("sqlite:")
@@ -367,7 +370,12 @@ impl Settings {
                 "database_url: {:?} must start with sqlite: or postgres:",
                 redact_password(&u)
             ),
-            None => default_database_url()?,
+            None => {
+                let path = data_dir()?.join("akutlinje.db");
+                let legacy = beside_the_program("akutlinje.db").filter(|old| old != &path);
+                legacy_database = legacy.filter(|old| old.exists() && !path.exists());
+                format!("sqlite://{}", path.display())
+            }
         };
         let database_owner_url = match std::env::var("AKUTLINJE_DATABASE_OWNER_URL") {
             Ok(u) if u.starts_with("postgres:") || u.starts_with("postgresql:") => Some(u),
@@ -406,12 +414,7 @@ impl Settings {
                 }
                 let store_dir = match raw.matrix_store_dir {
                     Some(d) => d,
-                    None => std::env::current_exe()
-                        .ok()
-                        .and_then(|e| e.parent().map(|p| p.join("matrix-store")))
-                        .context(
-                            "cannot find a place for the Matrix store; set matrix_store_dir",
-                        )?,
+                    None => data_dir()?.join("matrix-store"),
                 };
                 Some(MatrixSettings {
                     homeserver,
@@ -514,15 +517,39 @@ impl Settings {
             paging_service,
             policies: raw.policies,
             matrix,
+            legacy_database,
         })
+    }
+
+    /// Where the embedded database used to live when it is still there and
+    /// the data directory has none: `open` moves it (or, if it cannot, uses
+    /// it where it is), saying so.
+    pub fn legacy_database(&self) -> Option<&Path> {
+        self.legacy_database.as_deref()
     }
 }
 
-/// The embedded default: `akutlinje.db` next to the binary.
-fn default_database_url() -> anyhow::Result<String> {
-    let exe = std::env::current_exe().context("cannot find the program's own path")?;
-    let dir = exe.parent().context("the program has no directory")?;
-    Ok(format!("sqlite://{}", dir.join("akutlinje.db").display()))
+/// Where the embedded database (and the Matrix store) live unless
+/// configured: `$XDG_DATA_HOME/akutlinje` when XDG_DATA_HOME is set, else
+/// the working directory — never next to the binary, where `cargo clean` or
+/// a package upgrade would delete every case.
+pub fn data_dir() -> anyhow::Result<PathBuf> {
+    match std::env::var_os("XDG_DATA_HOME").filter(|x| !x.is_empty()) {
+        Some(x) => {
+            let x = PathBuf::from(x);
+            if !x.is_absolute() {
+                bail!("XDG_DATA_HOME must be an absolute path");
+            }
+            Ok(x.join("akutlinje"))
+        }
+        None => std::env::current_dir().context("cannot read the working directory"),
+    }
+}
+
+/// A file next to the program (the old default place).
+fn beside_the_program(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join(name))
 }
 
 /// The URL with every password replaced by `***`: in the user info

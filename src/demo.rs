@@ -50,14 +50,20 @@ pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, S
     let mut tokens = Vec::new();
     for (id, name, role, home) in PEOPLE {
         let pid: PersonId = id.parse()?;
+        // A phone number or Matrix id someone gave a demo person (to try
+        // the bot or the phone line) survives the next `serve --demo`.
+        let (phone, matrix_user) = match store.person(&pid).await.context("demo people")? {
+            Some(p) => (p.phone, p.matrix_user),
+            None => (None, None),
+        };
         store
             .upsert_person(&Person {
                 id: pid.clone(),
                 name: Text::parse("name", name, 100)?,
                 role,
                 home: home.map(str::parse).transpose()?,
-                phone: None,
-                matrix_user: None,
+                phone,
+                matrix_user,
             })
             .await
             .context("demo people")?;

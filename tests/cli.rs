@@ -768,3 +768,108 @@ async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
             .await;
     }
 }
+
+/// `serve --demo` refreshes the demo people but keeps the phone numbers and
+/// Matrix ids someone gave them to try the phone line or the bot.
+#[tokio::test]
+async fn the_demo_keeps_the_phones_and_matrix_ids_set_on_its_people() {
+    let db = Db::sqlite().await;
+    let (code, _, err) = cli(
+        Some(&db.url),
+        &[
+            "people",
+            "add",
+            "anna",
+            "--name",
+            "Anna Sørensen",
+            "--role",
+            "staff",
+            "--home",
+            "solgaarden",
+            "--phone",
+            "+4520000001",
+            "--matrix-user",
+            "@anna:localhost",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    akutlinje::demo::seed(&db.store).await.expect("seed again");
+    let anna = db
+        .store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("anna");
+    assert_eq!(anna.phone.as_deref(), Some("+4520000001"));
+    assert_eq!(anna.matrix_user.as_deref(), Some("@anna:localhost"));
+    db.close().await;
+}
+
+/// The embedded database lives in the working directory (or
+/// $XDG_DATA_HOME/akutlinje), not next to the binary where a rebuild
+/// deletes it; one found in the old place is moved, with a message.
+#[test]
+fn the_embedded_database_lives_in_a_data_directory_and_an_old_one_is_moved() {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let bin_dir = root.path().join("bin");
+    let work = root.path().join("work");
+    std::fs::create_dir_all(&bin_dir).expect("bin");
+    std::fs::create_dir_all(&work).expect("work");
+    let bin = bin_dir.join("akutlinje");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_akutlinje"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_akutlinje"), &bin).expect("copy the binary");
+    }
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args(args)
+            .current_dir(&work)
+            .env_remove("XDG_DATA_HOME");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AKUTLINJE_") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // An old installation: the database next to the binary.
+    let old = bin_dir.join("akutlinje.db");
+    let old_url = format!("sqlite://{}", old.display());
+    let (code, _, err) = run(
+        &["homes", "add", "gammelgaard", "--name", "Gammel Gård"],
+        &[("AKUTLINJE_DATABASE_URL", &old_url)],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The first start without database_url moves it, and says so.
+    let (code, out, err) = run(&["homes", "list"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("gammelgaard"),
+        "the old cases are there: {out}"
+    );
+    assert!(err.contains("was moved from"), "{err}");
+    assert!(work.join("akutlinje.db").exists());
+    assert!(!old.exists());
+    // "cargo clean": the program's directory goes; nothing is lost.
+    std::fs::remove_file(bin_dir.join("akutlinje.db-wal")).ok();
+    let (code, out, err) = run(&["homes", "list"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("gammelgaard"), "{out}");
+    assert!(!err.contains("moved"), "moved once: {err}");
+    // XDG_DATA_HOME, when set, is the data directory.
+    let xdg = root.path().join("xdg");
+    let (code, out, err) = run(
+        &["homes", "add", "ny", "--name", "Ny"],
+        &[("XDG_DATA_HOME", xdg.to_str().expect("utf-8"))],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty());
+    assert!(xdg.join("akutlinje").join("akutlinje.db").exists());
+}

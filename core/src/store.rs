@@ -417,6 +417,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, StoreError>;
     /// How many voice notes wait for transcription (for health and figures).
     async fn transcriptions_pending(&self) -> Result<u64, StoreError>;
+
+    /// Deletes what is kept only for a while: webhook answers (they hold
+    /// spoken resident cards) stored before `webhook_answers_before`, and
+    /// web sessions expired at `now`.
+    async fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+        webhook_answers_before: DateTime<Utc>,
+    ) -> Result<Purged, StoreError>;
+}
+
+/// What [`Store::purge_expired`] deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub webhook_answers: u64,
+    pub sessions: u64,
 }
 
 /// Who is on a telephone call leg.

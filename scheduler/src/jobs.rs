@@ -290,3 +290,35 @@ pub async fn run(
         }
     }
 }
+
+/// How long a Twilio webhook's answer is kept: long enough for Twilio's
+/// retries and a day's questions about a call, short because it holds the
+/// resident card as it was spoken.
+pub const WEBHOOK_ANSWERS_KEPT: Duration = Duration::days(7);
+
+/// Deletes what is kept only for a while (old webhook answers, expired web
+/// sessions) every `every` until `shutdown`; the first pass at once.
+pub async fn housekeeping(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn crate::escalation::Clock>,
+    every: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let now = clock.now();
+        match store.purge_expired(now, now - WEBHOOK_ANSWERS_KEPT).await {
+            Ok(p) if p.webhook_answers + p.sessions > 0 => tracing::info!(
+                webhook_answers = p.webhook_answers,
+                sessions = p.sessions,
+                "expired records purged"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "housekeeping failed; retrying"),
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -34,7 +34,7 @@ use akutlinje_core::rota::{
 };
 use akutlinje_core::store::{
     status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, NewAttachment,
-    NewCase, Store, StoreError, TranscriptionJob,
+    NewCase, Purged, Store, StoreError, TranscriptionJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1738,6 +1738,22 @@ macro_rules! impl_store {
                     .map_err(db)?;
                 let n: i64 = row.try_get("n").map_err(corrupt("count"))?;
                 Ok(n.max(0) as u64)
+            }
+
+            async fn purge_expired(&self, now: DateTime<Utc>, webhook_answers_before: DateTime<Utc>) -> Result<Purged, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let w = sqlx::query("DELETE FROM webhook_answers WHERE created_at < $1")
+                    .bind(webhook_answers_before)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let sess = sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                Ok(Purged { webhook_answers: w.rows_affected(), sessions: sess.rows_affected() })
             }
 
             async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError> {

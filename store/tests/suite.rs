@@ -49,7 +49,63 @@ both!(
     attachments_are_stored_with_their_event,
     telephony_lookups_and_webhook_answers,
     transcription_queue_is_durable_and_finishes_once,
+    old_webhook_answers_and_expired_sessions_are_purged,
 );
+
+async fn old_webhook_answers_and_expired_sessions_are_purged(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let now = Utc::now();
+    let week = chrono::Duration::days(7);
+    s.save_webhook_answer(
+        "CA-old",
+        "incoming",
+        "<Response>Karen</Response>",
+        now - week - chrono::Duration::minutes(1),
+    )
+    .await
+    .expect("old answer");
+    s.save_webhook_answer(
+        "CA-new",
+        "incoming",
+        "<Response/>",
+        now - chrono::Duration::days(6),
+    )
+    .await
+    .expect("new answer");
+    s.create_session(
+        "expired",
+        &id("anna"),
+        "csrf",
+        now - chrono::Duration::hours(13),
+        now - chrono::Duration::hours(1),
+    )
+    .await
+    .expect("session");
+    s.create_session(
+        "live",
+        &id("anna"),
+        "csrf",
+        now,
+        now + chrono::Duration::hours(12),
+    )
+    .await
+    .expect("session");
+    let purged = s.purge_expired(now, now - week).await.expect("purge");
+    assert_eq!((purged.webhook_answers, purged.sessions), (1, 1));
+    assert!(s
+        .webhook_answer("CA-old", "incoming")
+        .await
+        .expect("read")
+        .is_none());
+    assert!(s
+        .webhook_answer("CA-new", "incoming")
+        .await
+        .expect("read")
+        .is_some());
+    assert!(s.session("live", now).await.expect("read").is_some());
+    let again = s.purge_expired(now, now - week).await.expect("purge");
+    assert_eq!((again.webhook_answers, again.sessions), (0, 0));
+}
 
 fn id<T: std::str::FromStr>(s: &str) -> T
 where
