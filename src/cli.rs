@@ -9,9 +9,10 @@ use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::ids::{CaseId, HomeId, PersonId, Text};
 use akutlinje_core::news2::News2Input;
 use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::record::{AccessAction, AccessEntry, Channel};
 use akutlinje_core::resident::{parse_import, ImportFormat, CSV_COLUMNS};
 use akutlinje_core::rota::{OverrideSpec, RotationId, ServiceId, SwapSpec, TierId};
-use akutlinje_core::service::Hotline;
+use akutlinje_core::service::{Hotline, ServiceError};
 use akutlinje_core::store::Store;
 use akutlinje_core::tobs::TobsInput;
 use akutlinje_core::vitals::{
@@ -95,6 +96,22 @@ enum Command {
     /// iCalendar feeds of the rota (per person or per service).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Who read a resident's record, when, through which channel (the
+    /// patient's right of access, Sundhedsloven §42a).
+    AccessLog {
+        /// The resident (id).
+        #[arg(long)]
+        resident: String,
+        /// From (RFC 3339 or Copenhagen "2026-11-01 00:00"); default: the beginning.
+        #[arg(long)]
+        from: Option<String>,
+        /// To (inclusive); default: now.
+        #[arg(long)]
+        to: Option<String>,
+        /// csv or json.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
     /// The database: migrations and the runtime role's rights.
     #[command(subcommand)]
     Db(DbCommand),
@@ -322,10 +339,15 @@ enum TokensCommand {
 
 #[derive(Subcommand, Debug)]
 enum CasesCommand {
-    /// List recent cases.
+    /// List recent cases (each listed case's resident is access-logged, as
+    /// the command line with your operating-system user).
     List {
         #[arg(long)]
         home: Option<String>,
+        /// Who is reading (person id); default: the operating-system user
+        /// alone, recorded as such.
+        #[arg(long = "as")]
+        person: Option<String>,
     },
     /// Show one case's record as JSON (the read is written to the access log).
     Show {
@@ -392,6 +414,24 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
         })?,
     };
     Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
+}
+
+/// `os_user=<name>`: who ran a command on the server, for the access log.
+fn os_user_detail() -> String {
+    let name = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .or_else(|| {
+            // No login variables (a service, sudo -i): the real uid.
+            std::fs::read_to_string("/proc/self/status")
+                .ok()?
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next())
+                .map(|uid| format!("uid:{uid}"))
+        })
+        .unwrap_or_else(|| "unknown".into());
+    format!("os_user={name}")
 }
 
 fn hostname() -> String {
@@ -566,6 +606,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Db(DbCommand::Grants { role }) => {
             print!("{}", akutlinje_store::runtime_grants(&role).map_err(fail)?);
+            Ok(())
+        }
+        Command::AccessLog {
+            resident,
+            from,
+            to,
+            format,
+        } => {
+            let resident = akutlinje_core::ids::ResidentId::parse(&resident)
+                .map_err(|e| fail(format!("--resident: {e}")))?;
+            let from = from.map(|f| parse_time("--from", &f)).transpose()?;
+            let to = to.map(|t| parse_time("--to", &t)).transpose()?;
+            if !matches!(format.as_str(), "csv" | "json") {
+                bail!("--format: {format:?} must be csv or json");
+            }
+            let store = open(&settings).await?;
+            let lines = crate::access::report(&store, &resident, from, to)
+                .await
+                .map_err(fail)?;
+            if format == "csv" {
+                print!("{}", crate::access::to_csv(&lines)?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&lines)?);
+            }
+            eprintln!("{} entries", lines.len());
             Ok(())
         }
         Command::Config => {
@@ -959,13 +1024,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{n} token(s) revoked");
             Ok(())
         }
-        Command::Cases(CasesCommand::List { home }) => {
+        Command::Cases(CasesCommand::List { home, person: p }) => {
             let store = open(&settings).await?;
             let home = home.map(|h| HomeId::parse(&h)).transpose().map_err(fail)?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&store.cases(home.as_ref(), 100).await?)?
-            );
+            let os = os_user_detail();
+            let cases = match p {
+                Some(p) => {
+                    let who = person(&store, &p).await?;
+                    hotline(store)?
+                        .list_cases(
+                            &who,
+                            home.as_ref(),
+                            100,
+                            Channel::Cli,
+                            Some(&format!("case_list {os}")),
+                            Utc::now(),
+                        )
+                        .await
+                        .map_err(|e| match e {
+                            ServiceError::NotAllowed => fail(format!(
+                                "{} may not read {}",
+                                who.id,
+                                home.as_ref().map_or("every home", HomeId::as_str)
+                            )),
+                            other => fail(other),
+                        })?
+                }
+                None => {
+                    // The server's own operator, known only by the OS user.
+                    let cases = store.cases(home.as_ref(), 100).await?;
+                    for c in &cases {
+                        if let Some(r) = &c.resident {
+                            store
+                                .log_access(
+                                    &AccessEntry::new(
+                                        Utc::now(),
+                                        None,
+                                        r.clone(),
+                                        Some(c.id),
+                                        AccessAction::Read,
+                                        Channel::Cli,
+                                    )
+                                    .detail(format!("case_list {os}")),
+                                )
+                                .await?;
+                        }
+                    }
+                    cases
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&cases)?);
             Ok(())
         }
         Command::Calendar(CalendarCommand::Issue { person, service }) => {
@@ -1110,9 +1218,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
             let hotline = hotline(store)?;
             let (summary, events) = hotline
-                .read_case(case, &who, Utc::now())
+                .read_case(
+                    case,
+                    &who,
+                    Channel::Cli,
+                    Some(&os_user_detail()),
+                    Utc::now(),
+                )
                 .await
-                .map_err(fail)?;
+                .map_err(|e| match e {
+                    ServiceError::UnknownCase => fail(format!(
+                        "no case {case} that {} may read (a refusal is access-logged)",
+                        who.id
+                    )),
+                    other => fail(other),
+                })?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::ids::{CaseId, HomeId, ResidentId};
 use akutlinje_core::person::Role;
-use akutlinje_core::record::{AccessAction, AccessEntry, CaseEvent, CaseSummary, EventKind};
+use akutlinje_core::record::{
+    AccessAction, AccessEntry, CaseEvent, CaseSummary, Channel, EventKind,
+};
 use akutlinje_core::resident::{parse_import, ImportFormat, Resident};
 use akutlinje_core::service::Hotline;
 use akutlinje_core::{news2, tobs};
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/ack", post(ack_page))
         .route("/api/v1/cases/{id}/disposition", post(disposition))
         .route("/api/v1/cases/{id}/decline", post(decline_page))
+        .route("/api/v1/access-log", get(access_log))
         .route("/api/v1/oncall", get(oncall))
         .route("/api/v1/rotas/gaps", get(rota_gaps))
         .route("/calendar/{token}", get(crate::calendar::serve_feed))
@@ -149,13 +152,14 @@ async fn log_reads(s: &AppState, who: &Authed, residents: &[Resident]) -> Result
     for r in residents {
         s.hotline
             .store()
-            .log_access(&AccessEntry {
-                at: now,
-                person: Some(who.0.id.clone()),
-                resident: r.id.clone(),
-                case: None,
-                action: AccessAction::Read,
-            })
+            .log_access(&AccessEntry::new(
+                now,
+                Some(who.0.id.clone()),
+                r.id.clone(),
+                None,
+                AccessAction::Read,
+                Channel::Api,
+            ))
             .await?;
     }
     Ok(())
@@ -192,13 +196,14 @@ async fn get_resident(
     if !who.0.may_read_home(&r.home) {
         s.hotline
             .store()
-            .log_access(&AccessEntry {
-                at: Utc::now(),
-                person: Some(who.0.id.clone()),
-                resident: r.id.clone(),
-                case: None,
-                action: AccessAction::Denied,
-            })
+            .log_access(&AccessEntry::new(
+                Utc::now(),
+                Some(who.0.id.clone()),
+                r.id.clone(),
+                None,
+                AccessAction::Denied,
+                Channel::Api,
+            ))
             .await?;
         return Err(ApiError::NotFound);
     }
@@ -260,16 +265,23 @@ async fn list_cases(
 ) -> Result<Json<Vec<CaseSummary>>, ApiError> {
     let home = scoped_home(&who, q.home.as_deref())?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    Ok(Json(s.hotline.store().cases(home.as_ref(), limit).await?))
+    Ok(Json(
+        s.hotline
+            .list_cases(&who.0, home.as_ref(), limit, Channel::Api, None, Utc::now())
+            .await?,
+    ))
 }
 
 async fn read_case(
     s: &AppState,
     who: &Authed,
     id: &str,
+    detail: Option<&str>,
 ) -> Result<(CaseSummary, Vec<CaseEvent>), ApiError> {
     let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
-    Ok(s.hotline.read_case(id, &who.0, Utc::now()).await?)
+    Ok(s.hotline
+        .read_case(id, &who.0, Channel::Api, detail, Utc::now())
+        .await?)
 }
 
 async fn get_case(
@@ -277,8 +289,56 @@ async fn get_case(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (case, events) = read_case(&s, &who, &id).await?;
+    let (case, events) = read_case(&s, &who, &id, None).await?;
     Ok(Json(serde_json::json!({ "case": case, "events": events })))
+}
+
+#[derive(Deserialize)]
+struct AccessLogQuery {
+    resident: String,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// The access log of one resident, for admins (who answer the patient's
+/// request to see who read their record).
+async fn access_log(
+    State(s): State<AppState>,
+    who: Authed,
+    Query(q): Query<AccessLogQuery>,
+) -> Result<Response, ApiError> {
+    who.require(&[Role::Admin])?;
+    let resident = ResidentId::parse(&q.resident).map_err(|e| ApiError::Invalid {
+        message: format!("resident: {e}"),
+        details: None,
+    })?;
+    let from = q
+        .from
+        .as_deref()
+        .map(|f| time_param("from", Some(f)))
+        .transpose()?;
+    let to =
+        q.to.as_deref()
+            .map(|t| time_param("to", Some(t)))
+            .transpose()?;
+    let lines = crate::access::report(s.hotline.store(), &resident, from, to)
+        .await
+        .map_err(|e| match e {
+            crate::access::ReportError::UnknownResident(_) => ApiError::NotFound,
+            crate::access::ReportError::Store(s) => s.into(),
+        })?;
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(lines).into_response()),
+        "csv" => {
+            let text = crate::access::to_csv(&lines).map_err(|e| ApiError::Internal(e.into()))?;
+            Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+        }
+        other => Err(ApiError::Invalid {
+            message: format!("format: {other:?} must be csv or json"),
+            details: None,
+        }),
+    }
 }
 
 #[derive(Deserialize)]
@@ -387,7 +447,9 @@ async fn answer_page(
     id: &str,
     decline: bool,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    who.require(&[Role::Physician])?;
+    // The service decides who: the physician the case paged, or a
+    // coordinator taking the page over (acknowledge only).
+    who.require(&[Role::Physician, Role::Coordinator])?;
     let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
     let changed = s
         .hotline
@@ -465,7 +527,7 @@ async fn print_case(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Markup, ApiError> {
-    let (case, events) = read_case(&s, &who, &id).await?;
+    let (case, events) = read_case(&s, &who, &id, Some("print")).await?;
     Ok(render_case_html(
         s.hotline.localizer(),
         s.lang,

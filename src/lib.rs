@@ -2,6 +2,7 @@
 //! and the wiring of every crate. The only crate that knows them all.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod auth;
 pub mod calendar;
 pub mod cli;

@@ -812,7 +812,17 @@ async fn case_page(State(s): State<AppState>, user: WebUser, Path(id): Path<Stri
     let Some(id) = CaseId::parse(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match s.hotline.read_case(id, &user.person, Utc::now()).await {
+    match s
+        .hotline
+        .read_case(
+            id,
+            &user.person,
+            akutlinje_core::record::Channel::Web,
+            None,
+            Utc::now(),
+        )
+        .await
+    {
         Ok((case, events)) => {
             crate::http::render_case_html(s.hotline.localizer(), user.lang, &case, &events)
                 .into_response()

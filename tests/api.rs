@@ -585,15 +585,6 @@ async fn physicians_record_a_disposition_over_http() {
             .status(),
         StatusCode::CREATED
     );
-    let ack = app
-        .post(
-            &format!("/api/v1/cases/{case}/ack"),
-            Some("dr-lund"),
-            "",
-            "application/json",
-        )
-        .await;
-    assert_eq!(ack.status(), StatusCode::OK);
     let events = store.events(case).await.expect("events");
     let d = events.iter().find_map(|e| match &e.event.kind {
         akutlinje_core::record::EventKind::DispositionRecorded {
@@ -608,5 +599,281 @@ async fn physicians_record_a_disposition_over_http() {
             "watch_at_home",
             Some("Væske og ny måling kl. 6".to_string())
         ))
+    );
+}
+
+/// Acknowledging or declining a page over the API: only the physician the
+/// case paged, or a coordinator taking it over (never declining), and the
+/// record says which. Anyone else gets 403 and nothing is recorded.
+#[tokio::test]
+async fn only_the_paged_physician_or_a_coordinator_answers_a_page() {
+    use akutlinje_core::escalation::{
+        EscalationState, NewNotification, NotificationKind, NotifyChannel,
+    };
+    use akutlinje_core::record::EventKind;
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    let h = &app.hotline;
+    h.open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    for text in ["14", "læge nu"] {
+        h.input(case, &anna, Channel::Console, text, None, Utc::now())
+            .await
+            .expect("input");
+    }
+    // The escalation paged Dr. Lund (the row the scheduler would write).
+    let page = NewNotification {
+        case: Some(case),
+        person: "dr-lund".parse().expect("id"),
+        kind: NotificationKind::Page,
+        channel: NotifyChannel::Log,
+        fallback: vec![],
+        text: "kald".into(),
+        not_before: Utc::now(),
+    };
+    assert!(store
+        .enqueue_once("page-lund", &[page], Utc::now())
+        .await
+        .expect("queue"));
+    let post = |who: &'static str, what: &'static str| {
+        let path = format!("/api/v1/cases/{case}/{what}");
+        let app = &app;
+        async move {
+            app.post(&path, Some(who), "", "application/json")
+                .await
+                .status()
+        }
+    };
+    // Not paged, not allowed: refused, nothing recorded.
+    assert_eq!(post("dr-berg", "ack").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("dr-berg", "decline").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("anna", "ack").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("admin", "ack").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("karin", "decline").await, StatusCode::FORBIDDEN);
+    let answers = |events: &[akutlinje_core::record::CaseEvent]| {
+        events
+            .iter()
+            .filter_map(|e| match &e.event.kind {
+                EventKind::PageAcknowledged { person, takeover } => {
+                    Some(format!("ack:{person}:{takeover}"))
+                }
+                EventKind::PageDeclined { person } => Some(format!("decline:{person}")),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(answers(&store.events(case).await.expect("events")).is_empty());
+    assert_eq!(
+        store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Pending
+    );
+    // The coordinator takes it over: the escalation stops, the record says so.
+    assert_eq!(post("karin", "ack").await, StatusCode::OK);
+    assert_eq!(
+        store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Acknowledged
+    );
+    // The paged physician may still acknowledge (late, recorded).
+    assert_eq!(post("dr-lund", "ack").await, StatusCode::OK);
+    assert_eq!(
+        answers(&store.events(case).await.expect("events")),
+        ["ack:karin:true", "ack:dr-lund:false"]
+    );
+    // The same rule on every channel: the service refuses an unpaged physician.
+    let berg = store
+        .person(&"dr-berg".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(matches!(
+        h.respond_to_page(case, &berg, Channel::Matrix, false, None, Utc::now())
+            .await,
+        Err(akutlinje_core::service::ServiceError::NotAllowed)
+    ));
+}
+
+/// Every read of a resident's data through the API is in the access log
+/// with who, which resident, which case and which channel: the case list
+/// (it names residents), the record, the printable page; a staff member
+/// asking for another home's case leaves a `denied` entry. Admins get the
+/// log of one resident as JSON or CSV; nobody else does.
+#[tokio::test]
+async fn every_api_read_is_access_logged_and_admins_get_the_residents_log() {
+    use akutlinje_core::record::AccessAction;
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    let started = Utc::now();
+    app.hotline
+        .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    app.hotline
+        .input(case, &anna, Channel::Console, "14", None, Utc::now())
+        .await
+        .expect("input");
+    let poul: akutlinje_core::ids::ResidentId = "sol-14".parse().expect("id");
+    let entries = |who: &'static str, detail: Option<&'static str>| {
+        let store = store.clone();
+        let poul = poul.clone();
+        async move {
+            store
+                .access_log_of(&poul, None, None)
+                .await
+                .expect("log")
+                .into_iter()
+                .filter(|e| {
+                    e.person.as_ref().map(|p| p.as_str()) == Some(who)
+                        && e.case == Some(case)
+                        && e.channel == Some(Channel::Api)
+                        && (detail.is_none() || e.detail.as_deref() == detail)
+                })
+                .map(|e| e.action)
+                .collect::<Vec<_>>()
+        }
+    };
+    // The list names residents: a read per listed case.
+    let r = app.get("/api/v1/cases", Some("dr-lund")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let listed: Vec<serde_json::Value> = r.json().await.expect("json");
+    assert_eq!(listed[0]["resident"], "sol-14");
+    assert_eq!(
+        entries("dr-lund", Some("case_list")).await,
+        [AccessAction::Read]
+    );
+    // The record and the printable page.
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{case}"), Some("dr-lund"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{case}/print"), Some("dr-lund"))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        entries("dr-lund", Some("print")).await,
+        [AccessAction::Read]
+    );
+    assert_eq!(entries("dr-lund", None).await.len(), 3);
+    // Bo works at Birkely: refused as if the case did not exist, and logged.
+    let r = app.get(&format!("/api/v1/cases/{case}"), Some("bo")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(entries("bo", None).await, [AccessAction::Denied]);
+
+    // The resident's log, for admins only.
+    for who in ["anna", "dr-lund", "karin"] {
+        let r = app
+            .get("/api/v1/access-log?resident=sol-14", Some(who))
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    let r = app
+        .get("/api/v1/access-log?resident=sol-14", Some("admin"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let lines: Vec<serde_json::Value> = r.json().await.expect("json");
+    let mine: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["case"] == case.to_string())
+        .collect();
+    assert!(mine.len() >= 5, "{mine:?}");
+    assert!(mine.iter().any(|l| l["person"] == "dr-lund"
+        && l["name"] == "Mette Lund"
+        && l["role"] == "physician"
+        && l["channel"] == "api"));
+    assert!(mine
+        .iter()
+        .any(|l| l["person"] == "bo" && l["action"] == "denied"));
+    // Staff's own look-up at the keyboard is there too.
+    assert!(mine
+        .iter()
+        .any(|l| l["person"] == "anna" && l["channel"] == "console"));
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/access-log?resident=sol-14&format=csv&from={}",
+                (started - chrono::Duration::seconds(1))
+                    .to_rfc3339()
+                    .replace('+', "%2B")
+            ),
+            Some("admin"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/csv"));
+    let csv = r.text().await.expect("csv");
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some("at,at_local,person,name,role,action,channel,case,detail")
+    );
+    assert!(rows.count() >= 5, "{csv}");
+    // An interval that holds nothing, an unknown resident, a bad format.
+    let r = app
+        .get(
+            "/api/v1/access-log?resident=sol-14&to=2000-01-01%2000:00",
+            Some("admin"),
+        )
+        .await;
+    assert_eq!(
+        r.json::<Vec<serde_json::Value>>()
+            .await
+            .expect("json")
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/access-log?resident=nobody", Some("admin"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(
+            "/api/v1/access-log?resident=sol-14&format=xml",
+            Some("admin")
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
     );
 }

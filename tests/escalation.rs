@@ -115,7 +115,10 @@ impl Setup {
         let kind = if decline {
             EventKind::PageDeclined { person }
         } else {
-            EventKind::PageAcknowledged { person }
+            EventKind::PageAcknowledged {
+                person,
+                takeover: false,
+            }
         };
         let ev = NewEvent {
             at,

@@ -1027,7 +1027,7 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
         ]
     );
     assert!(events.iter().any(|e| matches!(&e.event.kind,
-        EventKind::PageAcknowledged { person } if person.as_str() == "dr-berg")));
+        EventKind::PageAcknowledged { person, .. } if person.as_str() == "dr-berg")));
     assert!(events
         .iter()
         .any(|e| matches!(&e.event.kind, EventKind::Note { .. })

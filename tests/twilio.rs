@@ -1024,7 +1024,7 @@ async fn a_red_flag_call_advises_112_and_the_page_rings_down_the_rota() {
     let acks: Vec<String> = events
         .iter()
         .filter_map(|e| match &e.event.kind {
-            EventKind::PageAcknowledged { person } => Some(person.as_str().to_string()),
+            EventKind::PageAcknowledged { person, .. } => Some(person.as_str().to_string()),
             EventKind::PageDeclined { person } => Some(format!("declined:{}", person.as_str())),
             _ => None,
         })
@@ -1374,5 +1374,64 @@ async fn after_a_decision_against_admission_no_phone_text_contradicts_it() {
         .await,
     );
     assert!(w.contains("Ved livsfare: læg på, og ring 112"), "{w}");
+    r.close().await;
+}
+
+/// On the phone the resident's card is a read when it is spoken, again when
+/// Twilio repeats a webhook and the stored answer is replayed, and the
+/// physician hearing the page's summary (with the room) is a read too.
+#[tokio::test]
+async fn spoken_cards_replays_and_heard_pages_are_access_logged() {
+    use akutlinje_core::record::{AccessAction, Channel};
+    let r = rig().await;
+    let call = "CA00000000000000000000000000000800";
+    r.call_in(call, ANNA).await;
+    let first = r.keys(call, 1, "14").await;
+    assert!(said(&first).contains("Poul"), "the card is spoken");
+    let case = r.case_of(call).await;
+    let poul: akutlinje_core::ids::ResidentId = "sol-14".parse().expect("id");
+    let log = |r: &Rig| {
+        let store = r.db.store.clone();
+        let poul = poul.clone();
+        async move { store.access_log_of(&poul, None, None).await.expect("log") }
+    };
+    let twilio_reads =
+        |entries: &[akutlinje_core::record::AccessEntry], who: &str, detail: Option<&str>| {
+            entries
+                .iter()
+                .filter(|e| {
+                    e.case == Some(case)
+                        && e.channel == Some(Channel::Twilio)
+                        && e.person.as_ref().map(|p| p.as_str()) == Some(who)
+                        && e.action == AccessAction::Read
+                        && e.detail.as_deref() == detail
+                })
+                .count()
+        };
+    assert_eq!(twilio_reads(&log(&r).await, "anna", None), 1, "the look-up");
+    // Twilio retries the webhook: the same answer, and a second read.
+    let again = r.keys(call, 1, "14").await;
+    assert_eq!(again, first);
+    assert_eq!(twilio_reads(&log(&r).await, "anna", Some("replay")), 1);
+    // A red flag pages Dr. Lund by voice; he picks up and hears the summary.
+    r.keys(call, 2, "3").await;
+    r.tick(Utc::now()).await;
+    let placed = r
+        .fake
+        .requests()
+        .into_iter()
+        .find(|q| q.path.ends_with("/Calls.json"))
+        .expect("a page call");
+    let url = placed
+        .get("Url")
+        .expect("url")
+        .strip_prefix(&r.hooks.base)
+        .expect("ours")
+        .to_string();
+    let heard = r
+        .hook(&url, &[("CallSid", "CA801"), ("AnsweredBy", "human")])
+        .await;
+    assert!(said(&heard).contains("værelse 14"), "{}", said(&heard));
+    assert_eq!(twilio_reads(&log(&r).await, "dr-lund", Some("page")), 1);
     r.close().await;
 }

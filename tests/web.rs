@@ -632,6 +632,21 @@ async fn seed_decided_cases(db: &Db) {
             .await
             .expect("red flag");
         let at = now + chrono::Duration::minutes(minutes);
+        // The escalation's page to Dr. Lund (only a paged physician answers).
+        let page = akutlinje_core::escalation::NewNotification {
+            case: Some(case),
+            person: lund.id.clone(),
+            kind: akutlinje_core::escalation::NotificationKind::Page,
+            channel: akutlinje_core::escalation::NotifyChannel::Log,
+            fallback: vec![],
+            text: "kald".into(),
+            not_before: now,
+        };
+        assert!(db
+            .store
+            .enqueue_once(&format!("page-{case}"), &[page], now)
+            .await
+            .expect("page"));
         hotline
             .respond_to_page(
                 case,

@@ -50,6 +50,14 @@ impl Sender for MatrixSender {
         NotifyChannel::Matrix
     }
 
+    fn discloses(&self, n: &Notification) -> bool {
+        n.new.case.is_some()
+            && matches!(
+                n.new.kind,
+                NotificationKind::Page | NotificationKind::Transcript
+            )
+    }
+
     async fn send(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError> {
         // The SDK retries a homeserver that is away for a long time; the
         // outbox has its own retries and fall-over, so give up early instead

@@ -343,11 +343,18 @@ pub struct SendError {
     pub message: String,
 }
 
-/// Sends notifications on one channel (Matrix, SMS and voice in later issues).
+/// Sends notifications on one channel (Matrix, SMS, voice, the record).
 #[async_trait::async_trait]
 pub trait Sender: Send + Sync {
     /// The channel this sender serves.
     fn channel(&self) -> NotifyChannel;
+    /// Whether delivering `n` shows the recipient the resident's data (the
+    /// ISBAR of a page in Matrix, a transcript): the delivery is then a read,
+    /// written to the access log with it. An SMS (home, urgency and a code)
+    /// or the start of a voice call (the summary is logged when heard) is not.
+    fn discloses(&self, _n: &Notification) -> bool {
+        false
+    }
     /// Sends; returns the channel's id for the delivery (event id, SID).
     async fn send(
         &self,

@@ -25,6 +25,8 @@ pub enum Channel {
     Sip,
     Web,
     Api,
+    /// The command line on the server (`akutlinje cases show`).
+    Cli,
     /// The system itself (engine decisions, timers).
     System,
 }
@@ -39,6 +41,7 @@ impl Channel {
             Channel::Sip => "sip",
             Channel::Web => "web",
             Channel::Api => "api",
+            Channel::Cli => "cli",
             Channel::System => "system",
         }
     }
@@ -52,6 +55,7 @@ impl Channel {
             Channel::Sip,
             Channel::Web,
             Channel::Api,
+            Channel::Cli,
             Channel::System,
         ]
         .into_iter()
@@ -124,8 +128,13 @@ pub enum EventKind {
         disposition: Disposition,
         advice: Option<Text>,
     },
-    /// A physician acknowledged the page (also recorded when it comes late).
-    PageAcknowledged { person: PersonId },
+    /// A physician acknowledged the page (also recorded when it comes late),
+    /// or a coordinator took it over (`takeover`) to find a physician.
+    PageAcknowledged {
+        person: PersonId,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        takeover: bool,
+    },
     /// A physician declined; the escalation moves on at once.
     PageDeclined { person: PersonId },
     /// Nobody acknowledged after every step and repeat.
@@ -356,7 +365,8 @@ pub struct CaseSummary {
 }
 
 /// One entry of the access log: a read of a resident's data (Danish health
-/// law requires who, when, which resident, and for which case).
+/// law, Sundhedsloven §42a, requires who, when, which resident, and for
+/// which case; we add through which channel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEntry {
     pub at: DateTime<Utc>,
@@ -364,6 +374,41 @@ pub struct AccessEntry {
     pub resident: ResidentId,
     pub case: Option<CaseId>,
     pub action: AccessAction,
+    /// Where the data was shown (`None` only on entries from before the
+    /// channel was recorded).
+    pub channel: Option<Channel>,
+    /// What was read, or how: `page` (the ISBAR in a physician's page),
+    /// `case_list`, `print`, `replay` (a repeated phone answer), `room`
+    /// (a member of the home's room), `os_user=<name>` on the command line.
+    pub detail: Option<String>,
+}
+
+impl AccessEntry {
+    /// A read (or refusal) of `resident` by `person` through `channel`.
+    pub fn new(
+        at: DateTime<Utc>,
+        person: Option<PersonId>,
+        resident: ResidentId,
+        case: Option<CaseId>,
+        action: AccessAction,
+        channel: Channel,
+    ) -> AccessEntry {
+        AccessEntry {
+            at,
+            person,
+            resident,
+            case,
+            action,
+            channel: Some(channel),
+            detail: None,
+        }
+    }
+
+    /// The same entry with a detail.
+    pub fn detail(mut self, detail: impl Into<String>) -> AccessEntry {
+        self.detail = Some(detail.into());
+        self
+    }
 }
 
 /// What kind of access.

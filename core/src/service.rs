@@ -15,7 +15,7 @@ use crate::engine::{
     self, Caller, Candidate, CaseState, Checklist, Effect, Input, Lookup, ResidentQuery,
 };
 use crate::i18n::{Lang, Localizer};
-use crate::ids::{CaseId, Text};
+use crate::ids::{CaseId, HomeId, Text};
 use crate::person::{Home, Person};
 use crate::record::{
     AccessAction, AccessEntry, Author, CaseEvent, CaseSummary, Channel, EventKind, NewEvent,
@@ -258,7 +258,14 @@ impl Hotline {
             }
             let step_id = state.step.clone();
             let (state, effects) = self
-                .run(case, who, state, Input::Text(text.to_string()), now)
+                .run(
+                    case,
+                    who,
+                    channel,
+                    state,
+                    Input::Text(text.to_string()),
+                    now,
+                )
                 .await?;
             let mut input_event = self.event(
                 EventKind::InputReceived {
@@ -316,6 +323,7 @@ impl Hotline {
         &self,
         case: CaseId,
         who: &Person,
+        channel: Channel,
         state: CaseState,
         input: Input,
         now: DateTime<Utc>,
@@ -332,7 +340,7 @@ impl Hotline {
                 match f {
                     Effect::LookupResident(q) => {
                         next = Some(Input::Lookup(
-                            self.lookup(case, who, &state, &q, now).await?,
+                            self.lookup(case, who, channel, &state, &q, now).await?,
                         ));
                     }
                     other => out.push(other),
@@ -348,6 +356,7 @@ impl Hotline {
         &self,
         case: CaseId,
         who: &Person,
+        channel: Channel,
         state: &CaseState,
         q: &ResidentQuery,
         now: DateTime<Utc>,
@@ -363,12 +372,15 @@ impl Hotline {
         };
         let (own, other): (Vec<Resident>, Vec<Resident>) =
             found.into_iter().partition(|r| r.home == state.caller.home);
-        let log = |resident: &Resident, action| AccessEntry {
-            at: now,
-            person: Some(who.id.clone()),
-            resident: resident.id.clone(),
-            case: Some(case),
-            action,
+        let log = |resident: &Resident, action| {
+            AccessEntry::new(
+                now,
+                Some(who.id.clone()),
+                resident.id.clone(),
+                Some(case),
+                action,
+                channel,
+            )
         };
         for r in &other {
             self.store.log_access(&log(r, AccessAction::Denied)).await?;
@@ -395,33 +407,87 @@ impl Hotline {
     }
 
     /// A case's record, for someone allowed to read it. Reading it reads the
-    /// resident's data, so it is written to the access log.
+    /// resident's data, so it is written to the access log with the channel
+    /// (and `detail`: `print`, `os_user=...`). Someone who may not read the
+    /// case's home gets the same answer as for a case that does not exist,
+    /// and a `denied` entry is written.
     pub async fn read_case(
         &self,
         case: CaseId,
         who: &Person,
+        channel: Channel,
+        detail: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(CaseSummary, Vec<CaseEvent>), ServiceError> {
         let Some(summary) = self.store.case(case).await? else {
             return Err(ServiceError::UnknownCase);
         };
+        let entry = |resident: &crate::ids::ResidentId, action| {
+            let e = AccessEntry::new(
+                now,
+                Some(who.id.clone()),
+                resident.clone(),
+                Some(case),
+                action,
+                channel,
+            );
+            match detail {
+                Some(d) => e.detail(d),
+                None => e,
+            }
+        };
         if !who.may_read_home(&summary.home) {
+            if let Some(r) = &summary.resident {
+                self.store
+                    .log_access(&entry(r, AccessAction::Denied))
+                    .await?;
+            }
+            tracing::warn!(case = %case, person = %who.id, "case of another home refused");
             // Same answer as a missing case: nothing is revealed.
             return Err(ServiceError::UnknownCase);
         }
         let events = self.store.events(case).await?;
         if let Some(r) = &summary.resident {
-            self.store
-                .log_access(&AccessEntry {
-                    at: now,
-                    person: Some(who.id.clone()),
-                    resident: r.clone(),
-                    case: Some(case),
-                    action: AccessAction::Read,
-                })
-                .await?;
+            self.store.log_access(&entry(r, AccessAction::Read)).await?;
         }
         Ok((summary, events))
+    }
+
+    /// Cases, newest first, of `home` (or every home `who` may read): each
+    /// listed case with its resident is a read of that resident, logged
+    /// with the channel and `case_list` (or `detail`).
+    pub async fn list_cases(
+        &self,
+        who: &Person,
+        home: Option<&HomeId>,
+        limit: u32,
+        channel: Channel,
+        detail: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CaseSummary>, ServiceError> {
+        if let Some(h) = home {
+            if !who.may_read_home(h) {
+                return Err(ServiceError::NotAllowed);
+            }
+        } else if !who.role.may_read_all_homes() {
+            return Err(ServiceError::NotAllowed);
+        }
+        let cases = self.store.cases(home, limit).await?;
+        for c in &cases {
+            if let Some(r) = &c.resident {
+                let e = AccessEntry::new(
+                    now,
+                    Some(who.id.clone()),
+                    r.clone(),
+                    Some(c.id),
+                    AccessAction::Read,
+                    channel,
+                )
+                .detail(detail.unwrap_or("case_list"));
+                self.store.log_access(&e).await?;
+            }
+        }
+        Ok(cases)
     }
 
     /// A physician acknowledges (or declines) the page of a case. Stops (or
@@ -436,12 +502,25 @@ impl Hotline {
         external_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, ServiceError> {
-        if who.role != crate::person::Role::Physician {
-            return Err(ServiceError::NotAllowed);
-        }
-        if self.store.case(case).await?.is_none() {
+        let Some(summary) = self.store.case(case).await? else {
             return Err(ServiceError::UnknownCase);
-        }
+        };
+        // Only the physician this case paged may acknowledge or decline it;
+        // a coordinator may take a page over (never decline one), and the
+        // record says so. Anyone else: as if the case did not exist.
+        let takeover = match who.role {
+            crate::person::Role::Physician => {
+                if !self.store.was_paged(case, &who.id).await? {
+                    tracing::warn!(case = %case, person = %who.id, "answer to a page not sent to this physician refused");
+                    return Err(ServiceError::NotAllowed);
+                }
+                false
+            }
+            crate::person::Role::Coordinator if !decline && who.may_read_home(&summary.home) => {
+                true
+            }
+            _ => return Err(ServiceError::NotAllowed),
+        };
         let kind = if decline {
             EventKind::PageDeclined {
                 person: who.id.clone(),
@@ -449,6 +528,7 @@ impl Hotline {
         } else {
             EventKind::PageAcknowledged {
                 person: who.id.clone(),
+                takeover,
             }
         };
         let event = NewEvent {

@@ -207,13 +207,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Notification>, StoreError>;
     /// When the next pending notification is due.
     async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
-    /// Marks a claimed notification sent and records `event` on its case.
+    /// Marks a claimed notification sent and records `event` on its case,
+    /// and `access` (the delivery showed the resident's data) in the access
+    /// log, in one transaction.
     async fn notification_sent(
         &self,
         id: i64,
         worker: &str,
         external_id: Option<&str>,
         event: Option<&NewEvent>,
+        access: Option<&AccessEntry>,
     ) -> Result<bool, StoreError>;
     /// Records a failed attempt: retried at `retry_at`, or failed for good
     /// (then `fallover`, if any, is queued on the next channel).
@@ -357,6 +360,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The person with this phone number. `phone` is E.164 (`+4520000012`);
     /// stored numbers match with their spaces and dashes ignored.
     async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError>;
+    /// Whether a page of `case` was ever sent (queued) to `person`.
+    async fn was_paged(&self, case: CaseId, person: &PersonId) -> Result<bool, StoreError>;
+    /// The access log of one resident, oldest first, between `from` and
+    /// `to` (inclusive, either open): the patient's right to see who read
+    /// their record.
+    async fn access_log_of(
+        &self,
+        resident: &ResidentId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<AccessEntry>, StoreError>;
     /// The cases a person was paged for, newest first.
     async fn pages_to(&self, person: &PersonId, limit: u32) -> Result<Vec<CaseId>, StoreError>;
     /// The answer already given to a carrier's webhook (its SID and the step

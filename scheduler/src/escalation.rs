@@ -19,7 +19,7 @@ use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::{CaseId, PersonId};
 use akutlinje_core::isbar;
 use akutlinje_core::person::Person;
-use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
+use akutlinje_core::record::{AccessAction, AccessEntry, Author, Channel, EventKind, NewEvent};
 use akutlinje_core::rota::ServiceId;
 use akutlinje_core::store::{Store, StoreError};
 use async_trait::async_trait;
@@ -534,8 +534,36 @@ impl Outbox {
                     channel: n.new.channel,
                     external_id: external.clone(),
                 });
+                // A page's ISBAR (or a transcript) shown to the physician is
+                // a read of the resident's record.
+                let discloses = self
+                    .senders
+                    .get(&n.new.channel)
+                    .is_some_and(|s| s.discloses(n));
+                let access = match (discloses, n.new.case) {
+                    (true, Some(case)) => self.store.case(case).await?.and_then(|c| {
+                        c.resident.map(|r| {
+                            AccessEntry::new(
+                                now,
+                                Some(n.new.person.clone()),
+                                r,
+                                Some(case),
+                                AccessAction::Read,
+                                record_channel(n.new.channel),
+                            )
+                            .detail(n.new.kind.as_str())
+                        })
+                    }),
+                    _ => None,
+                };
                 self.store
-                    .notification_sent(n.id, &self.worker, external.as_deref(), Some(&ev))
+                    .notification_sent(
+                        n.id,
+                        &self.worker,
+                        external.as_deref(),
+                        Some(&ev),
+                        access.as_ref(),
+                    )
                     .await?;
                 tracing::info!(
                     notification = n.id,
@@ -586,6 +614,15 @@ impl Outbox {
             }
         }
         Ok(())
+    }
+}
+
+/// The record's channel of a notification channel.
+fn record_channel(c: NotifyChannel) -> Channel {
+    match c {
+        NotifyChannel::Matrix => Channel::Matrix,
+        NotifyChannel::Sms | NotifyChannel::Voice => Channel::Twilio,
+        NotifyChannel::Log => Channel::System,
     }
 }
 

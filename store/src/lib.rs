@@ -747,21 +747,46 @@ macro_rules! impl_store {
             }
 
             async fn log_access(&self, e: &AccessEntry) -> Result<(), StoreError> {
-                sqlx::query("INSERT INTO access_log (at, person_id, resident_id, case_id, action) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(e.at)
-                    .bind(e.person.as_ref().map(PersonId::as_str))
-                    .bind(e.resident.as_str())
-                    .bind(e.case.map(|c| c.to_string()))
-                    .bind(e.action.as_str())
-                    .execute(self.writer())
-                    .await
-                    .map_err(db)?;
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                Self::insert_access(&mut tx, e).await?;
+                tx.commit().await.map_err(db)?;
                 Ok(())
+            }
+
+            async fn access_log_of(
+                &self,
+                resident: &ResidentId,
+                from: Option<DateTime<Utc>>,
+                to: Option<DateTime<Utc>>,
+            ) -> Result<Vec<AccessEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT at, person_id, resident_id, case_id, action, channel, detail FROM access_log \
+                     WHERE resident_id = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at <= $3) ORDER BY id",
+                )
+                .bind(resident.as_str())
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter().map(access_of).collect()
+            }
+
+            async fn was_paged(&self, case: CaseId, person: &PersonId) -> Result<bool, StoreError> {
+                let row = sqlx::query(
+                    "SELECT 1 AS one FROM notifications WHERE case_id = $1 AND person_id = $2 AND kind = 'page' LIMIT 1",
+                )
+                .bind(case.to_string())
+                .bind(person.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+                Ok(row.is_some())
             }
 
             async fn access_log(&self, resident: Option<&ResidentId>, limit: u32) -> Result<Vec<AccessEntry>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT at, person_id, resident_id, case_id, action FROM access_log \
+                    "SELECT at, person_id, resident_id, case_id, action, channel, detail FROM access_log \
                      WHERE ($1 IS NULL OR resident_id = $1) ORDER BY id DESC LIMIT $2",
                 )
                 .bind(resident.map(ResidentId::as_str))
@@ -769,21 +794,7 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db)?;
-                rows.into_iter()
-                    .map(|r| {
-                        let person: Option<String> = r.try_get("person_id").map_err(corrupt("access"))?;
-                        let resident: String = r.try_get("resident_id").map_err(corrupt("access"))?;
-                        let case: Option<String> = r.try_get("case_id").map_err(corrupt("access"))?;
-                        let action: String = r.try_get("action").map_err(corrupt("access"))?;
-                        Ok(AccessEntry {
-                            at: r.try_get("at").map_err(corrupt("access"))?,
-                            person: person.and_then(|p| PersonId::parse(&p).ok()),
-                            resident: ResidentId::parse(&resident).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                            case: case.and_then(|c| CaseId::parse(&c)),
-                            action: if action == "read" { AccessAction::Read } else { AccessAction::Denied },
-                        })
-                    })
-                    .collect()
+                rows.iter().map(access_of).collect()
             }
 
             async fn create_case(&self, case: &NewCase, events: &[NewEvent], state: &serde_json::Value) -> Result<(), StoreError> {
@@ -1270,7 +1281,7 @@ macro_rules! impl_store {
                 row.try_get::<Option<DateTime<Utc>>, _>("due").map_err(corrupt("due"))
             }
 
-            async fn notification_sent(&self, id: i64, worker: &str, external_id: Option<&str>, event: Option<&NewEvent>) -> Result<bool, StoreError> {
+            async fn notification_sent(&self, id: i64, worker: &str, external_id: Option<&str>, event: Option<&NewEvent>, access: Option<&AccessEntry>) -> Result<bool, StoreError> {
                 let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
                 let row = sqlx::query(
                     "UPDATE notifications SET status = 'sent', sent_at = $1, external_id = $2, attempts = attempts + 1, \
@@ -1287,6 +1298,9 @@ macro_rules! impl_store {
                 let case: Option<String> = row.try_get("case_id").map_err(corrupt("notification"))?;
                 if let (Some(case), Some(e)) = (case.and_then(|c| CaseId::parse(&c)), event) {
                     Self::insert_event(&mut tx, case, e).await?;
+                }
+                if let Some(a) = access {
+                    Self::insert_access(&mut tx, a).await?;
                 }
                 tx.commit().await.map_err(db)?;
                 Ok(true)
@@ -1889,6 +1903,28 @@ macro_rules! impl_store {
     };
 }
 
+fn access_of<R: Row>(r: &R) -> Result<AccessEntry, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+    for<'d> DateTime<Utc>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    let action = required(r, "action")?;
+    Ok(AccessEntry {
+        at: r.try_get("at").map_err(corrupt("access"))?,
+        person: text_col(r, "person_id")?.and_then(|p| PersonId::parse(&p).ok()),
+        resident: slug_of(r, "resident_id")?,
+        case: text_col(r, "case_id")?.and_then(|c| CaseId::parse(&c)),
+        action: match action.as_str() {
+            "read" => AccessAction::Read,
+            "denied" => AccessAction::Denied,
+            other => return Err(StoreError::Corrupt(format!("access action {other}"))),
+        },
+        channel: text_col(r, "channel")?.and_then(|c| Channel::parse(&c)),
+        detail: text_col(r, "detail")?,
+    })
+}
+
 fn call_of<R: Row>(r: &R) -> Result<CallLeg, StoreError>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
@@ -1945,6 +1981,24 @@ macro_rules! impl_tx_helpers {
                     other => other,
                 })?;
                 row.try_get::<i64, _>("seq").map_err(corrupt("event seq"))
+            }
+
+            async fn insert_access(tx: &mut sqlx::Transaction<'static, $db>, e: &AccessEntry) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO access_log (at, person_id, resident_id, case_id, action, channel, detail) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(e.at)
+                .bind(e.person.as_ref().map(PersonId::as_str))
+                .bind(e.resident.as_str())
+                .bind(e.case.map(|c| c.to_string()))
+                .bind(e.action.as_str())
+                .bind(e.channel.map(Channel::as_str))
+                .bind(e.detail.as_deref())
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+                Ok(())
             }
 
             async fn decisions_with<'e, E: sqlx::Executor<'e, Database = $db>>(exec: E, id: &str) -> Result<Vec<TreatmentDecision>, StoreError> {

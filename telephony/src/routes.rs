@@ -10,7 +10,7 @@ use akutlinje_core::escalation::{EscalationState, NotificationKind};
 use akutlinje_core::i18n::Msg;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
-use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
+use akutlinje_core::record::{AccessAction, AccessEntry, Author, Channel, EventKind, NewEvent};
 use akutlinje_core::service::{ServiceError, Turn};
 use akutlinje_core::store::{CallLeg, CallRole, NewAttachment, StoreError};
 use axum::extract::{Query, State};
@@ -103,6 +103,14 @@ impl Telephony {
         match store.webhook_answer(&sid, step).await {
             Ok(Some(a)) => {
                 tracing::info!(step, "Twilio webhook repeated; same answer");
+                if voice {
+                    // The answer may speak the resident's card again: the
+                    // replay is a read by whoever is on the line.
+                    if let Err(e) = self.log_replay(&sid).await {
+                        tracing::error!(error = %e, "cannot log a replayed answer");
+                        return self.fault(&e, voice, &sid).await;
+                    }
+                }
                 return xml(a);
             }
             Ok(None) => {}
@@ -149,6 +157,44 @@ impl Telephony {
             xml(r.to_xml())
         } else {
             StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+
+    /// A read of a case's resident by `who` over the phone (`detail`: what
+    /// was heard), written to the access log.
+    async fn log_read(&self, case: CaseId, who: &Person, detail: &str) -> Result<(), Fault> {
+        let store = self.hotline().store();
+        let Some(resident) = store.case(case).await?.and_then(|c| c.resident) else {
+            return Ok(());
+        };
+        store
+            .log_access(
+                &AccessEntry::new(
+                    Utc::now(),
+                    Some(who.id.clone()),
+                    resident,
+                    Some(case),
+                    AccessAction::Read,
+                    Channel::Twilio,
+                )
+                .detail(detail),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A repeated webhook of a call leg that belongs to a case.
+    async fn log_replay(&self, sid: &str) -> Result<(), Fault> {
+        let store = self.hotline().store();
+        let Some(leg) = store.call(sid).await? else {
+            return Ok(());
+        };
+        let (Some(case), Some(pid)) = (leg.case, leg.person) else {
+            return Ok(());
+        };
+        match store.person(&pid).await? {
+            Some(who) => self.log_read(case, &who, "replay").await,
+            None => Ok(()),
         }
     }
 
@@ -887,10 +933,12 @@ async fn page_answered(
                 .await?;
             return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
         }
-        if paged_person(&t, case, notification).await?.is_none() {
+        let Some(physician) = paged_person(&t, case, notification).await? else {
             return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
-        }
+        };
         let summary = page_summary(&t, case).await?;
+        // The physician hears where and how urgent, with the room: a read.
+        t.log_read(case, &physician, "page").await?;
         Ok(page_menu(&t, case, notification, &summary, 1).to_xml())
     })
     .await)
@@ -957,7 +1005,7 @@ async fn page_keys(
                         // Someone else was first; was it this physician?
                         let events = store.events(case).await?;
                         let first = events.iter().find_map(|e| match &e.event.kind {
-                            EventKind::PageAcknowledged { person } => Some(person.clone()),
+                            EventKind::PageAcknowledged { person, .. } => Some(person.clone()),
                             _ => None,
                         });
                         if first.as_ref() != Some(&who.id) {
@@ -1018,6 +1066,7 @@ async fn page_keys(
                 }
                 _ if try_no < 3 => {
                     let summary = page_summary(&t, case).await?;
+                    t.log_read(case, &who, "page").await?;
                     Ok(page_menu(&t, case, notification, &summary, try_no + 1).to_xml())
                 }
                 _ => Ok(twiml::Response::new()
