@@ -797,10 +797,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if bot.is_none() {
                 tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
             }
-            let state = AppState {
-                hotline,
-                lang: settings.language,
-            };
+            let state = AppState::new(hotline, settings.language).with_web(settings.web_settings());
             let mut app = Application::build(settings.bind, state).await?;
             if let Some(t) = &telephony {
                 app = app.with_routes(t.router());

@@ -23,6 +23,12 @@ struct Raw {
     database_migrations: String,
     /// Address the HTTP API listens on.
     bind: String,
+    /// The URL people (and Twilio) reach this service at; https makes the
+    /// session cookie Secure.
+    public_url: Option<String>,
+    /// Reverse proxies (comma-separated IP addresses) whose X-Forwarded-For
+    /// names the client, for the log-in page's per-source limits.
+    trusted_proxies: Option<String>,
     /// Default language: da or en.
     language: String,
     /// Log filter (tracing EnvFilter syntax), e.g. "info" or "akutlinje=debug".
@@ -93,6 +99,8 @@ const STRING_KEYS: &[&str] = &[
     "database_url",
     "database_migrations",
     "bind",
+    "public_url",
+    "trusted_proxies",
     "language",
     "log",
     "paging_service",
@@ -156,6 +164,8 @@ impl Default for Raw {
             database_url: None,
             database_migrations: "run".into(),
             bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            trusted_proxies: None,
             language: "da".into(),
             log: "info".into(),
             log_json: false,
@@ -196,6 +206,10 @@ pub struct Settings {
     /// Whether `database_url`'s role applies migrations at start.
     pub migrate_at_start: bool,
     pub bind: SocketAddr,
+    /// The service's public URL, if configured.
+    pub public_url: Option<String>,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub language: Lang,
     pub log: String,
     pub log_json: bool,
@@ -304,6 +318,19 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// The web's security settings: Secure cookies behind https, the
+    /// trusted proxies, the log-in limits for this machine.
+    pub fn web_settings(&self) -> crate::login::WebSettings {
+        crate::login::WebSettings {
+            secure_cookies: self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+            trusted_proxies: self.trusted_proxies.clone(),
+            ..Default::default()
+        }
+    }
+
     /// Every setting by its key, as in the configuration file, with the
     /// database password redacted; secrets from the environment are not
     /// shown. What `akutlinje config` prints.
@@ -355,6 +382,25 @@ impl Settings {
         let bind = raw.bind.parse().with_context(|| {
             format!("bind: {:?} is not an address like 127.0.0.1:8080", raw.bind)
         })?;
+        let public_url = match raw.public_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
+                Some(u.trim_end_matches('/').to_string())
+            }
+            Some(u) => bail!("public_url: {u:?} must start with https:// or http://"),
+        };
+        let trusted_proxies = raw
+            .trusted_proxies
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<std::net::IpAddr>()
+                    .with_context(|| format!("trusted_proxies: {p:?} is not an IP address"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let language = Lang::parse(&raw.language)
             .with_context(|| format!("language: {:?} must be da or en", raw.language))?;
         let mut legacy_database = None;
@@ -451,6 +497,7 @@ impl Settings {
                     .context("twilio_from: the hotline's number in E.164 form (+45...) is required with Twilio")?;
                 let public_url = raw
                     .twilio_public_url
+                    .or_else(|| public_url.clone())
                     .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                     .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
                 Some(TwilioSettings {
@@ -511,6 +558,8 @@ impl Settings {
             database_owner_url,
             migrate_at_start,
             bind,
+            public_url,
+            trusted_proxies,
             language,
             log: raw.log,
             log_json: raw.log_json,

@@ -36,6 +36,25 @@ use crate::auth::{ApiError, Authed};
 pub struct AppState {
     pub hotline: Hotline,
     pub lang: Lang,
+    /// Cookies, proxies and the log-in page's limits.
+    pub web: crate::login::WebSettings,
+}
+
+impl AppState {
+    /// The state with default web settings (no proxies, plain-HTTP cookies).
+    pub fn new(hotline: Hotline, lang: Lang) -> AppState {
+        AppState {
+            hotline,
+            lang,
+            web: crate::login::WebSettings::default(),
+        }
+    }
+
+    /// With these web settings.
+    pub fn with_web(mut self, web: crate::login::WebSettings) -> AppState {
+        self.web = web;
+        self
+    }
 }
 
 /// The router with every route.

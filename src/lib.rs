@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod http;
+pub mod login;
 pub mod oncall;
 pub mod voice;
 pub mod web;

@@ -3,9 +3,10 @@
 //! every value), no JavaScript, Danish by default (`?lang=en` switches).
 //!
 //! Security: passwords are argon2 hashes; the session cookie is random,
-//! HttpOnly and SameSite=Strict, and only its SHA-256 is stored; every form
-//! that changes something carries the session's CSRF token; five failed
-//! log-ins lock an account for 15 minutes.
+//! HttpOnly, SameSite=Strict and Secure behind https, and only its SHA-256
+//! is stored; a changed password ends every session; every form that
+//! changes something carries the session's CSRF token; failed log-ins are
+//! slowed down by source and account, never locked out (see `login`).
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use akutlinje_core::ids::{CaseId, PersonId};
 use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::{CaseStatus, EventKind};
 use akutlinje_core::rota::{OverrideSpec, Service, ServiceId, TierId};
+use akutlinje_core::store::LoginGate;
 use akutlinje_scheduler::rota::{instant, local_naive, Rota};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -36,8 +38,6 @@ use crate::http::AppState;
 const SESSION_COOKIE: &str = "akl_session";
 const LANG_COOKIE: &str = "akl_lang";
 const SESSION_HOURS: i64 = 12;
-const LOCK_AFTER: u32 = 5;
-const LOCK_MINUTES: i64 = 15;
 
 /// Hashes a password with argon2id (for `akutlinje people password` and the demo).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -235,57 +235,95 @@ fn login_markup(s: &AppState, lang: Lang, error: Option<String>) -> Markup {
     )
 }
 
-async fn login(State(s): State<AppState>, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(s): State<AppState>,
+    source: crate::login::Source,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let lang = lang_of(&jar, s.lang);
     let store = s.hotline.store();
     let now = Utc::now();
-    let fail =
-        |msg: String| (StatusCode::UNAUTHORIZED, login_markup(&s, lang, Some(msg))).into_response();
-    let Ok(pid) = PersonId::parse(&f.person) else {
-        return fail(t(&s, lang, "web-login-failed"));
+    let page = |status: StatusCode, msg: String| {
+        (status, login_markup(&s, lang, Some(msg))).into_response()
     };
-    let local = |t: DateTime<Utc>| local_naive(t).format("%H:%M").to_string();
-    match store.login_locked_until(&pid, now).await {
-        Ok(Some(until)) => {
-            return fail(tm(
-                &s,
-                lang,
-                Msg::new("web-login-locked").arg("until", local(until)),
-            ))
+    let pid = PersonId::parse(&f.person).ok();
+    let usual = match &pid {
+        Some(p) => match store
+            .known_login_source(
+                p,
+                &source.0,
+                now - Duration::days(crate::login::USUAL_SOURCE_DAYS),
+            )
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::error!(error = %e, "log-in source look-up failed");
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+        },
+        None => false,
+    };
+    // Counted before the password is checked: parallel guesses all count.
+    match store
+        .login_attempt(&source.keys(pid.as_ref(), usual), now)
+        .await
+    {
+        Ok(LoginGate::Go) => {}
+        Ok(LoginGate::Wait(until)) => {
+            let seconds = (until - now).num_seconds().max(1);
+            tracing::warn!(person = ?pid.as_ref().map(PersonId::as_str), "log-in held back by the throttle");
+            let mut r = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                tm(
+                    &s,
+                    lang,
+                    Msg::new("web-login-wait")
+                        .arg("seconds", seconds)
+                        .arg("until", local_naive(until).format("%H:%M:%S").to_string()),
+                ),
+            );
+            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return r;
         }
-        Ok(None) => {}
-        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "log-in throttle failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     }
+    let Some(permit) = s.web.login.try_permit(usual) else {
+        let mut r = page(StatusCode::TOO_MANY_REQUESTS, t(&s, lang, "web-login-busy"));
+        r.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+        return r;
+    };
+    let Some(pid) = pid else {
+        drop(permit);
+        return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
+    };
     let hash = store.password_hash(&pid).await.ok().flatten();
     let password = f.password.clone();
     // Verify even without a stored hash, so timing does not tell who exists.
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_password(&password, &h),
-        None => {
-            let _ = verify_password(&password, &DUMMY_HASH);
-            false
+    let ok = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match hash {
+            Some(h) => verify_password(&password, &h),
+            None => {
+                let _ = verify_password(&password, &DUMMY_HASH);
+                false
+            }
         }
     })
     .await
     .unwrap_or(false);
     if !ok {
-        let locked = match store.person(&pid).await {
-            Ok(Some(_)) => store
-                .login_failed(&pid, now, LOCK_AFTER, Duration::minutes(LOCK_MINUTES))
-                .await
-                .ok()
-                .flatten(),
-            _ => None,
-        };
-        tracing::warn!(person = %pid, locked = locked.is_some(), "failed log-in");
-        return match locked {
-            Some(until) => fail(tm(
-                &s,
-                lang,
-                Msg::new("web-login-locked").arg("until", local(until)),
-            )),
-            None => fail(t(&s, lang, "web-login-failed")),
-        };
+        tracing::warn!(person = %pid, "failed log-in");
+        return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
     }
     let token = new_token();
     let csrf = new_token();
@@ -298,13 +336,26 @@ async fn login(State(s): State<AppState>, jar: CookieJar, Form(f): Form<LoginFor
             now + Duration::hours(SESSION_HOURS),
         )
         .await;
-    if created.is_err() || store.login_succeeded(&pid).await.is_err() {
+    // This source's counts start again; an attack on the account from
+    // elsewhere keeps its own.
+    let reset: Vec<String> = source
+        .keys(Some(&pid), true)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    if created.is_err()
+        || store
+            .login_succeeded(&pid, &source.0, &reset, now)
+            .await
+            .is_err()
+    {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     tracing::info!(person = %pid, "signed in");
     let mut c = Cookie::new(SESSION_COOKIE, token);
     c.set_http_only(true);
     c.set_same_site(SameSite::Strict);
+    c.set_secure(s.web.secure_cookies);
     c.set_path("/");
     (jar.add(c), Redirect::to("/rota")).into_response()
 }

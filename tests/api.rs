@@ -28,10 +28,7 @@ async fn spawn(db: Db) -> App {
     let hotline = Hotline::new(db.store.clone(), def, loc);
     let app = Application::build(
         "127.0.0.1:0".parse().expect("addr"),
-        AppState {
-            hotline: hotline.clone(),
-            lang: Lang::Da,
-        },
+        AppState::new(hotline.clone(), Lang::Da),
     )
     .await
     .expect("bind");

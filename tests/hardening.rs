@@ -25,10 +25,7 @@ fn hotline(db: &Db) -> Hotline {
 }
 
 fn state(db: &Db) -> AppState {
-    AppState {
-        hotline: hotline(db),
-        lang: Lang::Da,
-    }
+    AppState::new(hotline(db), Lang::Da)
 }
 
 /// A server on a free port with `extra` routes; returns its base URL.

@@ -86,3 +86,42 @@ pub struct Home {
     pub id: HomeId,
     pub name: String,
 }
+
+/// How a log-in throttle key holds back guesses: `free` failures within
+/// `window_secs` cost nothing, each one after doubles the wait (1 s, 2 s,
+/// 4 s, ...) up to `max_delay_secs`. A delay, never a lock-out: nobody can
+/// keep a named person out for good by guessing their password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRule {
+    pub free: u32,
+    pub max_delay_secs: i64,
+    pub window_secs: i64,
+}
+
+impl ThrottleRule {
+    /// The wait after the `failures`-th failure in a row.
+    pub fn delay_secs(&self, failures: u32) -> i64 {
+        match failures.checked_sub(self.free) {
+            None | Some(0) => 0,
+            Some(n) => (1_i64 << (n - 1).min(30)).min(self.max_delay_secs),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_delays_grow_and_are_capped() {
+        let r = ThrottleRule {
+            free: 5,
+            max_delay_secs: 900,
+            window_secs: 3600,
+        };
+        let d: Vec<i64> = (1..=20).map(|n| r.delay_secs(n)).collect();
+        assert_eq!(&d[..9], &[0, 0, 0, 0, 0, 1, 2, 4, 8]);
+        assert_eq!(d[19], 900);
+        assert_eq!(r.delay_secs(u32::MAX), 900);
+    }
+}

@@ -234,7 +234,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // Web log-in.
 
-    /// Stores a password hash (made by the caller, e.g. argon2).
+    /// Stores a password hash (made by the caller, e.g. argon2) and ends
+    /// every session of the person (a changed password signs out everywhere).
     async fn set_password_hash(
         &self,
         person: &PersonId,
@@ -242,23 +243,34 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn password_hash(&self, person: &PersonId) -> Result<Option<String>, StoreError>;
-    /// Counts a failed log-in; once `threshold` failures in a row are reached
-    /// the account is locked for `lock_for`. Returns the end of the lock, if locked.
-    async fn login_failed(
+    /// Counts a log-in attempt on each throttle key *before* the password
+    /// is verified, atomically, so parallel guesses all count: a key whose
+    /// previous failures still hold it back (`next_allowed_at` later than
+    /// `now`) is not counted and the attempt is refused with that time.
+    /// Otherwise every key's count grows by one (counts older than the
+    /// rule's window start again) and its next attempt is held back by the
+    /// rule's growing delay. A good password then calls [`Store::login_succeeded`].
+    async fn login_attempt(
+        &self,
+        keys: &[(String, crate::person::ThrottleRule)],
+        now: DateTime<Utc>,
+    ) -> Result<LoginGate, StoreError>;
+    /// A good log-in from `source`: the throttle keys start again and the
+    /// source is remembered as one this person uses.
+    async fn login_succeeded(
         &self,
         person: &PersonId,
+        source: &str,
+        reset: &[String],
         now: DateTime<Utc>,
-        threshold: u32,
-        lock_for: chrono::Duration,
-    ) -> Result<Option<DateTime<Utc>>, StoreError>;
-    /// The end of a lock still in force at `now`.
-    async fn login_locked_until(
+    ) -> Result<(), StoreError>;
+    /// Whether `person` logged in successfully from `source` since `since`.
+    async fn known_login_source(
         &self,
         person: &PersonId,
-        now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, StoreError>;
-    /// Clears the failure count after a good log-in.
-    async fn login_succeeded(&self, person: &PersonId) -> Result<(), StoreError>;
+        source: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Stores a session: only a hash of the cookie value is kept.
     async fn create_session(
         &self,
@@ -433,8 +445,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn transcriptions_pending(&self) -> Result<u64, StoreError>;
 
     /// Deletes what is kept only for a while: webhook answers (they hold
-    /// spoken resident cards) stored before `webhook_answers_before`, and
-    /// web sessions expired at `now`.
+    /// spoken resident cards) stored before `webhook_answers_before`, web
+    /// sessions expired at `now`, and log-in throttle counts a day old.
     async fn purge_expired(
         &self,
         now: DateTime<Utc>,
@@ -442,11 +454,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Purged, StoreError>;
 }
 
+/// Whether a log-in attempt may go on to the password check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginGate {
+    /// Counted; verify the password.
+    Go,
+    /// Too many failures: try again at this time (nothing was counted).
+    Wait(DateTime<Utc>),
+}
+
 /// What [`Store::purge_expired`] deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Purged {
     pub webhook_answers: u64,
     pub sessions: u64,
+    /// Log-in throttle counts nobody added to for a day.
+    pub login_throttles: u64,
 }
 
 /// Who is on a telephone call leg.

@@ -21,7 +21,7 @@ use akutlinje_core::escalation::{
     NotificationStatus, NotifyChannel,
 };
 use akutlinje_core::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
-use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::person::{Home, Person, Role, ThrottleRule};
 use akutlinje_core::record::{
     AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind,
     NewEvent,
@@ -33,8 +33,8 @@ use akutlinje_core::rota::{
     OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec, TierId,
 };
 use akutlinje_core::store::{
-    status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, NewAttachment,
-    NewCase, Purged, Store, StoreError, TranscriptionJob,
+    status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, LoginGate,
+    NewAttachment, NewCase, Purged, Store, StoreError, TranscriptionJob,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1356,6 +1356,7 @@ macro_rules! impl_store {
             }
 
             async fn set_password_hash(&self, person: &PersonId, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
                 sqlx::query(
                     "INSERT INTO person_passwords (person_id, hash, updated_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (person_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
@@ -1363,9 +1364,16 @@ macro_rules! impl_store {
                 .bind(person.as_str())
                 .bind(hash)
                 .bind(at)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await
                 .map_err(db)?;
+                // A changed password signs the person out everywhere.
+                sqlx::query("DELETE FROM web_sessions WHERE person_id = $1")
+                    .bind(person.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)?;
                 Ok(())
             }
 
@@ -1378,54 +1386,78 @@ macro_rules! impl_store {
                 row.map(|r| r.try_get::<String, _>("hash").map_err(corrupt("password"))).transpose()
             }
 
-            async fn login_failed(
-                &self,
-                person: &PersonId,
-                now: DateTime<Utc>,
-                threshold: u32,
-                lock_for: chrono::Duration,
-            ) -> Result<Option<DateTime<Utc>>, StoreError> {
+            async fn login_attempt(&self, keys: &[(String, ThrottleRule)], now: DateTime<Utc>) -> Result<LoginGate, StoreError> {
                 let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
-                let row = sqlx::query(
-                    "INSERT INTO login_failures (person_id, failures, updated_at) VALUES ($1, 1, $2) \
-                     ON CONFLICT (person_id) DO UPDATE SET failures = login_failures.failures + 1, updated_at = excluded.updated_at \
-                     RETURNING failures",
-                )
-                .bind(person.as_str())
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?;
-                let failures: i32 = row.try_get("failures").map_err(corrupt("login failures"))?;
-                let locked = if failures >= i32::try_from(threshold).unwrap_or(i32::MAX) {
-                    let until = now + lock_for;
-                    sqlx::query("UPDATE login_failures SET failures = 0, locked_until = $1 WHERE person_id = $2")
-                        .bind(until)
-                        .bind(person.as_str())
+                // Any key still holding back: refused, nothing counted.
+                for (key, _) in keys {
+                    let row = sqlx::query("SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2")
+                        .bind(key)
+                        .bind(now)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    if let Some(r) = row {
+                        let until: DateTime<Utc> = r.try_get("next_allowed_at").map_err(corrupt("throttle"))?;
+                        return Ok(LoginGate::Wait(until));
+                    }
+                }
+                // Counted before the password is checked; the row lock (or
+                // SQLite's single writer) makes parallel guesses count one by one.
+                for (key, rule) in keys {
+                    let window_start = now - chrono::Duration::seconds(rule.window_secs);
+                    let row = sqlx::query(
+                        "INSERT INTO login_throttle (key, failures, next_allowed_at, updated_at) VALUES ($1, 1, $2, $2) \
+                         ON CONFLICT (key) DO UPDATE SET \
+                         failures = CASE WHEN login_throttle.updated_at < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+                         updated_at = excluded.updated_at RETURNING failures",
+                    )
+                    .bind(key)
+                    .bind(now)
+                    .bind(window_start)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    let failures: i32 = row.try_get("failures").map_err(corrupt("throttle"))?;
+                    let delay = rule.delay_secs(u32::try_from(failures).unwrap_or(u32::MAX));
+                    sqlx::query("UPDATE login_throttle SET next_allowed_at = $1 WHERE key = $2")
+                        .bind(now + chrono::Duration::seconds(delay))
+                        .bind(key)
                         .execute(&mut *tx)
                         .await
                         .map_err(db)?;
-                    Some(until)
-                } else {
-                    None
-                };
+                }
                 tx.commit().await.map_err(db)?;
-                Ok(locked)
+                Ok(LoginGate::Go)
             }
 
-            async fn login_locked_until(&self, person: &PersonId, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
-                let row = sqlx::query("SELECT locked_until FROM login_failures WHERE person_id = $1 AND locked_until > $2")
+            async fn login_succeeded(&self, person: &PersonId, source: &str, reset: &[String], now: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                for key in reset {
+                    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&mut *tx).await.map_err(db)?;
+                }
+                sqlx::query(
+                    "INSERT INTO login_sources (person_id, source, last_ok_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (person_id, source) DO UPDATE SET last_ok_at = excluded.last_ok_at",
+                )
+                .bind(person.as_str())
+                .bind(source)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                Ok(())
+            }
+
+            async fn known_login_source(&self, person: &PersonId, source: &str, since: DateTime<Utc>) -> Result<bool, StoreError> {
+                let row = sqlx::query("SELECT 1 AS one FROM login_sources WHERE person_id = $1 AND source = $2 AND last_ok_at >= $3")
                     .bind(person.as_str())
-                    .bind(now)
+                    .bind(source)
+                    .bind(since)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db)?;
-                row.map(|r| r.try_get::<DateTime<Utc>, _>("locked_until").map_err(corrupt("lock"))).transpose()
-            }
-
-            async fn login_succeeded(&self, person: &PersonId) -> Result<(), StoreError> {
-                sqlx::query("DELETE FROM login_failures WHERE person_id = $1").bind(person.as_str()).execute(self.writer()).await.map_err(db)?;
-                Ok(())
+                Ok(row.is_some())
             }
 
             async fn create_session(
@@ -1766,8 +1798,18 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
+                let throttles = sqlx::query("DELETE FROM login_throttle WHERE updated_at < $1 AND next_allowed_at <= $2")
+                    .bind(now - chrono::Duration::days(1))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
                 tx.commit().await.map_err(db)?;
-                Ok(Purged { webhook_answers: w.rows_affected(), sessions: sess.rows_affected() })
+                Ok(Purged {
+                    webhook_answers: w.rows_affected(),
+                    sessions: sess.rows_affected(),
+                    login_throttles: throttles.rows_affected(),
+                })
             }
 
             async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError> {

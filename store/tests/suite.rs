@@ -867,30 +867,81 @@ async fn web_login_state(s: Arc<dyn Store>) {
         s.password_hash(&anna).await.expect("read").as_deref(),
         Some("$argon2id$x")
     );
-    let lock = chrono::Duration::minutes(15);
-    for _ in 0..4 {
+    // Throttling: free attempts, then growing waits; a held-back attempt
+    // is not counted; a good log-in resets the source's keys and makes the
+    // source a usual one.
+    use akutlinje_core::person::ThrottleRule;
+    use akutlinje_core::store::LoginGate;
+    let rule = ThrottleRule {
+        free: 2,
+        max_delay_secs: 60,
+        window_secs: 3600,
+    };
+    let keys = vec![("acct:anna|src:192.0.2.1".to_string(), rule)];
+    let at = |secs: i64| now + chrono::Duration::seconds(secs);
+    assert_eq!(
+        s.login_attempt(&keys, at(0)).await.expect("1"),
+        LoginGate::Go
+    );
+    assert_eq!(
+        s.login_attempt(&keys, at(0)).await.expect("2"),
+        LoginGate::Go
+    );
+    // The third failure sets a wait of 1 s; meanwhile attempts are refused.
+    assert_eq!(
+        s.login_attempt(&keys, at(0)).await.expect("3"),
+        LoginGate::Go
+    );
+    assert_eq!(
+        s.login_attempt(&keys, at(0)).await.expect("held"),
+        LoginGate::Wait(at(1))
+    );
+    assert_eq!(
+        s.login_attempt(&keys, at(1)).await.expect("4"),
+        LoginGate::Go
+    );
+    assert_eq!(
+        s.login_attempt(&keys, at(1)).await.expect("held"),
+        LoginGate::Wait(at(3)),
+        "the wait doubles, and held-back attempts did not count"
+    );
+    // After the window the count starts again.
+    assert_eq!(
+        s.login_attempt(&keys, at(4000)).await.expect("new window"),
+        LoginGate::Go
+    );
+    assert_eq!(
+        s.login_attempt(&keys, at(4000)).await.expect("2nd"),
+        LoginGate::Go
+    );
+    assert!(!s
+        .known_login_source(&anna, "192.0.2.1", now - chrono::Duration::days(90))
+        .await
+        .expect("read"));
+    s.login_succeeded(&anna, "192.0.2.1", &[keys[0].0.clone()], at(4001))
+        .await
+        .expect("clear");
+    assert!(s
+        .known_login_source(&anna, "192.0.2.1", now - chrono::Duration::days(90))
+        .await
+        .expect("read"));
+    for _ in 0..3 {
         assert_eq!(
-            s.login_failed(&anna, now, 5, lock).await.expect("count"),
-            None
+            s.login_attempt(&keys, at(4002)).await.expect("reset"),
+            LoginGate::Go
         );
     }
-    assert_eq!(
-        s.login_failed(&anna, now, 5, lock).await.expect("count"),
-        Some(now + lock)
+    // A changed password ends every session of the person.
+    s.create_session("h0", &anna, "csrf-0", now, now + chrono::Duration::hours(8))
+        .await
+        .expect("session");
+    s.set_password_hash(&anna, "$argon2id$y", now)
+        .await
+        .expect("change");
+    assert!(
+        s.session("h0", now).await.expect("read").is_none(),
+        "revoked"
     );
-    assert_eq!(
-        s.login_locked_until(&anna, now + chrono::Duration::minutes(14))
-            .await
-            .expect("read"),
-        Some(now + lock)
-    );
-    assert_eq!(
-        s.login_locked_until(&anna, now + chrono::Duration::minutes(16))
-            .await
-            .expect("read"),
-        None
-    );
-    s.login_succeeded(&anna).await.expect("clear");
     s.create_session("h1", &anna, "csrf-1", now, now + chrono::Duration::hours(8))
         .await
         .expect("session");
