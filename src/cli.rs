@@ -301,8 +301,20 @@ enum HomesCommand {
         #[arg(long)]
         name: String,
     },
-    /// List homes.
+    /// List homes, with their bound Matrix rooms.
     List,
+    /// Bind a Matrix room to a home: the bot shows the home's resident data
+    /// there (and only there), while every member may read that home.
+    Room {
+        /// The home (id).
+        home: String,
+        /// The room id (Element: room settings → Advanced), e.g. !abc:matrix.region.dk.
+        room: String,
+    },
+    /// The bound rooms (of one home, or all), as JSON.
+    Rooms { home: Option<String> },
+    /// Unbind a room: no resident data is shown there any more.
+    Unroom { room: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -414,6 +426,23 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
         })?,
     };
     Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
+}
+
+/// Runs `fut` on a runtime of its own, on its own OS thread, so the OS
+/// scheduler gives it a share of the CPU however many tasks the main
+/// runtime is running.
+fn dedicated_runtime(
+    name: &str,
+    fut: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .with_context(|| format!("cannot start the {name} runtime"))?;
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || rt.block_on(fut))
+        .with_context(|| format!("cannot start the {name} thread"))
 }
 
 /// `os_user=<name>`: who ran a command on the server, for the access log.
@@ -713,16 +742,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let escalator = escalator.with_phone_bridge(telephony.is_some());
             let outbox = Outbox::new(store.clone(), senders, worker);
             let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-            let scheduler = tokio::spawn(akutlinje_scheduler::escalation::run_woken(
-                escalator,
-                outbox,
-                Arc::new(SystemClock),
-                std::time::Duration::from_secs(1),
-                wake,
-                async move {
-                    let _ = stop_rx.wait_for(|stop| *stop).await;
-                },
-            ));
+            // Paging runs on its own thread: a flood of HTTP requests (a
+            // password-guessing attack, a misbehaving client) shares the
+            // main runtime with hundreds of connection tasks, and must not
+            // starve the escalation timers and the outbox of CPU time.
+            let scheduler = dedicated_runtime(
+                "akutlinje-paging",
+                akutlinje_scheduler::escalation::run_woken(
+                    escalator,
+                    outbox,
+                    Arc::new(SystemClock),
+                    std::time::Duration::from_secs(1),
+                    wake,
+                    async move {
+                        let _ = stop_rx.wait_for(|stop| *stop).await;
+                    },
+                ),
+            )?;
             let jobs = akutlinje_scheduler::jobs::RotaJobs::new(
                 store.clone(),
                 settings.paging_service.clone(),
@@ -826,7 +862,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let served = app.run_until(http::shutdown_signal()).await;
             let _ = stop_tx.send(true);
-            let _ = scheduler.await;
+            let _ = tokio::task::spawn_blocking(move || scheduler.join()).await;
             let _ = rota_jobs.await;
             let _ = housekeeping.await;
             if let Some(t) = transcription {
@@ -939,9 +975,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Homes(HomesCommand::List) => {
             let store = open(&settings).await?;
+            let rooms = store.home_rooms(None).await?;
             for h in store.homes().await? {
-                println!("{}\t{}", h.id, h.name);
+                let mine: Vec<&str> = rooms
+                    .iter()
+                    .filter(|r| r.home == h.id)
+                    .map(|r| r.room.as_str())
+                    .collect();
+                println!("{}\t{}\t{}", h.id, h.name, mine.join(" "));
             }
+            Ok(())
+        }
+        Command::Homes(HomesCommand::Room { home, room }) => {
+            let store = open(&settings).await?;
+            let home = HomeId::parse(&home).map_err(|e| fail(format!("home: {e}")))?;
+            let room = akutlinje_core::ids::MatrixRoomId::parse(&room)
+                .map_err(|e| fail(format!("room: {e}")))?;
+            if store.home(&home).await?.is_none() {
+                bail!("no home with id {home}; see `akutlinje homes list`");
+            }
+            store
+                .bind_room(&akutlinje_core::person::HomeRoom {
+                    room: room.clone(),
+                    home: home.clone(),
+                    bound_by: None,
+                    bound_at: Utc::now(),
+                })
+                .await?;
+            tracing::info!(room = %room, home = %home, by = %os_user_detail(), "room bound");
+            eprintln!("{room} is bound to {home}");
+            Ok(())
+        }
+        Command::Homes(HomesCommand::Rooms { home }) => {
+            let store = open(&settings).await?;
+            let home = home
+                .map(|h| HomeId::parse(&h))
+                .transpose()
+                .map_err(|e| fail(format!("home: {e}")))?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&store.home_rooms(home.as_ref()).await?)?
+            );
+            Ok(())
+        }
+        Command::Homes(HomesCommand::Unroom { room }) => {
+            let store = open(&settings).await?;
+            let room = akutlinje_core::ids::MatrixRoomId::parse(&room)
+                .map_err(|e| fail(format!("room: {e}")))?;
+            if !store.unbind_room(&room).await? {
+                bail!("{room} is not bound to any home");
+            }
+            eprintln!("{room} is no longer bound");
             Ok(())
         }
         Command::People(PeopleCommand::Add {

@@ -77,6 +77,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cases/{id}/disposition", post(disposition))
         .route("/api/v1/cases/{id}/decline", post(decline_page))
         .route("/api/v1/access-log", get(access_log))
+        .route("/api/v1/rooms", get(list_rooms))
+        .route("/api/v1/rooms/{room}", axum::routing::delete(unbind_room))
+        .route(
+            "/api/v1/homes/{home}/rooms",
+            get(list_home_rooms).post(bind_room),
+        )
         .route("/api/v1/oncall", get(oncall))
         .route("/api/v1/rotas/gaps", get(rota_gaps))
         .route("/calendar/{token}", get(crate::calendar::serve_feed))
@@ -310,6 +316,83 @@ async fn get_case(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (case, events) = read_case(&s, &who, &id, None).await?;
     Ok(Json(serde_json::json!({ "case": case, "events": events })))
+}
+
+/// Rooms are bound by coordinators and admins; staff and physicians may
+/// see which rooms belong to which home.
+async fn list_rooms(
+    State(s): State<AppState>,
+    who: Authed,
+) -> Result<Json<Vec<akutlinje_core::person::HomeRoom>>, ApiError> {
+    who.require(&[Role::Coordinator, Role::Admin])?;
+    Ok(Json(s.hotline.store().home_rooms(None).await?))
+}
+
+fn home_param(home: &str) -> Result<HomeId, ApiError> {
+    HomeId::parse(home).map_err(|_| ApiError::NotFound)
+}
+
+async fn list_home_rooms(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(home): Path<String>,
+) -> Result<Json<Vec<akutlinje_core::person::HomeRoom>>, ApiError> {
+    let home = home_param(&home)?;
+    if !who.0.may_read_home(&home) {
+        return Err(ApiError::NotFound);
+    }
+    if s.hotline.store().home(&home).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(s.hotline.store().home_rooms(Some(&home)).await?))
+}
+
+#[derive(Deserialize)]
+struct BindRoomBody {
+    room_id: String,
+}
+
+async fn bind_room(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(home): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    who.require(&[Role::Coordinator, Role::Admin])?;
+    let home = home_param(&home)?;
+    let b: BindRoomBody = parse_body(&body)?;
+    let room =
+        akutlinje_core::ids::MatrixRoomId::parse(&b.room_id).map_err(|e| ApiError::Invalid {
+            message: format!("room_id: {e}"),
+            details: None,
+        })?;
+    if s.hotline.store().home(&home).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let bound = akutlinje_core::person::HomeRoom {
+        room,
+        home,
+        bound_by: Some(who.0.id.clone()),
+        bound_at: Utc::now(),
+    };
+    s.hotline.store().bind_room(&bound).await?;
+    tracing::info!(room = %bound.room, home = %bound.home, "room bound");
+    Ok((StatusCode::CREATED, Json(bound)).into_response())
+}
+
+async fn unbind_room(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(room): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    who.require(&[Role::Coordinator, Role::Admin])?;
+    let room = akutlinje_core::ids::MatrixRoomId::parse(&room).map_err(|_| ApiError::NotFound)?;
+    if s.hotline.store().unbind_room(&room).await? {
+        tracing::info!(room = %room, "room unbound");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 #[derive(Deserialize)]

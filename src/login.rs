@@ -19,6 +19,7 @@
 //! address in X-Forwarded-For that is not a trusted proxy); IPv6 sources
 //! count by their /64, since one host holds a whole /64.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ use akutlinje_core::ids::PersonId;
 use akutlinje_core::person::ThrottleRule;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
 use crate::http::AppState;
@@ -55,19 +57,76 @@ pub const PER_ACCOUNT_ELSEWHERE: ThrottleRule = ThrottleRule {
 /// How long a source stays "usual" after a good log-in from it.
 pub const USUAL_SOURCE_DAYS: i64 = 90;
 
-/// The semaphores in front of the password check.
+/// The semaphores in front of the password check, and the throttle keys
+/// known to be holding back (so an attack that is being held back is
+/// refused in memory, without touching the database the hotline writes to).
 #[derive(Debug)]
 pub struct LoginGuard {
     general: Arc<Semaphore>,
-    usual: Arc<Semaphore>,
+    usual_permit: Arc<Semaphore>,
+    held: std::sync::Mutex<HashMap<String, DateTime<Utc>>>,
+    /// (person, source) → whether the person logged in from there before.
+    usual: std::sync::Mutex<HashMap<(String, String), bool>>,
 }
+
+/// The most held-back keys remembered in memory (the database has them all).
+const HELD_IN_MEMORY: usize = 100_000;
 
 impl LoginGuard {
     /// `permits` checks at once from anywhere, plus one for usual sources.
     pub fn new(permits: usize) -> LoginGuard {
         LoginGuard {
             general: Arc::new(Semaphore::new(permits.max(1))),
-            usual: Arc::new(Semaphore::new(1)),
+            usual_permit: Arc::new(Semaphore::new(1)),
+            held: std::sync::Mutex::new(HashMap::new()),
+            usual: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The time until which one of `keys` is known to be held back.
+    pub fn held_until(
+        &self,
+        keys: &[(String, ThrottleRule)],
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let held = self.held.lock().ok()?;
+        keys.iter()
+            .filter_map(|(k, _)| held.get(k).copied())
+            .filter(|until| *until > now)
+            .max()
+    }
+
+    /// Whether `person` is known to use `source` (`None`: ask the database).
+    pub fn cached_usual(&self, person: &PersonId, source: &Source) -> Option<bool> {
+        self.usual
+            .lock()
+            .ok()?
+            .get(&(person.to_string(), source.0.clone()))
+            .copied()
+    }
+
+    /// Remembers whether `person` uses `source`.
+    pub fn remember_usual(&self, person: &PersonId, source: &Source, usual: bool) {
+        if let Ok(mut m) = self.usual.lock() {
+            if m.len() >= HELD_IN_MEMORY {
+                // Forget the strangers first; usual sources are few.
+                m.retain(|_, u| *u);
+            }
+            if m.len() < HELD_IN_MEMORY {
+                m.insert((person.to_string(), source.0.clone()), usual);
+            }
+        }
+    }
+
+    /// Remembers that `key` holds back until `until`.
+    pub fn hold(&self, key: String, until: DateTime<Utc>, now: DateTime<Utc>) {
+        if let Ok(mut held) = self.held.lock() {
+            if held.len() >= HELD_IN_MEMORY {
+                held.retain(|_, u| *u > now);
+            }
+            if held.len() < HELD_IN_MEMORY {
+                held.insert(key, until);
+            }
         }
     }
 
@@ -80,7 +139,7 @@ impl LoginGuard {
     /// A permit to check a password now, or `None` (answer 429).
     pub fn try_permit(&self, usual_source: bool) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let first = if usual_source {
-            &self.usual
+            &self.usual_permit
         } else {
             &self.general
         };

@@ -73,6 +73,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cases", get(cases_page))
         .route("/cases/{id}", get(case_page))
         .route("/figures", get(figures_page))
+        .route("/homes", get(homes_page))
+        .route("/homes/rooms", post(bind_room))
+        .route("/homes/rooms/unbind", post(unbind_room))
         .route("/static/app.css", get(|| async { css(CSS) }))
         .route(
             "/static/print.css",
@@ -166,6 +169,9 @@ fn layout(s: &AppState, lang: Lang, title: &str, user: Option<&WebUser>, body: M
                             a href="/rota" { (t(s, lang, "web-nav-rota")) }
                             a href="/cases" { (t(s, lang, "web-nav-cases")) }
                             a href="/figures" { (t(s, lang, "web-nav-figures")) }
+                            @if matches!(u.person.role, Role::Coordinator | Role::Admin) {
+                                a href="/homes" { (t(s, lang, "web-nav-homes")) }
+                            }
                         }
                         span.who { (tm(s, lang, Msg::new("web-signed-in-as").arg("name", &u.person.name).arg_msg("role", Msg::new(format!("role-{}", u.person.role.as_str()))))) }
                         form.inline method="post" action="/logout" {
@@ -248,46 +254,62 @@ async fn login(
         (status, login_markup(&s, lang, Some(msg))).into_response()
     };
     let pid = PersonId::parse(&f.person).ok();
+    let wait = |until: DateTime<Utc>| {
+        let seconds = (until - now).num_seconds().max(1);
+        let mut r = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            tm(
+                &s,
+                lang,
+                Msg::new("web-login-wait")
+                    .arg("seconds", seconds)
+                    .arg("until", local_naive(until).format("%H:%M:%S").to_string()),
+            ),
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        r
+    };
+    let guard = &s.web.login;
     let usual = match &pid {
-        Some(p) => match store
-            .known_login_source(
-                p,
-                &source.0,
-                now - Duration::days(crate::login::USUAL_SOURCE_DAYS),
-            )
-            .await
-        {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::error!(error = %e, "log-in source look-up failed");
-                return StatusCode::SERVICE_UNAVAILABLE.into_response();
-            }
+        Some(p) => match guard.cached_usual(p, &source) {
+            Some(u) => u,
+            None => match store
+                .known_login_source(
+                    p,
+                    &source.0,
+                    now - Duration::days(crate::login::USUAL_SOURCE_DAYS),
+                )
+                .await
+            {
+                Ok(u) => {
+                    guard.remember_usual(p, &source, u);
+                    u
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "log-in source look-up failed");
+                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                }
+            },
         },
         None => false,
     };
+    // Held back already: refused in memory, without touching the database
+    // the hotline writes to (the database is asked when memory does not know).
+    if let Some(until) = guard.held_until(&source.keys(pid.as_ref(), usual), now) {
+        return wait(until);
+    }
     // Counted before the password is checked: parallel guesses all count.
     match store
         .login_attempt(&source.keys(pid.as_ref(), usual), now)
         .await
     {
         Ok(LoginGate::Go) => {}
-        Ok(LoginGate::Wait(until)) => {
-            let seconds = (until - now).num_seconds().max(1);
+        Ok(LoginGate::Wait { until, key }) => {
             tracing::warn!(person = ?pid.as_ref().map(PersonId::as_str), "log-in held back by the throttle");
-            let mut r = page(
-                StatusCode::TOO_MANY_REQUESTS,
-                tm(
-                    &s,
-                    lang,
-                    Msg::new("web-login-wait")
-                        .arg("seconds", seconds)
-                        .arg("until", local_naive(until).format("%H:%M:%S").to_string()),
-                ),
-            );
-            if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-                r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
-            return r;
+            s.web.login.hold(key, until, now);
+            return wait(until);
         }
         Err(e) => {
             tracing::error!(error = %e, "log-in throttle failed");
@@ -351,6 +373,7 @@ async fn login(
     {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
+    s.web.login.remember_usual(&pid, &source, true);
     tracing::info!(person = %pid, "signed in");
     let mut c = Cookie::new(SESSION_COOKIE, token);
     c.set_http_only(true);
@@ -1496,4 +1519,156 @@ async fn month_page(
         ),
     )
         .into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct HomesQuery {
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+/// The homes and the Matrix rooms bound to them: the only rooms where the
+/// bot shows a home's resident data. Coordinators and admins bind rooms.
+async fn homes_page(
+    State(s): State<AppState>,
+    user: WebUser,
+    jar: CookieJar,
+    Query(q): Query<HomesQuery>,
+) -> Response {
+    let (jar, lang) = with_lang(
+        jar,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+        user.lang,
+    );
+    let user = WebUser { lang, ..user };
+    match render_homes(&s, &user, q.msg.as_deref().map(|m| t(&s, lang, m)), None).await {
+        Ok(m) => (jar, m).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn render_homes(
+    s: &AppState,
+    user: &WebUser,
+    msg: Option<String>,
+    error: Option<String>,
+) -> Result<Markup, Response> {
+    let lang = user.lang;
+    if !matches!(user.person.role, Role::Coordinator | Role::Admin) {
+        return Err((StatusCode::FORBIDDEN, t(s, lang, "web-error-forbidden")).into_response());
+    }
+    let store = s.hotline.store();
+    let (Ok(homes), Ok(rooms)) = (store.homes().await, store.home_rooms(None).await) else {
+        return Err(StatusCode::SERVICE_UNAVAILABLE.into_response());
+    };
+    let body = html! {
+        @if let Some(m) = msg { p.msg role="status" { (m) } }
+        @if let Some(e) = error { p.err role="alert" { (e) } }
+        p { (t(s, lang, "web-homes-intro")) }
+        table #home-rooms {
+            tr { th { (t(s, lang, "web-col-home")) } th { (t(s, lang, "web-homes-rooms")) } }
+            @for h in &homes {
+                tr {
+                    td { (h.name) " (" (h.id) ")" }
+                    td {
+                        @for r in rooms.iter().filter(|r| r.home == h.id) {
+                            div.seg {
+                                code { (r.room) } " "
+                                form.inline method="post" action="/homes/rooms/unbind" {
+                                    input type="hidden" name="csrf" value=(user.csrf);
+                                    input type="hidden" name="room" value=(r.room);
+                                    button type="submit" { (t(s, lang, "web-homes-unbind")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(s, lang, "web-homes-bind")) }
+        form.stack method="post" action="/homes/rooms" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            label { (t(s, lang, "web-col-home")) br;
+                select name="home" { @for h in &homes { option value=(h.id) { (h.name) } } }
+            }
+            label { (t(s, lang, "web-homes-room-id")) br; input name="room" placeholder="!abc:matrix.region.dk" required; }
+            button type="submit" { (t(s, lang, "web-homes-bind")) }
+        }
+    };
+    Ok(layout(
+        s,
+        lang,
+        &t(s, lang, "web-nav-homes"),
+        Some(user),
+        body,
+    ))
+}
+
+#[derive(Deserialize)]
+struct BindForm {
+    csrf: String,
+    home: String,
+    room: String,
+}
+
+async fn bind_room(State(s): State<AppState>, user: WebUser, Form(f): Form<BindForm>) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let lang = user.lang;
+    let store = s.hotline.store();
+    let home = match akutlinje_core::ids::HomeId::parse(&f.home) {
+        Ok(h) if matches!(store.home(&h).await, Ok(Some(_))) => h,
+        _ => {
+            return error_page(&s, &user, t(&s, lang, "web-homes-unknown-home")).await;
+        }
+    };
+    let room = match akutlinje_core::ids::MatrixRoomId::parse(&f.room) {
+        Ok(r) => r,
+        Err(e) => return error_page(&s, &user, e.to_string()).await,
+    };
+    let bound = akutlinje_core::person::HomeRoom {
+        room,
+        home,
+        bound_by: Some(user.person.id.clone()),
+        bound_at: Utc::now(),
+    };
+    if store.bind_room(&bound).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    tracing::info!(person = %user.person.id, room = %bound.room, home = %bound.home, "room bound");
+    Redirect::to("/homes?msg=web-homes-bound").into_response()
+}
+
+async fn error_page(s: &AppState, user: &WebUser, error: String) -> Response {
+    match render_homes(s, user, None, Some(error)).await {
+        Ok(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+struct UnbindForm {
+    csrf: String,
+    room: String,
+}
+
+async fn unbind_room(
+    State(s): State<AppState>,
+    user: WebUser,
+    Form(f): Form<UnbindForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let Ok(room) = akutlinje_core::ids::MatrixRoomId::parse(&f.room) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if s.hotline.store().unbind_room(&room).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    tracing::info!(person = %user.person.id, room = %room, "room unbound");
+    Redirect::to("/homes?msg=web-homes-unbound").into_response()
 }

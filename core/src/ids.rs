@@ -19,6 +19,10 @@ pub enum IdError {
     Empty { what: &'static str },
     #[error("{what} is longer than {max} characters")]
     TooLong { what: &'static str, max: usize },
+    #[error(
+        "a Matrix room id looks like !abcdef:matrix.example (Element: room settings, Advanced)"
+    )]
+    BadRoom,
 }
 
 fn parse_slug(what: &'static str, raw: &str) -> Result<String, IdError> {
@@ -119,6 +123,54 @@ impl fmt::Display for CaseId {
     }
 }
 
+/// A Matrix room id (`!opaque:server.example`), as an admin types it to
+/// bind a room to a home.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct MatrixRoomId(String);
+
+impl MatrixRoomId {
+    /// Parses `!localpart:server`: printable, no spaces, at most 255 bytes.
+    pub fn parse(raw: &str) -> Result<Self, IdError> {
+        let s = raw.trim();
+        let ok = s.len() <= 255
+            && s.starts_with('!')
+            && s[1..]
+                .split_once(':')
+                .is_some_and(|(l, h)| !l.is_empty() && !h.is_empty())
+            && s.chars().all(|c| c.is_ascii_graphic());
+        if ok {
+            Ok(MatrixRoomId(s.to_string()))
+        } else {
+            Err(IdError::BadRoom)
+        }
+    }
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MatrixRoomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MatrixRoomId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for MatrixRoomId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        Self::parse(s)
+    }
+}
+
 /// Personal free text (a name, a diagnosis, a wish, what the caller said).
 /// `Debug` prints only the length, so it cannot leak into logs.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -168,6 +220,14 @@ mod tests {
         assert!(HomeId::parse("sol gården").is_err());
         assert!(HomeId::parse("").is_err());
         assert!(HomeId::parse("-x").is_err());
+    }
+
+    #[test]
+    fn room_ids_are_checked() {
+        assert!(MatrixRoomId::parse(" !abc:matrix.region.dk ").is_ok());
+        for bad in ["abc:x", "!abc", "!:x", "!abc:", "!a b:x", "#alias:x"] {
+            assert!(MatrixRoomId::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

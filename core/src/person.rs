@@ -87,6 +87,17 @@ pub struct Home {
     pub name: String,
 }
 
+/// A Matrix room bound to a home: the only kind of room the bot shows that
+/// home's resident data in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeRoom {
+    pub room: crate::ids::MatrixRoomId,
+    pub home: HomeId,
+    /// Who bound it (`None`: the command line on the server).
+    pub bound_by: Option<crate::ids::PersonId>,
+    pub bound_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// How a log-in throttle key holds back guesses: `free` failures within
 /// `window_secs` cost nothing, each one after doubles the wait (1 s, 2 s,
 /// 4 s, ...) up to `max_delay_secs`. A delay, never a lock-out: nobody can

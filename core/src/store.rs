@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::escalation::{Escalation, EscalationNext, NewNotification, Notification};
-use crate::ids::{CaseId, HomeId, PersonId, ResidentId};
-use crate::person::{Home, Person};
+use crate::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId};
+use crate::person::{Home, HomeRoom, Person};
 use crate::record::{AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, NewEvent};
 use crate::resident::{Resident, Room};
 use crate::rota::{OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec};
@@ -64,6 +64,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn upsert_home(&self, home: &Home) -> Result<(), StoreError>;
     async fn home(&self, id: &HomeId) -> Result<Option<Home>, StoreError>;
     async fn homes(&self) -> Result<Vec<Home>, StoreError>;
+
+    /// Binds a Matrix room to a home (or moves it to another home).
+    async fn bind_room(&self, room: &HomeRoom) -> Result<(), StoreError>;
+    /// Unbinds a room; false if it was not bound.
+    async fn unbind_room(&self, room: &MatrixRoomId) -> Result<bool, StoreError>;
+    /// The home a room is bound to.
+    async fn home_of_room(&self, room: &str) -> Result<Option<HomeId>, StoreError>;
+    /// The bound rooms, of one home or all, by home and room.
+    async fn home_rooms(&self, home: Option<&HomeId>) -> Result<Vec<HomeRoom>, StoreError>;
 
     async fn upsert_person(&self, person: &Person) -> Result<(), StoreError>;
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError>;
@@ -455,12 +464,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 }
 
 /// Whether a log-in attempt may go on to the password check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginGate {
     /// Counted; verify the password.
     Go,
-    /// Too many failures: try again at this time (nothing was counted).
-    Wait(DateTime<Utc>),
+    /// Too many failures on `key`: try again at `until` (nothing was counted).
+    Wait { until: DateTime<Utc>, key: String },
 }
 
 /// What [`Store::purge_expired`] deleted.

@@ -20,8 +20,8 @@ use akutlinje_core::escalation::{
     Escalation, EscalationNext, EscalationState, NewNotification, Notification, NotificationKind,
     NotificationStatus, NotifyChannel,
 };
-use akutlinje_core::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
-use akutlinje_core::person::{Home, Person, Role, ThrottleRule};
+use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
+use akutlinje_core::person::{Home, HomeRoom, Person, Role, ThrottleRule};
 use akutlinje_core::record::{
     AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind,
     NewEvent,
@@ -563,6 +563,64 @@ macro_rules! impl_store {
             async fn homes(&self) -> Result<Vec<Home>, StoreError> {
                 let rows = sqlx::query("SELECT id, name FROM homes ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
                 rows.iter().map(home_of).collect()
+            }
+
+            async fn bind_room(&self, r: &HomeRoom) -> Result<(), StoreError> {
+                if self.home(&r.home).await?.is_none() {
+                    return Err(StoreError::UnknownHome(r.home.clone()));
+                }
+                sqlx::query(
+                    "INSERT INTO home_rooms (room_id, home_id, bound_by, bound_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (room_id) DO UPDATE SET home_id = excluded.home_id, bound_by = excluded.bound_by, bound_at = excluded.bound_at",
+                )
+                .bind(r.room.as_str())
+                .bind(r.home.as_str())
+                .bind(r.bound_by.as_ref().map(PersonId::as_str))
+                .bind(r.bound_at)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn unbind_room(&self, room: &MatrixRoomId) -> Result<bool, StoreError> {
+                let r = sqlx::query("DELETE FROM home_rooms WHERE room_id = $1")
+                    .bind(room.as_str())
+                    .execute(self.writer())
+                    .await
+                    .map_err(db)?;
+                Ok(r.rows_affected() > 0)
+            }
+
+            async fn home_of_room(&self, room: &str) -> Result<Option<HomeId>, StoreError> {
+                let row = sqlx::query("SELECT home_id FROM home_rooms WHERE room_id = $1")
+                    .bind(room)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.as_ref().map(|r| slug_of(r, "home_id")).transpose()
+            }
+
+            async fn home_rooms(&self, home: Option<&HomeId>) -> Result<Vec<HomeRoom>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT room_id, home_id, bound_by, bound_at FROM home_rooms \
+                     WHERE ($1 IS NULL OR home_id = $1) ORDER BY home_id, room_id",
+                )
+                .bind(home.map(HomeId::as_str))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(HomeRoom {
+                            room: MatrixRoomId::parse(&required(r, "room_id")?)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                            home: slug_of(r, "home_id")?,
+                            bound_by: text_col(r, "bound_by")?.and_then(|p| PersonId::parse(&p).ok()),
+                            bound_at: r.try_get("bound_at").map_err(corrupt("home room"))?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn upsert_person(&self, p: &Person) -> Result<(), StoreError> {
@@ -1387,8 +1445,23 @@ macro_rules! impl_store {
             }
 
             async fn login_attempt(&self, keys: &[(String, ThrottleRule)], now: DateTime<Utc>) -> Result<LoginGate, StoreError> {
+                // Any key still holding back: refused, nothing counted. Read
+                // first without the write lock, so an attack that is being
+                // held back costs no writes (the hotline shares the writer).
+                for (key, _) in keys {
+                    let row = sqlx::query("SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2")
+                        .bind(key)
+                        .bind(now)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    if let Some(r) = row {
+                        let until: DateTime<Utc> = r.try_get("next_allowed_at").map_err(corrupt("throttle"))?;
+                        return Ok(LoginGate::Wait { until, key: key.clone() });
+                    }
+                }
                 let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
-                // Any key still holding back: refused, nothing counted.
+                // Again under the lock: another attempt may have set a wait meanwhile.
                 for (key, _) in keys {
                     let row = sqlx::query("SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2")
                         .bind(key)
@@ -1398,7 +1471,7 @@ macro_rules! impl_store {
                         .map_err(db)?;
                     if let Some(r) = row {
                         let until: DateTime<Utc> = r.try_get("next_allowed_at").map_err(corrupt("throttle"))?;
-                        return Ok(LoginGate::Wait(until));
+                        return Ok(LoginGate::Wait { until, key: key.clone() });
                     }
                 }
                 // Counted before the password is checked; the row lock (or

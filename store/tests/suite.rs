@@ -894,7 +894,10 @@ async fn web_login_state(s: Arc<dyn Store>) {
     );
     assert_eq!(
         s.login_attempt(&keys, at(0)).await.expect("held"),
-        LoginGate::Wait(at(1))
+        LoginGate::Wait {
+            until: at(1),
+            key: keys[0].0.clone()
+        }
     );
     assert_eq!(
         s.login_attempt(&keys, at(1)).await.expect("4"),
@@ -902,7 +905,10 @@ async fn web_login_state(s: Arc<dyn Store>) {
     );
     assert_eq!(
         s.login_attempt(&keys, at(1)).await.expect("held"),
-        LoginGate::Wait(at(3)),
+        LoginGate::Wait {
+            until: at(3),
+            key: keys[0].0.clone()
+        },
         "the wait doubles, and held-back attempts did not count"
     );
     // After the window the count starts again.
