@@ -61,6 +61,23 @@ async fn client(
     c.sync_once(SyncSettings::default())
         .await
         .expect("first sync");
+    // Cross-signed like an Element account: the bot shares room keys only
+    // with devices their owner signed.
+    {
+        use matrix_sdk::ruma::api::client::uiaa;
+        let enc = c.encryption();
+        if let Err(e) = enc.bootstrap_cross_signing(None).await {
+            let info = e.as_uiaa_response().expect("password asked");
+            let mut password = uiaa::Password::new(
+                uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string())),
+                "password-123".to_string(),
+            );
+            password.session = info.session.clone();
+            enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
+                .await
+                .expect("cross-signing");
+        }
+    }
     let (tx, rx) = unbounded_channel();
     c.add_event_handler(move |ev: OriginalSyncRoomMessageEvent| {
         let tx = tx.clone();
@@ -197,6 +214,16 @@ async fn main() {
     let (anna, mut anna_rx) = client(&s, "anna", dirs[1].path()).await;
     let (_lund, mut lund_rx) = client(&s, "lund", dirs[2].path()).await;
     let to_bot = dm_with(&anna, &bot_id).await;
+    // Bound to the home by an admin: the bot runs cases only in such rooms.
+    store
+        .bind_room(&akutlinje_core::person::HomeRoom {
+            room: to_bot.room_id().as_str().parse().expect("room id"),
+            home: "solgaarden".parse().expect("home"),
+            bound_by: None,
+            bound_at: chrono::Utc::now(),
+        })
+        .await
+        .expect("bind");
     wait(&mut anna_rx, "Skriv «akut»").await;
     let to_lund = dm_with(&anna, &lund_id).await;
     // Warm-up: the first page creates the bot's DM with the physician.

@@ -315,6 +315,9 @@ enum HomesCommand {
     Rooms { home: Option<String> },
     /// Unbind a room: no resident data is shown there any more.
     Unroom { room: String },
+    /// Set a home's shared phone PIN, for staff without their own (4–8
+    /// digits, read from standard input; stored hashed).
+    Pin { home: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -339,6 +342,9 @@ enum PeopleCommand {
     List,
     /// Set a person's web password (read from standard input, first line).
     Password { id: String },
+    /// Set a staff member's phone PIN, keyed before any resident data is
+    /// spoken (4–8 digits, read from standard input; stored hashed).
+    Pin { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -426,6 +432,32 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
         })?,
     };
     Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
+}
+
+/// A phone PIN from standard input: 4–8 digits, not all the same and not
+/// a run like 1234 (the first guesses anyone tries).
+fn read_pin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the PIN")?;
+    check_pin(line.trim())
+}
+
+/// Checks a PIN (see [`read_pin`]).
+pub fn check_pin(pin: &str) -> anyhow::Result<String> {
+    if !(4..=8).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+        bail!("a PIN is 4 to 8 digits");
+    }
+    let d: Vec<i32> = pin.bytes().map(|b| i32::from(b - b'0')).collect();
+    let steps: Vec<i32> = d.windows(2).map(|w| w[1] - w[0]).collect();
+    if steps.iter().all(|s| *s == 0)
+        || steps.iter().all(|s| *s == 1)
+        || steps.iter().all(|s| *s == -1)
+    {
+        bail!("that PIN is among the first anyone would try (all one digit, or a run like 1234); choose another");
+    }
+    Ok(pin.to_string())
 }
 
 /// Runs `fut` on a runtime of its own, on its own OS thread, so the OS
@@ -704,7 +736,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if store.service(&settings.paging_service).await?.is_none() {
                 tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
             }
-            let worker = format!("{}-{}", hostname(), std::process::id());
+            // Unique per start, even where a container reuses the same pid.
+            let me = akutlinje_core::store::Worker {
+                id: format!(
+                    "{}-{}-{:04x}",
+                    hostname(),
+                    std::process::id(),
+                    rand::random::<u16>()
+                ),
+                host: hostname(),
+                pid: std::process::id(),
+                started_at: Utc::now(),
+            };
+            let worker = me.id.clone();
             let worker_id = worker.clone();
             let escalator = Escalator::new(
                 store.clone(),
@@ -746,19 +790,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             // password-guessing attack, a misbehaving client) shares the
             // main runtime with hundreds of connection tasks, and must not
             // starve the escalation timers and the outbox of CPU time.
-            let scheduler = dedicated_runtime(
-                "akutlinje-paging",
-                akutlinje_scheduler::escalation::run_woken(
-                    escalator,
-                    outbox,
-                    Arc::new(SystemClock),
-                    std::time::Duration::from_secs(1),
-                    wake,
-                    async move {
-                        let _ = stop_rx.wait_for(|stop| *stop).await;
-                    },
-                ),
-            )?;
+            // Its heartbeat beats there too: a frozen or killed instance
+            // stops beating, and another (or this one, restarted) releases
+            // its claims within seconds.
+            let mut beat_stop = stop_tx.subscribe();
+            let heartbeat = akutlinje_scheduler::escalation::heartbeat(
+                store.clone(),
+                me,
+                Arc::new(SystemClock),
+                std::time::Duration::from_secs(2),
+                chrono::Duration::seconds(6),
+                async move {
+                    let _ = beat_stop.wait_for(|stop| *stop).await;
+                },
+            );
+            let scheduler = dedicated_runtime("akutlinje-paging", async move {
+                tokio::join!(
+                    heartbeat,
+                    akutlinje_scheduler::escalation::run_woken(
+                        escalator,
+                        outbox,
+                        Arc::new(SystemClock),
+                        std::time::Duration::from_secs(1),
+                        wake,
+                        async move {
+                            let _ = stop_rx.wait_for(|stop| *stop).await;
+                        },
+                    )
+                );
+            })?;
             let jobs = akutlinje_scheduler::jobs::RotaJobs::new(
                 store.clone(),
                 settings.paging_service.clone(),
@@ -1082,6 +1142,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let hash = crate::web::hash_password(password)?;
             store.set_password_hash(&who.id, &hash, Utc::now()).await?;
             eprintln!("password set for {}", who.id);
+            Ok(())
+        }
+        Command::People(PeopleCommand::Pin { id }) => {
+            let store = open(&settings).await?;
+            let who = person(&store, &id).await?;
+            let hash = crate::web::hash_password(&read_pin()?)?;
+            store.set_person_pin(&who.id, &hash, Utc::now()).await?;
+            eprintln!("phone PIN set for {}", who.id);
+            Ok(())
+        }
+        Command::Homes(HomesCommand::Pin { home }) => {
+            let store = open(&settings).await?;
+            let home = HomeId::parse(&home).map_err(|e| fail(format!("home: {e}")))?;
+            let hash = crate::web::hash_password(&read_pin()?)?;
+            store
+                .set_home_pin(&home, &hash, Utc::now())
+                .await
+                .map_err(|e| fail(format!("{e}; see `akutlinje homes list`")))?;
+            eprintln!("phone PIN set for the staff of {home} without their own");
             Ok(())
         }
         Command::Tokens(TokensCommand::Issue { person: p }) => {

@@ -59,6 +59,9 @@ struct Raw {
     twilio_voice: String,
     /// Music while a caller waits for the physician (a URL Twilio can fetch).
     twilio_hold_music: Option<String>,
+    /// `required` (default): staff key a PIN before any resident data is
+    /// spoken on the phone; `off`: caller id alone (not recommended).
+    phone_pin: String,
     /// How Twilio signs webhooks: hmac-sha1 (the auth token) or hmac-sha256.
     /// Only this algorithm is accepted, whatever a request names.
     twilio_signature: String,
@@ -116,6 +119,7 @@ const STRING_KEYS: &[&str] = &[
     "twilio_voice",
     "twilio_hold_music",
     "twilio_signature",
+    "phone_pin",
     "voice_model",
     "voice_language",
 ];
@@ -182,6 +186,7 @@ impl Default for Raw {
             twilio_voice: "Polly.Naja".into(),
             twilio_hold_music: None,
             twilio_signature: "hmac-sha1".into(),
+            phone_pin: "required".into(),
             voice_model: None,
             voice_language: "da".into(),
             voice_workers: None,
@@ -286,6 +291,8 @@ pub struct TwilioSettings {
     pub sha256_key: Option<String>,
     /// The one algorithm webhooks are verified with.
     pub signature: akutlinje_telephony::signature::Algorithm,
+    /// Staff key a PIN before resident data is spoken.
+    pub pin_required: bool,
     pub from: String,
     pub public_url: String,
     pub api_base: String,
@@ -500,11 +507,22 @@ impl Settings {
                     .or_else(|| public_url.clone())
                     .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                     .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
+                let pin_required = match raw.phone_pin.trim() {
+                    "required" => true,
+                    "off" => {
+                        tracing::warn!(
+                            "phone_pin = off: callers are trusted by their number alone"
+                        );
+                        false
+                    }
+                    other => bail!("phone_pin: {other:?} must be required or off"),
+                };
                 Some(TwilioSettings {
                     account_sid,
                     auth_token,
                     sha256_key,
                     signature,
+                    pin_required,
                     from,
                     public_url: public_url.trim_end_matches('/').to_string(),
                     api_base: raw.twilio_api_base,

@@ -222,6 +222,7 @@ pub fn telephony(
         },
         hold_music: tw.hold_music.clone(),
         lang,
+        pin_required: tw.pin_required,
     };
     let oncall = Arc::new(RotaOnCall {
         store: hotline.store().clone(),

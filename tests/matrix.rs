@@ -27,7 +27,16 @@ async fn client(s: &Synapse, dir: &std::path::Path) -> Client {
         .expect("client")
 }
 
+/// A client logged in and cross-signed, as Element sets up a new account:
+/// the bot shares room keys only with devices their owner signed.
 async fn logged_in(s: &Synapse, user: &str, dir: &std::path::Path) -> Client {
+    let c = logged_in_unsigned(s, user, dir).await;
+    cross_sign(&c, user).await;
+    c
+}
+
+/// A client logged in on a device nobody signed.
+async fn logged_in_unsigned(s: &Synapse, user: &str, dir: &std::path::Path) -> Client {
     let c = client(s, dir).await;
     c.matrix_auth()
         .login_username(user, "password-123")
@@ -39,6 +48,41 @@ async fn logged_in(s: &Synapse, user: &str, dir: &std::path::Path) -> Client {
         .await
         .expect("first sync");
     c
+}
+
+/// Sets up cross-signing (the homeserver asks for the password once).
+async fn cross_sign(c: &Client, user: &str) {
+    use matrix_sdk::ruma::api::client::uiaa;
+    let enc = c.encryption();
+    if let Err(e) = enc.bootstrap_cross_signing(None).await {
+        let info = e
+            .as_uiaa_response()
+            .expect("the homeserver asks for the password");
+        let mut password = uiaa::Password::new(
+            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string())),
+            "password-123".to_string(),
+        );
+        password.session = info.session.clone();
+        enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
+            .await
+            .expect("cross-signing");
+    }
+    c.sync_once(SyncSettings::default().timeout(Duration::from_millis(200)))
+        .await
+        .expect("sync");
+}
+
+/// Binds a room to a home, as an admin does (`akutlinje homes room`).
+async fn bind(db: &common::Db, room: &matrix_sdk::ruma::RoomId, home: &str) {
+    db.store
+        .bind_room(&akutlinje_core::person::HomeRoom {
+            room: room.as_str().parse().expect("room id"),
+            home: home.parse().expect("home"),
+            bound_by: None,
+            bound_at: chrono::Utc::now(),
+        })
+        .await
+        .expect("bind");
 }
 
 fn hotline(db: &common::Db) -> akutlinje_core::service::Hotline {
@@ -168,12 +212,19 @@ impl Inbox {
     }
 }
 
-/// The staff member's direct room with the bot, once the bot has joined it.
-async fn room_with_bot(staff: &Client, bot: &Client, bot_id: &str) -> matrix_sdk::Room {
+/// A room of Solgården with the staff member and the bot (bound to the
+/// home by an admin), once the bot has joined it.
+async fn room_with_bot(
+    db: &common::Db,
+    staff: &Client,
+    bot: &Client,
+    bot_id: &str,
+) -> matrix_sdk::Room {
     let room = staff
         .create_dm(<&UserId>::try_from(bot_id).expect("id"))
         .await
         .expect("room");
+    bind(db, room.room_id(), "solgaarden").await;
     bot_joined(bot, room.room_id()).await;
     sync(staff).await;
     room
@@ -472,10 +523,35 @@ async fn only_known_people_can_invite_the_bot() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Anna is greeted: she knows the bot is there and how to start.
-    anna_seen
-        .wait_for(&anna, "Skriv «akut» her for at starte en ny sag")
+    // Anna's room is not bound to a home yet: the bot says so, with the
+    // room id a coordinator needs, and opens no case there.
+    let said = anna_seen
+        .wait_for(&anna, "ikke knyttet til et plejecenter")
         .await;
+    assert!(said.body.contains(from_anna.room_id().as_str()), "{said:?}");
+    from_anna
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while anna_seen
+        .bodies()
+        .iter()
+        .filter(|b| b.contains("ikke knyttet til et plejecenter"))
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "{:?}", anna_seen.bodies());
+        sync(&anna).await;
+    }
+    assert!(db.store.cases(None, 10).await.expect("cases").is_empty());
+    // Bound by a coordinator, the same room runs cases.
+    bind(&db, from_anna.room_id(), "solgaarden").await;
+    from_anna
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send");
+    anna_seen.wait_for(&anna, "Hvilken beboer").await;
     running.stop().await;
     db.close().await;
 }
@@ -498,7 +574,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
     );
     let anna = logged_in(&s, "anna", dirs.0.path()).await;
     let seen = Inbox::of(&anna);
-    let room = room_with_bot(&anna, &bot, &bot_id).await;
+    let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
     let akut = room
         .send(RoomMessageEventContent::text_plain("akut"))
         .await
@@ -582,6 +658,79 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         1,
         "a stranger opens no case"
     );
+
+    // With the stranger in the room the flow stops: Anna's answer is not
+    // taken, the bot says why in one line naming the stranger (never the
+    // resident), and the record says the data was withheld.
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+    let inputs = |events: &[akutlinje_core::record::CaseEvent]| {
+        events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.event.kind,
+                    akutlinje_core::record::EventKind::InputReceived { .. }
+                )
+            })
+            .count()
+    };
+    let before = inputs(&db.store.events(case).await.expect("events"));
+    let question = seen
+        .all()
+        .into_iter()
+        .find(|r| r.body.contains("Er der lige nu et af disse faresignaler?"))
+        .expect("the red-flag question");
+    in_thread(&room, &akut, "nej").await;
+    let line = seen.wait_for(&anna, "har ikke adgang til").await;
+    assert!(line.body.contains(mallory_id.as_str()), "{line:?}");
+    assert!(!line.body.contains("Poul"), "{line:?}");
+    assert!(!line.body.contains('\n'), "one line: {line:?}");
+    let events = db.store.events(case).await.expect("events");
+    assert_eq!(inputs(&events), before, "the answer was not taken");
+    assert!(events.iter().any(|e| matches!(&e.event.kind,
+        akutlinje_core::record::EventKind::ResidentDataWithheld { reason, member: Some(m) }
+            if reason == "member_not_allowed" && m == &mallory_id)));
+    // The stranger's tap on the question does not take it from Anna.
+    react(&mroom, question.event_id.as_str(), "1️⃣").await;
+    for _ in 0..3 {
+        sync(&mallory).await;
+    }
+    assert_eq!(
+        inputs(&db.store.events(case).await.expect("events")),
+        before
+    );
+    // The stranger leaves; Anna taps 3 (chest pain) on the same question:
+    // it is still hers to answer, and the flow goes on.
+    mroom.leave().await.expect("leave");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while room
+        .members(matrix_sdk::RoomMemberships::ACTIVE)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0)
+        > 2
+    {
+        assert!(Instant::now() < deadline, "mallory never left");
+        sync(&anna).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    react(&room, question.event_id.as_str(), "3️⃣").await;
+    seen.wait_for(&anna, "RING 112 NU").await;
+    assert_eq!(
+        inputs(&db.store.events(case).await.expect("events")),
+        before + 1
+    );
+    // Anna read the card in the room: her reads are in the access log.
+    let log = db
+        .store
+        .access_log_of(&"sol-14".parse().expect("id"), None, None)
+        .await
+        .expect("log");
+    assert!(log
+        .iter()
+        .any(|e| e.person.as_ref().map(|p| p.as_str()) == Some("anna")
+            && e.channel == Some(akutlinje_core::record::Channel::Matrix)
+            && e.detail.as_deref() == Some("room")));
     running.stop().await;
     db.close().await;
 }
@@ -678,7 +827,7 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
     let staff = Inbox::of(&anna);
     let lund = logged_in(&s, "lund", dirs.1.path()).await;
     let doc = Inbox::of(&lund);
-    let room = room_with_bot(&anna, &bot, &bot_id).await;
+    let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
 
     // Who is on call, from the staff room.
     room.send(RoomMessageEventContent::text_plain("!vagt"))
@@ -939,7 +1088,7 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
     let lund_seen = Inbox::of(&lund);
     let berg = logged_in(&s, "berg", dirs.2.path()).await;
     let berg_seen = Inbox::of(&berg);
-    let room = room_with_bot(&anna, &bot, &bot_id).await;
+    let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
     let root = open_case(&room, &anna, &staff).await;
     in_thread(&room, &root, "14").await;
     staff.wait_for(&anna, "faresignaler").await;
@@ -1059,7 +1208,7 @@ async fn the_bot_restarted_mid_case_continues_and_records_nothing_twice() {
     let adir = tempfile::tempdir().expect("dir");
     let anna = logged_in(&s, "anna", adir.path()).await;
     let staff = Inbox::of(&anna);
-    let room = room_with_bot(&anna, &bot, &bot_id).await;
+    let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
     let root = open_case(&room, &anna, &staff).await;
     in_thread(&room, &root, "14").await;
     staff.wait_for(&anna, "faresignaler").await;
@@ -1247,6 +1396,192 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
         .await
         .expect("ack");
     doc.wait_for(&lund, "Kvitteret.").await;
+    running.stop().await;
+    db.close().await;
+}
+
+/// A room bound to another home, and an unencrypted room, open no case; a
+/// physician's "ok" in a home's room is not an acknowledgement and their
+/// words there never reach a case; in their direct room they count. A
+/// device of Anna's that nobody signed gets no room keys: it cannot read
+/// what the bot writes.
+#[tokio::test]
+async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_unsigned_devices() {
+    use akutlinje_core::escalation::EscalationState;
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    let lund_id = s.register("lund", "password-123").await;
+    let db = common::Db::sqlite().await;
+    map_people(
+        &db,
+        &[("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")],
+    )
+    .await;
+    let h = hotline(&db);
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let bot = running.client.clone();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
+    let anna = logged_in(&s, "anna", dirs[0].path()).await;
+    let staff = Inbox::of(&anna);
+    let lund = logged_in(&s, "lund", dirs[1].path()).await;
+    let doc = Inbox::of(&lund);
+    let bot_user = <&UserId>::try_from(bot_id.as_str()).expect("id");
+
+    // Bound to Birkely by mistake: Anna (Solgården) opens no case there.
+    let wrong = anna.create_dm(bot_user).await.expect("room");
+    bind(&db, wrong.room_id(), "birkely").await;
+    bot_joined(&bot, wrong.room_id()).await;
+    sync(&anna).await;
+    wrong
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send");
+    staff.wait_for(&anna, "hører til Plejecenter Birkely").await;
+    // Not encrypted: no case either.
+    use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+    let mut req = CreateRoom::new();
+    req.invite = vec![bot_user.to_owned()];
+    let plain = anna.create_room(req).await.expect("room");
+    bind(&db, plain.room_id(), "solgaarden").await;
+    bot_joined(&bot, plain.room_id()).await;
+    sync(&anna).await;
+    plain
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send");
+    staff.wait_for(&anna, "ikke krypteret").await;
+    assert!(db.store.cases(None, 10).await.expect("cases").is_empty());
+
+    // The home's own room: a red flag pages Dr. Lund in his direct room.
+    let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
+    let root = open_case(&room, &anna, &staff).await;
+    in_thread(&room, &root, "14").await;
+    staff.wait_for(&anna, "faresignaler").await;
+    in_thread(&room, &root, "3").await;
+    staff.wait_for(&anna, "RING 112 NU").await;
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+    let esc = escalator(&db, &h, &policies_naming("dr-lund", "dr-berg"));
+    let t0 = chrono::Utc::now();
+    esc.tick(t0).await.expect("tick");
+    outbox(&db, &h, &bot).tick(t0).await.expect("outbox");
+    let dm = accept_invite(&lund).await;
+    doc.wait_for(&lund, "hastegrad RØD").await;
+    // Delivering the page showed him the ISBAR: a read, in the access log.
+    let log = db
+        .store
+        .access_log_of(&"sol-14".parse().expect("id"), None, None)
+        .await
+        .expect("log");
+    assert!(log
+        .iter()
+        .any(|e| e.person.as_ref().map(|p| p.as_str()) == Some("dr-lund")
+            && e.channel == Some(akutlinje_core::record::Channel::Matrix)
+            && e.detail.as_deref() == Some("page")));
+
+    // Dr. Lund is let into the home's room (physicians may read every home)
+    // and writes "ok" and advice there: neither counts.
+    room.invite_user_by_id(<&UserId>::try_from(lund_id.as_str()).expect("id"))
+        .await
+        .expect("invite");
+    let home_room = loop {
+        sync(&lund).await;
+        if let Some(r) = lund.get_room(room.room_id()) {
+            if r.state() == matrix_sdk::RoomState::Invited {
+                r.join().await.expect("join");
+            }
+            if r.state() == matrix_sdk::RoomState::Joined {
+                break r;
+            }
+        }
+    };
+    sync(&lund).await;
+    home_room
+        .send(RoomMessageEventContent::text_plain("ok"))
+        .await
+        .expect("send");
+    doc.wait_for(&lund, "kun imod i din direkte samtale med mig")
+        .await;
+    home_room
+        .send(RoomMessageEventContent::text_plain("Giv hende ilt"))
+        .await
+        .expect("send");
+    for _ in 0..5 {
+        sync(&lund).await;
+        sync(&anna).await;
+    }
+    assert_eq!(
+        db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Pending,
+        "an ok outside the direct room acknowledges nothing"
+    );
+    assert!(
+        !staff
+            .bodies()
+            .iter()
+            .any(|b| b.contains("Råd fra vagtlæge")),
+        "words outside the direct room are never relayed: {:?}",
+        staff.bodies()
+    );
+    // In his direct room they count.
+    dm.send(RoomMessageEventContent::text_plain("ok"))
+        .await
+        .expect("ack");
+    doc.wait_for(&lund, "Kvitteret.").await;
+    assert_eq!(
+        db.store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Acknowledged
+    );
+
+    // A new device of Anna's that nobody signed: the bot's next message in
+    // the room is not decryptable there, while her signed device reads it.
+    let unsigned = logged_in_unsigned(&s, "anna", dirs[2].path()).await;
+    let undecrypted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let u2 = undecrypted.clone();
+    unsigned.add_event_handler(
+        move |_: matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent| {
+            let u2 = u2.clone();
+            async move {
+                u2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+    );
+    let unsigned_seen = Inbox::of(&unsigned);
+    sync(&unsigned).await;
+    // The bot learns of the new device before it next speaks.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    dm.send(RoomMessageEventContent::text_plain(
+        "Læg ham i aflåst sideleje; jeg ringer om 5 min.",
+    ))
+    .await
+    .expect("advice");
+    staff.wait_for(&anna, "Læg ham i aflåst sideleje").await;
+    for _ in 0..10 {
+        sync(&unsigned).await;
+    }
+    assert!(
+        !unsigned_seen
+            .bodies()
+            .iter()
+            .any(|b| b.contains("sideleje")),
+        "the unsigned device read the advice: {:?}",
+        unsigned_seen.bodies()
+    );
+    assert!(
+        undecrypted.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the unsigned device saw the message, encrypted"
+    );
     running.stop().await;
     db.close().await;
 }

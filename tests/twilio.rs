@@ -15,6 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use common::twilio::{check_twiml, run_python, FakeTwilio, Webhooks, ACCOUNT, HOTLINE, TOKEN};
 
 const ANNA: &str = "+4520000001";
+/// Anna's phone PIN (set by an admin; stored hashed).
+const PIN: &str = "4711";
 const LUND: &str = "+4530000001";
 const BERG: &str = "+4530000002";
 
@@ -90,6 +92,11 @@ async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -
         p.phone = Some(phone.into());
         db.store.upsert_person(&p).await.expect("phone");
     }
+    let hash = akutlinje::web::hash_password(PIN).expect("hash");
+    db.store
+        .set_person_pin(&"anna".parse().expect("id"), &hash, Utc::now())
+        .await
+        .expect("pin");
     let fake = FakeTwilio::start().await;
     let loc = Arc::new(akutlinje_core::i18n::Localizer::builtin().expect("texts"));
     let def = Arc::new(akutlinje_core::engine::Checklist::builtin_acute(&loc).expect("checklist"));
@@ -104,6 +111,7 @@ async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -
         auth_token: TOKEN.into(),
         sha256_key: None,
         signature,
+        pin_required: true,
         from: HOTLINE.into(),
         public_url: base.clone(),
         api_base: fake.url.clone(),
@@ -190,7 +198,17 @@ impl Rig {
         .await
     }
 
+    /// A call to the hotline; registered staff (Anna) then key their PIN.
+    /// Returns what the caller hears after that.
     async fn call_in(&self, call: &str, from: &str) -> String {
+        let first = self.ring(call, from).await;
+        if from != ANNA {
+            return first;
+        }
+        self.pin(call, 1, PIN).await
+    }
+
+    async fn ring(&self, call: &str, from: &str) -> String {
         self.hook(
             "/twilio/voice/incoming",
             &[
@@ -200,6 +218,18 @@ impl Rig {
                 ("To", HOTLINE),
                 ("CallStatus", "ringing"),
                 ("Direction", "inbound"),
+            ],
+        )
+        .await
+    }
+
+    async fn pin(&self, call: &str, try_no: u32, digits: &str) -> String {
+        self.hook(
+            &format!("/twilio/voice/pin?try={try_no}"),
+            &[
+                ("CallSid", call),
+                ("AccountSid", ACCOUNT),
+                ("Digits", digits),
             ],
         )
         .await
@@ -1430,5 +1460,114 @@ async fn spoken_cards_replays_and_heard_pages_are_access_logged() {
         .await;
     assert!(said(&heard).contains("værelse 14"), "{}", said(&heard));
     assert_eq!(twilio_reads(&log(&r).await, "dr-lund", Some("page")), 1);
+    r.close().await;
+}
+
+/// Caller id is not proof: staff key a PIN before anything about a resident
+/// is said. Three wrong PINs (or none set) put the caller through to the
+/// physician on call without resident data; a home may share one PIN.
+#[tokio::test]
+async fn staff_key_a_pin_before_any_resident_data_and_help_is_never_blocked() {
+    let r = rig().await;
+    let no_resident = |xml: &str| {
+        let s = said(xml);
+        assert!(
+            !s.contains("Karen")
+                && !s.contains("Poul")
+                && !s.contains("værelse")
+                && !s.contains("Beboer"),
+            "{s}"
+        );
+    };
+    // The right number is not enough: the PIN first, nothing else.
+    let call = "CA00000000000000000000000000000900";
+    let t = r.ring(call, ANNA).await;
+    assert!(
+        said(&t).contains("Tast din personlige kode"),
+        "{}",
+        said(&t)
+    );
+    no_resident(&t);
+    let gather = element(&check_twiml(&t), "Gather").expect("keys").1.clone();
+    assert_eq!(gather.get("finishOnKey").map(String::as_str), Some("#"));
+    assert!(r.db.store.cases(None, 10).await.expect("cases").is_empty());
+    // Wrong twice, then wrong a third time: put through to the physician.
+    let t = r.pin(call, 1, "1111").await;
+    assert!(said(&t).contains("Koden var forkert"), "{}", said(&t));
+    let t = r.pin(call, 2, "").await;
+    assert!(said(&t).contains("Koden var forkert"), "{}", said(&t));
+    let t = r.pin(call, 3, "9999").await;
+    assert!(
+        said(&t).contains("stilles nu om til vagtlægen"),
+        "{}",
+        said(&t)
+    );
+    no_resident(&t);
+    let next = check_twiml(&t)
+        .into_iter()
+        .find(|(n, _, _)| n == "Redirect")
+        .map(|(_, _, u)| u)
+        .expect("redirect");
+    let d = r
+        .hook(
+            next.strip_prefix(&r.hooks.base).expect("ours"),
+            &[("CallSid", call)],
+        )
+        .await;
+    let els = check_twiml(&d);
+    let number = element(&els, "Number").expect("put through");
+    assert!([LUND, BERG].contains(&number.2.as_str()), "{}", number.2);
+    assert!(
+        r.db.store.cases(None, 10).await.expect("cases").is_empty(),
+        "no case, no resident data"
+    );
+    // Zero at the PIN: straight through, too.
+    let call = "CA00000000000000000000000000000901";
+    r.ring(call, ANNA).await;
+    let t = r.pin(call, 1, "0").await;
+    assert!(
+        said(&t).contains("Du stilles om til vagtlægen"),
+        "{}",
+        said(&t)
+    );
+    // The right PIN opens the case.
+    let call = "CA00000000000000000000000000000902";
+    r.ring(call, ANNA).await;
+    let t = r.pin(call, 1, PIN).await;
+    assert!(
+        said(&t).contains("Du ringer fra Plejecenter Solgården"),
+        "{}",
+        said(&t)
+    );
+    assert_eq!(r.db.store.cases(None, 10).await.expect("cases").len(), 1);
+    // Bo (Birkely) has no PIN of his own and his home none: put through.
+    let bo_phone = "+4520000002";
+    let mut bo =
+        r.db.store
+            .person(&"bo".parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("bo");
+    bo.phone = Some(bo_phone.into());
+    r.db.store.upsert_person(&bo).await.expect("phone");
+    let call = "CA00000000000000000000000000000903";
+    r.ring(call, bo_phone).await;
+    let t = r.pin(call, 1, "2468").await;
+    assert!(said(&t).contains("ikke sat en kode op"), "{}", said(&t));
+    no_resident(&t);
+    // Birkely's shared PIN works for him.
+    let hash = akutlinje::web::hash_password("2468").expect("hash");
+    r.db.store
+        .set_home_pin(&"birkely".parse().expect("id"), &hash, Utc::now())
+        .await
+        .expect("home pin");
+    let call = "CA00000000000000000000000000000904";
+    r.ring(call, bo_phone).await;
+    let t = r.pin(call, 1, "2468").await;
+    assert!(
+        said(&t).contains("Du ringer fra Plejecenter Birkely"),
+        "{}",
+        said(&t)
+    );
     r.close().await;
 }

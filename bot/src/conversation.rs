@@ -253,9 +253,71 @@ pub(crate) async fn send_text(room: &Room, text: String) {
     }
 }
 
-/// Sends a turn's messages and remembers its question for reactions.
-async fn reply_turn(ctx: &BotContext, room: &Room, root: &OwnedEventId, msgs: Vec<Outgoing>) {
-    let prompt = send_in_thread(room, root, msgs).await;
+/// Sends a turn's messages — each only after the room was checked again
+/// (a stranger who joins mid-case stops the flow) — and remembers its
+/// question for reactions. Every member shown the messages has read the
+/// resident's data: that is written to the access log.
+async fn reply_turn(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    root: &OwnedEventId,
+    case: CaseId,
+    msgs: Vec<Outgoing>,
+) {
+    for m in msgs {
+        if !room_is_safe_for(ctx, client, room, root, case).await {
+            // What was stored stays stored; the rest is not shown here.
+            return;
+        }
+        let prompt = send_in_thread(room, root, vec![m]).await;
+        if prompt.is_some() {
+            remember_prompt(ctx, room, root, prompt).await;
+        }
+    }
+    log_room_readers(ctx, client, room, case).await;
+}
+
+/// The members of a case's room (but the bot) have read its resident.
+async fn log_room_readers(ctx: &BotContext, client: &Client, room: &Room, case: CaseId) {
+    let store = ctx.hotline.store();
+    let Ok(Some(resident)) = store.case(case).await.map(|c| c.and_then(|c| c.resident)) else {
+        return;
+    };
+    let Ok(members) = room
+        .members_no_sync(matrix_sdk::RoomMemberships::JOIN)
+        .await
+    else {
+        return;
+    };
+    let now = Utc::now();
+    for m in members {
+        if client.user_id() == Some(m.user_id()) {
+            continue;
+        }
+        if let Ok(Some(p)) = store.person_by_matrix_user(m.user_id().as_str()).await {
+            let entry = akutlinje_core::record::AccessEntry::new(
+                now,
+                Some(p.id),
+                resident.clone(),
+                Some(case),
+                akutlinje_core::record::AccessAction::Read,
+                Channel::Matrix,
+            )
+            .detail("room");
+            if let Err(e) = store.log_access(&entry).await {
+                tracing::error!(case = %case, error = %e, "cannot log a room read");
+            }
+        }
+    }
+}
+
+async fn remember_prompt(
+    ctx: &BotContext,
+    room: &Room,
+    root: &OwnedEventId,
+    prompt: Option<OwnedEventId>,
+) {
     if let Err(e) = ctx
         .hotline
         .store()
@@ -336,20 +398,28 @@ pub(crate) async fn on_message(
         }
         match thread_root {
             Some(root) => {
-                case_thread_message(&ctx, &room, &person, root, &ev.event_id, &body).await
+                case_thread_message(&ctx, &client, &room, &person, root, &ev.event_id, &body)
+                    .await
             }
             None if person.role == Role::Physician => {
-                crate::physician::physician_message(
-                    &ctx,
-                    &client,
-                    &room,
-                    &person,
-                    &body,
-                    &ev.event_id,
-                )
-                .await
+                // Commands and advice count only in the physician's direct
+                // room with the bot: words elsewhere never reach a case.
+                if crate::trust::is_direct_with(&ctx, &client, &room, &person).await {
+                    crate::physician::physician_message(
+                        &ctx,
+                        &client,
+                        &room,
+                        &person,
+                        &body,
+                        &ev.event_id,
+                    )
+                    .await
+                } else if crate::physician::PhysicianCommand::parse(&body).is_command() {
+                    tracing::info!(person = %person.id, room = %room.room_id(), "physician command outside the direct room ignored");
+                    send_text(&room, ctx.text("bot-physician-dm-only")).await;
+                }
             }
-            None => open_case(&ctx, &room, &person, &ev.event_id, &body).await,
+            None => open_case(&ctx, &client, &room, &person, &ev.event_id, &body).await,
         }
     }
     .instrument(span)
@@ -360,6 +430,7 @@ pub(crate) async fn on_message(
 /// words (a physician's advice, a coordinator) are notes in the record.
 async fn case_thread_message(
     ctx: &BotContext,
+    client: &Client,
     room: &Room,
     person: &Person,
     root: OwnedEventId,
@@ -403,12 +474,78 @@ async fn case_thread_message(
         }
         return;
     }
-    staff_input(ctx, room, person, case, &root, body, event.as_str()).await;
+    // The checklist shows the resident's data: only in a safe room. An
+    // answer in an unsafe one is not taken (it stays in the room; staff
+    // repeat it once the room is safe, or phone).
+    if !room_is_safe_for(ctx, client, room, &root, case).await {
+        return;
+    }
+    staff_input(ctx, client, room, person, case, &root, body, event.as_str()).await;
+}
+
+/// Checks the room for the case's home; when it is not safe, says why in
+/// one line in the thread and records that the data was withheld.
+async fn room_is_safe_for(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    root: &OwnedEventId,
+    case: CaseId,
+) -> bool {
+    let home = match ctx.hotline.store().case(case).await {
+        Ok(Some(c)) => c.home,
+        Ok(None) => return false,
+        Err(e) => {
+            tracing::error!(case = %case, error = %e, "cannot read the case");
+            return false;
+        }
+    };
+    let verdict = crate::trust::home_room(ctx, client, room, &home).await;
+    if verdict == crate::trust::Verdict::Safe {
+        return true;
+    }
+    withhold(ctx, room, Some(root), case, &home, &verdict).await;
+    false
+}
+
+/// Resident data was not shown: one line to the room, an event in the case.
+async fn withhold(
+    ctx: &BotContext,
+    room: &Room,
+    root: Option<&OwnedEventId>,
+    case: CaseId,
+    home: &akutlinje_core::ids::HomeId,
+    verdict: &crate::trust::Verdict,
+) {
+    tracing::warn!(case = %case, room = %room.room_id(), reason = verdict.code(), member = ?verdict.outsider(), "resident data withheld from the room");
+    let line = crate::trust::refusal(ctx, room, home, verdict).await;
+    match root {
+        Some(r) => {
+            send_in_thread(room, r, vec![Outgoing::text(line)]).await;
+        }
+        None => send_text(room, line).await,
+    }
+    let event = akutlinje_core::record::NewEvent {
+        at: Utc::now(),
+        author: akutlinje_core::record::Author::system(),
+        channel: Channel::Matrix,
+        kind: akutlinje_core::record::EventKind::ResidentDataWithheld {
+            reason: verdict.code().to_string(),
+            member: verdict.outsider().map(str::to_string),
+        },
+        corrects: None,
+        external_id: None,
+    };
+    if let Err(e) = ctx.hotline.store().append_event(case, &event).await {
+        tracing::error!(case = %case, error = %e, "cannot record the withheld data");
+    }
 }
 
 /// Staff input into the checklist, idempotent by `external_id`.
+#[allow(clippy::too_many_arguments)]
 async fn staff_input(
     ctx: &BotContext,
+    client: &Client,
     room: &Room,
     person: &Person,
     case: CaseId,
@@ -441,7 +578,7 @@ async fn staff_input(
     {
         Ok(turn) if !turn.duplicate => {
             let msgs = render(&loc, turn.state.lang, turn.state.opened_on, &turn.effects);
-            reply_turn(ctx, room, root, msgs).await;
+            reply_turn(ctx, client, room, root, case, msgs).await;
         }
         Ok(_) => {}
         Err(e) => tracing::error!(case = %case, error = %e, "input failed"),
@@ -452,6 +589,7 @@ async fn staff_input(
 /// thread under that message.
 async fn open_case(
     ctx: &BotContext,
+    client: &Client,
     room: &Room,
     person: &Person,
     event: &OwnedEventId,
@@ -484,6 +622,17 @@ async fn open_case(
         Ok(Some(h)) => h,
         _ => return,
     };
+    // A case opens only in a room that may show this home's residents.
+    let verdict = crate::trust::home_room(ctx, client, room, &home.id).await;
+    if verdict != crate::trust::Verdict::Safe {
+        tracing::warn!(person = %person.id, room = %room.room_id(), reason = verdict.code(), member = ?verdict.outsider(), "no case opened: the room is not safe");
+        send_text(
+            room,
+            crate::trust::refusal(ctx, room, &home.id, &verdict).await,
+        )
+        .await;
+        return;
+    }
     let case = CaseId::from_uuid(uuid::Uuid::new_v4());
     let now = Utc::now();
     let loc = ctx.hotline.localizer().clone();
@@ -504,7 +653,7 @@ async fn open_case(
             }
             tracing::info!(case = %case, person = %person.id, "case opened over Matrix");
             let msgs = render(&loc, turn.state.lang, turn.state.opened_on, &turn.effects);
-            reply_turn(ctx, room, event, msgs).await;
+            reply_turn(ctx, client, room, event, case, msgs).await;
         }
         Err(e) => tracing::error!(error = %e, "opening a case failed"),
     }
@@ -649,6 +798,21 @@ pub(crate) async fn on_reaction(
         let key = ev.content.relates_to.key.as_str();
         let target = &ev.content.relates_to.event_id;
         if let Some(n) = keycap_number(key) {
+            // Who tapped, and whether the room may show the case, come
+            // first: a stranger's (or a visitor's) tap never takes the
+            // question away from the nurse.
+            let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {
+                return;
+            };
+            let Some(home) = person.home.clone().filter(|_| person.role == Role::Staff) else {
+                return;
+            };
+            let verdict = crate::trust::home_room(&ctx, &client, &room, &home).await;
+            if verdict != crate::trust::Verdict::Safe {
+                tracing::warn!(room = %room.room_id(), reason = verdict.code(), "tap in an unsafe room not taken");
+                send_text(&room, crate::trust::refusal(&ctx, &room, &home, &verdict).await).await;
+                return;
+            }
             let store = ctx.hotline.store();
             let found = match store
                 .take_matrix_prompt(room.room_id().as_str(), target.as_str())
@@ -664,17 +828,12 @@ pub(crate) async fn on_reaction(
                 // An answered question, or not the bot's: ignored.
                 return;
             };
-            let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {
-                return;
-            };
-            if person.role != Role::Staff {
-                return;
-            }
             let Ok(root) = OwnedEventId::try_from(root.as_str()) else {
                 return;
             };
             staff_input(
                 &ctx,
+                &client,
                 &room,
                 &person,
                 case,
@@ -708,18 +867,36 @@ pub(crate) async fn on_reaction(
     .await;
 }
 
-/// Sends a line to the staff's case thread, if the case came in over Matrix.
-pub(crate) async fn tell_staff(ctx: &BotContext, client: &Client, case: CaseId, line: &str) {
+/// Sends a line to the staff's case thread, if the case came in over
+/// Matrix and the room may show it now. `Err` says why it was not shown.
+pub(crate) async fn tell_staff(
+    ctx: &BotContext,
+    client: &Client,
+    case: CaseId,
+    line: &str,
+) -> Result<(), String> {
     let Ok(Some((room_id, root))) = ctx.hotline.store().matrix_thread_of_case(case).await else {
-        return;
+        return Ok(());
     };
     let staff_room = matrix_sdk::ruma::RoomId::parse(&room_id)
         .ok()
         .and_then(|id| client.get_room(&id));
     let root: Option<OwnedEventId> = root.as_str().try_into().ok();
-    if let (Some(r), Some(root)) = (staff_room, root) {
-        send_in_thread(&r, &root, vec![Outgoing::text(line.to_string())]).await;
+    let (Some(r), Some(root)) = (staff_room, root) else {
+        return Ok(());
+    };
+    let home = match ctx.hotline.store().case(case).await {
+        Ok(Some(c)) => c.home,
+        _ => return Err(ctx.text("bot-room-check-failed")),
+    };
+    let verdict = crate::trust::home_room(ctx, client, &r, &home).await;
+    if verdict != crate::trust::Verdict::Safe {
+        withhold(ctx, &r, Some(&root), case, &home, &verdict).await;
+        return Err(crate::trust::refusal(ctx, &r, &home, &verdict).await);
     }
+    send_in_thread(&r, &root, vec![Outgoing::text(line.to_string())]).await;
+    log_room_readers(ctx, client, &r, case).await;
+    Ok(())
 }
 
 #[cfg(test)]

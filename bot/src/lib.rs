@@ -22,6 +22,7 @@ use std::path::PathBuf;
 pub mod conversation;
 pub mod physician;
 pub mod sender;
+pub mod trust;
 
 pub use conversation::BotContext;
 
@@ -93,6 +94,9 @@ pub async fn connect(cfg: &BotConfig) -> Result<Client, BotError> {
     let client = Client::builder()
         .homeserver_url(&cfg.homeserver)
         .sqlite_store(&cfg.store_dir, Some(&cfg.store_passphrase))
+        // Room keys only to devices their owner signed: a device nobody
+        // vouched for (a stranger's, or a stolen log-in's) cannot decrypt.
+        .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::IdentityBasedStrategy)
         .build()
         .await
         .map_err(|e| BotError::Store {
@@ -281,13 +285,29 @@ mod handlers {
                             Ok(()) => {
                                 tracing::info!(person = %person.id, room = %room.room_id(), "invite accepted");
                                 // Tell them what to do — and that the bot is ready,
-                                // so the first message can be decrypted.
-                                let greeting = match person.role {
-                                    Role::Staff => "bot-greeting-staff",
-                                    Role::Physician => "bot-greeting-physician",
-                                    _ => "bot-greeting-other",
+                                // so the first message can be decrypted. A room
+                                // not bound to a home carries no case: say so.
+                                let bound = ctx
+                                    .hotline
+                                    .store()
+                                    .home_of_room(room.room_id().as_str())
+                                    .await
+                                    .ok()
+                                    .flatten()
+                                    .is_some();
+                                let direct =
+                                    crate::trust::is_direct_with(&ctx, &client, &room, &person)
+                                        .await;
+                                let text = match person.role {
+                                    Role::Physician if direct => ctx.text("bot-greeting-physician"),
+                                    Role::Staff if bound => ctx.text("bot-greeting-staff"),
+                                    _ if bound => ctx.text("bot-greeting-other"),
+                                    _ => ctx.render(
+                                        &akutlinje_core::i18n::Msg::new("bot-room-unbound")
+                                            .arg("room", room.room_id().as_str()),
+                                    ),
                                 };
-                                crate::conversation::send_text(&room, ctx.text(greeting)).await;
+                                crate::conversation::send_text(&room, text).await;
                                 return;
                             }
                             Err(e) => {

@@ -38,6 +38,11 @@ pub enum PhysicianCommand {
 }
 
 impl PhysicianCommand {
+    /// Whether the words are a command (everything but advice).
+    pub fn is_command(&self) -> bool {
+        !matches!(self, PhysicianCommand::Advice(_))
+    }
+
     /// Reads a message. Total: anything that is not a command is advice.
     pub fn parse(body: &str) -> PhysicianCommand {
         let t = body.trim();
@@ -142,7 +147,9 @@ pub(crate) async fn react_to_page(
     decline: bool,
     event: &OwnedEventId,
 ) {
-    if person.role != Role::Physician {
+    if person.role != Role::Physician
+        || !crate::trust::is_direct_with(ctx, client, room, person).await
+    {
         return;
     }
     let case = match ctx
@@ -266,7 +273,13 @@ async fn act(
                 send_text(room, reply).await;
             }
             if let Some(line) = staff {
-                tell_staff(ctx, client, case, &line).await;
+                if let Err(why) = tell_staff(ctx, client, case, &line).await {
+                    send_text(
+                        room,
+                        ctx.render(&Msg::new("bot-advice-not-shown").arg("why", why)),
+                    )
+                    .await;
+                }
             }
         }
         // Already handled when it first arrived.

@@ -68,6 +68,41 @@ impl Sender for MatrixSender {
     }
 }
 
+/// A direct room that holds the bot and `user` and nobody else (joined or
+/// invited), end-to-end encrypted: the only kind a page or a transcript
+/// goes into. A direct room someone else was let into is not used; a new
+/// one is made instead.
+async fn private_room(
+    client: &Client,
+    user: &matrix_sdk::ruma::UserId,
+) -> Option<matrix_sdk::Room> {
+    let me = client.user_id()?.to_owned();
+    for room in client.get_dm_rooms(user) {
+        if room.state() == matrix_sdk::RoomState::Left {
+            continue;
+        }
+        if !room
+            .latest_encryption_state()
+            .await
+            .is_ok_and(|s| s.is_encrypted())
+        {
+            continue;
+        }
+        let Ok(members) = room.members(matrix_sdk::RoomMemberships::ACTIVE).await else {
+            continue;
+        };
+        if members.len() == 2
+            && members.iter().all(|m| {
+                m.user_id().as_str() == me.as_str() || m.user_id().as_str() == user.as_str()
+            })
+        {
+            return Some(room);
+        }
+        tracing::warn!(room = %room.room_id(), "a direct room with someone else in it is not used for pages");
+    }
+    None
+}
+
 /// How long one delivery attempt may take.
 const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -87,7 +122,7 @@ impl MatrixSender {
             retryable: false,
             message: "the person's Matrix id is not valid".into(),
         })?;
-        let room = match client.get_dm_room(&user) {
+        let room = match private_room(client, &user).await {
             Some(r) => r,
             None => client.create_dm(&user).await.map_err(retry)?,
         };

@@ -125,6 +125,14 @@ pub enum NotifyChannel {
 }
 
 impl NotifyChannel {
+    /// Every channel.
+    pub const ALL: [NotifyChannel; 4] = [
+        NotifyChannel::Matrix,
+        NotifyChannel::Sms,
+        NotifyChannel::Voice,
+        NotifyChannel::Log,
+    ];
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -20,7 +20,7 @@ pub enum IdError {
     #[error("{what} is longer than {max} characters")]
     TooLong { what: &'static str, max: usize },
     #[error(
-        "a Matrix room id looks like !abcdef:matrix.example (Element: room settings, Advanced)"
+        "a Matrix room id starts with ! (e.g. !abcdef:matrix.example; Element: room settings, Advanced)"
     )]
     BadRoom,
 }
@@ -130,14 +130,16 @@ impl fmt::Display for CaseId {
 pub struct MatrixRoomId(String);
 
 impl MatrixRoomId {
-    /// Parses `!localpart:server`: printable, no spaces, at most 255 bytes.
+    /// Parses `!opaque:server` (room versions up to 11) or `!opaque` (room
+    /// version 12, where the id is a hash of the room's creation): printable
+    /// ASCII, no spaces, at most 255 bytes.
     pub fn parse(raw: &str) -> Result<Self, IdError> {
         let s = raw.trim();
+        let opaque = s.strip_prefix('!').unwrap_or_default();
         let ok = s.len() <= 255
             && s.starts_with('!')
-            && s[1..]
-                .split_once(':')
-                .is_some_and(|(l, h)| !l.is_empty() && !h.is_empty())
+            && opaque.split(':').next().is_some_and(|l| !l.is_empty())
+            && !opaque.ends_with(':')
             && s.chars().all(|c| c.is_ascii_graphic());
         if ok {
             Ok(MatrixRoomId(s.to_string()))
@@ -225,7 +227,9 @@ mod tests {
     #[test]
     fn room_ids_are_checked() {
         assert!(MatrixRoomId::parse(" !abc:matrix.region.dk ").is_ok());
-        for bad in ["abc:x", "!abc", "!:x", "!abc:", "!a b:x", "#alias:x"] {
+        // Room version 12: the id is a hash, without a server.
+        assert!(MatrixRoomId::parse("!31hneApxJ_1o-63DmFrpeqnkFfWppnzWso1JvH3ogLM").is_ok());
+        for bad in ["abc:x", "!", "!:x", "!abc:", "!a b:x", "#alias:x"] {
             assert!(MatrixRoomId::parse(bad).is_err(), "{bad}");
         }
     }

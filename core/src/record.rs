@@ -191,6 +191,14 @@ pub enum EventKind {
         audio_ms: u64,
         processing_ms: u64,
     },
+    /// The channel did not show the case's resident data where it was asked
+    /// for (`reason`: `room_unbound`, `room_of_other_home`,
+    /// `room_not_encrypted`, `member_not_allowed`, `room_check_failed`);
+    /// `member` names the room member who may not read the home.
+    ResidentDataWithheld {
+        reason: String,
+        member: Option<String>,
+    },
     /// A recording could not be transcribed; the recording itself is kept.
     /// `reason` is a stable code (`broken`, `too_long`, `silent`,
     /// `no_speech`, `gave_up`, ...), `detail` says more, in English.
@@ -241,6 +249,7 @@ impl EventKind {
             EventKind::TelephonyStatus { .. } => "telephony_status",
             EventKind::Transcribed { .. } => "transcribed",
             EventKind::TranscriptionFailed { .. } => "transcription_failed",
+            EventKind::ResidentDataWithheld { .. } => "resident_data_withheld",
         }
     }
 }

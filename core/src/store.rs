@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::escalation::{Escalation, EscalationNext, NewNotification, Notification};
+use crate::escalation::{Escalation, EscalationNext, NewNotification, Notification, NotifyChannel};
 use crate::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId};
 use crate::person::{Home, HomeRoom, Person};
 use crate::record::{AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, NewEvent};
@@ -216,6 +216,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Notification>, StoreError>;
     /// When the next pending notification is due.
     async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Claims up to `limit` pending notifications of one channel due at
+    /// `now`: each channel is sent on its own, so a slow one holds up no other.
+    async fn claim_due_notifications_on(
+        &self,
+        channel: NotifyChannel,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError>;
+    /// When the next pending notification of a channel is due.
+    async fn next_notification_due_on(
+        &self,
+        channel: NotifyChannel,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    // Running instances.
+
+    /// Registers (or re-registers) a running instance and beats its heart.
+    async fn worker_heartbeat(&self, worker: &Worker, now: DateTime<Utc>)
+        -> Result<(), StoreError>;
+    /// The instances registered on a host.
+    async fn workers_on(&self, host: &str) -> Result<Vec<Worker>, StoreError>;
+    /// Releases every claim of the instances whose heart stopped before
+    /// `stale_before`, and of `dead` (known dead, e.g. a gone process on this
+    /// host): their escalation steps, notifications and transcriptions can
+    /// be claimed again at once. Returns the released claims.
+    async fn release_dead_workers(
+        &self,
+        stale_before: DateTime<Utc>,
+        dead: &[String],
+    ) -> Result<u64, StoreError>;
     /// Marks a claimed notification sent and records `event` on its case,
     /// and `access` (the delivery showed the resident's data) in the access
     /// log, in one transaction.
@@ -252,6 +284,26 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     async fn password_hash(&self, person: &PersonId) -> Result<Option<String>, StoreError>;
+    /// Stores the hash of a person's phone PIN (made by the caller, argon2).
+    async fn set_person_pin(
+        &self,
+        person: &PersonId,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Stores the hash of a home's shared phone PIN.
+    async fn set_home_pin(
+        &self,
+        home: &HomeId,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The PIN hash a caller is checked against: their own, else their home's.
+    async fn pin_hash(
+        &self,
+        person: &PersonId,
+        home: Option<&HomeId>,
+    ) -> Result<Option<String>, StoreError>;
     /// Counts a log-in attempt on each throttle key *before* the password
     /// is verified, atomically, so parallel guesses all count: a key whose
     /// previous failures still hold it back (`next_allowed_at` later than
@@ -470,6 +522,16 @@ pub enum LoginGate {
     Go,
     /// Too many failures on `key`: try again at `until` (nothing was counted).
     Wait { until: DateTime<Utc>, key: String },
+}
+
+/// A running instance of the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worker {
+    /// `host-pid-random`: unique per start, even when a container reuses pids.
+    pub id: String,
+    pub host: String,
+    pub pid: u32,
+    pub started_at: DateTime<Utc>,
 }
 
 /// What [`Store::purge_expired`] deleted.

@@ -458,15 +458,22 @@ impl Sender for LogSender {
     }
 }
 
-/// Sends what the outbox holds, with retries and fall-over.
+/// Sends what the outbox holds, with retries and fall-over. Each channel is
+/// sent on its own with bounded concurrency: a homeserver that accepts and
+/// never answers holds up its own Matrix sends, never an SMS, a voice page
+/// or an escalation step.
 #[derive(Clone)]
 pub struct Outbox {
     store: Arc<dyn Store>,
     senders: HashMap<NotifyChannel, Arc<dyn Sender>>,
     worker: String,
     lease: Duration,
+    /// Sends in flight at once per channel.
+    per_channel: usize,
     /// Attempts on one channel before falling over to the next.
     pub max_attempts: u32,
+    /// Woken when notifications were queued (one per channel).
+    queued: Arc<HashMap<NotifyChannel, Arc<tokio::sync::Notify>>>,
 }
 
 impl Outbox {
@@ -481,12 +488,18 @@ impl Outbox {
         for s in senders {
             map.insert(s.channel(), s);
         }
+        let queued = NotifyChannel::ALL
+            .into_iter()
+            .map(|c| (c, Arc::new(tokio::sync::Notify::new())))
+            .collect();
         Outbox {
             store,
             senders: map,
             worker: worker.into(),
             lease: Duration::seconds(60),
+            per_channel: 8,
             max_attempts: 4,
+            queued: Arc::new(queued),
         }
     }
 
@@ -495,20 +508,164 @@ impl Outbox {
         Duration::seconds((10_i64 << attempts.min(5)).min(300))
     }
 
-    /// Sends everything due at `now`; returns how many were handled.
+    /// Sends at most `n` at once per channel (default 8).
+    pub fn with_per_channel(mut self, n: usize) -> Outbox {
+        self.per_channel = n.max(1);
+        self
+    }
+
+    /// Tells every channel's loop that notifications were queued.
+    pub fn wake(&self) {
+        for n in self.queued.values() {
+            n.notify_one();
+        }
+    }
+
+    /// Sends everything due at `now` on every channel, the channels side by
+    /// side; returns how many were handled (for tests and one-off runs).
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
+        let mut set = tokio::task::JoinSet::new();
+        for channel in NotifyChannel::ALL {
+            let me = self.clone();
+            set.spawn(async move { me.tick_channel(channel, now).await });
+        }
+        let mut handled = 0;
+        let mut first_error = None;
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(Ok(n)) => handled += n,
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => tracing::error!(error = %e, "an outbox channel task failed"),
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(handled),
+        }
+    }
+
+    async fn tick_channel(
+        &self,
+        channel: NotifyChannel,
+        now: DateTime<Utc>,
+    ) -> Result<usize, SchedulerError> {
         let mut handled = 0;
         loop {
             let batch = self
                 .store
-                .claim_due_notifications(now, &self.worker, self.lease, 50)
+                .claim_due_notifications_on(channel, now, &self.worker, self.lease, 50)
                 .await?;
             if batch.is_empty() {
                 return Ok(handled);
             }
+            let sem = Arc::new(tokio::sync::Semaphore::new(self.per_channel));
+            let mut set = tokio::task::JoinSet::new();
             for n in batch {
-                self.deliver(&n, now).await?;
-                handled += 1;
+                let Ok(permit) = sem.clone().acquire_owned().await else {
+                    break;
+                };
+                let me = self.clone();
+                set.spawn(async move {
+                    let _permit = permit;
+                    me.deliver(&n, now).await
+                });
+            }
+            while let Some(r) = set.join_next().await {
+                match r {
+                    Ok(Ok(())) => handled += 1,
+                    Ok(Err(e)) => return Err(e),
+                    Err(e) => tracing::error!(error = %e, "a send task failed"),
+                }
+            }
+        }
+    }
+
+    /// Runs one loop per channel until `shutdown`: each claims only as many
+    /// notifications as it has free send slots, with the lease starting at
+    /// the claim, and checks before sending that the lease still holds.
+    pub async fn run(
+        self,
+        clock: Arc<dyn Clock>,
+        poll: std::time::Duration,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut set = tokio::task::JoinSet::new();
+        for channel in NotifyChannel::ALL {
+            let me = self.clone();
+            let clock = clock.clone();
+            let shutdown = shutdown.clone();
+            set.spawn(async move { me.run_channel(channel, clock, poll, shutdown).await });
+        }
+        while set.join_next().await.is_some() {}
+    }
+
+    async fn run_channel(
+        &self,
+        channel: NotifyChannel,
+        clock: Arc<dyn Clock>,
+        poll: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.per_channel));
+        let freed = Arc::new(tokio::sync::Notify::new());
+        let queued = self.queued.get(&channel).cloned().unwrap_or_default();
+        loop {
+            let free = slots.available_permits();
+            let mut claimed_all = true;
+            if free > 0 {
+                let now = clock.now();
+                match self
+                    .store
+                    .claim_due_notifications_on(channel, now, &self.worker, self.lease, free as u32)
+                    .await
+                {
+                    Ok(batch) => {
+                        claimed_all = batch.len() < free;
+                        for n in batch {
+                            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                                break;
+                            };
+                            let (me, clock, freed) = (self.clone(), clock.clone(), freed.clone());
+                            tokio::spawn(async move {
+                                let _permit = permit;
+                                // The lease runs from the claim: a send that
+                                // could not start before it ran out is left
+                                // to whoever claims the notification next.
+                                let sending = clock.now();
+                                if sending > now + me.lease - Duration::seconds(5) {
+                                    tracing::warn!(
+                                        notification = n.id,
+                                        "lease ran out before sending; left for the next claim"
+                                    );
+                                } else if let Err(e) = me.deliver(&n, sending).await {
+                                    tracing::error!(notification = n.id, error = %e, "recording a send failed");
+                                }
+                                freed.notify_one();
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(channel = channel.as_str(), error = %e, "outbox claim failed; retrying")
+                    }
+                }
+            }
+            if !claimed_all && slots.available_permits() > 0 {
+                continue;
+            }
+            let wait = match self.store.next_notification_due_on(channel).await {
+                Ok(Some(t)) => (t - clock.now())
+                    .to_std()
+                    .unwrap_or(std::time::Duration::ZERO)
+                    .min(poll),
+                _ => poll,
+            };
+            tokio::select! {
+                _ = shutdown.wait_for(|s| *s) => return,
+                _ = tokio::time::sleep(wait) => {}
+                _ = queued.notified() => {}
+                _ = freed.notified() => {}
             }
         }
     }
@@ -689,7 +846,8 @@ pub async fn run(
 
 /// Like [`run`], and also wakes when `wake` is notified (a page was just
 /// requested or answered: see `Hotline::on_escalation_change`), so a new
-/// page goes out at once rather than at the next poll.
+/// page goes out at once rather than at the next poll. The escalation steps
+/// and each outbox channel run side by side: none waits for another.
 pub async fn run_woken(
     escalator: Escalator,
     outbox: Outbox,
@@ -698,39 +856,92 @@ pub async fn run_woken(
     wake: Arc<tokio::sync::Notify>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let sends = outbox.clone().run(clock.clone(), poll, stop_rx.clone());
+    let steps = async {
+        let mut stop = stop_rx;
+        loop {
+            let now = clock.now();
+            let failed = match escalator.tick(now).await {
+                Ok(n) => {
+                    if n > 0 {
+                        outbox.wake();
+                    }
+                    false
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "escalation tick failed; retrying");
+                    true
+                }
+            };
+            let next = escalator.store.next_escalation_due().await.ok().flatten();
+            let wait = next
+                .map(|t| {
+                    (t - clock.now())
+                        .to_std()
+                        .unwrap_or(std::time::Duration::ZERO)
+                })
+                .unwrap_or(poll)
+                .min(poll);
+            // After a failure, wait a whole poll rather than spin on a broken database.
+            let wait = if failed { poll } else { wait };
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => return,
+                _ = tokio::time::sleep(wait) => {}
+                _ = wake.notified() => {}
+            }
+        }
+    };
+    let stopper = async {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    tokio::join!(sends, steps, stopper);
+}
+
+/// Beats the instance's heart every `every` and releases the claims of
+/// instances whose heart stopped (`stale` ago): a page a killed instance
+/// had claimed goes out within seconds, not after its lease. At start,
+/// instances on this host whose process is gone are released at once.
+pub async fn heartbeat(
+    store: Arc<dyn Store>,
+    me: akutlinje_core::store::Worker,
+    clock: Arc<dyn Clock>,
+    every: std::time::Duration,
+    stale: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
+    let mut dead: Vec<String> = match store.workers_on(&me.host).await {
+        Ok(ws) => ws
+            .into_iter()
+            .filter(|w| w.id != me.id && (w.pid == me.pid || !process_alive(w.pid)))
+            .map(|w| w.id)
+            .collect(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list this host's instances");
+            Vec::new()
+        }
+    };
     loop {
         let now = clock.now();
-        let mut failed = false;
-        if let Err(e) = escalator.tick(now).await {
-            tracing::error!(error = %e, "escalation tick failed; retrying");
-            failed = true;
+        if let Err(e) = store.worker_heartbeat(&me, now).await {
+            tracing::error!(error = %e, "heartbeat failed");
         }
-        if let Err(e) = outbox.tick(now).await {
-            tracing::error!(error = %e, "outbox tick failed; retrying");
-            failed = true;
+        match store.release_dead_workers(now - stale, &dead).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(released = n, "claims of a stopped instance released"),
+            Err(e) => tracing::error!(error = %e, "releasing a stopped instance's claims failed"),
         }
-        let next = match (
-            escalator.store.next_escalation_due().await,
-            outbox.store.next_notification_due().await,
-        ) {
-            (Ok(a), Ok(b)) => [a, b].into_iter().flatten().min(),
-            _ => None,
-        };
-        let wait = next
-            .map(|t| {
-                (t - clock.now())
-                    .to_std()
-                    .unwrap_or(std::time::Duration::ZERO)
-            })
-            .unwrap_or(poll)
-            .min(poll);
-        // After a failure, wait a whole poll rather than spin on a broken database.
-        let wait = if failed { poll } else { wait };
+        dead.clear();
         tokio::select! {
             _ = &mut shutdown => return,
-            _ = tokio::time::sleep(wait) => {}
-            _ = wake.notified() => {}
+            _ = tokio::time::sleep(every) => {}
         }
     }
+}
+
+/// Whether a process of this host is running (Linux: its /proc entry).
+fn process_alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
 }

@@ -34,7 +34,7 @@ use akutlinje_core::rota::{
 };
 use akutlinje_core::store::{
     status_after, Attachment, CalendarFeed, CallLeg, CallRole, ImportSummary, LoginGate,
-    NewAttachment, NewCase, Purged, Store, StoreError, TranscriptionJob,
+    NewAttachment, NewCase, Purged, Store, StoreError, TranscriptionJob, Worker,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1331,6 +1331,100 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
+            async fn claim_due_notifications_on(
+                &self,
+                channel: NotifyChannel,
+                now: DateTime<Utc>,
+                worker: &str,
+                lease: chrono::Duration,
+                limit: u32,
+            ) -> Result<Vec<Notification>, StoreError> {
+                let pending = match channel {
+                    NotifyChannel::Matrix => "status = 'pending' AND channel = 'matrix'",
+                    NotifyChannel::Sms => "status = 'pending' AND channel = 'sms'",
+                    NotifyChannel::Voice => "status = 'pending' AND channel = 'voice'",
+                    NotifyChannel::Log => "status = 'pending' AND channel = 'log'",
+                };
+                let claim = Claim {
+                    table: "notifications",
+                    key: "id",
+                    due: "next_attempt_at",
+                    pending,
+                    columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+                    also_set: "",
+                };
+                let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+                let mut out = rows.iter().map(Self::notification_of).collect::<Result<Vec<_>, _>>()?;
+                out.sort_by_key(|n| n.id);
+                Ok(out)
+            }
+
+            async fn next_notification_due_on(&self, channel: NotifyChannel) -> Result<Option<DateTime<Utc>>, StoreError> {
+                let row = sqlx::query("SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending' AND channel = $1")
+                    .bind(channel.as_str())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                row.try_get::<Option<DateTime<Utc>>, _>("due").map_err(corrupt("due"))
+            }
+
+            async fn worker_heartbeat(&self, w: &Worker, now: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+                )
+                .bind(&w.id)
+                .bind(&w.host)
+                .bind(i64::from(w.pid))
+                .bind(w.started_at)
+                .bind(now)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn workers_on(&self, host: &str) -> Result<Vec<Worker>, StoreError> {
+                let rows = sqlx::query("SELECT id, host, pid, started_at FROM workers WHERE host = $1 ORDER BY id")
+                    .bind(host)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let pid: i64 = r.try_get("pid").map_err(corrupt("worker"))?;
+                        Ok(Worker {
+                            id: required(r, "id")?,
+                            host: required(r, "host")?,
+                            pid: u32::try_from(pid).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                            started_at: r.try_get("started_at").map_err(corrupt("worker"))?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn release_dead_workers(&self, stale_before: DateTime<Utc>, dead: &[String]) -> Result<u64, StoreError> {
+                let mut tx = self.writer().begin_with($begin).await.map_err(db)?;
+                let rows = sqlx::query("SELECT id FROM workers WHERE heartbeat_at < $1")
+                    .bind(stale_before)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                let mut gone: Vec<String> = rows.iter().map(|r| required(r, "id")).collect::<Result<_, _>>()?;
+                gone.extend(dead.iter().cloned());
+                let mut released = 0;
+                for w in &gone {
+                    for table in ["escalations", "notifications", "transcription_jobs"] {
+                        let sql = format!("UPDATE {table} SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1");
+                        let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(w).execute(&mut *tx).await.map_err(db)?;
+                        released += r.rows_affected();
+                    }
+                    sqlx::query("DELETE FROM workers WHERE id = $1").bind(w).execute(&mut *tx).await.map_err(db)?;
+                }
+                tx.commit().await.map_err(db)?;
+                Ok(released)
+            }
+
             async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
                 let row = sqlx::query("SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending'")
                     .fetch_one(&self.pool)
@@ -1442,6 +1536,55 @@ macro_rules! impl_store {
                     .await
                     .map_err(db)?;
                 row.map(|r| r.try_get::<String, _>("hash").map_err(corrupt("password"))).transpose()
+            }
+
+            async fn set_person_pin(&self, person: &PersonId, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO person_pins (person_id, hash, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (person_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
+                )
+                .bind(person.as_str())
+                .bind(hash)
+                .bind(at)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn set_home_pin(&self, home: &HomeId, hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+                if self.home(home).await?.is_none() {
+                    return Err(StoreError::UnknownHome(home.clone()));
+                }
+                sqlx::query(
+                    "INSERT INTO home_pins (home_id, hash, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (home_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at",
+                )
+                .bind(home.as_str())
+                .bind(hash)
+                .bind(at)
+                .execute(self.writer())
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            async fn pin_hash(&self, person: &PersonId, home: Option<&HomeId>) -> Result<Option<String>, StoreError> {
+                let own = sqlx::query("SELECT hash FROM person_pins WHERE person_id = $1")
+                    .bind(person.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                if let Some(r) = own {
+                    return Ok(Some(required(&r, "hash")?));
+                }
+                let Some(home) = home else { return Ok(None) };
+                let shared = sqlx::query("SELECT hash FROM home_pins WHERE home_id = $1")
+                    .bind(home.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?;
+                shared.as_ref().map(|r| required(r, "hash")).transpose()
             }
 
             async fn login_attempt(&self, keys: &[(String, ThrottleRule)], now: DateTime<Utc>) -> Result<LoginGate, StoreError> {

@@ -58,6 +58,9 @@ pub struct Settings {
     /// fetch); silence when unset.
     pub hold_music: Option<String>,
     pub lang: Lang,
+    /// Staff key a PIN (their own or their home's) before any resident data
+    /// is spoken; caller id alone is not proof. On by default.
+    pub pin_required: bool,
 }
 
 /// Why the Twilio side refuses to start.

@@ -28,6 +28,7 @@ use crate::{case_code, conference_name, normalise_number, Telephony};
 pub(crate) fn router(t: Telephony) -> Router {
     Router::new()
         .route("/twilio/voice/incoming", post(incoming))
+        .route("/twilio/voice/pin", post(pin))
         .route("/twilio/voice/gather", post(gather))
         .route("/twilio/voice/silence", post(silence))
         .route("/twilio/voice/record", post(recorded))
@@ -467,37 +468,157 @@ async fn incoming(State(t): State<Telephony>, form: Signed) -> Result<Response, 
                 .with(twiml::hangup());
             return Ok(r.to_xml());
         };
-        // The case id follows from the call, so a retry after a crash finds
-        // the case instead of opening a second one.
-        let case = CaseId::from_uuid(uuid::Uuid::new_v5(
-            &uuid::Uuid::NAMESPACE_URL,
-            format!("twilio:{sid}").as_bytes(),
-        ));
-        let opened = t
-            .hotline()
-            .open_case(case, &who, &home, Channel::Twilio, t.settings().lang, now())
-            .await;
-        let r = match opened {
-            Ok(turn) => {
-                tracing::info!(case = %case, "phone case opened");
-                t.turn(case, &turn.state, &turn.effects, 1)
-            }
-            // A retry after a crash: the case is there, ask where it stands.
-            Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
-                let state = t.state(case).await?;
-                match &state.last_prompt {
-                    Some(p) => t.question(&[], p, 1, 1),
-                    None => t.turn_conference(case, &state),
-                }
-            }
-            Err(e) => return Err(e.into()),
-        };
-        store
-            .upsert_call(&caller_leg(&sid, Some(case), Some(&who), &status))
-            .await?;
-        t.status_event(case, "caller", &sid, &status, None).await?;
-        Ok(r.to_xml())
+        if t.settings().pin_required {
+            // Caller id is not proof: nothing about any resident until the
+            // PIN is keyed. The leg knows who it claims to be, no case yet.
+            store
+                .upsert_call(&caller_leg(&sid, None, Some(&who), &status))
+                .await?;
+            return Ok(pin_prompt(&t, 1, "ivr-pin-ask").to_xml());
+        }
+        start_case(&t, &sid, &who, &home, &status).await
     })
+    .await)
+}
+
+/// Opens the phone case of a call (or, on a retry, picks it up where it is).
+async fn start_case(
+    t: &Telephony,
+    sid: &str,
+    who: &Person,
+    home: &akutlinje_core::person::Home,
+    status: &str,
+) -> Result<String, Fault> {
+    let store = t.hotline().store();
+    // The case id follows from the call, so a retry after a crash finds
+    // the case instead of opening a second one.
+    let case = CaseId::from_uuid(uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("twilio:{sid}").as_bytes(),
+    ));
+    let opened = t
+        .hotline()
+        .open_case(case, who, home, Channel::Twilio, t.settings().lang, now())
+        .await;
+    let r = match opened {
+        Ok(turn) => {
+            tracing::info!(case = %case, "phone case opened");
+            t.turn(case, &turn.state, &turn.effects, 1)
+        }
+        // A retry after a crash: the case is there, ask where it stands.
+        Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
+            let state = t.state(case).await?;
+            match &state.last_prompt {
+                Some(p) => t.question(&[], p, 1, 1),
+                None => t.turn_conference(case, &state),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // The call rang before the PIN opened the case: that status belongs in
+    // the record too.
+    if let Some(earlier) = store.call(sid).await?.map(|l| l.status) {
+        if earlier != status {
+            t.status_event(case, "caller", sid, &earlier, None).await?;
+        }
+    }
+    store
+        .upsert_call(&caller_leg(sid, Some(case), Some(who), status))
+        .await?;
+    t.status_event(case, "caller", sid, status, None).await?;
+    Ok(r.to_xml())
+}
+
+/// Wrong PINs tolerated on one call before the caller is put through to
+/// the physician without resident data.
+const PIN_TRIES: u32 = 3;
+
+/// Asks for the PIN; silence comes back to the same step without digits.
+fn pin_prompt(t: &Telephony, try_no: u32, say: &str) -> twiml::Response {
+    let action = t.public(&format!("/twilio/voice/pin?try={try_no}"));
+    twiml::Response::new()
+        .with(
+            twiml::gather(&action, 10)
+                .attr("finishOnKey", "#")
+                .child(t.say_id(say)),
+        )
+        .with(twiml::redirect(&action))
+}
+
+/// Put through to the physician on call, as an unknown caller is: help is
+/// never blocked, and nothing about a resident is said.
+fn put_through(t: &Telephony, say: &str) -> String {
+    twiml::Response::new()
+        .with(t.say_id(say))
+        .with(twiml::redirect(&t.public("/twilio/voice/unknown/next?i=0")))
+        .to_xml()
+}
+
+fn pin_matches(pin: String, hash: String) -> bool {
+    use argon2::{Argon2, PasswordHash, PasswordVerifier};
+    PasswordHash::new(&hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+async fn pin(
+    State(t): State<Telephony>,
+    query: Params,
+    form: Signed,
+) -> Result<Response, Rejected> {
+    let sid = form.require("CallSid")?.to_string();
+    let try_no = q_num(&query, "try").clamp(1, PIN_TRIES);
+    // The keys are never logged nor stored: only whether they matched.
+    let digits: String = form
+        .get("Digits")
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let status = form.get("CallStatus").unwrap_or("in-progress").to_string();
+    Ok(t.once(
+        sid,
+        &format!("pin:{try_no}"),
+        true,
+        move |t, sid| async move {
+            let store = t.hotline().store();
+            let leg = store.call(&sid).await?;
+            let who = match leg.as_ref().and_then(|l| l.person.clone()) {
+                Some(p) => store.person(&p).await?,
+                None => None,
+            };
+            let home = match who.as_ref().and_then(|w| w.home.clone()) {
+                Some(h) => store.home(&h).await?,
+                None => None,
+            };
+            let (Some(who), Some(home)) = (who, home) else {
+                return Ok(put_through(&t, "ivr-unknown-connecting"));
+            };
+            if digits == "0" {
+                tracing::info!(person = %who.id, "put through to the physician before the PIN");
+                return Ok(put_through(&t, "ivr-unknown-connecting"));
+            }
+            let Some(hash) = store.pin_hash(&who.id, Some(&home.id)).await? else {
+                tracing::warn!(person = %who.id, "no PIN is set for this caller or their home; put through without resident data");
+                return Ok(put_through(&t, "ivr-pin-none"));
+            };
+            let ok = !digits.is_empty()
+                && tokio::task::spawn_blocking(move || pin_matches(digits, hash))
+                    .await
+                    .unwrap_or(false);
+            if ok {
+                return start_case(&t, &sid, &who, &home, &status).await;
+            }
+            tracing::warn!(person = %who.id, try_no, "wrong or no PIN on the phone");
+            if try_no < PIN_TRIES {
+                Ok(pin_prompt(&t, try_no + 1, "ivr-pin-wrong").to_xml())
+            } else {
+                Ok(put_through(&t, "ivr-pin-failed"))
+            }
+        },
+    )
     .await)
 }
 

@@ -73,6 +73,13 @@ say-case-finished = Sagen er afsluttet.
 
 # The Matrix bot.
 bot-refusal = Jeg kender dig ikke, så jeg kan ikke hjælpe her. Kontakt koordinatoren for at få adgang. Ved livsfare: ring 112.
+bot-room-unbound = Dette rum er ikke knyttet til et plejecenter, så jeg åbner ingen sager og viser ingen beboeroplysninger her. En koordinator kan knytte det på websiden under «Plejecentre» eller med «akutlinje homes room <plejecenter> { $room }». Haster det: ring til akutlinjen.
+bot-room-other-home = Dette rum hører til { $other }, så sager for { $home } køres ikke her. Brug jeres eget plejecenters rum, eller ring til akutlinjen.
+bot-room-not-encrypted = Dette rum er ikke krypteret, så jeg viser ingen beboeroplysninger her. Brug plejecentrets krypterede rum, eller ring til akutlinjen.
+bot-room-outsider = { $member } har ikke adgang til { $home }s beboere, så jeg viser ingen beboeroplysninger her, så længe { $member } er med i rummet. Sagen er gemt: fortsæt her, når kun plejecentrets folk er med (skriv «gentag»), eller ring til akutlinjen. Er du i tvivl, så ring 112.
+bot-room-check-failed = Jeg kan ikke se, hvem der er i rummet lige nu, så jeg viser ingen beboeroplysninger. Prøv igen om lidt, eller ring til akutlinjen. Er du i tvivl, så ring 112.
+bot-physician-dm-only = Kvitteringer, råd og beslutninger tager jeg kun imod i din direkte samtale med mig (kun dig og mig). Skriv dem der.
+bot-advice-not-shown = Dit råd er gemt i sagen, men jeg kan ikke vise det i plejecentrets rum lige nu ({ $why }). Ring til plejecentret.
 bot-not-staff = Sager åbnes af plejepersonalet på plejecentret.
 bot-no-page = Der er ingen kald til dig lige nu.
 bot-acknowledged = Kvitteret. Skriv dit råd her – det sendes ordret til personalet. Når du har besluttet, så skriv «!beslutning» og tallet (fx «!beslutning 6»).

@@ -3,6 +3,10 @@
 # «ivr-<id>» erstatter tjeklistens tekst <id> i telefonen; findes den ikke,
 # bruges tjeklistens egen tekst.
 
+ivr-pin-ask = Akutlinjen. Tast din personlige kode, og afslut med firkant. Tast nul for at blive stillet direkte om til vagtlægen.
+ivr-pin-wrong = Koden var forkert. Tast din kode igen, og afslut med firkant.
+ivr-pin-failed = Koden var forkert tre gange, så jeg kan ikke give oplysninger om beboere. Du stilles nu om til vagtlægen. Ved livsfare: læg på, og ring 112.
+ivr-pin-none = Der er ikke sat en kode op for dit nummer, så jeg kan ikke give oplysninger om beboere. Du stilles nu om til vagtlægen. Ved livsfare: læg på, og ring 112.
 ivr-case-opened = Akutlinjen. Du ringer fra { $home }. Du kan altid taste nul for at blive stillet direkte om til vagtlægen.
 ivr-ask-resident = Tast beboerens værelsesnummer, og afslut med firkant.
 ivr-resident-not-found = Jeg kan ikke finde værelse { $query } på { $home }.

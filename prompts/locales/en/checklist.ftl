@@ -72,6 +72,13 @@ say-case-finished = The case is finished.
 
 # The Matrix bot.
 bot-refusal = I do not know you, so I cannot help here. Ask the coordinator for access. If life is in danger: call 112.
+bot-room-unbound = This room is not bound to a nursing home, so I open no cases and show no resident data here. A coordinator can bind it on the web page under «Homes» or with «akutlinje homes room <home> { $room }». If it is urgent: call the hotline.
+bot-room-other-home = This room belongs to { $other }, so cases for { $home } are not run here. Use your own home's room, or call the hotline.
+bot-room-not-encrypted = This room is not encrypted, so I show no resident data here. Use the home's encrypted room, or call the hotline.
+bot-room-outsider = { $member } may not read { $home }'s residents, so I show no resident data here while { $member } is in the room. The case is saved: continue here once only the home's people are in the room (write «gentag»), or call the hotline. If in doubt, call 112.
+bot-room-check-failed = I cannot see who is in the room right now, so I show no resident data. Try again shortly, or call the hotline. If in doubt, call 112.
+bot-physician-dm-only = I take acknowledgements, advice and decisions only in your direct conversation with me (just you and me). Write them there.
+bot-advice-not-shown = Your advice is saved in the case, but I cannot show it in the home's room right now ({ $why }). Call the home.
 bot-not-staff = Cases are opened by the nursing home's care staff.
 bot-no-page = There is no page for you right now.
 bot-acknowledged = Acknowledged. Write your advice here – it is sent to the staff word for word. When you have decided, write «!beslutning» and the number (e.g. «!beslutning 6»).

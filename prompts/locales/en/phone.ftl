@@ -2,6 +2,10 @@
 # short sentences, no «» or emoji. «ivr-<id>» replaces checklist text <id>
 # on the phone; without one the checklist's own text is used.
 
+ivr-pin-ask = The hotline. Key your personal code, then the hash key. Press zero to be put straight through to the physician.
+ivr-pin-wrong = That code was wrong. Key your code again, then the hash key.
+ivr-pin-failed = The code was wrong three times, so I cannot give any information about residents. You will now be put through to the physician. If life is in danger: hang up and call 112.
+ivr-pin-none = No code is set up for your number, so I cannot give any information about residents. You will now be put through to the physician. If life is in danger: hang up and call 112.
 ivr-case-opened = Acute hotline. You are calling from { $home }. Press zero at any time to be put straight through to the physician.
 ivr-ask-resident = Key in the resident's room number, then press hash.
 ivr-resident-not-found = I cannot find room { $query } at { $home }.
