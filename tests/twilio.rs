@@ -28,6 +28,8 @@ struct Rig {
     outbox: Outbox,
     stop: tokio::sync::watch::Sender<bool>,
     transcript: std::sync::Mutex<Vec<String>>,
+    tel: akutlinje_telephony::Telephony,
+    hotline: akutlinje_core::service::Hotline,
 }
 
 /// Policies naming people, so the test does not depend on today's rota.
@@ -145,6 +147,8 @@ async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -
         "w",
     );
     Rig {
+        tel: tel.clone(),
+        hotline: hotline.clone(),
         db,
         fake,
         hooks: Webhooks::new(base),
@@ -1569,5 +1573,170 @@ async fn staff_key_a_pin_before_any_resident_data_and_help_is_never_blocked() {
         "{}",
         said(&t)
     );
+    r.close().await;
+}
+
+/// A homeserver that accepts the connection and never answers: the Matrix
+/// page hangs (until its own timeout), and the SMS pages of the same red
+/// steps still leave within a second of their step; nothing waits for Matrix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_homeserver_that_never_answers_delays_no_sms_page() {
+    use akutlinje_core::record::Channel;
+    use matrix_sdk::authentication::matrix::MatrixSession;
+    let r = rig().await;
+    // The stand-in: accepts, reads nothing, answers nothing.
+    let standin = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let standin_url = format!("http://{}", standin.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = standin.accept().await {
+            held.push(sock);
+        }
+    });
+    let client = matrix_sdk::Client::builder()
+        .homeserver_url(&standin_url)
+        .build()
+        .await
+        .expect("client");
+    let session: MatrixSession = serde_json::from_value(serde_json::json!({
+        "user_id": "@akutbot:localhost",
+        "device_id": "STANDIN",
+        "access_token": "token",
+    }))
+    .expect("session");
+    client.restore_session(session).await.expect("session");
+    let matrix = akutlinje_bot::sender::MatrixSender::new(r.hotline.localizer().clone());
+    matrix.connected(client);
+    let mut lund =
+        r.db.store
+            .person(&"dr-lund".parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("dr-lund");
+    lund.matrix_user = Some("@lund:localhost".into());
+    r.db.store.upsert_person(&lund).await.expect("matrix id");
+    let policies = policies().replacen(
+        r#"{ person = "dr-lund", channels = ["voice"], wait_minutes = 2 },"#,
+        r#"{ person = "dr-lund", channels = ["matrix", "sms"], wait_minutes = 2 },"#,
+        1,
+    );
+    let escalator = Escalator::new(
+        r.db.store.clone(),
+        Policies::parse(&policies).expect("policies"),
+        "akutlaege".parse().expect("id"),
+        r.hotline.checklist().clone(),
+        r.hotline.localizer().clone(),
+        "loop",
+    );
+    let outbox = Outbox::new(
+        r.db.store.clone(),
+        vec![
+            Arc::new(matrix),
+            Arc::new(r.tel.sms_sender()),
+            Arc::new(r.tel.voice_sender()),
+        ],
+        "loop",
+    );
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(akutlinje_scheduler::escalation::run_woken(
+        escalator,
+        outbox,
+        Arc::new(akutlinje_scheduler::escalation::SystemClock),
+        std::time::Duration::from_millis(200),
+        wake.clone(),
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        },
+    ));
+    // Five red-flag cases, one after the other, as staff would open them.
+    let anna =
+        r.db.store
+            .person(&"anna".parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("anna");
+    let home =
+        r.db.store
+            .home(&"solgaarden".parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("home");
+    let mut cases = Vec::new();
+    for _ in 0..5 {
+        let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+        r.hotline
+            .open_case(
+                case,
+                &anna,
+                &home,
+                Channel::Console,
+                akutlinje_core::i18n::Lang::Da,
+                Utc::now(),
+            )
+            .await
+            .expect("open");
+        for text in ["14", "3"] {
+            r.hotline
+                .input(case, &anna, Channel::Console, text, None, Utc::now())
+                .await
+                .expect("input");
+        }
+        wake.notify_one();
+        cases.push(case);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    // Every SMS page left within a second of its step, while every Matrix
+    // page of the same steps is still hanging.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let sms_to_lund = |r: &Rig| {
+        r.fake
+            .requests()
+            .into_iter()
+            .filter(|q| q.path.ends_with("/Messages.json") && q.get("To") == Some(LUND))
+            .collect::<Vec<_>>()
+    };
+    while sms_to_lund(&r).len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} SMS pages left",
+            sms_to_lund(&r).len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let sms = sms_to_lund(&r);
+    let mut lags = Vec::new();
+    for case in &cases {
+        let events = r.db.events(*case).await;
+        let stepped = events
+            .iter()
+            .find(|e| matches!(e.event.kind, EventKind::PageSent { .. }))
+            .expect("the step fired")
+            .event
+            .at;
+        let code = akutlinje_telephony::case_code(*case);
+        let sent = sms
+            .iter()
+            .find(|q| q.get("Body").is_some_and(|b| b.contains(&code)))
+            .expect("the case's SMS")
+            .at;
+        lags.push((sent - stepped).num_milliseconds());
+        let notes =
+            r.db.store
+                .notifications(*case)
+                .await
+                .expect("notifications");
+        assert!(
+            notes.iter().any(|n| n.new.channel == NotifyChannel::Matrix
+                && n.status == akutlinje_core::escalation::NotificationStatus::Pending),
+            "the Matrix page is still pending: {notes:?}"
+        );
+    }
+    eprintln!("SMS page lag after its step (ms): {lags:?}");
+    assert!(lags.iter().all(|l| *l < 1000), "{lags:?}");
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(20), task).await;
     r.close().await;
 }

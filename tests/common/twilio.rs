@@ -25,6 +25,8 @@ pub struct Req {
     pub auth: Option<String>,
     pub content_type: Option<String>,
     pub form: Vec<(String, String)>,
+    /// When it arrived.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Req {
@@ -42,6 +44,9 @@ struct FakeState {
     /// Attempts per "To" number (for the retry behaviours).
     attempts: Arc<Mutex<HashMap<String, u32>>>,
     counter: Arc<Mutex<u32>>,
+    /// While set, calls are recorded and then never answered (a carrier
+    /// that accepted the connection and hangs).
+    hang_calls: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The fake REST API.
@@ -77,6 +82,13 @@ impl FakeTwilio {
             state,
             recording,
         }
+    }
+
+    /// Calls hang (recorded, never answered) while `on`.
+    pub fn hang_calls(&self, on: bool) {
+        self.state
+            .hang_calls
+            .store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn requests(&self) -> Vec<Req> {
@@ -146,6 +158,7 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         form: form.clone(),
+        at: chrono::Utc::now(),
     };
     s.log.lock().expect("lock").push(req.clone());
     let expected = format!(
@@ -213,6 +226,9 @@ async fn handle(
             axum::Json(serde_json::json!({"sid": format!("SM{next:032}"), "status": "queued", "account_sid": ACCOUNT})),
         )
             .into_response();
+    }
+    if rest == "Calls.json" && s.hang_calls.load(std::sync::atomic::Ordering::SeqCst) {
+        std::future::pending::<()>().await;
     }
     if rest == "Calls.json" {
         if to.is_none() || get("From").is_none() || (get("Url").is_none() && get("Twiml").is_none())
