@@ -117,7 +117,10 @@ async fn a_stopped_instances_claims_are_released(s: Arc<dyn Store>) {
     // even with a fresh heartbeat.
     s.worker_heartbeat(&dead, now).await.expect("beat");
     let released = s
-        .release_dead_workers(now - chrono::Duration::seconds(6), &[alive.id.clone()])
+        .release_dead_workers(
+            now - chrono::Duration::seconds(6),
+            std::slice::from_ref(&alive.id),
+        )
         .await
         .expect("release");
     assert_eq!(released, 1);
