@@ -188,8 +188,9 @@ async fn delivered_in_db(
         .unwrap_or(0)
 }
 
-/// Decline → next page delivered, in ms; `None` if it never came.
-async fn page_latency(http: &reqwest::Client, s: &Server) -> Option<f64> {
+/// Decline → next page delivered, and decline answered → next page
+/// delivered (the scheduler's part alone), in ms; `None` if it never came.
+async fn page_latency(http: &reqwest::Client, s: &Server) -> Option<(f64, f64)> {
     let store = akutlinje_store::connect(&s.url).await.ok()?;
     let case = tokio::task::spawn_blocking({
         let url = s.url.clone();
@@ -225,10 +226,14 @@ async fn page_latency(http: &reqwest::Client, s: &Server) -> Option<f64> {
     if !r.status().is_success() {
         return None;
     }
+    let answered = Instant::now();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if delivered_in_db(&store, &case).await > before {
-            return Some(started.elapsed().as_secs_f64() * 1000.0);
+            return Some((
+                started.elapsed().as_secs_f64() * 1000.0,
+                answered.elapsed().as_secs_f64() * 1000.0,
+            ));
         }
         if Instant::now() > deadline {
             return None;
@@ -241,6 +246,7 @@ struct Phase {
     healthz: Vec<f64>,
     login_page: Vec<f64>,
     pages: Vec<f64>,
+    scheduler: Vec<f64>,
     missed_pages: usize,
     peak_rss_kb: u64,
 }
@@ -268,11 +274,15 @@ async fn phase(s: &Server, seconds: u64) -> Phase {
         }
     };
     let mut pages = Vec::new();
+    let mut scheduler = Vec::new();
     let mut missed = 0;
     let paging = async {
         while Instant::now() < stop {
             match page_latency(&http, s).await {
-                Some(ms) => pages.push(ms),
+                Some((ms, sched)) => {
+                    pages.push(ms);
+                    scheduler.push(sched);
+                }
                 None => missed += 1,
             }
         }
@@ -282,6 +292,7 @@ async fn phase(s: &Server, seconds: u64) -> Phase {
         healthz,
         login_page,
         pages,
+        scheduler,
         missed_pages: missed,
         peak_rss_kb: peak.max(kb(pid, "VmHWM:")),
     }
@@ -345,9 +356,9 @@ async fn main() {
     let c: Vec<u64> = counts.iter().map(|a| a.load(Ordering::Relaxed)).collect();
     println!("login attack bench: {attackers} concurrent clients with wrong passwords, each from its own address; {seconds} s per phase");
     println!(
-        "| phase | /healthz p50 / p99 | GET /login p50 / p99 | physician page (decline → next page) p50 / p99 | pages missed | peak RSS |"
+        "| phase | /healthz p50 / p99 | GET /login p50 / p99 | physician page (decline sent → next page delivered) p50 / p99 | of which after the decline was answered | pages missed | peak RSS |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for (name, p, hwm) in [
         ("no attack (anchor)", &anchor, anchor_hwm),
         (
@@ -357,10 +368,11 @@ async fn main() {
         ),
     ] {
         println!(
-            "| {name} | {} | {} | {} | {} | {:.1} MB |",
+            "| {name} | {} | {} | {} | {} | {} | {:.1} MB |",
             stats(p.healthz.clone()),
             stats(p.login_page.clone()),
             stats(p.pages.clone()),
+            stats(p.scheduler.clone()),
             p.missed_pages,
             hwm.max(p.peak_rss_kb) as f64 / 1024.0
         );

@@ -763,6 +763,10 @@ impl Outbox {
                         Some(&ev),
                     )
                     .await?;
+                // The next channel sends it now, not at its next poll.
+                if let Some(next) = fallover.as_ref().and_then(|f| self.queued.get(&f.channel)) {
+                    next.notify_one();
+                }
                 tracing::error!(
                     notification = n.id,
                     channel = n.new.channel.as_str(),
