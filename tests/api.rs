@@ -874,3 +874,89 @@ async fn every_api_read_is_access_logged_and_admins_get_the_residents_log() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+/// Coordinators and admins bind Matrix rooms to homes over the API; staff
+/// and physicians may not; a home's rooms are listed for whoever may read
+/// the home; a bad room id names the problem.
+#[tokio::test]
+async fn rooms_are_bound_to_homes_by_coordinators_over_the_api() {
+    let app = spawn(Db::sqlite().await).await;
+    let body = r#"{"room_id": "!abcdef:matrix.region.dk"}"#;
+    let path = "/api/v1/homes/solgaarden/rooms";
+    for who in ["anna", "dr-lund"] {
+        assert_eq!(
+            app.post(path, Some(who), body, "application/json")
+                .await
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let r = app
+        .post(path, Some("karin"), body, "application/json")
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let bound: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(bound["home"], "solgaarden");
+    assert_eq!(bound["bound_by"], "karin");
+    let r = app
+        .post(
+            path,
+            Some("karin"),
+            r##"{"room_id": "#alias:x"}"##,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("room_id"));
+    assert_eq!(
+        app.post(
+            "/api/v1/homes/nowhere/rooms",
+            Some("karin"),
+            body,
+            "application/json"
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Anna sees her home's rooms, not Birkely's.
+    let rooms: Vec<serde_json::Value> = app
+        .get(path, Some("anna"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rooms.len(), 1);
+    assert_eq!(
+        app.get("/api/v1/homes/birkely/rooms", Some("anna"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let all: Vec<serde_json::Value> = app
+        .get("/api/v1/rooms", Some("admin"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(all.len(), 1);
+    let r = app
+        .http
+        .delete(format!(
+            "{}/api/v1/rooms/%21abcdef%3Amatrix.region.dk",
+            app.base
+        ))
+        .bearer_auth(app.db.token("karin"))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(app
+        .db
+        .store
+        .home_rooms(None)
+        .await
+        .expect("rooms")
+        .is_empty());
+}

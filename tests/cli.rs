@@ -1037,3 +1037,38 @@ async fn phone_pins_are_set_hashed_and_guessable_ones_refused() {
     assert!(err.contains("nowhere"), "{err}");
     db.close().await;
 }
+
+/// `akutlinje homes room` binds a Matrix room to a home (listed by `homes
+/// rooms` and `homes list`), `homes unroom` unbinds; bad ids are named.
+#[tokio::test]
+async fn homes_room_binds_lists_and_unbinds_matrix_rooms() {
+    let db = Db::sqlite().await;
+    let (code, _, err) = cli(
+        Some(&db.url),
+        &["homes", "room", "solgaarden", "!abc:matrix.region.dk"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(Some(&db.url), &["homes", "rooms"]);
+    assert_eq!(code, 0);
+    let rooms: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(rooms[0]["room"], "!abc:matrix.region.dk");
+    assert_eq!(rooms[0]["home"], "solgaarden");
+    let (_, out, _) = cli(Some(&db.url), &["homes", "list"]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("solgaarden") && l.ends_with("!abc:matrix.region.dk")),
+        "{out}"
+    );
+    let (code, _, err) = cli(Some(&db.url), &["homes", "room", "solgaarden", "abc"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("room id starts with !"), "{err}");
+    let (code, _, err) = cli(Some(&db.url), &["homes", "room", "nowhere", "!abc:x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no home with id nowhere"), "{err}");
+    let (code, _, err) = cli(Some(&db.url), &["homes", "unroom", "!abc:matrix.region.dk"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(Some(&db.url), &["homes", "unroom", "!abc:matrix.region.dk"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not bound"), "{err}");
+    db.close().await;
+}
