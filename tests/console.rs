@@ -399,3 +399,29 @@ async fn unresponsive_reported_as_a_vital_triggers_112() {
     assert!(reply.contains("Reagerer ikke / kan ikke vækkes"), "{reply}");
     db.close().await;
 }
+
+/// The golden record of a console case: a red flag ruled out by the
+/// treatment decision (Karen), a typo, several values in one line, a
+/// correction note. Kept in tests/fixtures/golden/console.jsonl.
+#[tokio::test]
+async fn golden_record_of_a_console_case() {
+    let db = Db::sqlite().await;
+    let script = [
+        "12",
+        "nej",
+        "rf 24, spo2 93",
+        "nej",
+        "BT 110/70",
+        "puls 1050",
+        "puls 105",
+        "2",
+        "38,9",
+        "Falder sammen, svær at vække",
+        "ved ikke",
+    ];
+    let run = console(&db.url, "solgaarden", "anna", &script, &[]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    let case = run.case.expect("a case");
+    common::golden::check("console", &db.events(case).await);
+    db.close().await;
+}

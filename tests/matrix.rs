@@ -1585,3 +1585,73 @@ async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_
     running.stop().await;
     db.close().await;
 }
+
+/// The golden record of a Matrix case: "akut" in the home's room, room 14,
+/// no red flag, a few vitals, the rest skipped, the situation, the page in
+/// the physician's direct room, "ok", advice and a decision. Kept in
+/// tests/fixtures/golden/matrix.jsonl.
+#[tokio::test]
+async fn golden_record_of_a_matrix_case() {
+    let s = Synapse::start().await;
+    let bot_id = s.register("akutbot", "password-123").await;
+    s.register("anna", "password-123").await;
+    s.register("lund", "password-123").await;
+    let db = common::Db::sqlite().await;
+    map_people(
+        &db,
+        &[("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")],
+    )
+    .await;
+    let h = hotline(&db);
+    let store = tempfile::tempdir().expect("dir");
+    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let bot = running.client.clone();
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
+    let anna = logged_in(&s, "anna", dirs[0].path()).await;
+    let staff = Inbox::of(&anna);
+    let lund = logged_in(&s, "lund", dirs[1].path()).await;
+    let doc = Inbox::of(&lund);
+    let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
+    let root = open_case(&room, &anna, &staff).await;
+    for (answer, next) in [
+        ("14", "faresignaler"),
+        ("nej", "Respirationsfrekvens"),
+        ("22", "Iltmætning"),
+        ("95", "ilt"),
+        ("nej", "Blodtryk"),
+        ("ved ikke", "Puls"),
+        ("98", "Bevidsthed"),
+        ("1", "Temperatur"),
+        ("38,9", "hvad der er sket"),
+        ("Feber og hoste siden i aftes", "bekymret"),
+        ("spring over", "Vagtlægen er kaldt"),
+    ] {
+        in_thread(&room, &root, answer).await;
+        staff.wait_for(&anna, next).await;
+    }
+    let case = db.store.cases(None, 1).await.expect("cases")[0].id;
+    let esc = escalator(&db, &h, &policies_naming("dr-lund", "dr-berg"));
+    let t0 = chrono::Utc::now();
+    esc.tick(t0).await.expect("tick");
+    outbox(&db, &h, &bot).tick(t0).await.expect("outbox");
+    let dm = accept_invite(&lund).await;
+    doc.wait_for(&lund, "hastegrad GUL").await;
+    sync(&lund).await;
+    for (text, reply) in [
+        ("ok", "Kvitteret."),
+        ("Giv paracetamol 1 g og mål igen om en time.", ""),
+        ("!beslutning 6", "Beslutning registreret"),
+    ] {
+        dm.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .expect("send");
+        if reply.is_empty() {
+            staff.wait_for(&anna, "Giv paracetamol").await;
+        } else {
+            doc.wait_for(&lund, reply).await;
+        }
+    }
+    common::golden::check("matrix", &db.store.events(case).await.expect("events"));
+    running.stop().await;
+    db.close().await;
+}

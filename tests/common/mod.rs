@@ -12,6 +12,7 @@ use akutlinje_core::record::CaseEvent;
 use akutlinje_core::store::Store;
 use akutlinje_store::testing;
 
+pub mod golden;
 pub mod synapse;
 pub mod twilio;
 
