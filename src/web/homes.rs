@@ -1,0 +1,159 @@
+//! The homes and the Matrix rooms bound to them.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct HomesQuery {
+    msg: Option<String>,
+    lang: Option<String>,
+}
+
+/// The homes and the Matrix rooms bound to them: the only rooms where the
+/// bot shows a home's resident data. Coordinators and admins bind rooms.
+pub(super) async fn homes_page(
+    State(s): State<AppState>,
+    user: WebUser,
+    jar: CookieJar,
+    Query(q): Query<HomesQuery>,
+) -> Response {
+    let (jar, lang) = with_lang(
+        jar,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+        user.lang,
+    );
+    let user = WebUser { lang, ..user };
+    match render_homes(&s, &user, q.msg.as_deref().map(|m| t(&s, lang, m)), None).await {
+        Ok(m) => (jar, m).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub(super) async fn render_homes(
+    s: &AppState,
+    user: &WebUser,
+    msg: Option<String>,
+    error: Option<String>,
+) -> Result<Markup, Response> {
+    let lang = user.lang;
+    if !matches!(user.person.role, Role::Coordinator | Role::Admin) {
+        return Err((StatusCode::FORBIDDEN, t(s, lang, "web-error-forbidden")).into_response());
+    }
+    let store = s.hotline.store();
+    let (Ok(homes), Ok(rooms)) = (store.homes().await, store.home_rooms(None).await) else {
+        return Err(StatusCode::SERVICE_UNAVAILABLE.into_response());
+    };
+    let body = html! {
+        @if let Some(m) = msg { p.msg role="status" { (m) } }
+        @if let Some(e) = error { p.err role="alert" { (e) } }
+        p { (t(s, lang, "web-homes-intro")) }
+        table #home-rooms {
+            tr { th { (t(s, lang, "web-col-home")) } th { (t(s, lang, "web-homes-rooms")) } }
+            @for h in &homes {
+                tr {
+                    td { (h.name) " (" (h.id) ")" }
+                    td {
+                        @for r in rooms.iter().filter(|r| r.home == h.id) {
+                            div.seg {
+                                code { (r.room) } " "
+                                form.inline method="post" action="/homes/rooms/unbind" {
+                                    input type="hidden" name="csrf" value=(user.csrf);
+                                    input type="hidden" name="room" value=(r.room);
+                                    button type="submit" { (t(s, lang, "web-homes-unbind")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (t(s, lang, "web-homes-bind")) }
+        form.stack method="post" action="/homes/rooms" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            label { (t(s, lang, "web-col-home")) br;
+                select name="home" { @for h in &homes { option value=(h.id) { (h.name) } } }
+            }
+            label { (t(s, lang, "web-homes-room-id")) br; input name="room" placeholder="!abc:matrix.region.dk" required; }
+            button type="submit" { (t(s, lang, "web-homes-bind")) }
+        }
+    };
+    Ok(layout(
+        s,
+        lang,
+        &t(s, lang, "web-nav-homes"),
+        Some(user),
+        body,
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct BindForm {
+    csrf: String,
+    home: String,
+    room: String,
+}
+
+pub(super) async fn bind_room(
+    State(s): State<AppState>,
+    user: WebUser,
+    Form(f): Form<BindForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let lang = user.lang;
+    let store = s.hotline.store();
+    let home = match akutlinje_core::ids::HomeId::parse(&f.home) {
+        Ok(h) if matches!(store.home(&h).await, Ok(Some(_))) => h,
+        _ => {
+            return error_page(&s, &user, t(&s, lang, "web-homes-unknown-home")).await;
+        }
+    };
+    let room = match akutlinje_core::ids::MatrixRoomId::parse(&f.room) {
+        Ok(r) => r,
+        Err(e) => return error_page(&s, &user, e.to_string()).await,
+    };
+    let bound = akutlinje_core::person::HomeRoom {
+        room,
+        home,
+        bound_by: Some(user.person.id.clone()),
+        bound_at: Utc::now(),
+    };
+    if store.bind_room(&bound).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    tracing::info!(person = %user.person.id, room = %bound.room, home = %bound.home, "room bound");
+    Redirect::to("/homes?msg=web-homes-bound").into_response()
+}
+
+pub(super) async fn error_page(s: &AppState, user: &WebUser, error: String) -> Response {
+    match render_homes(s, user, None, Some(error)).await {
+        Ok(m) => (StatusCode::UNPROCESSABLE_ENTITY, m).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct UnbindForm {
+    csrf: String,
+    room: String,
+}
+
+pub(super) async fn unbind_room(
+    State(s): State<AppState>,
+    user: WebUser,
+    Form(f): Form<UnbindForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let Ok(room) = akutlinje_core::ids::MatrixRoomId::parse(&f.room) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if s.hotline.store().unbind_room(&room).await.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    tracing::info!(person = %user.person.id, room = %room, "room unbound");
+    Redirect::to("/homes?msg=web-homes-unbound").into_response()
+}
