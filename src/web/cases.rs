@@ -14,8 +14,9 @@ pub(super) async fn cases_page(
     } else {
         user.person.home.clone()
     };
-    let Ok(cases) = s.hotline.store().cases(home.as_ref(), 500).await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let cases = match s.hotline.store().cases(home.as_ref(), 500).await {
+        Ok(v) => v,
+        Err(e) => return WebError::from(e).into_response(),
     };
     let since = Utc::now() - Duration::days(30);
     let open: Vec<_> = cases
@@ -79,6 +80,6 @@ pub(super) async fn case_page(
         Err(akutlinje_core::service::ServiceError::UnknownCase) => {
             StatusCode::NOT_FOUND.into_response()
         }
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(e) => WebError::from(e).into_response(),
     }
 }

@@ -65,7 +65,7 @@ pub(super) async fn add_override(
     }
     let existing = match store.rota(&service).await {
         Ok(r) => r.overrides,
-        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        Err(e) => return WebError::from(e).into_response(),
     };
     if existing
         .iter()
@@ -73,7 +73,7 @@ pub(super) async fn add_override(
     {
         return again(t(&s, lang, "web-error-overlap")).await;
     }
-    if store
+    if let Err(e) = store
         .add_override(&OverrideSpec {
             id: 0,
             service: service.clone(),
@@ -84,9 +84,8 @@ pub(super) async fn add_override(
             to,
         })
         .await
-        .is_err()
     {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        return WebError::from(e).into_response();
     }
     tracing::info!(person = %user.person.id, service = %service, "override added");
     Redirect::to(&format!(
@@ -119,8 +118,8 @@ pub(super) async fn remove_override(
         )
             .into_response();
     }
-    if s.hotline.store().delete_override(id).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = s.hotline.store().delete_override(id).await {
+        return WebError::from(e).into_response();
     }
     let service = ServiceId::parse(&f.service)
         .map(|x| x.to_string())
@@ -260,8 +259,8 @@ pub(super) async fn save_rotation(
     if let Err(e) = akutlinje_scheduler::rota::Rotation::parse(spec.clone()) {
         return rota_form_error(&s, &user, &f.service, &f.week, bad(e.to_string())).await;
     }
-    if store.upsert_rotation(&spec).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = store.upsert_rotation(&spec).await {
+        return WebError::from(e).into_response();
     }
     tracing::info!(person = %user.person.id, rotation = %spec.id, "rotation saved");
     back(&f.service, &f.week, "rotation-saved")
@@ -279,8 +278,8 @@ pub(super) async fn remove_rotation(
     let Ok(id) = akutlinje_core::rota::RotationId::parse(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if s.hotline.store().delete_rotation(&id).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = s.hotline.store().delete_rotation(&id).await {
+        return WebError::from(e).into_response();
     }
     back(&f.service, &f.week, "rotation-removed")
 }
@@ -310,8 +309,9 @@ pub(super) async fn add_swap(
     let Ok(service) = ServiceId::parse(&f.service) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Ok(spec) = store.rota(&service).await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let spec = match store.rota(&service).await {
+        Ok(v) => v,
+        Err(e) => return WebError::from(e).into_response(),
     };
     let Some(rot) = spec
         .rotations
@@ -348,8 +348,9 @@ pub(super) async fn add_swap(
         )
         .await;
     };
-    let Ok(parsed) = akutlinje_scheduler::rota::Rotation::parse(rot.clone()) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let parsed = match akutlinje_scheduler::rota::Rotation::parse(rot.clone()) {
+        Ok(p) => p,
+        Err(e) => return WebError::Corrupt(e.to_string()).into_response(),
     };
     // Each person must really have the shift they give away.
     for (p, at) in [(&a, a_shift), (&b, b_shift)] {
@@ -376,8 +377,8 @@ pub(super) async fn add_swap(
         b,
         b_shift,
     };
-    if store.add_swap(&swap).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = store.add_swap(&swap).await {
+        return WebError::from(e).into_response();
     }
     back(&f.service, &f.week, "swap-saved")
 }
@@ -391,8 +392,8 @@ pub(super) async fn remove_swap(
     if let Err(r) = may_change(&s, &user, &f.csrf) {
         return r;
     }
-    if s.hotline.store().delete_swap(id).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = s.hotline.store().delete_swap(id).await {
+        return WebError::from(e).into_response();
     }
     back(&f.service, &f.week, "swap-removed")
 }

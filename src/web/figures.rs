@@ -45,8 +45,9 @@ pub(super) async fn figures_page(
     } else {
         user.person.home.clone()
     };
-    let Ok(cases) = store.cases(home.as_ref(), 5000).await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let cases = match store.cases(home.as_ref(), 5000).await {
+        Ok(v) => v,
+        Err(e) => return WebError::from(e).into_response(),
     };
     let since = Utc::now() - Duration::days(30);
     let cases: Vec<_> = cases.into_iter().filter(|c| c.opened_at >= since).collect();

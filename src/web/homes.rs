@@ -41,9 +41,14 @@ pub(super) async fn render_homes(
         return Err((StatusCode::FORBIDDEN, t(s, lang, "web-error-forbidden")).into_response());
     }
     let store = s.hotline.store();
-    let (Ok(homes), Ok(rooms)) = (store.homes().await, store.home_rooms(None).await) else {
-        return Err(StatusCode::SERVICE_UNAVAILABLE.into_response());
-    };
+    let homes = store
+        .homes()
+        .await
+        .map_err(|e| WebError::from(e).into_response())?;
+    let rooms = store
+        .home_rooms(None)
+        .await
+        .map_err(|e| WebError::from(e).into_response())?;
     let body = html! {
         @if let Some(m) = msg { p.msg role="status" { (m) } }
         @if let Some(e) = error { p.err role="alert" { (e) } }
@@ -120,8 +125,8 @@ pub(super) async fn bind_room(
         bound_by: Some(user.person.id.clone()),
         bound_at: Utc::now(),
     };
-    if store.bind_room(&bound).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = store.bind_room(&bound).await {
+        return WebError::from(e).into_response();
     }
     tracing::info!(person = %user.person.id, room = %bound.room, home = %bound.home, "room bound");
     Redirect::to("/homes?msg=web-homes-bound").into_response()
@@ -151,8 +156,8 @@ pub(super) async fn unbind_room(
     let Ok(room) = akutlinje_core::ids::MatrixRoomId::parse(&f.room) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if s.hotline.store().unbind_room(&room).await.is_err() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = s.hotline.store().unbind_room(&room).await {
+        return WebError::from(e).into_response();
     }
     tracing::info!(person = %user.person.id, room = %room, "room unbound");
     Redirect::to("/homes?msg=web-homes-unbound").into_response()

@@ -56,6 +56,39 @@ use serde::Deserialize;
 use crate::auth::{hash_token, new_token};
 use crate::http::AppState;
 
+/// Why a page could not be shown. One `IntoResponse` logs the cause (ids
+/// only, never what a person typed) and answers with the status.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum WebError {
+    #[error("the database failed")]
+    Store(#[from] akutlinje_core::store::StoreError),
+    #[error("the service failed")]
+    Service(#[from] akutlinje_core::service::ServiceError),
+    #[error("stored data cannot be used: {0}")]
+    Corrupt(String),
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            WebError::Store(akutlinje_core::store::StoreError::Database(_))
+            | WebError::Service(akutlinje_core::service::ServiceError::Store(
+                akutlinje_core::store::StoreError::Database(_),
+            ))
+            | WebError::Service(akutlinje_core::service::ServiceError::Busy) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        tracing::error!(error.cause_chain = ?self, status = status.as_u16(), "web page failed");
+        (
+            status,
+            "Akutlinjen kan ikke vise siden lige nu. Prøv igen om lidt.",
+        )
+            .into_response()
+    }
+}
+
 const LANG_COOKIE: &str = "akl_lang";
 /// The web routes.
 pub fn routes() -> Router<AppState> {

@@ -56,7 +56,7 @@ pub(super) async fn render_rota(
     let services = store
         .services()
         .await
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
+        .map_err(|e| WebError::from(e).into_response())?;
     let chosen: Option<&Service> = match service.and_then(|x| ServiceId::parse(x).ok()) {
         Some(id) => services.iter().find(|x| x.id == id),
         None => services.first(),
@@ -73,13 +73,13 @@ pub(super) async fn render_rota(
     let spec = store
         .rota(&svc.id)
         .await
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
-    let rota = Rota::parse(spec.clone())
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response())?;
+        .map_err(|e| WebError::from(e).into_response())?;
+    let rota =
+        Rota::parse(spec.clone()).map_err(|e| WebError::Corrupt(e.to_string()).into_response())?;
     let people = store
         .people()
         .await
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
+        .map_err(|e| WebError::from(e).into_response())?;
     let name = |p: &PersonId| {
         people
             .iter()
@@ -305,8 +305,9 @@ pub(super) async fn month_page(
         return Redirect::to("/cases").into_response();
     }
     let store = s.hotline.store();
-    let Ok(services) = store.services().await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let services = match store.services().await {
+        Ok(v) => v,
+        Err(e) => return WebError::from(e).into_response(),
     };
     let svc = match q.service.as_deref().and_then(|x| ServiceId::parse(x).ok()) {
         Some(id) => services.iter().find(|x| x.id == id),
@@ -320,11 +321,13 @@ pub(super) async fn month_page(
         )
             .into_response();
     };
-    let (Ok(spec), Ok(people)) = (store.rota(&svc.id).await, store.people().await) else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let (spec, people) = match (store.rota(&svc.id).await, store.people().await) {
+        (Ok(spec), Ok(people)) => (spec, people),
+        (Err(e), _) | (_, Err(e)) => return WebError::from(e).into_response(),
     };
-    let Ok(rota) = Rota::parse(spec) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let rota = match Rota::parse(spec) {
+        Ok(r) => r,
+        Err(e) => return WebError::Corrupt(e.to_string()).into_response(),
     };
     let first = month_first(q.month.as_deref());
     let after = next_month(first);

@@ -216,13 +216,11 @@ pub(super) async fn login(
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    if created.is_err()
-        || store
-            .login_succeeded(&pid, &source.0, &reset, now)
-            .await
-            .is_err()
-    {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    if let Err(e) = created {
+        return WebError::from(e).into_response();
+    }
+    if let Err(e) = store.login_succeeded(&pid, &source.0, &reset, now).await {
+        return WebError::from(e).into_response();
     }
     s.web.login.remember_usual(&pid, &source, true);
     tracing::info!(person = %pid, "signed in");
