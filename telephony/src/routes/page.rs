@@ -1,0 +1,229 @@
+//! A voice page: the physician hears the case without names and takes it
+//! (joining the caller) or declines it.
+
+use super::*;
+
+pub(super) async fn paged_person(
+    t: &Telephony,
+    case: CaseId,
+    notification: i64,
+) -> Result<Option<Person>, Fault> {
+    let store = t.hotline().store();
+    let n = store
+        .notifications(case)
+        .await?
+        .into_iter()
+        .find(|n| n.id == notification);
+    let Some(n) = n else { return Ok(None) };
+    if n.new.kind != NotificationKind::Page {
+        return Ok(None);
+    }
+    Ok(store.person(&n.new.person).await?)
+}
+
+/// What the physician hears when picking up: where from, how urgent, why.
+pub(super) async fn page_summary(t: &Telephony, case: CaseId) -> Result<String, Fault> {
+    let state = t.state(case).await?;
+    let loc = t.hotline().localizer();
+    let lang = t.settings().lang;
+    let (urgency, _) = state.urgency();
+    let isbar = akutlinje_core::isbar::build(t.hotline().checklist(), &state);
+    let room = state
+        .resident
+        .as_ref()
+        .map(|r| loc.render(lang, &Msg::new("ivr-page-room").arg("room", &r.room)))
+        .unwrap_or_default();
+    let flags = akutlinje_core::engine::flag_labels(
+        t.hotline().checklist(),
+        state.red_flags.as_deref().unwrap_or(&[]),
+    );
+    let reason = if !flags.is_empty() {
+        loc.render(lang, &Msg::new("reason-red-flag").arg_list("flags", flags))
+    } else if isbar.news2.is_empty() {
+        loc.text(lang, "reason-no-vitals")
+    } else if isbar.news2.is_complete() {
+        loc.render(
+            lang,
+            &Msg::new("ivr-page-news").arg("total", isbar.news2.total),
+        )
+    } else {
+        loc.render(
+            lang,
+            &Msg::new("ivr-page-news-partial").arg("total", isbar.news2.total),
+        )
+    };
+    let text = loc.render(
+        lang,
+        &Msg::new("ivr-page")
+            .arg("home", &state.caller.home_name)
+            .arg("room", room)
+            .arg_msg("urgency", urgency.label())
+            .arg("reason", reason),
+    );
+    Ok(ivr::speakable(&text))
+}
+
+pub(super) async fn page_answered(
+    State(t): State<Telephony>,
+    query: Params,
+    form: Signed,
+) -> Result<Response, Rejected> {
+    let sid = form.require("CallSid")?.to_string();
+    let case = q_case(&query)?;
+    let notification: i64 = q(&query, "notification")
+        .and_then(|v| v.parse().ok())
+        .ok_or(Rejected::Missing("notification"))?;
+    let answered_by = form.get("AnsweredBy").unwrap_or_default().to_string();
+    Ok(t.once(sid, "page", true, move |t, sid| async move {
+        if answered_by.starts_with("machine") || answered_by == "fax" {
+            // A voicemail is not an acknowledgement; the escalation goes on.
+            t.status_event(case, "physician", &sid, "answered", Some(&answered_by))
+                .await?;
+            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+        }
+        let Some(physician) = paged_person(&t, case, notification).await? else {
+            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+        };
+        let summary = page_summary(&t, case).await?;
+        // The physician hears where and how urgent, with the room: a read.
+        t.log_read(case, &physician, "page").await?;
+        Ok(page_menu(&t, case, notification, &summary, 1).to_xml())
+    })
+    .await)
+}
+
+pub(super) fn page_menu(
+    t: &Telephony,
+    case: CaseId,
+    notification: i64,
+    summary: &str,
+    try_no: u32,
+) -> twiml::Response {
+    let action = t.public(&format!(
+        "/twilio/voice/page/answer?case={case}&notification={notification}&try={try_no}"
+    ));
+    let keys = t.speaker().text("ivr-page-keys");
+    let menu = |text: String| {
+        twiml::gather(&action, 8)
+            .attr("numDigits", 1)
+            .child(t.say(&text))
+    };
+    twiml::Response::new()
+        .with(menu(format!("{summary} {keys}")))
+        .with(menu(keys.clone()))
+        .with(t.say_id("ivr-page-no-answer"))
+        .with(twiml::hangup())
+}
+
+pub(super) async fn page_keys(
+    State(t): State<Telephony>,
+    query: Params,
+    form: Signed,
+) -> Result<Response, Rejected> {
+    let sid = form.require("CallSid")?.to_string();
+    let case = q_case(&query)?;
+    let notification: i64 = q(&query, "notification")
+        .and_then(|v| v.parse().ok())
+        .ok_or(Rejected::Missing("notification"))?;
+    let try_no = q_num(&query, "try");
+    let digits = form.get("Digits").unwrap_or_default().to_string();
+    Ok(t.once(
+        sid,
+        &format!("page-answer:{try_no}"),
+        true,
+        move |t, sid| async move {
+            let Some(who) = paged_person(&t, case, notification).await? else {
+                return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+            };
+            let store = t.hotline().store();
+            match digits.as_str() {
+                "1" => {
+                    let before = store.escalation(case).await?.map(|e| e.state);
+                    t.hotline()
+                        .respond_to_page(
+                            case,
+                            &who,
+                            Channel::Twilio,
+                            false,
+                            Some(&format!("{sid}:answer")),
+                            now(),
+                        )
+                        .await?;
+                    if before == Some(EscalationState::Acknowledged) {
+                        // Someone else was first; was it this physician?
+                        let events = store.events(case).await?;
+                        let first = events.iter().find_map(|e| match &e.event.kind {
+                            EventKind::PageAcknowledged { person, .. } => Some(person.clone()),
+                            _ => None,
+                        });
+                        if first.as_ref() != Some(&who.id) {
+                            return Ok(twiml::Response::new()
+                                .with(t.say_id("ivr-page-taken"))
+                                .with(twiml::hangup())
+                                .to_xml());
+                        }
+                    }
+                    let caller_waiting = store.calls_of_case(case).await?.into_iter().any(|c| {
+                        c.role == CallRole::Caller
+                            && matches!(
+                                c.status.as_str(),
+                                "ringing" | "in-progress" | "queued" | "answered"
+                            )
+                    });
+                    let r = if caller_waiting {
+                        twiml::Response::new()
+                            .with(t.say_id("ivr-page-connecting"))
+                            .with(t.bridge(case, true))
+                            .with(twiml::hangup())
+                    } else {
+                        let opener = match store.case(case).await?.and_then(|c| c.opened_by) {
+                            Some(p) => store.person(&p).await?,
+                            None => None,
+                        };
+                        match opener.and_then(|p| p.phone) {
+                            Some(phone) => twiml::Response::new()
+                                .with(t.say_id("ivr-page-call-home"))
+                                .with(
+                                    twiml::dial(twiml::number(&normalise_number(&phone)))
+                                        .attr("callerId", &t.settings().from)
+                                        .attr("timeout", 30),
+                                )
+                                .with(twiml::hangup()),
+                            None => twiml::Response::new()
+                                .with(t.say_id("ivr-page-acknowledged"))
+                                .with(twiml::hangup()),
+                        }
+                    };
+                    Ok(r.to_xml())
+                }
+                "2" => {
+                    t.hotline()
+                        .respond_to_page(
+                            case,
+                            &who,
+                            Channel::Twilio,
+                            true,
+                            Some(&format!("{sid}:decline")),
+                            now(),
+                        )
+                        .await?;
+                    Ok(twiml::Response::new()
+                        .with(t.say_id("ivr-page-declined"))
+                        .with(twiml::hangup())
+                        .to_xml())
+                }
+                _ if try_no < 3 => {
+                    let summary = page_summary(&t, case).await?;
+                    t.log_read(case, &who, "page").await?;
+                    Ok(page_menu(&t, case, notification, &summary, try_no + 1).to_xml())
+                }
+                _ => Ok(twiml::Response::new()
+                    .with(t.say_id("ivr-page-no-answer"))
+                    .with(twiml::hangup())
+                    .to_xml()),
+            }
+        },
+    )
+    .await)
+}
+

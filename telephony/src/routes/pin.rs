@@ -1,0 +1,96 @@
+//! The PIN a caller keys before any resident data is spoken.
+
+use super::*;
+
+/// Wrong PINs tolerated on one call before the caller is put through to
+/// the physician without resident data.
+pub(super) const PIN_TRIES: u32 = 3;
+
+/// Asks for the PIN; silence comes back to the same step without digits.
+pub(super) fn pin_prompt(t: &Telephony, try_no: u32, say: &str) -> twiml::Response {
+    let action = t.public(&format!("/twilio/voice/pin?try={try_no}"));
+    twiml::Response::new()
+        .with(
+            twiml::gather(&action, 10)
+                .attr("finishOnKey", "#")
+                .child(t.say_id(say)),
+        )
+        .with(twiml::redirect(&action))
+}
+
+/// Put through to the physician on call, as an unknown caller is: help is
+/// never blocked, and nothing about a resident is said.
+pub(super) fn put_through(t: &Telephony, say: &str) -> String {
+    twiml::Response::new()
+        .with(t.say_id(say))
+        .with(twiml::redirect(&t.public("/twilio/voice/unknown/next?i=0")))
+        .to_xml()
+}
+
+pub(super) fn pin_matches(pin: String, hash: String) -> bool {
+    use argon2::{Argon2, PasswordHash, PasswordVerifier};
+    PasswordHash::new(&hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+pub(super) async fn pin(
+    State(t): State<Telephony>,
+    query: Params,
+    form: Signed,
+) -> Result<Response, Rejected> {
+    let sid = form.require("CallSid")?.to_string();
+    let try_no = q_num(&query, "try").clamp(1, PIN_TRIES);
+    // The keys are never logged nor stored: only whether they matched.
+    let digits: String = form
+        .get("Digits")
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let status = form.get("CallStatus").unwrap_or("in-progress").to_string();
+    Ok(t.once(
+        sid,
+        &format!("pin:{try_no}"),
+        true,
+        move |t, sid| async move {
+            let store = t.hotline().store();
+            let leg = store.call(&sid).await?;
+            let who = match leg.as_ref().and_then(|l| l.person.clone()) {
+                Some(p) => store.person(&p).await?,
+                None => None,
+            };
+            let home = match who.as_ref().and_then(|w| w.home.clone()) {
+                Some(h) => store.home(&h).await?,
+                None => None,
+            };
+            let (Some(who), Some(home)) = (who, home) else {
+                return Ok(put_through(&t, "ivr-unknown-connecting"));
+            };
+            if digits == "0" {
+                tracing::info!(person = %who.id, "put through to the physician before the PIN");
+                return Ok(put_through(&t, "ivr-unknown-connecting"));
+            }
+            let Some(hash) = store.pin_hash(&who.id, Some(&home.id)).await? else {
+                tracing::warn!(person = %who.id, "no PIN is set for this caller or their home; put through without resident data");
+                return Ok(put_through(&t, "ivr-pin-none"));
+            };
+            let ok = !digits.is_empty()
+                && tokio::task::spawn_blocking(move || pin_matches(digits, hash))
+                    .await
+                    .unwrap_or(false);
+            if ok {
+                return start_case(&t, &sid, &who, &home, &status).await;
+            }
+            tracing::warn!(person = %who.id, try_no, "wrong or no PIN on the phone");
+            if try_no < PIN_TRIES {
+                Ok(pin_prompt(&t, try_no + 1, "ivr-pin-wrong").to_xml())
+            } else {
+                Ok(put_through(&t, "ivr-pin-failed"))
+            }
+        },
+    )
+    .await)
+}

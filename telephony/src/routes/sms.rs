@@ -1,0 +1,108 @@
+//! SMS: a physician's reply to a page, and delivery reports.
+
+use super::*;
+
+/// A physician's reply: `OK 4821` or `NEJ 4821` (a code is required; see
+/// `sms_incoming`).
+pub(super) fn parse_reply(body: &str) -> Option<(bool, Option<String>)> {
+    let lower = body.trim().to_lowercase();
+    let mut words = lower.split(|c: char| c.is_whitespace() || c == ',' || c == '.');
+    let first = words.next()?;
+    let decline = match first {
+        "ok" | "okay" | "ja" | "kvitter" | "kvittér" | "✅" => false,
+        "nej" | "no" | "afvis" | "❌" => true,
+        _ => return None,
+    };
+    let code = words.find(|w| !w.is_empty()).map(str::to_string);
+    Some((decline, code))
+}
+
+pub(super) async fn sms_incoming(
+    State(t): State<Telephony>,
+    form: Signed,
+) -> Result<Response, Rejected> {
+    let sid = form.require("MessageSid")?.to_string();
+    let from = normalise_number(form.get("From").unwrap_or_default());
+    let body = form.get("Body").unwrap_or_default().to_string();
+    Ok(t.once(sid, "sms", false, move |t, sid| async move {
+        let store = t.hotline().store();
+        let loc = t.hotline().localizer();
+        let lang = t.settings().lang;
+        let reply = |text: String| Ok(twiml::Response::new().with(twiml::message(&text)).to_xml());
+        let Some(who) = store.person_by_phone(&from).await? else {
+            return reply(loc.text(lang, "sms-unknown-sender"));
+        };
+        if who.role != Role::Physician {
+            return reply(loc.text(lang, "sms-not-physician"));
+        }
+        let Some((decline, code)) = parse_reply(&body) else {
+            return reply(loc.text(lang, "sms-help"));
+        };
+        // A bare "OK" is not enough: with two pages open it would take the
+        // wrong one, and a stale or misdirected text would acknowledge
+        // whatever is newest. The reply must name the case.
+        let Some(code) = code else {
+            return reply(loc.text(lang, "sms-code-needed"));
+        };
+        let pages = store.pages_to(&who.id, 20).await?;
+        let Some(case) = pages.iter().copied().find(|p| case_code(*p) == code) else {
+            return reply(loc.render(lang, &Msg::new("sms-unknown-code").arg("code", code)));
+        };
+        t.hotline()
+            .respond_to_page(case, &who, Channel::Twilio, decline, Some(&sid), now())
+            .await?;
+        let id = if decline {
+            "sms-declined"
+        } else {
+            "sms-acknowledged"
+        };
+        reply(loc.render(lang, &Msg::new(id).arg("code", case_code(case))))
+    })
+    .await)
+}
+
+pub(super) async fn sms_status(
+    State(t): State<Telephony>,
+    form: Signed,
+) -> Result<Response, Rejected> {
+    let sid = form.require("MessageSid")?.to_string();
+    let status = form
+        .get("MessageStatus")
+        .or(form.get("SmsStatus"))
+        .unwrap_or("unknown")
+        .to_string();
+    let error = form
+        .get("ErrorCode")
+        .filter(|e| !e.is_empty())
+        .map(str::to_string);
+    Ok(t.once(
+        sid,
+        &format!("status:{status}"),
+        false,
+        move |t, sid| async move {
+            if let Some((case, _)) = t.hotline().store().page_by_external_id(&sid).await? {
+                t.status_event(case, "sms", &sid, &status, error.as_deref())
+                    .await?;
+            }
+            Ok(twiml::Response::new().to_xml())
+        },
+    )
+    .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_replies() {
+        assert_eq!(parse_reply("OK 4821"), Some((false, Some("4821".into()))));
+        assert_eq!(
+            parse_reply(" nej, 0042 "),
+            Some((true, Some("0042".into())))
+        );
+        assert_eq!(parse_reply("ok"), Some((false, None)));
+        assert_eq!(parse_reply("Hvad er det?"), None);
+        assert_eq!(parse_reply(""), None);
+    }
+}
