@@ -385,4 +385,3 @@ pub(super) async fn conference_status(
     )
     .await)
 }
-

@@ -453,4 +453,3 @@ fn caller_leg(sid: &str, case: Option<CaseId>, who: Option<&Person>, status: &st
         at: now(),
     }
 }
-

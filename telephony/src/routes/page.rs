@@ -226,4 +226,3 @@ pub(super) async fn page_keys(
     )
     .await)
 }
-

@@ -71,4 +71,3 @@ pub(super) async fn unknown_next(
     )
     .await)
 }
-
