@@ -4,15 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use akutlinje_core::engine::Checklist;
-use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::i18n::Lang;
 use akutlinje_core::ids::{CaseId, HomeId, PersonId, Text};
 use akutlinje_core::news2::News2Input;
 use akutlinje_core::person::{Home, Person, Role};
 use akutlinje_core::record::{AccessAction, AccessEntry, Channel};
 use akutlinje_core::resident::{parse_import, ImportFormat, CSV_COLUMNS};
 use akutlinje_core::rota::{OverrideSpec, RotationId, ServiceId, SwapSpec, TierId};
-use akutlinje_core::service::{Hotline, ServiceError};
+use akutlinje_core::service::ServiceError;
 use akutlinje_core::store::Store;
 use akutlinje_core::tobs::TobsInput;
 use akutlinje_core::vitals::{
@@ -23,11 +22,9 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 
-use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies, SystemClock};
-
+use crate::auth;
 use crate::config::Settings;
-use crate::http::{self, AppState, Application};
-use crate::{auth, demo};
+use crate::http;
 
 /// akutlinje: the acute hotline between nursing homes and on-call physicians.
 #[derive(Parser, Debug)]
@@ -223,18 +220,7 @@ enum RotasCommand {
     },
 }
 
-/// Parses RFC 3339, or "YYYY-MM-DD HH:MM" on the Copenhagen wall clock,
-/// within the years a rota can hold.
-pub fn parse_time(what: &str, s: &str) -> anyhow::Result<chrono::DateTime<Utc>> {
-    akutlinje_scheduler::rota::parse_time(s).ok_or_else(|| {
-        let years = akutlinje_scheduler::rota::YEARS;
-        fail(format!(
-            "{what}: {s:?} is not a time like 2026-11-23T03:00:00+01:00 or \"2026-11-23 03:00\" (Copenhagen) between the years {} and {}",
-            years.start(),
-            years.end()
-        ))
-    })
-}
+pub use crate::time::parse_time;
 
 #[derive(Subcommand, Debug)]
 enum ScoreCommand {
@@ -460,23 +446,6 @@ pub fn check_pin(pin: &str) -> anyhow::Result<String> {
     Ok(pin.to_string())
 }
 
-/// Runs `fut` on a runtime of its own, on its own OS thread, so the OS
-/// scheduler gives it a share of the CPU however many tasks the main
-/// runtime is running.
-fn dedicated_runtime(
-    name: &str,
-    fut: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<std::thread::JoinHandle<()>> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .with_context(|| format!("cannot start the {name} runtime"))?;
-    std::thread::Builder::new()
-        .name(name.to_string())
-        .spawn(move || rt.block_on(fut))
-        .with_context(|| format!("cannot start the {name} thread"))
-}
-
 /// `os_user=<name>`: who ran a command on the server, for the access log.
 fn os_user_detail() -> String {
     let name = ["USER", "LOGNAME"]
@@ -493,126 +462,6 @@ fn os_user_detail() -> String {
         })
         .unwrap_or_else(|| "unknown".into());
     format!("os_user={name}")
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "akutlinje".into())
-}
-
-fn init_tracing(settings: &Settings) {
-    let mut filter = tracing_subscriber::EnvFilter::new(&settings.log);
-    // whisper.cpp logs every decoded token at debug level, i.e. what the
-    // caller said (patient data): its logs are capped at warnings whatever
-    // the filter asks for. A later directive for the same target wins.
-    if let Ok(cap) = "whisper_rs=warn".parse() {
-        filter = filter.add_directive(cap);
-    }
-    // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
-    let _ = if settings.log_json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-}
-
-/// Moves the embedded database from its old place next to the binary to
-/// the data directory (with its WAL files), or, when that fails (another
-/// file system, no rights), says where it is and keeps using it there.
-fn move_legacy_database(settings: &mut Settings) {
-    let Some(old) = settings.legacy_database().map(std::path::Path::to_path_buf) else {
-        return;
-    };
-    let new = settings
-        .database_url
-        .strip_prefix("sqlite://")
-        .map(std::path::PathBuf::from);
-    let Some(new) = new else { return };
-    let moved = new
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| {
-            std::fs::rename(&old, &new)?;
-            for ext in ["-wal", "-shm"] {
-                let from = std::path::PathBuf::from(format!("{}{ext}", old.display()));
-                if from.exists() {
-                    std::fs::rename(&from, format!("{}{ext}", new.display()))?;
-                }
-            }
-            Ok(())
-        });
-    match moved {
-        Ok(()) => eprintln!(
-            "note: the database was moved from {} (next to the program, where a rebuild or an \
-             upgrade could delete it) to {}",
-            old.display(),
-            new.display()
-        ),
-        Err(e) => {
-            eprintln!(
-                "warning: the database is still at {} (next to the program, where a rebuild or an \
-                 upgrade could delete it) and could not be moved to {}: {e}. Using it where it is; \
-                 move it yourself or set database_url.",
-                old.display(),
-                new.display()
-            );
-            settings.database_url = format!("sqlite://{}", old.display());
-        }
-    }
-}
-
-async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    // The data directory is made on first start, private to the service's user.
-    if let Some(parent) = settings
-        .database_url
-        .strip_prefix("sqlite://")
-        .map(|p| p.split('?').next().unwrap_or(p))
-        .and_then(|p| std::path::Path::new(p).parent())
-        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
-    {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the data directory {}", parent.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700));
-        }
-    }
-    if let Some(owner) = &settings.database_owner_url {
-        migrate(owner).await?;
-    }
-    let migrations = if settings.migrate_at_start {
-        akutlinje_store::Migrations::Run
-    } else {
-        akutlinje_store::Migrations::Check
-    };
-    akutlinje_store::connect_with(&settings.database_url, migrations)
-        .await
-        .with_context(|| format!("cannot open the database {}", settings.database_display()))
-}
-
-/// Applies pending migrations as the schema's owner.
-async fn migrate(owner_url: &str) -> anyhow::Result<()> {
-    akutlinje_store::connect(owner_url)
-        .await
-        .map(drop)
-        .with_context(|| {
-            format!(
-                "cannot migrate the database as its owner ({})",
-                crate::config::redact_password(owner_url)
-            )
-        })
-}
-
-fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
-    let loc = Arc::new(Localizer::builtin().context("the built-in texts")?);
-    let def = Arc::new(Checklist::builtin_acute(&loc).context("the built-in checklist")?);
-    Ok(Hotline::new(store, def, loc))
 }
 
 async fn person(store: &Arc<dyn Store>, id: &str) -> anyhow::Result<Person> {
@@ -647,9 +496,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         // The console is a conversation on the terminal; routine logs would drown it.
         settings.log = "warn".into();
     }
-    init_tracing(&settings);
+    crate::startup::init_tracing(&settings);
     if !matches!(cli.command, Command::Config | Command::Transcribe { .. }) {
-        move_legacy_database(&mut settings);
+        crate::startup::move_legacy_database(&mut settings);
     }
     match cli.command {
         Command::Score(_) | Command::Residents(ResidentsCommand::Template) => Ok(()),
@@ -658,7 +507,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .database_owner_url
                 .clone()
                 .unwrap_or_else(|| settings.database_url.clone());
-            migrate(&url).await?;
+            crate::startup::migrate(&url).await?;
             eprintln!(
                 "the schema of {} is current",
                 crate::config::redact_password(&url)
@@ -682,7 +531,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !matches!(format.as_str(), "csv" | "json") {
                 bail!("--format: {format:?} must be csv or json");
             }
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let lines = crate::access::report(&store, &resident, from, to)
                 .await
                 .map_err(fail)?;
@@ -702,238 +551,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(b) = bind {
                 settings.bind = b;
             }
-            let store = open(&settings).await?;
-            let tokens = if demo {
-                Some(
-                    demo::seed(&store)
-                        .await
-                        .context("cannot seed the demo data")?,
-                )
-            } else {
-                None
-            };
-            // A page requested over any channel wakes the scheduler at once.
-            let wake = Arc::new(tokio::sync::Notify::new());
-            // A stored voice note wakes speech recognition at once.
-            let voice_wake = Arc::new(tokio::sync::Notify::new());
-            let hotline = hotline(store.clone())?
-                .on_escalation_change({
-                    let wake = wake.clone();
-                    Arc::new(move || wake.notify_one())
-                })
-                .on_audio_attached({
-                    let wake = voice_wake.clone();
-                    Arc::new(move || wake.notify_one())
-                });
-            let policies = match &settings.policies {
-                Some(p) => {
-                    let text = std::fs::read_to_string(p)
-                        .with_context(|| format!("cannot read {}", p.display()))?;
-                    Policies::parse(&text).map_err(fail)?
-                }
-                None => Policies::default_policies().map_err(fail)?,
-            };
-            if store.service(&settings.paging_service).await?.is_none() {
-                tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
-            }
-            // Unique per start, even where a container reuses the same pid.
-            let me = akutlinje_core::store::Worker {
-                id: format!(
-                    "{}-{}-{:04x}",
-                    hostname(),
-                    std::process::id(),
-                    rand::random::<u16>()
-                ),
-                host: hostname(),
-                pid: std::process::id(),
-                started_at: Utc::now(),
-            };
-            let worker = me.id.clone();
-            let worker_id = worker.clone();
-            let escalator = Escalator::new(
-                store.clone(),
-                policies,
-                settings.paging_service.clone(),
-                hotline.checklist().clone(),
-                hotline.localizer().clone(),
-                worker.clone(),
-            );
-            // The Matrix channel sends once the bot has connected (see below).
-            let matrix_sender =
-                akutlinje_bot::sender::MatrixSender::new(hotline.localizer().clone());
-            let mut senders: Vec<Arc<dyn akutlinje_scheduler::escalation::Sender>> = Vec::new();
-            if settings.matrix.is_some() {
-                senders.push(Arc::new(matrix_sender.clone()));
-            }
-            let telephony = match &settings.twilio {
-                Some(tw) => Some(crate::oncall::telephony(
-                    tw,
-                    settings.language,
-                    hotline.clone(),
-                    settings.paging_service.clone(),
-                )?),
-                None => {
-                    tracing::info!(
-                        "no twilio_account_sid configured: no phone hotline, SMS or voice pages"
-                    );
-                    None
-                }
-            };
-            if let Some(t) = &telephony {
-                senders.push(Arc::new(t.sms_sender()));
-                senders.push(Arc::new(t.voice_sender()));
-            }
-            let escalator = escalator.with_phone_bridge(telephony.is_some());
-            let outbox = Outbox::new(store.clone(), senders, worker);
-            let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-            // Paging runs on its own thread: a flood of HTTP requests (a
-            // password-guessing attack, a misbehaving client) shares the
-            // main runtime with hundreds of connection tasks, and must not
-            // starve the escalation timers and the outbox of CPU time.
-            // Its heartbeat beats there too: a frozen or killed instance
-            // stops beating, and another (or this one, restarted) releases
-            // its claims within seconds.
-            let mut beat_stop = stop_tx.subscribe();
-            let heartbeat = akutlinje_scheduler::escalation::heartbeat(
-                store.clone(),
-                me,
-                Arc::new(SystemClock),
-                std::time::Duration::from_secs(2),
-                chrono::Duration::seconds(6),
-                async move {
-                    let _ = beat_stop.wait_for(|stop| *stop).await;
-                },
-            );
-            let scheduler = dedicated_runtime("akutlinje-paging", async move {
-                tokio::join!(
-                    heartbeat,
-                    akutlinje_scheduler::escalation::run_woken(
-                        escalator,
-                        outbox,
-                        Arc::new(SystemClock),
-                        std::time::Duration::from_secs(1),
-                        wake,
-                        async move {
-                            let _ = stop_rx.wait_for(|stop| *stop).await;
-                        },
-                    )
-                );
-            })?;
-            let jobs = akutlinje_scheduler::jobs::RotaJobs::new(
-                store.clone(),
-                settings.paging_service.clone(),
-                hotline.localizer().clone(),
-                akutlinje_scheduler::jobs::JobSettings::default(),
-            );
-            let mut jobs_stop = stop_tx.subscribe();
-            let rota_jobs = tokio::spawn(akutlinje_scheduler::jobs::run(
-                jobs,
-                Arc::new(SystemClock),
-                std::time::Duration::from_secs(30),
-                async move {
-                    let _ = jobs_stop.wait_for(|stop| *stop).await;
-                },
-            ));
-            let mut housekeeping_stop = stop_tx.subscribe();
-            let housekeeping = tokio::spawn(akutlinje_scheduler::jobs::housekeeping(
-                store.clone(),
-                Arc::new(SystemClock),
-                std::time::Duration::from_secs(600),
-                async move {
-                    let _ = housekeeping_stop.wait_for(|stop| *stop).await;
-                },
-            ));
-            let transcription = crate::voice::spawn_worker(
-                &settings.voice,
-                store.clone(),
-                hotline.localizer().clone(),
-                &worker_id,
-                voice_wake,
-            );
-            let bot = settings.matrix.clone().map(|m| {
-                let cfg = akutlinje_bot::BotConfig {
-                    homeserver: m.homeserver,
-                    user: m.user,
-                    password: m.password,
-                    store_dir: m.store_dir,
-                    store_passphrase: m.store_passphrase,
-                    recovery_key_file: m.recovery_key_file,
-                };
-                let bot_ctx =
-                    akutlinje_bot::BotContext::new(hotline.clone(), settings.paging_service.clone());
-                let mut bot_stop = stop_tx.subscribe();
-                tokio::spawn(async move {
-                    // Keep trying: a homeserver that is away at start-up must not stop the hotline.
-                    let mut wait = std::time::Duration::from_secs(1);
-                    let client = loop {
-                        match akutlinje_bot::connect(&cfg).await {
-                            Ok(c) => {
-                                matrix_sender.connected(c.clone());
-                                break c;
-                            }
-                            Err(e) => {
-                                tracing::error!(error = %e, "the Matrix bot cannot connect; retrying");
-                                tokio::select! {
-                                    _ = bot_stop.wait_for(|s| *s) => return,
-                                    _ = tokio::time::sleep(wait) => {}
-                                }
-                                wait = (wait * 2).min(std::time::Duration::from_secs(60));
-                            }
-                        }
-                    };
-                    if let Err(e) = akutlinje_bot::run(client, bot_ctx, async move {
-                        let _ = bot_stop.wait_for(|s| *s).await;
-                    })
-                    .await
-                    {
-                        tracing::error!(error = %e, "the Matrix bot stopped");
-                    }
-                })
-            });
-            if bot.is_none() {
-                tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
-            }
-            let state = AppState::new(hotline, settings.language).with_web(settings.web_settings());
-            let mut app = Application::build(settings.bind, state).await?;
-            if let Some(t) = &telephony {
-                app = app.with_routes(t.router());
-            }
-            let base = format!("http://{}:{}", settings.bind.ip(), app.port());
-            eprintln!(
-                "akutlinje listens on {base} (database: {})",
-                settings.database_display()
-            );
-            if let Some(tokens) = tokens {
-                eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
-                eprintln!("API tokens, also the web passwords (new at every --demo start; the previous ones are revoked):");
-                for (id, role, token) in &tokens {
-                    eprintln!("  {id:<8} {:<12} {token}", role.as_str());
-                }
-                if let Some((_, _, t)) = tokens.iter().find(|(id, _, _)| id == "dr-lund") {
-                    eprintln!("\nTry:");
-                    eprintln!("  curl -s -H 'Authorization: Bearer {t}' {base}/api/v1/residents");
-                    eprintln!(
-                        "  curl -s -H 'Authorization: Bearer {t}' -d '{{\"resp_rate\":24,\"spo2\":93,\"oxygen\":false,\"systolic\":110,\"pulse\":105,\"consciousness\":\"A\",\"temp\":38.9}}' {base}/api/v1/scores/news2"
-                    );
-                }
-                eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
-                eprintln!("  {base}/login    (sign in as karin with her token as password: the rota, cases and figures)");
-                eprintln!();
-            }
-            let served = app.run_until(http::shutdown_signal()).await;
-            let _ = stop_tx.send(true);
-            let _ = tokio::task::spawn_blocking(move || scheduler.join()).await;
-            let _ = rota_jobs.await;
-            let _ = housekeeping.await;
-            if let Some(t) = transcription {
-                // A note being transcribed is claimed, not lost: after the
-                // lease it is taken up again.
-                t.abort();
-            }
-            if let Some(b) = bot {
-                let _ = b.await;
-            }
-            served
+            crate::startup::serve(settings, demo).await
         }
         Command::Transcribe {
             files,
@@ -965,7 +583,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             person: who,
             lang,
         } => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let lang = match lang {
                 Some(l) => {
                     Lang::parse(&l).with_context(|| format!("--lang: {l:?} must be da or en"))?
@@ -985,7 +603,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     home.id
                 );
             }
-            let hotline = hotline(store)?;
+            let hotline = crate::startup::hotline(store)?;
             let stdin = std::io::stdin();
             let case =
                 crate::console::run(&hotline, &who, &home, lang, stdin.lock(), std::io::stdout())
@@ -1008,7 +626,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let residents = parse_import(format, &text).map_err(fail)?;
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let sum = store
                 .import_residents(&residents, Utc::now())
                 .await
@@ -1020,7 +638,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Homes(HomesCommand::Add { id, name }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let id = HomeId::parse(&id).map_err(fail)?;
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
@@ -1034,7 +652,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Homes(HomesCommand::List) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let rooms = store.home_rooms(None).await?;
             for h in store.homes().await? {
                 let mine: Vec<&str> = rooms
@@ -1047,7 +665,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Homes(HomesCommand::Room { home, room }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let home = HomeId::parse(&home).map_err(|e| fail(format!("home: {e}")))?;
             let room = akutlinje_core::ids::MatrixRoomId::parse(&room)
                 .map_err(|e| fail(format!("room: {e}")))?;
@@ -1067,7 +685,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Homes(HomesCommand::Rooms { home }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let home = home
                 .map(|h| HomeId::parse(&h))
                 .transpose()
@@ -1079,7 +697,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Homes(HomesCommand::Unroom { room }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let room = akutlinje_core::ids::MatrixRoomId::parse(&room)
                 .map_err(|e| fail(format!("room: {e}")))?;
             if !store.unbind_room(&room).await? {
@@ -1096,7 +714,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             phone,
             matrix_user,
         }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let role = Role::parse(&role).with_context(|| {
                 format!("--role: {role:?} must be staff, physician, coordinator or admin")
             })?;
@@ -1117,7 +735,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::People(PeopleCommand::List) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             for p in store.people().await? {
                 println!(
                     "{}\t{}\t{}",
@@ -1129,7 +747,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::People(PeopleCommand::Password { id }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let who = person(&store, &id).await?;
             let mut line = String::new();
             std::io::stdin()
@@ -1145,7 +763,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::People(PeopleCommand::Pin { id }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let who = person(&store, &id).await?;
             let hash = crate::web::hash_password(&read_pin()?)?;
             store.set_person_pin(&who.id, &hash, Utc::now()).await?;
@@ -1153,7 +771,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Homes(HomesCommand::Pin { home }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let home = HomeId::parse(&home).map_err(|e| fail(format!("home: {e}")))?;
             let hash = crate::web::hash_password(&read_pin()?)?;
             store
@@ -1164,7 +782,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tokens(TokensCommand::Issue { person: p }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let who = person(&store, &p).await?;
             let token = auth::new_token();
             store
@@ -1178,20 +796,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tokens(TokensCommand::Revoke { person: p }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let who = person(&store, &p).await?;
             let n = store.revoke_tokens(&who.id, Utc::now()).await?;
             println!("{n} token(s) revoked");
             Ok(())
         }
         Command::Cases(CasesCommand::List { home, person: p }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let home = home.map(|h| HomeId::parse(&h)).transpose().map_err(fail)?;
             let os = os_user_detail();
             let cases = match p {
                 Some(p) => {
                     let who = person(&store, &p).await?;
-                    hotline(store)?
+                    crate::startup::hotline(store)?
                         .list_cases(
                             &who,
                             home.as_ref(),
@@ -1237,7 +855,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Calendar(CalendarCommand::Issue { person, service }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let feed = crate::calendar::feed_of(person, service)?;
             let path = crate::calendar::issue(&store, &feed).await?;
             println!("{path}");
@@ -1245,14 +863,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Calendar(CalendarCommand::Revoke { person, service }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let feed = crate::calendar::feed_of(person, service)?;
             let n = store.revoke_calendar_feeds(&feed, Utc::now()).await?;
             println!("{n} feed(s) revoked");
             Ok(())
         }
         Command::Oncall { service, at } => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let service =
                 ServiceId::parse(&service).map_err(|e| fail(format!("--service: {e}")))?;
             let at = match at {
@@ -1266,7 +884,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Rotas(RotasCommand::Load { file }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let (loaded, removed) = crate::oncall::load_file(&store, &text).await?;
@@ -1281,7 +899,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             days,
             from,
         }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let service =
                 ServiceId::parse(&service).map_err(|e| fail(format!("--service: {e}")))?;
             let from = match from {
@@ -1305,7 +923,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             from,
             to,
         }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let service =
                 ServiceId::parse(&service).map_err(|e| fail(format!("--service: {e}")))?;
             let svc = store
@@ -1340,7 +958,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Rotas(RotasCommand::RemoveOverride { id }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             if !store.delete_override(id).await? {
                 bail!("no override {id}");
             }
@@ -1353,7 +971,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             b,
             b_shift,
         }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let rotation =
                 RotationId::parse(&rotation).map_err(|e| fail(format!("--rotation: {e}")))?;
             let (a, b) = (person(&store, &a).await?.id, person(&store, &b).await?.id);
@@ -1373,10 +991,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Cases(CasesCommand::Show { id, person: p }) => {
-            let store = open(&settings).await?;
+            let store = crate::startup::open(&settings).await?;
             let who = person(&store, &p).await?;
             let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
-            let hotline = hotline(store)?;
+            let hotline = crate::startup::hotline(store)?;
             let (summary, events) = hotline
                 .read_case(
                     case,

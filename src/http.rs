@@ -459,7 +459,7 @@ fn service_param(s: &str) -> Result<akutlinje_core::rota::ServiceId, ApiError> {
 fn time_param(what: &str, s: Option<&str>) -> Result<chrono::DateTime<Utc>, ApiError> {
     match s {
         None => Ok(Utc::now()),
-        Some(s) => crate::cli::parse_time(what, s).map_err(|e| ApiError::Invalid {
+        Some(s) => crate::time::parse_time(what, s).map_err(|e| ApiError::Invalid {
             message: e.to_string(),
             details: None,
         }),

@@ -12,5 +12,7 @@ pub mod demo;
 pub mod http;
 pub mod login;
 pub mod oncall;
+pub mod startup;
+pub mod time;
 pub mod voice;
 pub mod web;

@@ -1,0 +1,408 @@
+//! Building the running service from its settings (zero2prod's
+//! `Application::build`): the store, the hotline service, paging on its own
+//! thread with its heartbeat, the rota jobs and housekeeping, speech
+//! recognition, the Matrix bot, the Twilio line and the HTTP server — run
+//! until Ctrl-C or SIGTERM, then stopped in order, each task's end reported.
+
+use std::sync::Arc;
+
+use akutlinje_core::engine::Checklist;
+use akutlinje_core::i18n::Localizer;
+use akutlinje_core::service::Hotline;
+use akutlinje_core::store::Store;
+use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies, SystemClock};
+use anyhow::Context;
+use chrono::Utc;
+
+use crate::config::Settings;
+use crate::demo;
+use crate::http::{self, AppState, Application};
+
+fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{msg}")
+}
+
+/// Runs `akutlinje serve` until stopped.
+pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let store = open(&settings).await?;
+    let tokens = if demo {
+        Some(
+            demo::seed(&store)
+                .await
+                .context("cannot seed the demo data")?,
+        )
+    } else {
+        None
+    };
+    // A page requested over any channel wakes the scheduler at once.
+    let wake = Arc::new(tokio::sync::Notify::new());
+    // A stored voice note wakes speech recognition at once.
+    let voice_wake = Arc::new(tokio::sync::Notify::new());
+    let hotline = hotline(store.clone())?
+        .on_escalation_change({
+            let wake = wake.clone();
+            Arc::new(move || wake.notify_one())
+        })
+        .on_audio_attached({
+            let wake = voice_wake.clone();
+            Arc::new(move || wake.notify_one())
+        });
+    let policies = match &settings.policies {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Policies::parse(&text).map_err(fail)?
+        }
+        None => Policies::default_policies().map_err(fail)?,
+    };
+    if store.service(&settings.paging_service).await?.is_none() {
+        tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
+    }
+    // Unique per start, even where a container reuses the same pid.
+    let me = akutlinje_core::store::Worker {
+        id: format!(
+            "{}-{}-{:04x}",
+            hostname(),
+            std::process::id(),
+            rand::random::<u16>()
+        ),
+        host: hostname(),
+        pid: std::process::id(),
+        started_at: Utc::now(),
+    };
+    let worker = me.id.clone();
+    let worker_id = worker.clone();
+    let escalator = Escalator::new(
+        store.clone(),
+        policies,
+        settings.paging_service.clone(),
+        hotline.checklist().clone(),
+        hotline.localizer().clone(),
+        worker.clone(),
+    );
+    // The Matrix channel sends once the bot has connected (see below).
+    let matrix_sender = akutlinje_bot::sender::MatrixSender::new(hotline.localizer().clone());
+    let mut senders: Vec<Arc<dyn akutlinje_scheduler::escalation::Sender>> = Vec::new();
+    if settings.matrix.is_some() {
+        senders.push(Arc::new(matrix_sender.clone()));
+    }
+    let telephony = match &settings.twilio {
+        Some(tw) => Some(crate::oncall::telephony(
+            tw,
+            settings.language,
+            hotline.clone(),
+            settings.paging_service.clone(),
+        )?),
+        None => {
+            tracing::info!(
+                "no twilio_account_sid configured: no phone hotline, SMS or voice pages"
+            );
+            None
+        }
+    };
+    if let Some(t) = &telephony {
+        senders.push(Arc::new(t.sms_sender()));
+        senders.push(Arc::new(t.voice_sender()));
+    }
+    let escalator = escalator.with_phone_bridge(telephony.is_some());
+    let outbox = Outbox::new(store.clone(), senders, worker);
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    // Paging runs on its own thread: a flood of HTTP requests (a
+    // password-guessing attack, a misbehaving client) shares the
+    // main runtime with hundreds of connection tasks, and must not
+    // starve the escalation timers and the outbox of CPU time.
+    // Its heartbeat beats there too: a frozen or killed instance
+    // stops beating, and another (or this one, restarted) releases
+    // its claims within seconds.
+    let mut beat_stop = stop_tx.subscribe();
+    let heartbeat = akutlinje_scheduler::escalation::heartbeat(
+        store.clone(),
+        me,
+        Arc::new(SystemClock),
+        std::time::Duration::from_secs(2),
+        chrono::Duration::seconds(6),
+        async move {
+            let _ = beat_stop.wait_for(|stop| *stop).await;
+        },
+    );
+    let scheduler = dedicated_runtime("akutlinje-paging", async move {
+        tokio::join!(
+            heartbeat,
+            akutlinje_scheduler::escalation::run_woken(
+                escalator,
+                outbox,
+                Arc::new(SystemClock),
+                std::time::Duration::from_secs(1),
+                wake,
+                async move {
+                    let _ = stop_rx.wait_for(|stop| *stop).await;
+                },
+            )
+        );
+    })?;
+    let jobs = akutlinje_scheduler::jobs::RotaJobs::new(
+        store.clone(),
+        settings.paging_service.clone(),
+        hotline.localizer().clone(),
+        akutlinje_scheduler::jobs::JobSettings::default(),
+    );
+    let mut jobs_stop = stop_tx.subscribe();
+    let rota_jobs = tokio::spawn(akutlinje_scheduler::jobs::run(
+        jobs,
+        Arc::new(SystemClock),
+        std::time::Duration::from_secs(30),
+        async move {
+            let _ = jobs_stop.wait_for(|stop| *stop).await;
+        },
+    ));
+    let mut housekeeping_stop = stop_tx.subscribe();
+    let housekeeping = tokio::spawn(akutlinje_scheduler::jobs::housekeeping(
+        store.clone(),
+        Arc::new(SystemClock),
+        std::time::Duration::from_secs(600),
+        async move {
+            let _ = housekeeping_stop.wait_for(|stop| *stop).await;
+        },
+    ));
+    let transcription = crate::voice::spawn_worker(
+        &settings.voice,
+        store.clone(),
+        hotline.localizer().clone(),
+        &worker_id,
+        voice_wake,
+    );
+    let bot = settings.matrix.clone().map(|m| {
+        let cfg = akutlinje_bot::BotConfig {
+            homeserver: m.homeserver,
+            user: m.user,
+            password: m.password,
+            store_dir: m.store_dir,
+            store_passphrase: m.store_passphrase,
+            recovery_key_file: m.recovery_key_file,
+        };
+        let bot_ctx =
+            akutlinje_bot::BotContext::new(hotline.clone(), settings.paging_service.clone());
+        let mut bot_stop = stop_tx.subscribe();
+        tokio::spawn(async move {
+            // Keep trying: a homeserver that is away at start-up must not stop the hotline.
+            let mut wait = std::time::Duration::from_secs(1);
+            let client = loop {
+                match akutlinje_bot::connect(&cfg).await {
+                    Ok(c) => {
+                        matrix_sender.connected(c.clone());
+                        break c;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the Matrix bot cannot connect; retrying");
+                        tokio::select! {
+                            _ = bot_stop.wait_for(|s| *s) => return,
+                            _ = tokio::time::sleep(wait) => {}
+                        }
+                        wait = (wait * 2).min(std::time::Duration::from_secs(60));
+                    }
+                }
+            };
+            if let Err(e) = akutlinje_bot::run(client, bot_ctx, async move {
+                let _ = bot_stop.wait_for(|s| *s).await;
+            })
+            .await
+            {
+                tracing::error!(error = %e, "the Matrix bot stopped");
+            }
+        })
+    });
+    if bot.is_none() {
+        tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
+    }
+    let state = AppState::new(hotline, settings.language).with_web(settings.web_settings());
+    let mut app = Application::build(settings.bind, state).await?;
+    if let Some(t) = &telephony {
+        app = app.with_routes(t.router());
+    }
+    let base = format!("http://{}:{}", settings.bind.ip(), app.port());
+    eprintln!(
+        "akutlinje listens on {base} (database: {})",
+        settings.database_display()
+    );
+    if let Some(tokens) = tokens {
+        eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
+        eprintln!("API tokens, also the web passwords (new at every --demo start; the previous ones are revoked):");
+        for (id, role, token) in &tokens {
+            eprintln!("  {id:<8} {:<12} {token}", role.as_str());
+        }
+        if let Some((_, _, t)) = tokens.iter().find(|(id, _, _)| id == "dr-lund") {
+            eprintln!("\nTry:");
+            eprintln!("  curl -s -H 'Authorization: Bearer {t}' {base}/api/v1/residents");
+            eprintln!(
+                "  curl -s -H 'Authorization: Bearer {t}' -d '{{\"resp_rate\":24,\"spo2\":93,\"oxygen\":false,\"systolic\":110,\"pulse\":105,\"consciousness\":\"A\",\"temp\":38.9}}' {base}/api/v1/scores/news2"
+            );
+        }
+        eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
+        eprintln!("  {base}/login    (sign in as karin with her token as password: the rota, cases and figures)");
+        eprintln!();
+    }
+    let served = app.run_until(http::shutdown_signal()).await;
+    tracing::info!(task = "http", ok = served.is_ok(), "stopped");
+    let _ = stop_tx.send(true);
+    match tokio::task::spawn_blocking(move || scheduler.join()).await {
+        Ok(Ok(())) => tracing::info!(task = "paging", "stopped"),
+        _ => tracing::error!(task = "paging", "ended with a panic"),
+    }
+    report("rota jobs", rota_jobs.await);
+    report("housekeeping", housekeeping.await);
+    if let Some(t) = transcription {
+        // A note being transcribed is claimed, not lost: after the
+        // lease it is taken up again.
+        t.abort();
+    }
+    if let Some(b) = bot {
+        report("matrix bot", b.await);
+    }
+    served
+}
+
+/// Logs how a background task ended.
+fn report(name: &str, ended: Result<(), tokio::task::JoinError>) {
+    match ended {
+        Ok(()) => tracing::info!(task = name, "stopped"),
+        Err(e) if e.is_cancelled() => tracing::info!(task = name, "cancelled"),
+        Err(e) => tracing::error!(task = name, error = %e, "ended with a panic"),
+    }
+}
+
+/// Runs `fut` on a runtime of its own, on its own OS thread, so the OS
+/// scheduler gives it a share of the CPU however many tasks the main
+/// runtime is running.
+pub(crate) fn dedicated_runtime(
+    name: &str,
+    fut: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .with_context(|| format!("cannot start the {name} runtime"))?;
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || rt.block_on(fut))
+        .with_context(|| format!("cannot start the {name} thread"))
+}
+
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "akutlinje".into())
+}
+
+pub(crate) fn init_tracing(settings: &Settings) {
+    let mut filter = tracing_subscriber::EnvFilter::new(&settings.log);
+    // whisper.cpp logs every decoded token at debug level, i.e. what the
+    // caller said (patient data): its logs are capped at warnings whatever
+    // the filter asks for. A later directive for the same target wins.
+    if let Ok(cap) = "whisper_rs=warn".parse() {
+        filter = filter.add_directive(cap);
+    }
+    // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = if settings.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Moves the embedded database from its old place next to the binary to
+/// the data directory (with its WAL files), or, when that fails (another
+/// file system, no rights), says where it is and keeps using it there.
+pub(crate) fn move_legacy_database(settings: &mut Settings) {
+    let Some(old) = settings.legacy_database().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    let new = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .map(std::path::PathBuf::from);
+    let Some(new) = new else { return };
+    let moved = new
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| {
+            std::fs::rename(&old, &new)?;
+            for ext in ["-wal", "-shm"] {
+                let from = std::path::PathBuf::from(format!("{}{ext}", old.display()));
+                if from.exists() {
+                    std::fs::rename(&from, format!("{}{ext}", new.display()))?;
+                }
+            }
+            Ok(())
+        });
+    match moved {
+        Ok(()) => eprintln!(
+            "note: the database was moved from {} (next to the program, where a rebuild or an \
+             upgrade could delete it) to {}",
+            old.display(),
+            new.display()
+        ),
+        Err(e) => {
+            eprintln!(
+                "warning: the database is still at {} (next to the program, where a rebuild or an \
+                 upgrade could delete it) and could not be moved to {}: {e}. Using it where it is; \
+                 move it yourself or set database_url.",
+                old.display(),
+                new.display()
+            );
+            settings.database_url = format!("sqlite://{}", old.display());
+        }
+    }
+}
+
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
+    // The data directory is made on first start, private to the service's user.
+    if let Some(parent) = settings
+        .database_url
+        .strip_prefix("sqlite://")
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .and_then(|p| std::path::Path::new(p).parent())
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the data directory {}", parent.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(parent, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+    if let Some(owner) = &settings.database_owner_url {
+        migrate(owner).await?;
+    }
+    let migrations = if settings.migrate_at_start {
+        akutlinje_store::Migrations::Run
+    } else {
+        akutlinje_store::Migrations::Check
+    };
+    akutlinje_store::connect_with(&settings.database_url, migrations)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_display()))
+}
+
+/// Applies pending migrations as the schema's owner.
+pub(crate) async fn migrate(owner_url: &str) -> anyhow::Result<()> {
+    akutlinje_store::connect(owner_url)
+        .await
+        .map(drop)
+        .with_context(|| {
+            format!(
+                "cannot migrate the database as its owner ({})",
+                crate::config::redact_password(owner_url)
+            )
+        })
+}
+
+pub(crate) fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
+    let loc = Arc::new(Localizer::builtin().context("the built-in texts")?);
+    let def = Arc::new(Checklist::builtin_acute(&loc).context("the built-in checklist")?);
+    Ok(Hotline::new(store, def, loc))
+}
