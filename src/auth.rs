@@ -13,7 +13,7 @@ use axum::Json;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::http::AppState;
+use crate::app::AppState;
 
 /// A new random token, with its prefix.
 pub fn new_token() -> String {

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use icalendar::{Calendar, Component, Event, EventLike};
 
+use crate::app::AppState;
 use crate::auth::hash_token;
-use crate::http::AppState;
 
 /// How far back and ahead a feed reaches.
 const PAST_DAYS: i64 = 14;

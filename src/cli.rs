@@ -22,9 +22,9 @@ use anyhow::{bail, Context};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 
+use crate::api;
 use crate::auth;
 use crate::config::Settings;
-use crate::http;
 
 /// akutlinje: the acute hotline between nursing homes and on-call physicians.
 #[derive(Parser, Debug)]
@@ -390,7 +390,7 @@ fn score_news2(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
         consciousness: Acvpu::parse(consciousness).map_err(fail)?,
         temp: Temperature::parse(temp).map_err(fail)?,
     };
-    Ok(http::news2_json(&akutlinje_core::news2::score(&input)))
+    Ok(api::news2_json(&akutlinje_core::news2::score(&input)))
 }
 
 fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
@@ -417,7 +417,7 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
             ))
         })?,
     };
-    Ok(http::tobs_json(&akutlinje_core::tobs::score(&input)))
+    Ok(api::tobs_json(&akutlinje_core::tobs::score(&input)))
 }
 
 /// A phone PIN from standard input: 4–8 digits, not all the same and not

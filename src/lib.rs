@@ -3,13 +3,14 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod api;
+pub mod app;
 pub mod auth;
 pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod demo;
-pub mod http;
 pub mod login;
 pub mod oncall;
 pub mod startup;

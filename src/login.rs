@@ -30,7 +30,7 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
-use crate::http::AppState;
+use crate::app::AppState;
 
 /// Failures from one source, whatever the account (a NAT may hide a home).
 pub const PER_SOURCE: ThrottleRule = ThrottleRule {

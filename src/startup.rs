@@ -14,9 +14,9 @@ use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies, SystemClock};
 use anyhow::Context;
 use chrono::Utc;
 
+use crate::app::{self, AppState, Application};
 use crate::config::Settings;
 use crate::demo;
-use crate::http::{self, AppState, Application};
 
 fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{msg}")
@@ -241,7 +241,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         eprintln!("  {base}/login    (sign in as karin with her token as password: the rota, cases and figures)");
         eprintln!();
     }
-    let served = app.run_until(http::shutdown_signal()).await;
+    let served = app.run_until(app::shutdown_signal()).await;
     tracing::info!(task = "http", ok = served.is_ok(), "stopped");
     let _ = stop_tx.send(true);
     match tokio::task::spawn_blocking(move || scheduler.join()).await {

@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use akutlinje::http::{router, AppState, Application};
+use akutlinje::app::{router, AppState, Application};
 use akutlinje_core::engine::Checklist;
 use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::ids::CaseId;

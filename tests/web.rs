@@ -8,7 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use akutlinje::http::{AppState, Application};
+use akutlinje::app::{AppState, Application};
 use akutlinje_core::engine::Checklist;
 use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::service::Hotline;

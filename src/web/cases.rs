@@ -74,7 +74,7 @@ pub(super) async fn case_page(
         .await
     {
         Ok((case, events)) => {
-            crate::http::render_case_html(s.hotline.localizer(), user.lang, &case, &events)
+            crate::api::render_case_html(s.hotline.localizer(), user.lang, &case, &events)
                 .into_response()
         }
         Err(akutlinje_core::service::ServiceError::UnknownCase) => {

@@ -53,8 +53,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::{hash_token, new_token};
-use crate::http::AppState;
 
 /// Why a page could not be shown. One `IntoResponse` logs the cause (ids
 /// only, never what a person typed) and answers with the status.
@@ -113,7 +113,7 @@ pub fn routes() -> Router<AppState> {
         .route("/static/app.css", get(|| async { css(CSS) }))
         .route(
             "/static/print.css",
-            get(|| async { css(crate::http::PRINT_CSS) }),
+            get(|| async { css(crate::api::PRINT_CSS) }),
         )
 }
 

@@ -1,0 +1,256 @@
+//! Cases: the list and the record (each an access-logged read), the
+//! printable page, notes and corrections, the physician's answer to a page
+//! and their decision.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub(super) struct CasesQuery {
+    home: Option<String>,
+    limit: Option<u32>,
+}
+
+pub(super) async fn list_cases(
+    State(s): State<AppState>,
+    who: Authed,
+    Query(q): Query<CasesQuery>,
+) -> Result<Json<Vec<CaseSummary>>, ApiError> {
+    let home = scoped_home(&who, q.home.as_deref())?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    Ok(Json(
+        s.hotline
+            .list_cases(&who.0, home.as_ref(), limit, Channel::Api, None, Utc::now())
+            .await?,
+    ))
+}
+
+pub(super) async fn read_case(
+    s: &AppState,
+    who: &Authed,
+    id: &str,
+    detail: Option<&str>,
+) -> Result<(CaseSummary, Vec<CaseEvent>), ApiError> {
+    let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
+    Ok(s.hotline
+        .read_case(id, &who.0, Channel::Api, detail, Utc::now())
+        .await?)
+}
+
+pub(super) async fn get_case(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (case, events) = read_case(&s, &who, &id, None).await?;
+    Ok(Json(serde_json::json!({ "case": case, "events": events })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct NoteBody {
+    text: String,
+    corrects: Option<i64>,
+}
+
+pub(super) async fn add_note(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let note: NoteBody = parse_body(&body)?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let seq = s
+        .hotline
+        .annotate(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api.into(),
+            &note.text,
+            note.corrects,
+            Utc::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
+}
+
+pub(super) async fn answer_page(
+    s: &AppState,
+    who: &Authed,
+    id: &str,
+    decline: bool,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    // The service decides who: the physician the case paged, or a
+    // coordinator taking the page over (acknowledge only).
+    who.require(&[Role::Physician, Role::Coordinator])?;
+    let id = CaseId::parse(id).ok_or(ApiError::NotFound)?;
+    let changed = s
+        .hotline
+        .respond_to_page(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api,
+            decline,
+            None,
+            Utc::now(),
+        )
+        .await?;
+    Ok(Json(serde_json::json!({ "escalation_changed": changed })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct DispositionBody {
+    disposition: String,
+    advice: Option<String>,
+}
+
+pub(super) async fn disposition(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    who.require(&[Role::Physician])?;
+    let b: DispositionBody = parse_body(&body)?;
+    let d = akutlinje_core::escalation::Disposition::parse(&b.disposition).ok_or_else(|| {
+        ApiError::Invalid {
+            message: format!(
+                "disposition: {:?} is not one of {}",
+                b.disposition,
+                akutlinje_core::escalation::Disposition::ALL
+                    .map(|d| d.as_str())
+                    .join(", ")
+            ),
+            details: None,
+        }
+    })?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let seq = s
+        .hotline
+        .record_disposition(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api.into(),
+            d,
+            b.advice.as_deref(),
+            Utc::now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
+}
+
+pub(super) async fn ack_page(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    answer_page(&s, &who, &id, false).await
+}
+
+pub(super) async fn decline_page(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    answer_page(&s, &who, &id, true).await
+}
+
+pub(super) async fn print_case(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Markup, ApiError> {
+    let (case, events) = read_case(&s, &who, &id, Some("print")).await?;
+    Ok(render_case_html(
+        s.hotline.localizer(),
+        s.lang,
+        &case,
+        &events,
+    ))
+}
+
+/// The printable record's stylesheet (served at `/static/print.css`).
+pub const PRINT_CSS: &str = "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%}\
+                         td,th{border:1px solid #999;padding:.3em;vertical-align:top;text-align:left}\
+                         pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
+                         @media print{body{margin:0}}";
+
+/// A printable page of one case's record. Every value is escaped by maud.
+pub fn render_case_html(
+    loc: &Arc<Localizer>,
+    lang: Lang,
+    case: &CaseSummary,
+    events: &[CaseEvent],
+) -> Markup {
+    let local = |t: chrono::DateTime<Utc>| {
+        t.with_timezone(&Copenhagen)
+            .format("%d.%m.%Y %H:%M:%S")
+            .to_string()
+    };
+    let isbar = events.iter().rev().find_map(|e| match &e.event.kind {
+        EventKind::IsbarComposed { isbar } => Some(isbar.render(loc, lang)),
+        _ => None,
+    });
+    html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                title { "Akutsag " (case.id) }
+                link rel="stylesheet" href="/static/print.css";
+            }
+            body {
+                h1 { "Akutsag " (case.id) }
+                p {
+                    "Plejecenter: " (case.home) " · Åbnet: " (local(case.opened_at)) " (dansk tid) · Kanal: " (case.channel.as_str())
+                    " · Status: " (case.status.as_str())
+                    @if let Some(u) = case.urgency { " · Hastegrad: " (loc.render(lang, &u.label())) }
+                }
+                @if let Some(i) = isbar { h2 { "ISBAR" } pre { (i) } }
+                h2 { "Journal (alle hændelser)" }
+                table {
+                    tr { th { "#" } th { "Tid" } th { "Af" } th { "Kanal" } th { "Hændelse" } th { "Indhold" } }
+                    @for e in events {
+                        tr class=[e.event.corrects.map(|_| "corr")] {
+                            td { (e.seq) }
+                            td { (local(e.event.at)) }
+                            td {
+                                @match (&e.event.author.person, e.event.author.role) {
+                                    (Some(p), Some(r)) => { (p) " (" (r.as_str()) ")" }
+                                    (Some(p), None) => { (p) }
+                                    _ => { "system" }
+                                }
+                            }
+                            td { (e.event.channel.as_str()) }
+                            td {
+                                (e.event.kind.tag())
+                                @if let Some(c) = e.event.corrects { br; "retter #" (c) }
+                            }
+                            td { (event_text(&e.event.kind)) }
+                        }
+                    }
+                }
+                p { small { "Udskrevet " (local(Utc::now())) ". Journalen kan ikke ændres; rettelser står som nye hændelser." } }
+            }
+        }
+    }
+}
+
+pub(super) fn event_text(k: &EventKind) -> String {
+    match k {
+        EventKind::InputReceived { text, step } => format!("[{step}] {text}"),
+        EventKind::SituationRecorded { text }
+        | EventKind::Note { text }
+        | EventKind::Correction { text } => text.to_string(),
+        EventKind::IsbarComposed { .. } => "(se ISBAR ovenfor)".into(),
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|mut v| {
+                v.as_object_mut().map(|o| {
+                    o.remove("kind");
+                    serde_json::Value::Object(o.clone()).to_string()
+                })
+            })
+            .filter(|s| s != "{}")
+            .unwrap_or_default(),
+    }
+}
