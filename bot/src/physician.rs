@@ -21,76 +21,9 @@ use tracing::Instrument;
 
 use crate::conversation::{send_text, tell_staff, BotContext};
 
-/// What a physician's message in their DM means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PhysicianCommand {
-    Acknowledge,
-    Decline,
-    /// `!beslutning` without a (known) choice: show the list.
-    ShowDispositions {
-        unknown: Option<String>,
-    },
-    Decide {
-        disposition: Disposition,
-        advice: Option<String>,
-    },
-    Advice(String),
-}
-
-impl PhysicianCommand {
-    /// Whether the words are a command (everything but advice).
-    pub fn is_command(&self) -> bool {
-        !matches!(self, PhysicianCommand::Advice(_))
-    }
-
-    /// Reads a message. Total: anything that is not a command is advice.
-    pub fn parse(body: &str) -> PhysicianCommand {
-        let t = body.trim();
-        let lower = t.to_lowercase();
-        match lower.trim_end_matches(['.', '!']) {
-            "ok" | "ja" | "✅" | "kvitter" | "kvittér" | "kvitteret" | "modtaget" => {
-                return PhysicianCommand::Acknowledge
-            }
-            "nej" | "❌" | "afvis" | "afvist" | "kan ikke" => return PhysicianCommand::Decline,
-            _ => {}
-        }
-        for cmd in ["!beslutning", "!b"] {
-            if let Some(rest) = lower.strip_prefix(cmd) {
-                if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
-                    continue;
-                }
-                // Keep the advice in the physician's own case and spelling.
-                let rest = t.get(cmd.len()..).unwrap_or_default().trim();
-                let (choice, advice) = match rest.split_once(char::is_whitespace) {
-                    Some((c, a)) => (c, Some(a.trim().to_string()).filter(|a| !a.is_empty())),
-                    None => (rest, None),
-                };
-                if choice.is_empty() {
-                    return PhysicianCommand::ShowDispositions { unknown: None };
-                }
-                return match Disposition::parse(choice.trim_end_matches(['.', ':'])) {
-                    Some(disposition) => PhysicianCommand::Decide {
-                        disposition,
-                        advice,
-                    },
-                    None => PhysicianCommand::ShowDispositions {
-                        unknown: Some(choice.to_string()),
-                    },
-                };
-            }
-        }
-        // A bare number answers the list.
-        if let Ok(n) = lower.trim_end_matches('.').parse::<usize>() {
-            if let Some(d) = n.checked_sub(1).and_then(|i| Disposition::ALL.get(i)) {
-                return PhysicianCommand::Decide {
-                    disposition: *d,
-                    advice: None,
-                };
-            }
-        }
-        PhysicianCommand::Advice(t.to_string())
-    }
-}
+/// What a physician's message in their DM means: the one vocabulary core
+/// keeps for every channel.
+pub use akutlinje_core::reply::PageReply;
 
 fn disposition_list(ctx: &BotContext) -> String {
     let mut t = ctx.text("bot-disposition-list");
@@ -109,8 +42,8 @@ pub(crate) async fn physician_message(
     body: &str,
     event: &OwnedEventId,
 ) {
-    let cmd = PhysicianCommand::parse(body);
-    if let PhysicianCommand::ShowDispositions { unknown } = &cmd {
+    let cmd = PageReply::parse(body);
+    if let PageReply::ShowDispositions { unknown } = &cmd {
         let mut t = String::new();
         if let Some(u) = unknown {
             t = ctx.render(&Msg::new("bot-disposition-unknown").arg("text", u.as_str()));
@@ -166,9 +99,9 @@ pub(crate) async fn react_to_page(
         }
     };
     let cmd = if decline {
-        PhysicianCommand::Decline
+        PageReply::Decline { code: None }
     } else {
-        PhysicianCommand::Acknowledge
+        PageReply::Acknowledge { code: None }
     };
     act(ctx, client, room, person, case, cmd, event.as_str()).await;
 }
@@ -179,7 +112,7 @@ async fn act(
     room: &Room,
     person: &Person,
     case: CaseId,
-    cmd: PhysicianCommand,
+    cmd: PageReply,
     external_id: &str,
 ) {
     let now = Utc::now();
@@ -187,7 +120,7 @@ async fn act(
     let name = person.name.as_str();
     // (reply to the physician, line for the staff)
     let result: Result<(String, Option<String>), ServiceError> = match cmd {
-        PhysicianCommand::Acknowledge => h
+        PageReply::Acknowledge { .. } => h
             .respond_to_page(case, person, Channel::Matrix, false, Some(external_id), now)
             .await
             .map(|_| {
@@ -196,11 +129,11 @@ async fn act(
                     Some(ctx.render(&Msg::new("bot-staff-acknowledged").arg("name", name))),
                 )
             }),
-        PhysicianCommand::Decline => h
+        PageReply::Decline { .. } => h
             .respond_to_page(case, person, Channel::Matrix, true, Some(external_id), now)
             .await
             .map(|_| (ctx.text("bot-declined"), None)),
-        PhysicianCommand::Decide {
+        PageReply::Decide {
             disposition,
             advice,
         } => h
@@ -240,7 +173,7 @@ async fn act(
                     Some(staff),
                 )
             }),
-        PhysicianCommand::Advice(text) => h
+        PageReply::Advice(text) => h
             .annotate(
                 case,
                 person,
@@ -265,7 +198,7 @@ async fn act(
                     ),
                 )
             }),
-        PhysicianCommand::ShowDispositions { .. } => return,
+        PageReply::ShowDispositions { .. } => return,
     };
     match result {
         Ok((reply, staff)) => {
@@ -333,55 +266,4 @@ async fn oncall_lines(
         }
     }
     Ok(t)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn physicians_answer_in_plain_words() {
-        use PhysicianCommand as C;
-        assert_eq!(C::parse(" OK "), C::Acknowledge);
-        assert_eq!(C::parse("✅"), C::Acknowledge);
-        assert_eq!(C::parse("Nej."), C::Decline);
-        assert_eq!(
-            C::parse("!beslutning 6 Giv Panodil 1 g, mål igen kl. 6"),
-            C::Decide {
-                disposition: Disposition::WatchAtHome,
-                advice: Some("Giv Panodil 1 g, mål igen kl. 6".into())
-            }
-        );
-        assert_eq!(
-            C::parse("!b 112"),
-            C::Decide {
-                disposition: Disposition::Call112,
-                advice: None
-            }
-        );
-        assert_eq!(
-            C::parse("3"),
-            C::Decide {
-                disposition: Disposition::SeenNow,
-                advice: None
-            }
-        );
-        assert_eq!(
-            C::parse("!beslutning"),
-            C::ShowDispositions { unknown: None }
-        );
-        assert_eq!(
-            C::parse("!beslutning 9"),
-            C::ShowDispositions {
-                unknown: Some("9".into())
-            }
-        );
-        assert_eq!(
-            C::parse("Okay, læg hende ned"),
-            C::Advice("Okay, læg hende ned".into())
-        );
-        // "!bx" is not the command; "8" is not on the list: both are advice.
-        assert_eq!(C::parse("!bx"), C::Advice("!bx".into()));
-        assert_eq!(C::parse("8"), C::Advice("8".into()));
-    }
 }

@@ -21,6 +21,7 @@ pub mod isbar;
 pub mod news2;
 pub mod person;
 pub mod record;
+pub mod reply;
 pub mod resident;
 pub mod rota;
 pub mod service;

@@ -85,7 +85,7 @@ pub(crate) async fn on_message(
                         &ev.event_id,
                     )
                     .await
-                } else if crate::physician::PhysicianCommand::parse(&body).is_command() {
+                } else if akutlinje_core::reply::PageReply::parse(&body).is_command() {
                     tracing::info!(person = %person.id, room = %room.room_id(), "physician command outside the direct room ignored");
                     send_text(&room, ctx.text("bot-physician-dm-only")).await;
                 }
@@ -159,9 +159,9 @@ pub(crate) async fn on_reaction(
             .await;
             return;
         }
-        let decline = match key.replace('\u{fe0f}', "").as_str() {
-            "✅" | "✔" | "👍" => false,
-            "❌" | "✖" | "👎" => true,
+        let decline = match akutlinje_core::reply::PageReply::from_reaction(key) {
+            Some(akutlinje_core::reply::PageReply::Acknowledge { .. }) => false,
+            Some(akutlinje_core::reply::PageReply::Decline { .. }) => true,
             _ => return,
         };
         let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {

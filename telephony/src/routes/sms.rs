@@ -2,19 +2,15 @@
 
 use super::*;
 
-/// A physician's reply: `OK 4821` or `NEJ 4821` (a code is required; see
-/// `sms_incoming`).
+/// A physician's reply: `OK 4821` or `NEJ 4821` in the vocabulary every
+/// channel shares (a code is required here; see `sms_incoming`).
 pub(super) fn parse_reply(body: &str) -> Option<(bool, Option<String>)> {
-    let lower = body.trim().to_lowercase();
-    let mut words = lower.split(|c: char| c.is_whitespace() || c == ',' || c == '.');
-    let first = words.next()?;
-    let decline = match first {
-        "ok" | "okay" | "ja" | "kvitter" | "kvittér" | "✅" => false,
-        "nej" | "no" | "afvis" | "❌" => true,
-        _ => return None,
-    };
-    let code = words.find(|w| !w.is_empty()).map(str::to_string);
-    Some((decline, code))
+    use akutlinje_core::reply::PageReply;
+    match PageReply::parse(body) {
+        PageReply::Acknowledge { code } => Some((false, code)),
+        PageReply::Decline { code } => Some((true, code)),
+        _ => None,
+    }
 }
 
 pub(super) async fn sms_incoming(
@@ -97,6 +93,11 @@ mod tests {
     #[test]
     fn sms_replies() {
         assert_eq!(parse_reply("OK 4821"), Some((false, Some("4821".into()))));
+        // The chat's words work by SMS too.
+        assert_eq!(
+            parse_reply("Modtaget 4821"),
+            Some((false, Some("4821".into())))
+        );
         assert_eq!(
             parse_reply(" nej, 0042 "),
             Some((true, Some("0042".into())))
