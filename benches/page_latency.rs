@@ -175,7 +175,11 @@ async fn main() {
         recovery_key_file: None,
     };
     let bot = akutlinje_bot::connect(&cfg).await.expect("bot");
-    let ctx = akutlinje_bot::BotContext::new(hotline.clone(), "akutlaege".parse().expect("id"));
+    let roster = Arc::new(akutlinje::oncall::RotaRoster::new(
+        store.clone(),
+        "akutlaege".parse().expect("id"),
+    ));
+    let ctx = akutlinje_bot::BotContext::new(hotline.clone(), roster);
     tokio::spawn(akutlinje_bot::run(bot.clone(), ctx, std::future::pending()));
     // Every urgency pages dr-lund; nobody acknowledges, so steps wait an hour.
     let policies: String = ["red", "high", "medium", "low", "routine"]

@@ -158,39 +158,46 @@ fn tiers_text(t: &[TierId]) -> String {
     t.iter().map(TierId::as_str).collect::<Vec<_>>().join(", ")
 }
 
-/// The physicians on call now, tier by tier: whom an unknown caller who
-/// presses 0 is put through to.
-struct RotaOnCall {
+/// The paging service's rota as the channels' [`Roster`](akutlinje_core::roster::Roster).
+pub struct RotaRoster {
     store: Arc<dyn Store>,
     service: akutlinje_core::rota::ServiceId,
 }
 
+impl RotaRoster {
+    /// The roster of `service`.
+    pub fn new(store: Arc<dyn Store>, service: akutlinje_core::rota::ServiceId) -> RotaRoster {
+        RotaRoster { store, service }
+    }
+}
+
 #[async_trait::async_trait]
-impl akutlinje_telephony::OnCall for RotaOnCall {
-    async fn physicians(
+impl akutlinje_core::roster::Roster for RotaRoster {
+    async fn on_call(
         &self,
         at: chrono::DateTime<chrono::Utc>,
-    ) -> Vec<akutlinje_core::person::Person> {
-        let tiers = match akutlinje_scheduler::oncall::on_call(&self.store, &self.service, at).await
-        {
-            Ok((_, tiers)) => tiers,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the rota for a call");
-                return Vec::new();
-            }
-        };
-        let mut out: Vec<akutlinje_core::person::Person> = Vec::new();
-        for (_, seg) in tiers {
-            let Some(seg) = seg else { continue };
-            if let Ok(Some(p)) = self.store.person(&seg.person).await {
-                if p.role == akutlinje_core::person::Role::Physician
-                    && !out.iter().any(|o| o.id == p.id)
-                {
-                    out.push(p);
-                }
-            }
+    ) -> Result<akutlinje_core::roster::OnCallNow, akutlinje_core::roster::RosterError> {
+        let fail = |e: &dyn std::fmt::Display| akutlinje_core::roster::RosterError(e.to_string());
+        let (svc, tiers) = akutlinje_scheduler::oncall::on_call(&self.store, &self.service, at)
+            .await
+            .map_err(|e| fail(&e))?;
+        let mut out = Vec::with_capacity(tiers.len());
+        for (tier, seg) in tiers {
+            let who = match seg {
+                Some(seg) => self
+                    .store
+                    .person(&seg.person)
+                    .await
+                    .map_err(|e| fail(&e))?
+                    .map(|p| (p, seg.end)),
+                None => None,
+            };
+            out.push((tier, who));
         }
-        out
+        Ok(akutlinje_core::roster::OnCallNow {
+            service: svc.name,
+            tiers: out,
+        })
     }
 }
 
@@ -224,10 +231,7 @@ pub fn telephony(
         lang,
         pin_required: tw.pin_required,
     };
-    let oncall = Arc::new(RotaOnCall {
-        store: hotline.store().clone(),
-        service,
-    });
+    let oncall = Arc::new(RotaRoster::new(hotline.store().clone(), service));
     akutlinje_telephony::Telephony::new(hotline, client, settings, oncall)
         .map_err(|e| anyhow::anyhow!("Twilio: {e}; refusing to start"))
 }

@@ -180,8 +180,13 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             store_passphrase: m.store_passphrase,
             recovery_key_file: m.recovery_key_file,
         };
-        let bot_ctx =
-            akutlinje_bot::BotContext::new(hotline.clone(), settings.paging_service.clone());
+        let bot_ctx = akutlinje_bot::BotContext::new(
+            hotline.clone(),
+            Arc::new(crate::oncall::RotaRoster::new(
+                store.clone(),
+                settings.paging_service.clone(),
+            )),
+        );
         let mut bot_stop = stop_tx.subscribe();
         tokio::spawn(async move {
             // Keep trying: a homeserver that is away at start-up must not stop the hotline.

@@ -142,7 +142,11 @@ async fn start_bot_in(
         .await
         .expect("bot");
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let ctx = akutlinje_bot::BotContext::new(hotline, "akutlaege".parse().expect("service"));
+    let roster = std::sync::Arc::new(akutlinje::oncall::RotaRoster::new(
+        hotline.store().clone(),
+        "akutlaege".parse().expect("service"),
+    ));
+    let ctx = akutlinje_bot::BotContext::new(hotline, roster);
     let task = tokio::spawn(akutlinje_bot::run(client.clone(), ctx, async move {
         let _ = stopped.wait_for(|s| *s).await;
     }));

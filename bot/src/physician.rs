@@ -236,26 +236,22 @@ pub(crate) async fn oncall_text(ctx: &BotContext, now: DateTime<Utc>) -> String 
 async fn oncall_lines(
     ctx: &BotContext,
     now: DateTime<Utc>,
-) -> Result<String, akutlinje_scheduler::oncall::OncallError> {
-    use akutlinje_scheduler::rota::local_naive;
-    let store = ctx.hotline.store();
-    let (svc, tiers) = akutlinje_scheduler::oncall::on_call(store, &ctx.service, now).await?;
-    let mut t = ctx.render(&Msg::new("bot-oncall-title").arg("service", svc.name.as_str()));
-    for (tier, seg) in &tiers {
+) -> Result<String, akutlinje_core::roster::RosterError> {
+    let on_call = ctx.roster.on_call(now).await?;
+    let mut t = ctx.render(&Msg::new("bot-oncall-title").arg("service", on_call.service.as_str()));
+    for (tier, who) in &on_call.tiers {
         t.push('\n');
-        match seg {
-            Some(seg) => {
-                let name = store
-                    .person(&seg.person)
-                    .await?
-                    .map(|p| p.name.to_string())
-                    .unwrap_or_else(|| seg.person.to_string());
-                let until = local_naive(seg.end).format("%d.%m. %H:%M").to_string();
+        match who {
+            Some((person, end)) => {
+                let until = end
+                    .with_timezone(&chrono_tz::Europe::Copenhagen)
+                    .format("%d.%m. %H:%M")
+                    .to_string();
                 t.push_str(
                     &ctx.render(
                         &Msg::new("bot-oncall-line")
                             .arg("tier", tier.as_str())
-                            .arg("name", name)
+                            .arg("name", person.name.as_str())
                             .arg("until", until),
                     ),
                 );

@@ -23,6 +23,7 @@ pub mod person;
 pub mod record;
 pub mod reply;
 pub mod resident;
+pub mod roster;
 pub mod rota;
 pub mod service;
 pub mod store;

@@ -21,9 +21,7 @@ use std::sync::Arc;
 
 use akutlinje_core::i18n::Lang;
 use akutlinje_core::ids::CaseId;
-use akutlinje_core::person::Person;
 use akutlinje_core::service::Hotline;
-use chrono::{DateTime, Utc};
 
 pub mod ivr;
 pub mod rest;
@@ -103,13 +101,6 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// Who is on call now, for callers put straight through (unknown numbers).
-#[async_trait::async_trait]
-pub trait OnCall: Send + Sync {
-    /// The physicians to try, in order (primary first).
-    async fn physicians(&self, at: DateTime<Utc>) -> Vec<Person>;
-}
-
 /// The Twilio side of the hotline. Cheap to clone.
 #[derive(Clone)]
 pub struct Telephony(Arc<Inner>);
@@ -118,7 +109,7 @@ struct Inner {
     hotline: Hotline,
     client: rest::Client,
     settings: Settings,
-    oncall: Arc<dyn OnCall>,
+    oncall: Arc<dyn akutlinje_core::roster::Roster>,
 }
 
 impl std::fmt::Debug for Telephony {
@@ -135,7 +126,7 @@ impl Telephony {
         hotline: Hotline,
         client: rest::Client,
         settings: Settings,
-        oncall: Arc<dyn OnCall>,
+        oncall: Arc<dyn akutlinje_core::roster::Roster>,
     ) -> Result<Telephony, SettingsError> {
         settings.check()?;
         Ok(Telephony(Arc::new(Inner {
@@ -192,7 +183,7 @@ impl Telephony {
         &self.0.settings
     }
 
-    pub(crate) fn oncall(&self) -> &Arc<dyn OnCall> {
+    pub(crate) fn oncall(&self) -> &Arc<dyn akutlinje_core::roster::Roster> {
         &self.0.oncall
     }
 }

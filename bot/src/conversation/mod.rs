@@ -35,7 +35,6 @@ use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::Channel;
-use akutlinje_core::rota::ServiceId;
 use akutlinje_core::service::Hotline;
 use akutlinje_core::service::{ServiceError, Via};
 use akutlinje_core::store::{NewAttachment, StoreError};
@@ -55,18 +54,18 @@ use tracing::Instrument;
 #[derive(Clone)]
 pub struct BotContext {
     pub hotline: Hotline,
-    /// The on-call service `!vagt` shows.
-    pub service: ServiceId,
+    /// Who is on call (`!vagt`).
+    pub roster: Arc<dyn akutlinje_core::roster::Roster>,
     /// (room, user) pairs already told "I do not know you": told once.
     refused: Arc<Mutex<HashSet<(String, String)>>>,
 }
 
 impl BotContext {
-    /// A context around the hotline service; `service` is the paging service.
-    pub fn new(hotline: Hotline, service: ServiceId) -> BotContext {
+    /// A context around the hotline service and the on-call roster.
+    pub fn new(hotline: Hotline, roster: Arc<dyn akutlinje_core::roster::Roster>) -> BotContext {
         BotContext {
             hotline,
-            service,
+            roster,
             refused: Arc::new(Mutex::new(HashSet::new())),
         }
     }
