@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{self, Answer, CaseState, Checklist, FlagId, Reason, Urgency, Vitals};
+use crate::assessment::{self, FlagId, Reason, Urgency, Vitals};
 use crate::i18n::{Lang, Localizer, Msg};
 use crate::ids::{HomeId, ResidentId, Text};
 use crate::news2::News2Score;
@@ -55,39 +55,8 @@ pub struct Isbar {
     pub concern: Option<Text>,
 }
 
-/// Builds the summary from a case's state (at any point: a red flag pages
-/// before the vitals are in).
-pub fn build(def: &Checklist, state: &CaseState) -> Isbar {
-    let (urgency, reason) = state.urgency();
-    let red_flags = state.red_flags.clone().unwrap_or_default();
-    let resident = state.resident.as_deref();
-    Isbar {
-        urgency,
-        reason,
-        red_flag_labels: engine::flag_labels(def, &red_flags),
-        red_flags,
-        advised_112: state.advised_112,
-        no_112_by_decision: state.no_112_by_decision,
-        decisions: resident
-            .map(|r| r.decisions_in_order().into_iter().cloned().collect())
-            .unwrap_or_default(),
-        news2: state.news2(),
-        tobs: state.tobs(),
-        vitals: state.vitals,
-        caller_name: state.caller.name.clone(),
-        caller_role: state.caller.role,
-        home: state.caller.home.clone(),
-        home_name: state.caller.home_name.clone(),
-        resident: resident.map(|r| brief(r, state.opened_on)),
-        situation: state.situation.clone(),
-        concern: match &state.concern {
-            Answer::Given(t) => Some(t.clone()),
-            _ => None,
-        },
-    }
-}
-
-fn brief(r: &Resident, today: NaiveDate) -> ResidentBrief {
+/// What the summary says about the resident.
+pub(crate) fn brief(r: &Resident, today: NaiveDate) -> ResidentBrief {
     ResidentBrief {
         id: r.id.clone(),
         name: r.name.clone(),
@@ -266,7 +235,7 @@ fn vitals_text(loc: &Localizer, lang: Lang, v: &Vitals) -> String {
             Param::Consciousness => v.consciousness.value().map(|c| {
                 lowercase_first(&loc.text(
                     lang,
-                    &format!("cons-{}", engine::tobs_consciousness_name(c)),
+                    &format!("cons-{}", assessment::tobs_consciousness_name(c)),
                 ))
             }),
             Param::Temp => v.display(p).map(|t| match v.temp_site {

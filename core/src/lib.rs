@@ -13,6 +13,7 @@
 //! engine, and none of them holds clinical logic.
 #![forbid(unsafe_code)]
 
+pub mod assessment;
 pub mod engine;
 pub mod escalation;
 pub mod i18n;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{FlagId, Urgency};
+use crate::assessment::{FlagId, Urgency};
 use crate::escalation::{Disposition, NotifyChannel};
 use crate::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
 use crate::isbar::Isbar;

@@ -17,7 +17,6 @@ use akutlinje_core::escalation::{
 };
 use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::{CaseId, PersonId};
-use akutlinje_core::isbar;
 use akutlinje_core::person::Person;
 use akutlinje_core::record::{AccessAction, AccessEntry, Author, Channel, EventKind, NewEvent};
 use akutlinje_core::rota::ServiceId;
@@ -419,7 +418,7 @@ impl Escalator {
                 .arg("case", e.case),
         );
         let body = state
-            .map(|s| isbar::build(&self.def, s).render(&self.loc, lang))
+            .map(|s| s.isbar(&self.def).render(&self.loc, lang))
             .unwrap_or_default();
         let answer = self.loc.text(lang, "escalation-page-answer");
         format!("{title}\n{answer}\n\n{body}")

@@ -27,7 +27,7 @@ pub(super) async fn page_summary(t: &Telephony, case: CaseId) -> Result<String, 
     let loc = t.hotline().localizer();
     let lang = t.settings().lang;
     let (urgency, _) = state.urgency();
-    let isbar = akutlinje_core::isbar::build(t.hotline().checklist(), &state);
+    let isbar = state.isbar(t.hotline().checklist());
     let room = state
         .resident
         .as_ref()

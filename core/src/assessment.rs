@@ -1,0 +1,195 @@
+//! The shared vocabulary of an assessment: the danger signs, the urgency and
+//! why it was chosen, the vital signs as answered. The engine produces it,
+//! the ISBAR summary and the case record carry it; it depends on neither,
+//! so `engine`, `isbar` and `record` do not import each other in a circle.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Msg;
+use crate::news2::{News2Band, News2Score};
+use crate::vitals::{
+    Oxygen, Param, Pulse, RespRate, Spo2, Systolic, TempSite, Temperature, TobsConsciousness,
+};
+
+/// A danger sign's id, as named in the checklist definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FlagId(pub(crate) String);
+
+impl FlagId {
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for FlagId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How fast a physician must answer (DESIGN.md's table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Routine,
+    Low,
+    Medium,
+    High,
+    Red,
+}
+
+impl Urgency {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Urgency::Routine => "routine",
+            Urgency::Low => "low",
+            Urgency::Medium => "medium",
+            Urgency::High => "high",
+            Urgency::Red => "red",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Urgency> {
+        [
+            Urgency::Routine,
+            Urgency::Low,
+            Urgency::Medium,
+            Urgency::High,
+            Urgency::Red,
+        ]
+        .into_iter()
+        .find(|u| u.as_str() == s)
+    }
+
+    /// Its label message (colour and name).
+    pub fn label(self) -> Msg {
+        Msg::new(format!("urgency-{}", self.as_str()))
+    }
+}
+
+/// The urgency of an assessment, with its reason. Red flags first; then
+/// NEWS2 ≥ 7 high; 5–6 or a single 3 medium; 1–4 low; 0 or nothing routine.
+pub fn assess(red_flags: &[FlagId], news2: &News2Score) -> (Urgency, Reason) {
+    if !red_flags.is_empty() {
+        return (Urgency::Red, Reason::RedFlag(red_flags.to_vec()));
+    }
+    if news2.is_empty() {
+        return (Urgency::Routine, Reason::NoVitals);
+    }
+    let urgency = match news2.band {
+        News2Band::High => Urgency::High,
+        News2Band::Medium | News2Band::LowMedium => Urgency::Medium,
+        News2Band::Low if news2.total >= 1 => Urgency::Low,
+        News2Band::Low => Urgency::Routine,
+    };
+    let reason = if news2.band == News2Band::LowMedium {
+        let param = news2
+            .subscores
+            .iter()
+            .find(|(_, s)| *s == Some(3))
+            .map(|(p, _)| p)
+            .unwrap_or(Param::Consciousness);
+        Reason::SingleThree(param)
+    } else if news2.is_complete() {
+        Reason::News2(news2.total)
+    } else {
+        Reason::News2Partial(news2.total, news2.missing.clone())
+    };
+    (urgency, reason)
+}
+
+/// Why an urgency was chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    RedFlag(Vec<FlagId>),
+    News2(u8),
+    News2Partial(u8, Vec<Param>),
+    SingleThree(Param),
+    NoVitals,
+    /// The caller asked for the physician before the checklist was done:
+    /// at least high urgency, so someone answers within minutes while they
+    /// hold the line; the assessment so far inside.
+    CallerRequest(Box<Reason>),
+}
+
+impl Reason {
+    /// Short English form for the record.
+    pub fn code(&self) -> String {
+        match self {
+            Reason::RedFlag(f) => format!(
+                "red_flag:{}",
+                f.iter().map(FlagId::as_str).collect::<Vec<_>>().join(",")
+            ),
+            Reason::News2(t) => format!("news2:{t}"),
+            Reason::News2Partial(t, m) => {
+                format!(
+                    "news2_partial:{t}:missing={}",
+                    m.iter().map(|p| p.field()).collect::<Vec<_>>().join(",")
+                )
+            }
+            Reason::SingleThree(p) => format!("single_parameter_3:{p}"),
+            Reason::NoVitals => "no_vitals".into(),
+            Reason::CallerRequest(r) => format!("caller_requested_physician;{}", r.code()),
+        }
+    }
+}
+
+/// An answer that may be missing on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "answer", content = "value")]
+pub enum Answer<T> {
+    /// Not asked yet.
+    #[default]
+    Pending,
+    /// The caller said they do not know.
+    Skipped,
+    Given(T),
+}
+
+impl<T: Copy> Answer<T> {
+    /// The value, if given.
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Answer::Given(v) => Some(*v),
+            _ => None,
+        }
+    }
+    /// Whether it has been answered (given or skipped).
+    pub fn is_answered(&self) -> bool {
+        !matches!(self, Answer::Pending)
+    }
+}
+
+/// The vital signs collected so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Vitals {
+    pub resp_rate: Answer<RespRate>,
+    pub spo2: Answer<Spo2>,
+    pub oxygen: Answer<Oxygen>,
+    pub systolic: Answer<Systolic>,
+    pub diastolic: Option<u16>,
+    pub pulse: Answer<Pulse>,
+    pub consciousness: Answer<TobsConsciousness>,
+    pub temp: Answer<Temperature>,
+    #[serde(default)]
+    pub temp_site: TempSite,
+}
+
+/// The snake_case name of a consciousness level (message id suffix).
+pub fn tobs_consciousness_name(c: TobsConsciousness) -> &'static str {
+    match c {
+        TobsConsciousness::Habitual => "habitual",
+        TobsConsciousness::NewConfusion => "new_confusion",
+        TobsConsciousness::Agitated => "agitated",
+        TobsConsciousness::Voice => "voice",
+        TobsConsciousness::Pain => "pain",
+        TobsConsciousness::Unresponsive => "unresponsive",
+    }
+}
