@@ -5,7 +5,7 @@
 use std::io::{BufRead, Write};
 
 use akutlinje_core::engine::Effect;
-use akutlinje_core::i18n::{Lang, Localizer};
+use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Home, Person};
 use akutlinje_core::record::Channel;
@@ -48,9 +48,9 @@ pub fn render(loc: &Localizer, lang: Lang, today: chrono::NaiveDate, effects: &[
             )),
             Effect::ShowIsbar(i) => out.push(framed("ISBAR", &i.render(loc, lang))),
             Effect::Page { urgency, isbar } => {
-                let head = format!(
-                    "📟 PAGE → vagthavende læge · hastegrad {}",
-                    loc.render(lang, &urgency.label())
+                let head = loc.render(
+                    lang,
+                    &Msg::new("console-page").arg_msg("urgency", urgency.label()),
                 );
                 if shows_isbar {
                     out.push(head);
@@ -58,9 +58,9 @@ pub fn render(loc: &Localizer, lang: Lang, today: chrono::NaiveDate, effects: &[
                     out.push(framed(&head, &isbar.render(loc, lang)));
                 }
             }
-            Effect::UpdatePage { urgency, .. } => out.push(format!(
-                "📟 PAGE-OPDATERING → vagthavende læge · hastegrad {}",
-                loc.render(lang, &urgency.label())
+            Effect::UpdatePage { urgency, .. } => out.push(loc.render(
+                lang,
+                &Msg::new("console-page-update").arg_msg("urgency", urgency.label()),
             )),
             Effect::Record(_) | Effect::LookupResident(_) | Effect::Finished => {}
         }

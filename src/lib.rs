@@ -17,3 +17,6 @@ pub mod startup;
 pub mod time;
 pub mod voice;
 pub mod web;
+
+#[cfg(test)]
+mod no_words;

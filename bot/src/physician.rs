@@ -1,5 +1,5 @@
 //! Physicians in their direct message with the bot: acknowledge or decline a
-//! page ("ok"/"nej", or ✅/❌ on the page), give advice in plain words
+//! page (in words, or ✅/❌ on the page), give advice in plain words
 //! (relayed verbatim, with their name, to the staff's case thread), and record
 //! their decision (`!beslutning 6`, or a bare number from the list). `!vagt`
 //! (anyone) shows who is on call now.

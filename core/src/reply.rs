@@ -46,6 +46,23 @@ const DECLINE: [&str; 9] = [
     "nej", "no", "afvis", "afvist", "kan ikke", "❌", "✖", "👎", "nej tak",
 ];
 
+/// The chat command that asks who is on call now (anyone may ask).
+const WHO_IS_ON_CALL: &str = "!vagt";
+
+/// Whether a message asks who is on call now.
+pub fn asks_who_is_on_call(body: &str) -> bool {
+    body.trim().eq_ignore_ascii_case(WHO_IS_ON_CALL)
+}
+
+/// Every word a reply is read by, so that a check can prove no channel
+/// reads words of its own.
+pub fn vocabulary() -> Vec<&'static str> {
+    let mut v = vec![WHO_IS_ON_CALL, "!beslutning", "!b"];
+    v.extend(ACKNOWLEDGE);
+    v.extend(DECLINE);
+    v
+}
+
 impl PageReply {
     /// Whether the words are a command (everything but advice).
     pub fn is_command(&self) -> bool {

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Copenhagen;
 
 use crate::engine::{
-    self, Caller, Candidate, CaseState, Checklist, Effect, Input, Lookup, ResidentQuery,
+    self, Caller, Candidate, CaseState, Checklist, Effect, Input, Lookup, ResidentQuery, Said,
 };
 use crate::i18n::{Lang, Localizer};
 use crate::ids::{CaseId, HomeId, Text};
@@ -239,12 +239,14 @@ impl Hotline {
         case: CaseId,
         who: &Person,
         channel: Channel,
-        text: &str,
+        said: impl Into<Said>,
         external_id: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Turn, ServiceError> {
-        let text_value =
+        let said = said.into();
+        if let Said::Text(text) = &said {
             Text::parse("input", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        }
         // Optimistic concurrency: two inputs racing on one case both run, the
         // loser re-reads the winner's state and runs again.
         for _ in 0..5 {
@@ -256,16 +258,13 @@ impl Hotline {
             if !who.may_read_home(&state.caller.home) {
                 return Err(ServiceError::NotAllowed);
             }
+            // The record keeps the input as text, typed input as the words a
+            // caller would have typed for it.
+            let text_value = Text::parse("input", &said.record_text(state.lang), 4000)
+                .map_err(|e| ServiceError::BadInput(e.to_string()))?;
             let step_id = state.step.clone();
             let (state, effects) = self
-                .run(
-                    case,
-                    who,
-                    channel,
-                    state,
-                    Input::Text(text.to_string()),
-                    now,
-                )
+                .run(case, who, channel, state, Input::Said(said.clone()), now)
                 .await?;
             let mut input_event = self.event(
                 EventKind::InputReceived {

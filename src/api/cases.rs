@@ -3,6 +3,7 @@
 //! and their decision.
 
 use super::*;
+use akutlinje_core::i18n::Msg;
 
 #[derive(Deserialize)]
 pub(super) struct CasesQuery {
@@ -190,25 +191,41 @@ pub fn render_case_html(
         EventKind::IsbarComposed { isbar } => Some(isbar.render(loc, lang)),
         _ => None,
     });
+    let t = |id: &str| loc.text(lang, id);
+    let title = loc.render(lang, &Msg::new("print-title").arg("case", case.id));
+    let mut meta = vec![
+        Msg::new("print-home").arg("home", &case.home),
+        Msg::new("print-opened").arg("at", local(case.opened_at)),
+        Msg::new("print-channel").arg("channel", case.channel.as_str()),
+        Msg::new("print-status").arg("status", case.status.as_str()),
+    ];
+    if let Some(u) = case.urgency {
+        meta.push(Msg::new("print-urgency").arg_msg("urgency", u.label()));
+    }
+    let meta = meta
+        .iter()
+        .map(|m| loc.render(lang, m))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let footer = loc.render(lang, &Msg::new("print-footer").arg("at", local(Utc::now())));
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
             head {
                 meta charset="utf-8";
-                title { "Akutsag " (case.id) }
+                title { (title) }
                 link rel="stylesheet" href="/static/print.css";
             }
             body {
-                h1 { "Akutsag " (case.id) }
-                p {
-                    "Plejecenter: " (case.home) " · Åbnet: " (local(case.opened_at)) " (dansk tid) · Kanal: " (case.channel.as_str())
-                    " · Status: " (case.status.as_str())
-                    @if let Some(u) = case.urgency { " · Hastegrad: " (loc.render(lang, &u.label())) }
-                }
+                h1 { (title) }
+                p { (meta) }
                 @if let Some(i) = isbar { h2 { "ISBAR" } pre { (i) } }
-                h2 { "Journal (alle hændelser)" }
+                h2 { (t("print-journal")) }
                 table {
-                    tr { th { "#" } th { "Tid" } th { "Af" } th { "Kanal" } th { "Hændelse" } th { "Indhold" } }
+                    tr {
+                        th { "#" } th { (t("print-col-time")) } th { (t("print-col-by")) }
+                        th { (t("print-col-channel")) } th { (t("print-col-event")) } th { (t("print-col-content")) }
+                    }
                     @for e in events {
                         tr class=[e.event.corrects.map(|_| "corr")] {
                             td { (e.seq) }
@@ -217,19 +234,22 @@ pub fn render_case_html(
                                 @match (&e.event.author.person, e.event.author.role) {
                                     (Some(p), Some(r)) => { (p) " (" (r.as_str()) ")" }
                                     (Some(p), None) => { (p) }
-                                    _ => { "system" }
+                                    _ => { (t("print-system")) }
                                 }
                             }
                             td { (e.event.channel.as_str()) }
                             td {
                                 (e.event.kind.tag())
-                                @if let Some(c) = e.event.corrects { br; "retter #" (c) }
+                                @if let Some(c) = e.event.corrects {
+                                    br;
+                                    (loc.render(lang, &Msg::new("print-corrects").arg("seq", c.to_string())))
+                                }
                             }
                             td { (event_text(&e.event.kind)) }
                         }
                     }
                 }
-                p { small { "Udskrevet " (local(Utc::now())) ". Journalen kan ikke ændres; rettelser står som nye hændelser." } }
+                p { small { (footer) } }
             }
         }
     }

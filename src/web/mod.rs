@@ -31,7 +31,7 @@ pub use session::{hash_password, WebUser};
 
 use std::collections::BTreeMap;
 
-use akutlinje_core::i18n::{Lang, Msg};
+use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::{CaseId, PersonId};
 use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::{CaseStatus, EventKind};
@@ -81,11 +81,15 @@ impl IntoResponse for WebError {
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         tracing::error!(error.cause_chain = ?self, status = status.as_u16(), "web page failed");
-        (
-            status,
-            "Akutlinjen kan ikke vise siden lige nu. Prøv igen om lidt.",
-        )
-            .into_response()
+        // No request at hand here: the texts are the built-in ones, in the
+        // hotline's language (Danish).
+        static TEXTS: std::sync::LazyLock<Option<Localizer>> =
+            std::sync::LazyLock::new(|| Localizer::builtin().ok());
+        let text = TEXTS
+            .as_ref()
+            .map(|l| l.text(Lang::Da, "web-unavailable"))
+            .unwrap_or_default();
+        (status, text).into_response()
     }
 }
 

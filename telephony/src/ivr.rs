@@ -1,29 +1,35 @@
 //! The checklist on the telephone: the engine's effects as speech, and
-//! keypad input as the text the engine understands. Pure functions; the
-//! webhook handlers (`routes`) add the URLs and the state.
+//! keypad input as typed engine input. Pure functions; the webhook handlers
+//! (`routes`) add the URLs and the state.
 //!
 //! Keys, the same on every question:
 //! - digits then `#`: a number (`*` is the decimal comma: `38*9#` is 38,9;
-//!   on blood pressure `120*80#` is 120/80);
-//! - `*` alone: skip («ved ikke»);
+//!   where a second number may follow, `120*80#` is 120/80);
+//! - `*` alone: no value («ved ikke»);
 //! - `#` alone, or silence: the question again;
-//! - `0` alone: straight through to the physician («læge nu»);
-//! - on the danger-sign question, `9`: not the right resident («forkert»).
+//! - `0` alone: straight through to the physician («læge nu»).
+//!
+//! A question may add single keys of its own (the checklist definition's
+//! `keys`: on the danger-sign question, `9` is «not this resident»).
 
-use akutlinje_core::engine::{Effect, Expect, Prompt};
+use akutlinje_core::engine::{Command, Decimal, Effect, Entry, Expect, Prompt, Said};
 use akutlinje_core::i18n::{Lang, Localizer, Msg};
+use akutlinje_core::resident::Room;
 use chrono::NaiveDate;
 
-/// What the caller keyed, as engine input.
+/// What the caller keyed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Keyed {
-    /// Text for the engine.
-    Text(String),
-    /// Put through to the physician now.
-    Physician,
+    /// Input for the engine.
+    Said(Said),
     /// Nothing usable: ask again.
     Repeat,
 }
+
+/// The key that puts the caller through to the physician on every question.
+pub const PHYSICIAN_KEY: &str = "0";
+/// The key that gives "no value" on every question.
+pub const NO_VALUE_KEY: &str = "*";
 
 /// Maps the keys pressed on `prompt` to engine input.
 pub fn keys_to_input(prompt: Option<&Prompt>, digits: &str) -> Keyed {
@@ -31,39 +37,55 @@ pub fn keys_to_input(prompt: Option<&Prompt>, digits: &str) -> Keyed {
         .chars()
         .filter(|c| c.is_ascii_digit() || *c == '*')
         .collect();
+    let said = |s: Said| Keyed::Said(s);
     match d.as_str() {
         "" => return Keyed::Repeat,
-        "0" => return Keyed::Physician,
-        "*" => return Keyed::Text("ved ikke".into()),
+        PHYSICIAN_KEY => return said(Command::PhysicianNow.into()),
+        NO_VALUE_KEY => return said(Entry::Unknown.into()),
         _ => {}
     }
     let Some(p) = prompt else {
-        return Keyed::Text(d);
+        return said(Entry::Keys(d).into());
     };
-    match &p.expect {
+    if let Some(c) = d
+        .chars()
+        .next()
+        .filter(|_| d.len() == 1)
+        .and_then(|k| p.key(k))
+    {
+        return said(c.into());
+    }
+    let entry = match &p.expect {
         Expect::YesNo => match d.as_str() {
-            "1" => Keyed::Text("ja".into()),
-            "2" => Keyed::Text("nej".into()),
-            _ => Keyed::Text(d),
+            "1" => Entry::Yes,
+            "2" => Entry::No,
+            _ => Entry::Keys(d),
         },
+        // Each key is one choice: "13#" is choices 1 and 3.
         Expect::Choice { multiple: true, .. } => {
-            if d == "9" && p.msg.id == "ask-red-flags" {
-                return Keyed::Text("forkert".into());
-            }
-            // Each key is one choice: "13#" is choices 1 and 3.
-            let picks: Vec<String> = d
-                .chars()
-                .filter(char::is_ascii_digit)
-                .map(|c| c.to_string())
-                .collect();
-            Keyed::Text(picks.join(" "))
+            Entry::Choices(d.chars().filter_map(|c| c.to_digit(10)).collect::<Vec<_>>())
         }
-        Expect::Choice { .. } => Keyed::Text(d.replace('*', "")),
-        Expect::Number { .. } => {
-            let sep = if p.msg.id == "ask-systolic" { "/" } else { "," };
-            Keyed::Text(d.replace('*', sep))
-        }
-        Expect::Text => Keyed::Text(d),
+        Expect::Choice { .. } => match d.replace('*', "").parse() {
+            Ok(n) => Entry::Choices(vec![n]),
+            Err(_) => Entry::Keys(d),
+        },
+        Expect::Number { pair, .. } => number(&d, *pair).unwrap_or(Entry::Keys(d)),
+        Expect::Resident => match Room::parse(&d.replace('*', "")) {
+            Some(r) => Entry::Room(r),
+            None => Entry::Keys(d),
+        },
+        Expect::Text => Entry::Keys(d),
+    };
+    said(entry.into())
+}
+
+/// "389" → 389, "38*9" → 38,9, and where a second number may follow,
+/// "120*80" → 120/80.
+fn number(keys: &str, pair: bool) -> Option<Entry> {
+    match keys.split_once('*') {
+        None => Decimal::from_digits(keys, None).map(Entry::Number),
+        Some((a, b)) if pair => Some(Entry::Pair(a.parse().ok()?, b.parse().ok()?)),
+        Some((a, b)) => Decimal::from_digits(a, Some(b)).map(Entry::Number),
     }
 }
 
@@ -78,10 +100,6 @@ pub enum Mode {
 
 /// The mode for a prompt.
 pub fn mode(p: &Prompt) -> Mode {
-    // The resident is named by room number on the phone.
-    if p.msg.id == "ask-resident" {
-        return Mode::Keys { num_digits: None };
-    }
     match &p.expect {
         Expect::Text => Mode::Voice {
             skippable: p.skippable,
@@ -95,7 +113,10 @@ pub fn mode(p: &Prompt) -> Mode {
         } if *count <= 8 => Mode::Keys {
             num_digits: Some(1),
         },
-        _ => Mode::Keys { num_digits: None },
+        // The resident is named by room number on the phone.
+        Expect::Resident | Expect::Number { .. } | Expect::Choice { .. } => {
+            Mode::Keys { num_digits: None }
+        }
     }
 }
 
@@ -243,55 +264,68 @@ pub fn speakable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use akutlinje_core::engine::{Checklist, StepKind};
 
-    fn prompt(id: &str, expect: Expect) -> Prompt {
+    fn prompt(expect: Expect) -> Prompt {
         Prompt {
-            msg: Msg::new(id),
-            choices: vec![],
-            expect,
             skippable: true,
+            ..Prompt::new(Msg::new("question"), expect)
         }
     }
 
+    fn number(decimal: bool, pair: bool) -> Prompt {
+        prompt(Expect::Number {
+            min: 1,
+            max: 300,
+            decimal,
+            pair,
+        })
+    }
+
     #[test]
-    fn keys_become_what_the_engine_reads() {
-        let temp = prompt(
-            "ask-temp",
-            Expect::Number {
-                min: 25,
-                max: 45,
-                decimal: true,
-            },
-        );
-        let bp = prompt(
-            "ask-systolic",
-            Expect::Number {
-                min: 40,
-                max: 300,
-                decimal: false,
-            },
-        );
-        let yn = prompt("ask-oxygen", Expect::YesNo);
-        let flags = prompt(
-            "ask-red-flags",
-            Expect::Choice {
+    fn keys_become_typed_input() {
+        let temp = number(true, false);
+        let bp = number(false, true);
+        let yn = prompt(Expect::YesNo);
+        let flags = Prompt {
+            keys: vec![('9', Command::WrongResident)],
+            ..prompt(Expect::Choice {
                 count: 7,
                 multiple: true,
-            },
-        );
+            })
+        };
+        let room = prompt(Expect::Resident);
         let t = |p: &Prompt, d: &str| keys_to_input(Some(p), d);
-        assert_eq!(t(&temp, "38*9"), Keyed::Text("38,9".into()));
-        assert_eq!(t(&bp, "120*80"), Keyed::Text("120/80".into()));
-        assert_eq!(t(&yn, "1"), Keyed::Text("ja".into()));
-        assert_eq!(t(&yn, "2"), Keyed::Text("nej".into()));
-        assert_eq!(t(&flags, "13"), Keyed::Text("1 3".into()));
-        assert_eq!(t(&flags, "9"), Keyed::Text("forkert".into()));
-        assert_eq!(t(&temp, "*"), Keyed::Text("ved ikke".into()));
-        assert_eq!(t(&temp, "0"), Keyed::Physician);
+        let said = |s: Said| Keyed::Said(s);
+        assert_eq!(
+            t(&temp, "38*9"),
+            said(Entry::Number(Decimal::from_digits("38", Some("9")).expect("38,9")).into())
+        );
+        assert_eq!(t(&bp, "120*80"), said(Entry::Pair(120, 80).into()));
+        assert_eq!(t(&yn, "1"), said(Entry::Yes.into()));
+        assert_eq!(t(&yn, "2"), said(Entry::No.into()));
+        assert_eq!(t(&flags, "13"), said(Entry::Choices(vec![1, 3]).into()));
+        assert_eq!(t(&flags, "9"), said(Command::WrongResident.into()));
+        // A question's own key is only that question's.
+        assert_eq!(t(&yn, "9"), said(Entry::Keys("9".into()).into()));
+        assert_eq!(t(&temp, "*"), said(Entry::Unknown.into()));
+        assert_eq!(t(&temp, "0"), said(Command::PhysicianNow.into()));
         assert_eq!(t(&temp, ""), Keyed::Repeat);
         assert_eq!(t(&temp, "#"), Keyed::Repeat);
+        assert_eq!(
+            t(&room, "14"),
+            said(Entry::Room(Room::parse("14").expect("room")).into())
+        );
         // Zero inside a number is a digit, not the physician.
-        assert_eq!(t(&bp, "100"), Keyed::Text("100".into()));
+        assert_eq!(
+            t(&bp, "100"),
+            said(Entry::Number(Decimal::whole(100)).into())
+        );
+        // Keys that make no number are passed on as keyed, for a hint.
+        assert_eq!(
+            t(&temp, "38*9*1"),
+            said(Entry::Keys("38*9*1".into()).into())
+        );
     }
 
     #[test]
@@ -305,22 +339,23 @@ mod tests {
     #[test]
     fn every_question_has_a_telephone_form() {
         let loc = Localizer::builtin().expect("texts");
+        let def = Checklist::builtin_acute(&loc).expect("checklist");
+        let mut ids: Vec<String> = def
+            .steps()
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StepKind::CallerName { .. } | StepKind::Say { .. } | StepKind::Summary => None,
+                StepKind::Resident { ask }
+                | StepKind::RedFlags { ask, .. }
+                | StepKind::Vital { ask, .. }
+                | StepKind::FreeText { ask, .. } => Some(ask.clone()),
+            })
+            .collect();
+        assert!(ids.len() >= 10, "{ids:?}");
+        // The alarm is said twice and must be clear without punctuation.
+        ids.extend(["advise-112".into(), "no-112-by-decision".into()]);
         for lang in [Lang::Da, Lang::En] {
-            for id in [
-                "ask-resident",
-                "ask-red-flags",
-                "ask-resp-rate",
-                "ask-spo2",
-                "ask-oxygen",
-                "ask-systolic",
-                "ask-pulse",
-                "ask-consciousness",
-                "ask-temp",
-                "ask-situation",
-                "ask-concern",
-                "advise-112",
-                "no-112-by-decision",
-            ] {
+            for id in &ids {
                 assert!(loc.has(lang, &format!("ivr-{id}")), "{lang:?} ivr-{id}");
             }
         }

@@ -3,8 +3,6 @@
 
 use super::*;
 
-pub(super) const OPEN_WORDS: [&str; 4] = ["akut", "ny sag", "ny", "hjælp"];
-
 /// Who wrote, if we know them; strangers are refused once per room.
 pub(super) async fn known_sender(ctx: &BotContext, room: &Room, sender: &UserId) -> Option<Person> {
     match ctx
@@ -63,7 +61,7 @@ pub(crate) async fn on_message(
             _ => None,
         };
         let Some(body) = body else { return };
-        if body.trim().eq_ignore_ascii_case("!vagt") {
+        if akutlinje_core::reply::asks_who_is_on_call(&body) {
             send_text(&room, crate::physician::oncall_text(&ctx, Utc::now()).await).await;
             return;
         }

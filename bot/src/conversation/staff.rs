@@ -252,9 +252,8 @@ pub(super) async fn open_case(
     body: &str,
 ) {
     let store = ctx.hotline.store().clone();
-    let word = body.trim().to_lowercase();
     if person.role != Role::Staff {
-        if OPEN_WORDS.contains(&word.as_str()) {
+        if akutlinje_core::engine::parse::asks_for_a_case(body) {
             send_text(room, ctx.text("bot-not-staff")).await;
         }
         return;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::FlagId;
+use super::{Command, FlagId};
 use crate::i18n::{Lang, Localizer};
 use crate::vitals::Param;
 
@@ -48,6 +48,8 @@ struct RawStep {
     vital: Option<String>,
     field: Option<String>,
     skippable: Option<bool>,
+    #[serde(default)]
+    keys: BTreeMap<String, Command>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +105,9 @@ pub struct Step {
     pub kind: StepKind,
     /// The step after this one; `None` only for the summary.
     pub next: Option<String>,
+    /// Single keys that give a command on this step's question (a keypad's
+    /// shortcuts, e.g. 9 for "not this resident" right after the card).
+    pub keys: Vec<(char, Command)>,
 }
 
 /// A danger sign.
@@ -219,10 +224,30 @@ impl Checklist {
             if s.next.is_none() && kind != StepKind::Summary {
                 return Err(err("needs `next`"));
             }
+            let mut keys = Vec::new();
+            for (key, command) in &s.keys {
+                let choices = match &kind {
+                    StepKind::RedFlags { flags, .. } => flags.len() as u32 + 1,
+                    StepKind::Vital {
+                        param: Param::Consciousness,
+                        ..
+                    } => super::parse::CONSCIOUSNESS_CHOICES.len() as u32,
+                    _ => 0,
+                };
+                match key.chars().collect::<Vec<_>>().as_slice() {
+                    [k] if k.to_digit(10).is_some_and(|d| d > choices) => keys.push((*k, *command)),
+                    _ => {
+                        return Err(err(&format!(
+                            "key {key:?} must be one digit that is not a choice (1-{choices})"
+                        )))
+                    }
+                }
+            }
             steps.push(Step {
                 id: s.id,
                 kind,
                 next: s.next,
+                keys,
             });
         }
         let mut index = HashMap::new();
@@ -260,8 +285,8 @@ impl Checklist {
         })
     }
 
-    /// Checks that every text the definition names exists in every language.
-    pub fn check_texts(&self, loc: &Localizer) -> Result<(), DefinitionError> {
+    /// Every text the definition names: questions, sayings, flag labels.
+    pub fn message_ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = Vec::new();
         for s in &self.steps {
             match &s.kind {
@@ -275,6 +300,20 @@ impl Checklist {
             }
         }
         ids.extend(self.flags.iter().map(|f| f.label.as_str()));
+        ids
+    }
+
+    /// Every word the definition lets a caller name a danger sign by.
+    pub fn flag_words(&self) -> Vec<&str> {
+        self.flags
+            .iter()
+            .flat_map(|f| f.words.values().flatten().map(String::as_str))
+            .collect()
+    }
+
+    /// Checks that every text the definition names exists in every language.
+    pub fn check_texts(&self, loc: &Localizer) -> Result<(), DefinitionError> {
+        let ids = self.message_ids();
         for lang in [Lang::Da, Lang::En] {
             for id in &ids {
                 if !loc.has(lang, id) {

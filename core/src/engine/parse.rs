@@ -2,6 +2,7 @@
 //! "ved ikke", "ja", "2 3". Lenient about form, strict about meaning: a
 //! value is taken only when it is unambiguous.
 
+use super::Command;
 use crate::vitals::{
     Oxygen, Param, Pulse, RespRate, Spo2, Systolic, TempSite, Temperature, TobsConsciousness,
     VitalError,
@@ -30,41 +31,120 @@ pub fn normalise(raw: &str) -> String {
         .to_string()
 }
 
+/// Commands in words that hold whatever the question.
+const COMMANDS: [(&str, Command); 16] = [
+    ("afbryd", Command::Cancel),
+    ("annuller", Command::Cancel),
+    ("cancel", Command::Cancel),
+    ("stop sagen", Command::Cancel),
+    ("hjælp", Command::Help),
+    ("help", Command::Help),
+    ("?", Command::Help),
+    ("gentag", Command::Repeat),
+    ("repeat", Command::Repeat),
+    ("igen", Command::Repeat),
+    ("læge nu", Command::PhysicianNow),
+    ("laege nu", Command::PhysicianNow),
+    ("ring til lægen", Command::PhysicianNow),
+    ("stil mig om til lægen", Command::PhysicianNow),
+    ("physician now", Command::PhysicianNow),
+    ("doctor now", Command::PhysicianNow),
+];
+
+const WRONG_RESIDENT: [&str; 5] = [
+    "forkert",
+    "forkert beboer",
+    "wrong",
+    "wrong resident",
+    "anden beboer",
+];
+
+const NONE: [&str; 4] = ["ingen", "none", "ingen af dem", "nej ingen"];
+
+const SKIP: [&str; 18] = [
+    "ved ikke",
+    "ved det ikke",
+    "vides ikke",
+    "ikke målt",
+    "ikke målt endnu",
+    "kan ikke måles",
+    "kunne ikke måles",
+    "kan ikke",
+    "spring over",
+    "spring",
+    "skip",
+    "don't know",
+    "dont know",
+    "do not know",
+    "not measured",
+    "unknown",
+    "-",
+    "ukendt",
+];
+
+/// A staff member's words asking for a new case (a chat's first message).
+const OPEN: [&str; 4] = ["akut", "ny sag", "ny", "hjælp"];
+
+const YES: [&str; 6] = ["ja", "j", "yes", "y", "jo", "jep"];
+const NO: [&str; 4] = ["nej", "n", "no", "nope"];
+
+/// A command in words that holds whatever the question ("afbryd", "hjælp",
+/// "gentag", "læge nu"). Skipping and "wrong resident" are read by the
+/// questions that take them ([`is_skip`], [`is_wrong_resident`]): elsewhere
+/// "ved ikke" may be a name, and "forkert" an answer.
+pub fn command(text: &str) -> Option<Command> {
+    let t = normalise(text);
+    COMMANDS.iter().find(|(w, _)| *w == t).map(|(_, c)| *c)
+}
+
+/// "forkert", "wrong resident": the resident found is not the one meant.
+pub fn is_wrong_resident(text: &str) -> bool {
+    WRONG_RESIDENT.contains(&normalise(text).as_str())
+}
+
+/// "ingen", "none": none of the danger signs.
+pub fn is_none(text: &str) -> bool {
+    NONE.contains(&normalise(text).as_str())
+}
+
 /// "ved ikke", "spring over", "skip", ...: the caller has no value.
 pub fn is_skip(text: &str) -> bool {
-    const SKIP: [&str; 18] = [
-        "ved ikke",
-        "ved det ikke",
-        "vides ikke",
-        "ikke målt",
-        "ikke målt endnu",
-        "kan ikke måles",
-        "kunne ikke måles",
-        "kan ikke",
-        "spring over",
-        "spring",
-        "skip",
-        "don't know",
-        "dont know",
-        "do not know",
-        "not measured",
-        "unknown",
-        "-",
-        "ukendt",
-    ];
     let t = normalise(text);
     SKIP.contains(&t.as_str()) || t.starts_with("ved ikke") || t.starts_with("spring over")
+}
+
+/// Whether a message is only a request for a new case ("akut", "ny sag").
+pub fn asks_for_a_case(text: &str) -> bool {
+    OPEN.contains(&normalise(text).as_str())
 }
 
 /// Yes or no in Danish or English.
 pub fn yes_no(text: &str) -> Option<bool> {
     let t = normalise(text);
     let first = t.split([' ', ',']).next().unwrap_or("");
-    match first {
-        "ja" | "j" | "yes" | "y" | "jo" | "jep" => Some(true),
-        "nej" | "n" | "no" | "nope" => Some(false),
-        _ => None,
+    if YES.contains(&first) {
+        Some(true)
+    } else if NO.contains(&first) {
+        Some(false)
+    } else {
+        None
     }
+}
+
+/// Every word and phrase this parser reads, so that a check can prove no
+/// channel reads words of its own.
+pub fn vocabulary() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = COMMANDS.iter().map(|(w, _)| *w).collect();
+    v.extend(WRONG_RESIDENT);
+    v.extend(NONE);
+    v.extend(SKIP);
+    v.extend(OPEN);
+    v.extend(YES);
+    v.extend(NO);
+    v.extend(LABELS.iter().map(|(w, _)| *w));
+    v.extend(SITES.iter().map(|(w, _)| *w));
+    v.extend(CONSCIOUSNESS_WORDS.iter().map(|(w, _)| *w));
+    v
 }
 
 /// The numbers in a text, in order: "1 3", "1, 3", "1 og 3" -> [1, 3].
@@ -108,26 +188,46 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Labels of vital signs in a message ("puls 105, BT 110/70").
+const LABELS: [(&str, Param); 34] = [
+    ("rf", Param::RespRate),
+    ("rr", Param::RespRate),
+    ("resp", Param::RespRate),
+    ("respiration", Param::RespRate),
+    ("respirationsfrekvens", Param::RespRate),
+    ("vejrtrækning", Param::RespRate),
+    ("vejrtrækninger", Param::RespRate),
+    ("af", Param::RespRate),
+    ("spo2", Param::Spo2),
+    ("sat", Param::Spo2),
+    ("saturation", Param::Spo2),
+    ("iltmætning", Param::Spo2),
+    ("mætning", Param::Spo2),
+    ("saturering", Param::Spo2),
+    ("sp02", Param::Spo2),
+    ("bt", Param::Systolic),
+    ("bp", Param::Systolic),
+    ("blodtryk", Param::Systolic),
+    ("blodtrykket", Param::Systolic),
+    ("puls", Param::Pulse),
+    ("pulsen", Param::Pulse),
+    ("pulse", Param::Pulse),
+    ("hr", Param::Pulse),
+    ("p", Param::Pulse),
+    ("temp", Param::Temp),
+    ("temperatur", Param::Temp),
+    ("temperaturen", Param::Temp),
+    ("t", Param::Temp),
+    ("tp", Param::Temp),
+    ("ilt", Param::Oxygen),
+    ("oxygen", Param::Oxygen),
+    ("o2", Param::Oxygen),
+    ("bevidsthed", Param::Consciousness),
+    ("acvpu", Param::Consciousness),
+];
+
 fn label(word: &str) -> Option<Param> {
-    Some(match word {
-        "rf"
-        | "rr"
-        | "resp"
-        | "respiration"
-        | "respirationsfrekvens"
-        | "vejrtrækning"
-        | "vejrtrækninger"
-        | "af" => Param::RespRate,
-        "spo2" | "sat" | "saturation" | "iltmætning" | "mætning" | "saturering" | "sp02" => {
-            Param::Spo2
-        }
-        "bt" | "bp" | "blodtryk" | "blodtrykket" => Param::Systolic,
-        "puls" | "pulsen" | "pulse" | "hr" | "p" => Param::Pulse,
-        "temp" | "temperatur" | "temperaturen" | "t" | "tp" => Param::Temp,
-        "ilt" | "oxygen" | "o2" => Param::Oxygen,
-        "bevidsthed" | "acvpu" => Param::Consciousness,
-        _ => return None,
-    })
+    LABELS.iter().find(|(w, _)| *w == word).map(|(_, p)| *p)
 }
 
 fn is_number_token(w: &str) -> bool {
@@ -135,16 +235,31 @@ fn is_number_token(w: &str) -> bool {
     !w.is_empty() && w.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
+/// Where a temperature was taken.
+const SITES: [(&str, TempSite); 19] = [
+    ("armhule", TempSite::Axillary),
+    ("armhulen", TempSite::Axillary),
+    ("aksil", TempSite::Axillary),
+    ("aksillært", TempSite::Axillary),
+    ("axillary", TempSite::Axillary),
+    ("armpit", TempSite::Axillary),
+    ("mund", TempSite::Oral),
+    ("munden", TempSite::Oral),
+    ("oral", TempSite::Oral),
+    ("oralt", TempSite::Oral),
+    ("mouth", TempSite::Oral),
+    ("øre", TempSite::Ear),
+    ("øret", TempSite::Ear),
+    ("ear", TempSite::Ear),
+    ("tympanisk", TempSite::Ear),
+    ("rektal", TempSite::Rectal),
+    ("rektalt", TempSite::Rectal),
+    ("rectal", TempSite::Rectal),
+    ("rectally", TempSite::Rectal),
+];
+
 fn site_word(w: &str) -> Option<TempSite> {
-    match w {
-        "armhule" | "armhulen" | "aksil" | "aksillært" | "axillary" | "armpit" => {
-            Some(TempSite::Axillary)
-        }
-        "mund" | "munden" | "oral" | "oralt" | "mouth" => Some(TempSite::Oral),
-        "øre" | "øret" | "ear" | "tympanisk" => Some(TempSite::Ear),
-        "rektal" | "rektalt" | "rectal" | "rectally" => Some(TempSite::Rectal),
-        _ => None,
-    }
+    SITES.iter().find(|(s, _)| *s == w).map(|(_, t)| *t)
 }
 
 /// Values given with labels, e.g. "puls 105, BT 110/70, temp 38,9".
@@ -270,6 +385,26 @@ pub const CONSCIOUSNESS_CHOICES: [TobsConsciousness; 6] = [
     TobsConsciousness::Unresponsive,
 ];
 
+/// Consciousness in words, the most serious first (a match wins).
+const CONSCIOUSNESS_WORDS: [(&str, TobsConsciousness); 16] = [
+    ("reagerer ikke", TobsConsciousness::Unresponsive),
+    ("ingen reaktion", TobsConsciousness::Unresponsive),
+    ("unresponsive", TobsConsciousness::Unresponsive),
+    ("smerte", TobsConsciousness::Pain),
+    ("pain", TobsConsciousness::Pain),
+    ("tiltale", TobsConsciousness::Voice),
+    ("voice", TobsConsciousness::Voice),
+    ("agiteret", TobsConsciousness::Agitated),
+    ("urolig", TobsConsciousness::Agitated),
+    ("agitated", TobsConsciousness::Agitated),
+    ("forvirret", TobsConsciousness::NewConfusion),
+    ("forvirring", TobsConsciousness::NewConfusion),
+    ("confus", TobsConsciousness::NewConfusion),
+    ("vanligt", TobsConsciousness::Habitual),
+    ("vågen", TobsConsciousness::Habitual),
+    ("as usual", TobsConsciousness::Habitual),
+];
+
 fn parse_consciousness(text: &str) -> Result<TobsConsciousness, VitalError> {
     let t = normalise(text);
     if only_numbers(&t) {
@@ -279,25 +414,7 @@ fn parse_consciousness(text: &str) -> Result<TobsConsciousness, VitalError> {
             }
         }
     }
-    let words: [(&str, TobsConsciousness); 16] = [
-        ("reagerer ikke", TobsConsciousness::Unresponsive),
-        ("ingen reaktion", TobsConsciousness::Unresponsive),
-        ("unresponsive", TobsConsciousness::Unresponsive),
-        ("smerte", TobsConsciousness::Pain),
-        ("pain", TobsConsciousness::Pain),
-        ("tiltale", TobsConsciousness::Voice),
-        ("voice", TobsConsciousness::Voice),
-        ("agiteret", TobsConsciousness::Agitated),
-        ("urolig", TobsConsciousness::Agitated),
-        ("agitated", TobsConsciousness::Agitated),
-        ("forvirret", TobsConsciousness::NewConfusion),
-        ("forvirring", TobsConsciousness::NewConfusion),
-        ("confus", TobsConsciousness::NewConfusion),
-        ("vanligt", TobsConsciousness::Habitual),
-        ("vågen", TobsConsciousness::Habitual),
-        ("as usual", TobsConsciousness::Habitual),
-    ];
-    words
+    CONSCIOUSNESS_WORDS
         .iter()
         .find(|(w, _)| t.contains(w))
         .map(|(_, c)| *c)
@@ -311,6 +428,26 @@ fn parse_consciousness(text: &str) -> Result<TobsConsciousness, VitalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn every_command_reads_back_from_the_words_the_record_shows() {
+        for lang in [Lang::Da, Lang::En] {
+            for c in [
+                Command::PhysicianNow,
+                Command::Repeat,
+                Command::Help,
+                Command::Cancel,
+            ] {
+                assert_eq!(command(c.words(lang)), Some(c), "{c:?} {lang:?}");
+            }
+            assert!(is_skip(Command::Skip.words(lang)));
+            assert!(is_wrong_resident(Command::WrongResident.words(lang)));
+            assert_eq!(command(Command::Skip.words(lang)), None);
+        }
+        assert_eq!(command("Læge nu!"), Some(Command::PhysicianNow));
+        assert_eq!(command("ved ikke"), None);
+    }
 
     #[test]
     fn danish_numbers_and_units() {

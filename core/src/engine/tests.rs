@@ -4,6 +4,7 @@
 use super::*;
 use crate::i18n::Localizer;
 use crate::resident::{Cognition, DecisionKind, TreatmentDecision};
+use crate::vitals::RespRate;
 
 struct Run {
     def: Checklist,
@@ -105,7 +106,7 @@ impl Run {
     }
 
     fn say(&mut self, text: &str) -> Vec<Effect> {
-        self.feed(Input::Text(text.into()))
+        self.feed(Input::text(text))
     }
 
     fn texts(&self, fx: &[Effect]) -> String {
@@ -481,4 +482,102 @@ fn asking_for_the_physician_keeps_a_red_urgency() {
         }
     )));
     assert_eq!(r.pages(), vec![Urgency::Red], "paged once");
+}
+
+/// The records a run produced, in order.
+fn records(fx: &[Effect]) -> Vec<EventKind> {
+    fx.iter()
+        .filter_map(|f| match f {
+            Effect::Record(k) => Some(k.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn typed_answers_and_words_make_the_same_case() {
+    let roster = || vec![resident("r1", "14", "Karen Test", &[])];
+    let mut words = Run::new(roster());
+    for w in [
+        "14", "7", "22", "ved ikke", "nej", "125/80", "98", "1", "38,9", "Feber",
+    ] {
+        words.say(w);
+    }
+    words.say("spring over");
+    let mut typed = Run::new(roster());
+    let temp = Decimal::from_digits("38", Some("9")).expect("38,9");
+    for e in [
+        Entry::Room(Room::parse("14").expect("room")),
+        Entry::Choices(vec![7]),
+        Entry::Number(Decimal::whole(22)),
+        Entry::Unknown,
+        Entry::No,
+        Entry::Pair(125, 80),
+        Entry::Number(Decimal::whole(98)),
+        Entry::Choices(vec![1]),
+        Entry::Number(temp),
+        Entry::Text("Feber".into()),
+    ] {
+        typed.feed(Input::Said(e.into()));
+    }
+    typed.feed(Input::Said(Command::Skip.into()));
+    assert_eq!(typed.state, words.state);
+    assert_eq!(records(&typed.all), records(&words.all));
+    assert_eq!(typed.pages(), vec![Urgency::Low]);
+}
+
+#[test]
+fn typed_commands_act_like_their_words() {
+    let mut r = Run::new(vec![resident("r1", "14", "Karen Test", &[])]);
+    r.feed(Input::Said(
+        Entry::Room(Room::parse("14").expect("room")).into(),
+    ));
+    assert!(r.state.resident.is_some());
+    // "Not this resident" from a key: back to finding the resident.
+    let fx = r.feed(Input::Said(Command::WrongResident.into()));
+    assert!(records(&fx)
+        .iter()
+        .any(|k| matches!(k, EventKind::ResidentRejected { .. })));
+    assert_eq!(r.state.step, "resident");
+    // Skipping a question that must be answered asks it again.
+    let fx = r.feed(Input::Said(Command::Skip.into()));
+    assert!(r.texts(&fx).contains("beboer"), "{}", r.texts(&fx));
+    assert_eq!(r.state.step, "resident");
+    r.feed(Input::Said(
+        Entry::Room(Room::parse("14").expect("room")).into(),
+    ));
+    // Keys that make no answer: a hint and the question again, nothing stored.
+    let fx = r.feed(Input::Said(Entry::Keys("9*9*9".into()).into()));
+    assert!(records(&fx).is_empty());
+    assert_eq!(r.state.step, "red_flags");
+    r.feed(Input::Said(Entry::No.into()));
+    let fx = r.feed(Input::Said(Entry::Keys("38*9*1".into()).into()));
+    assert!(records(&fx).is_empty());
+    assert_eq!(r.state.step, "resp_rate");
+    r.feed(Input::Said(Command::PhysicianNow.into()));
+    assert!(r.state.physician_requested);
+    assert_eq!(r.pages(), vec![Urgency::High]);
+}
+
+#[test]
+fn the_spoken_page_names_no_one_and_gives_the_reason() {
+    let mut r = Run::new(vec![resident("r1", "14", "Karen Test", &[])]);
+    r.say("14");
+    let said = |r: &Run| r.loc.render(Lang::Da, &r.state.spoken_page(&r.def));
+    assert!(said(&r).contains("ingen målinger"), "{}", said(&r));
+    r.say("nej");
+    r.say("28");
+    let partial = said(&r);
+    assert!(partial.contains("værelse 14"), "{partial}");
+    assert!(partial.contains("NEWS mindst 3"), "{partial}");
+    assert!(!partial.contains("Karen"), "{partial}");
+    let mut red = Run::new(vec![resident("r1", "14", "Karen Test", &[])]);
+    red.say("14");
+    red.say("3");
+    let text = said(&red);
+    assert!(text.contains("rødt faresignal"), "{text}");
+    assert!(
+        text.starts_with("Akut opkald fra Plejecenter Solgården"),
+        "{text}"
+    );
 }

@@ -64,10 +64,6 @@ ivr-unknown-caller = Du har ringet til akutlinjen for plejecentre. Dit nummer er
 ivr-unknown-connecting = Du stilles om til vagtlægen.
 ivr-unknown-nobody = Ingen vagtlæge kunne nås. Ved livsfare: læg på, og ring 112. Ellers ring til lægevagten.
 
-ivr-page = Akut opkald fra { $home }{ $room }. Hastegrad { $urgency }. { $reason }.
-ivr-page-news = NEWS { $total }
-ivr-page-news-partial = NEWS mindst { $total }, ikke alle målinger er taget
-ivr-page-room = , værelse { $room }
 ivr-page-keys = Tryk 1 for at tage opkaldet. Tryk 2 for at afvise.
 ivr-page-connecting = Du stilles nu ind til plejecentret.
 ivr-page-call-home = Kvitteret. Du stilles igennem til plejepersonalet.

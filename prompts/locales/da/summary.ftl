@@ -113,3 +113,10 @@ disposition-seen_within_24h = Ses inden for 24 timer
 disposition-regular_consultation = Almindelig konsultation
 disposition-watch_at_home = Ses an / behandles på plejecentret
 disposition-municipal_acute_team = Kommunalt akuttilbud
+
+# Det, lægen hører, når akutlinjen ringer op (en side i telefonen): uden
+# navne, kun hvorfra, hvor hastende og hvorfor. Læses op af en talesyntese.
+page-spoken = Akut opkald fra { $home }{ $room }. Hastegrad { $urgency }. { $reason }.
+page-spoken-news = NEWS { $total }
+page-spoken-news-partial = NEWS mindst { $total }, ikke alle målinger er taget
+page-spoken-room = , værelse { $room }

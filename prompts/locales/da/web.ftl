@@ -117,3 +117,27 @@ web-view-week = Ugevisning
 web-view-month = Månedsvisning
 web-rota-gap-hours = { $hours } t ikke dækket
 web-rota-gaps-month = { $minutes } minutter uden dækning i måneden
+
+# Fejlsiden, når en side ikke kan vises (detaljerne står i loggen).
+web-unavailable = Akutlinjen kan ikke vise siden lige nu. Prøv igen om lidt.
+
+# Den udskrivbare journal for en sag (/api/cases/…/print).
+print-title = Akutsag { $case }
+print-home = Plejecenter: { $home }
+print-opened = Åbnet: { $at } (dansk tid)
+print-channel = Kanal: { $channel }
+print-status = Status: { $status }
+print-urgency = Hastegrad: { $urgency }
+print-journal = Journal (alle hændelser)
+print-col-time = Tid
+print-col-by = Af
+print-col-channel = Kanal
+print-col-event = Hændelse
+print-col-content = Indhold
+print-system = system
+print-corrects = retter #{ $seq }
+print-footer = Udskrevet { $at }. Journalen kan ikke ændres; rettelser står som nye hændelser.
+
+# Konsollen (akutlinje console): siden til vagtlægen, som den ville blive sendt.
+console-page = 📟 PAGE → vagthavende læge · hastegrad { $urgency }
+console-page-update = 📟 PAGE-OPDATERING → vagthavende læge · hastegrad { $urgency }

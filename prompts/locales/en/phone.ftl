@@ -61,10 +61,6 @@ ivr-unknown-caller = You have called the acute hotline for nursing homes. Your n
 ivr-unknown-connecting = Putting you through to the physician.
 ivr-unknown-nobody = No physician could be reached. If life is in danger: hang up and call 112. Otherwise call the out-of-hours service.
 
-ivr-page = Acute call from { $home }{ $room }. Urgency { $urgency }. { $reason }.
-ivr-page-news = NEWS { $total }
-ivr-page-news-partial = NEWS at least { $total }, not every measurement taken
-ivr-page-room = , room { $room }
 ivr-page-keys = Press 1 to take the call. Press 2 to decline.
 ivr-page-connecting = Connecting you to the nursing home now.
 ivr-page-call-home = Acknowledged. Connecting you to the staff.

@@ -113,3 +113,10 @@ disposition-seen_within_24h = Seen within 24 hours
 disposition-regular_consultation = Regular consultation
 disposition-watch_at_home = Watchful waiting / treated at the nursing home
 disposition-municipal_acute_team = Municipal acute team
+
+# What the physician hears when the hotline rings them (a page by phone):
+# no names, only where from, how urgent and why. Read by a speech synthesiser.
+page-spoken = Acute call from { $home }{ $room }. Urgency { $urgency }. { $reason }.
+page-spoken-news = NEWS { $total }
+page-spoken-news-partial = NEWS at least { $total }, not every measurement taken
+page-spoken-room = , room { $room }

@@ -117,3 +117,27 @@ web-view-week = Week view
 web-view-month = Month view
 web-rota-gap-hours = { $hours } h not covered
 web-rota-gaps-month = { $minutes } minutes without cover this month
+
+# The error page when a page cannot be shown (the details are in the log).
+web-unavailable = The hotline cannot show this page right now. Please try again shortly.
+
+# The printable record of a case (/api/cases/…/print).
+print-title = Acute case { $case }
+print-home = Nursing home: { $home }
+print-opened = Opened: { $at } (Danish time)
+print-channel = Channel: { $channel }
+print-status = Status: { $status }
+print-urgency = Urgency: { $urgency }
+print-journal = Record (every event)
+print-col-time = Time
+print-col-by = By
+print-col-channel = Channel
+print-col-event = Event
+print-col-content = Content
+print-system = system
+print-corrects = corrects #{ $seq }
+print-footer = Printed { $at }. The record cannot be changed; corrections are new events.
+
+# The console (akutlinje console): the page to the on-call physician, as it would be sent.
+console-page = 📟 PAGE → on-call physician · urgency { $urgency }
+console-page-update = 📟 PAGE UPDATE → on-call physician · urgency { $urgency }

@@ -116,25 +116,17 @@ pub(super) async fn gather(
                     .to_xml());
             };
             let state = t.state(case).await?;
-            let text = match ivr::keys_to_input(state.last_prompt.as_ref(), &digits) {
+            let said = match ivr::keys_to_input(state.last_prompt.as_ref(), &digits) {
                 Keyed::Repeat => {
                     return Ok(match &state.last_prompt {
                         Some(p) => t.question(&[], p, n + 1, 1).to_xml(),
                         None => t.turn_conference(case, &state).to_xml(),
                     });
                 }
-                Keyed::Physician => "læge nu".to_string(),
-                Keyed::Text(s) => s,
+                Keyed::Said(said) => said,
             };
-            t.feed(
-                case,
-                &who,
-                &text,
-                format!("{sid}:gather:{n}"),
-                n + 1,
-                vec![],
-            )
-            .await
+            t.feed(case, &who, said, format!("{sid}:gather:{n}"), n + 1, vec![])
+                .await
         },
     )
     .await)
@@ -157,14 +149,13 @@ pub(super) async fn silence(
                 return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
             };
             let state = t.state(case).await?;
-            if tries >= 3 {
-                // Someone who cannot use the keypad still gets a physician.
+            if after_silence(tries) == AfterSilence::Physician {
                 let before = vec![t.say_id("ivr-silence-transfer")];
                 return t
                     .feed(
                         case,
                         &who,
-                        "læge nu",
+                        Command::PhysicianNow.into(),
                         format!("{sid}:silence:{n}"),
                         n + 1,
                         before,
@@ -205,13 +196,18 @@ pub(super) async fn recorded(
             };
             let state = t.state(case).await?;
             let skippable = state.last_prompt.as_ref().is_some_and(|p| p.skippable);
-            let text = if digits == "0" {
-                "læge nu".to_string()
-            } else if digits == "*" && skippable && !has_recording {
-                "spring over".to_string()
+            let said: Said = if digits == ivr::PHYSICIAN_KEY {
+                Command::PhysicianNow.into()
+            } else if digits == ivr::NO_VALUE_KEY && skippable && !has_recording {
+                Command::Skip.into()
             } else if has_recording {
-                t.speaker()
-                    .msg(&Msg::new("ivr-voice-note").arg("seconds", seconds))
+                // The words come later, from the transcription; the record
+                // says now that there is a voice note.
+                Entry::Text(
+                    t.speaker()
+                        .msg(&Msg::new("ivr-voice-note").arg("seconds", seconds)),
+                )
+                .into()
             } else {
                 let before = vec![t.say_id("ivr-no-recording")];
                 return Ok(match &state.last_prompt {
@@ -219,15 +215,8 @@ pub(super) async fn recorded(
                     None => t.turn_conference(case, &state).to_xml(),
                 });
             };
-            t.feed(
-                case,
-                &who,
-                &text,
-                format!("{sid}:record:{n}"),
-                n + 1,
-                vec![],
-            )
-            .await
+            t.feed(case, &who, said, format!("{sid}:record:{n}"), n + 1, vec![])
+                .await
         },
     )
     .await)

@@ -22,7 +22,9 @@ use unknown::*;
 use std::collections::HashMap;
 use std::future::Future;
 
-use akutlinje_core::engine::{CaseState, Prompt};
+use akutlinje_core::engine::{
+    after_silence, AfterSilence, CaseState, Command, Entry, Prompt, Said,
+};
 use akutlinje_core::escalation::{EscalationState, NotificationKind};
 use akutlinje_core::i18n::Msg;
 use akutlinje_core::ids::CaseId;
@@ -379,14 +381,14 @@ impl Telephony {
         &self,
         case: CaseId,
         who: &Person,
-        text: &str,
+        said: Said,
         external: String,
         n: u32,
         before: Vec<Node>,
     ) -> Result<String, Fault> {
         let turn: Turn = self
             .hotline()
-            .input(case, who, Channel::Twilio, text, Some(external), Utc::now())
+            .input(case, who, Channel::Twilio, said, Some(external), Utc::now())
             .await?;
         let state = turn.state;
         let r = if !turn.duplicate {

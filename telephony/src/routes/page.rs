@@ -24,42 +24,8 @@ pub(super) async fn paged_person(
 /// What the physician hears when picking up: where from, how urgent, why.
 pub(super) async fn page_summary(t: &Telephony, case: CaseId) -> Result<String, Fault> {
     let state = t.state(case).await?;
-    let loc = t.hotline().localizer();
-    let lang = t.settings().lang;
-    let (urgency, _) = state.urgency();
-    let isbar = state.isbar(t.hotline().checklist());
-    let room = state
-        .resident
-        .as_ref()
-        .map(|r| loc.render(lang, &Msg::new("ivr-page-room").arg("room", &r.room)))
-        .unwrap_or_default();
-    let flags = akutlinje_core::engine::flag_labels(
-        t.hotline().checklist(),
-        state.red_flags.as_deref().unwrap_or(&[]),
-    );
-    let reason = if !flags.is_empty() {
-        loc.render(lang, &Msg::new("reason-red-flag").arg_list("flags", flags))
-    } else if isbar.news2.is_empty() {
-        loc.text(lang, "reason-no-vitals")
-    } else if isbar.news2.is_complete() {
-        loc.render(
-            lang,
-            &Msg::new("ivr-page-news").arg("total", isbar.news2.total),
-        )
-    } else {
-        loc.render(
-            lang,
-            &Msg::new("ivr-page-news-partial").arg("total", isbar.news2.total),
-        )
-    };
-    let text = loc.render(
-        lang,
-        &Msg::new("ivr-page")
-            .arg("home", &state.caller.home_name)
-            .arg("room", room)
-            .arg_msg("urgency", urgency.label())
-            .arg("reason", reason),
-    );
+    let msg = state.spoken_page(t.hotline().checklist());
+    let text = t.hotline().localizer().render(t.settings().lang, &msg);
     Ok(ivr::speakable(&text))
 }
 

@@ -102,7 +102,7 @@ mod tests {
             parse_reply(" nej, 0042 "),
             Some((true, Some("0042".into())))
         );
-        assert_eq!(parse_reply("ok"), Some((false, None)));
+        assert_eq!(parse_reply("Ok!"), Some((false, None)));
         assert_eq!(parse_reply("Hvad er det?"), None);
         assert_eq!(parse_reply(""), None);
     }
