@@ -27,9 +27,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The string literals of a Rust source, lower-cased.
 fn literals(src: &str) -> Vec<String> {
     let re = regex::Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("pattern");
-    re.captures_iter(src)
-        .map(|c| c[1].to_lowercase())
-        .collect()
+    re.captures_iter(src).map(|c| c[1].to_lowercase()).collect()
 }
 
 #[test]
@@ -67,5 +65,9 @@ fn adapters_hold_no_checklist_words_or_message_ids() {
             }
         }
     }
-    assert!(found.is_empty(), "checklist words in adapters:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "checklist words in adapters:\n{}",
+        found.join("\n")
+    );
 }

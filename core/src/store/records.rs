@@ -1,0 +1,89 @@
+//! The case record and the access log.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+use crate::ids::{CaseId, HomeId, PersonId, ResidentId};
+use crate::record::{AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, NewEvent};
+
+/// The case record and the access log: append-only, each change in one transaction.
+#[async_trait]
+pub trait RecordStore: Send + Sync + std::fmt::Debug {
+    async fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
+
+    /// The access log, newest first, optionally for one resident.
+    async fn access_log(
+        &self,
+        resident: Option<&ResidentId>,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>, StoreError>;
+
+    /// Creates a case with its first events and engine state, in one transaction.
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        events: &[NewEvent],
+        state: &serde_json::Value,
+    ) -> Result<(), StoreError>;
+
+    /// Appends events and replaces the engine state, in one transaction, if
+    /// the state is still at `version` (else [`StoreError::Conflict`]).
+    /// Fails with [`StoreError::Duplicate`] (storing nothing) if an event's
+    /// external id was stored for this case before.
+    async fn commit_step(
+        &self,
+        case: CaseId,
+        version: i64,
+        events: &[NewEvent],
+        state: &serde_json::Value,
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// Appends one event (a note or a correction) outside the checklist.
+    async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError>;
+
+    /// The engine state and its version.
+    async fn case_state(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<(serde_json::Value, i64)>, StoreError>;
+
+    async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError>;
+
+    /// Cases, newest first, optionally of one home.
+    async fn cases(
+        &self,
+        home: Option<&HomeId>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError>;
+
+    async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError>;
+
+    /// Whether a page of `case` was ever sent (queued) to `person`.
+    async fn was_paged(&self, case: CaseId, person: &PersonId) -> Result<bool, StoreError>;
+
+    /// The access log of one resident, oldest first, between `from` and
+    /// `to` (inclusive, either open): the patient's right to see who read
+    /// their record.
+    async fn access_log_of(
+        &self,
+        resident: &ResidentId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<AccessEntry>, StoreError>;
+}
+
+/// A new case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    pub id: CaseId,
+    pub home: HomeId,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: Option<PersonId>,
+    pub channel: Channel,
+}
+
+/// The status stored with a case after `events` are appended to one in `prev`.
+pub fn status_after(prev: CaseStatus, events: &[NewEvent]) -> CaseStatus {
+    events.iter().fold(prev, |s, e| s.apply(&e.kind))
+}

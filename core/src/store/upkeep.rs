@@ -1,0 +1,31 @@
+//! Health and clean-up.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::StoreError;
+
+/// Health and clean-up across the tables.
+#[async_trait]
+pub trait UpkeepStore: Send + Sync + std::fmt::Debug {
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Deletes what is kept only for a while: webhook answers (they hold
+    /// spoken resident cards) stored before `webhook_answers_before`, web
+    /// sessions expired at `now`, and log-in throttle counts a day old.
+    async fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+        webhook_answers_before: DateTime<Utc>,
+    ) -> Result<Purged, StoreError>;
+}
+
+/// What [`UpkeepStore::purge_expired`] deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    pub webhook_answers: u64,
+    pub sessions: u64,
+    /// Log-in throttle counts nobody added to for a day.
+    pub login_throttles: u64,
+}

@@ -1,0 +1,592 @@
+//! Escalations and the outbox, claimed by the running instances.
+//!
+//! Compiled once per backend: `sqlite.rs` and `postgres.rs` include this
+//! file with their own `Db`, `Backend`, `BEGIN` and `LOCK`.
+
+use super::*;
+
+impl Backend {
+    pub(super) fn escalation_of(r: &<Db as sqlx::Database>::Row) -> Result<Escalation, StoreError> {
+        let case: String = r.try_get("case_id").map_err(corrupt("escalation"))?;
+        let urgency: String = r.try_get("urgency").map_err(corrupt("escalation"))?;
+        let state: String = r.try_get("state").map_err(corrupt("escalation"))?;
+        Ok(Escalation {
+            case: CaseId::parse(&case)
+                .ok_or_else(|| StoreError::Corrupt("escalation case".into()))?,
+            urgency: Urgency::parse(&urgency)
+                .ok_or_else(|| StoreError::Corrupt(format!("urgency {urgency}")))?,
+            step: u32::try_from(r.try_get::<i32, _>("step").map_err(corrupt("escalation"))?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            round: u32::try_from(
+                r.try_get::<i32, _>("round")
+                    .map_err(corrupt("escalation"))?,
+            )
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            due_at: r.try_get("due_at").map_err(corrupt("escalation"))?,
+            state: EscalationState::parse(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        })
+    }
+
+    pub(super) fn notification_of(
+        r: &<Db as sqlx::Database>::Row,
+    ) -> Result<Notification, StoreError> {
+        let case: Option<String> = r.try_get("case_id").map_err(corrupt("notification"))?;
+        let person: String = r.try_get("person_id").map_err(corrupt("notification"))?;
+        let kind: String = r.try_get("kind").map_err(corrupt("notification"))?;
+        let channel: String = r.try_get("channel").map_err(corrupt("notification"))?;
+        let Json(fallback): Json<Vec<String>> =
+            r.try_get("fallback").map_err(corrupt("notification"))?;
+        let status: String = r.try_get("status").map_err(corrupt("notification"))?;
+        Ok(Notification {
+            id: r.try_get("id").map_err(corrupt("notification"))?,
+            new: NewNotification {
+                case: case.and_then(|c| CaseId::parse(&c)),
+                person: PersonId::parse(&person).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                kind: NotificationKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
+                channel: NotifyChannel::parse(&channel)
+                    .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+                fallback: fallback
+                    .iter()
+                    .filter_map(|c| NotifyChannel::parse(c))
+                    .collect(),
+                text: r.try_get("body").map_err(corrupt("notification"))?,
+                not_before: r
+                    .try_get("next_attempt_at")
+                    .map_err(corrupt("notification"))?,
+            },
+            status: NotificationStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            attempts: u32::try_from(
+                r.try_get::<i32, _>("attempts")
+                    .map_err(corrupt("notification"))?,
+            )
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            last_error: r.try_get("last_error").map_err(corrupt("notification"))?,
+            external_id: r.try_get("external_id").map_err(corrupt("notification"))?,
+        })
+    }
+
+    pub(super) async fn insert_notification(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        n: &NewNotification,
+    ) -> Result<i64, StoreError> {
+        let fallback: Vec<&str> = n.fallback.iter().map(|c| c.as_str()).collect();
+        let row = sqlx::query(
+            "INSERT INTO notifications (case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8) RETURNING id",
+        )
+        .bind(n.case.map(|c| c.to_string()))
+        .bind(n.person.as_str())
+        .bind(n.kind.as_str())
+        .bind(n.channel.as_str())
+        .bind(Json(&fallback))
+        .bind(&n.text)
+        .bind(n.not_before)
+        .bind(Utc::now())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+        row.try_get::<i64, _>("id")
+            .map_err(corrupt("notification id"))
+    }
+
+    /// Claims due rows of a work table for `lease`: one statement, so two
+    /// workers never get the same row (SKIP LOCKED on PostgreSQL; SQLite
+    /// serialises writers).
+    pub(super) async fn claim_rows(
+        &self,
+        c: &Claim,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<<Db as sqlx::Database>::Row>, StoreError> {
+        let sql = format!(
+            "UPDATE {t} SET claimed_by = $1, claimed_until = $2{also} WHERE {k} IN (\
+             SELECT {k} FROM {t} WHERE {p} AND {d} <= $3 \
+             AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY {d}, {k} LIMIT $4{lock}) \
+             RETURNING {cols}",
+            t = c.table,
+            k = c.key,
+            p = c.pending,
+            d = c.due,
+            cols = c.columns,
+            also = c.also_set,
+            lock = LOCK
+        );
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(now + lease)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(rows)
+    }
+
+    /// A `PageRequested` starts the escalation, or restarts it at a new urgency.
+    pub(super) async fn start_escalations(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        case: CaseId,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        for e in events {
+            if let EventKind::PageRequested { urgency } = &e.kind {
+                sqlx::query(
+                    "INSERT INTO escalations (case_id, urgency, step, round, due_at, state, updated_at) \
+                     VALUES ($1, $2, 0, 0, $3, 'pending', $3) \
+                     ON CONFLICT (case_id) DO UPDATE SET urgency = excluded.urgency, step = 0, round = 0, \
+                     due_at = excluded.due_at, state = 'pending', claimed_by = NULL, claimed_until = NULL, updated_at = excluded.updated_at \
+                     WHERE escalations.state <> 'pending' OR escalations.urgency <> excluded.urgency",
+                )
+                .bind(case.to_string())
+                .bind(urgency.as_str())
+                .bind(e.at)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EscalationStore for Backend {
+    async fn escalation(&self, case: CaseId) -> Result<Option<Escalation>, StoreError> {
+        let row = sqlx::query("SELECT case_id, urgency, step, round, due_at, state FROM escalations WHERE case_id = $1")
+            .bind(case.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(Self::escalation_of).transpose()
+    }
+
+    async fn claim_due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Escalation>, StoreError> {
+        let claim = Claim {
+            table: "escalations",
+            key: "case_id",
+            due: "due_at",
+            pending: "state = 'pending'",
+            columns: "case_id, urgency, step, round, due_at, state",
+            also_set: "",
+        };
+        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let mut out = rows
+            .iter()
+            .map(Self::escalation_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|e| e.due_at);
+        Ok(out)
+    }
+
+    async fn next_escalation_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT MIN(due_at) AS due FROM escalations WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        row.try_get::<Option<DateTime<Utc>>, _>("due")
+            .map_err(corrupt("due"))
+    }
+
+    async fn fire_escalation(
+        &self,
+        claimed: &Escalation,
+        worker: &str,
+        next: EscalationNext,
+        notifications: &[NewNotification],
+        events: &[NewEvent],
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let moved = sqlx::query(
+            "UPDATE escalations SET step = $1, round = $2, due_at = $3, state = $4, claimed_by = NULL, claimed_until = NULL, updated_at = $5 \
+             WHERE case_id = $6 AND claimed_by = $7 AND step = $8 AND round = $9 AND state = 'pending'",
+        )
+        .bind(i32::try_from(next.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
+        .bind(i32::try_from(next.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
+        .bind(next.due_at)
+        .bind(next.state.as_str())
+        .bind(Utc::now())
+        .bind(claimed.case.to_string())
+        .bind(worker)
+        .bind(i32::try_from(claimed.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
+        .bind(i32::try_from(claimed.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if moved.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let mut ids = Vec::with_capacity(notifications.len());
+        for n in notifications {
+            ids.push(Self::insert_notification(&mut tx, n).await?);
+        }
+        for e in events {
+            Self::insert_event(&mut tx, claimed.case, e).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Some(ids))
+    }
+
+    async fn respond_to_page(
+        &self,
+        case: CaseId,
+        event: &NewEvent,
+        decline: bool,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let row = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
+            .bind(event.at)
+            .bind(case.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound("case"))?;
+        let prev: String = row.try_get("status").map_err(corrupt("case"))?;
+        let prev = CaseStatus::parse(&prev)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+        Self::insert_event(&mut tx, case, event).await?;
+        sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
+            .bind(prev.apply(&event.kind).as_str())
+            .bind(case.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let sql = if decline {
+            "UPDATE escalations SET due_at = $1, updated_at = $1 WHERE case_id = $2 AND state = 'pending'"
+        } else {
+            "UPDATE escalations SET state = 'acknowledged', claimed_by = NULL, claimed_until = NULL, updated_at = $1 \
+             WHERE case_id = $2 AND state = 'pending'"
+        };
+        let changed = sqlx::query(sql)
+            .bind(event.at)
+            .bind(case.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(changed.rows_affected() > 0)
+    }
+
+    async fn claim_due_notifications(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let claim = Claim {
+            table: "notifications",
+            key: "id",
+            due: "next_attempt_at",
+            pending: "status = 'pending'",
+            columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+            also_set: "",
+        };
+        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let mut out = rows
+            .iter()
+            .map(Self::notification_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|n| n.id);
+        Ok(out)
+    }
+
+    async fn claim_due_notifications_on(
+        &self,
+        channel: NotifyChannel,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let pending = match channel {
+            NotifyChannel::Matrix => "status = 'pending' AND channel = 'matrix'",
+            NotifyChannel::Sms => "status = 'pending' AND channel = 'sms'",
+            NotifyChannel::Voice => "status = 'pending' AND channel = 'voice'",
+            NotifyChannel::Log => "status = 'pending' AND channel = 'log'",
+        };
+        let claim = Claim {
+            table: "notifications",
+            key: "id",
+            due: "next_attempt_at",
+            pending,
+            columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+            also_set: "",
+        };
+        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let mut out = rows
+            .iter()
+            .map(Self::notification_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|n| n.id);
+        Ok(out)
+    }
+
+    async fn next_notification_due_on(
+        &self,
+        channel: NotifyChannel,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query("SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending' AND channel = $1")
+            .bind(channel.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        row.try_get::<Option<DateTime<Utc>>, _>("due")
+            .map_err(corrupt("due"))
+    }
+
+    async fn worker_heartbeat(&self, w: &Worker, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(&w.id)
+        .bind(&w.host)
+        .bind(i64::from(w.pid))
+        .bind(w.started_at)
+        .bind(now)
+        .execute(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn workers_on(&self, host: &str) -> Result<Vec<Worker>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, host, pid, started_at FROM workers WHERE host = $1 ORDER BY id",
+        )
+        .bind(host)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let pid: i64 = r.try_get("pid").map_err(corrupt("worker"))?;
+                Ok(Worker {
+                    id: required(r, "id")?,
+                    host: required(r, "host")?,
+                    pid: u32::try_from(pid).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    started_at: r.try_get("started_at").map_err(corrupt("worker"))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn release_dead_workers(
+        &self,
+        stale_before: DateTime<Utc>,
+        dead: &[String],
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let rows = sqlx::query("SELECT id FROM workers WHERE heartbeat_at < $1")
+            .bind(stale_before)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut gone: Vec<String> = rows
+            .iter()
+            .map(|r| required(r, "id"))
+            .collect::<Result<_, _>>()?;
+        gone.extend(dead.iter().cloned());
+        let mut released = 0;
+        for w in &gone {
+            for table in ["escalations", "notifications", "transcription_jobs"] {
+                let sql = format!("UPDATE {table} SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1");
+                let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(w)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                released += r.rows_affected();
+            }
+            sqlx::query("DELETE FROM workers WHERE id = $1")
+                .bind(w)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(released)
+    }
+
+    async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        row.try_get::<Option<DateTime<Utc>>, _>("due")
+            .map_err(corrupt("due"))
+    }
+
+    async fn notification_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        external_id: Option<&str>,
+        event: Option<&NewEvent>,
+        access: Option<&AccessEntry>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let row = sqlx::query(
+            "UPDATE notifications SET status = 'sent', sent_at = $1, external_id = $2, attempts = attempts + 1, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND status = 'pending' RETURNING case_id",
+        )
+        .bind(Utc::now())
+        .bind(external_id)
+        .bind(id)
+        .bind(worker)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(false) };
+        let case: Option<String> = row.try_get("case_id").map_err(corrupt("notification"))?;
+        if let (Some(case), Some(e)) = (case.and_then(|c| CaseId::parse(&c)), event) {
+            Self::insert_event(&mut tx, case, e).await?;
+        }
+        if let Some(a) = access {
+            Self::insert_access(&mut tx, a).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn notification_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        fallover: Option<&NewNotification>,
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let row = sqlx::query(
+            "UPDATE notifications SET status = $1, attempts = attempts + 1, last_error = $2, \
+             next_attempt_at = COALESCE($3, next_attempt_at), claimed_by = NULL, claimed_until = NULL \
+             WHERE id = $4 AND claimed_by = $5 AND status = 'pending' RETURNING case_id",
+        )
+        .bind(if retry_at.is_some() { "pending" } else { "failed" })
+        .bind(error)
+        .bind(retry_at)
+        .bind(id)
+        .bind(worker)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(false) };
+        if retry_at.is_none() {
+            if let Some(n) = fallover {
+                Self::insert_notification(&mut tx, n).await?;
+            }
+        }
+        let case: Option<String> = row.try_get("case_id").map_err(corrupt("notification"))?;
+        if let (Some(case), Some(e)) = (case.and_then(|c| CaseId::parse(&c)), event) {
+            Self::insert_event(&mut tx, case, e).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn notifications(&self, case: CaseId) -> Result<Vec<Notification>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id \
+             FROM notifications WHERE case_id = $1 ORDER BY id",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(Self::notification_of).collect()
+    }
+
+    async fn enqueue_once(
+        &self,
+        key: &str,
+        notifications: &[NewNotification],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let r = sqlx::query(
+            "INSERT INTO jobs_done (key, done_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        for n in notifications {
+            Self::insert_notification(&mut tx, n).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn latest_page_to(&self, person: &PersonId) -> Result<Option<CaseId>, StoreError> {
+        let row = sqlx::query(
+            "SELECT case_id FROM notifications WHERE person_id = $1 AND kind = 'page' AND case_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(person.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row
+            .as_ref()
+            .map(|r| required(r, "case_id"))
+            .transpose()?
+            .and_then(|c| CaseId::parse(&c)))
+    }
+
+    async fn page_by_external_id(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<(CaseId, PersonId)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT case_id, person_id FROM notifications \
+             WHERE external_id = $1 AND kind = 'page' AND case_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+        )
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        let case = CaseId::parse(&required(&r, "case_id")?)
+            .ok_or_else(|| StoreError::Corrupt("notification case id".into()))?;
+        Ok(Some((case, slug_of(&r, "person_id")?)))
+    }
+
+    async fn pages_to(&self, person: &PersonId, limit: u32) -> Result<Vec<CaseId>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT case_id, MAX(id) AS last FROM notifications \
+             WHERE person_id = $1 AND kind = 'page' AND case_id IS NOT NULL \
+             GROUP BY case_id ORDER BY last DESC LIMIT $2",
+        )
+        .bind(person.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                CaseId::parse(&required(r, "case_id")?)
+                    .ok_or_else(|| StoreError::Corrupt("notification case id".into()))
+            })
+            .collect()
+    }
+}

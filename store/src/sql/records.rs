@@ -1,0 +1,346 @@
+//! The case record and the access log.
+//!
+//! Compiled once per backend: `sqlite.rs` and `postgres.rs` include this
+//! file with their own `Db`, `Backend`, `BEGIN` and `LOCK`.
+
+use super::*;
+
+impl Backend {
+    pub(super) async fn cases_where(
+        &self,
+        clause: &str,
+        arg: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        let sql = format!(
+            "SELECT id, home_id, opened_at, opened_by, channel, resident_id, urgency, status \
+             FROM cases WHERE {clause} ORDER BY opened_at DESC, id LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(arg)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: String = r.try_get("id").map_err(corrupt("case"))?;
+            let home: String = r.try_get("home_id").map_err(corrupt("case"))?;
+            let by: Option<String> = r.try_get("opened_by").map_err(corrupt("case"))?;
+            let channel: String = r.try_get("channel").map_err(corrupt("case"))?;
+            let resident: Option<String> = r.try_get("resident_id").map_err(corrupt("case"))?;
+            let urgency: Option<String> = r.try_get("urgency").map_err(corrupt("case"))?;
+            let status: String = r.try_get("status").map_err(corrupt("case"))?;
+            out.push(CaseSummary {
+                id: CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt("case id".into()))?,
+                home: HomeId::parse(&home).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                opened_at: r
+                    .try_get::<DateTime<Utc>, _>("opened_at")
+                    .map_err(corrupt("case"))?,
+                opened_by: by.and_then(|b| PersonId::parse(&b).ok()),
+                channel: Channel::parse(&channel)
+                    .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+                resident: resident.and_then(|x| ResidentId::parse(&x).ok()),
+                urgency: urgency.and_then(|u| Urgency::parse(&u)),
+                status: CaseStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn insert_event(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        case: CaseId,
+        e: &NewEvent,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO case_events (case_id, at, author_person, author_role, channel, kind, payload, corrects, external_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+        )
+        .bind(case.to_string())
+        .bind(e.at)
+        .bind(e.author.person.as_ref().map(PersonId::as_str))
+        .bind(e.author.role.map(Role::as_str))
+        .bind(e.channel.as_str())
+        .bind(e.kind.tag())
+        .bind(Json(&e.kind))
+        .bind(e.corrects)
+        .bind(e.external_id.as_deref())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|err| match db(err) {
+            StoreError::Conflict(_) if e.external_id.is_some() => StoreError::Duplicate,
+            other => other,
+        })?;
+        row.try_get::<i64, _>("seq").map_err(corrupt("event seq"))
+    }
+
+    pub(super) async fn insert_access(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        e: &AccessEntry,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO access_log (at, person_id, resident_id, case_id, action, channel, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(e.at)
+        .bind(e.person.as_ref().map(PersonId::as_str))
+        .bind(e.resident.as_str())
+        .bind(e.case.map(|c| c.to_string()))
+        .bind(e.action.as_str())
+        .bind(e.channel.map(Channel::as_str))
+        .bind(e.detail.as_deref())
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RecordStore for Backend {
+    async fn log_access(&self, e: &AccessEntry) -> Result<(), StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        Self::insert_access(&mut tx, e).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn access_log_of(
+        &self,
+        resident: &ResidentId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<AccessEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, person_id, resident_id, case_id, action, channel, detail FROM access_log \
+             WHERE resident_id = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at <= $3) ORDER BY id",
+        )
+        .bind(resident.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(access_of).collect()
+    }
+
+    async fn was_paged(&self, case: CaseId, person: &PersonId) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM notifications WHERE case_id = $1 AND person_id = $2 AND kind = 'page' LIMIT 1",
+        )
+        .bind(case.to_string())
+        .bind(person.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(row.is_some())
+    }
+
+    async fn access_log(
+        &self,
+        resident: Option<&ResidentId>,
+        limit: u32,
+    ) -> Result<Vec<AccessEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, person_id, resident_id, case_id, action, channel, detail FROM access_log \
+             WHERE ($1 IS NULL OR resident_id = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(resident.map(ResidentId::as_str))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(access_of).collect()
+    }
+
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        events: &[NewEvent],
+        state: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let status = status_after(CaseStatus::Open, events);
+        sqlx::query(
+            "INSERT INTO cases (id, home_id, opened_at, opened_by, channel, status, state, version, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $3)",
+        )
+        .bind(case.id.to_string())
+        .bind(case.home.as_str())
+        .bind(case.opened_at)
+        .bind(case.opened_by.as_ref().map(PersonId::as_str))
+        .bind(case.channel.as_str())
+        .bind(status.as_str())
+        .bind(Json(state))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        for e in events {
+            Self::insert_event(&mut tx, case.id, e).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn commit_step(
+        &self,
+        case: CaseId,
+        version: i64,
+        events: &[NewEvent],
+        state: &serde_json::Value,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        // The version check is the first statement: it takes the write lock.
+        let updated = sqlx::query("UPDATE cases SET version = version + 1, state = $1, updated_at = $2 WHERE id = $3 AND version = $4")
+            .bind(Json(state))
+            .bind(Utc::now())
+            .bind(case.to_string())
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Conflict("the case changed meanwhile".into()));
+        }
+        let row = sqlx::query("SELECT status FROM cases WHERE id = $1")
+            .bind(case.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let prev: String = row.try_get("status").map_err(corrupt("case"))?;
+        let prev = CaseStatus::parse(&prev)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+        let mut seqs = Vec::with_capacity(events.len());
+        for e in events {
+            seqs.push(Self::insert_event(&mut tx, case, e).await?);
+        }
+        let resident = events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::ResidentIdentified { resident } => Some(resident.as_str().to_string()),
+            _ => None,
+        });
+        let urgency = events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::UrgencyAssessed { urgency, .. } | EventKind::PageRequested { urgency } => {
+                Some(urgency.as_str())
+            }
+            _ => None,
+        });
+        sqlx::query(
+            "UPDATE cases SET status = $1, resident_id = COALESCE($2, resident_id), urgency = COALESCE($3, urgency) WHERE id = $4",
+        )
+        .bind(status_after(prev, events).as_str())
+        .bind(resident)
+        .bind(urgency)
+        .bind(case.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        Self::start_escalations(&mut tx, case, events).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(seqs)
+    }
+
+    async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let row = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
+            .bind(event.at)
+            .bind(case.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound("case"))?;
+        let prev: String = row.try_get("status").map_err(corrupt("case"))?;
+        let prev = CaseStatus::parse(&prev)
+            .ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+        let seq = Self::insert_event(&mut tx, case, event).await?;
+        sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
+            .bind(prev.apply(&event.kind).as_str())
+            .bind(case.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Self::start_escalations(&mut tx, case, std::slice::from_ref(event)).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(seq)
+    }
+
+    async fn case_state(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<(serde_json::Value, i64)>, StoreError> {
+        let row = sqlx::query("SELECT state, version FROM cases WHERE id = $1")
+            .bind(case.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            let Json(v): Json<serde_json::Value> =
+                r.try_get("state").map_err(corrupt("case state"))?;
+            Ok((
+                v,
+                r.try_get::<i64, _>("version")
+                    .map_err(corrupt("case state"))?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError> {
+        Ok(self
+            .cases_where("id = $1", Some(&case.to_string()), 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn cases(
+        &self,
+        home: Option<&HomeId>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        self.cases_where(
+            "($1 IS NULL OR home_id = $1)",
+            home.map(HomeId::as_str),
+            i64::from(limit),
+        )
+        .await
+    }
+
+    async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, author_person, author_role, channel, payload, corrects, external_id \
+             FROM case_events WHERE case_id = $1 ORDER BY seq",
+        )
+        .bind(case.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter()
+            .map(|r| {
+                let person: Option<String> =
+                    r.try_get("author_person").map_err(corrupt("event"))?;
+                let role: Option<String> = r.try_get("author_role").map_err(corrupt("event"))?;
+                let channel: String = r.try_get("channel").map_err(corrupt("event"))?;
+                let Json(kind): Json<EventKind> =
+                    r.try_get("payload").map_err(corrupt("event payload"))?;
+                Ok(CaseEvent {
+                    seq: r.try_get("seq").map_err(corrupt("event"))?,
+                    case,
+                    event: NewEvent {
+                        at: r.try_get("at").map_err(corrupt("event"))?,
+                        author: Author {
+                            person: person.and_then(|p| PersonId::parse(&p).ok()),
+                            role: role.and_then(|x| Role::parse(&x)),
+                        },
+                        channel: Channel::parse(&channel)
+                            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+                        kind,
+                        corrects: r.try_get("corrects").map_err(corrupt("event"))?,
+                        external_id: r.try_get("external_id").map_err(corrupt("event"))?,
+                    },
+                })
+            })
+            .collect()
+    }
+}
