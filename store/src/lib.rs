@@ -19,40 +19,34 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use akutlinje_core::engine::Urgency;
 use akutlinje_core::escalation::{
-    Escalation, EscalationNext, EscalationState, NewNotification, Notification, NotificationKind,
-    NotificationStatus, NotifyChannel,
+    Escalation, EscalationNext, NewNotification, Notification, NotifyChannel,
 };
 use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, HomeRoom, Person, Role, ThrottleRule};
 use akutlinje_core::record::{
-    AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind,
-    NewEvent,
+    AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind, NewEvent,
 };
-use akutlinje_core::resident::{
-    Cognition, Contact, DecisionKind, Resident, Room, TreatmentDecision,
-};
+use akutlinje_core::resident::{Resident, Room, TreatmentDecision};
 use akutlinje_core::rota::{
     OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, ServiceId, SwapSpec, TierId,
 };
 use akutlinje_core::store::{
-    status_after, Attachment, CalendarFeed, CallLeg, CallRole, ChannelStore, EscalationStore,
-    ImportSummary, LoginGate, NewAttachment, NewCase, PeopleStore, Purged, RecordStore,
-    ResidentStore, RotaStore, SessionStore, Store, StoreError, TranscriptionJob,
-    TranscriptionStore, UpkeepStore, Worker,
+    status_after, Attachment, CalendarFeed, CallLeg, ChannelStore, EscalationStore, ImportSummary,
+    LoginGate, NewAttachment, NewCase, PeopleStore, Purged, RecordStore, ResidentStore, RotaStore,
+    SessionStore, Store, StoreError, TranscriptionJob, TranscriptionStore, UpkeepStore, Worker,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::Row;
 
 mod postgres;
+mod rows;
 mod sqlite;
 pub mod testing;
 
@@ -63,18 +57,6 @@ fn db(e: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Database(Box::new(e))
-}
-
-fn corrupt(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
-    move |e| StoreError::Corrupt(format!("{what}: {e}"))
-}
-
-/// Resident fields kept as one JSON column: read together, never searched.
-#[derive(Serialize, Deserialize)]
-struct Details {
-    diagnoses: Vec<Text>,
-    allergies: Vec<Text>,
-    contact: Option<Contact>,
 }
 
 /// Opens the database a URL names (`sqlite://path` or `postgres://...`),
@@ -277,133 +259,7 @@ fn like_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn text_col<R: Row>(r: &R, col: &str) -> Result<Option<String>, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    r.try_get::<Option<String>, _>(col)
-        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-}
-
-fn required<R: Row>(r: &R, col: &str) -> Result<String, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    text_col(r, col)?.ok_or_else(|| StoreError::Corrupt(format!("{col} is NULL")))
-}
-
-fn slug_of<R: Row, T: FromStr>(r: &R, col: &str) -> Result<T, StoreError>
-where
-    T::Err: std::fmt::Display,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    required(r, col)?
-        .parse::<T>()
-        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-}
-
-fn service_of<R: Row>(r: &R) -> Result<Service, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-    for<'d> Json<Vec<String>>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    let Json(tiers): Json<Vec<String>> = r.try_get("tiers").map_err(corrupt("service tiers"))?;
-    Ok(Service {
-        id: slug_of(r, "id")?,
-        name: required(r, "name")?,
-        tiers: tiers
-            .iter()
-            .map(|t| TierId::parse(t))
-            .collect::<Result<_, _>>()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-    })
-}
-
-fn home_of<R: Row>(r: &R) -> Result<Home, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    Ok(Home {
-        id: HomeId::parse(&required(r, "id")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        name: required(r, "name")?,
-    })
-}
-
-fn person_of<R: Row>(r: &R) -> Result<Person, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    let role = required(r, "role")?;
-    Ok(Person {
-        id: PersonId::parse(&required(r, "id")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        name: Text::parse("name", &required(r, "name")?, 200)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-        home: text_col(r, "home_id")?
-            .map(|h| HomeId::parse(&h))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        phone: text_col(r, "phone")?,
-        matrix_user: text_col(r, "matrix_user")?,
-    })
-}
-
-fn access_of<R: Row>(r: &R) -> Result<AccessEntry, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-    for<'d> DateTime<Utc>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    let action = required(r, "action")?;
-    Ok(AccessEntry {
-        at: r.try_get("at").map_err(corrupt("access"))?,
-        person: text_col(r, "person_id")?.and_then(|p| PersonId::parse(&p).ok()),
-        resident: slug_of(r, "resident_id")?,
-        case: text_col(r, "case_id")?.and_then(|c| CaseId::parse(&c)),
-        action: match action.as_str() {
-            "read" => AccessAction::Read,
-            "denied" => AccessAction::Denied,
-            other => return Err(StoreError::Corrupt(format!("access action {other}"))),
-        },
-        channel: text_col(r, "channel")?.and_then(|c| Channel::parse(&c)),
-        detail: text_col(r, "detail")?,
-    })
-}
-
-fn call_of<R: Row>(r: &R) -> Result<CallLeg, StoreError>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    for<'d> Option<String>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-    for<'d> Option<i64>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-    for<'d> DateTime<Utc>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
-{
-    let role = required(r, "role")?;
-    Ok(CallLeg {
-        sid: required(r, "sid")?,
-        role: CallRole::parse(&role)
-            .ok_or_else(|| StoreError::Corrupt(format!("call role {role}")))?,
-        case: text_col(r, "case_id")?
-            .map(|c| CaseId::parse(&c).ok_or_else(|| StoreError::Corrupt("call case id".into())))
-            .transpose()?,
-        person: text_col(r, "person_id")?
-            .map(|p| {
-                p.parse()
-                    .map_err(|_| StoreError::Corrupt("call person id".into()))
-            })
-            .transpose()?,
-        notification: r.try_get("notification_id").map_err(corrupt("call"))?,
-        status: required(r, "status")?,
-        at: r.try_get("updated_at").map_err(corrupt("call"))?,
-    })
-}
-
-fn sha256_hex(data: &[u8]) -> String {
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
 }

@@ -30,7 +30,7 @@ impl ChannelStore for Backend {
         room: &str,
         root_event: &str,
     ) -> Result<Option<CaseId>, StoreError> {
-        let row = sqlx::query(
+        let case: Option<String> = sqlx::query_scalar(
             "SELECT case_id FROM matrix_threads WHERE room_id = $1 AND root_event = $2",
         )
         .bind(room)
@@ -38,11 +38,7 @@ impl ChannelStore for Backend {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row
-            .as_ref()
-            .map(|r| required(r, "case_id"))
-            .transpose()?
-            .and_then(|c| CaseId::parse(&c)))
+        Ok(case.and_then(|c| CaseId::parse(&c)))
     }
 
     async fn set_matrix_prompt(
@@ -69,7 +65,7 @@ impl ChannelStore for Backend {
         prompt_event: &str,
     ) -> Result<Option<(CaseId, String)>, StoreError> {
         // Atomic: of two taps racing on one question, one wins.
-        let row = sqlx::query(
+        let row: Option<(String, String)> = sqlx::query_as(
             "UPDATE matrix_threads SET prompt_event = NULL WHERE room_id = $1 AND prompt_event = $2 \
              RETURNING case_id, root_event",
         )
@@ -78,24 +74,21 @@ impl ChannelStore for Backend {
             .fetch_optional(self.writer())
             .await
             .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        let case = CaseId::parse(&required(&r, "case_id")?)
-            .ok_or_else(|| StoreError::Corrupt("matrix thread case id".into()))?;
-        Ok(Some((case, required(&r, "root_event")?)))
+        let Some((case, root)) = row else {
+            return Ok(None);
+        };
+        Ok(Some((case_of(&case)?, root)))
     }
 
     async fn matrix_thread_of_case(
         &self,
         case: CaseId,
     ) -> Result<Option<(String, String)>, StoreError> {
-        let row = sqlx::query("SELECT room_id, root_event FROM matrix_threads WHERE case_id = $1 ORDER BY created_at LIMIT 1")
+        sqlx::query_as("SELECT room_id, root_event FROM matrix_threads WHERE case_id = $1 ORDER BY created_at LIMIT 1")
             .bind(case.to_string())
             .fetch_optional(&self.pool)
             .await
-            .map_err(db)?;
-        row.as_ref()
-            .map(|r| Ok((required(r, "room_id")?, required(r, "root_event")?)))
-            .transpose()
+            .map_err(db)
     }
 
     async fn attach(
@@ -112,7 +105,7 @@ impl ChannelStore for Backend {
             .await
             .map_err(db)?
             .ok_or(StoreError::NotFound("case"))?;
-        let row = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO attachments (case_id, mime, data, sha256, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(case.to_string())
@@ -123,7 +116,6 @@ impl ChannelStore for Backend {
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        let id: i64 = row.try_get("id").map_err(corrupt("attachment id"))?;
         let mut e = event.clone();
         if let EventKind::AudioAttached { attachment, .. } = &mut e.kind {
             *attachment = id;
@@ -145,13 +137,12 @@ impl ChannelStore for Backend {
     }
 
     async fn webhook_answer(&self, sid: &str, step: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT answer FROM webhook_answers WHERE sid = $1 AND step = $2")
+        sqlx::query_scalar("SELECT answer FROM webhook_answers WHERE sid = $1 AND step = $2")
             .bind(sid)
             .bind(step)
             .fetch_optional(self.writer())
             .await
-            .map_err(db)?;
-        row.as_ref().map(|r| required(r, "answer")).transpose()
+            .map_err(db)
     }
 
     async fn save_webhook_answer(
@@ -200,18 +191,18 @@ impl ChannelStore for Backend {
     }
 
     async fn call(&self, sid: &str) -> Result<Option<CallLeg>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, CallRow>(
             "SELECT sid, role, case_id, person_id, notification_id, status, updated_at FROM calls WHERE sid = $1",
         )
         .bind(sid)
         .fetch_optional(self.writer())
         .await
         .map_err(db)?;
-        row.as_ref().map(call_of).transpose()
+        row.map(CallLeg::try_from).transpose()
     }
 
     async fn calls_of_case(&self, case: CaseId) -> Result<Vec<CallLeg>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, CallRow>(
             "SELECT sid, role, case_id, person_id, notification_id, status, updated_at FROM calls \
              WHERE case_id = $1 ORDER BY updated_at, sid",
         )
@@ -219,33 +210,17 @@ impl ChannelStore for Backend {
         .fetch_all(self.writer())
         .await
         .map_err(db)?;
-        rows.iter().map(call_of).collect()
+        rows.into_iter().map(CallLeg::try_from).collect()
     }
 
     async fn attachment(&self, id: i64) -> Result<Option<Attachment>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, AttachmentRow>(
             "SELECT id, case_id, mime, data, sha256, created_at FROM attachments WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        let data: Vec<u8> = r.try_get("data").map_err(corrupt("attachment"))?;
-        let sha256 = required(&r, "sha256")?;
-        if sha256_hex(&data) != sha256 {
-            return Err(StoreError::Corrupt(format!(
-                "attachment {id}: checksum mismatch"
-            )));
-        }
-        Ok(Some(Attachment {
-            id,
-            case: CaseId::parse(&required(&r, "case_id")?)
-                .ok_or_else(|| StoreError::Corrupt("attachment case id".into()))?,
-            mime: required(&r, "mime")?,
-            data,
-            sha256,
-            created_at: r.try_get("created_at").map_err(corrupt("attachment"))?,
-        }))
+        row.map(Attachment::try_from).transpose()
     }
 }

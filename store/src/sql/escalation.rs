@@ -6,74 +6,12 @@
 use super::*;
 
 impl Backend {
-    pub(super) fn escalation_of(r: &<Db as sqlx::Database>::Row) -> Result<Escalation, StoreError> {
-        let case: String = r.try_get("case_id").map_err(corrupt("escalation"))?;
-        let urgency: String = r.try_get("urgency").map_err(corrupt("escalation"))?;
-        let state: String = r.try_get("state").map_err(corrupt("escalation"))?;
-        Ok(Escalation {
-            case: CaseId::parse(&case)
-                .ok_or_else(|| StoreError::Corrupt("escalation case".into()))?,
-            urgency: Urgency::parse(&urgency)
-                .ok_or_else(|| StoreError::Corrupt(format!("urgency {urgency}")))?,
-            step: u32::try_from(r.try_get::<i32, _>("step").map_err(corrupt("escalation"))?)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            round: u32::try_from(
-                r.try_get::<i32, _>("round")
-                    .map_err(corrupt("escalation"))?,
-            )
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            due_at: r.try_get("due_at").map_err(corrupt("escalation"))?,
-            state: EscalationState::parse(&state)
-                .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
-        })
-    }
-
-    pub(super) fn notification_of(
-        r: &<Db as sqlx::Database>::Row,
-    ) -> Result<Notification, StoreError> {
-        let case: Option<String> = r.try_get("case_id").map_err(corrupt("notification"))?;
-        let person: String = r.try_get("person_id").map_err(corrupt("notification"))?;
-        let kind: String = r.try_get("kind").map_err(corrupt("notification"))?;
-        let channel: String = r.try_get("channel").map_err(corrupt("notification"))?;
-        let Json(fallback): Json<Vec<String>> =
-            r.try_get("fallback").map_err(corrupt("notification"))?;
-        let status: String = r.try_get("status").map_err(corrupt("notification"))?;
-        Ok(Notification {
-            id: r.try_get("id").map_err(corrupt("notification"))?,
-            new: NewNotification {
-                case: case.and_then(|c| CaseId::parse(&c)),
-                person: PersonId::parse(&person).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                kind: NotificationKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
-                channel: NotifyChannel::parse(&channel)
-                    .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
-                fallback: fallback
-                    .iter()
-                    .filter_map(|c| NotifyChannel::parse(c))
-                    .collect(),
-                text: r.try_get("body").map_err(corrupt("notification"))?,
-                not_before: r
-                    .try_get("next_attempt_at")
-                    .map_err(corrupt("notification"))?,
-            },
-            status: NotificationStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-            attempts: u32::try_from(
-                r.try_get::<i32, _>("attempts")
-                    .map_err(corrupt("notification"))?,
-            )
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            last_error: r.try_get("last_error").map_err(corrupt("notification"))?,
-            external_id: r.try_get("external_id").map_err(corrupt("notification"))?,
-        })
-    }
-
     pub(super) async fn insert_notification(
         tx: &mut sqlx::Transaction<'static, Db>,
         n: &NewNotification,
     ) -> Result<i64, StoreError> {
         let fallback: Vec<&str> = n.fallback.iter().map(|c| c.as_str()).collect();
-        let row = sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO notifications (case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8) RETURNING id",
         )
@@ -87,22 +25,23 @@ impl Backend {
         .bind(Utc::now())
         .fetch_one(&mut **tx)
         .await
-        .map_err(db)?;
-        row.try_get::<i64, _>("id")
-            .map_err(corrupt("notification id"))
+        .map_err(db)
     }
 
     /// Claims due rows of a work table for `lease`: one statement, so two
     /// workers never get the same row (SKIP LOCKED on PostgreSQL; SQLite
     /// serialises writers).
-    pub(super) async fn claim_rows(
+    pub(super) async fn claim_rows<T>(
         &self,
         c: &Claim,
         now: DateTime<Utc>,
         worker: &str,
         lease: chrono::Duration,
         limit: u32,
-    ) -> Result<Vec<<Db as sqlx::Database>::Row>, StoreError> {
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
+    {
         let sql = format!(
             "UPDATE {t} SET claimed_by = $1, claimed_until = $2{also} WHERE {k} IN (\
              SELECT {k} FROM {t} WHERE {p} AND {d} <= $3 \
@@ -117,7 +56,7 @@ impl Backend {
             lock = LOCK
         );
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
             .bind(worker)
             .bind(now + lease)
             .bind(now)
@@ -159,12 +98,14 @@ impl Backend {
 #[async_trait]
 impl EscalationStore for Backend {
     async fn escalation(&self, case: CaseId) -> Result<Option<Escalation>, StoreError> {
-        let row = sqlx::query("SELECT case_id, urgency, step, round, due_at, state FROM escalations WHERE case_id = $1")
-            .bind(case.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(Self::escalation_of).transpose()
+        let row = sqlx::query_as::<_, EscalationRow>(
+            "SELECT case_id, urgency, step, round, due_at, state FROM escalations WHERE case_id = $1",
+        )
+        .bind(case.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.map(Escalation::try_from).transpose()
     }
 
     async fn claim_due_escalations(
@@ -182,22 +123,20 @@ impl EscalationStore for Backend {
             columns: "case_id, urgency, step, round, due_at, state",
             also_set: "",
         };
-        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let rows: Vec<EscalationRow> = self.claim_rows(&claim, now, worker, lease, limit).await?;
         let mut out = rows
-            .iter()
-            .map(Self::escalation_of)
+            .into_iter()
+            .map(Escalation::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|e| e.due_at);
         Ok(out)
     }
 
     async fn next_escalation_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query("SELECT MIN(due_at) AS due FROM escalations WHERE state = 'pending'")
+        sqlx::query_scalar("SELECT MIN(due_at) AS due FROM escalations WHERE state = 'pending'")
             .fetch_one(&self.pool)
             .await
-            .map_err(db)?;
-        row.try_get::<Option<DateTime<Utc>>, _>("due")
-            .map_err(corrupt("due"))
+            .map_err(db)
     }
 
     async fn fire_escalation(
@@ -246,16 +185,15 @@ impl EscalationStore for Backend {
         decline: bool,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let row = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
-            .bind(event.at)
-            .bind(case.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .ok_or(StoreError::NotFound("case"))?;
-        let prev: String = row.try_get("status").map_err(corrupt("case"))?;
-        let prev = CaseStatus::parse(&prev)
-            .ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+        let prev: String =
+            sqlx::query_scalar("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
+                .bind(event.at)
+                .bind(case.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound("case"))?;
+        let prev = status(&prev)?;
         Self::insert_event(&mut tx, case, event).await?;
         sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
             .bind(prev.apply(&event.kind).as_str())
@@ -291,13 +229,13 @@ impl EscalationStore for Backend {
             key: "id",
             due: "next_attempt_at",
             pending: "status = 'pending'",
-            columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+            columns: NOTIFICATION_COLUMNS,
             also_set: "",
         };
-        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let rows: Vec<NotificationRow> = self.claim_rows(&claim, now, worker, lease, limit).await?;
         let mut out = rows
-            .iter()
-            .map(Self::notification_of)
+            .into_iter()
+            .map(Notification::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|n| n.id);
         Ok(out)
@@ -322,13 +260,13 @@ impl EscalationStore for Backend {
             key: "id",
             due: "next_attempt_at",
             pending,
-            columns: "id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id",
+            columns: NOTIFICATION_COLUMNS,
             also_set: "",
         };
-        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let rows: Vec<NotificationRow> = self.claim_rows(&claim, now, worker, lease, limit).await?;
         let mut out = rows
-            .iter()
-            .map(Self::notification_of)
+            .into_iter()
+            .map(Notification::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|n| n.id);
         Ok(out)
@@ -338,13 +276,11 @@ impl EscalationStore for Backend {
         &self,
         channel: NotifyChannel,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending' AND channel = $1")
+        sqlx::query_scalar("SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending' AND channel = $1")
             .bind(channel.as_str())
             .fetch_one(&self.pool)
             .await
-            .map_err(db)?;
-        row.try_get::<Option<DateTime<Utc>>, _>("due")
-            .map_err(corrupt("due"))
+            .map_err(db)
     }
 
     async fn worker_heartbeat(&self, w: &Worker, now: DateTime<Utc>) -> Result<(), StoreError> {
@@ -364,24 +300,14 @@ impl EscalationStore for Backend {
     }
 
     async fn workers_on(&self, host: &str) -> Result<Vec<Worker>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, WorkerRow>(
             "SELECT id, host, pid, started_at FROM workers WHERE host = $1 ORDER BY id",
         )
         .bind(host)
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let pid: i64 = r.try_get("pid").map_err(corrupt("worker"))?;
-                Ok(Worker {
-                    id: required(r, "id")?,
-                    host: required(r, "host")?,
-                    pid: u32::try_from(pid).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    started_at: r.try_get("started_at").map_err(corrupt("worker"))?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(Worker::try_from).collect()
     }
 
     async fn release_dead_workers(
@@ -390,15 +316,12 @@ impl EscalationStore for Backend {
         dead: &[String],
     ) -> Result<u64, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let rows = sqlx::query("SELECT id FROM workers WHERE heartbeat_at < $1")
-            .bind(stale_before)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut gone: Vec<String> = rows
-            .iter()
-            .map(|r| required(r, "id"))
-            .collect::<Result<_, _>>()?;
+        let mut gone: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM workers WHERE heartbeat_at < $1")
+                .bind(stale_before)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
         gone.extend(dead.iter().cloned());
         let mut released = 0;
         for w in &gone {
@@ -422,14 +345,12 @@ impl EscalationStore for Backend {
     }
 
     async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query(
+        sqlx::query_scalar(
             "SELECT MIN(next_attempt_at) AS due FROM notifications WHERE status = 'pending'",
         )
         .fetch_one(&self.pool)
         .await
-        .map_err(db)?;
-        row.try_get::<Option<DateTime<Utc>>, _>("due")
-            .map_err(corrupt("due"))
+        .map_err(db)
     }
 
     async fn notification_sent(
@@ -441,7 +362,7 @@ impl EscalationStore for Backend {
         access: Option<&AccessEntry>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let row = sqlx::query(
+        let row: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE notifications SET status = 'sent', sent_at = $1, external_id = $2, attempts = attempts + 1, \
              claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND status = 'pending' RETURNING case_id",
         )
@@ -452,8 +373,7 @@ impl EscalationStore for Backend {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some(row) = row else { return Ok(false) };
-        let case: Option<String> = row.try_get("case_id").map_err(corrupt("notification"))?;
+        let Some(case) = row else { return Ok(false) };
         if let (Some(case), Some(e)) = (case.and_then(|c| CaseId::parse(&c)), event) {
             Self::insert_event(&mut tx, case, e).await?;
         }
@@ -474,7 +394,7 @@ impl EscalationStore for Backend {
         event: Option<&NewEvent>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let row = sqlx::query(
+        let row: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE notifications SET status = $1, attempts = attempts + 1, last_error = $2, \
              next_attempt_at = COALESCE($3, next_attempt_at), claimed_by = NULL, claimed_until = NULL \
              WHERE id = $4 AND claimed_by = $5 AND status = 'pending' RETURNING case_id",
@@ -487,13 +407,12 @@ impl EscalationStore for Backend {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some(row) = row else { return Ok(false) };
+        let Some(case) = row else { return Ok(false) };
         if retry_at.is_none() {
             if let Some(n) = fallover {
                 Self::insert_notification(&mut tx, n).await?;
             }
         }
-        let case: Option<String> = row.try_get("case_id").map_err(corrupt("notification"))?;
         if let (Some(case), Some(e)) = (case.and_then(|c| CaseId::parse(&c)), event) {
             Self::insert_event(&mut tx, case, e).await?;
         }
@@ -502,15 +421,15 @@ impl EscalationStore for Backend {
     }
 
     async fn notifications(&self, case: CaseId) -> Result<Vec<Notification>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, last_error, external_id \
-             FROM notifications WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(case.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter().map(Self::notification_of).collect()
+        let sql = format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE case_id = $1 ORDER BY id"
+        );
+        let rows = sqlx::query_as::<_, NotificationRow>(sqlx::AssertSqlSafe(sql))
+            .bind(case.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(Notification::try_from).collect()
     }
 
     async fn enqueue_once(
@@ -539,25 +458,21 @@ impl EscalationStore for Backend {
     }
 
     async fn latest_page_to(&self, person: &PersonId) -> Result<Option<CaseId>, StoreError> {
-        let row = sqlx::query(
+        let case: Option<String> = sqlx::query_scalar(
             "SELECT case_id FROM notifications WHERE person_id = $1 AND kind = 'page' AND case_id IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
         .bind(person.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        Ok(row
-            .as_ref()
-            .map(|r| required(r, "case_id"))
-            .transpose()?
-            .and_then(|c| CaseId::parse(&c)))
+        Ok(case.and_then(|c| CaseId::parse(&c)))
     }
 
     async fn page_by_external_id(
         &self,
         external_id: &str,
     ) -> Result<Option<(CaseId, PersonId)>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<(String, String)> = sqlx::query_as(
             "SELECT case_id, person_id FROM notifications \
              WHERE external_id = $1 AND kind = 'page' AND case_id IS NOT NULL ORDER BY id DESC LIMIT 1",
         )
@@ -565,14 +480,14 @@ impl EscalationStore for Backend {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        let case = CaseId::parse(&required(&r, "case_id")?)
-            .ok_or_else(|| StoreError::Corrupt("notification case id".into()))?;
-        Ok(Some((case, slug_of(&r, "person_id")?)))
+        let Some((case, person)) = row else {
+            return Ok(None);
+        };
+        Ok(Some((case_of(&case)?, person_of(&person)?)))
     }
 
     async fn pages_to(&self, person: &PersonId, limit: u32) -> Result<Vec<CaseId>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT case_id, MAX(id) AS last FROM notifications \
              WHERE person_id = $1 AND kind = 'page' AND case_id IS NOT NULL \
              GROUP BY case_id ORDER BY last DESC LIMIT $2",
@@ -582,11 +497,6 @@ impl EscalationStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                CaseId::parse(&required(r, "case_id")?)
-                    .ok_or_else(|| StoreError::Corrupt("notification case id".into()))
-            })
-            .collect()
+        rows.iter().map(|(case, _)| case_of(case)).collect()
     }
 }

@@ -23,20 +23,20 @@ impl PeopleStore for Backend {
     }
 
     async fn home(&self, id: &HomeId) -> Result<Option<Home>, StoreError> {
-        let row = sqlx::query("SELECT id, name FROM homes WHERE id = $1")
+        let row = sqlx::query_as::<_, HomeRow>("SELECT id, name FROM homes WHERE id = $1")
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.as_ref().map(home_of).transpose()
+        row.map(Home::try_from).transpose()
     }
 
     async fn homes(&self) -> Result<Vec<Home>, StoreError> {
-        let rows = sqlx::query("SELECT id, name FROM homes ORDER BY id")
+        let rows = sqlx::query_as::<_, HomeRow>("SELECT id, name FROM homes ORDER BY id")
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        rows.iter().map(home_of).collect()
+        rows.into_iter().map(Home::try_from).collect()
     }
 
     async fn bind_room(&self, r: &HomeRoom) -> Result<(), StoreError> {
@@ -67,16 +67,17 @@ impl PeopleStore for Backend {
     }
 
     async fn home_of_room(&self, room: &str) -> Result<Option<HomeId>, StoreError> {
-        let row = sqlx::query("SELECT home_id FROM home_rooms WHERE room_id = $1")
-            .bind(room)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(|r| slug_of(r, "home_id")).transpose()
+        let home: Option<String> =
+            sqlx::query_scalar("SELECT home_id FROM home_rooms WHERE room_id = $1")
+                .bind(room)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        home.as_deref().map(home_of).transpose()
     }
 
     async fn home_rooms(&self, home: Option<&HomeId>) -> Result<Vec<HomeRoom>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, HomeRoomRow>(
             "SELECT room_id, home_id, bound_by, bound_at FROM home_rooms \
              WHERE ($1 IS NULL OR home_id = $1) ORDER BY home_id, room_id",
         )
@@ -84,17 +85,7 @@ impl PeopleStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(HomeRoom {
-                    room: MatrixRoomId::parse(&required(r, "room_id")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    home: slug_of(r, "home_id")?,
-                    bound_by: text_col(r, "bound_by")?.and_then(|p| PersonId::parse(&p).ok()),
-                    bound_at: r.try_get("bound_at").map_err(corrupt("home room"))?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(HomeRoom::try_from).collect()
     }
 
     async fn upsert_person(&self, p: &Person) -> Result<(), StoreError> {
@@ -124,33 +115,33 @@ impl PeopleStore for Backend {
     }
 
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, PersonRow>(
             "SELECT id, name, role, home_id, phone, matrix_user FROM persons WHERE id = $1",
         )
         .bind(id.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(person_of).transpose()
+        row.map(Person::try_from).transpose()
     }
 
     async fn people(&self) -> Result<Vec<Person>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, PersonRow>(
             "SELECT id, name, role, home_id, phone, matrix_user FROM persons ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(person_of).collect()
+        rows.into_iter().map(Person::try_from).collect()
     }
 
     async fn person_by_matrix_user(&self, user_id: &str) -> Result<Option<Person>, StoreError> {
-        let row = sqlx::query("SELECT id, name, role, home_id, phone, matrix_user FROM persons WHERE matrix_user = $1")
+        let row = sqlx::query_as::<_, PersonRow>("SELECT id, name, role, home_id, phone, matrix_user FROM persons WHERE matrix_user = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        row.as_ref().map(person_of).transpose()
+        row.map(Person::try_from).transpose()
     }
 
     async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError> {
@@ -158,7 +149,7 @@ impl PeopleStore for Backend {
         if wanted.len() < 3 {
             return Ok(None);
         }
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, PersonRow>(
             "SELECT id, name, role, home_id, phone, matrix_user FROM persons \
              WHERE REPLACE(REPLACE(phone, ' ', ''), '-', '') = $1 ORDER BY id LIMIT 1",
         )
@@ -166,6 +157,6 @@ impl PeopleStore for Backend {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        row.as_ref().map(person_of).transpose()
+        row.map(Person::try_from).transpose()
     }
 }

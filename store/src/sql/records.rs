@@ -16,37 +16,13 @@ impl Backend {
             "SELECT id, home_id, opened_at, opened_by, channel, resident_id, urgency, status \
              FROM cases WHERE {clause} ORDER BY opened_at DESC, id LIMIT $2"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(sql))
             .bind(arg)
             .bind(limit)
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let id: String = r.try_get("id").map_err(corrupt("case"))?;
-            let home: String = r.try_get("home_id").map_err(corrupt("case"))?;
-            let by: Option<String> = r.try_get("opened_by").map_err(corrupt("case"))?;
-            let channel: String = r.try_get("channel").map_err(corrupt("case"))?;
-            let resident: Option<String> = r.try_get("resident_id").map_err(corrupt("case"))?;
-            let urgency: Option<String> = r.try_get("urgency").map_err(corrupt("case"))?;
-            let status: String = r.try_get("status").map_err(corrupt("case"))?;
-            out.push(CaseSummary {
-                id: CaseId::parse(&id).ok_or_else(|| StoreError::Corrupt("case id".into()))?,
-                home: HomeId::parse(&home).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                opened_at: r
-                    .try_get::<DateTime<Utc>, _>("opened_at")
-                    .map_err(corrupt("case"))?,
-                opened_by: by.and_then(|b| PersonId::parse(&b).ok()),
-                channel: Channel::parse(&channel)
-                    .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
-                resident: resident.and_then(|x| ResidentId::parse(&x).ok()),
-                urgency: urgency.and_then(|u| Urgency::parse(&u)),
-                status: CaseStatus::parse(&status)
-                    .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-            });
-        }
-        Ok(out)
+        rows.into_iter().map(CaseSummary::try_from).collect()
     }
 
     pub(super) async fn insert_event(
@@ -54,7 +30,7 @@ impl Backend {
         case: CaseId,
         e: &NewEvent,
     ) -> Result<i64, StoreError> {
-        let row = sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO case_events (case_id, at, author_person, author_role, channel, kind, payload, corrects, external_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
         )
@@ -72,8 +48,7 @@ impl Backend {
         .map_err(|err| match db(err) {
             StoreError::Conflict(_) if e.external_id.is_some() => StoreError::Duplicate,
             other => other,
-        })?;
-        row.try_get::<i64, _>("seq").map_err(corrupt("event seq"))
+        })
     }
 
     pub(super) async fn insert_access(
@@ -113,7 +88,7 @@ impl RecordStore for Backend {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<Vec<AccessEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, AccessRow>(
             "SELECT at, person_id, resident_id, case_id, action, channel, detail FROM access_log \
              WHERE resident_id = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at <= $3) ORDER BY id",
         )
@@ -123,7 +98,7 @@ impl RecordStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(access_of).collect()
+        rows.into_iter().map(AccessEntry::try_from).collect()
     }
 
     async fn was_paged(&self, case: CaseId, person: &PersonId) -> Result<bool, StoreError> {
@@ -143,7 +118,7 @@ impl RecordStore for Backend {
         resident: Option<&ResidentId>,
         limit: u32,
     ) -> Result<Vec<AccessEntry>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, AccessRow>(
             "SELECT at, person_id, resident_id, case_id, action, channel, detail FROM access_log \
              WHERE ($1 IS NULL OR resident_id = $1) ORDER BY id DESC LIMIT $2",
         )
@@ -152,7 +127,7 @@ impl RecordStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.iter().map(access_of).collect()
+        rows.into_iter().map(AccessEntry::try_from).collect()
     }
 
     async fn create_case(
@@ -204,14 +179,12 @@ impl RecordStore for Backend {
         if updated.rows_affected() != 1 {
             return Err(StoreError::Conflict("the case changed meanwhile".into()));
         }
-        let row = sqlx::query("SELECT status FROM cases WHERE id = $1")
+        let prev: String = sqlx::query_scalar("SELECT status FROM cases WHERE id = $1")
             .bind(case.to_string())
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
-        let prev: String = row.try_get("status").map_err(corrupt("case"))?;
-        let prev = CaseStatus::parse(&prev)
-            .ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+        let prev = status(&prev)?;
         let mut seqs = Vec::with_capacity(events.len());
         for e in events {
             seqs.push(Self::insert_event(&mut tx, case, e).await?);
@@ -243,16 +216,15 @@ impl RecordStore for Backend {
 
     async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let row = sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
-            .bind(event.at)
-            .bind(case.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .ok_or(StoreError::NotFound("case"))?;
-        let prev: String = row.try_get("status").map_err(corrupt("case"))?;
-        let prev = CaseStatus::parse(&prev)
-            .ok_or_else(|| StoreError::Corrupt(format!("status {prev}")))?;
+        let prev: String =
+            sqlx::query_scalar("UPDATE cases SET updated_at = $1 WHERE id = $2 RETURNING status")
+                .bind(event.at)
+                .bind(case.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .ok_or(StoreError::NotFound("case"))?;
+        let prev = status(&prev)?;
         let seq = Self::insert_event(&mut tx, case, event).await?;
         sqlx::query("UPDATE cases SET status = $1 WHERE id = $2")
             .bind(prev.apply(&event.kind).as_str())
@@ -269,21 +241,13 @@ impl RecordStore for Backend {
         &self,
         case: CaseId,
     ) -> Result<Option<(serde_json::Value, i64)>, StoreError> {
-        let row = sqlx::query("SELECT state, version FROM cases WHERE id = $1")
-            .bind(case.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        row.map(|r| {
-            let Json(v): Json<serde_json::Value> =
-                r.try_get("state").map_err(corrupt("case state"))?;
-            Ok((
-                v,
-                r.try_get::<i64, _>("version")
-                    .map_err(corrupt("case state"))?,
-            ))
-        })
-        .transpose()
+        let row: Option<(Json<serde_json::Value>, i64)> =
+            sqlx::query_as("SELECT state, version FROM cases WHERE id = $1")
+                .bind(case.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        Ok(row.map(|(Json(state), version)| (state, version)))
     }
 
     async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError> {
@@ -308,7 +272,7 @@ impl RecordStore for Backend {
     }
 
     async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, EventRow>(
             "SELECT seq, at, author_person, author_role, channel, payload, corrects, external_id \
              FROM case_events WHERE case_id = $1 ORDER BY seq",
         )
@@ -316,31 +280,6 @@ impl RecordStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        rows.into_iter()
-            .map(|r| {
-                let person: Option<String> =
-                    r.try_get("author_person").map_err(corrupt("event"))?;
-                let role: Option<String> = r.try_get("author_role").map_err(corrupt("event"))?;
-                let channel: String = r.try_get("channel").map_err(corrupt("event"))?;
-                let Json(kind): Json<EventKind> =
-                    r.try_get("payload").map_err(corrupt("event payload"))?;
-                Ok(CaseEvent {
-                    seq: r.try_get("seq").map_err(corrupt("event"))?,
-                    case,
-                    event: NewEvent {
-                        at: r.try_get("at").map_err(corrupt("event"))?,
-                        author: Author {
-                            person: person.and_then(|p| PersonId::parse(&p).ok()),
-                            role: role.and_then(|x| Role::parse(&x)),
-                        },
-                        channel: Channel::parse(&channel)
-                            .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
-                        kind,
-                        corrects: r.try_get("corrects").map_err(corrupt("event"))?,
-                        external_id: r.try_get("external_id").map_err(corrupt("event"))?,
-                    },
-                })
-            })
-            .collect()
+        rows.into_iter().map(|r| r.of(case)).collect()
     }
 }

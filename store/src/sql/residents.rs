@@ -15,41 +15,15 @@ impl Backend {
             "SELECT id, home_id, room, name, born, baseline_cognition, spo2_scale2, details \
              FROM residents WHERE {clause} ORDER BY home_id, room"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query_as::<_, ResidentRow>(sqlx::AssertSqlSafe(sql))
             .bind(arg)
             .fetch_all(&self.pool)
             .await
             .map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let id: String = r.try_get("id").map_err(corrupt("resident"))?;
-            let home: String = r.try_get("home_id").map_err(corrupt("resident"))?;
-            let room: String = r.try_get("room").map_err(corrupt("resident"))?;
-            let name: String = r.try_get("name").map_err(corrupt("resident"))?;
-            let cognition: String = r
-                .try_get("baseline_cognition")
-                .map_err(corrupt("resident"))?;
-            let Json(details): Json<Details> =
-                r.try_get("details").map_err(corrupt("resident details"))?;
-            let decisions = Self::decisions_with(&self.pool, &id).await?;
-            out.push(Resident {
-                id: ResidentId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                home: HomeId::parse(&home).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                room: Room::parse(&room).ok_or_else(|| StoreError::Corrupt("room".into()))?,
-                name: Text::parse("name", &name, 200)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                born: r
-                    .try_get::<Option<NaiveDate>, _>("born")
-                    .map_err(corrupt("resident"))?,
-                baseline_cognition: Cognition::parse(&cognition).unwrap_or(Cognition::Unknown),
-                diagnoses: details.diagnoses,
-                allergies: details.allergies,
-                contact: details.contact,
-                spo2_scale2: r
-                    .try_get::<bool, _>("spo2_scale2")
-                    .map_err(corrupt("resident"))?,
-                decisions,
-            });
+            let decisions = Self::decisions_with(&self.pool, &r.id).await?;
+            out.push(r.with(decisions)?);
         }
         Ok(out)
     }
@@ -58,7 +32,7 @@ impl Backend {
         exec: E,
         id: &str,
     ) -> Result<Vec<TreatmentDecision>, StoreError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query_as::<_, DecisionRow>(
             "SELECT kind, note, recorded_by, recorded_on FROM resident_decisions \
              WHERE resident_id = $1 AND superseded_at IS NULL ORDER BY id",
         )
@@ -66,23 +40,7 @@ impl Backend {
         .fetch_all(exec)
         .await
         .map_err(db)?;
-        let mut out = Vec::new();
-        for r in rows {
-            let kind: String = r.try_get("kind").map_err(corrupt("decision"))?;
-            let note: Option<String> = r.try_get("note").map_err(corrupt("decision"))?;
-            let by: String = r.try_get("recorded_by").map_err(corrupt("decision"))?;
-            out.push(TreatmentDecision {
-                kind: DecisionKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("decision kind {kind}")))?,
-                note: note.and_then(|n| Text::parse("note", &n, 4000).ok()),
-                recorded_by: Text::parse("recorded_by", &by, 200)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                recorded_on: r
-                    .try_get::<NaiveDate, _>("recorded_on")
-                    .map_err(corrupt("decision"))?,
-            });
-        }
-        Ok(out)
+        rows.into_iter().map(TreatmentDecision::try_from).collect()
     }
 }
 

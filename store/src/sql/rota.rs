@@ -24,20 +24,22 @@ impl RotaStore for Backend {
     }
 
     async fn services(&self) -> Result<Vec<Service>, StoreError> {
-        let rows = sqlx::query("SELECT id, name, tiers FROM services ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        rows.iter().map(service_of).collect()
+        let rows =
+            sqlx::query_as::<_, ServiceRow>("SELECT id, name, tiers FROM services ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.into_iter().map(Service::try_from).collect()
     }
 
     async fn service(&self, id: &ServiceId) -> Result<Option<Service>, StoreError> {
-        let row = sqlx::query("SELECT id, name, tiers FROM services WHERE id = $1")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(service_of).transpose()
+        let row =
+            sqlx::query_as::<_, ServiceRow>("SELECT id, name, tiers FROM services WHERE id = $1")
+                .bind(id.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        row.map(Service::try_from).transpose()
     }
 
     async fn upsert_rotation(&self, r: &RotationSpec) -> Result<(), StoreError> {
@@ -106,7 +108,7 @@ impl RotaStore for Backend {
     }
 
     async fn add_override(&self, o: &OverrideSpec) -> Result<i64, StoreError> {
-        let row = sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO rota_overrides (service_id, tier, person_id, replaces, from_at, to_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -119,8 +121,7 @@ impl RotaStore for Backend {
         .bind(Utc::now())
         .fetch_one(self.writer())
         .await
-        .map_err(db)?;
-        row.try_get::<i64, _>("id").map_err(corrupt("override id"))
+        .map_err(db)
     }
 
     async fn delete_override(&self, id: i64) -> Result<bool, StoreError> {
@@ -133,7 +134,7 @@ impl RotaStore for Backend {
     }
 
     async fn add_swap(&self, w: &SwapSpec) -> Result<i64, StoreError> {
-        let row = sqlx::query(
+        sqlx::query_scalar(
             "INSERT INTO rota_swaps (rotation_id, person_a, shift_a, person_b, shift_b, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
@@ -145,8 +146,7 @@ impl RotaStore for Backend {
         .bind(Utc::now())
         .fetch_one(self.writer())
         .await
-        .map_err(db)?;
-        row.try_get::<i64, _>("id").map_err(corrupt("swap id"))
+        .map_err(db)
     }
 
     async fn delete_swap(&self, id: i64) -> Result<bool, StoreError> {
@@ -159,7 +159,7 @@ impl RotaStore for Backend {
     }
 
     async fn rota(&self, service: &ServiceId) -> Result<RotaSpec, StoreError> {
-        let rows = sqlx::query(
+        let rotations = sqlx::query_as::<_, RotationRow>(
             "SELECT id, service_id, tier, layer, members, shift_start, shift_minutes, anchor, until \
              FROM rotations WHERE service_id = $1 ORDER BY layer, id",
         )
@@ -167,32 +167,7 @@ impl RotaStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut rotations = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let Json(members): Json<Vec<String>> =
-                r.try_get("members").map_err(corrupt("rotation members"))?;
-            rotations.push(RotationSpec {
-                id: slug_of(r, "id")?,
-                service: slug_of(r, "service_id")?,
-                tier: slug_of(r, "tier")?,
-                layer: u16::try_from(r.try_get::<i32, _>("layer").map_err(corrupt("rotation"))?)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                members: members
-                    .iter()
-                    .map(|m| PersonId::parse(m))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                shift_start: required(r, "shift_start")?,
-                shift_minutes: u32::try_from(
-                    r.try_get::<i32, _>("shift_minutes")
-                        .map_err(corrupt("rotation"))?,
-                )
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                anchor: r.try_get("anchor").map_err(corrupt("rotation"))?,
-                until: r.try_get("until").map_err(corrupt("rotation"))?,
-            });
-        }
-        let rows = sqlx::query(
+        let overrides = sqlx::query_as::<_, OverrideRow>(
             "SELECT id, service_id, tier, person_id, replaces, from_at, to_at FROM rota_overrides \
              WHERE service_id = $1 ORDER BY id",
         )
@@ -200,19 +175,7 @@ impl RotaStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut overrides = Vec::with_capacity(rows.len());
-        for r in &rows {
-            overrides.push(OverrideSpec {
-                id: r.try_get("id").map_err(corrupt("override"))?,
-                service: slug_of(r, "service_id")?,
-                tier: slug_of(r, "tier")?,
-                person: slug_of(r, "person_id")?,
-                replaces: text_col(r, "replaces")?.and_then(|p| PersonId::parse(&p).ok()),
-                from: r.try_get("from_at").map_err(corrupt("override"))?,
-                to: r.try_get("to_at").map_err(corrupt("override"))?,
-            });
-        }
-        let rows = sqlx::query(
+        let swaps = sqlx::query_as::<_, SwapRow>(
             "SELECT w.id, w.rotation_id, w.person_a, w.shift_a, w.person_b, w.shift_b FROM rota_swaps w \
              JOIN rotations r ON r.id = w.rotation_id WHERE r.service_id = $1 ORDER BY w.id",
         )
@@ -220,21 +183,19 @@ impl RotaStore for Backend {
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        let mut swaps = Vec::with_capacity(rows.len());
-        for r in &rows {
-            swaps.push(SwapSpec {
-                id: r.try_get("id").map_err(corrupt("swap"))?,
-                rotation: slug_of(r, "rotation_id")?,
-                a: slug_of(r, "person_a")?,
-                a_shift: r.try_get("shift_a").map_err(corrupt("swap"))?,
-                b: slug_of(r, "person_b")?,
-                b_shift: r.try_get("shift_b").map_err(corrupt("swap"))?,
-            });
-        }
         Ok(RotaSpec {
-            rotations,
-            overrides,
-            swaps,
+            rotations: rotations
+                .into_iter()
+                .map(RotationSpec::try_from)
+                .collect::<Result<_, _>>()?,
+            overrides: overrides
+                .into_iter()
+                .map(OverrideSpec::try_from)
+                .collect::<Result<_, _>>()?,
+            swaps: swaps
+                .into_iter()
+                .map(SwapSpec::try_from)
+                .collect::<Result<_, _>>()?,
         })
     }
 }

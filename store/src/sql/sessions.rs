@@ -26,7 +26,7 @@ impl SessionStore for Backend {
     }
 
     async fn person_by_token(&self, token_hash: &str) -> Result<Option<Person>, StoreError> {
-        let row = sqlx::query(
+        let id: Option<String> = sqlx::query_scalar(
             "SELECT p.id FROM api_tokens t JOIN persons p ON p.id = t.person_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
@@ -34,13 +34,9 @@ impl SessionStore for Backend {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        match row {
+        match id {
             None => Ok(None),
-            Some(r) => {
-                let id: String = r.try_get("id").map_err(corrupt("token"))?;
-                self.person(&PersonId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?)
-                    .await
-            }
+            Some(id) => self.person(&person_of(&id)?).await,
         }
     }
 
@@ -84,13 +80,11 @@ impl SessionStore for Backend {
     }
 
     async fn password_hash(&self, person: &PersonId) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT hash FROM person_passwords WHERE person_id = $1")
+        sqlx::query_scalar("SELECT hash FROM person_passwords WHERE person_id = $1")
             .bind(person.as_str())
             .fetch_optional(&self.pool)
             .await
-            .map_err(db)?;
-        row.map(|r| r.try_get::<String, _>("hash").map_err(corrupt("password")))
-            .transpose()
+            .map_err(db)
     }
 
     async fn set_person_pin(
@@ -139,21 +133,21 @@ impl SessionStore for Backend {
         person: &PersonId,
         home: Option<&HomeId>,
     ) -> Result<Option<String>, StoreError> {
-        let own = sqlx::query("SELECT hash FROM person_pins WHERE person_id = $1")
-            .bind(person.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?;
-        if let Some(r) = own {
-            return Ok(Some(required(&r, "hash")?));
+        let own: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM person_pins WHERE person_id = $1")
+                .bind(person.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        if own.is_some() {
+            return Ok(own);
         }
         let Some(home) = home else { return Ok(None) };
-        let shared = sqlx::query("SELECT hash FROM home_pins WHERE home_id = $1")
+        sqlx::query_scalar("SELECT hash FROM home_pins WHERE home_id = $1")
             .bind(home.as_str())
             .fetch_optional(&self.pool)
             .await
-            .map_err(db)?;
-        shared.as_ref().map(|r| required(r, "hash")).transpose()
+            .map_err(db)
     }
 
     async fn login_attempt(
@@ -165,15 +159,15 @@ impl SessionStore for Backend {
         // first without the write lock, so an attack that is being
         // held back costs no writes (the hotline shares the writer).
         for (key, _) in keys {
-            let row = sqlx::query("SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2")
-                .bind(key)
-                .bind(now)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db)?;
-            if let Some(r) = row {
-                let until: DateTime<Utc> =
-                    r.try_get("next_allowed_at").map_err(corrupt("throttle"))?;
+            let until: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+            if let Some(until) = until {
                 return Ok(LoginGate::Wait {
                     until,
                     key: key.clone(),
@@ -183,15 +177,15 @@ impl SessionStore for Backend {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
         // Again under the lock: another attempt may have set a wait meanwhile.
         for (key, _) in keys {
-            let row = sqlx::query("SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2")
-                .bind(key)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            if let Some(r) = row {
-                let until: DateTime<Utc> =
-                    r.try_get("next_allowed_at").map_err(corrupt("throttle"))?;
+            let until: Option<DateTime<Utc>> = sqlx::query_scalar(
+                "SELECT next_allowed_at FROM login_throttle WHERE key = $1 AND next_allowed_at > $2",
+            )
+            .bind(key)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            if let Some(until) = until {
                 return Ok(LoginGate::Wait {
                     until,
                     key: key.clone(),
@@ -202,7 +196,7 @@ impl SessionStore for Backend {
         // SQLite's single writer) makes parallel guesses count one by one.
         for (key, rule) in keys {
             let window_start = now - chrono::Duration::seconds(rule.window_secs);
-            let row = sqlx::query(
+            let failures: i32 = sqlx::query_scalar(
                 "INSERT INTO login_throttle (key, failures, next_allowed_at, updated_at) VALUES ($1, 1, $2, $2) \
                  ON CONFLICT (key) DO UPDATE SET \
                  failures = CASE WHEN login_throttle.updated_at < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
@@ -214,7 +208,6 @@ impl SessionStore for Backend {
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
-            let failures: i32 = row.try_get("failures").map_err(corrupt("throttle"))?;
             let delay = rule.delay_secs(u32::try_from(failures).unwrap_or(u32::MAX));
             sqlx::query("UPDATE login_throttle SET next_allowed_at = $1 WHERE key = $2")
                 .bind(now + chrono::Duration::seconds(delay))
@@ -297,7 +290,7 @@ impl SessionStore for Backend {
         id_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(Person, String)>, StoreError> {
-        let row = sqlx::query(
+        let row: Option<(String, String)> = sqlx::query_as(
             "SELECT person_id, csrf FROM web_sessions WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(id_hash)
@@ -305,10 +298,10 @@ impl SessionStore for Backend {
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        let pid: PersonId = slug_of(&r, "person_id")?;
-        let csrf = required(&r, "csrf")?;
-        Ok(self.person(&pid).await?.map(|p| (p, csrf)))
+        let Some((person, csrf)) = row else {
+            return Ok(None);
+        };
+        Ok(self.person(&person_of(&person)?).await?.map(|p| (p, csrf)))
     }
 
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
@@ -342,21 +335,12 @@ impl SessionStore for Backend {
     }
 
     async fn calendar_feed(&self, token_hash: &str) -> Result<Option<CalendarFeed>, StoreError> {
-        let row = sqlx::query("SELECT person_id, service_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL")
+        let row = sqlx::query_as::<_, FeedRow>("SELECT person_id, service_id FROM calendar_feeds WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await
             .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        match (text_col(&r, "person_id")?, text_col(&r, "service_id")?) {
-            (Some(p), None) => Ok(Some(CalendarFeed::Person(
-                PersonId::parse(&p).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            ))),
-            (None, Some(s)) => Ok(Some(CalendarFeed::Service(
-                ServiceId::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            ))),
-            _ => Err(StoreError::Corrupt("calendar feed".into())),
-        }
+        row.map(CalendarFeed::try_from).transpose()
     }
 
     async fn revoke_calendar_feeds(

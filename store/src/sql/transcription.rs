@@ -22,26 +22,11 @@ impl TranscriptionStore for Backend {
             columns: "attachment_id, case_id, attempts",
             also_set: ", attempts = attempts + 1",
         };
-        let rows = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let rows: Vec<JobRow> = self.claim_rows(&claim, now, worker, lease, limit).await?;
         let mut out = rows
-            .iter()
-            .map(|r| {
-                let attachment: i64 = r
-                    .try_get("attachment_id")
-                    .map_err(corrupt("transcription job"))?;
-                let case = CaseId::parse(&required(r, "case_id")?)
-                    .ok_or_else(|| StoreError::Corrupt("transcription job case id".into()))?;
-                let attempts: i64 = r
-                    .try_get::<i64, _>("attempts")
-                    .or_else(|_| r.try_get::<i32, _>("attempts").map(i64::from))
-                    .map_err(corrupt("attempts"))?;
-                Ok(TranscriptionJob {
-                    attachment,
-                    case,
-                    attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .into_iter()
+            .map(TranscriptionJob::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|j| j.attachment);
         Ok(out)
     }
@@ -72,7 +57,7 @@ impl TranscriptionStore for Backend {
         notifications: &[NewNotification],
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let row = sqlx::query(
+        let case: Option<String> = sqlx::query_scalar(
             "UPDATE transcription_jobs SET status = 'done', done_at = $1, claimed_by = NULL, claimed_until = NULL \
              WHERE attachment_id = $2 AND claimed_by = $3 AND status = 'pending' RETURNING case_id",
         )
@@ -82,9 +67,8 @@ impl TranscriptionStore for Backend {
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some(row) = row else { return Ok(None) };
-        let case = CaseId::parse(&required(&row, "case_id")?)
-            .ok_or_else(|| StoreError::Corrupt("transcription job case id".into()))?;
+        let Some(case) = case else { return Ok(None) };
+        let case = case_of(&case)?;
         let seq = Self::insert_event(&mut tx, case, event).await?;
         for n in notifications {
             Self::insert_notification(&mut tx, n).await?;
@@ -113,12 +97,12 @@ impl TranscriptionStore for Backend {
     }
 
     async fn transcriptions_pending(&self) -> Result<u64, StoreError> {
-        let row =
-            sqlx::query("SELECT COUNT(*) AS n FROM transcription_jobs WHERE status = 'pending'")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db)?;
-        let n: i64 = row.try_get("n").map_err(corrupt("count"))?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) AS n FROM transcription_jobs WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
         Ok(n.max(0) as u64)
     }
 }
