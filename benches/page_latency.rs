@@ -179,7 +179,7 @@ async fn main() {
         store.clone(),
         "akutlaege".parse().expect("id"),
     ));
-    let ctx = akutlinje_bot::BotContext::new(hotline.clone(), roster);
+    let ctx = akutlinje_bot::BotContext::new(hotline.clone(), roster, store.clone());
     tokio::spawn(akutlinje_bot::run(bot.clone(), ctx, std::future::pending()));
     // Every urgency pages dr-lund; nobody acknowledges, so steps wait an hour.
     let policies: String = ["red", "high", "medium", "low", "routine"]

@@ -3,8 +3,11 @@
 //! checks, and the HTTP server (our own accept loop, with the layers every
 //! route gets).
 
+use std::sync::Arc;
+
 use akutlinje_core::i18n::Lang;
 use akutlinje_core::service::Hotline;
+use akutlinje_core::store::Store;
 use axum::extract::State;
 
 use axum::http::{header, StatusCode};
@@ -29,6 +32,10 @@ pub fn router(state: AppState) -> Router {
 #[derive(Clone)]
 pub struct AppState {
     pub hotline: Hotline,
+    /// The whole store, for what the coordinator's pages and the API
+    /// manage directly (homes, rooms, residents, rotas, people); a case
+    /// is read and changed through `hotline`.
+    pub store: Arc<dyn Store>,
     pub lang: Lang,
     /// Cookies, proxies and the log-in page's limits.
     pub web: crate::login::WebSettings,
@@ -36,9 +43,10 @@ pub struct AppState {
 
 impl AppState {
     /// The state with default web settings (no proxies, plain-HTTP cookies).
-    pub fn new(hotline: Hotline, lang: Lang) -> AppState {
+    pub fn new(hotline: Hotline, store: Arc<dyn Store>, lang: Lang) -> AppState {
         AppState {
             hotline,
+            store,
             lang,
             web: crate::login::WebSettings::default(),
         }
@@ -52,7 +60,7 @@ impl AppState {
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
-    match s.hotline.store().ping().await {
+    match s.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -176,8 +176,7 @@ impl FromRequestParts<AppState> for Authed {
             .filter(|t| !t.is_empty() && t.len() <= 200)
             .ok_or(ApiError::Unauthorized)?;
         let person = state
-            .hotline
-            .store()
+            .store
             .person_by_token(&hash_token(token))
             .await?
             .ok_or(ApiError::Unauthorized)?;

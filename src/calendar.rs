@@ -82,7 +82,7 @@ pub async fn feed_ics(
 /// `GET /calendar/{token}.ics`.
 pub async fn serve_feed(State(s): State<AppState>, Path(token): Path<String>) -> Response {
     let token = token.trim_end_matches(".ics");
-    let store = s.hotline.store();
+    let store = &s.store;
     match store.calendar_feed(&hash_token(token)).await {
         Ok(Some(feed)) => match feed_ics(store, &feed, Utc::now()).await {
             Ok(body) => (

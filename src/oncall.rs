@@ -35,7 +35,7 @@ pub async fn on_call(
     service: &ServiceId,
     at: DateTime<Utc>,
 ) -> Result<serde_json::Value, OncallError> {
-    let (svc, on_call) = akutlinje_scheduler::oncall::on_call(store, service, at).await?;
+    let (svc, on_call) = akutlinje_scheduler::oncall::on_call(store.as_ref(), service, at).await?;
     let mut tiers = Vec::new();
     for (tier, seg) in on_call {
         let entry = match seg {
@@ -61,7 +61,7 @@ pub async fn gaps(
     from: DateTime<Utc>,
     days: u32,
 ) -> Result<serde_json::Value, OncallError> {
-    let (svc, rota) = load(store, service).await?;
+    let (svc, rota) = load(store.as_ref(), service).await?;
     let to = from + Duration::days(i64::from(days));
     let mut tiers = Vec::new();
     for tier in &svc.tiers {
@@ -178,9 +178,10 @@ impl akutlinje_core::roster::Roster for RotaRoster {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<akutlinje_core::roster::OnCallNow, akutlinje_core::roster::RosterError> {
         let fail = |e: &dyn std::fmt::Display| akutlinje_core::roster::RosterError(e.to_string());
-        let (svc, tiers) = akutlinje_scheduler::oncall::on_call(&self.store, &self.service, at)
-            .await
-            .map_err(|e| fail(&e))?;
+        let (svc, tiers) =
+            akutlinje_scheduler::oncall::on_call(self.store.as_ref(), &self.service, at)
+                .await
+                .map_err(|e| fail(&e))?;
         let mut out = Vec::with_capacity(tiers.len());
         for (tier, seg) in tiers {
             let who = match seg {
@@ -206,6 +207,7 @@ pub fn telephony(
     tw: &crate::config::TwilioSettings,
     lang: akutlinje_core::i18n::Lang,
     hotline: akutlinje_core::service::Hotline,
+    store: Arc<dyn Store>,
     service: akutlinje_core::rota::ServiceId,
 ) -> anyhow::Result<akutlinje_telephony::Telephony> {
     let client = akutlinje_telephony::rest::Client::new(akutlinje_telephony::rest::Credentials {
@@ -231,7 +233,7 @@ pub fn telephony(
         lang,
         pin_required: tw.pin_required,
     };
-    let oncall = Arc::new(RotaRoster::new(hotline.store().clone(), service));
-    akutlinje_telephony::Telephony::new(hotline, client, settings, oncall)
+    let oncall = Arc::new(RotaRoster::new(store.clone(), service));
+    akutlinje_telephony::Telephony::new(hotline, store, client, settings, oncall)
         .map_err(|e| anyhow::anyhow!("Twilio: {e}; refusing to start"))
 }

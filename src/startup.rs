@@ -91,6 +91,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
             tw,
             settings.language,
             hotline.clone(),
+            store.clone(),
             settings.paging_service.clone(),
         )?),
         None => {
@@ -186,6 +187,7 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                 store.clone(),
                 settings.paging_service.clone(),
             )),
+            store.clone(),
         );
         let mut bot_stop = stop_tx.subscribe();
         tokio::spawn(async move {
@@ -219,7 +221,8 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     if bot.is_none() {
         tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
     }
-    let state = AppState::new(hotline, settings.language).with_web(settings.web_settings());
+    let state =
+        AppState::new(hotline, store.clone(), settings.language).with_web(settings.web_settings());
     let mut app = Application::build(settings.bind, state).await?;
     if let Some(t) = &telephony {
         app = app.with_routes(t.router());

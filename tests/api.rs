@@ -28,7 +28,7 @@ async fn spawn(db: Db) -> App {
     let hotline = Hotline::new(db.store.clone(), def, loc);
     let app = Application::build(
         "127.0.0.1:0".parse().expect("addr"),
-        AppState::new(hotline.clone(), Lang::Da),
+        AppState::new(hotline.clone(), db.store.clone(), Lang::Da),
     )
     .await
     .expect("bind");

@@ -25,7 +25,7 @@ fn hotline(db: &Db) -> Hotline {
 }
 
 fn state(db: &Db) -> AppState {
-    AppState::new(hotline(db), Lang::Da)
+    AppState::new(hotline(db), db.store.clone(), Lang::Da)
 }
 
 /// A server on a free port with `extra` routes; returns its base URL.

@@ -136,6 +136,7 @@ fn bot_config(s: &Synapse, store: &std::path::Path) -> akutlinje_bot::BotConfig 
 async fn start_bot_in(
     s: &Synapse,
     hotline: akutlinje_core::service::Hotline,
+    db: &common::Db,
     store: &std::path::Path,
 ) -> RunningBot {
     let client = akutlinje_bot::connect(&bot_config(s, store))
@@ -143,10 +144,10 @@ async fn start_bot_in(
         .expect("bot");
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let roster = std::sync::Arc::new(akutlinje::oncall::RotaRoster::new(
-        hotline.store().clone(),
+        db.store.clone(),
         "akutlaege".parse().expect("service"),
     ));
-    let ctx = akutlinje_bot::BotContext::new(hotline, roster);
+    let ctx = akutlinje_bot::BotContext::new(hotline, roster, db.store.clone());
     let task = tokio::spawn(akutlinje_bot::run(client.clone(), ctx, async move {
         let _ = stopped.wait_for(|s| *s).await;
     }));
@@ -501,7 +502,7 @@ async fn only_known_people_can_invite_the_bot() {
     let db = common::Db::sqlite().await;
     map_people(&db, &[("anna", "@anna:localhost")]).await;
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, hotline(&db), store.path()).await;
+    let running = start_bot_in(&s, hotline(&db), &db, store.path()).await;
     let bot = running.client.clone();
 
     let dirs = (
@@ -569,7 +570,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
     let db = common::Db::sqlite().await;
     map_people(&db, &[("anna", "@anna:localhost")]).await;
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, hotline(&db), store.path()).await;
+    let running = start_bot_in(&s, hotline(&db), &db, store.path()).await;
     let bot = running.client.clone();
 
     let dirs = (
@@ -749,7 +750,7 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
     map_people(&db, &[("dr-lund", "@lund:localhost")]).await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let ldir = tempfile::tempdir().expect("dir");
     let physician = logged_in(&s, "lund", ldir.path()).await;
@@ -821,7 +822,7 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
     .await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let dirs = (
         tempfile::tempdir().expect("dir"),
@@ -1077,7 +1078,7 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
     .await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let dirs = (
         tempfile::tempdir().expect("dir"),
@@ -1207,7 +1208,7 @@ async fn the_bot_restarted_mid_case_continues_and_records_nothing_twice() {
     map_people(&db, &[("anna", "@anna:localhost")]).await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let adir = tempfile::tempdir().expect("dir");
     let anna = logged_in(&s, "anna", adir.path()).await;
@@ -1238,7 +1239,7 @@ async fn the_bot_restarted_mid_case_continues_and_records_nothing_twice() {
     );
 
     // It comes back: same device, the answer written meanwhile is decrypted and handled.
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     assert_eq!(
         running.client.device_id().map(|d| d.to_owned()),
         Some(device)
@@ -1290,7 +1291,7 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
     map_people(&db, &[("dr-lund", "@lund:localhost")]).await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let ldir = tempfile::tempdir().expect("dir");
     let lund = logged_in(&s, "lund", ldir.path()).await;
@@ -1424,7 +1425,7 @@ async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_
     .await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("dir")).collect();
     let anna = logged_in(&s, "anna", dirs[0].path()).await;
@@ -1608,7 +1609,7 @@ async fn golden_record_of_a_matrix_case() {
     .await;
     let h = hotline(&db);
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, h.clone(), store.path()).await;
+    let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
     let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().expect("dir")).collect();
     let anna = logged_in(&s, "anna", dirs[0].path()).await;

@@ -103,7 +103,11 @@ async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -
     let loc = Arc::new(akutlinje_core::i18n::Localizer::builtin().expect("texts"));
     let def = Arc::new(akutlinje_core::engine::Checklist::builtin_acute(&loc).expect("checklist"));
     let hotline = akutlinje_core::service::Hotline::new(db.store.clone(), def, loc);
-    let state = akutlinje::app::AppState::new(hotline.clone(), akutlinje_core::i18n::Lang::Da);
+    let state = akutlinje::app::AppState::new(
+        hotline.clone(),
+        db.store.clone(),
+        akutlinje_core::i18n::Lang::Da,
+    );
     let app = akutlinje::app::Application::build("127.0.0.1:0".parse().expect("addr"), state)
         .await
         .expect("bind");
@@ -124,6 +128,7 @@ async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -
         &settings,
         akutlinje_core::i18n::Lang::Da,
         hotline.clone(),
+        db.store.clone(),
         "akutlaege".parse().expect("id"),
     )
     .expect("telephony");

@@ -27,7 +27,7 @@ async fn spawn_with(db: &Db, web: akutlinje::login::WebSettings) -> String {
     let hotline = Hotline::new(db.store.clone(), def, loc);
     let app = Application::build(
         "127.0.0.1:0".parse().expect("addr"),
-        AppState::new(hotline, Lang::Da).with_web(web),
+        AppState::new(hotline, db.store.clone(), Lang::Da).with_web(web),
     )
     .await
     .expect("bind");

@@ -269,13 +269,17 @@ mod handlers {
         client: Client,
         Ctx(ctx): Ctx<crate::conversation::BotContext>,
     ) {
-        let store = ctx.hotline.store().clone();
         if client.user_id() != Some(ev.state_key.as_ref())
             || ev.content.membership != MembershipState::Invite
         {
             return;
         }
-        match store.person_by_matrix_user(ev.sender.as_str()).await {
+        match ctx
+            .db
+            .people
+            .person_by_matrix_user(ev.sender.as_str())
+            .await
+        {
             Ok(Some(person)) => {
                 // Joining right after the invite can race the homeserver; retry a little.
                 tokio::spawn(async move {
@@ -288,8 +292,8 @@ mod handlers {
                                 // so the first message can be decrypted. A room
                                 // not bound to a home carries no case: say so.
                                 let bound = ctx
-                                    .hotline
-                                    .store()
+                                    .db
+                                    .people
                                     .home_of_room(room.room_id().as_str())
                                     .await
                                     .ok()

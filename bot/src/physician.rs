@@ -53,7 +53,7 @@ pub(crate) async fn physician_message(
         send_text(room, t).await;
         return;
     }
-    let case = match ctx.hotline.store().latest_page_to(&person.id).await {
+    let case = match ctx.hotline.last_page_to(&person.id).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             send_text(room, ctx.text("bot-no-page")).await;
@@ -85,12 +85,7 @@ pub(crate) async fn react_to_page(
     {
         return;
     }
-    let case = match ctx
-        .hotline
-        .store()
-        .page_by_external_id(target.as_str())
-        .await
-    {
+    let case = match ctx.hotline.page_by_external_id(target.as_str()).await {
         Ok(Some((case, paged))) if paged == person.id => case,
         Ok(_) => return,
         Err(e) => {

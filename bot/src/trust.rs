@@ -63,8 +63,7 @@ pub(crate) async fn home_room(
     room: &Room,
     home: &HomeId,
 ) -> Verdict {
-    let store = ctx.hotline.store();
-    match store.home_of_room(room.room_id().as_str()).await {
+    match ctx.db.people.home_of_room(room.room_id().as_str()).await {
         Ok(Some(h)) if &h == home => {}
         Ok(Some(h)) => return Verdict::OtherHome(h),
         Ok(None) => return Verdict::Unbound,
@@ -92,7 +91,12 @@ pub(crate) async fn home_room(
         if client.user_id() == Some(m.user_id()) {
             continue;
         }
-        match store.person_by_matrix_user(m.user_id().as_str()).await {
+        match ctx
+            .db
+            .people
+            .person_by_matrix_user(m.user_id().as_str())
+            .await
+        {
             Ok(Some(p)) if p.may_read_home(home) => {}
             Ok(_) => return Verdict::Outsider(m.user_id().to_string()),
             Err(e) => {
@@ -116,10 +120,7 @@ pub(crate) async fn is_direct_with(
         return false;
     };
     if !matches!(
-        ctx.hotline
-            .store()
-            .home_of_room(room.room_id().as_str())
-            .await,
+        ctx.db.people.home_of_room(room.room_id().as_str()).await,
         Ok(None)
     ) {
         return false;
@@ -146,8 +147,8 @@ pub(crate) async fn refusal(ctx: &BotContext, room: &Room, home: &HomeId, v: &Ve
     let name = |h: &HomeId| {
         let h = h.clone();
         async move {
-            ctx.hotline
-                .store()
+            ctx.db
+                .people
                 .home(&h)
                 .await
                 .ok()

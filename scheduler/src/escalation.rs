@@ -20,7 +20,9 @@ use akutlinje_core::ids::{CaseId, PersonId};
 use akutlinje_core::person::Person;
 use akutlinje_core::record::{AccessAction, AccessEntry, Author, Channel, EventKind, NewEvent};
 use akutlinje_core::rota::ServiceId;
-use akutlinje_core::store::{Store, StoreError};
+use akutlinje_core::store::{EscalationStore, StoreError};
+
+use crate::Ports;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -165,7 +167,7 @@ fn system_event(at: DateTime<Utc>, kind: EventKind) -> NewEvent {
 /// Fires escalation steps.
 #[derive(Clone)]
 pub struct Escalator {
-    store: Arc<dyn Store>,
+    db: Ports,
     policies: Policies,
     service: ServiceId,
     def: Arc<Checklist>,
@@ -192,7 +194,7 @@ impl Escalator {
 
     /// An escalator paging through `service`'s rota, as worker `worker`.
     pub fn new(
-        store: Arc<dyn Store>,
+        store: impl Into<Ports>,
         policies: Policies,
         service: ServiceId,
         def: Arc<Checklist>,
@@ -200,7 +202,7 @@ impl Escalator {
         worker: impl Into<String>,
     ) -> Escalator {
         Escalator {
-            store,
+            db: store.into(),
             policies,
             service,
             def,
@@ -217,13 +219,14 @@ impl Escalator {
         let mut fired = 0;
         loop {
             let claimed = self
-                .store
+                .db
+                .outbox
                 .claim_due_escalations(now, &self.worker, self.lease, self.batch)
                 .await?;
             if claimed.is_empty() {
                 return Ok(fired);
             }
-            let rota = Rota::parse(self.store.rota(&self.service).await?).map_err(|e| {
+            let rota = Rota::parse(self.db.rota.rota(&self.service).await?).map_err(|e| {
                 SchedulerError::Rota {
                     service: self.service.clone(),
                     detail: e.to_string(),
@@ -238,11 +241,15 @@ impl Escalator {
     }
 
     async fn case_state(&self, case: CaseId) -> Result<Option<CaseState>, SchedulerError> {
-        Ok(self
-            .store
-            .case_state(case)
-            .await?
-            .and_then(|(v, _)| serde_json::from_value(v).ok()))
+        match self.db.record.engine_state(case).await {
+            Ok(state) => Ok(state.map(|(s, _)| s)),
+            // A page still goes out without the state's details.
+            Err(StoreError::Corrupt(e)) => {
+                tracing::warn!(case = %case, error = %e, "case state unreadable");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Fires one claimed step. False when another worker got there first.
@@ -323,7 +330,7 @@ impl Escalator {
                     // physician on the phone too: their case is also called.
                     let mut channels = step.channels.clone();
                     let by_phone = matches!(
-                        self.store.case(e.case).await?.map(|c| c.channel),
+                        self.db.record.case(e.case).await?.map(|c| c.channel),
                         Some(Channel::Twilio | Channel::Sip)
                     );
                     if by_phone && self.has_voice && !channels.contains(&NotifyChannel::Voice) {
@@ -375,7 +382,8 @@ impl Escalator {
             }
         };
         let done = self
-            .store
+            .db
+            .outbox
             .fire_escalation(e, &self.worker, next, &notifications, &events)
             .await?;
         if done.is_some() {
@@ -463,7 +471,7 @@ impl Sender for LogSender {
 /// or an escalation step.
 #[derive(Clone)]
 pub struct Outbox {
-    store: Arc<dyn Store>,
+    db: Ports,
     senders: HashMap<NotifyChannel, Arc<dyn Sender>>,
     worker: String,
     lease: Duration,
@@ -478,7 +486,7 @@ pub struct Outbox {
 impl Outbox {
     /// An outbox with the given senders (the log sender is always there).
     pub fn new(
-        store: Arc<dyn Store>,
+        store: impl Into<Ports>,
         senders: Vec<Arc<dyn Sender>>,
         worker: impl Into<String>,
     ) -> Outbox {
@@ -492,7 +500,7 @@ impl Outbox {
             .map(|c| (c, Arc::new(tokio::sync::Notify::new())))
             .collect();
         Outbox {
-            store,
+            db: store.into(),
             senders: map,
             worker: worker.into(),
             lease: Duration::seconds(60),
@@ -553,7 +561,8 @@ impl Outbox {
         let mut handled = 0;
         loop {
             let batch = self
-                .store
+                .db
+                .outbox
                 .claim_due_notifications_on(channel, now, &self.worker, self.lease, 50)
                 .await?;
             if batch.is_empty() {
@@ -616,7 +625,8 @@ impl Outbox {
             if free > 0 {
                 let now = clock.now();
                 match self
-                    .store
+                    .db
+                    .outbox
                     .claim_due_notifications_on(channel, now, &self.worker, self.lease, free as u32)
                     .await
                 {
@@ -653,7 +663,7 @@ impl Outbox {
             if !claimed_all && slots.available_permits() > 0 {
                 continue;
             }
-            let wait = match self.store.next_notification_due_on(channel).await {
+            let wait = match self.db.outbox.next_notification_due_on(channel).await {
                 Ok(Some(t)) => (t - clock.now())
                     .to_std()
                     .unwrap_or(std::time::Duration::ZERO)
@@ -670,7 +680,7 @@ impl Outbox {
     }
 
     async fn deliver(&self, n: &Notification, now: DateTime<Utc>) -> Result<(), SchedulerError> {
-        let person = self.store.person(&n.new.person).await?;
+        let person = self.db.people.person(&n.new.person).await?;
         let result = match (self.senders.get(&n.new.channel), &person) {
             (Some(s), Some(p)) => s.send(n, p).await,
             (None, _) => Err(SendError {
@@ -697,7 +707,7 @@ impl Outbox {
                     .get(&n.new.channel)
                     .is_some_and(|s| s.discloses(n));
                 let access = match (discloses, n.new.case) {
-                    (true, Some(case)) => self.store.case(case).await?.and_then(|c| {
+                    (true, Some(case)) => self.db.record.case(case).await?.and_then(|c| {
                         c.resident.map(|r| {
                             AccessEntry::new(
                                 now,
@@ -712,7 +722,8 @@ impl Outbox {
                     }),
                     _ => None,
                 };
-                self.store
+                self.db
+                    .outbox
                     .notification_sent(
                         n.id,
                         &self.worker,
@@ -729,7 +740,8 @@ impl Outbox {
             }
             Err(err) if err.retryable && n.attempts + 1 < self.max_attempts => {
                 let retry = now + Outbox::backoff(n.attempts);
-                self.store
+                self.db
+                    .outbox
                     .notification_failed(n.id, &self.worker, &err.message, Some(retry), None, None)
                     .await?;
                 tracing::warn!(
@@ -752,7 +764,8 @@ impl Outbox {
                     error: err.message.clone(),
                     fallover: fallover.as_ref().map(|f| f.channel),
                 });
-                self.store
+                self.db
+                    .outbox
                     .notification_failed(
                         n.id,
                         &self.worker,
@@ -877,7 +890,13 @@ pub async fn run_woken(
                     true
                 }
             };
-            let next = escalator.store.next_escalation_due().await.ok().flatten();
+            let next = escalator
+                .db
+                .outbox
+                .next_escalation_due()
+                .await
+                .ok()
+                .flatten();
             let wait = next
                 .map(|t| {
                     (t - clock.now())
@@ -907,7 +926,7 @@ pub async fn run_woken(
 /// had claimed goes out within seconds, not after its lease. At start,
 /// instances on this host whose process is gone are released at once.
 pub async fn heartbeat(
-    store: Arc<dyn Store>,
+    store: Arc<dyn EscalationStore>,
     me: akutlinje_core::store::Worker,
     clock: Arc<dyn Clock>,
     every: std::time::Duration,

@@ -10,7 +10,9 @@ use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::PersonId;
 use akutlinje_core::person::Role;
 use akutlinje_core::rota::{ServiceId, TierId};
-use akutlinje_core::store::Store;
+use akutlinje_core::store::UpkeepStore;
+
+use crate::Ports;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::escalation::SchedulerError;
@@ -47,7 +49,7 @@ impl Default for JobSettings {
 /// The rota jobs of one service.
 #[derive(Clone)]
 pub struct RotaJobs {
-    store: Arc<dyn Store>,
+    db: Ports,
     service: ServiceId,
     loc: Arc<Localizer>,
     settings: JobSettings,
@@ -60,13 +62,13 @@ fn hm(t: DateTime<Utc>) -> String {
 impl RotaJobs {
     /// Jobs for `service`.
     pub fn new(
-        store: Arc<dyn Store>,
+        store: impl Into<Ports>,
         service: ServiceId,
         loc: Arc<Localizer>,
         settings: JobSettings,
     ) -> RotaJobs {
         RotaJobs {
-            store,
+            db: store.into(),
             service,
             loc,
             settings,
@@ -92,10 +94,10 @@ impl RotaJobs {
 
     /// Queues every notice due at `now`; returns how many were queued.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
-        let Some(svc) = self.store.service(&self.service).await? else {
+        let Some(svc) = self.db.rota.service(&self.service).await? else {
             return Ok(0);
         };
-        let rota = Rota::parse(self.store.rota(&self.service).await?).map_err(|e| {
+        let rota = Rota::parse(self.db.rota.rota(&self.service).await?).map_err(|e| {
             SchedulerError::Rota {
                 service: self.service.clone(),
                 detail: e.to_string(),
@@ -125,7 +127,8 @@ impl RotaJobs {
                     seg.person
                 );
                 if self
-                    .store
+                    .db
+                    .outbox
                     .enqueue_once(
                         &key,
                         &[Self::note(
@@ -163,7 +166,8 @@ impl RotaJobs {
                         seg.person
                     );
                     if self
-                        .store
+                        .db
+                        .outbox
                         .enqueue_once(
                             &key,
                             &[Self::note(
@@ -233,7 +237,7 @@ impl RotaJobs {
         // Only gaps never reported before count as new.
         let mut new_lines = Vec::new();
         for (k, l) in keys.iter().zip(lines) {
-            if self.store.enqueue_once(k, &[], now).await? {
+            if self.db.outbox.enqueue_once(k, &[], now).await? {
                 new_lines.push(l);
             }
         }
@@ -250,7 +254,8 @@ impl RotaJobs {
         let recipients: Vec<PersonId> = match rota.on_call(&self.settings.coordinator_tier, now) {
             Some(seg) => vec![seg.person],
             None => self
-                .store
+                .db
+                .people
                 .people()
                 .await?
                 .into_iter()
@@ -264,7 +269,7 @@ impl RotaJobs {
             .collect();
         let n = notes.len();
         let key = format!("gap-report:{}:{}", self.service, now.timestamp());
-        Ok(if self.store.enqueue_once(&key, &notes, now).await? {
+        Ok(if self.db.outbox.enqueue_once(&key, &notes, now).await? {
             n
         } else {
             0
@@ -299,7 +304,7 @@ pub const WEBHOOK_ANSWERS_KEPT: Duration = Duration::days(7);
 /// Deletes what is kept only for a while (old webhook answers, expired web
 /// sessions) every `every` until `shutdown`; the first pass at once.
 pub async fn housekeeping(
-    store: Arc<dyn Store>,
+    store: Arc<dyn UpkeepStore>,
     clock: Arc<dyn crate::escalation::Clock>,
     every: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()>,

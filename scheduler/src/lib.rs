@@ -12,7 +12,41 @@
 //! service's stored rota for whoever asks who is on call.
 #![forbid(unsafe_code)]
 
+use std::sync::Arc;
+
+use akutlinje_core::store::{
+    EscalationStore, PeopleStore, RecordStore, RotaStore, Store, UpkeepStore,
+};
+
 pub mod escalation;
 pub mod jobs;
 pub mod oncall;
 pub mod rota;
+
+/// The storage ports the scheduler uses, and no others: it never touches
+/// residents, credentials, a channel's state or the transcription queue.
+#[derive(Clone, Debug)]
+pub struct Ports {
+    /// Escalations, the outbox, the running instances.
+    pub outbox: Arc<dyn EscalationStore>,
+    /// The rota.
+    pub rota: Arc<dyn RotaStore>,
+    /// A case's summary and state (who paged, from which channel).
+    pub record: Arc<dyn RecordStore>,
+    /// Whom a notification goes to.
+    pub people: Arc<dyn PeopleStore>,
+    /// Clean-up of what is kept only for a while.
+    pub upkeep: Arc<dyn UpkeepStore>,
+}
+
+impl From<Arc<dyn Store>> for Ports {
+    fn from(store: Arc<dyn Store>) -> Ports {
+        Ports {
+            outbox: store.clone(),
+            rota: store.clone(),
+            record: store.clone(),
+            people: store.clone(),
+            upkeep: store,
+        }
+    }
+}

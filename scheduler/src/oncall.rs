@@ -1,10 +1,8 @@
 //! A service's stored rota, loaded and parsed: what the CLI, the API and the
 //! chat adapters ask "who is on call?" of.
 
-use std::sync::Arc;
-
 use akutlinje_core::rota::{Service, ServiceId, TierId};
-use akutlinje_core::store::Store;
+use akutlinje_core::store::RotaStore;
 use chrono::{DateTime, Utc};
 
 use crate::rota::{Rota, Segment};
@@ -22,7 +20,7 @@ pub enum OncallError {
 
 /// The service and its parsed rota.
 pub async fn load(
-    store: &Arc<dyn Store>,
+    store: &dyn RotaStore,
     service: &ServiceId,
 ) -> Result<(Service, Rota), OncallError> {
     let svc = store
@@ -38,7 +36,7 @@ pub async fn load(
 
 /// Each tier of the service, in its order, with the shift covering `at` (if any).
 pub async fn on_call(
-    store: &Arc<dyn Store>,
+    store: &dyn RotaStore,
     service: &ServiceId,
     at: DateTime<Utc>,
 ) -> Result<(Service, Vec<(TierId, Option<Segment>)>), OncallError> {

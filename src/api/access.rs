@@ -31,7 +31,7 @@ pub(super) async fn access_log(
         q.to.as_deref()
             .map(|t| time_param("to", Some(t)))
             .transpose()?;
-    let lines = crate::access::report(s.hotline.store(), &resident, from, to)
+    let lines = crate::access::report(&s.store, &resident, from, to)
         .await
         .map_err(|e| match e {
             crate::access::ReportError::UnknownResident(_) => ApiError::NotFound,

@@ -15,7 +15,7 @@ pub(super) async fn oncall(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let service = service_param(&q.service)?;
     let at = time_param("at", q.at.as_deref())?;
-    crate::oncall::on_call(s.hotline.store(), &service, at)
+    crate::oncall::on_call(&s.store, &service, at)
         .await
         .map(Json)
         .map_err(oncall_error)
@@ -43,7 +43,7 @@ pub(super) async fn rota_gaps(
             details: None,
         });
     }
-    crate::oncall::gaps(s.hotline.store(), &service, from, days)
+    crate::oncall::gaps(&s.store, &service, from, days)
         .await
         .map(Json)
         .map_err(oncall_error)

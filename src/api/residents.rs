@@ -15,8 +15,7 @@ pub(super) async fn log_reads(
 ) -> Result<(), ApiError> {
     let now = Utc::now();
     for r in residents {
-        s.hotline
-            .store()
+        s.store
             .log_access(&AccessEntry::new(
                 now,
                 Some(who.0.id.clone()),
@@ -36,11 +35,11 @@ pub(super) async fn list_residents(
     Query(q): Query<HomeQuery>,
 ) -> Result<Json<Vec<Resident>>, ApiError> {
     let residents = match scoped_home(&who, q.home.as_deref())? {
-        Some(h) => s.hotline.store().residents_of_home(&h).await?,
+        Some(h) => s.store.residents_of_home(&h).await?,
         None => {
             let mut all = Vec::new();
-            for h in s.hotline.store().homes().await? {
-                all.extend(s.hotline.store().residents_of_home(&h.id).await?);
+            for h in s.store.homes().await? {
+                all.extend(s.store.residents_of_home(&h.id).await?);
             }
             all
         }
@@ -55,12 +54,11 @@ pub(super) async fn get_resident(
     Path(id): Path<String>,
 ) -> Result<Json<Resident>, ApiError> {
     let id = ResidentId::parse(&id).map_err(|_| ApiError::NotFound)?;
-    let Some(r) = s.hotline.store().resident(&id).await? else {
+    let Some(r) = s.store.resident(&id).await? else {
         return Err(ApiError::NotFound);
     };
     if !who.0.may_read_home(&r.home) {
-        s.hotline
-            .store()
+        s.store
             .log_access(&AccessEntry::new(
                 Utc::now(),
                 Some(who.0.id.clone()),
@@ -100,11 +98,7 @@ pub(super) async fn import_residents(
         message: format!("{} problem(s); nothing was imported", e.0.len()),
         details: serde_json::to_value(&e.0).ok(),
     })?;
-    let sum = s
-        .hotline
-        .store()
-        .import_residents(&residents, Utc::now())
-        .await?;
+    let sum = s.store.import_residents(&residents, Utc::now()).await?;
     tracing::info!(
         created = sum.created,
         updated = sum.updated,

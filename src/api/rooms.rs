@@ -9,7 +9,7 @@ pub(super) async fn list_rooms(
     who: Authed,
 ) -> Result<Json<Vec<akutlinje_core::person::HomeRoom>>, ApiError> {
     who.require(&[Role::Coordinator, Role::Admin])?;
-    Ok(Json(s.hotline.store().home_rooms(None).await?))
+    Ok(Json(s.store.home_rooms(None).await?))
 }
 
 pub(super) async fn list_home_rooms(
@@ -21,10 +21,10 @@ pub(super) async fn list_home_rooms(
     if !who.0.may_read_home(&home) {
         return Err(ApiError::NotFound);
     }
-    if s.hotline.store().home(&home).await?.is_none() {
+    if s.store.home(&home).await?.is_none() {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(s.hotline.store().home_rooms(Some(&home)).await?))
+    Ok(Json(s.store.home_rooms(Some(&home)).await?))
 }
 
 #[derive(Deserialize)]
@@ -46,7 +46,7 @@ pub(super) async fn bind_room(
             message: format!("room_id: {e}"),
             details: None,
         })?;
-    if s.hotline.store().home(&home).await?.is_none() {
+    if s.store.home(&home).await?.is_none() {
         return Err(ApiError::NotFound);
     }
     let bound = akutlinje_core::person::HomeRoom {
@@ -55,7 +55,7 @@ pub(super) async fn bind_room(
         bound_by: Some(who.0.id.clone()),
         bound_at: Utc::now(),
     };
-    s.hotline.store().bind_room(&bound).await?;
+    s.store.bind_room(&bound).await?;
     tracing::info!(room = %bound.room, home = %bound.home, "room bound");
     Ok((StatusCode::CREATED, Json(bound)).into_response())
 }
@@ -67,7 +67,7 @@ pub(super) async fn unbind_room(
 ) -> Result<StatusCode, ApiError> {
     who.require(&[Role::Coordinator, Role::Admin])?;
     let room = akutlinje_core::ids::MatrixRoomId::parse(&room).map_err(|_| ApiError::NotFound)?;
-    if s.hotline.store().unbind_room(&room).await? {
+    if s.store.unbind_room(&room).await? {
         tracing::info!(room = %room, "room unbound");
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -14,7 +14,7 @@ pub(super) async fn cases_page(
     } else {
         user.person.home.clone()
     };
-    let cases = match s.hotline.store().cases(home.as_ref(), 500).await {
+    let cases = match s.store.cases(home.as_ref(), 500).await {
         Ok(v) => v,
         Err(e) => return WebError::from(e).into_response(),
     };

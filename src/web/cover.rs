@@ -42,7 +42,7 @@ pub(super) async fn add_override(
         )
             .into_response();
     }
-    let store = s.hotline.store();
+    let store = &s.store;
     let Ok(service) = ServiceId::parse(&f.service) else {
         return again(t(&s, lang, "web-error-unknown-tier")).await;
     };
@@ -118,7 +118,7 @@ pub(super) async fn remove_override(
         )
             .into_response();
     }
-    if let Err(e) = s.hotline.store().delete_override(id).await {
+    if let Err(e) = s.store.delete_override(id).await {
         return WebError::from(e).into_response();
     }
     let service = ServiceId::parse(&f.service)
@@ -181,7 +181,7 @@ pub(super) async fn save_rotation(
             Msg::new("web-error-bad-rotation").arg("detail", detail),
         )
     };
-    let store = s.hotline.store();
+    let store = &s.store;
     let svc = match ServiceId::parse(&f.service) {
         Ok(id) => store.service(&id).await.ok().flatten(),
         Err(_) => None,
@@ -278,7 +278,7 @@ pub(super) async fn remove_rotation(
     let Ok(id) = akutlinje_core::rota::RotationId::parse(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if let Err(e) = s.hotline.store().delete_rotation(&id).await {
+    if let Err(e) = s.store.delete_rotation(&id).await {
         return WebError::from(e).into_response();
     }
     back(&f.service, &f.week, "rotation-removed")
@@ -305,7 +305,7 @@ pub(super) async fn add_swap(
         return r;
     }
     let lang = user.lang;
-    let store = s.hotline.store();
+    let store = &s.store;
     let Ok(service) = ServiceId::parse(&f.service) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -392,7 +392,7 @@ pub(super) async fn remove_swap(
     if let Err(r) = may_change(&s, &user, &f.csrf) {
         return r;
     }
-    if let Err(e) = s.hotline.store().delete_swap(id).await {
+    if let Err(e) = s.store.delete_swap(id).await {
         return WebError::from(e).into_response();
     }
     back(&f.service, &f.week, "swap-removed")

@@ -39,7 +39,7 @@ pub(super) async fn figures_page(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let (jar, lang) = with_lang(jar, &q, user.lang);
-    let store = s.hotline.store();
+    let store = &s.store;
     let home = if user.person.role.may_read_all_homes() {
         None
     } else {

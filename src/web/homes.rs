@@ -40,7 +40,7 @@ pub(super) async fn render_homes(
     if !matches!(user.person.role, Role::Coordinator | Role::Admin) {
         return Err((StatusCode::FORBIDDEN, t(s, lang, "web-error-forbidden")).into_response());
     }
-    let store = s.hotline.store();
+    let store = &s.store;
     let homes = store
         .homes()
         .await
@@ -108,7 +108,7 @@ pub(super) async fn bind_room(
         return r;
     }
     let lang = user.lang;
-    let store = s.hotline.store();
+    let store = &s.store;
     let home = match akutlinje_core::ids::HomeId::parse(&f.home) {
         Ok(h) if matches!(store.home(&h).await, Ok(Some(_))) => h,
         _ => {
@@ -156,7 +156,7 @@ pub(super) async fn unbind_room(
     let Ok(room) = akutlinje_core::ids::MatrixRoomId::parse(&f.room) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if let Err(e) = s.hotline.store().unbind_room(&room).await {
+    if let Err(e) = s.store.unbind_room(&room).await {
         return WebError::from(e).into_response();
     }
     tracing::info!(person = %user.person.id, room = %room, "room unbound");

@@ -52,7 +52,7 @@ pub(super) async fn render_rota(
     if user.person.role == Role::Staff {
         return Err(Redirect::to("/cases").into_response());
     }
-    let store = s.hotline.store();
+    let store = &s.store;
     let services = store
         .services()
         .await
@@ -304,7 +304,7 @@ pub(super) async fn month_page(
     if user.person.role == Role::Staff {
         return Redirect::to("/cases").into_response();
     }
-    let store = s.hotline.store();
+    let store = &s.store;
     let services = match store.services().await {
         Ok(v) => v,
         Err(e) => return WebError::from(e).into_response(),

@@ -43,12 +43,7 @@ impl FromRequestParts<AppState> for WebUser {
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
             return Err(Redirect::to("/login").into_response());
         };
-        match state
-            .hotline
-            .store()
-            .session(&hash_token(&token), Utc::now())
-            .await
-        {
+        match state.store.session(&hash_token(&token), Utc::now()).await {
             Ok(Some((person, csrf))) => Ok(WebUser { person, csrf, lang }),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => {
@@ -99,7 +94,7 @@ pub(super) async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let lang = lang_of(&jar, s.lang);
-    let store = s.hotline.store();
+    let store = &s.store;
     let now = Utc::now();
     let page = |status: StatusCode, msg: String| {
         (status, login_markup(&s, lang, Some(msg))).into_response()
@@ -251,11 +246,7 @@ pub(super) async fn logout(
         return (StatusCode::FORBIDDEN, t(&s, user.lang, "web-error-csrf")).into_response();
     }
     if let Some(c) = jar.get(SESSION_COOKIE) {
-        let _ = s
-            .hotline
-            .store()
-            .delete_session(&hash_token(c.value()))
-            .await;
+        let _ = s.store.delete_session(&hash_token(c.value())).await;
     }
     (
         jar.remove(Cookie::build(SESSION_COOKIE).path("/")),

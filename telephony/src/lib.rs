@@ -22,6 +22,7 @@ use std::sync::Arc;
 use akutlinje_core::i18n::Lang;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::service::Hotline;
+use akutlinje_core::store::{ChannelStore, PeopleStore, SessionStore, Store};
 
 pub mod ivr;
 pub mod rest;
@@ -105,8 +106,28 @@ impl std::fmt::Debug for Settings {
 #[derive(Clone)]
 pub struct Telephony(Arc<Inner>);
 
+/// The storage ports the telephone side uses besides the service: who is
+/// calling, their PIN, and its own call legs and webhook answers.
+#[derive(Clone, Debug)]
+pub struct Ports {
+    pub people: Arc<dyn PeopleStore>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub channels: Arc<dyn ChannelStore>,
+}
+
+impl From<Arc<dyn Store>> for Ports {
+    fn from(store: Arc<dyn Store>) -> Ports {
+        Ports {
+            people: store.clone(),
+            sessions: store.clone(),
+            channels: store,
+        }
+    }
+}
+
 struct Inner {
     hotline: Hotline,
+    db: Ports,
     client: rest::Client,
     settings: Settings,
     oncall: Arc<dyn akutlinje_core::roster::Roster>,
@@ -124,6 +145,7 @@ impl Telephony {
     /// The Twilio side over the hotline service; refuses weak secrets.
     pub fn new(
         hotline: Hotline,
+        store: impl Into<Ports>,
         client: rest::Client,
         settings: Settings,
         oncall: Arc<dyn akutlinje_core::roster::Roster>,
@@ -131,6 +153,7 @@ impl Telephony {
         settings.check()?;
         Ok(Telephony(Arc::new(Inner {
             hotline,
+            db: store.into(),
             client,
             settings,
             oncall,
@@ -173,6 +196,10 @@ impl Telephony {
 
     pub(crate) fn hotline(&self) -> &Hotline {
         &self.0.hotline
+    }
+
+    pub(crate) fn db(&self) -> &Ports {
+        &self.0.db
     }
 
     pub(crate) fn client(&self) -> &rest::Client {

@@ -44,12 +44,13 @@ fn local(e: impl std::fmt::Display) -> SendError {
 
 /// The home's name and the page's urgency label: all an SMS may say.
 async fn case_facts(t: &Telephony, case: CaseId) -> Result<(String, String), SendError> {
-    let store = t.hotline().store();
     let loc = t.hotline().localizer();
     let lang = t.settings().lang;
-    let summary = store.case(case).await.map_err(local)?;
+    let summary = t.hotline().case_summary(case).await.map_err(local)?;
     let home = match summary {
-        Some(c) => store
+        Some(c) => t
+            .db()
+            .people
             .home(&c.home)
             .await
             .map_err(local)?
@@ -57,7 +58,8 @@ async fn case_facts(t: &Telephony, case: CaseId) -> Result<(String, String), Sen
             .unwrap_or_default(),
         None => String::new(),
     };
-    let urgency = store
+    let urgency = t
+        .hotline()
         .escalation(case)
         .await
         .map_err(local)?
@@ -206,8 +208,8 @@ impl Sender for VoiceSender {
             })
             .await
             .map_err(failed)?;
-        t.hotline()
-            .store()
+        t.db()
+            .channels
             .upsert_call(&CallLeg {
                 sid: call.sid.clone(),
                 role: CallRole::Physician,

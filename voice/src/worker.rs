@@ -16,7 +16,9 @@ use akutlinje_core::escalation::{NewNotification, NotificationKind, NotifyChanne
 use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::{PersonId, Text};
 use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
-use akutlinje_core::store::{Store, StoreError, TranscriptionJob};
+use akutlinje_core::store::{
+    ChannelStore, PeopleStore, RecordStore, Store, StoreError, TranscriptionJob, TranscriptionStore,
+};
 use chrono::Utc;
 use tokio::sync::{Notify, Semaphore};
 use tracing::Instrument;
@@ -54,10 +56,31 @@ impl Default for WorkerSettings {
     }
 }
 
+/// The storage ports the worker uses: the queue, the recording, the
+/// case's record (who to tell), the people told.
+#[derive(Clone, Debug)]
+pub struct Ports {
+    pub transcription: Arc<dyn TranscriptionStore>,
+    pub channels: Arc<dyn ChannelStore>,
+    pub record: Arc<dyn RecordStore>,
+    pub people: Arc<dyn PeopleStore>,
+}
+
+impl From<Arc<dyn Store>> for Ports {
+    fn from(store: Arc<dyn Store>) -> Ports {
+        Ports {
+            transcription: store.clone(),
+            channels: store.clone(),
+            record: store.clone(),
+            people: store,
+        }
+    }
+}
+
 /// Works the transcription queue.
 #[derive(Clone)]
 pub struct Worker {
-    store: Arc<dyn Store>,
+    db: Ports,
     model: Arc<Transcriber>,
     loc: Arc<Localizer>,
     settings: WorkerSettings,
@@ -80,14 +103,14 @@ fn chrono_of(d: Duration) -> chrono::Duration {
 impl Worker {
     /// A worker named `id` (unique per process: claims are held by name).
     pub fn new(
-        store: Arc<dyn Store>,
+        store: impl Into<Ports>,
         model: Arc<Transcriber>,
         loc: Arc<Localizer>,
         settings: WorkerSettings,
         id: impl Into<String>,
     ) -> Worker {
         Worker {
-            store,
+            db: store.into(),
             model,
             loc,
             settings,
@@ -123,7 +146,8 @@ impl Worker {
                 return;
             };
             let claimed = self
-                .store
+                .db
+                .transcription
                 .claim_transcriptions(Utc::now(), &self.id, chrono_of(self.settings.lease), 1)
                 .await;
             match claimed {
@@ -155,7 +179,8 @@ impl Worker {
         let mut done = 0;
         loop {
             let jobs = self
-                .store
+                .db
+                .transcription
                 .claim_transcriptions(Utc::now(), &self.id, chrono_of(self.settings.lease), 1)
                 .await?;
             if jobs.is_empty() {
@@ -187,7 +212,7 @@ impl Worker {
                 Outcome::Retry(error) if job.attempts < self.settings.max_attempts => {
                     tracing::warn!(%error, "transcription failed; will try again");
                     let due = Utc::now() + chrono_of(self.settings.retry_after);
-                    if let Err(e) = self.store.release_transcription(job.attachment, &self.id, due).await {
+                    if let Err(e) = self.db.transcription.release_transcription(job.attachment, &self.id, due).await {
                         tracing::warn!(error = %e, "could not give the job back; its lease will run out");
                     }
                     return false;
@@ -202,13 +227,13 @@ impl Worker {
 
     /// Renews the claim while the work goes on.
     fn heartbeat(&self, attachment: i64) -> tokio::task::JoinHandle<()> {
-        let store = self.store.clone();
+        let queue = self.db.transcription.clone();
         let id = self.id.clone();
         let lease = self.settings.lease;
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(lease / 3).await;
-                match store
+                match queue
                     .extend_transcription(attachment, &id, Utc::now() + chrono_of(lease))
                     .await
                 {
@@ -224,7 +249,7 @@ impl Worker {
     }
 
     async fn attempt(&self, job: &TranscriptionJob) -> Outcome {
-        let audio = match self.store.attachment(job.attachment).await {
+        let audio = match self.db.channels.attachment(job.attachment).await {
             Ok(Some(a)) => a,
             Ok(None) => {
                 return Outcome::Record(failed(job, "broken", "the recording is missing".into()))
@@ -287,7 +312,8 @@ impl Worker {
             external_id: None,
         };
         match self
-            .store
+            .db
+            .transcription
             .finish_transcription(job.attachment, &self.id, &event, &notes)
             .await
         {
@@ -302,7 +328,8 @@ impl Worker {
                 tracing::warn!(error = %e, "could not record the transcription; will try again");
                 let due = Utc::now() + chrono_of(self.settings.retry_after);
                 let _ = self
-                    .store
+                    .db
+                    .transcription
                     .release_transcription(job.attachment, &self.id, due)
                     .await;
                 false
@@ -318,7 +345,7 @@ impl Worker {
         job: &TranscriptionJob,
         kind: &EventKind,
     ) -> Result<Vec<NewNotification>, StoreError> {
-        let events = self.store.events(job.case).await?;
+        let events = self.db.record.events(job.case).await?;
         let mut people: Vec<PersonId> = Vec::new();
         for e in &events {
             let who = match &e.event.kind {
@@ -354,7 +381,7 @@ impl Worker {
         let text = self.loc.render(Lang::Da, &msg);
         let mut out = Vec::new();
         for id in people {
-            let Some(person) = self.store.person(&id).await? else {
+            let Some(person) = self.db.people.person(&id).await? else {
                 continue;
             };
             if person.matrix_user.is_none() {

@@ -5,12 +5,7 @@ use super::*;
 
 /// Who wrote, if we know them; strangers are refused once per room.
 pub(super) async fn known_sender(ctx: &BotContext, room: &Room, sender: &UserId) -> Option<Person> {
-    match ctx
-        .hotline
-        .store()
-        .person_by_matrix_user(sender.as_str())
-        .await
-    {
+    match ctx.db.people.person_by_matrix_user(sender.as_str()).await {
         Ok(Some(p)) => Some(p),
         Ok(None) => {
             let key = (room.room_id().to_string(), sender.to_string());
@@ -126,8 +121,7 @@ pub(crate) async fn on_reaction(
                 send_text(&room, crate::trust::refusal(&ctx, &room, &home, &verdict).await).await;
                 return;
             }
-            let store = ctx.hotline.store();
-            let found = match store
+            let found = match ctx.db.channels
                 .take_matrix_prompt(room.room_id().as_str(), target.as_str())
                 .await
             {

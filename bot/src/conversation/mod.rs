@@ -37,7 +37,7 @@ use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::Channel;
 use akutlinje_core::service::Hotline;
 use akutlinje_core::service::{ServiceError, Via};
-use akutlinje_core::store::{NewAttachment, StoreError};
+use akutlinje_core::store::{ChannelStore, NewAttachment, PeopleStore, Store, StoreError};
 use chrono::Utc;
 use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::events::reaction::{OriginalSyncReactionEvent, ReactionEventContent};
@@ -50,10 +50,28 @@ use matrix_sdk::ruma::{OwnedEventId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use tracing::Instrument;
 
+/// The storage ports the bot uses besides the service: who a Matrix user
+/// is and which home a room is bound to, and its own threads.
+#[derive(Clone, Debug)]
+pub struct Ports {
+    pub people: Arc<dyn PeopleStore>,
+    pub channels: Arc<dyn ChannelStore>,
+}
+
+impl From<Arc<dyn Store>> for Ports {
+    fn from(store: Arc<dyn Store>) -> Ports {
+        Ports {
+            people: store.clone(),
+            channels: store,
+        }
+    }
+}
+
 /// What the bot's handlers share.
 #[derive(Clone)]
 pub struct BotContext {
     pub hotline: Hotline,
+    pub db: Ports,
     /// Who is on call (`!vagt`).
     pub roster: Arc<dyn akutlinje_core::roster::Roster>,
     /// (room, user) pairs already told "I do not know you": told once.
@@ -61,10 +79,16 @@ pub struct BotContext {
 }
 
 impl BotContext {
-    /// A context around the hotline service and the on-call roster.
-    pub fn new(hotline: Hotline, roster: Arc<dyn akutlinje_core::roster::Roster>) -> BotContext {
+    /// A context around the hotline service, the on-call roster and the
+    /// bot's storage ports.
+    pub fn new(
+        hotline: Hotline,
+        roster: Arc<dyn akutlinje_core::roster::Roster>,
+        store: impl Into<Ports>,
+    ) -> BotContext {
         BotContext {
             hotline,
+            db: store.into(),
             roster,
             refused: Arc::new(Mutex::new(HashSet::new())),
         }

@@ -30,8 +30,12 @@ pub(super) async fn reply_turn(
 
 /// The members of a case's room (but the bot) have read its resident.
 pub(super) async fn log_room_readers(ctx: &BotContext, client: &Client, room: &Room, case: CaseId) {
-    let store = ctx.hotline.store();
-    let Ok(Some(resident)) = store.case(case).await.map(|c| c.and_then(|c| c.resident)) else {
+    let Ok(Some(resident)) = ctx
+        .hotline
+        .case_summary(case)
+        .await
+        .map(|c| c.and_then(|c| c.resident))
+    else {
         return;
     };
     let Ok(members) = room
@@ -45,7 +49,12 @@ pub(super) async fn log_room_readers(ctx: &BotContext, client: &Client, room: &R
         if client.user_id() == Some(m.user_id()) {
             continue;
         }
-        if let Ok(Some(p)) = store.person_by_matrix_user(m.user_id().as_str()).await {
+        if let Ok(Some(p)) = ctx
+            .db
+            .people
+            .person_by_matrix_user(m.user_id().as_str())
+            .await
+        {
             let entry = akutlinje_core::record::AccessEntry::new(
                 now,
                 Some(p.id),
@@ -55,7 +64,7 @@ pub(super) async fn log_room_readers(ctx: &BotContext, client: &Client, room: &R
                 Channel::Matrix,
             )
             .detail("room");
-            if let Err(e) = store.log_access(&entry).await {
+            if let Err(e) = ctx.hotline.log_access(&entry).await {
                 tracing::error!(case = %case, error = %e, "cannot log a room read");
             }
         }
@@ -69,8 +78,8 @@ pub(super) async fn remember_prompt(
     prompt: Option<OwnedEventId>,
 ) {
     if let Err(e) = ctx
-        .hotline
-        .store()
+        .db
+        .channels
         .set_matrix_prompt(
             room.room_id().as_str(),
             root.as_str(),
@@ -93,8 +102,9 @@ pub(super) async fn case_thread_message(
     event: &OwnedEventId,
     body: &str,
 ) {
-    let store = ctx.hotline.store();
-    let case = match store
+    let case = match ctx
+        .db
+        .channels
         .case_of_matrix_thread(room.room_id().as_str(), root.as_str())
         .await
     {
@@ -148,7 +158,7 @@ pub(super) async fn room_is_safe_for(
     root: &OwnedEventId,
     case: CaseId,
 ) -> bool {
-    let home = match ctx.hotline.store().case(case).await {
+    let home = match ctx.hotline.case_summary(case).await {
         Ok(Some(c)) => c.home,
         Ok(None) => return false,
         Err(e) => {
@@ -181,18 +191,15 @@ pub(super) async fn withhold(
         }
         None => send_text(room, line).await,
     }
-    let event = akutlinje_core::record::NewEvent {
-        at: Utc::now(),
-        author: akutlinje_core::record::Author::system(),
-        channel: Channel::Matrix,
-        kind: akutlinje_core::record::EventKind::ResidentDataWithheld {
-            reason: verdict.code().to_string(),
-            member: verdict.outsider().map(str::to_string),
-        },
-        corrects: None,
-        external_id: None,
+    let kind = akutlinje_core::record::EventKind::ResidentDataWithheld {
+        reason: verdict.code().to_string(),
+        member: verdict.outsider().map(str::to_string),
     };
-    if let Err(e) = ctx.hotline.store().append_event(case, &event).await {
+    if let Err(e) = ctx
+        .hotline
+        .channel_event(case, kind, Channel::Matrix, None, Utc::now())
+        .await
+    {
         tracing::error!(case = %case, error = %e, "cannot record the withheld data");
     }
 }
@@ -212,8 +219,8 @@ pub(super) async fn staff_input(
     // The question is being answered: a tap on it from now on is not an
     // answer to whatever comes next.
     if let Err(e) = ctx
-        .hotline
-        .store()
+        .db
+        .channels
         .set_matrix_prompt(room.room_id().as_str(), root.as_str(), None)
         .await
     {
@@ -251,7 +258,6 @@ pub(super) async fn open_case(
     event: &OwnedEventId,
     body: &str,
 ) {
-    let store = ctx.hotline.store().clone();
     if person.role != Role::Staff {
         if akutlinje_core::engine::parse::asks_for_a_case(body) {
             send_text(room, ctx.text("bot-not-staff")).await;
@@ -262,7 +268,9 @@ pub(super) async fn open_case(
         return;
     };
     // A redelivered first message must not open a second case.
-    match store
+    match ctx
+        .db
+        .channels
         .case_of_matrix_thread(room.room_id().as_str(), event.as_str())
         .await
     {
@@ -273,7 +281,7 @@ pub(super) async fn open_case(
             return;
         }
     }
-    let home = match store.home(&home_id).await {
+    let home = match ctx.db.people.home(&home_id).await {
         Ok(Some(h)) => h,
         _ => return,
     };
@@ -299,7 +307,9 @@ pub(super) async fn open_case(
         Ok(turn) => {
             // Staff answer only after the bot's first question, so linking
             // once the case exists loses no reply.
-            if let Err(e) = store
+            if let Err(e) = ctx
+                .db
+                .channels
                 .link_matrix_thread(room.room_id().as_str(), event.as_str(), case, now)
                 .await
             {
@@ -329,9 +339,10 @@ pub(super) async fn voice_note(
     event: &OwnedEventId,
     audio: &AudioMessageEventContent,
 ) {
-    let store = ctx.hotline.store();
     let case = match &thread_root {
-        Some(root) => store
+        Some(root) => ctx
+            .db
+            .channels
             .case_of_matrix_thread(room.room_id().as_str(), root.as_str())
             .await
             .ok()
@@ -445,7 +456,7 @@ pub(crate) async fn tell_staff(
     case: CaseId,
     line: &str,
 ) -> Result<(), String> {
-    let Ok(Some((room_id, root))) = ctx.hotline.store().matrix_thread_of_case(case).await else {
+    let Ok(Some((room_id, root))) = ctx.db.channels.matrix_thread_of_case(case).await else {
         return Ok(());
     };
     let staff_room = matrix_sdk::ruma::RoomId::parse(&room_id)
@@ -455,7 +466,7 @@ pub(crate) async fn tell_staff(
     let (Some(r), Some(root)) = (staff_room, root) else {
         return Ok(());
     };
-    let home = match ctx.hotline.store().case(case).await {
+    let home = match ctx.hotline.case_summary(case).await {
         Ok(Some(c)) => c.home,
         _ => return Err(ctx.text("bot-room-check-failed")),
     };

@@ -48,6 +48,20 @@ pub trait RecordStore: Send + Sync + std::fmt::Debug {
         case: CaseId,
     ) -> Result<Option<(serde_json::Value, i64)>, StoreError>;
 
+    /// The engine state of a case, with its version: the one place the
+    /// stored JSON is turned back into the engine's state.
+    async fn engine_state(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<(crate::engine::CaseState, i64)>, StoreError> {
+        let Some((json, version)) = self.case_state(case).await? else {
+            return Ok(None);
+        };
+        let state = serde_json::from_value(json)
+            .map_err(|e| StoreError::Corrupt(format!("case {case} state: {e}")))?;
+        Ok(Some((state, version)))
+    }
+
     async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError>;
 
     /// Cases, newest first, optionally of one home.

@@ -11,18 +11,18 @@ pub(super) async fn incoming(
     let from = normalise_number(form.get("From").unwrap_or_default());
     let status = form.get("CallStatus").unwrap_or("ringing").to_string();
     Ok(t.once(sid, "incoming", true, move |t, sid| async move {
-        let store = t.hotline().store();
-        let person = store.person_by_phone(&from).await?;
+        let person = t.db().people.person_by_phone(&from).await?;
         let staff = match person {
             Some(p) if p.role == Role::Staff => match &p.home {
-                Some(h) => store.home(h).await?.map(|home| (p, home)),
+                Some(h) => t.db().people.home(h).await?.map(|home| (p, home)),
                 None => None,
             },
             _ => None,
         };
         let Some((who, home)) = staff else {
             tracing::info!("call from a number that is not registered staff");
-            store
+            t.db()
+                .channels
                 .upsert_call(&caller_leg(&sid, None, None, &status))
                 .await?;
             let r = twiml::Response::new()
@@ -38,7 +38,8 @@ pub(super) async fn incoming(
         if t.settings().pin_required {
             // Caller id is not proof: nothing about any resident until the
             // PIN is keyed. The leg knows who it claims to be, no case yet.
-            store
+            t.db()
+                .channels
                 .upsert_call(&caller_leg(&sid, None, Some(&who), &status))
                 .await?;
             return Ok(pin_prompt(&t, 1, "ivr-pin-ask").to_xml());
@@ -56,7 +57,6 @@ pub(super) async fn start_case(
     home: &akutlinje_core::person::Home,
     status: &str,
 ) -> Result<String, Fault> {
-    let store = t.hotline().store();
     // The case id follows from the call, so a retry after a crash finds
     // the case instead of opening a second one.
     let case = CaseId::from_uuid(uuid::Uuid::new_v5(
@@ -84,12 +84,13 @@ pub(super) async fn start_case(
     };
     // The call rang before the PIN opened the case: that status belongs in
     // the record too.
-    if let Some(earlier) = store.call(sid).await?.map(|l| l.status) {
+    if let Some(earlier) = t.db().channels.call(sid).await?.map(|l| l.status) {
         if earlier != status {
             t.status_event(case, "caller", sid, &earlier, None).await?;
         }
     }
-    store
+    t.db()
+        .channels
         .upsert_call(&caller_leg(sid, Some(case), Some(who), status))
         .await?;
     t.status_event(case, "caller", sid, status, None).await?;
@@ -297,9 +298,9 @@ pub(super) async fn call_status(
         &format!("status:{status}"),
         false,
         move |t, sid| async move {
-            let store = t.hotline().store();
-            if let Some(leg) = store.call(&sid).await? {
-                store
+            if let Some(leg) = t.db().channels.call(&sid).await? {
+                t.db()
+                    .channels
                     .upsert_call(&CallLeg {
                         status: status.clone(),
                         at: now(),
@@ -327,7 +328,6 @@ pub(super) async fn wait(
     let case = q_case(&query)?;
     let state = t
         .hotline()
-        .store()
         .escalation(case)
         .await
         .ok()

@@ -29,7 +29,7 @@ use akutlinje_core::escalation::{EscalationState, NotificationKind};
 use akutlinje_core::i18n::Msg;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
-use akutlinje_core::record::{AccessAction, AccessEntry, Author, Channel, EventKind, NewEvent};
+use akutlinje_core::record::{AccessAction, AccessEntry, Channel, EventKind};
 use akutlinje_core::service::{ServiceError, Turn};
 use akutlinje_core::store::{CallLeg, CallRole, NewAttachment, StoreError};
 use axum::extract::{Query, State};
@@ -72,8 +72,6 @@ enum Fault {
     Service(#[from] ServiceError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{0}")]
-    Other(String),
 }
 
 fn xml(body: String) -> Response {
@@ -119,8 +117,7 @@ impl Telephony {
         F: FnOnce(Telephony, String) -> Fut,
         Fut: Future<Output = Result<String, Fault>>,
     {
-        let store = self.hotline().store();
-        match store.webhook_answer(&sid, step).await {
+        match self.db().channels.webhook_answer(&sid, step).await {
             Ok(Some(a)) => {
                 tracing::info!(step, "Twilio webhook repeated; same answer");
                 if voice {
@@ -137,7 +134,12 @@ impl Telephony {
             Err(e) => return self.fault(&Fault::Store(e), voice, &sid).await,
         }
         match answer(self.clone(), sid.clone()).await {
-            Ok(a) => match store.save_webhook_answer(&sid, step, &a, Utc::now()).await {
+            Ok(a) => match self
+                .db()
+                .channels
+                .save_webhook_answer(&sid, step, &a, Utc::now())
+                .await
+            {
                 Ok(kept) => xml(kept),
                 // The work is stored; only the answer's copy is missing.
                 Err(e) => {
@@ -183,11 +185,15 @@ impl Telephony {
     /// A read of a case's resident by `who` over the phone (`detail`: what
     /// was heard), written to the access log.
     async fn log_read(&self, case: CaseId, who: &Person, detail: &str) -> Result<(), Fault> {
-        let store = self.hotline().store();
-        let Some(resident) = store.case(case).await?.and_then(|c| c.resident) else {
+        let Some(resident) = self
+            .hotline()
+            .case_summary(case)
+            .await?
+            .and_then(|c| c.resident)
+        else {
             return Ok(());
         };
-        store
+        self.hotline()
             .log_access(
                 &AccessEntry::new(
                     Utc::now(),
@@ -205,14 +211,13 @@ impl Telephony {
 
     /// A repeated webhook of a call leg that belongs to a case.
     async fn log_replay(&self, sid: &str) -> Result<(), Fault> {
-        let store = self.hotline().store();
-        let Some(leg) = store.call(sid).await? else {
+        let Some(leg) = self.db().channels.call(sid).await? else {
             return Ok(());
         };
         let (Some(case), Some(pid)) = (leg.case, leg.person) else {
             return Ok(());
         };
-        match store.person(&pid).await? {
+        match self.db().people.person(&pid).await? {
             Some(who) => self.log_read(case, &who, "replay").await,
             None => Ok(()),
         }
@@ -227,45 +232,32 @@ impl Telephony {
         status: &str,
         detail: Option<&str>,
     ) -> Result<(), Fault> {
-        let event = NewEvent {
-            at: Utc::now(),
-            author: Author::system(),
-            channel: Channel::Twilio,
-            kind: EventKind::TelephonyStatus {
-                leg: leg.into(),
-                sid: sid.into(),
-                status: status.into(),
-                detail: detail.map(str::to_string),
-            },
-            corrects: None,
-            external_id: Some(format!("{sid}:{leg}:{status}")),
+        let kind = EventKind::TelephonyStatus {
+            leg: leg.into(),
+            sid: sid.into(),
+            status: status.into(),
+            detail: detail.map(str::to_string),
         };
-        match self.hotline().store().append_event(case, &event).await {
-            Ok(_) | Err(StoreError::Duplicate) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        let once = Some(format!("{sid}:{leg}:{status}"));
+        self.hotline()
+            .channel_event(case, kind, Channel::Twilio, once, Utc::now())
+            .await?;
+        Ok(())
     }
 
     async fn state(&self, case: CaseId) -> Result<CaseState, Fault> {
-        let (json, _) = self
-            .hotline()
-            .store()
-            .case_state(case)
-            .await?
-            .ok_or(Fault::Service(ServiceError::UnknownCase))?;
-        serde_json::from_value(json).map_err(|e| Fault::Other(e.to_string()))
+        Ok(self.hotline().case_state(case).await?)
     }
 
     /// The caller's leg: its case and the staff member on it.
     async fn caller(&self, sid: &str) -> Result<Option<(CaseId, Person)>, Fault> {
-        let store = self.hotline().store();
-        let Some(leg) = store.call(sid).await? else {
+        let Some(leg) = self.db().channels.call(sid).await? else {
             return Ok(None);
         };
         let (Some(case), Some(pid)) = (leg.case, leg.person) else {
             return Ok(None);
         };
-        Ok(store.person(&pid).await?.map(|p| (case, p)))
+        Ok(self.db().people.person(&pid).await?.map(|p| (case, p)))
     }
 
     /// A question as TwiML: keys (a `<Gather>` that the speech before it

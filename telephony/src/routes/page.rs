@@ -8,17 +8,13 @@ pub(super) async fn paged_person(
     case: CaseId,
     notification: i64,
 ) -> Result<Option<Person>, Fault> {
-    let store = t.hotline().store();
-    let n = store
-        .notifications(case)
-        .await?
-        .into_iter()
-        .find(|n| n.id == notification);
-    let Some(n) = n else { return Ok(None) };
+    let Some(n) = t.hotline().notification(case, notification).await? else {
+        return Ok(None);
+    };
     if n.new.kind != NotificationKind::Page {
         return Ok(None);
     }
-    Ok(store.person(&n.new.person).await?)
+    Ok(t.db().people.person(&n.new.person).await?)
 }
 
 /// What the physician hears when picking up: where from, how urgent, why.
@@ -101,10 +97,9 @@ pub(super) async fn page_keys(
             let Some(who) = paged_person(&t, case, notification).await? else {
                 return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
             };
-            let store = t.hotline().store();
             match digits.as_str() {
                 "1" => {
-                    let before = store.escalation(case).await?.map(|e| e.state);
+                    let before = t.hotline().escalation(case).await?.map(|e| e.state);
                     t.hotline()
                         .respond_to_page(
                             case,
@@ -117,11 +112,7 @@ pub(super) async fn page_keys(
                         .await?;
                     if before == Some(EscalationState::Acknowledged) {
                         // Someone else was first; was it this physician?
-                        let events = store.events(case).await?;
-                        let first = events.iter().find_map(|e| match &e.event.kind {
-                            EventKind::PageAcknowledged { person, .. } => Some(person.clone()),
-                            _ => None,
-                        });
+                        let first = t.hotline().acknowledged_by(case).await?;
                         if first.as_ref() != Some(&who.id) {
                             return Ok(twiml::Response::new()
                                 .with(t.say_id("ivr-page-taken"))
@@ -129,21 +120,32 @@ pub(super) async fn page_keys(
                                 .to_xml());
                         }
                     }
-                    let caller_waiting = store.calls_of_case(case).await?.into_iter().any(|c| {
-                        c.role == CallRole::Caller
-                            && matches!(
-                                c.status.as_str(),
-                                "ringing" | "in-progress" | "queued" | "answered"
-                            )
-                    });
+                    let caller_waiting = t
+                        .db()
+                        .channels
+                        .calls_of_case(case)
+                        .await?
+                        .into_iter()
+                        .any(|c| {
+                            c.role == CallRole::Caller
+                                && matches!(
+                                    c.status.as_str(),
+                                    "ringing" | "in-progress" | "queued" | "answered"
+                                )
+                        });
                     let r = if caller_waiting {
                         twiml::Response::new()
                             .with(t.say_id("ivr-page-connecting"))
                             .with(t.bridge(case, true))
                             .with(twiml::hangup())
                     } else {
-                        let opener = match store.case(case).await?.and_then(|c| c.opened_by) {
-                            Some(p) => store.person(&p).await?,
+                        let opener = match t
+                            .hotline()
+                            .case_summary(case)
+                            .await?
+                            .and_then(|c| c.opened_by)
+                        {
+                            Some(p) => t.db().people.person(&p).await?,
                             None => None,
                         };
                         match opener.and_then(|p| p.phone) {

@@ -56,14 +56,13 @@ pub(super) async fn pin(
         &format!("pin:{try_no}"),
         true,
         move |t, sid| async move {
-            let store = t.hotline().store();
-            let leg = store.call(&sid).await?;
+            let leg = t.db().channels.call(&sid).await?;
             let who = match leg.as_ref().and_then(|l| l.person.clone()) {
-                Some(p) => store.person(&p).await?,
+                Some(p) => t.db().people.person(&p).await?,
                 None => None,
             };
             let home = match who.as_ref().and_then(|w| w.home.clone()) {
-                Some(h) => store.home(&h).await?,
+                Some(h) => t.db().people.home(&h).await?,
                 None => None,
             };
             let (Some(who), Some(home)) = (who, home) else {
@@ -73,7 +72,7 @@ pub(super) async fn pin(
                 tracing::info!(person = %who.id, "put through to the physician before the PIN");
                 return Ok(put_through(&t, "ivr-unknown-connecting"));
             }
-            let Some(hash) = store.pin_hash(&who.id, Some(&home.id)).await? else {
+            let Some(hash) = t.db().sessions.pin_hash(&who.id, Some(&home.id)).await? else {
                 tracing::warn!(person = %who.id, "no PIN is set for this caller or their home; put through without resident data");
                 return Ok(put_through(&t, "ivr-pin-none"));
             };

@@ -21,11 +21,10 @@ pub(super) async fn sms_incoming(
     let from = normalise_number(form.get("From").unwrap_or_default());
     let body = form.get("Body").unwrap_or_default().to_string();
     Ok(t.once(sid, "sms", false, move |t, sid| async move {
-        let store = t.hotline().store();
         let loc = t.hotline().localizer();
         let lang = t.settings().lang;
         let reply = |text: String| Ok(twiml::Response::new().with(twiml::message(&text)).to_xml());
-        let Some(who) = store.person_by_phone(&from).await? else {
+        let Some(who) = t.db().people.person_by_phone(&from).await? else {
             return reply(loc.text(lang, "sms-unknown-sender"));
         };
         if who.role != Role::Physician {
@@ -40,7 +39,7 @@ pub(super) async fn sms_incoming(
         let Some(code) = code else {
             return reply(loc.text(lang, "sms-code-needed"));
         };
-        let pages = store.pages_to(&who.id, 20).await?;
+        let pages = t.hotline().pages_to(&who.id, 20).await?;
         let Some(case) = pages.iter().copied().find(|p| case_code(*p) == code) else {
             return reply(loc.render(lang, &Msg::new("sms-unknown-code").arg("code", code)));
         };
@@ -76,7 +75,7 @@ pub(super) async fn sms_status(
         &format!("status:{status}"),
         false,
         move |t, sid| async move {
-            if let Some((case, _)) = t.hotline().store().page_by_external_id(&sid).await? {
+            if let Some((case, _)) = t.hotline().page_by_external_id(&sid).await? {
                 t.status_event(case, "sms", &sid, &status, error.as_deref())
                     .await?;
             }

@@ -1,0 +1,179 @@
+//! What physicians and staff add to a case after the checklist: answers
+//! to the page, decisions, notes and corrections, voice notes.
+
+use super::*;
+
+impl Hotline {
+    /// A physician acknowledges (or declines) the page of a case. Stops (or
+    /// hurries) the escalation; a late acknowledgement is still recorded.
+    /// Returns whether a pending escalation changed.
+    pub async fn respond_to_page(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        decline: bool,
+        external_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        // Only the physician this case paged may acknowledge or decline it;
+        // a coordinator may take a page over (never decline one), and the
+        // record says so. Anyone else: as if the case did not exist.
+        let takeover = match who.role {
+            crate::person::Role::Physician => {
+                if !self.store.was_paged(case, &who.id).await? {
+                    tracing::warn!(case = %case, person = %who.id, "answer to a page not sent to this physician refused");
+                    return Err(ServiceError::NotAllowed);
+                }
+                false
+            }
+            crate::person::Role::Coordinator if !decline && who.may_read_home(&summary.home) => {
+                true
+            }
+            _ => return Err(ServiceError::NotAllowed),
+        };
+        let kind = if decline {
+            EventKind::PageDeclined {
+                person: who.id.clone(),
+            }
+        } else {
+            EventKind::PageAcknowledged {
+                person: who.id.clone(),
+                takeover,
+            }
+        };
+        let event = NewEvent {
+            at: now,
+            author: Author {
+                person: Some(who.id.clone()),
+                role: Some(who.role),
+            },
+            channel,
+            kind,
+            corrects: None,
+            external_id: external_id.map(str::to_string),
+        };
+        let changed = self.store.respond_to_page(case, &event, decline).await?;
+        if changed {
+            self.escalation_changed();
+        }
+        tracing::info!(case = %case, person = %who.id, decline, changed, "page answered");
+        Ok(changed)
+    }
+
+    /// A physician records their decision on a case.
+    pub async fn record_disposition(
+        &self,
+        case: CaseId,
+        who: &Person,
+        via: Via<'_>,
+        disposition: crate::escalation::Disposition,
+        advice: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ServiceError> {
+        if who.role != crate::person::Role::Physician {
+            return Err(ServiceError::NotAllowed);
+        }
+        if self.store.case(case).await?.is_none() {
+            return Err(ServiceError::UnknownCase);
+        }
+        let advice = match advice.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(a) => Some(
+                Text::parse("advice", a, 4000)
+                    .map_err(|e| ServiceError::BadInput(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let event = NewEvent {
+            at: now,
+            author: Author {
+                person: Some(who.id.clone()),
+                role: Some(who.role),
+            },
+            channel: via.channel,
+            kind: EventKind::DispositionRecorded {
+                disposition,
+                advice,
+            },
+            corrects: None,
+            external_id: via.external_id.map(str::to_string),
+        };
+        Ok(self.store.append_event(case, &event).await?)
+    }
+
+    /// Adds a note, or a correction of event `corrects`, to a case.
+    pub async fn annotate(
+        &self,
+        case: CaseId,
+        who: &Person,
+        via: Via<'_>,
+        text: &str,
+        corrects: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ServiceError> {
+        let text =
+            Text::parse("text", text, 4000).map_err(|e| ServiceError::BadInput(e.to_string()))?;
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            return Err(ServiceError::UnknownCase);
+        }
+        if let Some(seq) = corrects {
+            if !self.store.events(case).await?.iter().any(|e| e.seq == seq) {
+                return Err(ServiceError::BadInput(format!(
+                    "event {seq} is not part of this case"
+                )));
+            }
+        }
+        let kind = if corrects.is_some() {
+            EventKind::Correction { text }
+        } else {
+            EventKind::Note { text }
+        };
+        let mut e = self.event(kind, who, via.channel, now);
+        e.corrects = corrects;
+        e.external_id = via.external_id.map(str::to_string);
+        Ok(self.store.append_event(case, &e).await?)
+    }
+
+    /// Stores a recording (a voice note) with a case, with the event that
+    /// points at it, in one transaction. A redelivered `external_id` stores
+    /// nothing ([`StoreError::Duplicate`]).
+    pub async fn attach_audio(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        audio: &crate::store::NewAttachment,
+        duration_ms: Option<u64>,
+        now: DateTime<Utc>,
+    ) -> Result<(i64, i64), ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            return Err(ServiceError::UnknownCase);
+        }
+        if audio.data.is_empty() {
+            return Err(ServiceError::BadInput("the recording is empty".into()));
+        }
+        let kind = EventKind::AudioAttached {
+            attachment: 0,
+            mime: audio.mime.clone(),
+            bytes: audio.data.len() as u64,
+            duration_ms,
+        };
+        let mut e = self.event(kind, who, channel, now);
+        e.external_id = audio.external_id.clone();
+        let (id, seq) = self.store.attach(case, audio, &e).await?;
+        tracing::info!(case = %case, attachment = id, bytes = audio.data.len(), "audio attached");
+        if let Some(f) = &self.audio_attached {
+            f();
+        }
+        Ok((id, seq))
+    }
+}
