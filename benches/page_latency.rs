@@ -11,7 +11,7 @@
 #![recursion_limit = "256"]
 
 #[allow(dead_code)]
-#[path = "../tests/common/synapse.rs"]
+#[path = "../tests/e2e/common/synapse.rs"]
 mod synapse;
 
 use std::sync::Arc;

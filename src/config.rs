@@ -2,6 +2,7 @@
 //! variables. Parsed once at start-up so a bad setting fails at once, with a
 //! message naming it, not at 3 a.m.
 
+use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,7 @@ struct Raw {
     log_json: bool,
     /// The on-call service whose rota pages are sent through.
     paging_service: String,
-    /// Escalation policies (TOML); default: DESIGN.md's table.
+    /// Escalation policies (TOML); default: the table in docs/design.md § Urgency.
     policies: Option<PathBuf>,
     /// The Matrix homeserver of the bot; unset: no bot.
     matrix_homeserver: Option<String>,
@@ -287,8 +288,8 @@ pub const DEFAULT_MODEL: &str = "ggml-base.bin";
 #[derive(Clone)]
 pub struct TwilioSettings {
     pub account_sid: String,
-    pub auth_token: String,
-    pub sha256_key: Option<String>,
+    pub auth_token: SecretString,
+    pub sha256_key: Option<SecretString>,
     /// The one algorithm webhooks are verified with.
     pub signature: akutlinje_telephony::signature::Algorithm,
     /// Staff key a PIN before resident data is spoken.
@@ -310,8 +311,8 @@ pub struct MatrixSettings {
     pub store_dir: PathBuf,
     /// Default: `recovery-key.txt` in `store_dir`.
     pub recovery_key_file: Option<PathBuf>,
-    pub password: String,
-    pub store_passphrase: String,
+    pub password: SecretString,
+    pub store_passphrase: SecretString,
 }
 
 impl std::fmt::Debug for Settings {
@@ -322,6 +323,171 @@ impl std::fmt::Debug for Settings {
             .field("language", &self.language)
             .finish()
     }
+}
+
+/// The raw settings: defaults, then the file (`file`, or ./akutlinje.toml
+/// if there is one), then the environment.
+fn read_raw(file: Option<&Path>) -> anyhow::Result<Raw> {
+    let mut fig = Figment::from(Serialized::defaults(Raw::default()));
+    let path = match file {
+        Some(p) => {
+            if !p.exists() {
+                bail!("configuration file {} does not exist", p.display());
+            }
+            Some(p.to_path_buf())
+        }
+        None => Some(PathBuf::from("akutlinje.toml")).filter(|p| p.exists()),
+    };
+    if let Some(p) = &path {
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let file_raw: toml::Value =
+            toml::from_str(&text).with_context(|| format!("{} is not valid TOML", p.display()))?;
+        if let Some(url) = file_raw.get("database_url").and_then(|v| v.as_str()) {
+            if redact_password(url) != url {
+                bail!(
+                    "{}: database_url holds a password. Secrets come only from the environment: \
+                     set AKUTLINJE_DATABASE_URL instead.",
+                    p.display()
+                );
+            }
+        }
+        fig = fig.merge(Toml::file(p));
+    }
+    fig = fig
+        .merge(Env::prefixed("AKUTLINJE_").only(TYPED_KEYS))
+        .merge(Serialized::defaults(string_env()));
+    let raw: Raw = fig
+        .extract()
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+    Ok(raw)
+}
+
+/// The Matrix bot's settings, if a homeserver is configured; its secrets
+/// from the environment.
+fn matrix_settings(raw: &Raw) -> anyhow::Result<Option<MatrixSettings>> {
+    Ok(match raw.matrix_homeserver.clone() {
+        None => None,
+        Some(homeserver) => {
+            let passphrase = std::env::var("AKUTLINJE_MATRIX_STORE_PASSPHRASE").map_err(|_| {
+                anyhow::anyhow!(
+                    "matrix_homeserver is set, so AKUTLINJE_MATRIX_STORE_PASSPHRASE must be set too \
+                     (it encrypts the bot's keys; keep it outside the repository)"
+                )
+            })?;
+            if passphrase.chars().count() < 12 {
+                bail!("AKUTLINJE_MATRIX_STORE_PASSPHRASE must be at least 12 characters");
+            }
+            let store_dir = match raw.matrix_store_dir.clone() {
+                Some(d) => d,
+                None => data_dir()?.join("matrix-store"),
+            };
+            Some(MatrixSettings {
+                homeserver,
+                user: raw.matrix_user.clone(),
+                store_dir,
+                recovery_key_file: raw.matrix_recovery_key_file.clone(),
+                // Only needed for the first log-in; later the saved session is restored.
+                password: std::env::var("AKUTLINJE_MATRIX_PASSWORD")
+                    .unwrap_or_default()
+                    .into(),
+                store_passphrase: passphrase.into(),
+            })
+        }
+    })
+}
+
+/// Twilio's settings, if an account is configured; its secrets from the
+/// environment.
+fn twilio_settings(raw: &Raw, public_url: Option<&str>) -> anyhow::Result<Option<TwilioSettings>> {
+    Ok(match raw.twilio_account_sid.clone() {
+        None => None,
+        Some(account_sid) => {
+            if !account_sid.starts_with("AC") {
+                bail!("twilio_account_sid: {account_sid:?} must start with AC");
+            }
+            let auth_token = secret_env("AKUTLINJE_TWILIO_AUTH_TOKEN")?.context(
+                "twilio_account_sid is set, so AKUTLINJE_TWILIO_AUTH_TOKEN must be set too \
+                 (it signs Twilio's webhooks; keep it outside the repository)",
+            )?;
+            let sha256_key = secret_env("AKUTLINJE_TWILIO_WEBHOOK_KEY")?;
+            let signature = match raw.twilio_signature.trim().to_ascii_lowercase().as_str() {
+                "hmac-sha1" | "sha1" => akutlinje_telephony::signature::Algorithm::HmacSha1,
+                "hmac-sha256" | "sha256" => akutlinje_telephony::signature::Algorithm::HmacSha256,
+                other => bail!("twilio_signature: {other:?} must be hmac-sha1 or hmac-sha256"),
+            };
+            let from = raw
+                .twilio_from
+                .clone()
+                .filter(|f| f.starts_with('+') && f.len() > 4)
+                .context("twilio_from: the hotline's number in E.164 form (+45...) is required with Twilio")?;
+            let public_url = raw
+                .twilio_public_url
+                .clone()
+                .or_else(|| public_url.map(str::to_string))
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
+            let pin_required = match raw.phone_pin.trim() {
+                "required" => true,
+                "off" => {
+                    tracing::warn!("phone_pin = off: callers are trusted by their number alone");
+                    false
+                }
+                other => bail!("phone_pin: {other:?} must be required or off"),
+            };
+            Some(TwilioSettings {
+                account_sid,
+                auth_token: auth_token.into(),
+                sha256_key: sha256_key.map(SecretString::from),
+                signature,
+                pin_required,
+                from,
+                public_url: public_url.trim_end_matches('/').to_string(),
+                api_base: raw.twilio_api_base.clone(),
+                voice: raw.twilio_voice.clone(),
+                hold_music: raw.twilio_hold_music.clone(),
+            })
+        }
+    })
+}
+
+/// Speech recognition's settings, checked.
+fn voice_settings(raw: &Raw) -> anyhow::Result<VoiceSettings> {
+    akutlinje_voice::model::check_language(&raw.voice_language)
+        .map_err(|e| anyhow::anyhow!("voice_language: {e}"))?;
+    if !(10..=3600).contains(&raw.voice_max_seconds) {
+        bail!(
+            "voice_max_seconds: {} must be between 10 and 3600",
+            raw.voice_max_seconds
+        );
+    }
+    // Short leases only cost repeated work (a result is written once
+    // whatever happens); they make a restarted service pick up sooner.
+    if !(3..=3600).contains(&raw.voice_lease_seconds) {
+        bail!(
+            "voice_lease_seconds: {} must be between 3 and 3600",
+            raw.voice_lease_seconds
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = raw.voice_workers.unwrap_or((cores / 2).max(1));
+    if !(1..=64).contains(&workers) {
+        bail!("voice_workers: {workers} must be between 1 and 64");
+    }
+    let threads = raw.voice_threads.unwrap_or((cores / workers).max(1));
+    if !(1..=256).contains(&threads) {
+        bail!("voice_threads: {threads} must be between 1 and 256");
+    }
+    Ok(VoiceSettings {
+        model: raw.voice_model.clone().unwrap_or_else(default_model_path),
+        language: raw.voice_language.clone(),
+        workers,
+        threads,
+        max_duration: std::time::Duration::from_secs(raw.voice_max_seconds),
+        lease: std::time::Duration::from_secs(raw.voice_lease_seconds.max(1)),
+        fit_short_clips: raw.voice_fit_short_clips,
+        flash_attn: raw.voice_flash_attn,
+    })
 }
 
 impl Settings {
@@ -353,38 +519,7 @@ impl Settings {
     /// Loads settings from `file` (if given, it must exist; else
     /// `akutlinje.toml` in the working directory if present) and the environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
-        let mut fig = Figment::from(Serialized::defaults(Raw::default()));
-        let path = match file {
-            Some(p) => {
-                if !p.exists() {
-                    bail!("configuration file {} does not exist", p.display());
-                }
-                Some(p.to_path_buf())
-            }
-            None => Some(PathBuf::from("akutlinje.toml")).filter(|p| p.exists()),
-        };
-        if let Some(p) = &path {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            let file_raw: toml::Value = toml::from_str(&text)
-                .with_context(|| format!("{} is not valid TOML", p.display()))?;
-            if let Some(url) = file_raw.get("database_url").and_then(|v| v.as_str()) {
-                if redact_password(url) != url {
-                    bail!(
-                        "{}: database_url holds a password. Secrets come only from the environment: \
-                         set AKUTLINJE_DATABASE_URL instead.",
-                        p.display()
-                    );
-                }
-            }
-            fig = fig.merge(Toml::file(p));
-        }
-        fig = fig
-            .merge(Env::prefixed("AKUTLINJE_").only(TYPED_KEYS))
-            .merge(Serialized::defaults(string_env()));
-        let raw: Raw = fig
-            .extract()
-            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        let raw = read_raw(file)?;
         let raw_copy = raw.clone();
         let bind = raw.bind.parse().with_context(|| {
             format!("bind: {:?} is not an address like 127.0.0.1:8080", raw.bind)
@@ -453,119 +588,9 @@ impl Settings {
                 bail!("policies: {} does not exist", p.display());
             }
         }
-        let matrix = match raw.matrix_homeserver {
-            None => None,
-            Some(homeserver) => {
-                let passphrase = std::env::var("AKUTLINJE_MATRIX_STORE_PASSPHRASE").map_err(|_| {
-                    anyhow::anyhow!(
-                        "matrix_homeserver is set, so AKUTLINJE_MATRIX_STORE_PASSPHRASE must be set too \
-                         (it encrypts the bot's keys; keep it outside the repository)"
-                    )
-                })?;
-                if passphrase.chars().count() < 12 {
-                    bail!("AKUTLINJE_MATRIX_STORE_PASSPHRASE must be at least 12 characters");
-                }
-                let store_dir = match raw.matrix_store_dir {
-                    Some(d) => d,
-                    None => data_dir()?.join("matrix-store"),
-                };
-                Some(MatrixSettings {
-                    homeserver,
-                    user: raw.matrix_user,
-                    store_dir,
-                    recovery_key_file: raw.matrix_recovery_key_file,
-                    // Only needed for the first log-in; later the saved session is restored.
-                    password: std::env::var("AKUTLINJE_MATRIX_PASSWORD").unwrap_or_default(),
-                    store_passphrase: passphrase,
-                })
-            }
-        };
-        let twilio = match raw.twilio_account_sid {
-            None => None,
-            Some(account_sid) => {
-                if !account_sid.starts_with("AC") {
-                    bail!("twilio_account_sid: {account_sid:?} must start with AC");
-                }
-                let auth_token = secret_env("AKUTLINJE_TWILIO_AUTH_TOKEN")?.context(
-                    "twilio_account_sid is set, so AKUTLINJE_TWILIO_AUTH_TOKEN must be set too \
-                     (it signs Twilio's webhooks; keep it outside the repository)",
-                )?;
-                let sha256_key = secret_env("AKUTLINJE_TWILIO_WEBHOOK_KEY")?;
-                let signature = match raw.twilio_signature.trim().to_ascii_lowercase().as_str() {
-                    "hmac-sha1" | "sha1" => akutlinje_telephony::signature::Algorithm::HmacSha1,
-                    "hmac-sha256" | "sha256" => {
-                        akutlinje_telephony::signature::Algorithm::HmacSha256
-                    }
-                    other => bail!("twilio_signature: {other:?} must be hmac-sha1 or hmac-sha256"),
-                };
-                let from = raw
-                    .twilio_from
-                    .filter(|f| f.starts_with('+') && f.len() > 4)
-                    .context("twilio_from: the hotline's number in E.164 form (+45...) is required with Twilio")?;
-                let public_url = raw
-                    .twilio_public_url
-                    .or_else(|| public_url.clone())
-                    .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-                    .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
-                let pin_required = match raw.phone_pin.trim() {
-                    "required" => true,
-                    "off" => {
-                        tracing::warn!(
-                            "phone_pin = off: callers are trusted by their number alone"
-                        );
-                        false
-                    }
-                    other => bail!("phone_pin: {other:?} must be required or off"),
-                };
-                Some(TwilioSettings {
-                    account_sid,
-                    auth_token,
-                    sha256_key,
-                    signature,
-                    pin_required,
-                    from,
-                    public_url: public_url.trim_end_matches('/').to_string(),
-                    api_base: raw.twilio_api_base,
-                    voice: raw.twilio_voice,
-                    hold_music: raw.twilio_hold_music,
-                })
-            }
-        };
-        akutlinje_voice::model::check_language(&raw.voice_language)
-            .map_err(|e| anyhow::anyhow!("voice_language: {e}"))?;
-        if !(10..=3600).contains(&raw.voice_max_seconds) {
-            bail!(
-                "voice_max_seconds: {} must be between 10 and 3600",
-                raw.voice_max_seconds
-            );
-        }
-        // Short leases only cost repeated work (a result is written once
-        // whatever happens); they make a restarted service pick up sooner.
-        if !(3..=3600).contains(&raw.voice_lease_seconds) {
-            bail!(
-                "voice_lease_seconds: {} must be between 3 and 3600",
-                raw.voice_lease_seconds
-            );
-        }
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let workers = raw.voice_workers.unwrap_or((cores / 2).max(1));
-        if !(1..=64).contains(&workers) {
-            bail!("voice_workers: {workers} must be between 1 and 64");
-        }
-        let threads = raw.voice_threads.unwrap_or((cores / workers).max(1));
-        if !(1..=256).contains(&threads) {
-            bail!("voice_threads: {threads} must be between 1 and 256");
-        }
-        let voice = VoiceSettings {
-            model: raw.voice_model.unwrap_or_else(default_model_path),
-            language: raw.voice_language,
-            workers,
-            threads,
-            max_duration: std::time::Duration::from_secs(raw.voice_max_seconds),
-            lease: std::time::Duration::from_secs(raw.voice_lease_seconds.max(1)),
-            fit_short_clips: raw.voice_fit_short_clips,
-            flash_attn: raw.voice_flash_attn,
-        };
+        let matrix = matrix_settings(&raw)?;
+        let twilio = twilio_settings(&raw, public_url.as_deref())?;
+        let voice = voice_settings(&raw)?;
         let mut described = raw_copy;
         described.database_url = Some(redact_password(&database_url));
         Ok(Settings {
@@ -658,6 +683,28 @@ pub fn redact_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let creds = akutlinje_telephony::rest::Credentials {
+            base_url: "https://api.twilio.com".into(),
+            account_sid: "AC0123".into(),
+            auth_token: "secret-auth-token-0123456789abcdef".into(),
+        };
+        let bot = akutlinje_bot::BotConfig {
+            homeserver: "http://127.0.0.1:8008".into(),
+            user: "akutlinje".into(),
+            password: "secret-bot-password".into(),
+            store_dir: "/var/lib/akutlinje/matrix".into(),
+            store_passphrase: "secret-store-passphrase".into(),
+            recovery_key_file: None,
+        };
+        for shown in [format!("{creds:?}"), format!("{bot:?}")] {
+            assert!(!shown.contains("secret-"), "{shown}");
+            assert!(shown.contains("REDACTED"), "{shown}");
+        }
+        assert!(format!("{creds:?}").contains("AC0123"));
+    }
 
     #[test]
     fn passwords_are_redacted() {

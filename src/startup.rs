@@ -12,6 +12,7 @@ use akutlinje_core::service::Hotline;
 use akutlinje_core::store::Store;
 use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies, SystemClock};
 use anyhow::Context;
+use backon::Retryable;
 use chrono::Utc;
 
 use crate::app::{self, AppState, Application};
@@ -22,44 +23,186 @@ fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{msg}")
 }
 
-/// Runs `akutlinje serve` until stopped.
+/// Runs `akutlinje serve` until Ctrl-C or SIGTERM.
 pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
-    let store = open(&settings).await?;
-    let tokens = if demo {
-        Some(
-            demo::seed(&store)
-                .await
-                .context("cannot seed the demo data")?,
-        )
-    } else {
-        None
-    };
-    // A page requested over any channel wakes the scheduler at once.
-    let wake = Arc::new(tokio::sync::Notify::new());
-    // A stored voice note wakes speech recognition at once.
-    let voice_wake = Arc::new(tokio::sync::Notify::new());
-    let hotline = hotline(store.clone())?
-        .on_escalation_change({
-            let wake = wake.clone();
-            Arc::new(move || wake.notify_one())
-        })
-        .on_audio_attached({
-            let wake = voice_wake.clone();
-            Arc::new(move || wake.notify_one())
-        });
-    let policies = match &settings.policies {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            Policies::parse(&text).map_err(fail)?
-        }
-        None => Policies::default_policies().map_err(fail)?,
-    };
-    if store.service(&settings.paging_service).await?.is_none() {
-        tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
+    let service = Service::build(&settings, demo).await?;
+    eprintln!(
+        "akutlinje listens on {} (database: {})",
+        service.base_url(),
+        settings.database_display()
+    );
+    if let Some(tokens) = &service.demo_tokens {
+        demo_banner(service.base_url(), tokens);
     }
-    // Unique per start, even where a container reuses the same pid.
-    let me = akutlinje_core::store::Worker {
+    service.run_until(app::shutdown_signal()).await
+}
+
+/// The whole service, built from its settings and listening, its
+/// background tasks started; [`Service::run_until`] serves until told to
+/// stop and then stops every task in order.
+pub struct Service {
+    app: Application,
+    base: String,
+    stop: tokio::sync::watch::Sender<bool>,
+    paging: std::thread::JoinHandle<()>,
+    rota_jobs: tokio::task::JoinHandle<()>,
+    housekeeping: tokio::task::JoinHandle<()>,
+    transcription: Option<tokio::task::JoinHandle<()>>,
+    bot: Option<tokio::task::JoinHandle<()>>,
+    /// The demo people's tokens (`--demo`), to print once.
+    pub demo_tokens: Option<Vec<(String, akutlinje_core::person::Role, String)>>,
+}
+
+/// What wakes a task at once instead of at its next tick.
+#[derive(Clone, Default)]
+struct Wakes {
+    /// A page requested over any channel wakes the scheduler.
+    paging: Arc<tokio::sync::Notify>,
+    /// A stored voice note wakes speech recognition.
+    voice: Arc<tokio::sync::Notify>,
+}
+
+impl Service {
+    /// Opens the store, builds every part the settings ask for and binds
+    /// the HTTP listener (port 0: any free port, see [`Service::port`]).
+    pub async fn build(settings: &Settings, demo: bool) -> anyhow::Result<Service> {
+        let store = open(settings).await?;
+        let demo_tokens = match demo {
+            true => Some(
+                demo::seed(&store)
+                    .await
+                    .context("cannot seed the demo data")?,
+            ),
+            false => None,
+        };
+        let wakes = Wakes::default();
+        let hotline = hotline(store.clone())?
+            .on_escalation_change({
+                let wake = wakes.paging.clone();
+                Arc::new(move || wake.notify_one())
+            })
+            .on_audio_attached({
+                let wake = wakes.voice.clone();
+                Arc::new(move || wake.notify_one())
+            });
+        if store.service(&settings.paging_service).await?.is_none() {
+            tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
+        }
+        let me = this_worker();
+        let telephony = match &settings.twilio {
+            Some(tw) => Some(crate::oncall::telephony(
+                tw,
+                settings.language,
+                hotline.clone(),
+                store.clone(),
+                settings.paging_service.clone(),
+            )?),
+            None => {
+                tracing::info!(
+                    "no twilio_account_sid configured: no phone hotline, SMS or voice pages"
+                );
+                None
+            }
+        };
+        // The Matrix channel sends once the bot has connected.
+        let matrix_sender = akutlinje_bot::sender::MatrixSender::new(hotline.localizer().clone());
+        let (stop, _) = tokio::sync::watch::channel(false);
+        let paging = paging(
+            settings,
+            &store,
+            &hotline,
+            me.clone(),
+            Senders {
+                matrix: settings.matrix.is_some().then(|| matrix_sender.clone()),
+                telephony: telephony.as_ref(),
+            },
+            wakes.paging.clone(),
+            &stop,
+        )?;
+        let (rota_jobs, housekeeping) = rota_jobs(settings, &store, &hotline, &stop);
+        let transcription = crate::voice::spawn_worker(
+            &settings.voice,
+            store.clone(),
+            hotline.localizer().clone(),
+            &me.id,
+            wakes.voice.clone(),
+        );
+        let bot = match &settings.matrix {
+            Some(m) => Some(matrix_bot(
+                m,
+                settings,
+                &store,
+                &hotline,
+                matrix_sender,
+                &stop,
+            )),
+            None => {
+                tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
+                None
+            }
+        };
+        let state = AppState::new(hotline, store.clone(), settings.language)
+            .with_web(settings.web_settings());
+        let mut app = Application::build(settings.bind, state).await?;
+        if let Some(t) = &telephony {
+            app = app.with_routes(t.router());
+        }
+        let base = format!("http://{}:{}", settings.bind.ip(), app.port());
+        Ok(Service {
+            app,
+            base,
+            stop,
+            paging,
+            rota_jobs,
+            housekeeping,
+            transcription,
+            bot,
+            demo_tokens,
+        })
+    }
+
+    /// The port the HTTP server listens on.
+    pub fn port(&self) -> u16 {
+        self.app.port()
+    }
+
+    /// `http://host:port` of the HTTP server.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Serves until `stop` completes, then stops every task and reports how
+    /// each ended.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let served = self.app.run_until(stop).await;
+        tracing::info!(task = "http", ok = served.is_ok(), "stopped");
+        let _ = self.stop.send(true);
+        let paging = self.paging;
+        match tokio::task::spawn_blocking(move || paging.join()).await {
+            Ok(Ok(())) => tracing::info!(task = "paging", "stopped"),
+            _ => tracing::error!(task = "paging", "ended with a panic"),
+        }
+        report("rota jobs", self.rota_jobs.await);
+        report("housekeeping", self.housekeeping.await);
+        if let Some(t) = self.transcription {
+            // A note being transcribed is claimed, not lost: after the
+            // lease it is taken up again.
+            t.abort();
+        }
+        if let Some(b) = self.bot {
+            report("matrix bot", b.await);
+        }
+        served
+    }
+}
+
+/// This instance, as the other instances see it. Unique per start, even
+/// where a container reuses the same pid.
+fn this_worker() -> akutlinje_core::store::Worker {
+    akutlinje_core::store::Worker {
         id: format!(
             "{}-{}-{:04x}",
             hostname(),
@@ -69,204 +212,184 @@ pub async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         host: hostname(),
         pid: std::process::id(),
         started_at: Utc::now(),
+    }
+}
+
+/// The channels pages go out on, besides the record.
+struct Senders<'a> {
+    matrix: Option<akutlinje_bot::sender::MatrixSender>,
+    telephony: Option<&'a akutlinje_telephony::Telephony>,
+}
+
+/// A future that completes when the service is told to stop.
+fn stopped(stop: &tokio::sync::watch::Sender<bool>) -> impl std::future::Future<Output = ()> {
+    let mut rx = stop.subscribe();
+    async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+/// Starts paging: the escalation timers, the outbox and this instance's
+/// heartbeat, on a thread of their own. A flood of HTTP requests (a
+/// password-guessing attack, a misbehaving client) shares the main runtime
+/// with hundreds of connection tasks and must not starve the timers of CPU;
+/// a frozen or killed instance stops beating, and another (or this one,
+/// restarted) releases its claims within seconds.
+fn paging(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    hotline: &Hotline,
+    me: akutlinje_core::store::Worker,
+    channels: Senders<'_>,
+    wake: Arc<tokio::sync::Notify>,
+    stop: &tokio::sync::watch::Sender<bool>,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let policies = match &settings.policies {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            Policies::parse(&text).map_err(fail)?
+        }
+        None => Policies::default_policies().map_err(fail)?,
     };
-    let worker = me.id.clone();
-    let worker_id = worker.clone();
+    let mut senders: Vec<Arc<dyn akutlinje_scheduler::escalation::Sender>> = Vec::new();
+    if let Some(m) = channels.matrix {
+        senders.push(Arc::new(m));
+    }
+    if let Some(t) = channels.telephony {
+        senders.push(Arc::new(t.sms_sender()));
+        senders.push(Arc::new(t.voice_sender()));
+    }
     let escalator = Escalator::new(
         store.clone(),
         policies,
         settings.paging_service.clone(),
         hotline.checklist().clone(),
         hotline.localizer().clone(),
-        worker.clone(),
-    );
-    // The Matrix channel sends once the bot has connected (see below).
-    let matrix_sender = akutlinje_bot::sender::MatrixSender::new(hotline.localizer().clone());
-    let mut senders: Vec<Arc<dyn akutlinje_scheduler::escalation::Sender>> = Vec::new();
-    if settings.matrix.is_some() {
-        senders.push(Arc::new(matrix_sender.clone()));
-    }
-    let telephony = match &settings.twilio {
-        Some(tw) => Some(crate::oncall::telephony(
-            tw,
-            settings.language,
-            hotline.clone(),
-            store.clone(),
-            settings.paging_service.clone(),
-        )?),
-        None => {
-            tracing::info!(
-                "no twilio_account_sid configured: no phone hotline, SMS or voice pages"
-            );
-            None
-        }
-    };
-    if let Some(t) = &telephony {
-        senders.push(Arc::new(t.sms_sender()));
-        senders.push(Arc::new(t.voice_sender()));
-    }
-    let escalator = escalator.with_phone_bridge(telephony.is_some());
-    let outbox = Outbox::new(store.clone(), senders, worker);
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    // Paging runs on its own thread: a flood of HTTP requests (a
-    // password-guessing attack, a misbehaving client) shares the
-    // main runtime with hundreds of connection tasks, and must not
-    // starve the escalation timers and the outbox of CPU time.
-    // Its heartbeat beats there too: a frozen or killed instance
-    // stops beating, and another (or this one, restarted) releases
-    // its claims within seconds.
-    let mut beat_stop = stop_tx.subscribe();
+        me.id.clone(),
+    )
+    .with_phone_bridge(channels.telephony.is_some());
+    let outbox = Outbox::new(store.clone(), senders, me.id.clone());
     let heartbeat = akutlinje_scheduler::escalation::heartbeat(
         store.clone(),
         me,
         Arc::new(SystemClock),
         std::time::Duration::from_secs(2),
         chrono::Duration::seconds(6),
-        async move {
-            let _ = beat_stop.wait_for(|stop| *stop).await;
-        },
+        stopped(stop),
     );
-    let scheduler = dedicated_runtime("akutlinje-paging", async move {
-        tokio::join!(
-            heartbeat,
-            akutlinje_scheduler::escalation::run_woken(
-                escalator,
-                outbox,
-                Arc::new(SystemClock),
-                std::time::Duration::from_secs(1),
-                wake,
-                async move {
-                    let _ = stop_rx.wait_for(|stop| *stop).await;
-                },
-            )
-        );
-    })?;
+    let run = akutlinje_scheduler::escalation::run_woken(
+        escalator,
+        outbox,
+        Arc::new(SystemClock),
+        std::time::Duration::from_secs(1),
+        wake,
+        stopped(stop),
+    );
+    dedicated_runtime("akutlinje-paging", async move {
+        tokio::join!(heartbeat, run);
+    })
+}
+
+/// Starts the rota jobs (handover notices, reminders, gap reports) and the
+/// housekeeping that purges what is kept only for a while.
+fn rota_jobs(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    hotline: &Hotline,
+    stop: &tokio::sync::watch::Sender<bool>,
+) -> (tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>) {
     let jobs = akutlinje_scheduler::jobs::RotaJobs::new(
         store.clone(),
         settings.paging_service.clone(),
         hotline.localizer().clone(),
         akutlinje_scheduler::jobs::JobSettings::default(),
     );
-    let mut jobs_stop = stop_tx.subscribe();
     let rota_jobs = tokio::spawn(akutlinje_scheduler::jobs::run(
         jobs,
         Arc::new(SystemClock),
         std::time::Duration::from_secs(30),
-        async move {
-            let _ = jobs_stop.wait_for(|stop| *stop).await;
-        },
+        stopped(stop),
     ));
-    let mut housekeeping_stop = stop_tx.subscribe();
     let housekeeping = tokio::spawn(akutlinje_scheduler::jobs::housekeeping(
         store.clone(),
         Arc::new(SystemClock),
         std::time::Duration::from_secs(600),
-        async move {
-            let _ = housekeeping_stop.wait_for(|stop| *stop).await;
-        },
+        stopped(stop),
     ));
-    let transcription = crate::voice::spawn_worker(
-        &settings.voice,
-        store.clone(),
-        hotline.localizer().clone(),
-        &worker_id,
-        voice_wake,
-    );
-    let bot = settings.matrix.clone().map(|m| {
-        let cfg = akutlinje_bot::BotConfig {
-            homeserver: m.homeserver,
-            user: m.user,
-            password: m.password,
-            store_dir: m.store_dir,
-            store_passphrase: m.store_passphrase,
-            recovery_key_file: m.recovery_key_file,
-        };
-        let bot_ctx = akutlinje_bot::BotContext::new(
-            hotline.clone(),
-            Arc::new(crate::oncall::RotaRoster::new(
-                store.clone(),
-                settings.paging_service.clone(),
-            )),
+    (rota_jobs, housekeeping)
+}
+
+/// Starts the Matrix bot: connects (retrying while the homeserver is away;
+/// that must not stop the hotline), then syncs until stopped.
+fn matrix_bot(
+    m: &crate::config::MatrixSettings,
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    hotline: &Hotline,
+    sender: akutlinje_bot::sender::MatrixSender,
+    stop: &tokio::sync::watch::Sender<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let cfg = akutlinje_bot::BotConfig {
+        homeserver: m.homeserver.clone(),
+        user: m.user.clone(),
+        password: m.password.clone(),
+        store_dir: m.store_dir.clone(),
+        store_passphrase: m.store_passphrase.clone(),
+        recovery_key_file: m.recovery_key_file.clone(),
+    };
+    let ctx = akutlinje_bot::BotContext::new(
+        hotline.clone(),
+        Arc::new(crate::oncall::RotaRoster::new(
             store.clone(),
-        );
-        let mut bot_stop = stop_tx.subscribe();
-        tokio::spawn(async move {
-            // Keep trying: a homeserver that is away at start-up must not stop the hotline.
-            let mut wait = std::time::Duration::from_secs(1);
-            let client = loop {
-                match akutlinje_bot::connect(&cfg).await {
-                    Ok(c) => {
-                        matrix_sender.connected(c.clone());
-                        break c;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "the Matrix bot cannot connect; retrying");
-                        tokio::select! {
-                            _ = bot_stop.wait_for(|s| *s) => return,
-                            _ = tokio::time::sleep(wait) => {}
-                        }
-                        wait = (wait * 2).min(std::time::Duration::from_secs(60));
-                    }
-                }
-            };
-            if let Err(e) = akutlinje_bot::run(client, bot_ctx, async move {
-                let _ = bot_stop.wait_for(|s| *s).await;
-            })
-            .await
-            {
-                tracing::error!(error = %e, "the Matrix bot stopped");
-            }
-        })
-    });
-    if bot.is_none() {
-        tracing::info!("no matrix_homeserver configured: the Matrix bot is off");
-    }
-    let state =
-        AppState::new(hotline, store.clone(), settings.language).with_web(settings.web_settings());
-    let mut app = Application::build(settings.bind, state).await?;
-    if let Some(t) = &telephony {
-        app = app.with_routes(t.router());
-    }
-    let base = format!("http://{}:{}", settings.bind.ip(), app.port());
-    eprintln!(
-        "akutlinje listens on {base} (database: {})",
-        settings.database_display()
+            settings.paging_service.clone(),
+        )),
+        store.clone(),
     );
-    if let Some(tokens) = tokens {
-        eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
-        eprintln!("API tokens, also the web passwords (new at every --demo start; the previous ones are revoked):");
-        for (id, role, token) in &tokens {
-            eprintln!("  {id:<8} {:<12} {token}", role.as_str());
+    let (until_connected, until_stopped) = (stopped(stop), stopped(stop));
+    tokio::spawn(async move {
+        // 1 s, doubling, at most a minute apart.
+        let policy = backon::ExponentialBuilder::default()
+            .with_min_delay(std::time::Duration::from_secs(1))
+            .with_max_delay(std::time::Duration::from_secs(60))
+            .without_max_times();
+        let connect = (|| akutlinje_bot::connect(&cfg))
+            .retry(policy)
+            .notify(|e, wait| {
+                tracing::error!(error = %e, retry_in_s = wait.as_secs(), "the Matrix bot cannot connect; retrying");
+            });
+        let client = tokio::select! {
+            () = until_connected => return,
+            c = connect => match c {
+                Ok(c) => c,
+                // Not reached: the policy retries for ever.
+                Err(_) => return,
+            },
+        };
+        sender.connected(client.clone());
+        if let Err(e) = akutlinje_bot::run(client, ctx, until_stopped).await {
+            tracing::error!(error = %e, "the Matrix bot stopped");
         }
-        if let Some((_, _, t)) = tokens.iter().find(|(id, _, _)| id == "dr-lund") {
-            eprintln!("\nTry:");
-            eprintln!("  curl -s -H 'Authorization: Bearer {t}' {base}/api/v1/residents");
-            eprintln!(
-                "  curl -s -H 'Authorization: Bearer {t}' -d '{{\"resp_rate\":24,\"spo2\":93,\"oxygen\":false,\"systolic\":110,\"pulse\":105,\"consciousness\":\"A\",\"temp\":38.9}}' {base}/api/v1/scores/news2"
-            );
-        }
-        eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
-        eprintln!("  {base}/login    (sign in as karin with her token as password: the rota, cases and figures)");
-        eprintln!();
+    })
+}
+
+/// How to try the demo, with its people's tokens.
+fn demo_banner(base: &str, tokens: &[(String, akutlinje_core::person::Role, String)]) {
+    eprintln!("\nDemo data: Plejecenter Solgården (solgaarden) and Plejecenter Birkely (birkely), 7 residents.");
+    eprintln!("API tokens, also the web passwords (new at every --demo start; the previous ones are revoked):");
+    for (id, role, token) in tokens {
+        eprintln!("  {id:<8} {:<12} {token}", role.as_str());
     }
-    let served = app.run_until(app::shutdown_signal()).await;
-    tracing::info!(task = "http", ok = served.is_ok(), "stopped");
-    let _ = stop_tx.send(true);
-    match tokio::task::spawn_blocking(move || scheduler.join()).await {
-        Ok(Ok(())) => tracing::info!(task = "paging", "stopped"),
-        _ => tracing::error!(task = "paging", "ended with a panic"),
+    if let Some((_, _, t)) = tokens.iter().find(|(id, _, _)| id == "dr-lund") {
+        eprintln!("\nTry:");
+        eprintln!("  curl -s -H 'Authorization: Bearer {t}' {base}/api/v1/residents");
+        eprintln!(
+            "  curl -s -H 'Authorization: Bearer {t}' -d '{{\"resp_rate\":24,\"spo2\":93,\"oxygen\":false,\"systolic\":110,\"pulse\":105,\"consciousness\":\"A\",\"temp\":38.9}}' {base}/api/v1/scores/news2"
+        );
     }
-    report("rota jobs", rota_jobs.await);
-    report("housekeeping", housekeeping.await);
-    if let Some(t) = transcription {
-        // A note being transcribed is claimed, not lost: after the
-        // lease it is taken up again.
-        t.abort();
-    }
-    if let Some(b) = bot {
-        report("matrix bot", b.await);
-    }
-    served
+    eprintln!("  akutlinje console --home solgaarden --as anna     (a whole case at the keyboard, in Danish)");
+    eprintln!("  {base}/login    (sign in as karin with her token as password: the rota, cases and figures)");
+    eprintln!();
 }
 
 /// Logs how a background task ended.
@@ -409,7 +532,8 @@ pub(crate) async fn migrate(owner_url: &str) -> anyhow::Result<()> {
         })
 }
 
-pub(crate) fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
+/// The hotline service on a store, with the built-in checklist and texts.
+pub fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
     let loc = Arc::new(Localizer::builtin().context("the built-in texts")?);
     let def = Arc::new(Checklist::builtin_acute(&loc).context("the built-in checklist")?);
     Ok(Hotline::new(store, def, loc))

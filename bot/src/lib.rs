@@ -16,7 +16,8 @@
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
-use std::fmt;
+use backon::BackoffBuilder;
+use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
 
 pub mod conversation;
@@ -46,18 +47,19 @@ pub enum BotError {
     Session { path: String, detail: String },
 }
 
-/// How the bot reaches its homeserver. Secrets come from the environment.
-#[derive(Clone)]
+/// How the bot reaches its homeserver. Secrets come from the environment
+/// and are redacted in `Debug`.
+#[derive(Clone, Debug)]
 pub struct BotConfig {
     pub homeserver: String,
     /// The bot's user name (localpart or full id).
     pub user: String,
     /// Only used for the first log-in; afterwards the saved session is restored.
-    pub password: String,
+    pub password: SecretString,
     /// Holds the encrypted SQLite stores and `session.json`.
     pub store_dir: PathBuf,
     /// Encrypts the store (keys, room state).
-    pub store_passphrase: String,
+    pub store_passphrase: SecretString,
     /// Where the recovery key is written when the bot first sets up its
     /// identity (default `recovery-key.txt` in the store directory). Keep it
     /// outside the repository; it restores the bot's cross-signing identity.
@@ -73,16 +75,6 @@ impl BotConfig {
     }
 }
 
-impl fmt::Debug for BotConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BotConfig")
-            .field("homeserver", &self.homeserver)
-            .field("user", &self.user)
-            .field("store_dir", &self.store_dir)
-            .finish_non_exhaustive()
-    }
-}
-
 /// Connects the bot: restores the saved session (same device, same keys) or,
 /// the first time, logs in and saves the session next to the store.
 pub async fn connect(cfg: &BotConfig) -> Result<Client, BotError> {
@@ -93,7 +85,7 @@ pub async fn connect(cfg: &BotConfig) -> Result<Client, BotError> {
     })?;
     let client = Client::builder()
         .homeserver_url(&cfg.homeserver)
-        .sqlite_store(&cfg.store_dir, Some(&cfg.store_passphrase))
+        .sqlite_store(&cfg.store_dir, Some(cfg.store_passphrase.expose_secret()))
         // Room keys only to devices their owner signed: a device nobody
         // vouched for (a stranger's, or a stolen log-in's) cannot decrypt.
         .with_room_key_recipient_strategy(matrix_sdk_crypto::CollectStrategy::IdentityBasedStrategy)
@@ -125,7 +117,7 @@ pub async fn connect(cfg: &BotConfig) -> Result<Client, BotError> {
     } else {
         client
             .matrix_auth()
-            .login_username(&cfg.user, &cfg.password)
+            .login_username(&cfg.user, cfg.password.expose_secret())
             .initial_device_display_name("akutlinje")
             .await
             .map_err(|e| BotError::Login {
@@ -182,7 +174,7 @@ async fn set_up_identity(
         // The homeserver wants the password once more.
         let mut password = uiaa::Password::new(
             uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(cfg.user.clone())),
-            cfg.password.clone(),
+            cfg.password.expose_secret().to_string(),
         );
         password.session = info.session.clone();
         enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
@@ -228,7 +220,13 @@ pub async fn run(
     client.add_event_handler(handlers::on_invite);
     client.add_event_handler(conversation::on_message);
     client.add_event_handler(conversation::on_reaction);
-    let mut backoff = Duration::from_millis(500);
+    // From 500 ms up to 30 s while the homeserver is away, from the start
+    // again once it answers.
+    let policy = backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(30))
+        .without_max_times();
+    let mut backoff = policy.build();
     let mut failing = false;
     loop {
         let settings = SyncSettings::default().timeout(Duration::from_secs(10));
@@ -240,13 +238,13 @@ pub async fn run(
                         tracing::info!("the homeserver answers again");
                         failing = false;
                     }
-                    backoff = Duration::from_millis(500);
+                    backoff = policy.build();
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "sync failed; retrying");
+                    let wait = backoff.next().unwrap_or(Duration::from_secs(30));
+                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "sync failed; retrying");
                     failing = true;
-                    tokio::select! { _ = &mut shutdown => return Ok(()), _ = tokio::time::sleep(backoff) => {} }
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    tokio::select! { _ = &mut shutdown => return Ok(()), _ = tokio::time::sleep(wait) => {} }
                 }
             }
         }

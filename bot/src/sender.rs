@@ -127,20 +127,19 @@ impl MatrixSender {
             None => client.create_dm(&user).await.map_err(retry)?,
         };
         let mut plain = n.new.text.clone();
-        let mut html = format!(
-            "<p><a href=\"https://matrix.to/#/{u}\">{n}</a></p><pre>{t}</pre>",
-            u = crate::conversation::escape(user.as_str()),
-            n = crate::conversation::escape(to.name.as_str()),
-            t = crate::conversation::escape(&n.new.text),
-        );
-        if n.new.kind == NotificationKind::Page {
-            // Reactions and the decision command exist only here.
-            let howto = self.loc.text(Lang::Da, "bot-page-howto");
-            html.push_str(&format!("<p>{}</p>", crate::conversation::escape(&howto)));
+        // Reactions and the decision command exist only here.
+        let howto = (n.new.kind == NotificationKind::Page)
+            .then(|| self.loc.text(Lang::Da, "bot-page-howto"));
+        let html = maud::html! {
+            p { a href={ "https://matrix.to/#/" (user.as_str()) } { (to.name.as_str()) } }
+            pre { (n.new.text) }
+            @if let Some(h) = &howto { p { (h) } }
+        };
+        if let Some(h) = &howto {
             plain.push_str("\n\n");
-            plain.push_str(&howto);
+            plain.push_str(h);
         }
-        let content = RoomMessageEventContent::text_html(plain, html)
+        let content = RoomMessageEventContent::text_html(plain, html.into_string())
             .add_mentions(Mentions::with_user_ids([user]));
         let sent = room.send(content).await.map_err(retry)?;
         Ok(Some(sent.response.event_id.to_string()))

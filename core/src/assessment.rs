@@ -31,9 +31,24 @@ impl fmt::Display for FlagId {
     }
 }
 
-/// How fast a physician must answer (DESIGN.md's table).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// How fast a physician must answer (docs/design.md § Urgency).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Urgency {
     Routine,
     Low,
@@ -43,28 +58,14 @@ pub enum Urgency {
 }
 
 impl Urgency {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Urgency::Routine => "routine",
-            Urgency::Low => "low",
-            Urgency::Medium => "medium",
-            Urgency::High => "high",
-            Urgency::Red => "red",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<Urgency> {
-        [
-            Urgency::Routine,
-            Urgency::Low,
-            Urgency::Medium,
-            Urgency::High,
-            Urgency::Red,
-        ]
-        .into_iter()
-        .find(|u| u.as_str() == s)
+        s.parse().ok()
     }
 
     /// Its label message (colour and name).
@@ -191,5 +192,45 @@ pub fn tobs_consciousness_name(c: TobsConsciousness) -> &'static str {
         TobsConsciousness::Voice => "voice",
         TobsConsciousness::Pain => "pain",
         TobsConsciousness::Unresponsive => "unresponsive",
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use serde::Serialize;
+    use strum::VariantArray;
+
+    use crate::escalation::{EscalationState, NotificationKind, NotificationStatus, NotifyChannel};
+    use crate::record::{AccessAction, CaseStatus, Channel};
+    use crate::store::CallRole;
+
+    /// Each name is the one serde writes, and parses back.
+    fn same<T>(name: fn(T) -> &'static str, parse: fn(&str) -> Option<T>)
+    where
+        T: VariantArray + Serialize + Copy + PartialEq + std::fmt::Debug,
+    {
+        for v in T::VARIANTS {
+            let json = serde_json::to_value(v).expect("json");
+            assert_eq!(json.as_str(), Some(name(*v)), "{v:?}");
+            assert_eq!(parse(name(*v)), Some(*v));
+        }
+        assert_eq!(parse("no such name"), None);
+    }
+
+    #[test]
+    fn enum_names_are_serdes_names_and_parse_back() {
+        same(super::Urgency::as_str, super::Urgency::parse);
+        same(Channel::as_str, Channel::parse);
+        same(CaseStatus::as_str, CaseStatus::parse);
+        same(EscalationState::as_str, EscalationState::parse);
+        same(NotificationKind::as_str, NotificationKind::parse);
+        same(NotificationStatus::as_str, NotificationStatus::parse);
+        same(NotifyChannel::as_str, NotifyChannel::parse);
+        same(CallRole::as_str, CallRole::parse);
+        let read: &'static str = AccessAction::Read.into();
+        assert_eq!(
+            serde_json::to_value(AccessAction::Read).expect("json"),
+            read
+        );
     }
 }

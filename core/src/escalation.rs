@@ -14,7 +14,7 @@ use crate::engine::Urgency;
 use crate::ids::{CaseId, PersonId};
 use crate::rota::TierId;
 
-/// The physician's decision on a case (CLINICAL.md §2.2, DSAM's visitation
+/// The physician's decision on a case (docs/clinical.md § ISBAR, DSAM's visitation
 /// categories, plus the municipal acute offer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,8 +110,23 @@ impl Disposition {
 }
 
 /// A way to reach a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NotifyChannel {
     /// A Matrix direct message (issue 4).
     Matrix,
@@ -133,26 +148,14 @@ impl NotifyChannel {
         NotifyChannel::Log,
     ];
 
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            NotifyChannel::Matrix => "matrix",
-            NotifyChannel::Sms => "sms",
-            NotifyChannel::Voice => "voice",
-            NotifyChannel::Log => "log",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<NotifyChannel> {
-        [
-            NotifyChannel::Matrix,
-            NotifyChannel::Sms,
-            NotifyChannel::Voice,
-            NotifyChannel::Log,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -187,8 +190,20 @@ pub struct Policy {
 }
 
 /// Where a case's escalation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum EscalationState {
     /// A step is due at `due_at`.
     Pending,
@@ -199,24 +214,14 @@ pub enum EscalationState {
 }
 
 impl EscalationState {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            EscalationState::Pending => "pending",
-            EscalationState::Acknowledged => "acknowledged",
-            EscalationState::Exhausted => "exhausted",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<EscalationState> {
-        [
-            EscalationState::Pending,
-            EscalationState::Acknowledged,
-            EscalationState::Exhausted,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -243,8 +248,20 @@ pub struct EscalationNext {
 }
 
 /// Where a notification stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NotificationStatus {
     Pending,
     Sent,
@@ -253,30 +270,32 @@ pub enum NotificationStatus {
 }
 
 impl NotificationStatus {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationStatus::Pending => "pending",
-            NotificationStatus::Sent => "sent",
-            NotificationStatus::Failed => "failed",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<NotificationStatus> {
-        [
-            NotificationStatus::Pending,
-            NotificationStatus::Sent,
-            NotificationStatus::Failed,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        s.parse().ok()
     }
 }
 
 /// What a notification is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NotificationKind {
     /// A page to a physician.
     Page,
@@ -291,28 +310,14 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::Page => "page",
-            NotificationKind::Alert => "alert",
-            NotificationKind::StaffAdvice => "staff_advice",
-            NotificationKind::Handover => "handover",
-            NotificationKind::Transcript => "transcript",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<NotificationKind> {
-        [
-            NotificationKind::Page,
-            NotificationKind::Alert,
-            NotificationKind::StaffAdvice,
-            NotificationKind::Handover,
-            NotificationKind::Transcript,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        s.parse().ok()
     }
 }
 

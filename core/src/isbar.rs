@@ -4,6 +4,7 @@
 //! urgency and red flags, then the treatment level and wishes with their
 //! source, then NEWS2 and TOBS with subscores — *above* the I-S-B-A-R body.
 //! At 3 a.m. on a phone screen, the top four lines decide the call.
+//! The fields and their Danish names: docs/clinical.md § ISBAR.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -16,11 +16,13 @@
 pub mod assessment;
 pub mod engine;
 pub mod escalation;
+pub mod figures;
 pub mod i18n;
 pub mod ids;
 pub mod isbar;
 pub mod news2;
 pub mod person;
+pub mod phone;
 pub mod record;
 pub mod reply;
 pub mod resident;

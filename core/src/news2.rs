@@ -1,5 +1,5 @@
 //! NEWS2 (Royal College of Physicians, 2017): Chart 1 scoring, Chart 3 bands
-//! and Chart 4 monitoring frequency. See CLINICAL.md §1.
+//! and Chart 4 monitoring frequency. See docs/clinical.md § NEWS2.
 //!
 //! Key design decision: the score is computed from *optional* parameters. A
 //! nursing home at night often cannot measure everything; the checklist must
@@ -510,7 +510,7 @@ mod tests {
 
     #[test]
     fn synanetics_example_is_five_not_six() {
-        // CLINICAL.md §1.5: the published example gives 6; Chart 1 gives 5.
+        // docs/clinical.md § NEWS2: the published example gives 6; Chart 1 gives 5.
         let input = News2Input {
             resp_rate: rr(21),
             spo2: spo2(93),

@@ -67,8 +67,8 @@ pub struct Person {
     pub role: Role,
     /// The home a staff member works at; `None` for other roles.
     pub home: Option<HomeId>,
-    /// E.164 phone number, if any.
-    pub phone: Option<String>,
+    /// Phone number, if any (stored and compared in E.164).
+    pub phone: Option<crate::phone::PhoneNumber>,
     /// Matrix user id, if any.
     pub matrix_user: Option<String>,
 }

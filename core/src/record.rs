@@ -16,8 +16,20 @@ use crate::rota::TierId;
 use crate::vitals::Param;
 
 /// Where an event came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     Console,
     Matrix,
@@ -32,34 +44,14 @@ pub enum Channel {
 }
 
 impl Channel {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Console => "console",
-            Channel::Matrix => "matrix",
-            Channel::Twilio => "twilio",
-            Channel::Sip => "sip",
-            Channel::Web => "web",
-            Channel::Api => "api",
-            Channel::Cli => "cli",
-            Channel::System => "system",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<Channel> {
-        [
-            Channel::Console,
-            Channel::Matrix,
-            Channel::Twilio,
-            Channel::Sip,
-            Channel::Web,
-            Channel::Api,
-            Channel::Cli,
-            Channel::System,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -297,8 +289,20 @@ pub struct CaseEvent {
 }
 
 /// A case's status, derived from its events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CaseStatus {
     /// The checklist is running.
     Open,
@@ -313,16 +317,9 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Open => "open",
-            CaseStatus::Paged => "paged",
-            CaseStatus::Acknowledged => "acknowledged",
-            CaseStatus::Completed => "completed",
-            CaseStatus::Cancelled => "cancelled",
-            CaseStatus::Closed => "closed",
-        }
+        self.into()
     }
 
     /// Every status.
@@ -337,7 +334,7 @@ impl CaseStatus {
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<CaseStatus> {
-        CaseStatus::ALL.into_iter().find(|c| c.as_str() == s)
+        s.parse().ok()
     }
 
     /// The status after `event`.
@@ -421,8 +418,20 @@ impl AccessEntry {
 }
 
 /// What kind of access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AccessAction {
     /// The resident's record was shown.
     Read,
@@ -431,12 +440,9 @@ pub enum AccessAction {
 }
 
 impl AccessAction {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            AccessAction::Read => "read",
-            AccessAction::Denied => "denied",
-        }
+        self.into()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Residents, their treatment level and wishes, and the import format.
 //!
 //! Key design decision: treatment decisions are a list of typed entries, each
-//! with who recorded it and when (CLINICAL.md §4 requires the source to be
+//! with who recorded it and when (docs/clinical.md § Treatment level requires the source to be
 //! shown), not a single "level" field. Conflicting entries (full treatment
 //! next to no CPR) are refused at import.
 
@@ -115,7 +115,7 @@ impl Cognition {
     }
 }
 
-/// A kind of treatment decision or directive (CLINICAL.md §4).
+/// A kind of treatment decision or directive (docs/clinical.md § Treatment level).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionKind {
@@ -261,7 +261,7 @@ impl Resident {
     /// Whether the recorded decisions rule out sending the resident to
     /// hospital by ambulance: no admission, or palliative care only. "No CPR"
     /// alone does not: a resident who should not be resuscitated may still be
-    /// admitted for, say, chest pain.
+    /// admitted for, say, chest pain (docs/clinical.md § Treatment level).
     pub fn rules_out_112(&self) -> bool {
         self.has(DecisionKind::NoAdmission) || self.has(DecisionKind::PalliativeOnly)
     }

@@ -1,5 +1,5 @@
 //! TOBS, "Tidlig Opsporing af Begyndende Sygdom": the municipal early-warning
-//! score used in Danish nursing homes (0–15). See CLINICAL.md §2.1.
+//! score used in Danish nursing homes (0–15). See docs/clinical.md § TOBS.
 //!
 //! # Closing the gaps in the published table
 //!
@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn dk_core_example_is_four_not_three() {
-        // CLINICAL.md §2.1: "ElsesTOBS" states 3; the table gives 4.
+        // docs/clinical.md § TOBS: "ElsesTOBS" states 3; the table gives 4.
         let r = score(&TobsInput {
             resp_rate: RespRate::new(19).expect("valid"),
             systolic: Systolic::new(147).expect("valid"),

@@ -45,7 +45,7 @@ pub enum SchedulerError {
 pub struct Policies(HashMap<Urgency, Policy>);
 
 impl Policies {
-    /// DESIGN.md's table (`scheduler/policies.toml`).
+    /// The table in docs/design.md § Urgency (`scheduler/policies.toml`).
     pub fn default_policies() -> Result<Policies, SchedulerError> {
         Policies::parse(include_str!("../policies.toml"))
     }
@@ -325,7 +325,7 @@ impl Escalator {
                 Some(person) => {
                     let text = self.page_text(e, state.as_ref(), lang);
                     // A page goes out on every channel of the step at once
-                    // (DESIGN.md: "all channels"), each falling back to the
+                    // (docs/design.md § Urgency: "every channel"), each falling back to the
                     // record. A caller waiting on the phone needs the
                     // physician on the phone too: their case is also called.
                     let mut channels = step.channels.clone();

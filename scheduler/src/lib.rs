@@ -18,6 +18,7 @@ use akutlinje_core::store::{
     EscalationStore, PeopleStore, RecordStore, RotaStore, Store, UpkeepStore,
 };
 
+pub mod cover;
 pub mod escalation;
 pub mod jobs;
 pub mod oncall;

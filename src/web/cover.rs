@@ -1,6 +1,9 @@
 //! Changing the rota: cover (overrides), rotations and swaps, each form
 //! checked by the scheduler's own rules and answered with what is wrong.
 
+use akutlinje_core::rota::RotationId;
+use akutlinje_scheduler::cover::{self, CoverError};
+
 use super::*;
 
 #[derive(Deserialize)]
@@ -42,50 +45,29 @@ pub(super) async fn add_override(
         )
             .into_response();
     }
-    let store = &s.store;
-    let Ok(service) = ServiceId::parse(&f.service) else {
+    let (Ok(service), Ok(tier)) = (ServiceId::parse(&f.service), TierId::parse(&f.tier)) else {
         return again(t(&s, lang, "web-error-unknown-tier")).await;
     };
-    let Ok(Some(svc)) = store.service(&service).await else {
-        return again(t(&s, lang, "web-error-unknown-tier")).await;
-    };
-    let tier = match TierId::parse(&f.tier) {
-        Ok(x) if svc.tiers.contains(&x) => x,
-        _ => return again(t(&s, lang, "web-error-unknown-tier")).await,
-    };
-    let person = match PersonId::parse(&f.person) {
-        Ok(p) if matches!(store.person(&p).await, Ok(Some(_))) => p,
-        _ => return again(t(&s, lang, "web-error-unknown-person")).await,
+    let Ok(person) = PersonId::parse(&f.person) else {
+        return again(t(&s, lang, "web-error-unknown-person")).await;
     };
     let (Some(from), Some(to)) = (parse_local(&f.from), parse_local(&f.to)) else {
         return again(t(&s, lang, "web-error-bad-time")).await;
     };
-    if to <= from {
-        return again(t(&s, lang, "web-error-end-before-start")).await;
-    }
-    let existing = match store.rota(&service).await {
-        Ok(r) => r.overrides,
-        Err(e) => return WebError::from(e).into_response(),
+    let spec = OverrideSpec {
+        id: 0,
+        service: service.clone(),
+        tier,
+        person,
+        replaces: None,
+        from,
+        to,
     };
-    if existing
-        .iter()
-        .any(|o| o.tier == tier && o.from < to && o.to > from)
-    {
-        return again(t(&s, lang, "web-error-overlap")).await;
-    }
-    if let Err(e) = store
-        .add_override(&OverrideSpec {
-            id: 0,
-            service: service.clone(),
-            tier,
-            person,
-            replaces: None,
-            from,
-            to,
-        })
-        .await
-    {
-        return WebError::from(e).into_response();
+    if let Err(e) = cover::add_override(s.store.as_ref(), s.store.as_ref(), &spec).await {
+        return match refusal(&s, lang, e) {
+            Ok(msg) => again(msg).await,
+            Err(e) => e.into_response(),
+        };
     }
     tracing::info!(person = %user.person.id, service = %service, "override added");
     Redirect::to(&format!(
@@ -305,80 +287,32 @@ pub(super) async fn add_swap(
         return r;
     }
     let lang = user.lang;
-    let store = &s.store;
     let Ok(service) = ServiceId::parse(&f.service) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let spec = match store.rota(&service).await {
-        Ok(v) => v,
-        Err(e) => return WebError::from(e).into_response(),
-    };
-    let Some(rot) = spec
-        .rotations
-        .iter()
-        .find(|r| r.id.as_str() == f.rotation)
-        .cloned()
-    else {
-        return rota_form_error(
-            &s,
-            &user,
-            &f.service,
-            &f.week,
-            t(&s, lang, "web-error-unknown-tier"),
-        )
-        .await;
+    let error = |msg: String| rota_form_error(&s, &user, &f.service, &f.week, msg);
+    let Ok(rotation) = RotationId::parse(&f.rotation) else {
+        return error(t(&s, lang, "web-error-unknown-tier")).await;
     };
     let (Some(a_shift), Some(b_shift)) = (parse_local(&f.a_shift), parse_local(&f.b_shift)) else {
-        return rota_form_error(
-            &s,
-            &user,
-            &f.service,
-            &f.week,
-            t(&s, lang, "web-error-bad-time"),
-        )
-        .await;
+        return error(t(&s, lang, "web-error-bad-time")).await;
     };
     let (Ok(a), Ok(b)) = (PersonId::parse(&f.a), PersonId::parse(&f.b)) else {
-        return rota_form_error(
-            &s,
-            &user,
-            &f.service,
-            &f.week,
-            t(&s, lang, "web-error-unknown-person"),
-        )
-        .await;
+        return error(t(&s, lang, "web-error-unknown-person")).await;
     };
-    let parsed = match akutlinje_scheduler::rota::Rotation::parse(rot.clone()) {
-        Ok(p) => p,
-        Err(e) => return WebError::Corrupt(e.to_string()).into_response(),
-    };
-    // Each person must really have the shift they give away.
-    for (p, at) in [(&a, a_shift), (&b, b_shift)] {
-        let has = parsed
-            .shifts(at, at + Duration::minutes(1))
-            .iter()
-            .any(|x| x.start == at && &x.person == p);
-        if !has {
-            let msg = tm(
-                &s,
-                lang,
-                Msg::new("web-error-not-their-shift")
-                    .arg("person", p)
-                    .arg("start", hm(at)),
-            );
-            return rota_form_error(&s, &user, &f.service, &f.week, msg).await;
-        }
-    }
     let swap = akutlinje_core::rota::SwapSpec {
         id: 0,
-        rotation: rot.id,
+        rotation,
         a,
         a_shift,
         b,
         b_shift,
     };
-    if let Err(e) = store.add_swap(&swap).await {
-        return WebError::from(e).into_response();
+    if let Err(e) = cover::add_swap(s.store.as_ref(), Some(&service), &swap).await {
+        return match refusal(&s, lang, e) {
+            Ok(msg) => error(msg).await,
+            Err(e) => e.into_response(),
+        };
     }
     back(&f.service, &f.week, "swap-saved")
 }
@@ -396,4 +330,26 @@ pub(super) async fn remove_swap(
         return WebError::from(e).into_response();
     }
     back(&f.service, &f.week, "swap-removed")
+}
+
+/// The scheduler's refusal as a line on the form, or a failure to answer
+/// as one (the database, a rotation that no longer parses).
+fn refusal(s: &AppState, lang: Lang, e: CoverError) -> Result<String, WebError> {
+    Ok(match e {
+        CoverError::UnknownService(_)
+        | CoverError::UnknownTier { .. }
+        | CoverError::UnknownRotation(_) => t(s, lang, "web-error-unknown-tier"),
+        CoverError::UnknownPerson(_) => t(s, lang, "web-error-unknown-person"),
+        CoverError::EndBeforeStart => t(s, lang, "web-error-end-before-start"),
+        CoverError::Overlap(_) => t(s, lang, "web-error-overlap"),
+        CoverError::NotTheirShift { person, start } => tm(
+            s,
+            lang,
+            Msg::new("web-error-not-their-shift")
+                .arg("person", &person)
+                .arg("start", hm(start)),
+        ),
+        CoverError::Corrupt { detail, .. } => return Err(WebError::Corrupt(detail)),
+        CoverError::Store(e) => return Err(WebError::from(e)),
+    })
 }

@@ -29,12 +29,10 @@ use rota::*;
 use session::*;
 pub use session::{hash_password, WebUser};
 
-use std::collections::BTreeMap;
-
 use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::{CaseId, PersonId};
 use akutlinje_core::person::{Person, Role};
-use akutlinje_core::record::{CaseStatus, EventKind};
+use akutlinje_core::record::CaseStatus;
 use akutlinje_core::rota::{OverrideSpec, Service, ServiceId, TierId};
 use akutlinje_core::store::LoginGate;
 use akutlinje_scheduler::rota::{instant, local_naive, Rota};
@@ -278,20 +276,6 @@ mod tests {
         assert!(verify_password("korrekt hest batteri", &h));
         assert!(!verify_password("forkert", &h));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn percentiles_interpolate() {
-        assert_eq!(percentile(&[4.0, 10.0], 0.5), Some(7.0));
-        assert_eq!(
-            percentile(
-                &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0],
-                0.9
-            ),
-            Some(10.0)
-        );
-        assert_eq!(percentile(&[], 0.5), None);
-        assert_eq!(percentile(&[3.0], 0.9), Some(3.0));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use akutlinje_core::escalation::{
 };
 use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, HomeRoom, Person, Role, ThrottleRule};
+use akutlinje_core::phone::PhoneNumber;
 use akutlinje_core::record::{
     AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind, NewEvent,
 };

@@ -17,6 +17,7 @@ use akutlinje_core::escalation::{
 };
 use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, HomeRoom, Person, Role};
+use akutlinje_core::phone::PhoneNumber;
 use akutlinje_core::record::{
     AccessAction, AccessEntry, Author, CaseEvent, CaseStatus, CaseSummary, Channel, EventKind,
     NewEvent,
@@ -124,7 +125,9 @@ impl TryFrom<PersonRow> for Person {
             name: Text::parse("name", &r.name, 200).map_err(|e| bad("name", e))?,
             role: known("role", &r.role, Role::parse(&r.role))?,
             home: r.home_id.map(|h| id("home_id", &h)).transpose()?,
-            phone: r.phone,
+            // Free text before numbers were parsed: one that does not parse
+            // is no number to call or match (as it never matched a caller).
+            phone: r.phone.and_then(|p| PhoneNumber::parse(&p).ok()),
             matrix_user: r.matrix_user,
         })
     }
@@ -277,6 +280,57 @@ impl EventRow {
                 external_id: self.external_id,
             },
         })
+    }
+}
+
+/// A case joined with one of its events (none: a case without events).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CaseEventsRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    seq: Option<i64>,
+    at: Option<DateTime<Utc>>,
+    author_person: Option<String>,
+    author_role: Option<String>,
+    event_channel: Option<String>,
+    payload: Option<Json<EventKind>>,
+    corrects: Option<i64>,
+    external_id: Option<String>,
+}
+
+impl CaseEventsRow {
+    /// The rows of a join ordered by case, then event, as cases with their
+    /// events.
+    pub(crate) fn group(
+        rows: Vec<CaseEventsRow>,
+    ) -> Result<Vec<(CaseSummary, Vec<CaseEvent>)>, StoreError> {
+        let mut out: Vec<(CaseSummary, Vec<CaseEvent>)> = Vec::new();
+        for r in rows {
+            let case = CaseSummary::try_from(r.case)?;
+            if out.last().is_none_or(|(c, _)| c.id != case.id) {
+                out.push((case.clone(), Vec::new()));
+            }
+            let (Some(seq), Some(at), Some(channel), Some(payload)) =
+                (r.seq, r.at, r.event_channel, r.payload)
+            else {
+                continue;
+            };
+            let event = EventRow {
+                seq,
+                at,
+                author_person: r.author_person,
+                author_role: r.author_role,
+                channel,
+                payload,
+                corrects: r.corrects,
+                external_id: r.external_id,
+            }
+            .of(case.id)?;
+            if let Some((_, events)) = out.last_mut() {
+                events.push(event);
+            }
+        }
+        Ok(out)
     }
 }
 

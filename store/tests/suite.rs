@@ -7,6 +7,7 @@ use akutlinje_core::engine::{CaseState, Checklist, Urgency};
 use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::ids::{CaseId, HomeId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::phone::PhoneNumber;
 use akutlinje_core::record::{AccessAction, Author, CaseStatus, Channel, EventKind, NewEvent};
 use akutlinje_core::resident::{parse_import, DecisionKind, ImportFormat, Room};
 use akutlinje_core::service::Hotline;
@@ -38,6 +39,7 @@ both!(
     import_is_all_or_nothing,
     search_by_room_and_name,
     case_record_is_ordered_and_status_derived,
+    cases_come_with_their_events_in_one_query,
     redelivered_input_is_recorded_once,
     stale_version_is_refused,
     lookup_in_another_home_is_refused_and_logged,
@@ -263,7 +265,7 @@ async fn seed(s: &Arc<dyn Store>) {
         name: Text::parse("name", "Anna Sosu", 100).expect("name"),
         role: Role::Staff,
         home: Some(id("solgaarden")),
-        phone: Some("+4520000001".into()),
+        phone: Some(PhoneNumber::parse("+4520000001").expect("phone")),
         matrix_user: None,
     })
     .await
@@ -532,6 +534,49 @@ async fn case_record_is_ordered_and_status_derived(s: Arc<dyn Store>) {
         .is_empty());
     let (state, version) = s.case_state(c).await.expect("state").expect("exists");
     assert_eq!((state["step"].as_str(), version), (Some("vitals"), 1));
+}
+
+async fn cases_come_with_their_events_in_one_query(s: Arc<dyn Store>) {
+    seed(&s).await;
+    let (a, b) = (new_case(&s).await, new_case(&s).await);
+    s.commit_step(
+        b,
+        0,
+        &[ev(
+            EventKind::PageRequested {
+                urgency: Urgency::High,
+            },
+            None,
+        )],
+        &serde_json::json!({"step": "paged"}),
+    )
+    .await
+    .expect("commit");
+    let since = Utc::now() - chrono::Duration::hours(1);
+    let all = s
+        .cases_with_events(Some(&id("solgaarden")), since)
+        .await
+        .expect("cases");
+    let of = |c: CaseId| {
+        all.iter()
+            .find(|(x, _)| x.id == c)
+            .map(|(_, e)| e.iter().map(|e| e.event.kind.tag()).collect::<Vec<_>>())
+    };
+    assert_eq!(all.len(), 2);
+    assert_eq!(of(a), Some(vec!["case_opened"]));
+    assert_eq!(of(b), Some(vec!["case_opened", "page_requested"]));
+    assert!(all.iter().all(|(c, e)| e.iter().all(|e| e.case == c.id)));
+    assert!(s
+        .cases_with_events(Some(&id("birkely")), since)
+        .await
+        .expect("other home")
+        .is_empty());
+    let later = Utc::now() + chrono::Duration::minutes(1);
+    assert!(s
+        .cases_with_events(None, later)
+        .await
+        .expect("none yet")
+        .is_empty());
 }
 
 async fn redelivered_input_is_recorded_once(s: Arc<dyn Store>) {
@@ -1204,27 +1249,36 @@ async fn attachments_are_stored_with_their_event(s: Arc<dyn Store>) {
 async fn telephony_lookups_and_webhook_answers(s: Arc<dyn Store>) {
     use akutlinje_core::store::{CallLeg, CallRole};
     seed(&s).await;
-    // The stored number has no spaces; one written with spaces matches too.
-    let anna = s.person_by_phone("+4520000001").await.expect("by phone");
+    // However a number is written, it is one number: stored in E.164 and
+    // found by any spelling of it.
+    let phone = |n: &str| PhoneNumber::parse(n).expect("a phone number");
+    let anna = s
+        .person_by_phone(&phone("(+45) 2000 0001"))
+        .await
+        .expect("by phone");
     assert_eq!(
         anna.map(|p| p.id.as_str().to_string()).as_deref(),
         Some("anna")
     );
-    let mut bo = s.person(&id("anna")).await.expect("read").expect("anna");
+    let mut bo = s.person(&id("anna")).await.expect("anna").expect("exists");
     bo.id = id("bo");
-    bo.phone = Some("+45 30 00-00 02".into());
+    bo.phone = Some(phone("+45 30 00-00 02"));
     s.upsert_person(&bo).await.expect("bo");
-    let found = s.person_by_phone("+4530000002").await.expect("by phone");
+    let found = s
+        .person_by_phone(&phone("+4530000002"))
+        .await
+        .expect("by phone")
+        .expect("bo");
+    assert_eq!(found.id.as_str(), "bo");
     assert_eq!(
-        found.map(|p| p.id.as_str().to_string()).as_deref(),
-        Some("bo")
+        found.phone.as_ref().map(PhoneNumber::e164),
+        Some("+4530000002")
     );
     assert!(s
-        .person_by_phone("+4599999999")
+        .person_by_phone(&phone("+4599999999"))
         .await
         .expect("unknown")
         .is_none());
-    assert!(s.person_by_phone("").await.expect("empty").is_none());
 
     // The first answer to a webhook is kept; a racing second gets it back.
     assert!(s

@@ -17,6 +17,7 @@
 //! the HTTP server.
 #![forbid(unsafe_code)]
 
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 use akutlinje_core::i18n::Lang;
@@ -24,6 +25,7 @@ use akutlinje_core::ids::CaseId;
 use akutlinje_core::service::Hotline;
 use akutlinje_core::store::{ChannelStore, PeopleStore, SessionStore, Store};
 
+pub mod forms;
 pub mod ivr;
 pub mod rest;
 mod routes;
@@ -34,8 +36,8 @@ pub mod webhook;
 
 pub use senders::{SmsSender, VoiceSender};
 
-/// How the hotline presents itself on Twilio.
-#[derive(Clone)]
+/// How the hotline presents itself on Twilio (secrets redacted in `Debug`).
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// The URL Twilio reaches this service at (scheme, host, optional port
     /// and path prefix, no trailing slash). Signatures are checked against
@@ -44,10 +46,10 @@ pub struct Settings {
     /// The hotline's own number (E.164): caller id of pages and SMS.
     pub from: String,
     /// The account's auth token: signs webhooks (HMAC-SHA1).
-    pub auth_token: String,
+    pub auth_token: SecretString,
     /// The secret for HMAC-SHA256 webhooks, if the account uses them;
     /// otherwise the auth token.
-    pub sha256_key: Option<String>,
+    pub sha256_key: Option<SecretString>,
     /// The one algorithm webhooks are verified with. What a request names
     /// in `X-Twilio-Webhooks-Signature-Settings` is never followed, so a
     /// forger cannot choose the check.
@@ -77,28 +79,23 @@ impl Settings {
     /// or webhook key would make every signature check worthless.
     pub fn check(&self) -> Result<(), SettingsError> {
         let weak = |s: &str| s.trim().chars().count() < MIN_SECRET_CHARS;
-        if weak(&self.auth_token) {
+        if weak(self.auth_token.expose_secret()) {
             return Err(SettingsError::WeakSecret {
                 what: "auth token",
                 min: MIN_SECRET_CHARS,
             });
         }
-        if self.sha256_key.as_deref().is_some_and(weak) {
+        if self
+            .sha256_key
+            .as_ref()
+            .is_some_and(|k| weak(k.expose_secret()))
+        {
             return Err(SettingsError::WeakSecret {
                 what: "webhook key",
                 min: MIN_SECRET_CHARS,
             });
         }
         Ok(())
-    }
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("public_url", &self.public_url)
-            .field("voice", &self.voice)
-            .finish_non_exhaustive()
     }
 }
 
@@ -188,8 +185,12 @@ impl Telephony {
     pub(crate) fn webhook_key(&self) -> (signature::Algorithm, &str) {
         let s = &self.0.settings;
         let key = match s.algorithm {
-            signature::Algorithm::HmacSha1 => &s.auth_token,
-            signature::Algorithm::HmacSha256 => s.sha256_key.as_ref().unwrap_or(&s.auth_token),
+            signature::Algorithm::HmacSha1 => s.auth_token.expose_secret(),
+            signature::Algorithm::HmacSha256 => s
+                .sha256_key
+                .as_ref()
+                .unwrap_or(&s.auth_token)
+                .expose_secret(),
         };
         (s.algorithm, key)
     }
@@ -225,11 +226,4 @@ pub fn case_code(case: CaseId) -> String {
 /// The conference room of a case.
 pub fn conference_name(case: CaseId) -> String {
     format!("akutlinje-{case}")
-}
-
-/// A phone number as E.164 for comparison: spaces and dashes dropped.
-pub fn normalise_number(n: &str) -> String {
-    n.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-        .collect()
 }

@@ -11,28 +11,20 @@
 //! backoff (honouring `Retry-After`); a 4xx is not — it will not get better,
 //! and its Twilio error (code, message) is returned for the record.
 
+use backon::{ExponentialBuilder, Retryable};
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-/// Where and as whom to call Twilio.
-#[derive(Clone)]
+/// Where and as whom to call Twilio (the token redacted in `Debug`).
+#[derive(Clone, Debug)]
 pub struct Credentials {
     /// `https://api.twilio.com` in production; a local server in tests.
     pub base_url: String,
     /// `AC…`.
     pub account_sid: String,
-    pub auth_token: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("base_url", &self.base_url)
-            .field("account_sid", &self.account_sid)
-            .field("auth_token", &"<redacted>")
-            .finish()
-    }
+    pub auth_token: SecretString,
 }
 
 /// A failed request.
@@ -280,9 +272,10 @@ impl Client {
         };
         let resp = self
             .send(|| {
-                self.http
-                    .get(&url)
-                    .basic_auth(&self.creds.account_sid, Some(&self.creds.auth_token))
+                self.http.get(&url).basic_auth(
+                    &self.creds.account_sid,
+                    Some(self.creds.auth_token.expose_secret()),
+                )
             })
             .await?;
         let mime = resp
@@ -308,7 +301,10 @@ impl Client {
             .send(|| {
                 self.http
                     .post(&url)
-                    .basic_auth(&self.creds.account_sid, Some(&self.creds.auth_token))
+                    .basic_auth(
+                        &self.creds.account_sid,
+                        Some(self.creds.auth_token.expose_secret()),
+                    )
                     .header(reqwest::header::ACCEPT, "application/json")
                     .form(form)
             })
@@ -320,56 +316,78 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| TwilioError::Decode(e.to_string()))
     }
 
-    /// Sends with retries; returns a successful response or the last error.
+    /// Sends with retries (backon: exponential from 500 ms, Twilio's
+    /// Retry-After when it gives one, never longer than `max_backoff`);
+    /// returns a successful response or the last error.
     async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, TwilioError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (err, retry_after) = match build().send().await {
-                Ok(resp) if resp.status().is_success() => return Ok(resp),
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    let body = resp.bytes().await.unwrap_or_default();
-                    let parsed: Option<ApiError> = serde_json::from_slice(&body).ok();
-                    let err = TwilioError::Api {
-                        status,
-                        code: parsed.as_ref().and_then(|e| e.code),
-                        message: parsed
-                            .and_then(|e| e.message)
-                            .unwrap_or_else(|| format!("HTTP {status}")),
-                    };
-                    (err, retry_after)
-                }
-                Err(e) => (TwilioError::Transport(transport_text(&e)), None),
-            };
-            if !err.retryable() || attempt >= self.attempts {
-                return Err(err);
-            }
-            let backoff =
-                Duration::from_millis(500u64.saturating_mul(2u64.saturating_pow(attempt - 1)));
-            let wait = retry_after.unwrap_or(backoff).min(self.max_backoff);
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(500).min(self.max_backoff))
+            .with_max_delay(self.max_backoff)
+            .with_max_times(self.attempts.saturating_sub(1) as usize);
+        let attempt = std::sync::atomic::AtomicU32::new(0);
+        (|| async {
+            attempt.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            once(build()).await
+        })
+        .retry(policy)
+        .when(|f: &Failure| f.error.retryable())
+        .adjust(|f, backoff| backoff.map(|b| f.retry_after.unwrap_or(b).min(self.max_backoff)))
+        .notify(|f, wait| {
             // The status only: Twilio's messages can quote the phone number.
-            let status = match &err {
+            let status = match &f.error {
                 TwilioError::Api { status, .. } => *status,
                 _ => 0,
             };
             tracing::warn!(
-                attempt,
+                attempt = attempt.load(std::sync::atomic::Ordering::Relaxed),
                 status,
                 wait_ms = wait.as_millis() as u64,
                 "Twilio request failed; retrying"
             );
-            tokio::time::sleep(wait).await;
+        })
+        .await
+        .map_err(|f| f.error)
+    }
+}
+
+/// A failed request, and how long Twilio asked us to wait (Retry-After).
+struct Failure {
+    error: TwilioError,
+    retry_after: Option<Duration>,
+}
+
+/// One request: a successful response, or why not.
+async fn once(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Failure> {
+    match request.send().await {
+        Ok(resp) if resp.status().is_success() => Ok(resp),
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let body = resp.bytes().await.unwrap_or_default();
+            let parsed: Option<ApiError> = serde_json::from_slice(&body).ok();
+            Err(Failure {
+                error: TwilioError::Api {
+                    status,
+                    code: parsed.as_ref().and_then(|e| e.code),
+                    message: parsed
+                        .and_then(|e| e.message)
+                        .unwrap_or_else(|| format!("HTTP {status}")),
+                },
+                retry_after,
+            })
         }
+        Err(e) => Err(Failure {
+            error: TwilioError::Transport(transport_text(&e)),
+            retry_after: None,
+        }),
     }
 }
 

@@ -15,7 +15,7 @@ use akutlinje_core::person::Person;
 use akutlinje_core::store::{CallLeg, CallRole};
 
 use crate::rest::{Instructions, NewCall, NewMessage, TwilioError};
-use crate::{case_code, normalise_number, twiml, Telephony};
+use crate::{case_code, twiml, Telephony};
 
 fn failed(e: TwilioError) -> SendError {
     SendError {
@@ -26,9 +26,8 @@ fn failed(e: TwilioError) -> SendError {
 
 fn phone_of(to: &Person) -> Result<String, SendError> {
     to.phone
-        .as_deref()
-        .map(normalise_number)
-        .filter(|p| p.len() > 3)
+        .as_ref()
+        .map(|p| p.e164().to_string())
         .ok_or_else(|| SendError {
             retryable: false,
             message: "the person has no phone number".into(),

@@ -11,28 +11,15 @@ use axum::response::{IntoResponse, Response};
 use crate::signature;
 use crate::Telephony;
 
-/// A webhook whose signature checked out: its form parameters.
+/// A webhook whose signature checked out, its form read as `T` (one of
+/// [`crate::forms`]). A handler that takes `Signed<T>` cannot run on an
+/// unverified request, nor on one without the fields `T` requires.
 #[derive(Debug, Clone)]
-pub struct Signed {
-    pub params: Vec<(String, String)>,
-}
+pub struct Signed<T = NoFields>(pub T);
 
-impl Signed {
-    /// The first value of a parameter.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A parameter that must be there.
-    pub fn require(&self, name: &'static str) -> Result<&str, Rejected> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .ok_or(Rejected::Missing(name))
-    }
-}
+/// A form whose fields the handler does not read (it is still signed).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct NoFields {}
 
 /// Why a webhook was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +30,11 @@ pub enum Rejected {
     BadSignature,
     #[error("the body is not a readable form")]
     Body,
+    /// A field the webhook needs is missing or malformed (serde's words,
+    /// which name the field and never echo its value).
+    #[error("bad form: {0}")]
+    Form(String),
+    /// A query parameter of our own callback URL is missing.
     #[error("missing parameter {0}")]
     Missing(&'static str),
 }
@@ -51,7 +43,7 @@ impl IntoResponse for Rejected {
     fn into_response(self) -> Response {
         let status = match self {
             Rejected::NoSignature | Rejected::BadSignature => StatusCode::FORBIDDEN,
-            Rejected::Body | Rejected::Missing(_) => StatusCode::BAD_REQUEST,
+            Rejected::Body | Rejected::Form(_) | Rejected::Missing(_) => StatusCode::BAD_REQUEST,
         };
         (status, self.to_string()).into_response()
     }
@@ -60,10 +52,10 @@ impl IntoResponse for Rejected {
 /// Largest webhook body accepted (Twilio's are a few kB).
 const MAX_BODY: usize = 64 * 1024;
 
-impl FromRequest<Telephony> for Signed {
+impl<T: serde::de::DeserializeOwned> FromRequest<Telephony> for Signed<T> {
     type Rejection = Rejected;
 
-    async fn from_request(req: Request, state: &Telephony) -> Result<Signed, Rejected> {
+    async fn from_request(req: Request, state: &Telephony) -> Result<Signed<T>, Rejected> {
         let path = req
             .uri()
             .path_and_query()
@@ -111,6 +103,9 @@ impl FromRequest<Telephony> for Signed {
         if !signature::verify(key.as_bytes(), &url, &params, &given, alg) {
             return Err(refuse(Rejected::BadSignature));
         }
-        Ok(Signed { params })
+        // The same bytes the signature was checked over.
+        let form = serde_urlencoded::from_bytes::<T>(&body)
+            .map_err(|e| refuse(Rejected::Form(e.to_string())))?;
+        Ok(Signed(form))
     }
 }

@@ -21,7 +21,7 @@ use handlers::*;
 pub(crate) use handlers::{on_message, on_reaction};
 #[allow(unused_imports)]
 use outgoing::*;
-pub use outgoing::{escape, keycap_number, render, Outgoing, KEYCAPS};
+pub use outgoing::{keycap_number, lines, render, Outgoing, KEYCAPS};
 pub(crate) use outgoing::{send_in_thread, send_text};
 pub(crate) use staff::tell_staff;
 #[allow(unused_imports)]

@@ -1,19 +1,19 @@
-//! What the bot writes: the engine's effects as text and escaped HTML, the
+//! What the bot writes: the engine's effects as text and HTML (built with
+//! maud, so text is escaped by construction and never becomes markup), the
 //! numbered choices as reactions, sent into a case's thread.
+
+use maud::{html, Markup};
 
 use super::*;
 
-/// Escapes text for Matrix's HTML body.
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
-pub(super) fn lines_html(text: &str) -> String {
-    escape(text).replace('\n', "<br>")
+/// Text as HTML, its lines kept as lines.
+pub fn lines(text: &str) -> Markup {
+    html! {
+        @for (i, line) in text.split('\n').enumerate() {
+            @if i > 0 { br; }
+            (line)
+        }
+    }
 }
 
 /// One message to send: plain text, its HTML, and how many numbered choices
@@ -36,7 +36,7 @@ impl Outgoing {
 
     /// Plain text, its HTML escaped line by line.
     pub fn text(plain: String) -> Outgoing {
-        let html = lines_html(&plain);
+        let html = lines(&plain).into_string();
         Outgoing::new(plain, html)
     }
 }
@@ -67,20 +67,21 @@ pub fn render(
         match e {
             Effect::Say(m) => out.push(Outgoing::text(loc.render(lang, m))),
             Effect::Ask(p) => {
-                let mut t = loc.render(lang, &p.msg);
-                let mut h = lines_html(&t);
-                if !p.choices.is_empty() {
-                    h.push_str("<ol>");
-                    for (i, c) in p.choices.iter().enumerate() {
-                        let c = loc.render(lang, c);
-                        t.push_str(&format!("\n{}. {c}", i + 1));
-                        h.push_str(&format!("<li>{}</li>", escape(&c)));
-                    }
-                    h.push_str("</ol>");
+                let question = loc.render(lang, &p.msg);
+                let choices: Vec<String> = p.choices.iter().map(|c| loc.render(lang, c)).collect();
+                let mut t = question.clone();
+                for (i, c) in choices.iter().enumerate() {
+                    t.push_str(&format!("\n{}. {c}", i + 1));
                 }
+                let h = html! {
+                    (lines(&question))
+                    @if !choices.is_empty() {
+                        ol { @for c in &choices { li { (c) } } }
+                    }
+                };
                 out.push(Outgoing {
                     plain: t,
-                    html: h,
+                    html: h.into_string(),
                     choices: p.choices.len(),
                 });
             }
@@ -91,27 +92,21 @@ pub fn render(
                 let mut lines = t.lines();
                 let head = lines.next().unwrap_or_default().to_string();
                 let rest: Vec<&str> = lines.collect();
-                out.push(Outgoing::new(
-                    t.clone(),
-                    format!(
-                        "<h1><font color=\"#d00000\" data-mx-color=\"#d00000\">{}</font></h1><p><strong>{}</strong></p>",
-                        escape(&head),
-                        rest.iter()
-                            .map(|l| escape(l))
-                            .collect::<Vec<_>>()
-                            .join("<br>")
-                    ),
-                ));
+                let h = html! {
+                    h1 { font color="#d00000" data-mx-color="#d00000" { (head) } }
+                    p { strong { (self::lines(&rest.join("\n"))) } }
+                };
+                out.push(Outgoing::new(t.clone(), h.into_string()));
             }
             Effect::ShowResidentCard(r) => {
                 let t = akutlinje_core::isbar::render_card(loc, lang, r, today);
-                let h = format!("<blockquote>{}</blockquote>", lines_html(&t));
-                out.push(Outgoing::new(t, h));
+                let h = html! { blockquote { (lines(&t)) } };
+                out.push(Outgoing::new(t, h.into_string()));
             }
             Effect::ShowIsbar(i) => {
                 let t = i.render(loc, lang);
-                let h = format!("<pre>{}</pre>", escape(&t));
-                out.push(Outgoing::new(t, h));
+                let h = html! { pre { (t) } };
+                out.push(Outgoing::new(t, h.into_string()));
             }
             Effect::Page { urgency, isbar } => {
                 let head = loc.render(
@@ -119,18 +114,12 @@ pub fn render(
                     &Msg::new("bot-paging").arg_msg("urgency", urgency.label()),
                 );
                 if shows_isbar {
-                    let h = format!("<p><em>{}</em></p>", escape(&head));
-                    out.push(Outgoing::new(head, h));
+                    let h = html! { p { em { (head) } } };
+                    out.push(Outgoing::new(head, h.into_string()));
                 } else {
                     let body = isbar.render(loc, lang);
-                    out.push(Outgoing::new(
-                        format!("{head}\n{body}"),
-                        format!(
-                            "<p><em>{}</em></p><pre>{}</pre>",
-                            escape(&head),
-                            escape(&body)
-                        ),
-                    ));
+                    let h = html! { p { em { (head) } } pre { (body) } };
+                    out.push(Outgoing::new(format!("{head}\n{body}"), h.into_string()));
                 }
             }
             Effect::UpdatePage { .. }
@@ -234,8 +223,10 @@ mod tests {
     #[test]
     fn user_text_is_escaped() {
         assert_eq!(
-            escape("<b>x</b> & 'y'"),
-            "&lt;b&gt;x&lt;/b&gt; &amp; &#39;y&#39;"
+            lines("<b>x</b> & \"y\"\nnext").into_string(),
+            "&lt;b&gt;x&lt;/b&gt; &amp; &quot;y&quot;<br>next"
         );
+        let out = Outgoing::text("<script>alert(1)</script>".into());
+        assert_eq!(out.html, "&lt;script&gt;alert(1)&lt;/script&gt;");
     }
 }

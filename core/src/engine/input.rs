@@ -211,7 +211,7 @@ pub enum AfterSilence {
 /// the physician.
 pub const SILENCES_BEFORE_PHYSICIAN: u32 = 3;
 
-/// The rule for silence on a question (DESIGN.md: nobody is left without
+/// The rule for silence on a question (docs/design.md § Urgency: nobody is left without
 /// a physician because they could not answer).
 pub fn after_silence(silences: u32) -> AfterSilence {
     if silences >= SILENCES_BEFORE_PHYSICIAN {

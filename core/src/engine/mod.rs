@@ -1,5 +1,7 @@
 //! The checklist engine: a pure, deterministic state machine,
-//! `(state, input) -> (state, effects)`.
+//! `(state, input) -> (state, effects)`. The clinical rules it applies (red
+//! flags first, the treatment level before 112, NEWS2 bands to urgency) are
+//! those of docs/clinical.md and docs/design.md § Urgency.
 //!
 //! Key design decision: the engine never performs I/O, not even a database
 //! look-up. When it needs a resident it emits [`Effect::LookupResident`] and

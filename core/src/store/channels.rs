@@ -86,8 +86,20 @@ pub trait ChannelStore: Send + Sync + std::fmt::Debug {
 }
 
 /// Who is on a telephone call leg.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CallRole {
     /// Staff (or an unknown number) calling the hotline.
     Caller,
@@ -96,19 +108,14 @@ pub enum CallRole {
 }
 
 impl CallRole {
-    /// The snake_case name.
+    /// The snake_case name (as serde writes it).
     pub fn as_str(self) -> &'static str {
-        match self {
-            CallRole::Caller => "caller",
-            CallRole::Physician => "physician",
-        }
+        self.into()
     }
 
     /// Parses the snake_case name.
     pub fn parse(s: &str) -> Option<CallRole> {
-        [CallRole::Caller, CallRole::Physician]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        s.parse().ok()
     }
 }
 

@@ -38,5 +38,8 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
 
     /// The person with this phone number. `phone` is E.164 (`+4520000012`);
     /// stored numbers match with their spaces and dashes ignored.
-    async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError>;
+    async fn person_by_phone(
+        &self,
+        phone: &crate::phone::PhoneNumber,
+    ) -> Result<Option<Person>, StoreError>;
 }

@@ -71,6 +71,15 @@ pub trait RecordStore: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError>;
 
+    /// Every case of `home` (or of every home) opened at or after `since`,
+    /// newest first, each with its events in record order: one query for
+    /// the pilot's figures, however many cases.
+    async fn cases_with_events(
+        &self,
+        home: Option<&HomeId>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(CaseSummary, Vec<CaseEvent>)>, StoreError>;
+
     async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError>;
 
     /// Whether a page of `case` was ever sent (queued) to `person`.

@@ -105,7 +105,7 @@ impl PeopleStore for Backend {
         .bind(p.name.as_str())
         .bind(p.role.as_str())
         .bind(p.home.as_ref().map(HomeId::as_str))
-        .bind(p.phone.as_deref())
+        .bind(p.phone.as_ref().map(PhoneNumber::e164))
         .bind(p.matrix_user.as_deref())
         .bind(now)
         .execute(self.writer())
@@ -144,16 +144,15 @@ impl PeopleStore for Backend {
         row.map(Person::try_from).transpose()
     }
 
-    async fn person_by_phone(&self, phone: &str) -> Result<Option<Person>, StoreError> {
-        let wanted: String = phone.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        if wanted.len() < 3 {
-            return Ok(None);
-        }
+    async fn person_by_phone(&self, phone: &PhoneNumber) -> Result<Option<Person>, StoreError> {
+        // Numbers are written in E.164; the REPLACEs still find one stored
+        // as "+45 20 00-00 01" before that was so.
         let row = sqlx::query_as::<_, PersonRow>(
             "SELECT id, name, role, home_id, phone, matrix_user FROM persons \
-             WHERE REPLACE(REPLACE(phone, ' ', ''), '-', '') = $1 ORDER BY id LIMIT 1",
+             WHERE REPLACE(REPLACE(REPLACE(REPLACE(phone, ' ', ''), '-', ''), '(', ''), ')', '') = $1 \
+             ORDER BY id LIMIT 1",
         )
-        .bind(&wanted)
+        .bind(phone.e164())
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;

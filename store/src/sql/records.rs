@@ -271,6 +271,27 @@ impl RecordStore for Backend {
         .await
     }
 
+    async fn cases_with_events(
+        &self,
+        home: Option<&HomeId>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(CaseSummary, Vec<CaseEvent>)>, StoreError> {
+        let rows = sqlx::query_as::<_, CaseEventsRow>(
+            "SELECT c.id, c.home_id, c.opened_at, c.opened_by, c.channel, c.resident_id, \
+             c.urgency, c.status, e.seq, e.at, e.author_person, e.author_role, \
+             e.channel AS event_channel, e.payload, e.corrects, e.external_id \
+             FROM cases c LEFT JOIN case_events e ON e.case_id = c.id \
+             WHERE ($1 IS NULL OR c.home_id = $1) AND c.opened_at >= $2 \
+             ORDER BY c.opened_at DESC, c.id, e.seq",
+        )
+        .bind(home.map(HomeId::as_str))
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        CaseEventsRow::group(rows)
+    }
+
     async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError> {
         let rows = sqlx::query_as::<_, EventRow>(
             "SELECT seq, at, author_person, author_role, channel, payload, corrects, external_id \

@@ -5,13 +5,17 @@ use super::*;
 
 pub(super) async fn incoming(
     State(t): State<Telephony>,
-    form: Signed,
+    Signed(form): Signed<IncomingCall>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
-    let from = normalise_number(form.get("From").unwrap_or_default());
-    let status = form.get("CallStatus").unwrap_or("ringing").to_string();
+    let sid = form.call_sid.0;
+    // "anonymous", "+266696687" (no caller id) and the like are no number.
+    let from = PhoneNumber::parse(&form.from).ok();
+    let status = form.call_status.unwrap_or_else(|| "ringing".into());
     Ok(t.once(sid, "incoming", true, move |t, sid| async move {
-        let person = t.db().people.person_by_phone(&from).await?;
+        let person = match &from {
+            Some(n) => t.db().people.person_by_phone(n).await?,
+            None => None,
+        };
         let staff = match person {
             Some(p) if p.role == Role::Staff => match &p.home {
                 Some(h) => t.db().people.home(h).await?.map(|home| (p, home)),
@@ -100,11 +104,11 @@ pub(super) async fn start_case(
 pub(super) async fn gather(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<Gathered>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let n = q_num(&query, "n");
-    let digits = form.get("Digits").unwrap_or_default().to_string();
+    let digits = form.digits;
     Ok(t.once(
         sid,
         &format!("gather:{n}"),
@@ -136,9 +140,9 @@ pub(super) async fn gather(
 pub(super) async fn silence(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<OnCall>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let n = q_num(&query, "n");
     let tries = q_num(&query, "tries");
     Ok(t.once(
@@ -177,16 +181,13 @@ pub(super) async fn silence(
 pub(super) async fn recorded(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<Recorded>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let n = q_num(&query, "n");
-    let digits = form.get("Digits").unwrap_or_default().to_string();
-    let seconds: u32 = form
-        .get("RecordingDuration")
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(0);
-    let has_recording = form.get("RecordingUrl").is_some_and(|u| !u.is_empty()) && seconds > 0;
+    let digits = form.digits;
+    let seconds = form.recording_duration.unwrap_or(0);
+    let has_recording = form.recording_url.is_some_and(|u| !u.is_empty()) && seconds > 0;
     Ok(t.once(
         sid,
         &format!("record:{n}"),
@@ -227,16 +228,13 @@ pub(super) async fn recorded(
 /// store it with the case (the transcription queue picks it up from there).
 pub(super) async fn recording_ready(
     State(t): State<Telephony>,
-    form: Signed,
+    Signed(form): Signed<RecordingStatus>,
 ) -> Result<Response, Rejected> {
-    let call = form.require("CallSid")?.to_string();
-    let rec = form.require("RecordingSid")?.to_string();
-    let status = form
-        .get("RecordingStatus")
-        .unwrap_or("completed")
-        .to_string();
-    let url = form.get("RecordingUrl").unwrap_or_default().to_string();
-    let seconds: Option<u64> = form.get("RecordingDuration").and_then(|d| d.parse().ok());
+    let call = form.call_sid.0;
+    let rec = form.recording_sid.0;
+    let status = form.recording_status.unwrap_or_else(|| "completed".into());
+    let url = form.recording_url;
+    let seconds = form.recording_duration;
     Ok(t.once(rec, "recording", false, move |t, rec| async move {
         let Some((case, who)) = t.caller(&call).await? else {
             return Ok(twiml::Response::new().to_xml());
@@ -284,15 +282,14 @@ pub(super) async fn recording_ready(
 /// A call leg changed state (the caller's, or a physician's page call).
 pub(super) async fn call_status(
     State(t): State<Telephony>,
-    form: Signed,
+    Signed(form): Signed<CallStatus>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
-    let status = form.require("CallStatus")?.to_string();
+    let sid = form.call_sid.0;
+    let status = form.call_status.0;
     let detail = form
-        .get("AnsweredBy")
-        .or(form.get("ErrorCode"))
-        .filter(|d| !d.is_empty())
-        .map(str::to_string);
+        .answered_by
+        .or(form.error_code)
+        .filter(|d| !d.is_empty());
     Ok(t.once(
         sid,
         &format!("status:{status}"),
@@ -353,15 +350,11 @@ pub(super) async fn wait(
 pub(super) async fn conference_status(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<ConferenceEvent>,
 ) -> Result<Response, Rejected> {
     let case = q_case(&query)?;
-    let event = form.require("StatusCallbackEvent")?.to_string();
-    let sid = form
-        .get("CallSid")
-        .or(form.get("ConferenceSid"))
-        .unwrap_or_default()
-        .to_string();
+    let event = form.status_callback_event.0;
+    let sid = form.call_sid.or(form.conference_sid).unwrap_or_default();
     Ok(t.once(
         sid,
         &format!("conference:{event}"),

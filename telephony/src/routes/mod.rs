@@ -39,10 +39,13 @@ use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
 
+use crate::forms::*;
 use crate::ivr::{self, Keyed, Mode, Next, Speaker};
 use crate::twiml::{self, Node};
 use crate::webhook::{Rejected, Signed};
-use crate::{case_code, conference_name, normalise_number, Telephony};
+use akutlinje_core::phone::PhoneNumber;
+
+use crate::{case_code, conference_name, Telephony};
 
 pub(crate) fn router(t: Telephony) -> Router {
     Router::new()

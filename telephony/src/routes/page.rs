@@ -28,14 +28,14 @@ pub(super) async fn page_summary(t: &Telephony, case: CaseId) -> Result<String, 
 pub(super) async fn page_answered(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<PageCall>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let case = q_case(&query)?;
     let notification: i64 = q(&query, "notification")
         .and_then(|v| v.parse().ok())
         .ok_or(Rejected::Missing("notification"))?;
-    let answered_by = form.get("AnsweredBy").unwrap_or_default().to_string();
+    let answered_by = form.answered_by;
     Ok(t.once(sid, "page", true, move |t, sid| async move {
         if answered_by.starts_with("machine") || answered_by == "fax" {
             // A voicemail is not an acknowledgement; the escalation goes on.
@@ -80,15 +80,15 @@ pub(super) fn page_menu(
 pub(super) async fn page_keys(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<PageCall>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let case = q_case(&query)?;
     let notification: i64 = q(&query, "notification")
         .and_then(|v| v.parse().ok())
         .ok_or(Rejected::Missing("notification"))?;
     let try_no = q_num(&query, "try");
-    let digits = form.get("Digits").unwrap_or_default().to_string();
+    let digits = form.digits;
     Ok(t.once(
         sid,
         &format!("page-answer:{try_no}"),
@@ -152,7 +152,7 @@ pub(super) async fn page_keys(
                             Some(phone) => twiml::Response::new()
                                 .with(t.say_id("ivr-page-call-home"))
                                 .with(
-                                    twiml::dial(twiml::number(&normalise_number(&phone)))
+                                    twiml::dial(twiml::number(phone.e164()))
                                         .attr("callerId", &t.settings().from)
                                         .attr("timeout", 30),
                                 )

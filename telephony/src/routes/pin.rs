@@ -39,18 +39,13 @@ pub(super) fn pin_matches(pin: String, hash: String) -> bool {
 pub(super) async fn pin(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<Gathered>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let try_no = q_num(&query, "try").clamp(1, PIN_TRIES);
     // The keys are never logged nor stored: only whether they matched.
-    let digits: String = form
-        .get("Digits")
-        .unwrap_or_default()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    let status = form.get("CallStatus").unwrap_or("in-progress").to_string();
+    let digits: String = form.digits.chars().filter(char::is_ascii_digit).collect();
+    let status = form.call_status.unwrap_or_else(|| "in-progress".into());
     Ok(t.once(
         sid,
         &format!("pin:{try_no}"),

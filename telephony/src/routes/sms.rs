@@ -15,16 +15,20 @@ pub(super) fn parse_reply(body: &str) -> Option<(bool, Option<String>)> {
 
 pub(super) async fn sms_incoming(
     State(t): State<Telephony>,
-    form: Signed,
+    Signed(form): Signed<IncomingSms>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("MessageSid")?.to_string();
-    let from = normalise_number(form.get("From").unwrap_or_default());
-    let body = form.get("Body").unwrap_or_default().to_string();
+    let sid = form.message_sid.0;
+    let from = PhoneNumber::parse(&form.from).ok();
+    let body = form.body;
     Ok(t.once(sid, "sms", false, move |t, sid| async move {
         let loc = t.hotline().localizer();
         let lang = t.settings().lang;
         let reply = |text: String| Ok(twiml::Response::new().with(twiml::message(&text)).to_xml());
-        let Some(who) = t.db().people.person_by_phone(&from).await? else {
+        let known = match &from {
+            Some(n) => t.db().people.person_by_phone(n).await?,
+            None => None,
+        };
+        let Some(who) = known else {
             return reply(loc.text(lang, "sms-unknown-sender"));
         };
         if who.role != Role::Physician {
@@ -58,18 +62,14 @@ pub(super) async fn sms_incoming(
 
 pub(super) async fn sms_status(
     State(t): State<Telephony>,
-    form: Signed,
+    Signed(form): Signed<SmsStatus>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("MessageSid")?.to_string();
+    let sid = form.message_sid.0;
     let status = form
-        .get("MessageStatus")
-        .or(form.get("SmsStatus"))
-        .unwrap_or("unknown")
-        .to_string();
-    let error = form
-        .get("ErrorCode")
-        .filter(|e| !e.is_empty())
-        .map(str::to_string);
+        .message_status
+        .or(form.sms_status)
+        .unwrap_or_else(|| "unknown".into());
+    let error = form.error_code.filter(|e| !e.is_empty());
     Ok(t.once(
         sid,
         &format!("status:{status}"),

@@ -5,10 +5,10 @@ use super::*;
 
 pub(super) async fn unknown_caller(
     State(t): State<Telephony>,
-    form: Signed,
+    Signed(form): Signed<Gathered>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
-    let digits = form.get("Digits").unwrap_or_default().to_string();
+    let sid = form.call_sid.0;
+    let digits = form.digits;
     Ok(t.once(sid, "unknown", true, move |t, _| async move {
         let r = if digits == "0" {
             twiml::Response::new()
@@ -29,13 +29,13 @@ pub(super) async fn unknown_caller(
 pub(super) async fn unknown_next(
     State(t): State<Telephony>,
     query: Params,
-    form: Signed,
+    Signed(form): Signed<Dialled>,
 ) -> Result<Response, Rejected> {
-    let sid = form.require("CallSid")?.to_string();
+    let sid = form.call_sid.0;
     let i = q(&query, "i")
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
-    let dialled = form.get("DialCallStatus").map(str::to_string);
+    let dialled = form.dial_call_status;
     Ok(t.once(
         sid,
         &format!("unknown-next:{i}"),
@@ -44,7 +44,7 @@ pub(super) async fn unknown_next(
             if dialled.as_deref() == Some("completed") {
                 return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
             }
-            let phones: Vec<String> = t
+            let phones: Vec<PhoneNumber> = t
                 .oncall()
                 .physicians(now())
                 .await
@@ -53,7 +53,7 @@ pub(super) async fn unknown_next(
                 .collect();
             let r = match phones.get(i) {
                 Some(phone) => twiml::Response::new().with(
-                    twiml::dial(twiml::number(&normalise_number(phone)))
+                    twiml::dial(twiml::number(phone.e164()))
                         .attr("callerId", &t.settings().from)
                         .attr("timeout", 25)
                         .attr(

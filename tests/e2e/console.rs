@@ -2,11 +2,9 @@
 //! file (and PostgreSQL for one case), the demo data. Each test reads what a
 //! night-shift worker would see and checks the case record event by event.
 
-mod common;
-
+use crate::common::{after_answer, console, on_both, Db};
 use akutlinje_core::engine::Urgency;
 use akutlinje_core::record::{AccessAction, CaseStatus, EventKind};
-use common::{after_answer, console, Db};
 
 fn kinds(events: &[akutlinje_core::record::CaseEvent]) -> Vec<&'static str> {
     events.iter().map(|e| e.event.kind.tag()).collect()
@@ -200,16 +198,9 @@ async fn red_flag_limited(db: &Db) {
     )));
 }
 
-#[tokio::test]
-async fn red_flag_with_no_cpr_no_admission_pages_red_without_112() {
-    let db = Db::sqlite().await;
-    red_flag_limited(&db).await;
-    db.close().await;
-}
+on_both!(red_flag_with_no_cpr_no_admission_pages_red_without_112);
 
-#[tokio::test]
-async fn red_flag_with_no_cpr_no_admission_on_postgres() {
-    let db = Db::postgres().await;
+async fn red_flag_with_no_cpr_no_admission_pages_red_without_112(db: Db) {
     red_flag_limited(&db).await;
     db.close().await;
 }
@@ -422,6 +413,6 @@ async fn golden_record_of_a_console_case() {
     let run = console(&db.url, "solgaarden", "anna", &script, &[]);
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     let case = run.case.expect("a case");
-    common::golden::check("console", &db.events(case).await);
+    crate::common::golden::check("console", &db.events(case).await);
     db.close().await;
 }

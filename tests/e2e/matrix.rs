@@ -2,13 +2,10 @@
 //! cached venv and started on 127.0.0.1 by the test): two matrix-sdk clients
 //! with passphrase-encrypted SQLite stores exchange an end-to-end encrypted
 //! message, and a client restored from its saved session keeps its device.
-#![recursion_limit = "256"]
-
-mod common;
 
 use std::time::{Duration, Instant};
 
-use common::synapse::Synapse;
+use crate::common::synapse::Synapse;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::{Annotation, Thread};
@@ -73,7 +70,7 @@ async fn cross_sign(c: &Client, user: &str) {
 }
 
 /// Binds a room to a home, as an admin does (`akutlinje homes room`).
-async fn bind(db: &common::Db, room: &matrix_sdk::ruma::RoomId, home: &str) {
+async fn bind(db: &crate::common::Db, room: &matrix_sdk::ruma::RoomId, home: &str) {
     db.store
         .bind_room(&akutlinje_core::person::HomeRoom {
             room: room.as_str().parse().expect("room id"),
@@ -85,16 +82,8 @@ async fn bind(db: &common::Db, room: &matrix_sdk::ruma::RoomId, home: &str) {
         .expect("bind");
 }
 
-fn hotline(db: &common::Db) -> akutlinje_core::service::Hotline {
-    let loc = std::sync::Arc::new(akutlinje_core::i18n::Localizer::builtin().expect("texts"));
-    let def = std::sync::Arc::new(
-        akutlinje_core::engine::Checklist::builtin_acute(&loc).expect("checklist"),
-    );
-    akutlinje_core::service::Hotline::new(db.store.clone(), def, loc)
-}
-
 /// Gives demo people their Matrix ids.
-async fn map_people(db: &common::Db, pairs: &[(&str, &str)]) {
+async fn map_people(db: &crate::common::Db, pairs: &[(&str, &str)]) {
     for (id, mxid) in pairs {
         let mut p = db
             .store
@@ -136,7 +125,7 @@ fn bot_config(s: &Synapse, store: &std::path::Path) -> akutlinje_bot::BotConfig 
 async fn start_bot_in(
     s: &Synapse,
     hotline: akutlinje_core::service::Hotline,
-    db: &common::Db,
+    db: &crate::common::Db,
     store: &std::path::Path,
 ) -> RunningBot {
     let client = akutlinje_bot::connect(&bot_config(s, store))
@@ -220,7 +209,7 @@ impl Inbox {
 /// A room of Solgården with the staff member and the bot (bound to the
 /// home by an admin), once the bot has joined it.
 async fn room_with_bot(
-    db: &common::Db,
+    db: &crate::common::Db,
     staff: &Client,
     bot: &Client,
     bot_id: &str,
@@ -294,7 +283,7 @@ async fn accept_invite(c: &Client) -> matrix_sdk::Room {
 }
 
 fn escalator(
-    db: &common::Db,
+    db: &crate::common::Db,
     h: &akutlinje_core::service::Hotline,
     toml: &str,
 ) -> akutlinje_scheduler::escalation::Escalator {
@@ -309,7 +298,7 @@ fn escalator(
 }
 
 fn outbox(
-    db: &common::Db,
+    db: &crate::common::Db,
     h: &akutlinje_core::service::Hotline,
     bot: &Client,
 ) -> akutlinje_scheduler::escalation::Outbox {
@@ -325,7 +314,7 @@ fn outbox(
 /// The default policies with the red and medium steps naming people, so the
 /// test does not depend on today's rota.
 fn policies_naming(primary: &str, backup: &str) -> String {
-    include_str!("../scheduler/policies.toml")
+    include_str!("../../scheduler/policies.toml")
         .replacen(
             r#"{ tier = "primary", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
             &format!(r#"{{ person = "{primary}", channels = ["matrix"], wait_minutes = 2 }},"#),
@@ -499,10 +488,10 @@ async fn only_known_people_can_invite_the_bot() {
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     s.register("mallory", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(&db, &[("anna", "@anna:localhost")]).await;
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, hotline(&db), &db, store.path()).await;
+    let running = start_bot_in(&s, db.hotline(), &db, store.path()).await;
     let bot = running.client.clone();
 
     let dirs = (
@@ -567,10 +556,10 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     let mallory_id = s.register("mallory", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(&db, &[("anna", "@anna:localhost")]).await;
     let store = tempfile::tempdir().expect("dir");
-    let running = start_bot_in(&s, hotline(&db), &db, store.path()).await;
+    let running = start_bot_in(&s, db.hotline(), &db, store.path()).await;
     let bot = running.client.clone();
 
     let dirs = (
@@ -746,9 +735,9 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
     let s = Synapse::start().await;
     s.register("akutbot", "password-123").await;
     s.register("lund", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(&db, &[("dr-lund", "@lund:localhost")]).await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -808,19 +797,18 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
 /// the page, advice relayed, the decision by command — and the record.
 #[tokio::test]
 async fn a_medium_case_from_akut_to_the_physicians_decision() {
-    use akutlinje_core::escalation::{Disposition, EscalationState};
-    use akutlinje_core::record::EventKind;
+    use akutlinje_core::escalation::EscalationState;
     let s = Synapse::start().await;
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     s.register("lund", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(
         &db,
         &[("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")],
     )
     .await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -961,7 +949,23 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         )
         .await;
 
-    // The record, event by event.
+    the_matrix_record_holds_the_case(&db, case, &flags_reaction, &voice_event, &voice).await;
+    running.stop().await;
+    db.close().await;
+}
+
+/// The record of the medium Matrix case, event by event: every input once
+/// with its Matrix event id (a reaction is an answer like any other), the
+/// voice note byte for byte, the page, the acknowledgement and the decision.
+async fn the_matrix_record_holds_the_case(
+    db: &crate::common::Db,
+    case: akutlinje_core::ids::CaseId,
+    flags_reaction: &OwnedEventId,
+    voice_event: &OwnedEventId,
+    voice: &[u8],
+) {
+    use akutlinje_core::escalation::Disposition;
+    use akutlinje_core::record::EventKind;
     let events = db.store.events(case).await.expect("events");
     let k = kinds(&events);
     let inputs = events
@@ -1051,8 +1055,6 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         Some("dr-lund")
     );
     assert!(k.contains(&"notification_delivered"), "{k:?}");
-    running.stop().await;
-    db.close().await;
 }
 
 /// A red flag: the 112 advice comes first and cannot be missed; the primary
@@ -1066,7 +1068,7 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
     s.register("anna", "password-123").await;
     s.register("lund", "password-123").await;
     s.register("berg", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(
         &db,
         &[
@@ -1076,7 +1078,7 @@ async fn a_red_flag_case_pages_the_backup_when_the_primary_is_silent() {
         ],
     )
     .await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -1204,9 +1206,9 @@ async fn the_bot_restarted_mid_case_continues_and_records_nothing_twice() {
     let s = Synapse::start().await;
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(&db, &[("anna", "@anna:localhost")]).await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -1287,9 +1289,9 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
     let mut s = Synapse::start().await;
     s.register("akutbot", "password-123").await;
     s.register("lund", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(&db, &[("dr-lund", "@lund:localhost")]).await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -1341,7 +1343,7 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
     // The real scheduler loop, on the wall clock.
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let loop_task = tokio::spawn(akutlinje_scheduler::escalation::run(
-        escalator(&db, &h, include_str!("../scheduler/policies.toml")),
+        escalator(&db, &h, include_str!("../../scheduler/policies.toml")),
         outbox(&db, &h, &bot),
         std::sync::Arc::new(akutlinje_scheduler::escalation::SystemClock),
         Duration::from_millis(500),
@@ -1417,13 +1419,13 @@ async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     let lund_id = s.register("lund", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(
         &db,
         &[("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")],
     )
     .await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -1601,13 +1603,13 @@ async fn golden_record_of_a_matrix_case() {
     let bot_id = s.register("akutbot", "password-123").await;
     s.register("anna", "password-123").await;
     s.register("lund", "password-123").await;
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     map_people(
         &db,
         &[("anna", "@anna:localhost"), ("dr-lund", "@lund:localhost")],
     )
     .await;
-    let h = hotline(&db);
+    let h = db.hotline();
     let store = tempfile::tempdir().expect("dir");
     let running = start_bot_in(&s, h.clone(), &db, store.path()).await;
     let bot = running.client.clone();
@@ -1656,7 +1658,7 @@ async fn golden_record_of_a_matrix_case() {
             doc.wait_for(&lund, reply).await;
         }
     }
-    common::golden::check("matrix", &db.store.events(case).await.expect("events"));
+    crate::common::golden::check("matrix", &db.store.events(case).await.expect("events"));
     running.stop().await;
     db.close().await;
 }

@@ -3,11 +3,10 @@
 //! alert, restarts, two instances on one PostgreSQL database, and the outbox's
 //! retries and fall-over.
 
-mod common;
-
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use crate::common::{on_both, Db};
 use akutlinje_core::engine::Checklist;
 use akutlinje_core::escalation::{
     EscalationState, Notification, NotificationKind, NotificationStatus, NotifyChannel,
@@ -21,7 +20,6 @@ use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies, SendError, Se
 use akutlinje_scheduler::rota::instant;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use common::Db;
 
 fn t(s: &str) -> DateTime<Utc> {
     instant(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time"))
@@ -188,14 +186,10 @@ async fn next_step_fires_at_exactly_its_deadline(s: Setup) {
     s.db.close().await;
 }
 
-#[tokio::test]
-async fn next_step_fires_at_exactly_its_deadline_sqlite() {
-    next_step_fires_at_exactly_its_deadline(setup(Db::sqlite().await).await).await;
-}
+on_both!(next_step_fires_at_exactly_its_deadline_on);
 
-#[tokio::test]
-async fn next_step_fires_at_exactly_its_deadline_postgres() {
-    next_step_fires_at_exactly_its_deadline(setup(Db::postgres().await).await).await;
+async fn next_step_fires_at_exactly_its_deadline_on(db: Db) {
+    next_step_fires_at_exactly_its_deadline(setup(db).await).await;
 }
 
 #[tokio::test]
@@ -597,7 +591,7 @@ async fn a_retryable_failure_is_retried_and_then_delivered() {
 #[tokio::test]
 async fn a_step_may_name_a_person_and_every_page_says_why() {
     let s = setup(Db::sqlite().await).await;
-    let mut toml = include_str!("../scheduler/policies.toml").to_string();
+    let mut toml = include_str!("../../scheduler/policies.toml").to_string();
     toml = toml.replacen(
         r#"{ tier = "backup", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
         r#"{ person = "karin", channels = ["sms"], wait_minutes = 2 },"#,

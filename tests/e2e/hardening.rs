@@ -4,40 +4,24 @@
 //! headers, and the API's query and body parsing is fuzzed (proptest over
 //! the real router on a real SQLite file with the demo data).
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use akutlinje::app::{router, AppState, Application};
-use akutlinje_core::engine::Checklist;
-use akutlinje_core::i18n::{Lang, Localizer};
+use crate::common::{AppOptions, Db, TestApp};
+use akutlinje::app::{router, AppState};
+use akutlinje_core::i18n::Lang;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::record::Channel;
-use akutlinje_core::service::Hotline;
 use chrono::Utc;
-use common::Db;
-
-fn hotline(db: &Db) -> Hotline {
-    let loc = Arc::new(Localizer::builtin().expect("texts"));
-    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
-    Hotline::new(db.store.clone(), def, loc)
-}
-
-fn state(db: &Db) -> AppState {
-    AppState::new(hotline(db), db.store.clone(), Lang::Da)
-}
 
 /// A server on a free port with `extra` routes; returns its base URL.
 async fn serve(db: &Db, extra: axum::Router, header_timeout: Duration) -> String {
-    let app = Application::build("127.0.0.1:0".parse().expect("addr"), state(db))
-        .await
-        .expect("bind")
-        .with_routes(extra)
-        .with_header_timeout(header_timeout);
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until(std::future::pending()));
-    base
+    let o = AppOptions {
+        routes: Some(extra),
+        header_timeout: Some(header_timeout),
+        ..AppOptions::default()
+    };
+    TestApp::spawn_with(db, o).await.base
 }
 
 #[tokio::test]
@@ -447,7 +431,7 @@ mod fuzz {
     #[allow(clippy::result_large_err)] // proptest's own error type
     async fn the_api_answers_every_generated_request_without_a_5xx() {
         let db = Db::sqlite().await;
-        let h = hotline(&db);
+        let h = db.hotline();
         let anna = db
             .store
             .person(&"anna".parse().expect("id"))
@@ -469,7 +453,7 @@ mod fuzz {
                 .await
                 .expect("input");
         }
-        let app = router(state(&db));
+        let app = router(AppState::new(db.hotline(), db.store.clone(), Lang::Da));
         let tokens: std::collections::HashMap<&str, String> =
             ["anna", "bo", "dr-lund", "karin", "admin"]
                 .into_iter()

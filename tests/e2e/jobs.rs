@@ -1,16 +1,14 @@
 //! Handover notices, reminders and the gap report: queued once each, across
 //! ticks and across a restart (a new instance), on a real SQLite file.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::Db;
 use akutlinje_core::escalation::NotificationKind;
 use akutlinje_core::i18n::Localizer;
 use akutlinje_scheduler::jobs::{JobSettings, RotaJobs};
 use akutlinje_scheduler::rota::instant;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use common::Db;
 
 fn t(s: &str) -> DateTime<Utc> {
     instant(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time"))

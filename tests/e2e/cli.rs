@@ -1,8 +1,6 @@
 //! The command line as a coordinator or a script uses it.
 
-mod common;
-
-use common::{cli, Db};
+use crate::common::{cli, Db};
 
 #[test]
 fn news2_prints_one_json_object() {
@@ -373,6 +371,130 @@ async fn oncall_and_an_override_that_closes_a_gap() {
     db.close().await;
 }
 
+/// Overrides and swaps follow the scheduler's rules whoever asks: the
+/// command line refuses what the web page refuses.
+#[tokio::test]
+async fn the_command_line_keeps_the_rota_rules_of_the_web_page() {
+    let db = Db::sqlite().await;
+    let cover = |tier: &str, from: &str, to: &str| {
+        cli(
+            Some(&db.url),
+            &[
+                "rotas",
+                "override",
+                "--service",
+                "akutlaege",
+                "--tier",
+                tier,
+                "--person",
+                "karin",
+                "--from",
+                from,
+                "--to",
+                to,
+            ],
+        )
+    };
+    let (code, _, err) = cover("coordinator", "2026-11-24 00:00", "2026-11-24 08:00");
+    assert_eq!(code, 0, "{err}");
+    // The same tier at an overlapping time would leave who is on call to
+    // the order they were stored in.
+    let (code, _, err) = cover("coordinator", "2026-11-24 07:00", "2026-11-24 09:00");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("another override already covers coordinator"),
+        "{err}"
+    );
+    // Another tier then, or the same tier right after, is fine.
+    let (code, _, err) = cover("primary", "2026-11-24 07:00", "2026-11-24 09:00");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cover("coordinator", "2026-11-24 08:00", "2026-11-24 09:00");
+    assert_eq!(code, 0, "{err}");
+
+    let swap = |a_shift: &str, b_shift: &str| {
+        cli(
+            Some(&db.url),
+            &[
+                "rotas",
+                "swap",
+                "--rotation",
+                "primary-weekdays",
+                "--a",
+                "dr-berg",
+                "--a-shift",
+                a_shift,
+                "--b",
+                "dr-lund",
+                "--b-shift",
+                b_shift,
+            ],
+        )
+    };
+    // Monday the 23rd is dr-berg's, Tuesday the 24th dr-lund's: giving
+    // away the other's day is refused, trading their own is stored.
+    let (code, _, err) = swap("2026-11-24 08:00", "2026-11-23 08:00");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("dr-berg has no shift of that rotation starting at 2026-11-24 08:00"),
+        "{err}"
+    );
+    let (code, out, err) = swap("2026-11-23 08:00", "2026-11-24 08:00");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"swap\""), "{out}");
+    let (_, out, _) = cli(
+        Some(&db.url),
+        &[
+            "oncall",
+            "--service",
+            "akutlaege",
+            "--at",
+            "2026-11-23 12:00",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["tiers"][0]["person"], "dr-lund", "the swap took effect");
+    db.close().await;
+}
+
+/// Phone numbers are stored in E.164 however they are typed; text that is
+/// no number is refused with the option named.
+#[tokio::test]
+async fn phone_numbers_are_stored_in_one_form() {
+    let db = Db::sqlite().await;
+    let add = |phone: &str| {
+        cli(
+            Some(&db.url),
+            &[
+                "people",
+                "add",
+                "dr-test",
+                "--name",
+                "Dr. Test",
+                "--role",
+                "physician",
+                "--phone",
+                phone,
+            ],
+        )
+    };
+    let (code, _, err) = add("(+45) 2000 0009");
+    assert_eq!(code, 0, "{err}");
+    let who = db
+        .store
+        .person(&"dr-test".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(who.phone.as_ref().map(|p| p.e164()), Some("+4520000009"));
+    let (code, _, err) = add("ring mig");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--phone") && err.contains("is not a phone number"),
+        "{err}"
+    );
+    db.close().await;
+}
+
 #[tokio::test]
 async fn a_bad_rota_file_is_refused_with_the_reason_and_changes_nothing() {
     let db = Db::sqlite().await;
@@ -491,9 +613,13 @@ fn companions(key: &str) -> Vec<(String, String)> {
 /// stays text, numbers stay numbers.
 #[test]
 fn every_example_key_works_through_the_environment_and_the_file() {
-    let example = include_str!("../akutlinje.example.toml");
+    let example = include_str!("../../akutlinje.example.toml");
     let policies = tempfile::NamedTempFile::new().expect("file");
-    std::fs::write(policies.path(), include_str!("../scheduler/policies.toml")).expect("write");
+    std::fs::write(
+        policies.path(),
+        include_str!("../../scheduler/policies.toml"),
+    )
+    .expect("write");
     let mut checked = Vec::new();
     for line in example.lines() {
         let line = line.trim_start_matches('#').trim();
@@ -800,7 +926,7 @@ async fn the_demo_keeps_the_phones_and_matrix_ids_set_on_its_people() {
         .await
         .expect("read")
         .expect("anna");
-    assert_eq!(anna.phone.as_deref(), Some("+4520000001"));
+    assert_eq!(anna.phone.as_ref().map(|p| p.e164()), Some("+4520000001"));
     assert_eq!(anna.matrix_user.as_deref(), Some("@anna:localhost"));
     db.close().await;
 }
@@ -882,7 +1008,7 @@ fn the_embedded_database_lives_in_a_data_directory_and_an_old_one_is_moved() {
 async fn command_line_reads_are_access_logged_with_the_os_user() {
     use akutlinje_core::record::{AccessAction, Channel};
     let db = Db::sqlite().await;
-    let run = common::console(&db.url, "solgaarden", "anna", &["14", "afbryd"], &[]);
+    let run = crate::common::console(&db.url, "solgaarden", "anna", &["14", "afbryd"], &[]);
     let case = run.case.expect("a case");
     let case_s = case.to_string();
     let with_user = |args: &[&str]| {

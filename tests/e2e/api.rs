@@ -1,18 +1,12 @@
 //! The HTTP API over a real socket, on a real SQLite file (and PostgreSQL for
 //! the access-control test), with the demo data.
 
-mod common;
-
-use std::sync::Arc;
-
-use akutlinje::app::{AppState, Application};
-use akutlinje_core::engine::Checklist;
-use akutlinje_core::i18n::{Lang, Localizer};
+use crate::common::{on_both, Db, TestApp};
+use akutlinje_core::i18n::Lang;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::record::{AccessAction, Channel};
 use akutlinje_core::service::Hotline;
 use chrono::Utc;
-use common::Db;
 use reqwest::StatusCode;
 
 struct App {
@@ -23,17 +17,7 @@ struct App {
 }
 
 async fn spawn(db: Db) -> App {
-    let loc = Arc::new(Localizer::builtin().expect("texts"));
-    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
-    let hotline = Hotline::new(db.store.clone(), def, loc);
-    let app = Application::build(
-        "127.0.0.1:0".parse().expect("addr"),
-        AppState::new(hotline.clone(), db.store.clone(), Lang::Da),
-    )
-    .await
-    .expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until(std::future::pending()));
+    let TestApp { base, hotline } = TestApp::spawn(&db).await;
     App {
         base,
         http: reqwest::Client::new(),
@@ -238,15 +222,10 @@ async fn roles_and_homes(app: &App) {
     );
 }
 
-#[tokio::test]
-async fn roles_and_homes_on_sqlite() {
-    let app = spawn(Db::sqlite().await).await;
-    roles_and_homes(&app).await;
-}
+on_both!(roles_and_homes_on);
 
-#[tokio::test]
-async fn roles_and_homes_on_postgres() {
-    let app = spawn(Db::postgres().await).await;
+async fn roles_and_homes_on(db: Db) {
+    let app = spawn(db).await;
     roles_and_homes(&app).await;
     app.db.close().await;
 }

@@ -3,17 +3,14 @@
 //! by scripts/test.sh). The browser test saves screenshots of the rota and the
 //! figures pages under target/screenshots/.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
-use akutlinje::app::{AppState, Application};
+use crate::common::{AppOptions, Db, TestApp};
 use akutlinje_core::engine::Checklist;
 use akutlinje_core::i18n::{Lang, Localizer};
 use akutlinje_core::service::Hotline;
 use chrono::Utc;
-use common::Db;
 use fantoccini::{ClientBuilder, Locator};
 use reqwest::StatusCode;
 
@@ -22,18 +19,11 @@ async fn spawn(db: &Db) -> String {
 }
 
 async fn spawn_with(db: &Db, web: akutlinje::login::WebSettings) -> String {
-    let loc = Arc::new(Localizer::builtin().expect("texts"));
-    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
-    let hotline = Hotline::new(db.store.clone(), def, loc);
-    let app = Application::build(
-        "127.0.0.1:0".parse().expect("addr"),
-        AppState::new(hotline, db.store.clone(), Lang::Da).with_web(web),
-    )
-    .await
-    .expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until(std::future::pending()));
-    base
+    let o = AppOptions {
+        web,
+        ..AppOptions::default()
+    };
+    TestApp::spawn_with(db, o).await.base
 }
 
 fn client() -> reqwest::Client {
@@ -578,9 +568,7 @@ async fn figures_show_acknowledgement_times_and_outcomes() {
 /// Two red-flag cases from an hour ago, acknowledged after 4 and 10 minutes,
 /// one treated at the home and one admitted.
 async fn seed_decided_cases(db: &Db) {
-    let loc = Arc::new(Localizer::builtin().expect("texts"));
-    let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
-    let hotline = Hotline::new(db.store.clone(), def, loc);
+    let hotline = db.hotline();
     let anna = db
         .store
         .person(&"anna".parse().expect("id"))

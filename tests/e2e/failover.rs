@@ -4,14 +4,12 @@
 //! Every page the dead process had claimed, or not reached, goes out within
 //! 10 s of the restart; duplicates are bounded by the sends in flight.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::twilio::{FakeTwilio, Webhooks, ACCOUNT, HOTLINE, TOKEN};
 use akutlinje_core::escalation::{NotificationStatus, NotifyChannel};
 use akutlinje_core::ids::CaseId;
-use common::twilio::{FakeTwilio, Webhooks, ACCOUNT, HOTLINE, TOKEN};
 
 const ANNA: &str = "+4520000001";
 const LUND: &str = "+4530000001";
@@ -77,7 +75,7 @@ async fn serve(db_url: &str, port: u16, fake: &str, policies: &std::path::Path) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_kill_9_the_claimed_voice_pages_go_out_within_seconds_of_the_restart() {
-    let db = common::Db::sqlite().await;
+    let db = crate::common::Db::sqlite().await;
     for (id, phone) in [("anna", ANNA), ("dr-lund", LUND)] {
         let mut p = db
             .store
@@ -85,7 +83,7 @@ async fn after_kill_9_the_claimed_voice_pages_go_out_within_seconds_of_the_resta
             .await
             .expect("read")
             .expect("demo person");
-        p.phone = Some(phone.into());
+        p.phone = Some(akutlinje_core::phone::PhoneNumber::parse(phone).expect("a phone number"));
         db.store.upsert_person(&p).await.expect("phone");
     }
     // Red pages call Dr. Lund, whatever today's rota says.

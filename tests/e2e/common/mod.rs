@@ -1,14 +1,16 @@
 //! Shared test helpers: a real database (SQLite file or PostgreSQL), seeded
 //! with the demo data, and the real `akutlinje` binary.
-#![allow(dead_code)]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use akutlinje::app::{AppState, Application};
+use akutlinje_core::i18n::Lang;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::Role;
 use akutlinje_core::record::CaseEvent;
+use akutlinje_core::service::Hotline;
 use akutlinje_core::store::Store;
 use akutlinje_store::testing;
 
@@ -60,6 +62,11 @@ impl Db {
             .expect("demo person")
     }
 
+    /// The hotline service on this database, built as `serve` builds it.
+    pub fn hotline(&self) -> Hotline {
+        akutlinje::startup::hotline(self.store.clone()).expect("the hotline")
+    }
+
     pub async fn events(&self, case: CaseId) -> Vec<CaseEvent> {
         self.store.events(case).await.expect("events")
     }
@@ -69,6 +76,67 @@ impl Db {
         if let Some(pg) = self.pg {
             pg.drop_db().await;
         }
+    }
+}
+
+/// One test body on both backends: `on_both!(name)` runs `async fn
+/// name(db: Db)` once on a SQLite file (`name::sqlite`) and once on
+/// PostgreSQL (`name::postgres`), which it then drops.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::common::Db::sqlite().await).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::common::Db::postgres().await).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_both;
+
+/// The application (API, web pages, printable record) on a free port of
+/// 127.0.0.1, built from the parts `serve` builds it from: the hotline on
+/// the test database and the web settings.
+pub struct TestApp {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// The hotline service behind it, for driving cases directly.
+    pub hotline: Hotline,
+}
+
+/// How a [`TestApp`] differs from the defaults.
+#[derive(Default)]
+pub struct AppOptions {
+    pub web: akutlinje::login::WebSettings,
+    /// Routes added for the test (a deliberately failing handler, say).
+    pub routes: Option<axum::Router>,
+    pub header_timeout: Option<std::time::Duration>,
+}
+
+impl TestApp {
+    pub async fn spawn(db: &Db) -> TestApp {
+        TestApp::spawn_with(db, AppOptions::default()).await
+    }
+
+    pub async fn spawn_with(db: &Db, o: AppOptions) -> TestApp {
+        let hotline = db.hotline();
+        let state = AppState::new(hotline.clone(), db.store.clone(), Lang::Da).with_web(o.web);
+        let mut app = Application::build("127.0.0.1:0".parse().expect("addr"), state)
+            .await
+            .expect("bind");
+        if let Some(r) = o.routes {
+            app = app.with_routes(r);
+        }
+        if let Some(t) = o.header_timeout {
+            app = app.with_header_timeout(t);
+        }
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp { base, hotline }
     }
 }
 

@@ -1,0 +1,117 @@
+//! Running and looking after the service: `serve`, `db`, `config`,
+//! `transcribe`.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Subcommand;
+
+use crate::config::Settings;
+
+use super::fail;
+
+#[derive(Subcommand, Debug)]
+pub(super) enum DbCommand {
+    /// Apply pending migrations, as the owner (AKUTLINJE_DATABASE_OWNER_URL,
+    /// else database_url).
+    Migrate,
+    /// Print the GRANTs that give a PostgreSQL runtime role what the service
+    /// needs and nothing more (no DDL, no TRUNCATE, the record append-only).
+    Grants {
+        /// The runtime role (created by you: CREATE ROLE ... LOGIN).
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct ServeArgs {
+    /// Seed a demo nursing home, residents and people, and print how to try it.
+    #[arg(long)]
+    demo: bool,
+    /// Address to listen on (overrides the configuration).
+    #[arg(long)]
+    bind: Option<std::net::SocketAddr>,
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct TranscribeArgs {
+    /// Audio files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// One JSON object per file and line, for machines.
+    #[arg(long)]
+    json: bool,
+    /// The language spoken (ISO 639-1; default: voice_language, da).
+    #[arg(long)]
+    language: Option<String>,
+    /// A ggml model file (default: voice_model, or scripts/fetch-model's).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub(super) async fn db(cmd: DbCommand, settings: Settings) -> anyhow::Result<()> {
+    match cmd {
+        DbCommand::Migrate => {
+            let url = settings
+                .database_owner_url
+                .clone()
+                .unwrap_or_else(|| settings.database_url.clone());
+            crate::startup::migrate(&url).await?;
+            eprintln!(
+                "the schema of {} is current",
+                crate::config::redact_password(&url)
+            );
+            Ok(())
+        }
+        DbCommand::Grants { role } => {
+            print!("{}", akutlinje_store::runtime_grants(&role).map_err(fail)?);
+            Ok(())
+        }
+    }
+}
+
+/// Runs the service until it is stopped.
+pub(super) async fn serve(args: ServeArgs, mut settings: Settings) -> anyhow::Result<()> {
+    let ServeArgs { demo, bind } = args;
+    if let Some(b) = bind {
+        settings.bind = b;
+    }
+    crate::startup::serve(settings, demo).await
+}
+
+/// Prints the configuration in effect.
+pub(super) async fn config(settings: Settings) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(&settings.describe())?);
+    Ok(())
+}
+
+/// Transcribes audio files with the configured model.
+pub(super) async fn transcribe(args: TranscribeArgs, settings: Settings) -> anyhow::Result<()> {
+    let TranscribeArgs {
+        files,
+        json,
+        language,
+        model,
+        threads,
+    } = args;
+    let mut voice = settings.voice.clone();
+    if let Some(l) = language {
+        akutlinje_voice::model::check_language(&l).map_err(|e| fail(format!("--language: {e}")))?;
+        voice.language = l;
+    }
+    if let Some(m) = model {
+        voice.model = m;
+    }
+    voice.threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let n = files.len();
+    let failed = crate::voice::transcribe_files(&voice, files, json).await?;
+    if failed > 0 {
+        bail!("{failed} of {n} files could not be transcribed");
+    }
+    Ok(())
+}
