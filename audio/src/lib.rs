@@ -16,6 +16,7 @@
 //! assert_eq!(clip.format, akutlinje_audio::Format::MuLaw);
 //! assert_eq!(clip.samples.len(), 16_000); // one second at 16 kHz
 //! ```
+#![deny(missing_docs)]
 
 pub mod g711;
 mod opus;
@@ -115,23 +116,36 @@ pub enum AudioError {
     Empty,
     /// Shorter than [`Limits::min_duration`].
     #[error("the recording is too short ({millis} ms)")]
-    TooShort { millis: u64 },
+    TooShort {
+        /// Its length.
+        millis: u64,
+    },
     /// Longer than [`Limits::max_duration`].
     #[error("the recording is longer than the {max_seconds} s allowed")]
-    TooLong { max_seconds: u64 },
+    TooLong {
+        /// The limit.
+        max_seconds: u64,
+    },
     /// A format we do not decode.
     #[error("unsupported audio format ({mime})")]
-    Unsupported { mime: String },
+    Unsupported {
+        /// The MIME type it came with.
+        mime: String,
+    },
     /// A codec inside a known container that we do not decode.
     #[error("unsupported codec in the {format} file: {detail}")]
     UnsupportedCodec {
+        /// The container.
         format: &'static str,
+        /// The decoder's words.
         detail: String,
     },
     /// The bytes are not what they claim to be.
     #[error("the {format} file is broken: {detail}")]
     Broken {
+        /// The format it claims.
         format: &'static str,
+        /// The decoder's words.
         detail: String,
     },
     /// Decoded fine, but there is no sound in it.
@@ -158,9 +172,11 @@ impl AudioError {
 pub struct Clip {
     /// 16 kHz mono, nominally in -1.0..=1.0.
     pub samples: Vec<f32>,
+    /// The format it was decoded from.
     pub format: Format,
-    /// The rate and channels the file had.
+    /// The sample rate the file had.
     pub source_rate: u32,
+    /// The channels the file had.
     pub source_channels: u16,
 }
 

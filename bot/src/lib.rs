@@ -14,6 +14,7 @@
 //! No clinical logic lives here: the bot drives `akutlinje_core::service::Hotline`
 //! and renders its effects.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 #![recursion_limit = "256"]
 
 use backon::BackoffBuilder;
@@ -33,24 +34,37 @@ use matrix_sdk::Client;
 /// Why the bot could not connect.
 #[derive(Debug, thiserror::Error)]
 pub enum BotError {
+    /// The encrypted store cannot be opened (a wrong passphrase, rights).
     #[error("cannot open the bot's store in {dir}: {source}")]
     Store {
+        /// The store directory.
         dir: String,
+        /// Why.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The homeserver refused the first log-in.
     #[error("cannot log in as {user}: {source}")]
     Login {
+        /// The bot's user.
         user: String,
+        /// Why.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// `session.json` is unreadable or does not fit the store.
     #[error("the saved session in {path} cannot be used: {detail}")]
-    Session { path: String, detail: String },
+    Session {
+        /// The session file.
+        path: String,
+        /// Why.
+        detail: String,
+    },
 }
 
 /// How the bot reaches its homeserver. Secrets come from the environment
 /// and are redacted in `Debug`.
 #[derive(Clone, Debug)]
 pub struct BotConfig {
+    /// The homeserver's URL.
     pub homeserver: String,
     /// The bot's user name (localpart or full id).
     pub user: String,

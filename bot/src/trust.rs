@@ -22,11 +22,13 @@ use crate::conversation::BotContext;
 /// Whether a room may carry a home's resident data now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
+    /// Bound to the home, encrypted, and every member may read the home.
     Safe,
     /// Not bound to any home.
     Unbound,
     /// Bound to another home.
     OtherHome(HomeId),
+    /// Not end-to-end encrypted.
     NotEncrypted,
     /// A member who is unknown or may not read the home (their Matrix id).
     Outsider(String),

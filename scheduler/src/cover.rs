@@ -12,32 +12,47 @@ use crate::rota::Rotation;
 /// Why a change to the rota was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CoverError {
+    /// No such service.
     #[error("no service {0}")]
     UnknownService(ServiceId),
+    /// The service has no such tier.
     #[error("{tier} is not a tier of {service}")]
-    UnknownTier { service: ServiceId, tier: TierId },
+    UnknownTier {
+        /// The service.
+        service: ServiceId,
+        /// The tier asked for.
+        tier: TierId,
+    },
+    /// No such person.
     #[error("no person with id {0}")]
     UnknownPerson(PersonId),
+    /// The override ends before it starts.
     #[error("the end must be after the start")]
     EndBeforeStart,
     /// Two overrides of one tier at once would leave who is on call to
     /// the order they were stored in.
     #[error("another override already covers {0} then")]
     Overlap(TierId),
+    /// No such rotation (in the service, if one was named).
     #[error("no rotation {0}")]
     UnknownRotation(RotationId),
     /// Each person must really have the shift they give away.
     #[error("{person} has no shift starting at {start}")]
     NotTheirShift {
+        /// Who would give the shift away.
         person: PersonId,
+        /// When the shift would start.
         start: DateTime<Utc>,
     },
     /// A stored rotation no longer parses (changed by hand in the database).
     #[error("rotation {rotation} cannot be read: {detail}")]
     Corrupt {
+        /// The rotation.
         rotation: RotationId,
+        /// Why it does not parse.
         detail: String,
     },
+    /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -32,12 +32,20 @@ use crate::rota::Rota;
 /// Why the scheduler could not do its work. Logged and retried on the next tick.
 #[derive(Debug, thiserror::Error)]
 pub enum SchedulerError {
+    /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The policies file does not parse or names an unknown urgency.
     #[error("escalation policies: {0}")]
     Policy(String),
+    /// The stored rota no longer parses.
     #[error("the rota of {service} is invalid: {detail}")]
-    Rota { service: ServiceId, detail: String },
+    Rota {
+        /// The service.
+        service: ServiceId,
+        /// What is wrong.
+        detail: String,
+    },
 }
 
 /// The escalation policies, one per urgency.
@@ -801,6 +809,7 @@ fn record_channel(c: NotifyChannel) -> Channel {
 
 /// A source of "now" (the wall clock, or a test's paused tokio clock).
 pub trait Clock: Send + Sync {
+    /// The current instant.
     fn now(&self) -> DateTime<Utc>;
 }
 

@@ -11,6 +11,7 @@
 //! fall-over; policies are configuration (`policies.toml`). [`oncall`] loads a
 //! service's stored rota for whoever asks who is on call.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use std::sync::Arc;
 

@@ -10,10 +10,18 @@ use crate::rota::{Rota, Segment};
 /// Why an on-call question could not be answered.
 #[derive(Debug, thiserror::Error)]
 pub enum OncallError {
+    /// No such service.
     #[error("no service {0}")]
     UnknownService(ServiceId),
+    /// The stored rota no longer parses.
     #[error("the stored rota of {service} is invalid: {detail}")]
-    BadRota { service: ServiceId, detail: String },
+    BadRota {
+        /// The service.
+        service: ServiceId,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The database.
     #[error(transparent)]
     Store(#[from] akutlinje_core::store::StoreError),
 }

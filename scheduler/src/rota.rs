@@ -26,20 +26,29 @@ use serde::Serialize;
 /// Why a rota definition was refused. Each message says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RotaError {
+    /// A shift pattern that is not a cron expression.
     #[error("rotation {rotation}: the shift start {cron:?} is not a cron expression (sec min hour day month weekday): {detail}")]
     BadCron {
+        /// The rotation.
         rotation: String,
+        /// The pattern as written.
         cron: String,
+        /// The cron parser's words.
         detail: String,
     },
+    /// A rotation without members.
     #[error("rotation {0}: a rotation needs at least one person")]
     NoMembers(String),
+    /// A shift of no length or longer than a week.
     #[error("rotation {0}: a shift must last between 1 minute and 7 days")]
     BadLength(String),
+    /// A rotation that ends before it begins.
     #[error("rotation {0}: `until` must be after `anchor`")]
     UntilBeforeAnchor(String),
+    /// An override that ends before it starts.
     #[error("the end must be after the start")]
     EndBeforeStart,
+    /// A swap (its id) on a rotation that does not exist.
     #[error("swap {0}: the rotation it names does not exist")]
     UnknownRotation(i64),
 }
@@ -47,6 +56,7 @@ pub enum RotaError {
 /// A parsed rotation.
 #[derive(Debug, Clone)]
 pub struct Rotation {
+    /// The rotation as stored.
     pub spec: RotationSpec,
     schedule: cron::Schedule,
     length: Duration,
@@ -172,10 +182,15 @@ pub fn instant(local: NaiveDateTime) -> DateTime<Utc> {
 /// One shift of a rotation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Shift {
+    /// When it starts.
     pub start: DateTime<Utc>,
+    /// When it ends (exclusive).
     pub end: DateTime<Utc>,
+    /// Who is on call.
     pub person: PersonId,
+    /// The rotation it belongs to.
     pub rotation: RotationId,
+    /// The rotation's layer (a higher one wins).
     pub layer: u16,
     /// The shift's number since the rotation's anchor.
     pub index: u64,
@@ -187,17 +202,25 @@ pub struct Shift {
 pub enum Source {
     /// Shift number `shift` of a rotation.
     Rotation {
+        /// The rotation.
         rotation: RotationId,
+        /// Its layer.
         layer: u16,
+        /// The shift's number since the anchor.
         shift: u64,
     },
     /// A shift that changed hands by a swap.
     Swap {
+        /// The rotation.
         rotation: RotationId,
+        /// The swap's id.
         swap: i64,
+        /// The shift's number since the anchor.
         shift: u64,
     },
+    /// Cover by an override.
     Override {
+        /// The override's id.
         id: i64,
     },
 }
@@ -205,16 +228,22 @@ pub enum Source {
 /// A stretch of time with one person on call for a tier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Segment {
+    /// When it starts.
     pub start: DateTime<Utc>,
+    /// When it ends (exclusive).
     pub end: DateTime<Utc>,
+    /// Who is on call.
     pub person: PersonId,
+    /// Why they are.
     pub source: Source,
 }
 
 /// A stretch of time with nobody on call for a tier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Gap {
+    /// When nobody is on call from.
     pub start: DateTime<Utc>,
+    /// Until when (exclusive).
     pub end: DateTime<Utc>,
 }
 

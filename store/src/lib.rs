@@ -11,6 +11,7 @@
 //! shared body is worth more here than a second copy of every query. The shared
 //! test suite is what keeps both backends honest.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 // `sql/` is compiled once per backend on purpose (see `sqlite.rs`): one body
 // of SQL, two concrete sqlx types, no macro and no generic bounds.
 #![allow(clippy::duplicate_mod)]

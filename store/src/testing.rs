@@ -17,7 +17,9 @@ pub fn postgres_admin_url() -> String {
 
 /// A SQLite store in a temporary directory, removed on drop.
 pub struct TempSqlite {
+    /// The store on it.
     pub store: SqliteStore,
+    /// Its `sqlite://` URL, for the binary.
     pub url: String,
     _dir: tempfile::TempDir,
 }
@@ -41,7 +43,9 @@ pub async fn sqlite() -> TempSqlite {
 /// A PostgreSQL database made for one test. Call [`TempPostgres::drop_db`] at
 /// the end; a test that panics leaves it behind, named `akutlinje_test_*`.
 pub struct TempPostgres {
+    /// The store on it.
     pub store: PgStore,
+    /// Its URL, for the binary.
     pub url: String,
     name: String,
 }

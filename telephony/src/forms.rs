@@ -32,10 +32,12 @@ fn lenient<'de, D: Deserializer<'de>, T: std::str::FromStr>(d: D) -> Result<Opti
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IncomingCall {
+    /// The call.
     pub call_sid: Sid,
     /// The caller id as Twilio has it (E.164, or "anonymous").
     #[serde(default)]
     pub from: String,
+    /// `ringing`, usually.
     pub call_status: Option<String>,
 }
 
@@ -43,9 +45,12 @@ pub struct IncomingCall {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Gathered {
+    /// The call.
     pub call_sid: Sid,
+    /// The keys pressed; empty after a timeout.
     #[serde(default)]
     pub digits: String,
+    /// The call's status.
     pub call_status: Option<String>,
 }
 
@@ -53,6 +58,7 @@ pub struct Gathered {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OnCall {
+    /// The call.
     pub call_sid: Sid,
 }
 
@@ -60,10 +66,14 @@ pub struct OnCall {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Recorded {
+    /// The call.
     pub call_sid: Sid,
+    /// The key that ended the recording, if any.
     #[serde(default)]
     pub digits: String,
+    /// Where Twilio keeps the recording.
     pub recording_url: Option<String>,
+    /// Its length in seconds, if Twilio knows it.
     #[serde(default, deserialize_with = "lenient")]
     pub recording_duration: Option<u64>,
 }
@@ -72,11 +82,16 @@ pub struct Recorded {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RecordingStatus {
+    /// The call it was made on.
     pub call_sid: Sid,
+    /// The recording.
     pub recording_sid: Sid,
+    /// `completed`, or why not.
     pub recording_status: Option<String>,
+    /// Where to fetch it.
     #[serde(default)]
     pub recording_url: String,
+    /// Its length in seconds, if Twilio knows it.
     #[serde(default, deserialize_with = "lenient")]
     pub recording_duration: Option<u64>,
 }
@@ -85,9 +100,13 @@ pub struct RecordingStatus {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CallStatus {
+    /// The call.
     pub call_sid: Sid,
+    /// Its new status (`ringing`, `in-progress`, `completed`, ...).
     pub call_status: Sid,
+    /// What answered (`human`, `machine_start`, ...).
     pub answered_by: Option<String>,
+    /// Twilio's error code, if it failed.
     pub error_code: Option<String>,
 }
 
@@ -95,9 +114,12 @@ pub struct CallStatus {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PageCall {
+    /// The page call.
     pub call_sid: Sid,
+    /// What answered (`human`, `machine_start`, ...).
     #[serde(default)]
     pub answered_by: String,
+    /// The physician's key.
     #[serde(default)]
     pub digits: String,
 }
@@ -106,7 +128,9 @@ pub struct PageCall {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Dialled {
+    /// The call that dialled.
     pub call_sid: Sid,
+    /// How the dialled leg ended.
     pub dial_call_status: Option<String>,
 }
 
@@ -114,8 +138,11 @@ pub struct Dialled {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConferenceEvent {
+    /// What happened (`participant-join`, ...).
     pub status_callback_event: Sid,
+    /// The participant's call, if any.
     pub call_sid: Option<String>,
+    /// The conference.
     pub conference_sid: Option<String>,
 }
 
@@ -123,9 +150,12 @@ pub struct ConferenceEvent {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IncomingSms {
+    /// The message.
     pub message_sid: Sid,
+    /// The sender's number as Twilio has it.
     #[serde(default)]
     pub from: String,
+    /// The text.
     #[serde(default)]
     pub body: String,
 }
@@ -134,8 +164,12 @@ pub struct IncomingSms {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SmsStatus {
+    /// The message.
     pub message_sid: Sid,
+    /// Its status (`sent`, `delivered`, `failed`, ...).
     pub message_status: Option<String>,
+    /// The older name of the status.
     pub sms_status: Option<String>,
+    /// Twilio's error code, if it failed.
     pub error_code: Option<String>,
 }

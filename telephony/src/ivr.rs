@@ -93,9 +93,15 @@ fn number(keys: &str, pair: bool) -> Option<Entry> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// Keys; `num_digits` ends input without `#` (one-key menus).
-    Keys { num_digits: Option<u32> },
+    Keys {
+        /// How many keys end the input.
+        num_digits: Option<u32>,
+    },
     /// A spoken answer, recorded; `*` skips when `skippable`.
-    Voice { skippable: bool },
+    Voice {
+        /// Whether `*` skips the question.
+        skippable: bool,
+    },
 }
 
 /// The mode for a prompt.
@@ -122,7 +128,9 @@ pub fn mode(p: &Prompt) -> Mode {
 
 /// Speech for the telephone.
 pub struct Speaker<'a> {
+    /// The texts.
     pub loc: &'a Localizer,
+    /// The language spoken.
     pub lang: Lang,
 }
 
@@ -177,6 +185,7 @@ impl Speaker<'_> {
 pub struct Spoken {
     /// Said in order; the 112 advice is said twice.
     pub lines: Vec<(String, u32)>,
+    /// What Twilio does after the question.
     pub next: Next,
 }
 

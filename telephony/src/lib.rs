@@ -16,6 +16,7 @@
 //! It depends on core only; the binary wires it to the store, the rota and
 //! the HTTP server.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -54,10 +55,12 @@ pub struct Settings {
     /// in `X-Twilio-Webhooks-Signature-Settings` is never followed, so a
     /// forger cannot choose the check.
     pub algorithm: signature::Algorithm,
+    /// The voice prompts are read in.
     pub voice: twiml::Voice,
     /// Music while a caller waits for the physician (a URL Twilio can
     /// fetch); silence when unset.
     pub hold_music: Option<String>,
+    /// The language of the line.
     pub lang: Lang,
     /// Staff key a PIN (their own or their home's) before any resident data
     /// is spoken; caller id alone is not proof. On by default.
@@ -67,8 +70,14 @@ pub struct Settings {
 /// Why the Twilio side refuses to start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
+    /// A secret a forger could guess.
     #[error("the {what} is empty or shorter than {min} characters")]
-    WeakSecret { what: &'static str, min: usize },
+    WeakSecret {
+        /// Which secret.
+        what: &'static str,
+        /// The fewest characters accepted.
+        min: usize,
+    },
 }
 
 /// The shortest webhook secret accepted (Twilio's auth tokens are 32).
@@ -107,8 +116,11 @@ pub struct Telephony(Arc<Inner>);
 /// calling, their PIN, and its own call legs and webhook answers.
 #[derive(Clone, Debug)]
 pub struct Ports {
+    /// Callers by number, homes, PINs.
     pub people: Arc<dyn PeopleStore>,
+    /// PIN tries (throttling).
     pub sessions: Arc<dyn SessionStore>,
+    /// Call legs, webhook answers, recordings.
     pub channels: Arc<dyn ChannelStore>,
 }
 

@@ -24,6 +24,7 @@ pub struct Credentials {
     pub base_url: String,
     /// `AC…`.
     pub account_sid: String,
+    /// The account's auth token.
     pub auth_token: SecretString,
 }
 
@@ -33,9 +34,11 @@ pub enum TwilioError {
     /// Twilio answered with an error.
     #[error("Twilio {status}{}: {message}", code.map(|c| format!(" (error {c})")).unwrap_or_default())]
     Api {
+        /// The HTTP status.
         status: u16,
         /// Twilio's error code (e.g. 21211, an invalid 'To' number).
         code: Option<i64>,
+        /// Twilio's message.
         message: String,
     },
     /// Twilio could not be reached, or did not answer in time.
@@ -63,21 +66,27 @@ impl TwilioError {
 /// A message resource (the fields we use).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Message {
+    /// Its SID (`SM…`).
     pub sid: String,
+    /// Its status (`queued`, ...).
     pub status: String,
 }
 
 /// A call resource (the fields we use).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Call {
+    /// Its SID (`CA…`).
     pub sid: String,
+    /// Its status (`queued`, ...).
     pub status: String,
 }
 
 /// A conference participant (the fields we use).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Participant {
+    /// The participant's call.
     pub call_sid: String,
+    /// The conference.
     pub conference_sid: String,
 }
 
@@ -93,18 +102,26 @@ pub enum Instructions<'a> {
 /// An SMS to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewMessage<'a> {
+    /// The recipient (E.164).
     pub to: &'a str,
+    /// The hotline's number.
     pub from: &'a str,
+    /// The text.
     pub body: &'a str,
+    /// Where Twilio reports delivery.
     pub status_callback: Option<&'a str>,
 }
 
 /// A call to place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewCall<'a> {
+    /// The number called (E.164).
     pub to: &'a str,
+    /// The hotline's number.
     pub from: &'a str,
+    /// What the call does when answered.
     pub instructions: Instructions<'a>,
+    /// Where Twilio reports the call's status.
     pub status_callback: Option<&'a str>,
     /// `initiated`, `ringing`, `answered`, `completed`.
     pub status_events: &'a [&'a str],
@@ -117,6 +134,7 @@ pub struct NewCall<'a> {
 /// A change to a live call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallUpdate<'a> {
+    /// New instructions (a URL or TwiML).
     Instructions(Instructions<'a>),
     /// Hang up.
     Complete,
@@ -125,11 +143,17 @@ pub enum CallUpdate<'a> {
 /// A participant to dial into a conference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewParticipant<'a> {
+    /// The hotline's number.
     pub from: &'a str,
+    /// The number called into the conference.
     pub to: &'a str,
+    /// Where Twilio reports the participant's status.
     pub status_callback: Option<&'a str>,
+    /// Which status changes are reported.
     pub status_events: &'a [&'a str],
+    /// How long to ring, in seconds.
     pub timeout_s: Option<u32>,
+    /// Whether the conference ends when this participant leaves.
     pub end_conference_on_exit: bool,
 }
 

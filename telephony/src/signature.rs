@@ -18,7 +18,9 @@ pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
 /// How a webhook was signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
+    /// HMAC-SHA1 with the auth token (`X-Twilio-Signature`, the default).
     HmacSha1,
+    /// HMAC-SHA256 with the webhook key.
     HmacSha256,
 }
 

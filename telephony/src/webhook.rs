@@ -24,10 +24,13 @@ pub struct NoFields {}
 /// Why a webhook was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejected {
+    /// No signature header.
     #[error("missing X-Twilio-Signature")]
     NoSignature,
+    /// A signature that does not match.
     #[error("invalid X-Twilio-Signature")]
     BadSignature,
+    /// A body too large or unreadable.
     #[error("the body is not a readable form")]
     Body,
     /// A field the webhook needs is missing or malformed (serde's words,

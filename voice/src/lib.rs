@@ -6,6 +6,7 @@
 //! `TranscriptionFailed` case event and sends the text on to the case's
 //! conversation, and the [`wer`] measure the tests and benchmark use.
 //! Decoding the audio belongs to `akutlinje-audio`; storing it to the store.
+#![deny(missing_docs)]
 
 pub mod model;
 pub mod wer;

@@ -8,12 +8,21 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 /// What went wrong with the model or a transcription.
 #[derive(Debug, thiserror::Error)]
 pub enum VoiceError {
+    /// No file at the configured path.
     #[error("no Whisper model at {0} (run scripts/fetch-model, or set voice.model)")]
     ModelMissing(PathBuf),
+    /// A file, but not a model whisper.cpp can load.
     #[error("{path} is not a ggml Whisper model: {detail}")]
-    ModelInvalid { path: PathBuf, detail: String },
+    ModelInvalid {
+        /// The file.
+        path: PathBuf,
+        /// whisper.cpp's words.
+        detail: String,
+    },
+    /// A language Whisper does not know.
     #[error("unknown language code {0:?} (Whisper takes ISO 639-1 codes such as da, en)")]
     UnknownLanguage(String),
+    /// whisper.cpp failed on this recording.
     #[error("speech recognition failed: {0}")]
     Whisper(String),
 }
@@ -70,11 +79,15 @@ pub fn default_model_dir() -> PathBuf {
 /// patient data and must not reach a log by accident.
 #[derive(Clone, PartialEq)]
 pub struct Transcript {
+    /// The words.
     pub text: String,
+    /// The language they were recognised in.
     pub language: String,
     /// The model file's name.
     pub model: String,
+    /// How long the recording is.
     pub audio: Duration,
+    /// How long recognition took.
     pub processing: Duration,
 }
 

@@ -39,6 +39,7 @@ pub struct WorkerSettings {
     pub max_attempts: u32,
     /// When a failed attempt is tried again.
     pub retry_after: Duration,
+    /// What a recording may be (length, size).
     pub limits: Limits,
 }
 
@@ -60,9 +61,13 @@ impl Default for WorkerSettings {
 /// case's record (who to tell), the people told.
 #[derive(Clone, Debug)]
 pub struct Ports {
+    /// The queue.
     pub transcription: Arc<dyn TranscriptionStore>,
+    /// The recordings (attachments).
     pub channels: Arc<dyn ChannelStore>,
+    /// The case's record: the transcript's event, who to tell.
     pub record: Arc<dyn RecordStore>,
+    /// The people told.
     pub people: Arc<dyn PeopleStore>,
 }
 

@@ -54,7 +54,9 @@ use tracing::Instrument;
 /// is and which home a room is bound to, and its own threads.
 #[derive(Clone, Debug)]
 pub struct Ports {
+    /// Who is who, which home a room is bound to.
     pub people: Arc<dyn PeopleStore>,
+    /// The bot's threads, its current questions, attachments.
     pub channels: Arc<dyn ChannelStore>,
 }
 
@@ -70,7 +72,9 @@ impl From<Arc<dyn Store>> for Ports {
 /// What the bot's handlers share.
 #[derive(Clone)]
 pub struct BotContext {
+    /// The hotline service every message goes through.
     pub hotline: Hotline,
+    /// The storage ports the bot reads directly.
     pub db: Ports,
     /// Who is on call (`!vagt`).
     pub roster: Arc<dyn akutlinje_core::roster::Roster>,

@@ -20,8 +20,11 @@ pub fn lines(text: &str) -> Markup {
 /// it offers (answerable with a reaction).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
+    /// The text (also what clients without HTML show).
     pub plain: String,
+    /// The same as HTML (`formatted_body`).
     pub html: String,
+    /// How many numbered choices it offers.
     pub choices: usize,
 }
 
