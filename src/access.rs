@@ -17,20 +17,29 @@ pub struct Line {
     pub at: DateTime<Utc>,
     /// Copenhagen wall-clock time, as the patient reads it.
     pub at_local: String,
+    /// Who read (person id), if a person.
     pub person: Option<String>,
+    /// Their name now.
     pub name: Option<String>,
+    /// Their role now.
     pub role: Option<String>,
+    /// `read` or `denied`.
     pub action: &'static str,
+    /// Through which channel.
     pub channel: Option<&'static str>,
+    /// For which case.
     pub case: Option<String>,
+    /// What was read, or how.
     pub detail: Option<String>,
 }
 
 /// Why there is no report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// No such resident.
     #[error("no resident {0}")]
     UnknownResident(ResidentId),
+    /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -31,11 +31,13 @@ pub fn router(state: AppState) -> Router {
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
+    /// The hotline service: cases are read and changed through it.
     pub hotline: Hotline,
     /// The whole store, for what the coordinator's pages and the API
     /// manage directly (homes, rooms, residents, rotas, people); a case
     /// is read and changed through `hotline`.
     pub store: Arc<dyn Store>,
+    /// The default language of pages and texts.
     pub lang: Lang,
     /// Cookies, proxies and the log-in page's limits.
     pub web: crate::login::WebSettings,

@@ -46,19 +46,27 @@ impl Authed {
 /// Bodies never say whether a resident or case exists to someone who may not know.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// 401: no token, or one that is not valid.
     #[error("missing or invalid API token")]
     Unauthorized,
+    /// 403: the role may not do this.
     #[error("your role may not do this")]
     Forbidden,
+    /// 404 (also for what the caller may not know exists).
     #[error("not found")]
     NotFound,
+    /// 422: the request is understood but wrong.
     #[error("{message}")]
     Invalid {
+        /// What is wrong.
         message: String,
+        /// Per field, where there is more to say.
         details: Option<serde_json::Value>,
     },
+    /// 503: the database is away; try again.
     #[error("the database is unavailable; try again")]
     Unavailable,
+    /// 500: logged with its cause, answered without it.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }

@@ -211,15 +211,21 @@ pub struct Settings {
     pub database_owner_url: Option<String>,
     /// Whether `database_url`'s role applies migrations at start.
     pub migrate_at_start: bool,
+    /// The address the HTTP server listens on.
     pub bind: SocketAddr,
     /// The service's public URL, if configured.
     pub public_url: Option<String>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The language of texts when a person has chosen none.
     pub language: Lang,
+    /// The log filter (`tracing` EnvFilter syntax).
     pub log: String,
+    /// Logs as JSON lines.
     pub log_json: bool,
+    /// The service whose rota is paged.
     pub paging_service: akutlinje_core::rota::ServiceId,
+    /// Escalation policies (TOML); default: the table in docs/design.md § Urgency.
     pub policies: Option<PathBuf>,
     /// The Matrix bot, if configured.
     pub matrix: Option<MatrixSettings>,
@@ -238,12 +244,19 @@ pub struct Settings {
 pub struct VoiceSettings {
     /// The ggml model file. May not exist (yet): notes then wait in the queue.
     pub model: PathBuf,
+    /// The language spoken (ISO 639-1).
     pub language: String,
+    /// How many transcriptions run at once.
     pub workers: usize,
+    /// Threads per transcription.
     pub threads: usize,
+    /// The longest recording transcribed.
     pub max_duration: std::time::Duration,
+    /// How long a worker holds a claimed note before another may take it.
     pub lease: std::time::Duration,
+    /// Encode only as much of Whisper's window as a clip fills.
     pub fit_short_clips: bool,
+    /// Flash attention in whisper.cpp.
     pub flash_attn: bool,
 }
 
@@ -287,17 +300,25 @@ pub const DEFAULT_MODEL: &str = "ggml-base.bin";
 /// webhook key (`AKUTLINJE_TWILIO_WEBHOOK_KEY`).
 #[derive(Clone)]
 pub struct TwilioSettings {
+    /// The account (`AC…`).
     pub account_sid: String,
+    /// The auth token (from the environment).
     pub auth_token: SecretString,
+    /// The HMAC-SHA256 webhook key, if used (from the environment).
     pub sha256_key: Option<SecretString>,
     /// The one algorithm webhooks are verified with.
     pub signature: akutlinje_telephony::signature::Algorithm,
     /// Staff key a PIN before resident data is spoken.
     pub pin_required: bool,
+    /// The hotline's number (E.164).
     pub from: String,
+    /// The URL Twilio reaches this service at.
     pub public_url: String,
+    /// Twilio's API (a local server in tests).
     pub api_base: String,
+    /// The voice prompts are read in.
     pub voice: String,
+    /// Music while a caller waits, if any.
     pub hold_music: Option<String>,
 }
 
@@ -306,12 +327,17 @@ pub struct TwilioSettings {
 /// `AKUTLINJE_MATRIX_STORE_PASSPHRASE`).
 #[derive(Clone)]
 pub struct MatrixSettings {
+    /// The homeserver's URL.
     pub homeserver: String,
+    /// The bot's user.
     pub user: String,
+    /// Where the bot keeps its encrypted store and session.
     pub store_dir: PathBuf,
     /// Default: `recovery-key.txt` in `store_dir`.
     pub recovery_key_file: Option<PathBuf>,
+    /// The bot's password (from the environment; only for the first log-in).
     pub password: SecretString,
+    /// Encrypts the bot's store (from the environment).
     pub store_passphrase: SecretString,
 }
 

@@ -1,6 +1,7 @@
 //! The `akutlinje` program: command line, configuration, HTTP API, console,
 //! and the wiring of every crate. The only crate that knows them all.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod access;
 pub mod api;

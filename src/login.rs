@@ -158,6 +158,7 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Reverse proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Log-in throttling, shared by every request.
     pub login: Arc<LoginGuard>,
 }
 

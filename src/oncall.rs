@@ -86,7 +86,9 @@ pub async fn gaps(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RotaFile {
+    /// The service.
     pub service: Service,
+    /// Its rotations (`[[rotation]]`).
     #[serde(default, rename = "rotation")]
     pub rotations: Vec<RotationSpec>,
 }

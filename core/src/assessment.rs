@@ -50,10 +50,15 @@ impl fmt::Display for FlagId {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Urgency {
+    /// No vitals, or NEWS2 0: within the hour.
     Routine,
+    /// NEWS2 1–4.
     Low,
+    /// NEWS2 5–6, or one parameter scoring 3.
     Medium,
+    /// NEWS2 7 or more.
     High,
+    /// A red flag: at once.
     Red,
 }
 
@@ -109,10 +114,15 @@ pub fn assess(red_flags: &[FlagId], news2: &News2Score) -> (Urgency, Reason) {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
+    /// These danger signs were present.
     RedFlag(Vec<FlagId>),
+    /// The NEWS2 total from every parameter.
     News2(u8),
+    /// A lower bound: the total from the parameters given, and those missing.
     News2Partial(u8, Vec<Param>),
+    /// This parameter alone scored 3.
     SingleThree(Param),
+    /// No vital signs were given.
     NoVitals,
     /// The caller asked for the physician before the checklist was done:
     /// at least high urgency, so someone answers within minutes while they
@@ -151,6 +161,7 @@ pub enum Answer<T> {
     Pending,
     /// The caller said they do not know.
     Skipped,
+    /// The answer.
     Given(T),
 }
 
@@ -171,14 +182,23 @@ impl<T: Copy> Answer<T> {
 /// The vital signs collected so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Vitals {
+    /// Respiration rate.
     pub resp_rate: Answer<RespRate>,
+    /// Oxygen saturation.
     pub spo2: Answer<Spo2>,
+    /// Air or supplemental oxygen.
     pub oxygen: Answer<Oxygen>,
+    /// Systolic blood pressure.
     pub systolic: Answer<Systolic>,
+    /// Diastolic blood pressure, when given with the systolic (shown, not scored).
     pub diastolic: Option<u16>,
+    /// Pulse.
     pub pulse: Answer<Pulse>,
+    /// Consciousness against the resident's baseline.
     pub consciousness: Answer<TobsConsciousness>,
+    /// Temperature.
     pub temp: Answer<Temperature>,
+    /// Where the temperature was taken.
     #[serde(default)]
     pub temp_site: TempSite,
 }

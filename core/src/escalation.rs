@@ -170,18 +170,24 @@ impl fmt::Display for NotifyChannel {
 /// acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyStep {
+    /// The tier whose person on call is paged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<TierId>,
+    /// A person to page by name, instead of a tier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person: Option<PersonId>,
+    /// The channels, in order of fall-over.
     pub channels: Vec<NotifyChannel>,
+    /// How long to wait for an acknowledgement before the next step.
     pub wait_minutes: u32,
 }
 
 /// What happens when a case of one urgency is paged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
+    /// The urgency it is for.
     pub urgency: Urgency,
+    /// The steps, in order.
     pub steps: Vec<PolicyStep>,
     /// How many times the whole list is repeated after the first pass.
     pub repeats: u32,
@@ -228,22 +234,30 @@ impl EscalationState {
 /// A case's escalation: the next step to fire and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escalation {
+    /// The case.
     pub case: CaseId,
+    /// The urgency paged at.
     pub urgency: Urgency,
     /// The step that fires next (index into the policy's steps).
     pub step: u32,
     /// The pass through the steps (0 = first).
     pub round: u32,
+    /// When the next step fires.
     pub due_at: DateTime<Utc>,
+    /// Pending, acknowledged or exhausted.
     pub state: EscalationState,
 }
 
 /// The escalation after a step fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EscalationNext {
+    /// The step that fires next.
     pub step: u32,
+    /// The pass through the steps.
     pub round: u32,
+    /// When it fires.
     pub due_at: DateTime<Utc>,
+    /// The state after the step.
     pub state: EscalationState,
 }
 
@@ -263,7 +277,9 @@ pub struct EscalationNext {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum NotificationStatus {
+    /// Waiting to be sent.
     Pending,
+    /// Handed to the channel.
     Sent,
     /// Gave up on this channel (the next channel was tried, if any).
     Failed,
@@ -324,26 +340,37 @@ impl NotificationKind {
 /// A notification to store in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewNotification {
+    /// The case it is about, if any (a handover notice is about none).
     pub case: Option<CaseId>,
+    /// To whom.
     pub person: PersonId,
+    /// What it is for.
     pub kind: NotificationKind,
+    /// The channel it goes out on.
     pub channel: NotifyChannel,
     /// Channels to fall over to, in order, if this one fails for good.
     pub fallback: Vec<NotifyChannel>,
     /// The text to send (may hold personal data: never logged).
     pub text: String,
+    /// Not sent before this instant.
     pub not_before: DateTime<Utc>,
 }
 
 /// A stored notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
+    /// The outbox id.
     pub id: i64,
+    /// What was stored.
     #[serde(flatten)]
     pub new: NewNotification,
+    /// Where it stands.
     pub status: NotificationStatus,
+    /// Send attempts so far.
     pub attempts: u32,
+    /// The last failure, without personal data.
     pub last_error: Option<String>,
+    /// The channel's id once delivered (event id, SID).
     pub external_id: Option<String>,
 }
 
@@ -353,6 +380,7 @@ pub struct Notification {
 pub struct SendError {
     /// Worth trying again on the same channel (a timeout, a 5xx, a 429).
     pub retryable: bool,
+    /// What went wrong, without personal data.
     pub message: String,
 }
 

@@ -44,7 +44,9 @@ impl Lang {
 /// A message to render: an id in the Fluent files, and its arguments.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Msg {
+    /// The message id.
     pub id: String,
+    /// Its arguments by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<(String, Arg)>,
 }
@@ -99,14 +101,25 @@ impl fmt::Debug for Msg {
 /// Why the Fluent files could not be loaded. Only at start-up, and tested.
 #[derive(Debug, thiserror::Error)]
 pub enum I18nError {
+    /// A Fluent file that does not parse.
     #[error("Fluent syntax error in {lang}/{file}: {detail}")]
     Syntax {
+        /// The language.
         lang: String,
+        /// The file.
         file: String,
+        /// The parser's words.
         detail: String,
     },
+    /// A message defined twice.
     #[error("message {id} is defined twice in {lang}")]
-    Duplicate { lang: String, id: String },
+    Duplicate {
+        /// The language.
+        lang: String,
+        /// The message id.
+        id: String,
+    },
+    /// A language tag that does not parse.
     #[error("unknown language tag {0}")]
     BadLang(String),
 }

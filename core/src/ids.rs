@@ -14,14 +14,29 @@ pub enum IdError {
     #[error(
         "{what} must be 1–64 characters of a–z, 0–9, '-' or '_', starting with a letter or digit"
     )]
-    BadSlug { what: &'static str },
+    /// Not a slug.
+    BadSlug {
+        /// What it should have been.
+        what: &'static str,
+    },
+    /// Empty.
     #[error("{what} must not be empty")]
-    Empty { what: &'static str },
+    Empty {
+        /// What it should have been.
+        what: &'static str,
+    },
+    /// Too long.
     #[error("{what} is longer than {max} characters")]
-    TooLong { what: &'static str, max: usize },
+    TooLong {
+        /// What it should have been.
+        what: &'static str,
+        /// The most characters allowed.
+        max: usize,
+    },
     #[error(
         "a Matrix room id starts with ! (e.g. !abcdef:matrix.example; Element: room settings, Advanced)"
     )]
+    /// Not a Matrix room id.
     BadRoom,
 }
 

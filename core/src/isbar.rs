@@ -21,38 +21,62 @@ use crate::vitals::{Oxygen, Param, TempSite};
 /// The resident as the summary shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentBrief {
+    /// The resident.
     pub id: ResidentId,
+    /// Their name.
     pub name: Text,
+    /// Their room.
     pub room: Room,
+    /// Their age on the day of the case.
     pub age: Option<u32>,
+    /// Their usual cognition (so that "new confusion" means new).
     pub cognition: Cognition,
+    /// Diagnoses.
     pub diagnoses: Vec<Text>,
+    /// Allergies.
     pub allergies: Vec<Text>,
+    /// Next of kin.
     pub contact: Option<Contact>,
+    /// Whether a clinician prescribed SpO2 scale 2 for them.
     pub spo2_scale2: bool,
 }
 
 /// An ISBAR summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Isbar {
+    /// The urgency.
     pub urgency: Urgency,
+    /// Why.
     pub reason: Reason,
+    /// The danger signs present.
     pub red_flags: Vec<FlagId>,
     /// Labels of the red flags (message ids), so rendering needs no definition.
     pub red_flag_labels: Vec<Msg>,
+    /// Whether staff were told to ring 112.
     pub advised_112: bool,
+    /// Whether a decision ruled 112 out.
     pub no_112_by_decision: bool,
     /// Treatment decisions and wishes, limitations first.
     pub decisions: Vec<TreatmentDecision>,
+    /// NEWS2, complete or partial.
     pub news2: News2Score,
+    /// TOBS, complete or partial.
     pub tobs: TobsScore,
+    /// The vital signs as given.
     pub vitals: Vitals,
+    /// The caller's name.
     pub caller_name: Option<Text>,
+    /// The caller's role.
     pub caller_role: Option<Role>,
+    /// The home.
     pub home: HomeId,
+    /// The home's name.
     pub home_name: String,
+    /// The resident, once identified.
     pub resident: Option<ResidentBrief>,
+    /// The situation in the caller's words.
     pub situation: Option<Text>,
+    /// The caller's concern.
     pub concern: Option<Text>,
 }
 

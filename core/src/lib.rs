@@ -12,6 +12,7 @@
 //! from the caller. Every channel — console, Matrix, telephone — drives the same
 //! engine, and none of them holds clinical logic.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod assessment;
 pub mod engine;

@@ -17,28 +17,44 @@ use crate::vitals::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct News2Input {
+    /// Respiration rate.
     pub resp_rate: RespRate,
+    /// Oxygen saturation.
     pub spo2: Spo2,
+    /// Which SpO2 scale applies.
     #[serde(default)]
     pub spo2_scale: Spo2Scale,
+    /// Air or supplemental oxygen.
     pub oxygen: Oxygen,
+    /// Systolic blood pressure.
     pub systolic: Systolic,
+    /// Pulse.
     pub pulse: Pulse,
+    /// ACVPU.
     pub consciousness: Acvpu,
+    /// Temperature.
     pub temp: Temperature,
 }
 
 /// Observations, any of which may be missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct News2Partial {
+    /// Respiration rate, if measured.
     pub resp_rate: Option<RespRate>,
+    /// Oxygen saturation, if measured.
     pub spo2: Option<Spo2>,
+    /// Which SpO2 scale applies.
     #[serde(default)]
     pub spo2_scale: Spo2Scale,
+    /// Air or oxygen, if known.
     pub oxygen: Option<Oxygen>,
+    /// Systolic blood pressure, if measured.
     pub systolic: Option<Systolic>,
+    /// Pulse, if measured.
     pub pulse: Option<Pulse>,
+    /// ACVPU, if assessed.
     pub consciousness: Option<Acvpu>,
+    /// Temperature, if measured.
     pub temp: Option<Temperature>,
 }
 
@@ -60,12 +76,19 @@ impl From<News2Input> for News2Partial {
 /// The seven subscores; `None` where the parameter was not measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct News2Subscores {
+    /// Respiration rate's score.
     pub resp_rate: Option<u8>,
+    /// SpO2's score.
     pub spo2: Option<u8>,
+    /// Air or oxygen's score.
     pub oxygen: Option<u8>,
+    /// Systolic pressure's score.
     pub systolic: Option<u8>,
+    /// Pulse's score.
     pub pulse: Option<u8>,
+    /// Consciousness's score.
     pub consciousness: Option<u8>,
+    /// Temperature's score.
     pub temp: Option<u8>,
 }
 
@@ -89,9 +112,13 @@ impl News2Subscores {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum News2Band {
+    /// 0–4.
     Low,
+    /// A single parameter scored 3, total under 5.
     LowMedium,
+    /// 5–6: the urgent response threshold.
     Medium,
+    /// 7 or more: the emergency response threshold.
     High,
 }
 
@@ -138,10 +165,13 @@ impl News2Monitoring {
 pub struct News2Score {
     /// Sum of the known subscores (0–20).
     pub total: u8,
+    /// Each parameter's score (`None`: not measured).
     pub subscores: News2Subscores,
+    /// The clinical risk band (Chart 3).
     pub band: News2Band,
     /// A single parameter scored 3 ("red score").
     pub red_flag: bool,
+    /// How often to observe (Chart 4).
     pub monitoring: News2Monitoring,
     /// Parameters that were not measured; empty for a full NEWS2.
     pub missing: Vec<Param>,

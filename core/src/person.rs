@@ -62,8 +62,11 @@ impl fmt::Display for Role {
 /// A known person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
+    /// The person's id.
     pub id: PersonId,
+    /// Their name.
     pub name: Text,
+    /// What they may do.
     pub role: Role,
     /// The home a staff member works at; `None` for other roles.
     pub home: Option<HomeId>,
@@ -83,7 +86,9 @@ impl Person {
 /// A nursing home.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Home {
+    /// The home's id.
     pub id: HomeId,
+    /// Its name.
     pub name: String,
 }
 
@@ -91,10 +96,13 @@ pub struct Home {
 /// home's resident data in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HomeRoom {
+    /// The Matrix room.
     pub room: crate::ids::MatrixRoomId,
+    /// The home it belongs to.
     pub home: HomeId,
     /// Who bound it (`None`: the command line on the server).
     pub bound_by: Option<crate::ids::PersonId>,
+    /// When.
     pub bound_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -104,8 +112,11 @@ pub struct HomeRoom {
 /// keep a named person out for good by guessing their password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleRule {
+    /// Failures that cost nothing.
     pub free: u32,
+    /// The longest wait.
     pub max_delay_secs: i64,
+    /// How long failures are counted.
     pub window_secs: i64,
 }
 

@@ -31,11 +31,17 @@ use crate::vitals::Param;
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Channel {
+    /// The command-line console (`akutlinje console`).
     Console,
+    /// The Matrix bot.
     Matrix,
+    /// The Twilio phone line and SMS.
     Twilio,
+    /// The SIP bridge.
     Sip,
+    /// The web pages.
     Web,
+    /// The REST API.
     Api,
     /// The command line on the server (`akutlinje cases show`).
     Cli,
@@ -60,99 +66,193 @@ impl Channel {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// A case was opened by a caller from a home.
-    CaseOpened { home: HomeId },
+    CaseOpened {
+        /// The home the call came from.
+        home: HomeId,
+    },
     /// What the caller typed or keyed, verbatim, at which step.
-    InputReceived { step: String, text: Text },
+    InputReceived {
+        /// The checklist step it answered.
+        step: String,
+        /// The input as given.
+        text: Text,
+    },
     /// The caller gave their name (the channel did not know it).
-    CallerNamed { name: Text },
+    CallerNamed {
+        /// The name as given.
+        name: Text,
+    },
     /// The resident was identified and their card shown.
-    ResidentIdentified { resident: ResidentId },
+    ResidentIdentified {
+        /// The resident.
+        resident: ResidentId,
+    },
     /// A look-up found nobody in the caller's home.
     ResidentNotFound,
     /// The caller said the shown resident was the wrong one.
-    ResidentRejected { resident: ResidentId },
+    ResidentRejected {
+        /// The resident shown.
+        resident: ResidentId,
+    },
     /// The red-flag question was answered.
-    RedFlagsAnswered { flags: Vec<FlagId> },
+    RedFlagsAnswered {
+        /// The flags present (empty: none).
+        flags: Vec<FlagId>,
+    },
     /// Staff were told to call 112 now.
-    Advised112 { flags: Vec<FlagId> },
+    Advised112 {
+        /// The flags present.
+        flags: Vec<FlagId>,
+    },
     /// A red flag was present but the treatment decisions rule out 112; the
     /// physician is paged at the highest urgency instead.
-    No112ByTreatmentDecision { flags: Vec<FlagId> },
+    No112ByTreatmentDecision {
+        /// The flags present.
+        flags: Vec<FlagId>,
+    },
     /// A vital sign was given (value as shown) or skipped (`value` None).
-    VitalRecorded { param: Param, value: Option<String> },
+    VitalRecorded {
+        /// Which vital sign.
+        param: Param,
+        /// The value as shown, or `None` when skipped.
+        value: Option<String>,
+    },
     /// The situation in the caller's words.
-    SituationRecorded { text: Text },
+    SituationRecorded {
+        /// The words.
+        text: Text,
+    },
     /// The caller's own concern.
-    ConcernRecorded { text: Option<Text> },
+    ConcernRecorded {
+        /// The words, or `None` when skipped.
+        text: Option<Text>,
+    },
     /// The urgency the checklist arrived at, and why.
-    UrgencyAssessed { urgency: Urgency, reason: String },
+    UrgencyAssessed {
+        /// The urgency.
+        urgency: Urgency,
+        /// Why, as a short code.
+        reason: String,
+    },
     /// The ISBAR summary as composed.
-    IsbarComposed { isbar: Box<Isbar> },
+    IsbarComposed {
+        /// The summary.
+        isbar: Box<Isbar>,
+    },
     /// A page to the on-call physician was requested.
-    PageRequested { urgency: Urgency },
+    PageRequested {
+        /// At this urgency.
+        urgency: Urgency,
+    },
     /// The summary of an already paged case was updated.
-    PageUpdated { urgency: Urgency },
+    PageUpdated {
+        /// The urgency now.
+        urgency: Urgency,
+    },
     /// Free text added after the checklist finished.
-    Note { text: Text },
+    Note {
+        /// The words.
+        text: Text,
+    },
     /// A correction of an earlier event (which `corrects` points at).
-    Correction { text: Text },
+    Correction {
+        /// The corrected words.
+        text: Text,
+    },
     /// The checklist was finished.
     ChecklistCompleted,
     /// The case was cancelled by the caller.
     CaseCancelled,
     /// The case was closed.
-    CaseClosed { reason: Option<Text> },
+    CaseClosed {
+        /// Why, if given.
+        reason: Option<Text>,
+    },
     /// A page went into the outbox for the person on call for a tier.
     PageSent {
+        /// Who is paged.
         person: PersonId,
         /// The tier paged, or `None` when the step names a person.
         tier: Option<TierId>,
+        /// The channels it goes out on, in order.
         channels: Vec<NotifyChannel>,
+        /// The policy step that fired.
         step: u32,
+        /// The pass through the policy (0 = first).
         round: u32,
         /// Why this page: `first_page`, or `no_acknowledgement` from the step before.
         reason: String,
     },
     /// Nobody was on call for a tier when its step fired; the next step follows at once.
-    NobodyOnCall { tier: TierId, step: u32, round: u32 },
+    NobodyOnCall {
+        /// The tier without anyone.
+        tier: TierId,
+        /// The policy step.
+        step: u32,
+        /// The pass through the policy.
+        round: u32,
+    },
     /// The physician's decision, with advice in their words.
     DispositionRecorded {
+        /// The decision.
         disposition: Disposition,
+        /// Advice in the physician's words.
         advice: Option<Text>,
     },
     /// A physician acknowledged the page (also recorded when it comes late),
     /// or a coordinator took it over (`takeover`) to find a physician.
     PageAcknowledged {
+        /// Who acknowledged.
         person: PersonId,
+        /// Whether a coordinator took the page over.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         takeover: bool,
     },
     /// A physician declined; the escalation moves on at once.
-    PageDeclined { person: PersonId },
+    PageDeclined {
+        /// Who declined.
+        person: PersonId,
+    },
     /// Nobody acknowledged after every step and repeat.
     EscalationExhausted,
     /// The coordinator on duty was alerted.
-    CoordinatorAlerted { person: Option<PersonId> },
+    CoordinatorAlerted {
+        /// The coordinator, if anyone was on duty.
+        person: Option<PersonId>,
+    },
     /// The staff were told what to do now.
-    StaffAdvised { person: Option<PersonId> },
+    StaffAdvised {
+        /// Who was told, if a person was known.
+        person: Option<PersonId>,
+    },
     /// A notification was delivered (the homeserver's event id, Twilio's SID, ...).
     NotificationDelivered {
+        /// The notification (outbox id).
         notification: i64,
+        /// The channel it went out on.
         channel: NotifyChannel,
+        /// The channel's own id of the message or call.
         external_id: Option<String>,
     },
     /// A notification failed on a channel; `fallover` names the next channel tried.
     NotificationFailed {
+        /// The notification (outbox id).
         notification: i64,
+        /// The channel that failed.
         channel: NotifyChannel,
+        /// Why, without personal data.
         error: String,
+        /// The next channel tried, if any.
         fallover: Option<NotifyChannel>,
     },
     /// A voice note (or other recording) was stored with the case; the bytes
     /// live in the attachments table under `attachment`.
     AudioAttached {
+        /// The attachment's id.
         attachment: i64,
+        /// Its MIME type.
         mime: String,
+        /// Its size.
         bytes: u64,
         /// As the sending client stated it; checked when the audio is decoded.
         duration_ms: Option<u64>,
@@ -165,22 +265,30 @@ pub enum EventKind {
     /// (Twilio CallSid/MessageSid); `detail` is an error code or the
     /// answering-machine verdict.
     TelephonyStatus {
+        /// `caller`, `physician`, `conference` or `sms`.
         leg: String,
+        /// The carrier's id.
         sid: String,
+        /// The carrier's status word.
         status: String,
+        /// An error code or the answering-machine verdict.
         detail: Option<String>,
     },
     /// A recording was transcribed by machine (speech recognition): the
     /// words may be wrong, and are always shown as machine-made. Staff
     /// correct it with a [`EventKind::Correction`] that points at this event.
     Transcribed {
+        /// The recording.
         attachment: i64,
+        /// The words (machine-made).
         text: Text,
         /// The language the model was told to expect (ISO 639-1).
         language: String,
         /// The model file's name, e.g. `ggml-base.bin`.
         model: String,
+        /// How long the recording is.
         audio_ms: u64,
+        /// How long recognition took.
         processing_ms: u64,
     },
     /// The channel did not show the case's resident data where it was asked
@@ -188,15 +296,20 @@ pub enum EventKind {
     /// `room_not_encrypted`, `member_not_allowed`, `room_check_failed`);
     /// `member` names the room member who may not read the home.
     ResidentDataWithheld {
+        /// Why (a stable code).
         reason: String,
+        /// The member who may not read the home.
         member: Option<String>,
     },
     /// A recording could not be transcribed; the recording itself is kept.
     /// `reason` is a stable code (`broken`, `too_long`, `silent`,
     /// `no_speech`, `gave_up`, ...), `detail` says more, in English.
     TranscriptionFailed {
+        /// The recording.
         attachment: i64,
+        /// A stable code.
         reason: String,
+        /// More, in English.
         detail: String,
     },
 }
@@ -251,6 +364,7 @@ impl EventKind {
 pub struct Author {
     /// `None` for the system itself.
     pub person: Option<PersonId>,
+    /// Their role then.
     pub role: Option<Role>,
 }
 
@@ -267,9 +381,13 @@ impl Author {
 /// An event to be appended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewEvent {
+    /// When (UTC).
     pub at: DateTime<Utc>,
+    /// Who.
     pub author: Author,
+    /// Through which channel.
     pub channel: Channel,
+    /// What happened.
     pub kind: EventKind,
     /// The event this one corrects.
     pub corrects: Option<i64>,
@@ -283,7 +401,9 @@ pub struct NewEvent {
 pub struct CaseEvent {
     /// Position in the record, increasing.
     pub seq: i64,
+    /// The case.
     pub case: CaseId,
+    /// The event.
     #[serde(flatten)]
     pub event: NewEvent,
 }
@@ -312,7 +432,9 @@ pub enum CaseStatus {
     Acknowledged,
     /// The checklist is done (paged or not).
     Completed,
+    /// The caller cancelled the case.
     Cancelled,
+    /// The case was closed.
     Closed,
 }
 
@@ -360,13 +482,21 @@ impl CaseStatus {
 /// A case as listed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseSummary {
+    /// The case.
     pub id: CaseId,
+    /// The home it came from.
     pub home: HomeId,
+    /// When it was opened.
     pub opened_at: DateTime<Utc>,
+    /// Who opened it, if known.
     pub opened_by: Option<PersonId>,
+    /// The channel it came in on.
     pub channel: Channel,
+    /// The resident, once identified.
     pub resident: Option<ResidentId>,
+    /// The urgency, once assessed.
     pub urgency: Option<Urgency>,
+    /// Where it stands.
     pub status: CaseStatus,
 }
 
@@ -375,10 +505,15 @@ pub struct CaseSummary {
 /// which case; we add through which channel).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessEntry {
+    /// When.
     pub at: DateTime<Utc>,
+    /// Who read, if a person (else the system or the OS user in `detail`).
     pub person: Option<PersonId>,
+    /// Whose record.
     pub resident: ResidentId,
+    /// For which case, if any.
     pub case: Option<CaseId>,
+    /// Read, or refused.
     pub action: AccessAction,
     /// Where the data was shown (`None` only on entries from before the
     /// channel was recorded).

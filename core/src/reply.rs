@@ -16,14 +16,25 @@ use crate::escalation::Disposition;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PageReply {
     /// Takes the page; `code` names the case (required by SMS).
-    Acknowledge { code: Option<String> },
+    Acknowledge {
+        /// The case code, if given.
+        code: Option<String>,
+    },
     /// Declines the page; the next step pages at once.
-    Decline { code: Option<String> },
+    Decline {
+        /// The case code, if given.
+        code: Option<String>,
+    },
     /// `!beslutning` without a known choice: show the list.
-    ShowDispositions { unknown: Option<String> },
+    ShowDispositions {
+        /// The choice given that is not one, if any.
+        unknown: Option<String>,
+    },
     /// A decision, with optional advice in the physician's words.
     Decide {
+        /// The decision.
         disposition: Disposition,
+        /// Advice in the physician's words.
         advice: Option<String>,
     },
     /// Free text: advice for the staff, verbatim.

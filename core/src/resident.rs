@@ -202,6 +202,7 @@ impl DecisionKind {
 /// One recorded decision, with its source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TreatmentDecision {
+    /// What was decided.
     pub kind: DecisionKind,
     /// The wish in the resident's words, or a qualifying note.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,9 +216,12 @@ pub struct TreatmentDecision {
 /// The resident's contact person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
+    /// Their name.
     pub name: Text,
+    /// How they are related.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relation: Option<Text>,
+    /// Their phone number, as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<Text>,
 }
@@ -225,22 +229,32 @@ pub struct Contact {
 /// A resident, as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resident {
+    /// The resident's id.
     pub id: ResidentId,
+    /// The home they live in.
     pub home: HomeId,
+    /// Their room.
     pub room: Room,
+    /// Their name.
     pub name: Text,
+    /// Their date of birth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub born: Option<NaiveDate>,
+    /// Their usual cognition (so that "new confusion" means new).
     pub baseline_cognition: Cognition,
+    /// Diagnoses.
     #[serde(default)]
     pub diagnoses: Vec<Text>,
+    /// Allergies.
     #[serde(default)]
     pub allergies: Vec<Text>,
+    /// Next of kin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<Contact>,
     /// A physician has prescribed a SpO2 target of 88–92 % (NEWS2 scale 2).
     #[serde(default)]
     pub spo2_scale2: bool,
+    /// Treatment decisions and wishes, each with its source.
     #[serde(default)]
     pub decisions: Vec<TreatmentDecision>,
 }
@@ -297,7 +311,9 @@ impl Resident {
 pub struct ImportProblem {
     /// 1-based line in a CSV file, or 1-based position in a JSON array.
     pub line: usize,
+    /// The field.
     pub field: String,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -319,7 +335,9 @@ pub struct ImportError(pub Vec<ImportProblem>);
 /// The format of an import file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
+    /// Comma-separated values with a header line.
     Csv,
+    /// A JSON array of residents.
     Json,
 }
 

@@ -66,16 +66,22 @@ slug!(
 /// A service and its tiers, in escalation order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
+    /// The service's id.
     pub id: ServiceId,
+    /// Its name.
     pub name: String,
+    /// Its tiers, in escalation order.
     pub tiers: Vec<TierId>,
 }
 
 /// A rotation: people taking turns on a tier, one shift each, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RotationSpec {
+    /// The rotation's id.
     pub id: RotationId,
+    /// The service it belongs to.
     pub service: ServiceId,
+    /// The tier it covers.
     pub tier: TierId,
     /// Higher layers win where they overlap lower ones (e.g. weekends over weeknights).
     pub layer: u16,
@@ -96,14 +102,20 @@ pub struct RotationSpec {
 /// "X covers the tier from .. to ..", over whatever the rotations say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverrideSpec {
+    /// The override's id (ignored when adding).
     pub id: i64,
+    /// The service.
     pub service: ServiceId,
+    /// The tier covered.
     pub tier: TierId,
+    /// Who covers it.
     pub person: PersonId,
     /// Whom they cover for, if it was one person (for the record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<PersonId>,
+    /// From.
     pub from: DateTime<Utc>,
+    /// Until (exclusive).
     pub to: DateTime<Utc>,
 }
 
@@ -111,18 +123,27 @@ pub struct OverrideSpec {
 /// `a_shift` goes to B, and B's shift starting at `b_shift` goes to A.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwapSpec {
+    /// The swap's id (ignored when adding).
     pub id: i64,
+    /// The rotation.
     pub rotation: RotationId,
+    /// One person.
     pub a: PersonId,
+    /// When the shift A gives away starts.
     pub a_shift: DateTime<Utc>,
+    /// The other person.
     pub b: PersonId,
+    /// When the shift B gives away starts.
     pub b_shift: DateTime<Utc>,
 }
 
 /// Everything that decides who is on call for one service.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RotaSpec {
+    /// Its rotations.
     pub rotations: Vec<RotationSpec>,
+    /// Its overrides.
     pub overrides: Vec<OverrideSpec>,
+    /// Its swaps.
     pub swaps: Vec<SwapSpec>,
 }

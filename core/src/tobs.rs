@@ -35,11 +35,17 @@ use crate::vitals::{Pulse, RespRate, Systolic, TempSite, Temperature, TobsConsci
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TobsInput {
+    /// Respiration rate.
     pub resp_rate: RespRate,
+    /// Systolic blood pressure.
     pub systolic: Systolic,
+    /// Pulse.
     pub pulse: Pulse,
+    /// Consciousness against the resident's usual state.
     pub consciousness: TobsConsciousness,
+    /// Temperature as measured.
     pub temp: Temperature,
+    /// Where it was measured (the score corrects to rectal).
     #[serde(default)]
     pub temp_site: TempSite,
 }
@@ -47,11 +53,17 @@ pub struct TobsInput {
 /// TOBS observations, any of which may be missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TobsPartial {
+    /// Respiration rate, if measured.
     pub resp_rate: Option<RespRate>,
+    /// Systolic blood pressure, if measured.
     pub systolic: Option<Systolic>,
+    /// Pulse, if measured.
     pub pulse: Option<Pulse>,
+    /// Consciousness, if assessed.
     pub consciousness: Option<TobsConsciousness>,
+    /// Temperature as measured, if measured.
     pub temp: Option<Temperature>,
+    /// Where it was measured.
     #[serde(default)]
     pub temp_site: TempSite,
 }
@@ -72,10 +84,15 @@ impl From<TobsInput> for TobsPartial {
 /// The five subscores; `None` where not measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TobsSubscores {
+    /// Pulse's score.
     pub pulse: Option<u8>,
+    /// Respiration rate's score.
     pub resp_rate: Option<u8>,
+    /// Systolic pressure's score.
     pub systolic: Option<u8>,
+    /// Temperature's score.
     pub temp: Option<u8>,
+    /// Consciousness's score.
     pub consciousness: Option<u8>,
 }
 
@@ -120,10 +137,13 @@ pub enum TobsMonitoring {
 pub struct TobsScore {
     /// Sum of the known subscores (0–15).
     pub total: u8,
+    /// Each parameter's score (`None`: not measured).
     pub subscores: TobsSubscores,
+    /// The band.
     pub band: TobsBand,
     /// One parameter scored 3 (informational: TOBS has no single-parameter trigger).
     pub red_flag: bool,
+    /// How often to observe.
     pub monitoring: TobsMonitoring,
     /// The temperature used for scoring, corrected to rectal, in °C.
     #[serde(skip_serializing_if = "Option::is_none")]

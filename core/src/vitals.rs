@@ -18,12 +18,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Param {
+    /// Respiration rate.
     RespRate,
+    /// Oxygen saturation.
     Spo2,
+    /// Air or oxygen.
     Oxygen,
+    /// Systolic blood pressure.
     Systolic,
+    /// Pulse.
     Pulse,
+    /// Consciousness.
     Consciousness,
+    /// Temperature.
     Temp,
 }
 
@@ -69,18 +76,28 @@ impl fmt::Display for Param {
 /// from the same data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VitalError {
+    /// A value outside what is physiologically possible.
     #[error("{field}: {value} is outside the accepted range {min}–{max}{unit}")]
     OutOfRange {
+        /// Which value.
         field: &'static str,
+        /// The value given.
         value: String,
+        /// The smallest accepted.
         min: String,
+        /// The largest accepted.
         max: String,
+        /// The unit.
         unit: &'static str,
     },
+    /// Not a value of this kind at all.
     #[error("{field}: could not read {value:?}; expected {expected}")]
     Unparseable {
+        /// Which value.
         field: &'static str,
+        /// The text given.
         value: String,
+        /// What was expected.
         expected: &'static str,
     },
 }
@@ -311,8 +328,11 @@ pub enum TempSite {
     /// nursing homes, are treated as core temperature too.
     #[default]
     Rectal,
+    /// In the ear.
     Ear,
+    /// In the mouth (+0,5 °C to rectal).
     Oral,
+    /// In the armpit (+1 °C to rectal).
     Axillary,
 }
 
@@ -444,8 +464,10 @@ impl<'de> Deserialize<'de> for TobsConsciousness {
 /// property of the resident, never something night staff choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub enum Spo2Scale {
+    /// Scale 1: for most patients.
     #[default]
     Scale1,
+    /// Scale 2: only for prescribed hypercapnic respiratory failure.
     Scale2,
 }
 
@@ -480,7 +502,9 @@ impl<'de> Deserialize<'de> for Spo2Scale {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Oxygen {
+    /// Room air.
     Air,
+    /// Supplemental oxygen.
     Oxygen,
 }
 

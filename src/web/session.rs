@@ -26,6 +26,7 @@ pub(super) fn verify_password(password: &str, hash: &str) -> bool {
 /// A signed-in person, from the session cookie. Pages that take it redirect
 /// to the log-in page without one.
 pub struct WebUser {
+    /// The person.
     pub person: Person,
     pub(crate) csrf: String,
     pub(crate) lang: Lang,

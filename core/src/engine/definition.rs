@@ -13,14 +13,28 @@ use crate::vitals::Param;
 /// Why a definition was refused (at start-up, never at 3 a.m.).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DefinitionError {
+    /// The file is not TOML, or not the shape of a checklist.
     #[error("checklist is not valid TOML: {0}")]
     Toml(String),
+    /// A step that is wrong.
     #[error("step {step}: {problem}")]
-    Step { step: String, problem: String },
+    Step {
+        /// The step.
+        step: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The start step does not exist.
     #[error("start step {0} does not exist")]
     NoStart(String),
+    /// A message id without a text in a language.
     #[error("text {id} is missing in language {lang}")]
-    MissingText { id: String, lang: &'static str },
+    MissingText {
+        /// The message id.
+        id: String,
+        /// The language.
+        lang: &'static str,
+    },
 }
 
 #[derive(Deserialize)]
@@ -72,36 +86,56 @@ pub enum TextField {
 /// What a step does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepKind {
+    /// Asks the caller's name (skipped when the channel knows the person).
     CallerName {
+        /// The question's message id.
         ask: String,
     },
+    /// Asks which resident (room or name).
     Resident {
+        /// The question's message id.
         ask: String,
     },
+    /// Asks for the danger signs.
     RedFlags {
+        /// The question's message id.
         ask: String,
+        /// The signs offered.
         flags: Vec<FlagId>,
+        /// The step taken when any is present.
         on_flag: String,
     },
+    /// Says something and moves on.
     Say {
+        /// The message id.
         say: String,
     },
+    /// Asks one vital sign.
     Vital {
+        /// Which one.
         param: Param,
+        /// The question's message id.
         ask: String,
     },
+    /// Asks for words (the situation, the concern).
     FreeText {
+        /// Which field of the case they fill.
         field: TextField,
+        /// The question's message id.
         ask: String,
+        /// Whether the caller may skip it.
         skippable: bool,
     },
+    /// Assesses the urgency, composes the ISBAR and pages.
     Summary,
 }
 
 /// One step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
+    /// The step's id.
     pub id: String,
+    /// What it does.
     pub kind: StepKind,
     /// The step after this one; `None` only for the summary.
     pub next: Option<String>,
@@ -113,6 +147,7 @@ pub struct Step {
 /// A danger sign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flag {
+    /// The sign's id.
     pub id: FlagId,
     /// Message id of its label.
     pub label: String,
@@ -137,7 +172,9 @@ impl Flag {
 /// A checked checklist definition.
 #[derive(Debug, Clone)]
 pub struct Checklist {
+    /// The checklist's id.
     pub id: String,
+    /// The first step.
     pub start: String,
     steps: Vec<Step>,
     index: HashMap<String, usize>,

@@ -48,18 +48,26 @@ use crate::vitals::Spo2Scale;
 /// Who is calling, as the channel knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Caller {
+    /// The known person, if the channel knows them.
     pub person: Option<PersonId>,
+    /// The name they gave, if asked.
     pub name: Option<Text>,
+    /// Their role, if known.
     pub role: Option<Role>,
+    /// The home calling.
     pub home: HomeId,
+    /// The home's name.
     pub home_name: String,
 }
 
 /// A resident offered when several match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
+    /// The resident.
     pub id: ResidentId,
+    /// Their room.
     pub room: Room,
+    /// Their name.
     pub name: Text,
 }
 
@@ -78,8 +86,11 @@ pub enum ResidentQuery {
 /// home: the driver filters before answering.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lookup {
+    /// Exactly one resident.
     Found(Box<Resident>),
+    /// Several: the caller chooses.
     Many(Vec<Candidate>),
+    /// Nobody in the caller's home.
     NotFound,
 }
 
@@ -113,25 +124,37 @@ pub enum Expect {
     /// A number in a range; `decimal` takes a decimal part, `pair` a second
     /// number (a blood pressure's diastolic).
     Number {
+        /// The smallest value accepted.
         min: u16,
+        /// The largest value accepted.
         max: u16,
+        /// Whether a decimal part is accepted.
         decimal: bool,
+        /// Whether a second number is accepted.
         #[serde(default)]
         pair: bool,
     },
     /// Yes or no.
     YesNo,
     /// One of the numbered choices, or several when `multiple`.
-    Choice { count: usize, multiple: bool },
+    Choice {
+        /// How many choices.
+        count: usize,
+        /// Whether several may be chosen.
+        multiple: bool,
+    },
 }
 
 /// A question to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prompt {
+    /// The question.
     pub msg: Msg,
     /// Numbered choices, shown as "1. ...".
     pub choices: Vec<Msg>,
+    /// What kind of answer it expects.
     pub expect: Expect,
+    /// Whether the caller may skip it ("ved ikke").
     pub skippable: bool,
     /// Single keys that give a command on this question (from the checklist
     /// definition: on the danger-sign question, 9 is "not this resident").
@@ -173,9 +196,19 @@ pub enum Effect {
     /// Show the ISBAR summary to the caller.
     ShowIsbar(Box<Isbar>),
     /// Page the on-call physician.
-    Page { urgency: Urgency, isbar: Box<Isbar> },
+    Page {
+        /// The urgency.
+        urgency: Urgency,
+        /// The summary.
+        isbar: Box<Isbar>,
+    },
     /// Send the physician an updated summary of a case already paged.
-    UpdatePage { urgency: Urgency, isbar: Box<Isbar> },
+    UpdatePage {
+        /// The urgency now.
+        urgency: Urgency,
+        /// The summary now.
+        isbar: Box<Isbar>,
+    },
     /// Append to the case record (stored before anything is shown).
     Record(EventKind),
     /// The checklist is finished.
@@ -186,30 +219,46 @@ pub enum Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// The checklist is running.
     Running,
+    /// The checklist is done.
     Finished,
+    /// The caller cancelled.
     Cancelled,
 }
 
 /// The whole state of one case's checklist. Serialisable, so it can be stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseState {
+    /// The current step.
     pub step: String,
+    /// The caller's language.
     pub lang: Lang,
+    /// Running, finished or cancelled.
     pub phase: Phase,
     /// The date the case was opened (for ages), in Europe/Copenhagen.
     pub opened_on: NaiveDate,
+    /// Who is calling.
     pub caller: Caller,
+    /// The resident, once identified.
     pub resident: Option<Box<Resident>>,
+    /// The residents offered when several matched.
     pub candidates: Vec<Candidate>,
     /// What the caller typed to find the resident (shown back if not found).
     pub last_query: Option<Text>,
+    /// The danger signs, once answered.
     pub red_flags: Option<Vec<FlagId>>,
+    /// The vital signs so far.
     pub vitals: Vitals,
+    /// The situation in the caller's words.
     pub situation: Option<Text>,
+    /// The caller's concern.
     pub concern: Answer<Text>,
+    /// Whether staff were told to ring 112.
     pub advised_112: bool,
+    /// Whether a red flag met a decision that rules out 112.
     pub no_112_by_decision: bool,
+    /// The urgency paged at, once paged.
     pub paged: Option<Urgency>,
     /// The caller asked to be put through to the physician now.
     #[serde(default)]

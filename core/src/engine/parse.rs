@@ -11,12 +11,19 @@ use crate::vitals::{
 /// A parsed vital value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VitalValue {
+    /// A respiration rate.
     RespRate(RespRate),
+    /// An oxygen saturation.
     Spo2(Spo2),
+    /// Air or oxygen.
     Oxygen(Oxygen),
+    /// A blood pressure: systolic, and the diastolic if given.
     Systolic(Systolic, Option<u16>),
+    /// A pulse.
     Pulse(Pulse),
+    /// A state of consciousness.
     Consciousness(TobsConsciousness),
+    /// A temperature and where it was taken.
     Temp(Temperature, TempSite),
 }
 

@@ -34,11 +34,13 @@ use crate::store::{NewCase, Store, StoreError};
 /// Why a request to the service failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
+    /// The database.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The person may not act for this home or case.
     #[error("not allowed")]
     NotAllowed,
+    /// No such case (or none the person may read).
     #[error("no such case")]
     UnknownCase,
     /// The text is empty or too long.
@@ -52,9 +54,11 @@ pub enum ServiceError {
 /// The result of one input.
 #[derive(Debug, Clone)]
 pub struct Turn {
+    /// The case.
     pub case: CaseId,
     /// What to show, in order. Already stored.
     pub effects: Vec<Effect>,
+    /// The case's state after it.
     pub state: CaseState,
     /// The input had been recorded before (a redelivery); nothing was done.
     pub duplicate: bool,
@@ -64,7 +68,9 @@ pub struct Turn {
 /// id for the message (a Matrix event id), which makes a redelivery a no-op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Via<'a> {
+    /// The channel.
     pub channel: Channel,
+    /// The channel's id for the message, if any.
     pub external_id: Option<&'a str>,
 }
 

@@ -122,8 +122,11 @@ impl CallRole {
 /// One leg of a telephone call (Twilio's CallSid), and what it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLeg {
+    /// The carrier's id of the leg.
     pub sid: String,
+    /// Who is on it.
     pub role: CallRole,
+    /// The case, once there is one.
     pub case: Option<CaseId>,
     /// The known person on the leg; `None` for an unknown caller.
     pub person: Option<PersonId>,
@@ -131,13 +134,16 @@ pub struct CallLeg {
     pub notification: Option<i64>,
     /// The carrier's last reported status (`ringing`, `in-progress`, `completed`, ...).
     pub status: String,
+    /// When the status was reported.
     pub at: DateTime<Utc>,
 }
 
 /// A recording (or other file) to store with a case.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewAttachment {
+    /// Its MIME type.
     pub mime: String,
+    /// The bytes.
     pub data: Vec<u8>,
     /// The channel's id for it (a Matrix event id): stored once.
     pub external_id: Option<String>,
@@ -156,12 +162,17 @@ impl std::fmt::Debug for NewAttachment {
 /// A stored recording.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Attachment {
+    /// The attachment's id.
     pub id: i64,
+    /// The case.
     pub case: CaseId,
+    /// Its MIME type.
     pub mime: String,
+    /// The bytes.
     pub data: Vec<u8>,
     /// Hex SHA-256 of `data`, checked on read.
     pub sha256: String,
+    /// When it was stored.
     pub created_at: DateTime<Utc>,
 }
 

@@ -161,7 +161,10 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
 pub struct Worker {
     /// `host-pid-random`: unique per start, even when a container reuses pids.
     pub id: String,
+    /// The machine.
     pub host: String,
+    /// The process.
     pub pid: u32,
+    /// When it started.
     pub started_at: DateTime<Utc>,
 }

@@ -34,6 +34,7 @@ pub enum StoreError {
     /// The same external id (Matrix event id, CallSid + step) was stored already.
     #[error("this input was already recorded")]
     Duplicate,
+    /// Something named was not found.
     #[error("{0} not found")]
     NotFound(&'static str),
     /// An import names a home that does not exist.

@@ -9,10 +9,13 @@ use crate::person::{Home, HomeRoom, Person};
 /// Homes, the rooms bound to them, and the people who use the hotline.
 #[async_trait]
 pub trait PeopleStore: Send + Sync + std::fmt::Debug {
+    /// Creates or renames a home.
     async fn upsert_home(&self, home: &Home) -> Result<(), StoreError>;
 
+    /// A home by id.
     async fn home(&self, id: &HomeId) -> Result<Option<Home>, StoreError>;
 
+    /// Every home.
     async fn homes(&self) -> Result<Vec<Home>, StoreError>;
 
     /// Binds a Matrix room to a home (or moves it to another home).
@@ -27,10 +30,13 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
     /// The bound rooms, of one home or all, by home and room.
     async fn home_rooms(&self, home: Option<&HomeId>) -> Result<Vec<HomeRoom>, StoreError>;
 
+    /// Creates or replaces a person.
     async fn upsert_person(&self, person: &Person) -> Result<(), StoreError>;
 
+    /// A person by id.
     async fn person(&self, id: &PersonId) -> Result<Option<Person>, StoreError>;
 
+    /// Everyone.
     async fn people(&self) -> Result<Vec<Person>, StoreError>;
 
     /// The person with this Matrix user id, if any.

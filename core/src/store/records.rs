@@ -10,6 +10,7 @@ use crate::record::{AccessEntry, CaseEvent, CaseStatus, CaseSummary, Channel, Ne
 /// The case record and the access log: append-only, each change in one transaction.
 #[async_trait]
 pub trait RecordStore: Send + Sync + std::fmt::Debug {
+    /// Writes one access-log entry.
     async fn log_access(&self, entry: &AccessEntry) -> Result<(), StoreError>;
 
     /// The access log, newest first, optionally for one resident.
@@ -62,6 +63,7 @@ pub trait RecordStore: Send + Sync + std::fmt::Debug {
         Ok(Some((state, version)))
     }
 
+    /// A case's summary.
     async fn case(&self, case: CaseId) -> Result<Option<CaseSummary>, StoreError>;
 
     /// Cases, newest first, optionally of one home.
@@ -80,6 +82,7 @@ pub trait RecordStore: Send + Sync + std::fmt::Debug {
         since: DateTime<Utc>,
     ) -> Result<Vec<(CaseSummary, Vec<CaseEvent>)>, StoreError>;
 
+    /// A case's events in record order.
     async fn events(&self, case: CaseId) -> Result<Vec<CaseEvent>, StoreError>;
 
     /// Whether a page of `case` was ever sent (queued) to `person`.
@@ -99,10 +102,15 @@ pub trait RecordStore: Send + Sync + std::fmt::Debug {
 /// A new case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCase {
+    /// The case's id (from the channel, so a retry finds it).
     pub id: CaseId,
+    /// The home.
     pub home: HomeId,
+    /// When.
     pub opened_at: DateTime<Utc>,
+    /// Who, if known.
     pub opened_by: Option<PersonId>,
+    /// Through which channel.
     pub channel: Channel,
 }
 

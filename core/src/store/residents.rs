@@ -18,8 +18,10 @@ pub trait ResidentStore: Send + Sync + std::fmt::Debug {
         at: DateTime<Utc>,
     ) -> Result<ImportSummary, StoreError>;
 
+    /// A resident by id.
     async fn resident(&self, id: &ResidentId) -> Result<Option<Resident>, StoreError>;
 
+    /// Every resident of a home.
     async fn residents_of_home(&self, home: &HomeId) -> Result<Vec<Resident>, StoreError>;
 
     /// Residents in a room, in *any* home (the caller filters and logs).
@@ -32,6 +34,8 @@ pub trait ResidentStore: Send + Sync + std::fmt::Debug {
 /// Counts from an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct ImportSummary {
+    /// Residents new to the database.
     pub created: usize,
+    /// Residents that were there and are replaced.
     pub updated: usize,
 }

@@ -8,10 +8,13 @@ use crate::rota::{OverrideSpec, RotaSpec, RotationId, RotationSpec, Service, Ser
 /// Services, rotations, overrides and swaps: the rota as stored.
 #[async_trait]
 pub trait RotaStore: Send + Sync + std::fmt::Debug {
+    /// Creates or replaces a service.
     async fn upsert_service(&self, service: &Service) -> Result<(), StoreError>;
 
+    /// Every service.
     async fn services(&self) -> Result<Vec<Service>, StoreError>;
 
+    /// A service by id.
     async fn service(&self, id: &ServiceId) -> Result<Option<Service>, StoreError>;
 
     /// Creates or replaces a rotation (its members must be known people).
@@ -23,11 +26,13 @@ pub trait RotaStore: Send + Sync + std::fmt::Debug {
     /// Stores an override (its `id` is ignored) and returns the new id.
     async fn add_override(&self, o: &OverrideSpec) -> Result<i64, StoreError>;
 
+    /// Removes an override; false if there was none.
     async fn delete_override(&self, id: i64) -> Result<bool, StoreError>;
 
     /// Stores a swap (its `id` is ignored) and returns the new id.
     async fn add_swap(&self, s: &SwapSpec) -> Result<i64, StoreError>;
 
+    /// Removes a swap; false if there was none.
     async fn delete_swap(&self, id: i64) -> Result<bool, StoreError>;
 
     /// Everything that decides who is on call for a service.

@@ -36,6 +36,7 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// The person's web password hash, if set.
     async fn password_hash(&self, person: &PersonId) -> Result<Option<String>, StoreError>;
 
     /// Stores the hash of a person's phone PIN (made by the caller, argon2).
@@ -109,6 +110,7 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
     ) -> Result<Option<(Person, String)>, StoreError>;
 
+    /// Ends a session (log-out).
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
 
     /// Stores a calendar feed token hash for a person or a service.
@@ -136,12 +138,19 @@ pub enum LoginGate {
     /// Counted; verify the password.
     Go,
     /// Too many failures on `key`: try again at `until` (nothing was counted).
-    Wait { until: DateTime<Utc>, key: String },
+    Wait {
+        /// When to try again.
+        until: DateTime<Utc>,
+        /// The throttle key that is full.
+        key: String,
+    },
 }
 
 /// What a calendar feed shows: one person's shifts, or a whole service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CalendarFeed {
+    /// One person's shifts.
     Person(PersonId),
+    /// A whole service.
     Service(ServiceId),
 }

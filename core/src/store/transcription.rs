@@ -59,7 +59,9 @@ pub trait TranscriptionStore: Send + Sync + std::fmt::Debug {
 /// A voice note waiting to be transcribed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TranscriptionJob {
+    /// The recording.
     pub attachment: i64,
+    /// Its case.
     pub case: CaseId,
     /// Claims so far, this one included.
     pub attempts: u32,

@@ -24,7 +24,9 @@ pub trait UpkeepStore: Send + Sync + std::fmt::Debug {
 /// What [`UpkeepStore::purge_expired`] deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Purged {
+    /// Stored webhook answers past their day.
     pub webhook_answers: u64,
+    /// Expired web sessions.
     pub sessions: u64,
     /// Log-in throttle counts nobody added to for a day.
     pub login_throttles: u64,
