@@ -591,7 +591,11 @@ async fn a_retryable_failure_is_retried_and_then_delivered() {
 #[tokio::test]
 async fn a_step_may_name_a_person_and_every_page_says_why() {
     let s = setup(Db::sqlite().await).await;
-    let mut toml = include_str!("../../scheduler/policies.toml").to_string();
+    let mut toml = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scheduler/policies.toml"
+    ))
+    .to_string();
     toml = toml.replacen(
         r#"{ tier = "backup", channels = ["matrix", "sms", "voice"], wait_minutes = 2 },"#,
         r#"{ person = "karin", channels = ["sms"], wait_minutes = 2 },"#,

@@ -1,0 +1,285 @@
+//! Firing escalation steps: claimed, fenced by the claim, one transaction per step.
+
+use super::*;
+
+/// Fires escalation steps.
+#[derive(Clone)]
+pub struct Escalator {
+    pub(super) db: Ports,
+    policies: Policies,
+    service: ServiceId,
+    def: Arc<Checklist>,
+    loc: Arc<Localizer>,
+    worker: String,
+    lease: Duration,
+    batch: u32,
+    has_voice: bool,
+}
+
+impl Escalator {
+    /// Pages of cases opened by phone also call the physician (when a voice
+    /// channel exists), so they can join the waiting caller.
+    pub fn with_phone_bridge(mut self, on: bool) -> Escalator {
+        self.has_voice = on;
+        self
+    }
+
+    /// Claims at most `n` steps at a time (default 50), so instances share work.
+    pub fn with_batch(mut self, n: u32) -> Escalator {
+        self.batch = n.max(1);
+        self
+    }
+
+    /// An escalator paging through `service`'s rota, as worker `worker`.
+    pub fn new(
+        store: impl Into<Ports>,
+        policies: Policies,
+        service: ServiceId,
+        def: Arc<Checklist>,
+        loc: Arc<Localizer>,
+        worker: impl Into<String>,
+    ) -> Escalator {
+        Escalator {
+            db: store.into(),
+            policies,
+            service,
+            def,
+            loc,
+            worker: worker.into(),
+            lease: Duration::seconds(60),
+            batch: 50,
+            has_voice: false,
+        }
+    }
+
+    /// Fires every step due at `now`; returns how many fired.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
+        let mut fired = 0;
+        loop {
+            let claimed = self
+                .db
+                .outbox
+                .claim_due_escalations(now, &self.worker, self.lease, self.batch)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(fired);
+            }
+            let rota = Rota::parse(self.db.rota.rota(&self.service).await?).map_err(|e| {
+                SchedulerError::Rota {
+                    service: self.service.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
+            for e in claimed {
+                if self.fire(&rota, &e, now).await? {
+                    fired += 1;
+                }
+            }
+        }
+    }
+
+    async fn case_state(&self, case: CaseId) -> Result<Option<CaseState>, SchedulerError> {
+        match self.db.record.engine_state(case).await {
+            Ok(state) => Ok(state.map(|(s, _)| s)),
+            // A page still goes out without the state's details.
+            Err(StoreError::Corrupt(e)) => {
+                tracing::warn!(case = %case, error = %e, "case state unreadable");
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Fires one claimed step. False when another worker got there first.
+    async fn fire(
+        &self,
+        rota: &Rota,
+        e: &Escalation,
+        now: DateTime<Utc>,
+    ) -> Result<bool, SchedulerError> {
+        let Some(policy) = self.policies.get(e.urgency) else {
+            return Err(SchedulerError::Policy(format!(
+                "no policy for urgency {}",
+                e.urgency.as_str()
+            )));
+        };
+        let state = self.case_state(e.case).await?;
+        let lang = state.as_ref().map_or(Lang::Da, |s| s.lang);
+        let mut notifications = Vec::new();
+        let mut events = Vec::new();
+        let n_steps = policy.steps.len() as u32;
+        let next = if e.step >= n_steps {
+            // The last wait is over: alert the coordinator, tell the staff.
+            events.push(system_event(now, EventKind::EscalationExhausted));
+            let coordinator = rota.on_call(&policy.alert_tier, now).map(|s| s.person);
+            if let Some(p) = &coordinator {
+                let text = self.alert_text(e, state.as_ref(), lang);
+                notifications.push(self.notification(
+                    e.case,
+                    p.clone(),
+                    NotificationKind::Alert,
+                    &[
+                        NotifyChannel::Matrix,
+                        NotifyChannel::Sms,
+                        NotifyChannel::Voice,
+                    ],
+                    text,
+                    now,
+                ));
+            }
+            events.push(system_event(
+                now,
+                EventKind::CoordinatorAlerted {
+                    person: coordinator.clone(),
+                },
+            ));
+            let staff = state.as_ref().and_then(|s| s.caller.person.clone());
+            if let (Some(p), Some(s)) = (&staff, &state) {
+                let id = if s.admission_ruled_out() {
+                    "escalation-exhausted-limited"
+                } else {
+                    "escalation-exhausted"
+                };
+                let text = self.loc.render(lang, &Msg::new(id));
+                notifications.push(self.notification(
+                    e.case,
+                    p.clone(),
+                    NotificationKind::StaffAdvice,
+                    &[NotifyChannel::Matrix, NotifyChannel::Sms],
+                    text,
+                    now,
+                ));
+            }
+            events.push(system_event(now, EventKind::StaffAdvised { person: staff }));
+            next_after(policy, e, now, true)
+        } else {
+            let step = &policy.steps[e.step as usize];
+            let who = match (&step.person, &step.tier) {
+                (Some(p), _) => Some(p.clone()),
+                (None, Some(tier)) => rota.on_call(tier, now).map(|seg| seg.person),
+                (None, None) => None,
+            };
+            match who {
+                Some(person) => {
+                    let text = self.page_text(e, state.as_ref(), lang);
+                    // A page goes out on every channel of the step at once
+                    // (docs/design.md § Urgency: "every channel"), each falling back to the
+                    // record. A caller waiting on the phone needs the
+                    // physician on the phone too: their case is also called.
+                    let mut channels = step.channels.clone();
+                    let by_phone = matches!(
+                        self.db.record.case(e.case).await?.map(|c| c.channel),
+                        Some(Channel::Twilio | Channel::Sip)
+                    );
+                    if by_phone && self.has_voice && !channels.contains(&NotifyChannel::Voice) {
+                        channels.push(NotifyChannel::Voice);
+                    }
+                    for channel in &channels {
+                        notifications.push(self.notification(
+                            e.case,
+                            person.clone(),
+                            NotificationKind::Page,
+                            &[*channel],
+                            text.clone(),
+                            now,
+                        ));
+                    }
+                    let reason = if e.step == 0 && e.round == 0 {
+                        "first_page"
+                    } else {
+                        "no_acknowledgement"
+                    };
+                    events.push(system_event(
+                        now,
+                        EventKind::PageSent {
+                            person,
+                            tier: step.tier.clone(),
+                            channels,
+                            step: e.step,
+                            round: e.round,
+                            reason: reason.into(),
+                        },
+                    ));
+                    next_after(policy, e, now, true)
+                }
+                None => {
+                    let tier = step
+                        .tier
+                        .clone()
+                        .unwrap_or_else(|| policy.alert_tier.clone());
+                    events.push(system_event(
+                        now,
+                        EventKind::NobodyOnCall {
+                            tier,
+                            step: e.step,
+                            round: e.round,
+                        },
+                    ));
+                    next_after(policy, e, now, false)
+                }
+            }
+        };
+        let done = self
+            .db
+            .outbox
+            .fire_escalation(e, &self.worker, next, &notifications, &events)
+            .await?;
+        if done.is_some() {
+            tracing::info!(case = %e.case, urgency = e.urgency.as_str(), step = e.step, round = e.round, notifications = notifications.len(), "escalation step fired");
+        }
+        Ok(done.is_some())
+    }
+
+    /// One notification on the first channel; the others, then the record, as fall-over.
+    fn notification(
+        &self,
+        case: CaseId,
+        person: PersonId,
+        kind: NotificationKind,
+        channels: &[NotifyChannel],
+        text: String,
+        now: DateTime<Utc>,
+    ) -> NewNotification {
+        let mut chain: Vec<NotifyChannel> = channels.to_vec();
+        if !chain.contains(&NotifyChannel::Log) {
+            chain.push(NotifyChannel::Log);
+        }
+        let channel = chain.remove(0);
+        NewNotification {
+            case: Some(case),
+            person,
+            kind,
+            channel,
+            fallback: chain,
+            text,
+            not_before: now,
+        }
+    }
+
+    fn page_text(&self, e: &Escalation, state: Option<&CaseState>, lang: Lang) -> String {
+        let title = self.loc.render(
+            lang,
+            &Msg::new("escalation-page-title")
+                .arg_msg("urgency", e.urgency.label())
+                .arg("case", e.case),
+        );
+        let body = state
+            .map(|s| s.isbar(&self.def).render(&self.loc, lang))
+            .unwrap_or_default();
+        let answer = self.loc.text(lang, "escalation-page-answer");
+        format!("{title}\n{answer}\n\n{body}")
+    }
+
+    fn alert_text(&self, e: &Escalation, state: Option<&CaseState>, lang: Lang) -> String {
+        let home = state
+            .map(|s| s.caller.home_name.clone())
+            .unwrap_or_default();
+        self.loc.render(
+            lang,
+            &Msg::new("escalation-alert")
+                .arg("home", home)
+                .arg_msg("urgency", e.urgency.label())
+                .arg("case", e.case),
+        )
+    }
+}

@@ -1,0 +1,306 @@
+//! A case's record as JSON and printable HTML; physicians' decisions and answers to pages.
+
+use super::*;
+
+#[tokio::test]
+async fn a_case_record_as_json_and_as_printable_html() {
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    app.hotline
+        .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    for line in [
+        "14",
+        "nej",
+        "ved ikke",
+        "ved ikke",
+        "ved ikke",
+        "ved ikke",
+        "ved ikke",
+        "1",
+        "ved ikke",
+        "<script>alert(1)</script> falder",
+        "ved ikke",
+    ] {
+        app.hotline
+            .input(case, &anna, Channel::Console, line, None, Utc::now())
+            .await
+            .expect("input");
+    }
+    let v: serde_json::Value = app
+        .get(&format!("/api/v1/cases/{case}"), Some("dr-lund"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["case"]["status"], "paged");
+    assert_eq!(v["case"]["urgency"], "routine");
+    let events = v["events"].as_array().expect("events");
+    assert_eq!(events[0]["kind"]["kind"], "case_opened");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["at"].as_str().is_some_and(|t| t.ends_with('Z'))),
+        "UTC timestamps"
+    );
+    // Staff of another home: the same 404 as a case that does not exist.
+    let r = app.get(&format!("/api/v1/cases/{case}"), Some("bo")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let cases: Vec<serde_json::Value> = app
+        .get("/api/v1/cases", Some("bo"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(cases.is_empty());
+    // The printable page escapes what staff typed.
+    let r = app
+        .get(&format!("/api/v1/cases/{case}/print"), Some("dr-lund"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/html"));
+    let html = r.text().await.expect("body");
+    assert!(!html.contains("<script>alert(1)</script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; falder"));
+    assert!(html.contains("HASTEGRAD BLÅ (rutine)"));
+    // A correction is a new event pointing at the corrected one.
+    let situation_seq = events
+        .iter()
+        .find(|e| e["kind"]["kind"] == "situation_recorded")
+        .expect("situation")["seq"]
+        .as_i64()
+        .expect("seq");
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some("anna"),
+            &format!(r#"{{"text":"Faldt ikke, gled ned af stolen","corrects":{situation_seq}}}"#),
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let after: serde_json::Value = app
+        .get(&format!("/api/v1/cases/{case}"), Some("dr-lund"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let last = after["events"]
+        .as_array()
+        .expect("events")
+        .last()
+        .cloned()
+        .expect("last");
+    assert_eq!(
+        (last["kind"]["kind"].as_str(), last["corrects"].as_i64()),
+        (Some("correction"), Some(situation_seq))
+    );
+    assert_eq!(
+        after["events"].as_array().expect("events").len(),
+        events.len() + 1
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/notes"),
+            Some("anna"),
+            r#"{"text":"x","corrects":999999}"#,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Reading the record is itself in the access log.
+    let log = store
+        .access_log(Some(&"sol-14".parse().expect("id")), 50)
+        .await
+        .expect("log");
+    assert!(log
+        .iter()
+        .any(|e| e.person.as_ref().map(|p| p.as_str()) == Some("dr-lund") && e.case == Some(case)));
+}
+
+#[tokio::test]
+async fn physicians_record_a_disposition_over_http() {
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    app.hotline
+        .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    let path = format!("/api/v1/cases/{case}/disposition");
+    let body = r#"{"disposition":"ses_an","advice":"Væske og ny måling kl. 6"}"#;
+    assert_eq!(
+        app.post(&path, Some("anna"), body, "application/json")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post(
+            &path,
+            Some("dr-lund"),
+            r#"{"disposition":"måske"}"#,
+            "application/json",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.expect("body").contains("watch_at_home"));
+    assert_eq!(
+        app.post(&path, Some("dr-lund"), body, "application/json")
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let events = store.events(case).await.expect("events");
+    let d = events.iter().find_map(|e| match &e.event.kind {
+        akutlinje_core::record::EventKind::DispositionRecorded {
+            disposition,
+            advice,
+        } => Some((disposition.as_str(), advice.as_ref().map(|a| a.to_string()))),
+        _ => None,
+    });
+    assert_eq!(
+        d,
+        Some((
+            "watch_at_home",
+            Some("Væske og ny måling kl. 6".to_string())
+        ))
+    );
+}
+
+/// Acknowledging or declining a page over the API: only the physician the
+/// case paged, or a coordinator taking it over (never declining), and the
+/// record says which. Anyone else gets 403 and nothing is recorded.
+#[tokio::test]
+async fn only_the_paged_physician_or_a_coordinator_answers_a_page() {
+    use akutlinje_core::escalation::{
+        EscalationState, NewNotification, NotificationKind, NotifyChannel,
+    };
+    use akutlinje_core::record::EventKind;
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = store
+        .person(&"anna".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let home = store
+        .home(&"solgaarden".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    let h = &app.hotline;
+    h.open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    for text in ["14", "læge nu"] {
+        h.input(case, &anna, Channel::Console, text, None, Utc::now())
+            .await
+            .expect("input");
+    }
+    // The escalation paged Dr. Lund (the row the scheduler would write).
+    let page = NewNotification {
+        case: Some(case),
+        person: "dr-lund".parse().expect("id"),
+        kind: NotificationKind::Page,
+        channel: NotifyChannel::Log,
+        fallback: vec![],
+        text: "kald".into(),
+        not_before: Utc::now(),
+    };
+    assert!(store
+        .enqueue_once("page-lund", &[page], Utc::now())
+        .await
+        .expect("queue"));
+    let post = |who: &'static str, what: &'static str| {
+        let path = format!("/api/v1/cases/{case}/{what}");
+        let app = &app;
+        async move {
+            app.post(&path, Some(who), "", "application/json")
+                .await
+                .status()
+        }
+    };
+    // Not paged, not allowed: refused, nothing recorded.
+    assert_eq!(post("dr-berg", "ack").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("dr-berg", "decline").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("anna", "ack").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("admin", "ack").await, StatusCode::FORBIDDEN);
+    assert_eq!(post("karin", "decline").await, StatusCode::FORBIDDEN);
+    let answers = |events: &[akutlinje_core::record::CaseEvent]| {
+        events
+            .iter()
+            .filter_map(|e| match &e.event.kind {
+                EventKind::PageAcknowledged { person, takeover } => {
+                    Some(format!("ack:{person}:{takeover}"))
+                }
+                EventKind::PageDeclined { person } => Some(format!("decline:{person}")),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(answers(&store.events(case).await.expect("events")).is_empty());
+    assert_eq!(
+        store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Pending
+    );
+    // The coordinator takes it over: the escalation stops, the record says so.
+    assert_eq!(post("karin", "ack").await, StatusCode::OK);
+    assert_eq!(
+        store
+            .escalation(case)
+            .await
+            .expect("read")
+            .expect("esc")
+            .state,
+        EscalationState::Acknowledged
+    );
+    // The paged physician may still acknowledge (late, recorded).
+    assert_eq!(post("dr-lund", "ack").await, StatusCode::OK);
+    assert_eq!(
+        answers(&store.events(case).await.expect("events")),
+        ["ack:karin:true", "ack:dr-lund:false"]
+    );
+    // The same rule on every channel: the service refuses an unpaged physician.
+    let berg = store
+        .person(&"dr-berg".parse().expect("id"))
+        .await
+        .expect("read")
+        .expect("exists");
+    assert!(matches!(
+        h.respond_to_page(case, &berg, Channel::Matrix, false, None, Utc::now())
+            .await,
+        Err(akutlinje_core::service::ServiceError::NotAllowed)
+    ));
+}

@@ -1,0 +1,241 @@
+//! The database: a runtime role without DDL rights, the embedded database's home.
+
+use super::*;
+
+/// PostgreSQL with two roles: the owner migrates (`akutlinje db migrate`),
+/// the service runs as a login role that got only `akutlinje db grants`.
+/// Everything the hotline does works; DDL, TRUNCATE and changing the record
+/// are refused by the database itself.
+#[tokio::test]
+async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
+    let admin_url = akutlinje_store::testing::postgres_admin_url();
+    let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+    let (owner, app, dbname) = (
+        format!("akl_owner_{suffix}"),
+        format!("akl_app_{suffix}"),
+        format!("akl_roles_{suffix}"),
+    );
+    let mut admin = sqlx::postgres::PgConnectOptions::from_str(&admin_url)
+        .expect("url")
+        .connect()
+        .await
+        .expect("PostgreSQL");
+    for sql in [
+        format!("CREATE ROLE {owner} LOGIN"),
+        format!("CREATE ROLE {app} LOGIN"),
+        format!("CREATE DATABASE {dbname} OWNER {owner}"),
+    ] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+            .expect("set up roles");
+    }
+    // The admin URL with another user and database.
+    let url_as = |user: &str| {
+        let rest = admin_url.split_once("://").expect("url").1;
+        let hostpart = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+        let host = hostpart.split('/').next().expect("host");
+        format!("postgres://{user}@{host}/{dbname}")
+    };
+    let (owner_url, app_url) = (url_as(&owner), url_as(&app));
+
+    let (code, _, err) = run_with_env(
+        &["db", "migrate"],
+        &[("AKUTLINJE_DATABASE_OWNER_URL".into(), owner_url.clone())],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, grants, err) = run_with_env(&["db", "grants", "--role", &app], &[]);
+    assert_eq!(code, 0, "{err}");
+    let mut as_owner = sqlx::postgres::PgConnectOptions::from_str(&owner_url)
+        .expect("url")
+        .connect()
+        .await
+        .expect("owner");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(grants))
+        .execute(&mut as_owner)
+        .await
+        .expect("grants");
+
+    // The hotline as the runtime role.
+    let env = vec![
+        ("AKUTLINJE_DATABASE_URL".to_string(), app_url.clone()),
+        (
+            "AKUTLINJE_DATABASE_MIGRATIONS".to_string(),
+            "check".to_string(),
+        ),
+    ];
+    let residents = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/residents.json");
+    for args in [
+        vec![
+            "homes",
+            "add",
+            "solgaarden",
+            "--name",
+            "Plejecenter Solgården",
+        ],
+        vec!["homes", "add", "birkely", "--name", "Plejecenter Birkely"],
+        vec!["residents", "import", residents],
+        // Again: decisions unchanged, nothing superseded; then the service
+        // may still supersede (only superseded_at).
+        vec!["residents", "import", residents],
+        vec![
+            "people",
+            "add",
+            "anna",
+            "--name",
+            "Anna",
+            "--role",
+            "staff",
+            "--home",
+            "solgaarden",
+        ],
+    ] {
+        let (code, _, err) = run_with_env(&args, &env);
+        assert_eq!(code, 0, "{args:?}: {err}");
+    }
+    let mut console = std::process::Command::new(env!("CARGO_BIN_EXE_akutlinje"))
+        .args(["console", "--home", "solgaarden", "--as", "anna"])
+        .envs(env.iter().cloned())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("console");
+    {
+        use std::io::Write;
+        let mut stdin = console.stdin.take().expect("stdin");
+        for l in ["14", "3"] {
+            writeln!(stdin, "{l}").expect("write");
+        }
+    }
+    let out = console.wait_with_output().expect("console");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("RING 112 NU"), "{stdout}");
+
+    let mut as_app = sqlx::postgres::PgConnectOptions::from_str(&app_url)
+        .expect("url")
+        .connect()
+        .await
+        .expect("app");
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_events")
+        .fetch_one(&mut as_app)
+        .await
+        .expect("read");
+    assert!(events > 3, "the case was recorded by the runtime role");
+    for sql in [
+        "TRUNCATE case_events",
+        "TRUNCATE cases CASCADE",
+        "DROP TABLE access_log",
+        "CREATE TABLE smuggled (x int)",
+        "ALTER TABLE cases ADD COLUMN x int",
+        "UPDATE case_events SET kind = 'x'",
+        "DELETE FROM access_log",
+        "DELETE FROM attachments",
+        "UPDATE resident_decisions SET kind = 'full_treatment'",
+        "DROP TRIGGER case_events_append_only ON case_events",
+        "DELETE FROM _sqlx_migrations",
+    ] {
+        let err = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut as_app)
+            .await
+            .expect_err(sql)
+            .to_string();
+        assert!(
+            err.contains("permission denied") || err.contains("must be owner"),
+            "{sql}: {err}"
+        );
+    }
+    // A schema the runtime role finds behind is refused with what to do.
+    sqlx::raw_sql(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&mut as_owner)
+    .await
+    .expect("roll the version back");
+    let (code, _, err) = run_with_env(&["homes", "list"], &env);
+    assert_eq!(code, 2);
+    assert!(err.contains("akutlinje db migrate"), "{err}");
+
+    drop(as_app);
+    drop(as_owner);
+    for sql in [
+        format!("DROP DATABASE {dbname} WITH (FORCE)"),
+        format!("DROP ROLE {app}"),
+        format!("DROP ROLE {owner}"),
+    ] {
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await;
+    }
+}
+
+/// The embedded database lives in the working directory (or
+/// $XDG_DATA_HOME/akutlinje), not next to the binary where a rebuild
+/// deletes it; one found in the old place is moved, with a message.
+#[test]
+fn the_embedded_database_lives_in_a_data_directory_and_an_old_one_is_moved() {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let bin_dir = root.path().join("bin");
+    let work = root.path().join("work");
+    std::fs::create_dir_all(&bin_dir).expect("bin");
+    std::fs::create_dir_all(&work).expect("work");
+    let bin = bin_dir.join("akutlinje");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_akutlinje"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_akutlinje"), &bin).expect("copy the binary");
+    }
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(&bin);
+        cmd.args(args)
+            .current_dir(&work)
+            .env_remove("XDG_DATA_HOME");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AKUTLINJE_") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    // An old installation: the database next to the binary.
+    let old = bin_dir.join("akutlinje.db");
+    let old_url = format!("sqlite://{}", old.display());
+    let (code, _, err) = run(
+        &["homes", "add", "gammelgaard", "--name", "Gammel Gård"],
+        &[("AKUTLINJE_DATABASE_URL", &old_url)],
+    );
+    assert_eq!(code, 0, "{err}");
+    // The first start without database_url moves it, and says so.
+    let (code, out, err) = run(&["homes", "list"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("gammelgaard"),
+        "the old cases are there: {out}"
+    );
+    assert!(err.contains("was moved from"), "{err}");
+    assert!(work.join("akutlinje.db").exists());
+    assert!(!old.exists());
+    // "cargo clean": the program's directory goes; nothing is lost.
+    std::fs::remove_file(bin_dir.join("akutlinje.db-wal")).ok();
+    let (code, out, err) = run(&["homes", "list"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("gammelgaard"), "{out}");
+    assert!(!err.contains("moved"), "moved once: {err}");
+    // XDG_DATA_HOME, when set, is the data directory.
+    let xdg = root.path().join("xdg");
+    let (code, out, err) = run(
+        &["homes", "add", "ny", "--name", "Ny"],
+        &[("XDG_DATA_HOME", xdg.to_str().expect("utf-8"))],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty());
+    assert!(xdg.join("akutlinje").join("akutlinje.db").exists());
+}
