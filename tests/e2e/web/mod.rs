@@ -197,5 +197,85 @@ impl Drop for Driver {
 
 mod figures;
 mod homes;
+/// A headless Chromium session through `driver`.
+async fn chromium(driver: &Driver) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]
+        }),
+    );
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{}", driver.1))
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("no Chromium session through chromedriver");
+}
+
+/// Signs in on the log-in page and waits for the rota it lands on.
+async fn sign_in(c: &fantoccini::Client, base: &str, person: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.expect("login page");
+    for (field, value) in [("person", person), ("password", password)] {
+        c.find(Locator::Css(&format!("input[name={field}]")))
+            .await
+            .expect("field")
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#rota"))
+        .await
+        .expect("signed in");
+}
+
+/// The text of the element `css`.
+async fn text_of(c: &fantoccini::Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .expect(css)
+        .text()
+        .await
+        .expect("text")
+}
+
+/// The uncovered minutes the rota page sums up.
+async fn minutes_uncovered(c: &fantoccini::Client) -> i64 {
+    text_of(c, "#gaps-summary")
+        .await
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("minutes uncovered")
+}
+
+/// Saves a screenshot under target/screenshots/ (looked at by people, not asserted).
+async fn screenshot(c: &fantoccini::Client, name: &str) {
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    std::fs::write(
+        shots.join(format!("{name}.png")),
+        c.screenshot().await.expect("screenshot"),
+    )
+    .expect("save");
+}
+
 mod login;
 mod rota;

@@ -7,106 +7,31 @@ async fn in_chromium_an_override_closes_a_gap() {
     let db = Db::sqlite().await;
     let base = spawn(&db).await;
     let driver = start_chromedriver();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1000"]
-        }),
-    );
-    let mut browser = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{}", driver.1))
-            .await
-        {
-            Ok(c) => {
-                browser = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-        }
-    }
-    let c = browser.expect("a Chromium session through chromedriver");
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshot folder");
-
-    // Log in as the coordinator.
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    c.find(Locator::Css("input[name=person]"))
-        .await
-        .expect("person")
-        .send_keys("karin")
-        .await
-        .expect("type");
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .expect("password")
-        .send_keys(&db.token("karin"))
-        .await
-        .expect("type");
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
-
-    // Signing in lands on the rota; wait for it before going on.
-    c.wait()
-        .for_element(Locator::Css("#rota"))
-        .await
-        .expect("signed in");
+    let c = chromium(&driver).await;
+    sign_in(&c, &base, "karin", &db.token("karin")).await;
 
     // The week of 2026-11-23: backup is not covered 08–16 on Tuesday.
     c.goto(&format!("{base}/rota?week=2026-W48"))
         .await
         .expect("rota");
-    let table = c
-        .find(Locator::Css("#rota"))
-        .await
-        .expect("rota table")
-        .text()
-        .await
-        .expect("text");
+    let table = text_of(&c, "#rota").await;
     assert!(table.contains("08:00–16:00 Ikke dækket"), "{table}");
-    let summary = c
-        .find(Locator::Css("#gaps-summary"))
-        .await
-        .expect("summary")
-        .text()
-        .await
-        .expect("text");
-    let before: i64 = summary
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("minutes uncovered");
-    std::fs::write(
-        shots.join("rota-before.png"),
-        c.screenshot().await.expect("screenshot"),
-    )
-    .expect("save");
+    let before = minutes_uncovered(&c).await;
+    screenshot(&c, "rota-before").await;
 
     // Add cover for that gap.
     let form = c.find(Locator::Css("#add-override")).await.expect("form");
-    form.find(Locator::Css("select[name=tier] option[value=backup]"))
-        .await
-        .expect("tier")
-        .click()
-        .await
-        .expect("pick");
-    form.find(Locator::Css("select[name=person] option[value=dr-lund]"))
-        .await
-        .expect("person")
-        .click()
-        .await
-        .expect("pick");
+    for option in [
+        "select[name=tier] option[value=backup]",
+        "select[name=person] option[value=dr-lund]",
+    ] {
+        form.find(Locator::Css(option))
+            .await
+            .expect("option")
+            .click()
+            .await
+            .expect("pick");
+    }
     // datetime-local inputs: set through script (typing is locale-dependent in Chromium).
     c.execute(
         "document.querySelector('#add-override input[name=from]').value = '2026-11-24T08:00';
@@ -132,57 +57,26 @@ async fn in_chromium_an_override_closes_a_gap() {
         .await
         .expect("text");
     assert_eq!(msg, "Dækningen er gemt.");
-    let summary = c
-        .find(Locator::Css("#gaps-summary"))
-        .await
-        .expect("summary")
-        .text()
-        .await
-        .expect("text");
-    let after: i64 = summary
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("minutes uncovered");
+    let after = minutes_uncovered(&c).await;
     assert_eq!(
         before - after,
         8 * 60,
         "the 8-hour gap is closed: {before} → {after}"
     );
-    let table = c
-        .find(Locator::Css("#rota"))
-        .await
-        .expect("rota table")
-        .text()
-        .await
-        .expect("text");
+    let table = text_of(&c, "#rota").await;
     assert!(table.contains("08:00–16:00 Mette Lund"), "{table}");
-    std::fs::write(
-        shots.join("rota-after.png"),
-        c.screenshot().await.expect("screenshot"),
-    )
-    .expect("save");
+    screenshot(&c, "rota-after").await;
 
     // The month at a glance.
     c.goto(&format!("{base}/rota/month?month=2026-11"))
         .await
         .expect("month");
-    let month = c
-        .find(Locator::Css("#rota-month"))
-        .await
-        .expect("month table")
-        .text()
-        .await
-        .expect("text");
+    let month = text_of(&c, "#rota-month").await;
     assert!(
         month.contains("30.") && month.contains("t ikke dækket"),
         "{month}"
     );
-    std::fs::write(
-        shots.join("rota-month.png"),
-        c.screenshot().await.expect("screenshot"),
-    )
-    .expect("save");
+    screenshot(&c, "rota-month").await;
 
     // The figures page renders its plots (with two decided cases).
     seed_decided_cases(&db).await;
@@ -190,11 +84,7 @@ async fn in_chromium_an_override_closes_a_gap() {
     c.find(Locator::Css("#ack"))
         .await
         .expect("acknowledgement table");
-    std::fs::write(
-        shots.join("figures.png"),
-        c.screenshot().await.expect("screenshot"),
-    )
-    .expect("save");
+    screenshot(&c, "figures").await;
     c.close().await.expect("close");
     drop(driver);
     db.close().await;
@@ -204,36 +94,61 @@ async fn in_chromium_an_override_closes_a_gap() {
 async fn rotations_swaps_and_cover_are_validated() {
     let db = Db::sqlite().await;
     let base = spawn(&db).await;
-    let http = client();
-    let token = db.token("karin");
-    http.post(format!("{base}/login"))
-        .form(&[("person", "karin"), ("password", token.as_str())])
-        .send()
-        .await
-        .expect("login");
-    let page = http
-        .get(format!("{base}/rota?week=2026-W48"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("body");
-    let csrf = csrf_of(&page);
-    let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
-        let http = http.clone();
-        let base = base.clone();
-        async move {
-            http.post(format!("{base}{path}"))
-                .form(&fields)
-                .send()
-                .await
-                .expect("post")
+    let f = RotaForms::signed_in(&db, &base).await;
+    rotations_are_validated(&f, &db).await;
+    swaps_are_validated(&f, &db).await;
+    cover_is_validated(&f).await;
+    db.close().await;
+}
+
+/// The coordinator's rota forms, signed in, with the page's CSRF token.
+struct RotaForms {
+    http: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+impl RotaForms {
+    async fn signed_in(db: &Db, base: &str) -> RotaForms {
+        let http = client();
+        let token = db.token("karin");
+        http.post(format!("{base}/login"))
+            .form(&[("person", "karin"), ("password", token.as_str())])
+            .send()
+            .await
+            .expect("login");
+        let page = http
+            .get(format!("{base}/rota?week=2026-W48"))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
+        let csrf = csrf_of(&page);
+        RotaForms {
+            http,
+            base: base.to_string(),
+            csrf,
         }
-    };
+    }
+
+    async fn post(&self, path: &str, fields: Vec<(&'static str, String)>) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&fields)
+            .send()
+            .await
+            .expect("post")
+    }
+}
+
+/// A rotation with a pattern that is no cron, or an unknown member, is
+/// refused with the reason; a good one closes backup's daytime gaps.
+async fn rotations_are_validated(f: &RotaForms, db: &Db) {
     let rotation = |cron: &str, members: &str| {
         vec![
-            ("csrf", csrf.clone()),
+            ("csrf", f.csrf.clone()),
             ("service", "akutlaege".to_string()),
             ("week", "2026-W48".to_string()),
             ("id", "backup-days".to_string()),
@@ -245,33 +160,36 @@ async fn rotations_swaps_and_cover_are_validated() {
             ("anchor", "2026-11-02T00:00".to_string()),
         ]
     };
-    let r = post(
-        "/rota/rotations",
-        rotation("hver dag kl 8", "dr-berg, dr-lund"),
-    )
-    .await;
+    let r = f
+        .post(
+            "/rota/rotations",
+            rotation("hver dag kl 8", "dr-berg, dr-lund"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
         .await
         .expect("body")
         .contains("is not a cron expression"));
-    let r = post(
-        "/rota/rotations",
-        rotation("0 0 8 * * *", "dr-berg, dr-nobody"),
-    )
-    .await;
+    let r = f
+        .post(
+            "/rota/rotations",
+            rotation("0 0 8 * * *", "dr-berg, dr-nobody"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
         .await
         .expect("body")
         .contains("Personen findes ikke. (dr-nobody)"));
-    let r = post(
-        "/rota/rotations",
-        rotation("0 0 8 * * *", "dr-berg, dr-lund"),
-    )
-    .await;
+    let r = f
+        .post(
+            "/rota/rotations",
+            rotation("0 0 8 * * *", "dr-berg, dr-lund"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let gaps = akutlinje::oncall::gaps(
         &db.store,
@@ -290,11 +208,13 @@ async fn rotations_swaps_and_cover_are_validated() {
         gaps["tiers"][1]["uncovered_minutes"], 0,
         "the new day rotation closes backup's daytime gaps"
     );
+}
 
-    // A swap must name shifts the two people really have.
+/// A swap must name shifts the two people really have.
+async fn swaps_are_validated(f: &RotaForms, db: &Db) {
     let swap = |a_shift: &str| {
         vec![
-            ("csrf", csrf.clone()),
+            ("csrf", f.csrf.clone()),
             ("service", "akutlaege".to_string()),
             ("week", "2026-W48".to_string()),
             ("rotation", "backup-days".to_string()),
@@ -305,14 +225,14 @@ async fn rotations_swaps_and_cover_are_validated() {
         ]
     };
     // Anchor 2 Nov: shifts alternate berg, lund, ...: 24 Nov (day 22) is berg's, 25 Nov lund's.
-    let r = post("/rota/swaps", swap("2026-11-23T08:00")).await;
+    let r = f.post("/rota/swaps", swap("2026-11-23T08:00")).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
         .await
         .expect("body")
         .contains("dr-berg har ikke en vagt i rotationen, der begynder 08:00"));
-    let r = post("/rota/swaps", swap("2026-11-24T08:00")).await;
+    let r = f.post("/rota/swaps", swap("2026-11-24T08:00")).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let now = akutlinje_scheduler::rota::instant(
         chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
@@ -324,11 +244,14 @@ async fn rotations_swaps_and_cover_are_validated() {
         .await
         .expect("oncall");
     assert_eq!(v["tiers"][1]["person"], "dr-lund", "swapped");
+}
 
-    // Cover that overlaps other cover for the same tier is refused.
+/// Cover that overlaps other cover for the same tier is refused, and so is
+/// cover that ends before it starts.
+async fn cover_is_validated(f: &RotaForms) {
     let cover = |from: &str, to: &str| {
         vec![
-            ("csrf", csrf.clone()),
+            ("csrf", f.csrf.clone()),
             ("service", "akutlaege".to_string()),
             ("week", "2026-W48".to_string()),
             ("tier", "coordinator".to_string()),
@@ -338,7 +261,7 @@ async fn rotations_swaps_and_cover_are_validated() {
         ]
     };
     assert_eq!(
-        post(
+        f.post(
             "/rota/overrides",
             cover("2026-11-24T16:00", "2026-11-25T08:00")
         )
@@ -346,26 +269,27 @@ async fn rotations_swaps_and_cover_are_validated() {
         .status(),
         StatusCode::SEE_OTHER
     );
-    let r = post(
-        "/rota/overrides",
-        cover("2026-11-25T06:00", "2026-11-25T10:00"),
-    )
-    .await;
+    let r = f
+        .post(
+            "/rota/overrides",
+            cover("2026-11-25T06:00", "2026-11-25T10:00"),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r
         .text()
         .await
         .expect("body")
         .contains("Der er allerede dækning"));
-    let r = post(
-        "/rota/overrides",
-        cover("2026-11-26T10:00", "2026-11-26T09:00"),
-    )
-    .await;
+    let r = f
+        .post(
+            "/rota/overrides",
+            cover("2026-11-26T10:00", "2026-11-26T09:00"),
+        )
+        .await;
     assert!(r
         .text()
         .await
         .expect("body")
         .contains("Slut skal ligge efter start."));
-    db.close().await;
 }
