@@ -10,43 +10,15 @@ use super::*;
 async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
     use sqlx::ConnectOptions;
     use std::str::FromStr;
-    let admin_url = akutlinje_store::testing::postgres_admin_url();
-    let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-    let (owner, app, dbname) = (
-        format!("akl_owner_{suffix}"),
-        format!("akl_app_{suffix}"),
-        format!("akl_roles_{suffix}"),
-    );
-    let mut admin = sqlx::postgres::PgConnectOptions::from_str(&admin_url)
-        .expect("url")
-        .connect()
-        .await
-        .expect("PostgreSQL");
-    for sql in [
-        format!("CREATE ROLE {owner} LOGIN"),
-        format!("CREATE ROLE {app} LOGIN"),
-        format!("CREATE DATABASE {dbname} OWNER {owner}"),
-    ] {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .expect("set up roles");
-    }
-    // The admin URL with another user and database.
-    let url_as = |user: &str| {
-        let rest = admin_url.split_once("://").expect("url").1;
-        let hostpart = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-        let host = hostpart.split('/').next().expect("host");
-        format!("postgres://{user}@{host}/{dbname}")
-    };
-    let (owner_url, app_url) = (url_as(&owner), url_as(&app));
+    let roles = TwoRoles::create().await;
+    let (owner_url, app_url) = (roles.url_as(&roles.owner), roles.url_as(&roles.app));
 
     let (code, _, err) = run_with_env(
         &["db", "migrate"],
         &[("AKUTLINJE_DATABASE_OWNER_URL".into(), owner_url.clone())],
     );
     assert_eq!(code, 0, "{err}");
-    let (code, grants, err) = run_with_env(&["db", "grants", "--role", &app], &[]);
+    let (code, grants, err) = run_with_env(&["db", "grants", "--role", &roles.app], &[]);
     assert_eq!(code, 0, "{err}");
     let mut as_owner = sqlx::postgres::PgConnectOptions::from_str(&owner_url)
         .expect("url")
@@ -66,6 +38,104 @@ async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
             "check".to_string(),
         ),
     ];
+    a_red_flag_case_as(&env);
+    let mut as_app = sqlx::postgres::PgConnectOptions::from_str(&app_url)
+        .expect("url")
+        .connect()
+        .await
+        .expect("app");
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_events")
+        .fetch_one(&mut as_app)
+        .await
+        .expect("read");
+    assert!(events > 3, "the case was recorded by the runtime role");
+    nothing_destructive_is_allowed(&mut as_app).await;
+
+    // A schema the runtime role finds behind is refused with what to do.
+    sqlx::raw_sql(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(&mut as_owner)
+    .await
+    .expect("roll the version back");
+    let (code, _, err) = run_with_env(&["homes", "list"], &env);
+    assert_eq!(code, 2);
+    assert!(err.contains("akutlinje db migrate"), "{err}");
+
+    drop(as_app);
+    drop(as_owner);
+    roles.drop_all().await;
+}
+
+/// A database owned by one new role, and a second login role for the
+/// service; dropped again by [`TwoRoles::drop_all`].
+struct TwoRoles {
+    admin: sqlx::PgConnection,
+    admin_url: String,
+    owner: String,
+    app: String,
+    dbname: String,
+}
+
+impl TwoRoles {
+    async fn create() -> TwoRoles {
+        use sqlx::ConnectOptions;
+        use std::str::FromStr;
+        let admin_url = akutlinje_store::testing::postgres_admin_url();
+        let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let (owner, app, dbname) = (
+            format!("akl_owner_{suffix}"),
+            format!("akl_app_{suffix}"),
+            format!("akl_roles_{suffix}"),
+        );
+        let mut admin = sqlx::postgres::PgConnectOptions::from_str(&admin_url)
+            .expect("url")
+            .connect()
+            .await
+            .expect("PostgreSQL");
+        for sql in [
+            format!("CREATE ROLE {owner} LOGIN"),
+            format!("CREATE ROLE {app} LOGIN"),
+            format!("CREATE DATABASE {dbname} OWNER {owner}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .expect("set up roles");
+        }
+        TwoRoles {
+            admin,
+            admin_url,
+            owner,
+            app,
+            dbname,
+        }
+    }
+
+    /// The admin URL with another user and the new database.
+    fn url_as(&self, user: &str) -> String {
+        let rest = self.admin_url.split_once("://").expect("url").1;
+        let hostpart = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+        let host = hostpart.split('/').next().expect("host");
+        format!("postgres://{user}@{host}/{}", self.dbname)
+    }
+
+    async fn drop_all(mut self) {
+        for sql in [
+            format!("DROP DATABASE {} WITH (FORCE)", self.dbname),
+            format!("DROP ROLE {}", self.app),
+            format!("DROP ROLE {}", self.owner),
+        ] {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut self.admin)
+                .await;
+        }
+    }
+}
+
+/// Homes, residents (imported twice), a staff member and a red-flag case
+/// on the console, all through the binary with `env`.
+fn a_red_flag_case_as(env: &[(String, String)]) {
     let residents = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/residents.json");
     for args in [
         vec![
@@ -92,7 +162,7 @@ async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
             "solgaarden",
         ],
     ] {
-        let (code, _, err) = run_with_env(&args, &env);
+        let (code, _, err) = run_with_env(&args, env);
         assert_eq!(code, 0, "{args:?}: {err}");
     }
     let mut console = std::process::Command::new(env!("CARGO_BIN_EXE_akutlinje"))
@@ -113,17 +183,10 @@ async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
     let out = console.wait_with_output().expect("console");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("RING 112 NU"), "{stdout}");
+}
 
-    let mut as_app = sqlx::postgres::PgConnectOptions::from_str(&app_url)
-        .expect("url")
-        .connect()
-        .await
-        .expect("app");
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_events")
-        .fetch_one(&mut as_app)
-        .await
-        .expect("read");
-    assert!(events > 3, "the case was recorded by the runtime role");
+/// DDL, TRUNCATE and changing the record are refused by the database.
+async fn nothing_destructive_is_allowed(as_app: &mut sqlx::PgConnection) {
     for sql in [
         "TRUNCATE case_events",
         "TRUNCATE cases CASCADE",
@@ -138,7 +201,7 @@ async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
         "DELETE FROM _sqlx_migrations",
     ] {
         let err = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut as_app)
+            .execute(&mut *as_app)
             .await
             .expect_err(sql)
             .to_string();
@@ -146,28 +209,6 @@ async fn the_service_runs_as_a_role_without_ddl_or_truncate_rights() {
             err.contains("permission denied") || err.contains("must be owner"),
             "{sql}: {err}"
         );
-    }
-    // A schema the runtime role finds behind is refused with what to do.
-    sqlx::raw_sql(
-        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
-    )
-    .execute(&mut as_owner)
-    .await
-    .expect("roll the version back");
-    let (code, _, err) = run_with_env(&["homes", "list"], &env);
-    assert_eq!(code, 2);
-    assert!(err.contains("akutlinje db migrate"), "{err}");
-
-    drop(as_app);
-    drop(as_owner);
-    for sql in [
-        format!("DROP DATABASE {dbname} WITH (FORCE)"),
-        format!("DROP ROLE {app}"),
-        format!("DROP ROLE {owner}"),
-    ] {
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await;
     }
 }
 
