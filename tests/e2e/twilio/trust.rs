@@ -175,34 +175,9 @@ async fn staff_key_a_pin_before_any_resident_data_and_help_is_never_blocked() {
 /// steps still leave within a second of their step; nothing waits for Matrix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_homeserver_that_never_answers_delays_no_sms_page() {
-    use akutlinje_core::record::Channel;
-    use matrix_sdk::authentication::matrix::MatrixSession;
     let r = rig().await;
-    // The stand-in: accepts, reads nothing, answers nothing.
-    let standin = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let standin_url = format!("http://{}", standin.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((sock, _)) = standin.accept().await {
-            held.push(sock);
-        }
-    });
-    let client = matrix_sdk::Client::builder()
-        .homeserver_url(&standin_url)
-        .build()
-        .await
-        .expect("client");
-    let session: MatrixSession = serde_json::from_value(serde_json::json!({
-        "user_id": "@akutbot:localhost",
-        "device_id": "STANDIN",
-        "access_token": "token",
-    }))
-    .expect("session");
-    client.restore_session(session).await.expect("session");
     let matrix = akutlinje_bot::sender::MatrixSender::new(r.hotline.localizer().clone());
-    matrix.connected(client);
+    matrix.connected(a_homeserver_that_never_answers().await);
     let mut lund =
         r.db.store
             .person(&"dr-lund".parse().expect("id"))
@@ -246,42 +221,7 @@ async fn a_homeserver_that_never_answers_delays_no_sms_page() {
         },
     ));
     // Five red-flag cases, one after the other, as staff would open them.
-    let anna =
-        r.db.store
-            .person(&"anna".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("anna");
-    let home =
-        r.db.store
-            .home(&"solgaarden".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("home");
-    let mut cases = Vec::new();
-    for _ in 0..5 {
-        let case = CaseId::from_uuid(uuid::Uuid::new_v4());
-        r.hotline
-            .open_case(
-                case,
-                &anna,
-                &home,
-                Channel::Console,
-                akutlinje_core::i18n::Lang::Da,
-                Utc::now(),
-            )
-            .await
-            .expect("open");
-        for text in ["14", "3"] {
-            r.hotline
-                .input(case, &anna, Channel::Console, text, None, Utc::now())
-                .await
-                .expect("input");
-        }
-        wake.notify_one();
-        cases.push(case);
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
+    let cases = five_red_flag_cases(&r, &wake).await;
     // Every SMS page left within a second of its step, while every Matrix
     // page of the same steps is still hanging.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -390,4 +330,75 @@ async fn golden_record_of_a_phone_case() {
     .await;
     crate::common::golden::check("phone", &r.db.events(case).await);
     r.close().await;
+}
+
+/// A Matrix client logged in (by a made-up session) to a stand-in that
+/// accepts connections, reads nothing and answers nothing.
+async fn a_homeserver_that_never_answers() -> matrix_sdk::Client {
+    use matrix_sdk::authentication::matrix::MatrixSession;
+    let standin = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let standin_url = format!("http://{}", standin.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = standin.accept().await {
+            held.push(sock);
+        }
+    });
+    let client = matrix_sdk::Client::builder()
+        .homeserver_url(&standin_url)
+        .build()
+        .await
+        .expect("client");
+    let session: MatrixSession = serde_json::from_value(serde_json::json!({
+        "user_id": "@akutbot:localhost",
+        "device_id": "STANDIN",
+        "access_token": "token",
+    }))
+    .expect("session");
+    client.restore_session(session).await.expect("session");
+    client
+}
+
+/// Five red-flag cases on the console, 300 ms apart, each waking the loop.
+async fn five_red_flag_cases(r: &Rig, wake: &tokio::sync::Notify) -> Vec<CaseId> {
+    use akutlinje_core::record::Channel;
+    let anna =
+        r.db.store
+            .person(&"anna".parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("anna");
+    let home =
+        r.db.store
+            .home(&"solgaarden".parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("home");
+    let mut cases = Vec::new();
+    for _ in 0..5 {
+        let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+        r.hotline
+            .open_case(
+                case,
+                &anna,
+                &home,
+                Channel::Console,
+                akutlinje_core::i18n::Lang::Da,
+                Utc::now(),
+            )
+            .await
+            .expect("open");
+        for text in ["14", "3"] {
+            r.hotline
+                .input(case, &anna, Channel::Console, text, None, Utc::now())
+                .await
+                .expect("input");
+        }
+        wake.notify_one();
+        cases.push(case);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    cases
 }
