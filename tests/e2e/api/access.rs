@@ -84,86 +84,7 @@ async fn every_api_read_is_access_logged_and_admins_get_the_residents_log() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(entries("bo", None).await, [AccessAction::Denied]);
 
-    // The resident's log, for admins only.
-    for who in ["anna", "dr-lund", "karin"] {
-        let r = app
-            .get("/api/v1/access-log?resident=sol-14", Some(who))
-            .await;
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who}");
-    }
-    let r = app
-        .get("/api/v1/access-log?resident=sol-14", Some("admin"))
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    let lines: Vec<serde_json::Value> = r.json().await.expect("json");
-    let mine: Vec<&serde_json::Value> = lines
-        .iter()
-        .filter(|l| l["case"] == case.to_string())
-        .collect();
-    assert!(mine.len() >= 5, "{mine:?}");
-    assert!(mine.iter().any(|l| l["person"] == "dr-lund"
-        && l["name"] == "Mette Lund"
-        && l["role"] == "physician"
-        && l["channel"] == "api"));
-    assert!(mine
-        .iter()
-        .any(|l| l["person"] == "bo" && l["action"] == "denied"));
-    // Staff's own look-up at the keyboard is there too.
-    assert!(mine
-        .iter()
-        .any(|l| l["person"] == "anna" && l["channel"] == "console"));
-    let r = app
-        .get(
-            &format!(
-                "/api/v1/access-log?resident=sol-14&format=csv&from={}",
-                (started - chrono::Duration::seconds(1))
-                    .to_rfc3339()
-                    .replace('+', "%2B")
-            ),
-            Some("admin"),
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .expect("ct")
-        .starts_with("text/csv"));
-    let csv = r.text().await.expect("csv");
-    let mut rows = csv.lines();
-    assert_eq!(
-        rows.next(),
-        Some("at,at_local,person,name,role,action,channel,case,detail")
-    );
-    assert!(rows.count() >= 5, "{csv}");
-    // An interval that holds nothing, an unknown resident, a bad format.
-    let r = app
-        .get(
-            "/api/v1/access-log?resident=sol-14&to=2000-01-01%2000:00",
-            Some("admin"),
-        )
-        .await;
-    assert_eq!(
-        r.json::<Vec<serde_json::Value>>()
-            .await
-            .expect("json")
-            .len(),
-        0
-    );
-    assert_eq!(
-        app.get("/api/v1/access-log?resident=nobody", Some("admin"))
-            .await
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.get(
-            "/api/v1/access-log?resident=sol-14&format=xml",
-            Some("admin")
-        )
-        .await
-        .status(),
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
+    the_residents_log_is_for_admins(&app, case, started).await;
 }
 
 /// Coordinators and admins bind Matrix rooms to homes over the API; staff
@@ -250,4 +171,88 @@ async fn rooms_are_bound_to_homes_by_coordinators_over_the_api() {
         .await
         .expect("rooms")
         .is_empty());
+}
+
+/// The resident's access log: for admins only, as JSON and CSV, with its
+/// filters and refusals.
+async fn the_residents_log_is_for_admins(app: &App, case: CaseId, started: chrono::DateTime<Utc>) {
+    for who in ["anna", "dr-lund", "karin"] {
+        let r = app
+            .get("/api/v1/access-log?resident=sol-14", Some(who))
+            .await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{who}");
+    }
+    let r = app
+        .get("/api/v1/access-log?resident=sol-14", Some("admin"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let lines: Vec<serde_json::Value> = r.json().await.expect("json");
+    let mine: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["case"] == case.to_string())
+        .collect();
+    assert!(mine.len() >= 5, "{mine:?}");
+    assert!(mine.iter().any(|l| l["person"] == "dr-lund"
+        && l["name"] == "Mette Lund"
+        && l["role"] == "physician"
+        && l["channel"] == "api"));
+    assert!(mine
+        .iter()
+        .any(|l| l["person"] == "bo" && l["action"] == "denied"));
+    // Staff's own look-up at the keyboard is there too.
+    assert!(mine
+        .iter()
+        .any(|l| l["person"] == "anna" && l["channel"] == "console"));
+    let r = app
+        .get(
+            &format!(
+                "/api/v1/access-log?resident=sol-14&format=csv&from={}",
+                (started - chrono::Duration::seconds(1))
+                    .to_rfc3339()
+                    .replace('+', "%2B")
+            ),
+            Some("admin"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/csv"));
+    let csv = r.text().await.expect("csv");
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some("at,at_local,person,name,role,action,channel,case,detail")
+    );
+    assert!(rows.count() >= 5, "{csv}");
+    // An interval that holds nothing, an unknown resident, a bad format.
+    let r = app
+        .get(
+            "/api/v1/access-log?resident=sol-14&to=2000-01-01%2000:00",
+            Some("admin"),
+        )
+        .await;
+    assert_eq!(
+        r.json::<Vec<serde_json::Value>>()
+            .await
+            .expect("json")
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.get("/api/v1/access-log?resident=nobody", Some("admin"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(
+            "/api/v1/access-log?resident=sol-14&format=xml",
+            Some("admin")
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
