@@ -52,21 +52,7 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
     staff.wait_for(&anna, "Respirationsfrekvens").await;
     // A voice note in the thread is stored with the case.
     let voice = b"OggS\x00\x02 not really opus, but bytes the bot must keep".to_vec();
-    let file = anna
-        .upload_encrypted_file(&mut voice.as_slice())
-        .await
-        .expect("upload");
-    let mut audio = matrix_sdk::ruma::events::room::message::AudioMessageEventContent::encrypted(
-        "Lydbesked".into(),
-        file,
-    );
-    let mut info = matrix_sdk::ruma::events::room::message::AudioInfo::new();
-    info.mimetype = Some("audio/ogg".into());
-    info.duration = Some(Duration::from_millis(4200));
-    audio.info = Some(Box::new(info));
-    let mut content = RoomMessageEventContent::new(MessageType::Audio(audio));
-    content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
-    let voice_event = room.send(content).await.expect("voice").response.event_id;
+    let voice_event = send_voice_note(&anna, &room, &root, &voice).await;
     staff.wait_for(&anna, "Lydbeskeden er gemt i sagen.").await;
     for (answer, next) in [
         ("22", "Iltmætning"),
@@ -265,4 +251,28 @@ async fn the_matrix_record_holds_the_case(
         Some("dr-lund")
     );
     assert!(k.contains(&"notification_delivered"), "{k:?}");
+}
+
+/// An encrypted Ogg voice note of 4.2 s in the case's thread; its event id.
+async fn send_voice_note(
+    anna: &matrix_sdk::Client,
+    room: &matrix_sdk::Room,
+    root: &OwnedEventId,
+    voice: &[u8],
+) -> OwnedEventId {
+    let file = anna
+        .upload_encrypted_file(&mut &voice[..])
+        .await
+        .expect("upload");
+    let mut audio = matrix_sdk::ruma::events::room::message::AudioMessageEventContent::encrypted(
+        "Lydbesked".into(),
+        file,
+    );
+    let mut info = matrix_sdk::ruma::events::room::message::AudioInfo::new();
+    info.mimetype = Some("audio/ogg".into());
+    info.duration = Some(Duration::from_millis(4200));
+    audio.info = Some(Box::new(info));
+    let mut content = RoomMessageEventContent::new(MessageType::Audio(audio));
+    content.relates_to = Some(Relation::Thread(Thread::plain(root.clone(), root.clone())));
+    room.send(content).await.expect("voice").response.event_id
 }

@@ -31,30 +31,7 @@ async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_
     let doc = Inbox::of(&lund);
     let bot_user = <&UserId>::try_from(bot_id.as_str()).expect("id");
 
-    // Bound to Birkely by mistake: Anna (Solgården) opens no case there.
-    let wrong = anna.create_dm(bot_user).await.expect("room");
-    bind(&db, wrong.room_id(), "birkely").await;
-    bot_joined(&bot, wrong.room_id()).await;
-    sync(&anna).await;
-    wrong
-        .send(RoomMessageEventContent::text_plain("akut"))
-        .await
-        .expect("send");
-    staff.wait_for(&anna, "hører til Plejecenter Birkely").await;
-    // Not encrypted: no case either.
-    use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
-    let mut req = CreateRoom::new();
-    req.invite = vec![bot_user.to_owned()];
-    let plain = anna.create_room(req).await.expect("room");
-    bind(&db, plain.room_id(), "solgaarden").await;
-    bot_joined(&bot, plain.room_id()).await;
-    sync(&anna).await;
-    plain
-        .send(RoomMessageEventContent::text_plain("akut"))
-        .await
-        .expect("send");
-    staff.wait_for(&anna, "ikke krypteret").await;
-    assert!(db.store.cases(None, 10).await.expect("cases").is_empty());
+    no_case_in_another_homes_or_an_unencrypted_room(&db, &anna, &staff, &bot, bot_user).await;
 
     // The home's own room: a red flag pages Dr. Lund in his direct room.
     let room = room_with_bot(&db, &anna, &bot, &bot_id).await;
@@ -87,17 +64,7 @@ async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_
     room.invite_user_by_id(<&UserId>::try_from(lund_id.as_str()).expect("id"))
         .await
         .expect("invite");
-    let home_room = loop {
-        sync(&lund).await;
-        if let Some(r) = lund.get_room(room.room_id()) {
-            if r.state() == matrix_sdk::RoomState::Invited {
-                r.join().await.expect("join");
-            }
-            if r.state() == matrix_sdk::RoomState::Joined {
-                break r;
-            }
-        }
-    };
+    let home_room = joined(&lund, &room).await;
     sync(&lund).await;
     home_room
         .send(RoomMessageEventContent::text_plain("ok"))
@@ -146,44 +113,7 @@ async fn rooms_of_other_homes_unencrypted_rooms_physicians_outside_their_dm_and_
         EscalationState::Acknowledged
     );
 
-    // A new device of Anna's that nobody signed: the bot's next message in
-    // the room is not decryptable there, while her signed device reads it.
-    let unsigned = logged_in_unsigned(&s, "anna", dirs[2].path()).await;
-    let undecrypted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let u2 = undecrypted.clone();
-    unsigned.add_event_handler(
-        move |_: matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent| {
-            let u2 = u2.clone();
-            async move {
-                u2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            }
-        },
-    );
-    let unsigned_seen = Inbox::of(&unsigned);
-    sync(&unsigned).await;
-    // The bot learns of the new device before it next speaks.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    dm.send(RoomMessageEventContent::text_plain(
-        "Læg ham i aflåst sideleje; jeg ringer om 5 min.",
-    ))
-    .await
-    .expect("advice");
-    staff.wait_for(&anna, "Læg ham i aflåst sideleje").await;
-    for _ in 0..10 {
-        sync(&unsigned).await;
-    }
-    assert!(
-        !unsigned_seen
-            .bodies()
-            .iter()
-            .any(|b| b.contains("sideleje")),
-        "the unsigned device read the advice: {:?}",
-        unsigned_seen.bodies()
-    );
-    assert!(
-        undecrypted.load(std::sync::atomic::Ordering::SeqCst) > 0,
-        "the unsigned device saw the message, encrypted"
-    );
+    an_unsigned_device_cannot_read_the_advice(&s, dirs[2].path(), &dm, &anna, &staff).await;
     running.stop().await;
     db.close().await;
 }
@@ -256,4 +186,101 @@ async fn golden_record_of_a_matrix_case() {
     crate::common::golden::check("matrix", &db.store.events(case).await.expect("events"));
     running.stop().await;
     db.close().await;
+}
+
+/// A room bound to another home, and a room without encryption: the bot
+/// says why and opens no case.
+async fn no_case_in_another_homes_or_an_unencrypted_room(
+    db: &crate::common::Db,
+    anna: &matrix_sdk::Client,
+    staff: &Inbox,
+    bot: &matrix_sdk::Client,
+    bot_user: &UserId,
+) {
+    // Bound to Birkely by mistake: Anna (Solgården) opens no case there.
+    let wrong = anna.create_dm(bot_user).await.expect("room");
+    bind(db, wrong.room_id(), "birkely").await;
+    bot_joined(bot, wrong.room_id()).await;
+    sync(anna).await;
+    wrong
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send");
+    staff.wait_for(anna, "hører til Plejecenter Birkely").await;
+    // Not encrypted: no case either.
+    use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoom;
+    let mut req = CreateRoom::new();
+    req.invite = vec![bot_user.to_owned()];
+    let plain = anna.create_room(req).await.expect("room");
+    bind(db, plain.room_id(), "solgaarden").await;
+    bot_joined(bot, plain.room_id()).await;
+    sync(anna).await;
+    plain
+        .send(RoomMessageEventContent::text_plain("akut"))
+        .await
+        .expect("send");
+    staff.wait_for(anna, "ikke krypteret").await;
+    assert!(db.store.cases(None, 10).await.expect("cases").is_empty());
+}
+
+/// `client` accepts its invitation to `room` and has joined it.
+async fn joined(client: &matrix_sdk::Client, room: &matrix_sdk::Room) -> matrix_sdk::Room {
+    loop {
+        sync(client).await;
+        if let Some(r) = client.get_room(room.room_id()) {
+            if r.state() == matrix_sdk::RoomState::Invited {
+                r.join().await.expect("join");
+            }
+            if r.state() == matrix_sdk::RoomState::Joined {
+                return r;
+            }
+        }
+    }
+}
+
+/// A new device of Anna's that nobody signed: the bot's next message in
+/// the room is not decryptable there, while her signed device reads it.
+async fn an_unsigned_device_cannot_read_the_advice(
+    s: &Synapse,
+    dir: &std::path::Path,
+    dm: &matrix_sdk::Room,
+    anna: &matrix_sdk::Client,
+    staff: &Inbox,
+) {
+    let unsigned = logged_in_unsigned(s, "anna", dir).await;
+    let undecrypted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let u2 = undecrypted.clone();
+    unsigned.add_event_handler(
+        move |_: matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent| {
+            let u2 = u2.clone();
+            async move {
+                u2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+    );
+    let unsigned_seen = Inbox::of(&unsigned);
+    sync(&unsigned).await;
+    // The bot learns of the new device before it next speaks.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    dm.send(RoomMessageEventContent::text_plain(
+        "Læg ham i aflåst sideleje; jeg ringer om 5 min.",
+    ))
+    .await
+    .expect("advice");
+    staff.wait_for(anna, "Læg ham i aflåst sideleje").await;
+    for _ in 0..10 {
+        sync(&unsigned).await;
+    }
+    assert!(
+        !unsigned_seen
+            .bodies()
+            .iter()
+            .any(|b| b.contains("sideleje")),
+        "the unsigned device read the advice: {:?}",
+        unsigned_seen.bodies()
+    );
+    assert!(
+        undecrypted.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the unsigned device saw the message, encrypted"
+    );
 }

@@ -50,19 +50,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
         "numbered choices: {got:?}"
     );
 
-    // The record: opened over Matrix, the reply stored with its event id.
-    let cases = db.store.cases(None, 10).await.expect("cases");
-    assert_eq!(cases.len(), 1);
-    assert_eq!(cases[0].channel, akutlinje_core::record::Channel::Matrix);
-    let events = db.store.events(cases[0].id).await.expect("events");
-    assert!(
-        events.iter().any(|e| e
-            .event
-            .external_id
-            .as_deref()
-            .is_some_and(|x| x.starts_with('$'))),
-        "event ids kept"
-    );
+    the_case_is_recorded_with_matrix_event_ids(&db).await;
 
     // A stranger in the room gets one polite refusal and nothing about residents.
     room.invite_user_by_id(<&UserId>::try_from(mallory_id.as_str()).expect("id"))
@@ -72,54 +60,12 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
     let mallory_seen = Inbox::of(&mallory);
     let mroom = accept_invite(&mallory).await;
     sync(&mallory).await;
-    for text in ["stue 12?", "hallo?"] {
-        mroom
-            .send(RoomMessageEventContent::text_plain(text))
-            .await
-            .expect("send");
-    }
-    mallory_seen.wait_for(&mallory, "Jeg kender dig ikke").await;
-    let got = mallory_seen.bodies();
-    for _ in 0..5 {
-        sync(&mallory).await;
-    }
-    let got_now = mallory_seen.bodies();
-    assert_eq!(
-        got_now
-            .iter()
-            .filter(|b| b.contains("Jeg kender dig ikke"))
-            .count(),
-        1,
-        "refused once: {got_now:?}"
-    );
-    // Only what was in the room before the stranger came: no resident data
-    // reaches them (the case was before their join and they have no keys).
-    assert!(
-        !got.iter()
-            .any(|b| b.contains("Poul") || b.contains("Beboer:")),
-        "{got:?}"
-    );
-    assert_eq!(
-        db.store.cases(None, 10).await.expect("cases").len(),
-        1,
-        "a stranger opens no case"
-    );
+    a_stranger_is_refused_once_and_learns_nothing(&db, &mallory, &mallory_seen, &mroom).await;
 
     // With the stranger in the room the flow stops: Anna's answer is not
     // taken, the bot says why in one line naming the stranger (never the
     // resident), and the record says the data was withheld.
     let case = db.store.cases(None, 1).await.expect("cases")[0].id;
-    let inputs = |events: &[akutlinje_core::record::CaseEvent]| {
-        events
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.event.kind,
-                    akutlinje_core::record::EventKind::InputReceived { .. }
-                )
-            })
-            .count()
-    };
     let before = inputs(&db.store.events(case).await.expect("events"));
     let question = seen
         .all()
@@ -148,17 +94,7 @@ async fn staff_open_a_case_in_a_thread_and_strangers_learn_nothing() {
     // The stranger leaves; Anna taps 3 (chest pain) on the same question:
     // it is still hers to answer, and the flow goes on.
     mroom.leave().await.expect("leave");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while room
-        .members(matrix_sdk::RoomMemberships::ACTIVE)
-        .await
-        .map(|m| m.len())
-        .unwrap_or(0)
-        > 2
-    {
-        assert!(Instant::now() < deadline, "mallory never left");
-        sync(&anna).await;
-    }
+    until_only_anna_and_the_bot_are_in(&room, &anna).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     react(&room, question.event_id.as_str(), "3️⃣").await;
     seen.wait_for(&anna, "RING 112 NU").await;
@@ -242,4 +178,91 @@ async fn a_page_arrives_as_an_encrypted_direct_message_with_a_mention() {
     assert!(!html.contains("<test>"), "escaped: {html}");
     running.stop().await;
     db.close().await;
+}
+
+/// The case was opened over Matrix, and the replies are stored with their
+/// Matrix event ids.
+async fn the_case_is_recorded_with_matrix_event_ids(db: &crate::common::Db) {
+    let cases = db.store.cases(None, 10).await.expect("cases");
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].channel, akutlinje_core::record::Channel::Matrix);
+    let events = db.store.events(cases[0].id).await.expect("events");
+    assert!(
+        events.iter().any(|e| e
+            .event
+            .external_id
+            .as_deref()
+            .is_some_and(|x| x.starts_with('$'))),
+        "event ids kept"
+    );
+}
+
+/// A stranger who writes in the room gets one polite refusal, and nothing
+/// about residents (the case was before their join and they have no keys).
+async fn a_stranger_is_refused_once_and_learns_nothing(
+    db: &crate::common::Db,
+    mallory: &matrix_sdk::Client,
+    mallory_seen: &Inbox,
+    mroom: &matrix_sdk::Room,
+) {
+    for text in ["stue 12?", "hallo?"] {
+        mroom
+            .send(RoomMessageEventContent::text_plain(text))
+            .await
+            .expect("send");
+    }
+    mallory_seen.wait_for(mallory, "Jeg kender dig ikke").await;
+    let got = mallory_seen.bodies();
+    for _ in 0..5 {
+        sync(mallory).await;
+    }
+    let got_now = mallory_seen.bodies();
+    assert_eq!(
+        got_now
+            .iter()
+            .filter(|b| b.contains("Jeg kender dig ikke"))
+            .count(),
+        1,
+        "refused once: {got_now:?}"
+    );
+    // Only what was in the room before the stranger came: no resident data
+    // reaches them (the case was before their join and they have no keys).
+    assert!(
+        !got.iter()
+            .any(|b| b.contains("Poul") || b.contains("Beboer:")),
+        "{got:?}"
+    );
+    assert_eq!(
+        db.store.cases(None, 10).await.expect("cases").len(),
+        1,
+        "a stranger opens no case"
+    );
+}
+
+/// How many inputs the record holds.
+fn inputs(events: &[akutlinje_core::record::CaseEvent]) -> usize {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event.kind,
+                akutlinje_core::record::EventKind::InputReceived { .. }
+            )
+        })
+        .count()
+}
+
+/// Waits until the room holds only Anna and the bot again.
+async fn until_only_anna_and_the_bot_are_in(room: &matrix_sdk::Room, anna: &matrix_sdk::Client) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while room
+        .members(matrix_sdk::RoomMemberships::ACTIVE)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0)
+        > 2
+    {
+        assert!(Instant::now() < deadline, "mallory never left");
+        sync(anna).await;
+    }
 }
