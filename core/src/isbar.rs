@@ -293,6 +293,20 @@ fn lowercase_first(s: &str) -> String {
 impl Isbar {
     /// The summary as plain text, in `lang`.
     pub fn render(&self, loc: &Localizer, lang: Lang) -> String {
+        let mut out = self.first_lines(loc, lang);
+        out.extend(self.score_lines(loc, lang));
+        out.push(String::new());
+        out.push(self.identification(loc, lang));
+        out.push(self.situation_line(loc, lang));
+        out.push(self.background(loc, lang));
+        out.push(self.analysis(loc, lang));
+        out.push(self.advice(loc, lang));
+        out.join("\n")
+    }
+
+    /// What the physician must see first: the home, the urgency and why,
+    /// 112, and the treatment decisions with their source.
+    fn first_lines(&self, loc: &Localizer, lang: Lang) -> Vec<String> {
         let mut out = Vec::new();
         out.push(loc.render(lang, &Msg::new("isbar-title").arg("home", &self.home_name)));
         out.push(format!(
@@ -322,6 +336,12 @@ impl Isbar {
             decisions_block(loc, lang, &ds, &mut lines);
             out.extend(lines.into_iter().map(|l| format!("  {l}")));
         }
+        out
+    }
+
+    /// NEWS2 (complete, partial or none) and, with it, TOBS.
+    fn score_lines(&self, loc: &Localizer, lang: Lang) -> Vec<String> {
+        let mut out = Vec::new();
         let n = &self.news2;
         let n_subs = subscores(loc, lang, n.subscores.iter());
         out.push(if n.is_empty() {
@@ -373,7 +393,11 @@ impl Isbar {
                 &Msg::new(id).arg("total", t.total).arg("subscores", subs),
             ));
         }
-        out.push(String::new());
+        out
+    }
+
+    /// I: who calls, from where, about whom.
+    fn identification(&self, loc: &Localizer, lang: Lang) -> String {
         let not_stated = loc.text(lang, "isbar-not-stated");
         let resident = match &self.resident {
             Some(r) => {
@@ -401,34 +425,40 @@ impl Isbar {
             .caller_role
             .map(|r| loc.text(lang, &format!("role-{}", r.as_str())))
             .unwrap_or_else(|| not_stated.clone());
-        out.push(
-            loc.render(
-                lang,
-                &Msg::new("isbar-i")
-                    .arg(
-                        "caller",
-                        self.caller_name
-                            .as_ref()
-                            .map(Text::to_string)
-                            .unwrap_or_else(|| not_stated.clone()),
-                    )
-                    .arg("role", role)
-                    .arg("home", &self.home_name)
-                    .arg("resident", resident),
-            ),
-        );
-        out.push(
-            loc.render(
-                lang,
-                &Msg::new("isbar-s").arg(
-                    "situation",
-                    self.situation
+        loc.render(
+            lang,
+            &Msg::new("isbar-i")
+                .arg(
+                    "caller",
+                    self.caller_name
                         .as_ref()
                         .map(Text::to_string)
                         .unwrap_or_else(|| not_stated.clone()),
-                ),
+                )
+                .arg("role", role)
+                .arg("home", &self.home_name)
+                .arg("resident", resident),
+        )
+    }
+
+    /// S: the situation in the caller's words.
+    fn situation_line(&self, loc: &Localizer, lang: Lang) -> String {
+        let not_stated = loc.text(lang, "isbar-not-stated");
+        loc.render(
+            lang,
+            &Msg::new("isbar-s").arg(
+                "situation",
+                self.situation
+                    .as_ref()
+                    .map(Text::to_string)
+                    .unwrap_or_else(|| not_stated.clone()),
             ),
-        );
+        )
+    }
+
+    /// B: diagnoses, allergies, usual cognition, next of kin.
+    fn background(&self, loc: &Localizer, lang: Lang) -> String {
+        let not_stated = loc.text(lang, "isbar-not-stated");
         let background = match &self.resident {
             Some(r) => {
                 let mut b = vec![
@@ -463,21 +493,28 @@ impl Isbar {
             }
             None => not_stated.clone(),
         };
-        out.push(loc.render(lang, &Msg::new("isbar-b").arg("background", background)));
-        out.push(
-            loc.render(
-                lang,
-                &Msg::new("isbar-a")
-                    .arg("vitals", vitals_text(loc, lang, &self.vitals))
-                    .arg(
-                        "concern",
-                        self.concern
-                            .as_ref()
-                            .map(Text::to_string)
-                            .unwrap_or_else(|| not_stated.clone()),
-                    ),
-            ),
-        );
+        loc.render(lang, &Msg::new("isbar-b").arg("background", background))
+    }
+
+    /// A: the vital signs and the caller's concern.
+    fn analysis(&self, loc: &Localizer, lang: Lang) -> String {
+        let not_stated = loc.text(lang, "isbar-not-stated");
+        loc.render(
+            lang,
+            &Msg::new("isbar-a")
+                .arg("vitals", vitals_text(loc, lang, &self.vitals))
+                .arg(
+                    "concern",
+                    self.concern
+                        .as_ref()
+                        .map(Text::to_string)
+                        .unwrap_or_else(|| not_stated.clone()),
+                ),
+        )
+    }
+
+    /// R: what to do, with Chart 4's frequency when something was measured.
+    fn advice(&self, loc: &Localizer, lang: Lang) -> String {
         // Chart 4's frequency only means something when something was measured.
         let monitoring = if self.news2.is_empty() {
             String::new()
@@ -491,7 +528,6 @@ impl Isbar {
                 loc.render(lang, &Msg::new("isbar-monitoring").arg_msg("monitoring", m))
             )
         };
-        out.push(loc.render(lang, &Msg::new("isbar-r").arg("monitoring", monitoring)));
-        out.join("\n")
+        loc.render(lang, &Msg::new("isbar-r").arg("monitoring", monitoring))
     }
 }
