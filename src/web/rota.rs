@@ -1,5 +1,7 @@
 //! The rota: a week per tier with its gaps, and a month at a glance.
 
+use akutlinje_core::rota::RotaSpec;
+
 use super::*;
 
 #[derive(Deserialize, Default)]
@@ -90,32 +92,7 @@ pub(super) async fn render_rota(
     let days: Vec<NaiveDate> = (0..7).map(|i| monday + Duration::days(i)).collect();
     let week = week_label(monday);
     let may_edit = matches!(user.person.role, Role::Coordinator | Role::Admin);
-    let mut gap_minutes = 0;
-    let mut rows = Vec::new();
-    for tier in &svc.tiers {
-        let segs = rota.resolve(tier, from, to);
-        let gaps = rota.gaps(tier, from, to);
-        gap_minutes += gaps.iter().map(|g| g.minutes()).sum::<i64>();
-        let cells: Vec<Markup> = days
-            .iter()
-            .map(|d| {
-                let (a, b) = (midnight(*d), midnight(*d + Duration::days(1)));
-                let mut items: Vec<(DateTime<Utc>, Markup)> = Vec::new();
-                for x in segs.iter().filter(|x| x.start < b && x.end > a) {
-                    let (st, en) = (x.start.max(a), x.end.min(b));
-                    let is_override = matches!(x.source, akutlinje_scheduler::rota::Source::Override { .. });
-                    items.push((st, html! { div.seg.ovr[is_override] { (hm(st)) "–" (if en == b { "24:00".to_string() } else { hm(en) }) " " (name(&x.person)) } }));
-                }
-                for g in gaps.iter().filter(|g| g.start < b && g.end > a) {
-                    let (st, en) = (g.start.max(a), g.end.min(b));
-                    items.push((st, html! { div.gap { (hm(st)) "–" (if en == b { "24:00".to_string() } else { hm(en) }) " " (t(s, lang, "web-rota-gap")) } }));
-                }
-                items.sort_by_key(|(st, _)| *st);
-                html! { td { @for (_, m) in &items { (m) } } }
-            })
-            .collect();
-        rows.push(html! { tr { th { (tier) } @for c in &cells { (c) } } });
-    }
+    let (rows, gap_minutes) = week_rows(s, lang, &rota, &svc.tiers, &days, &name);
     let overrides: Vec<&OverrideSpec> = spec
         .overrides
         .iter()
@@ -181,67 +158,7 @@ pub(super) async fn render_rota(
         }
     };
     let admin = if may_edit {
-        html! {
-            h2 { (t(s, lang, "web-rotations-title")) }
-            table #rotations {
-                @for r in &spec.rotations {
-                    tr {
-                        td { (r.id) } td { (r.tier) } td { "lag " (r.layer) }
-                        td { (r.members.iter().map(&name).collect::<Vec<_>>().join(", ")) }
-                        td { code { (r.shift_start) } " · " (r.shift_minutes / 60) " t" }
-                        td {
-                            form.inline method="post" action={ "/rota/rotations/" (r.id) "/delete" } {
-                                input type="hidden" name="csrf" value=(user.csrf);
-                                input type="hidden" name="service" value=(svc.id);
-                                input type="hidden" name="week" value=(week);
-                                button type="submit" { (t(s, lang, "web-override-remove")) }
-                            }
-                        }
-                    }
-                }
-            }
-            form.stack #save-rotation method="post" action="/rota/rotations" {
-                input type="hidden" name="csrf" value=(user.csrf);
-                input type="hidden" name="service" value=(svc.id);
-                input type="hidden" name="week" value=(week);
-                label { (t(s, lang, "web-rotation-id")) br; input name="id" required; }
-                label { (t(s, lang, "web-override-tier")) br;
-                    select name="tier" { @for tier in &svc.tiers { option value=(tier) { (tier) } } } }
-                label { (t(s, lang, "web-rotation-layer")) br; input name="layer" type="number" min="0" value="0"; }
-                label { (t(s, lang, "web-rotation-members")) br; input name="members" required; }
-                label { (t(s, lang, "web-rotation-cron")) br; input name="shift_start" value="0 0 16 * * Mon-Fri" required; }
-                label { (t(s, lang, "web-rotation-hours")) br; input name="hours" type="number" min="1" max="168" value="16"; }
-                label { (t(s, lang, "web-rotation-anchor")) br; input name="anchor" type="datetime-local" required; }
-                button type="submit" { (t(s, lang, "web-rotation-save")) }
-            }
-            h2 { (t(s, lang, "web-swaps-title")) }
-            @if spec.swaps.is_empty() { p.muted { (t(s, lang, "web-swap-none")) } }
-            ul {
-                @for w in &spec.swaps {
-                    li {
-                        (w.rotation) ": " (name(&w.a)) " " (dt_local(w.a_shift)) " ⇄ " (name(&w.b)) " " (dt_local(w.b_shift)) " "
-                        form.inline method="post" action={ "/rota/swaps/" (w.id) "/delete" } {
-                            input type="hidden" name="csrf" value=(user.csrf);
-                            input type="hidden" name="service" value=(svc.id);
-                            input type="hidden" name="week" value=(week);
-                            button type="submit" { (t(s, lang, "web-override-remove")) }
-                        }
-                    }
-                }
-            }
-            form.stack #add-swap method="post" action="/rota/swaps" {
-                input type="hidden" name="csrf" value=(user.csrf);
-                input type="hidden" name="service" value=(svc.id);
-                input type="hidden" name="week" value=(week);
-                label { (t(s, lang, "web-swap-rotation")) br;
-                    select name="rotation" { @for r in &spec.rotations { option value=(r.id) { (r.id) } } } }
-                label { (t(s, lang, "web-swap-a")) br; input name="a" required; }
-                label { (t(s, lang, "web-swap-a-shift")) br; input name="a_shift" type="datetime-local" required; }
-                label { (t(s, lang, "web-swap-b")) br; input name="b" required; }
-                label { (t(s, lang, "web-swap-b-shift")) br; input name="b_shift" type="datetime-local" required; }
-                button type="submit" { (t(s, lang, "web-swap-save")) }
-            }
-        }
+        admin_forms(s, lang, user, svc, &spec, &week, &name)
     } else {
         html! {}
     };
@@ -403,4 +320,122 @@ pub(super) async fn month_page(
         ),
     )
         .into_response()
+}
+
+/// One row per tier of the week's table (who is on call, and the gaps, day
+/// by day), and the week's uncovered minutes.
+fn week_rows(
+    s: &AppState,
+    lang: Lang,
+    rota: &Rota,
+    tiers: &[TierId],
+    days: &[NaiveDate],
+    name: &dyn Fn(&PersonId) -> String,
+) -> (Vec<Markup>, i64) {
+    let (from, to) = (
+        midnight(days[0]),
+        midnight(days[days.len() - 1] + Duration::days(1)),
+    );
+    let mut gap_minutes = 0;
+    let mut rows = Vec::new();
+    for tier in tiers {
+        let segs = rota.resolve(tier, from, to);
+        let gaps = rota.gaps(tier, from, to);
+        gap_minutes += gaps.iter().map(|g| g.minutes()).sum::<i64>();
+        let cells: Vec<Markup> = days
+            .iter()
+            .map(|d| {
+                let (a, b) = (midnight(*d), midnight(*d + Duration::days(1)));
+                let mut items: Vec<(DateTime<Utc>, Markup)> = Vec::new();
+                for x in segs.iter().filter(|x| x.start < b && x.end > a) {
+                    let (st, en) = (x.start.max(a), x.end.min(b));
+                    let is_override = matches!(x.source, akutlinje_scheduler::rota::Source::Override { .. });
+                    items.push((st, html! { div.seg.ovr[is_override] { (hm(st)) "–" (if en == b { "24:00".to_string() } else { hm(en) }) " " (name(&x.person)) } }));
+                }
+                for g in gaps.iter().filter(|g| g.start < b && g.end > a) {
+                    let (st, en) = (g.start.max(a), g.end.min(b));
+                    items.push((st, html! { div.gap { (hm(st)) "–" (if en == b { "24:00".to_string() } else { hm(en) }) " " (t(s, lang, "web-rota-gap")) } }));
+                }
+                items.sort_by_key(|(st, _)| *st);
+                html! { td { @for (_, m) in &items { (m) } } }
+            })
+            .collect();
+        rows.push(html! { tr { th { (tier) } @for c in &cells { (c) } } });
+    }
+    (rows, gap_minutes)
+}
+
+/// The coordinator's forms: rotations and swaps, each with its remove
+/// button, and the forms to add them.
+fn admin_forms(
+    s: &AppState,
+    lang: Lang,
+    user: &WebUser,
+    svc: &Service,
+    spec: &RotaSpec,
+    week: &str,
+    name: &dyn Fn(&PersonId) -> String,
+) -> Markup {
+    let dt_local = |t: DateTime<Utc>| local_naive(t).format("%d.%m. %H:%M").to_string();
+    html! {
+        h2 { (t(s, lang, "web-rotations-title")) }
+        table #rotations {
+            @for r in &spec.rotations {
+                tr {
+                    td { (r.id) } td { (r.tier) } td { "lag " (r.layer) }
+                    td { (r.members.iter().map(name).collect::<Vec<_>>().join(", ")) }
+                    td { code { (r.shift_start) } " · " (r.shift_minutes / 60) " t" }
+                    td {
+                        form.inline method="post" action={ "/rota/rotations/" (r.id) "/delete" } {
+                            input type="hidden" name="csrf" value=(user.csrf);
+                            input type="hidden" name="service" value=(svc.id);
+                            input type="hidden" name="week" value=(week);
+                            button type="submit" { (t(s, lang, "web-override-remove")) }
+                        }
+                    }
+                }
+            }
+        }
+        form.stack #save-rotation method="post" action="/rota/rotations" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            input type="hidden" name="service" value=(svc.id);
+            input type="hidden" name="week" value=(week);
+            label { (t(s, lang, "web-rotation-id")) br; input name="id" required; }
+            label { (t(s, lang, "web-override-tier")) br;
+                select name="tier" { @for tier in &svc.tiers { option value=(tier) { (tier) } } } }
+            label { (t(s, lang, "web-rotation-layer")) br; input name="layer" type="number" min="0" value="0"; }
+            label { (t(s, lang, "web-rotation-members")) br; input name="members" required; }
+            label { (t(s, lang, "web-rotation-cron")) br; input name="shift_start" value="0 0 16 * * Mon-Fri" required; }
+            label { (t(s, lang, "web-rotation-hours")) br; input name="hours" type="number" min="1" max="168" value="16"; }
+            label { (t(s, lang, "web-rotation-anchor")) br; input name="anchor" type="datetime-local" required; }
+            button type="submit" { (t(s, lang, "web-rotation-save")) }
+        }
+        h2 { (t(s, lang, "web-swaps-title")) }
+        @if spec.swaps.is_empty() { p.muted { (t(s, lang, "web-swap-none")) } }
+        ul {
+            @for w in &spec.swaps {
+                li {
+                    (w.rotation) ": " (name(&w.a)) " " (dt_local(w.a_shift)) " ⇄ " (name(&w.b)) " " (dt_local(w.b_shift)) " "
+                    form.inline method="post" action={ "/rota/swaps/" (w.id) "/delete" } {
+                        input type="hidden" name="csrf" value=(user.csrf);
+                        input type="hidden" name="service" value=(svc.id);
+                        input type="hidden" name="week" value=(week);
+                        button type="submit" { (t(s, lang, "web-override-remove")) }
+                    }
+                }
+            }
+        }
+        form.stack #add-swap method="post" action="/rota/swaps" {
+            input type="hidden" name="csrf" value=(user.csrf);
+            input type="hidden" name="service" value=(svc.id);
+            input type="hidden" name="week" value=(week);
+            label { (t(s, lang, "web-swap-rotation")) br;
+                select name="rotation" { @for r in &spec.rotations { option value=(r.id) { (r.id) } } } }
+            label { (t(s, lang, "web-swap-a")) br; input name="a" required; }
+            label { (t(s, lang, "web-swap-a-shift")) br; input name="a_shift" type="datetime-local" required; }
+            label { (t(s, lang, "web-swap-b")) br; input name="b" required; }
+            label { (t(s, lang, "web-swap-b-shift")) br; input name="b_shift" type="datetime-local" required; }
+            button type="submit" { (t(s, lang, "web-swap-save")) }
+        }
+    }
 }
