@@ -63,16 +63,6 @@ pub enum Urgency {
 }
 
 impl Urgency {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<Urgency> {
-        s.parse().ok()
-    }
-
     /// Its label message (colour and name).
     pub fn label(self) -> Msg {
         Msg::new(format!("urgency-{}", self.as_str()))
@@ -214,6 +204,8 @@ pub fn tobs_consciousness_name(c: TobsConsciousness) -> &'static str {
         TobsConsciousness::Unresponsive => "unresponsive",
     }
 }
+
+crate::snake_case_names!(Urgency);
 
 #[cfg(test)]
 mod names {

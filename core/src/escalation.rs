@@ -147,16 +147,6 @@ impl NotifyChannel {
         NotifyChannel::Voice,
         NotifyChannel::Log,
     ];
-
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<NotifyChannel> {
-        s.parse().ok()
-    }
 }
 
 impl fmt::Display for NotifyChannel {
@@ -219,18 +209,6 @@ pub enum EscalationState {
     Exhausted,
 }
 
-impl EscalationState {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<EscalationState> {
-        s.parse().ok()
-    }
-}
-
 /// A case's escalation: the next step to fire and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Escalation {
@@ -285,18 +263,6 @@ pub enum NotificationStatus {
     Failed,
 }
 
-impl NotificationStatus {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<NotificationStatus> {
-        s.parse().ok()
-    }
-}
-
 /// What a notification is for.
 #[derive(
     Debug,
@@ -323,18 +289,6 @@ pub enum NotificationKind {
     Handover,
     /// A voice note's transcript, for the people in the case's conversation.
     Transcript,
-}
-
-impl NotificationKind {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<NotificationKind> {
-        s.parse().ok()
-    }
 }
 
 /// A notification to store in the outbox.
@@ -403,3 +357,10 @@ pub trait Sender: Send + Sync {
         to: &crate::person::Person,
     ) -> Result<Option<String>, SendError>;
 }
+
+crate::snake_case_names!(
+    NotifyChannel,
+    NotificationStatus,
+    NotificationKind,
+    EscalationState
+);

@@ -14,6 +14,25 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// `as_str` and `parse` for enums whose names strum derives in snake_case
+/// (the names serde writes; a test in `assessment` holds them equal).
+#[macro_export]
+macro_rules! snake_case_names {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $t {
+            /// The snake_case name (as serde writes it).
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+
+            /// Parses the snake_case name.
+            pub fn parse(s: &str) -> Option<$t> {
+                s.parse().ok()
+            }
+        }
+    )+};
+}
+
 pub mod assessment;
 pub mod engine;
 pub mod escalation;

@@ -49,18 +49,6 @@ pub enum Channel {
     System,
 }
 
-impl Channel {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<Channel> {
-        s.parse().ok()
-    }
-}
-
 /// What happened. Serialised with its `kind` tag into the record's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -439,11 +427,6 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// Every status.
     pub const ALL: [CaseStatus; 6] = [
         CaseStatus::Open,
@@ -453,11 +436,6 @@ impl CaseStatus {
         CaseStatus::Cancelled,
         CaseStatus::Closed,
     ];
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<CaseStatus> {
-        s.parse().ok()
-    }
 
     /// The status after `event`.
     pub fn apply(self, event: &EventKind) -> CaseStatus {
@@ -574,12 +552,7 @@ pub enum AccessAction {
     Denied,
 }
 
-impl AccessAction {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
+crate::snake_case_names!(Channel, CaseStatus, AccessAction);
 
 #[cfg(test)]
 mod tests {

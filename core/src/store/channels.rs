@@ -107,18 +107,6 @@ pub enum CallRole {
     Physician,
 }
 
-impl CallRole {
-    /// The snake_case name (as serde writes it).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// Parses the snake_case name.
-    pub fn parse(s: &str) -> Option<CallRole> {
-        s.parse().ok()
-    }
-}
-
 /// One leg of a telephone call (Twilio's CallSid), and what it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLeg {
@@ -186,3 +174,5 @@ impl std::fmt::Debug for Attachment {
             .finish_non_exhaustive()
     }
 }
+
+crate::snake_case_names!(CallRole);
