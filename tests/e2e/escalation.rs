@@ -61,20 +61,8 @@ impl Setup {
 
     /// A red-flag case for Poul (full treatment), paged at `at`.
     async fn red_case(&self, at: DateTime<Utc>) -> CaseId {
-        let anna = self
-            .db
-            .store
-            .person(&"anna".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("exists");
-        let home = self
-            .db
-            .store
-            .home(&"solgaarden".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("exists");
+        let anna = self.db.person("anna").await;
+        let home = self.db.home("solgaarden").await;
         let case = CaseId::from_uuid(uuid::Uuid::new_v4());
         self.hotline
             .open_case(case, &anna, &home, Channel::Console, Lang::Da, at)

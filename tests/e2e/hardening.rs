@@ -432,18 +432,8 @@ mod fuzz {
     async fn the_api_answers_every_generated_request_without_a_5xx() {
         let db = Db::sqlite().await;
         let h = db.hotline();
-        let anna = db
-            .store
-            .person(&"anna".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("anna");
-        let home = db
-            .store
-            .home(&"solgaarden".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("home");
+        let anna = db.person("anna").await;
+        let home = db.home("solgaarden").await;
         let case = CaseId::from_uuid(uuid::Uuid::new_v4());
         h.open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
             .await

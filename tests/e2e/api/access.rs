@@ -12,16 +12,8 @@ async fn every_api_read_is_access_logged_and_admins_get_the_residents_log() {
     use akutlinje_core::record::AccessAction;
     let app = spawn(Db::sqlite().await).await;
     let store = app.db.store.clone();
-    let anna = store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    let home = store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
+    let anna = app.db.person("anna").await;
+    let home = app.db.home("solgaarden").await;
     let case = CaseId::from_uuid(uuid::Uuid::new_v4());
     let started = Utc::now();
     app.hotline

@@ -6,16 +6,8 @@ use super::*;
 async fn a_case_record_as_json_and_as_printable_html() {
     let app = spawn(Db::sqlite().await).await;
     let store = app.db.store.clone();
-    let anna = store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    let home = store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
+    let anna = app.db.person("anna").await;
+    let home = app.db.home("solgaarden").await;
     let case = CaseId::from_uuid(uuid::Uuid::new_v4());
     app.hotline
         .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
@@ -137,16 +129,8 @@ async fn a_case_record_as_json_and_as_printable_html() {
 async fn physicians_record_a_disposition_over_http() {
     let app = spawn(Db::sqlite().await).await;
     let store = app.db.store.clone();
-    let anna = store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    let home = store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
+    let anna = app.db.person("anna").await;
+    let home = app.db.home("solgaarden").await;
     let case = CaseId::from_uuid(uuid::Uuid::new_v4());
     app.hotline
         .open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
@@ -204,16 +188,8 @@ async fn only_the_paged_physician_or_a_coordinator_answers_a_page() {
     use akutlinje_core::record::EventKind;
     let app = spawn(Db::sqlite().await).await;
     let store = app.db.store.clone();
-    let anna = store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    let home = store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
+    let anna = app.db.person("anna").await;
+    let home = app.db.home("solgaarden").await;
     let case = CaseId::from_uuid(uuid::Uuid::new_v4());
     let h = &app.hotline;
     h.open_case(case, &anna, &home, Channel::Console, Lang::Da, Utc::now())
@@ -293,11 +269,7 @@ async fn only_the_paged_physician_or_a_coordinator_answers_a_page() {
         ["ack:karin:true", "ack:dr-lund:false"]
     );
     // The same rule on every channel: the service refuses an unpaged physician.
-    let berg = store
-        .person(&"dr-berg".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
+    let berg = app.db.person("dr-berg").await;
     assert!(matches!(
         h.respond_to_page(case, &berg, Channel::Matrix, false, None, Utc::now())
             .await,

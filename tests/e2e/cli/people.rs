@@ -25,12 +25,7 @@ async fn phone_numbers_are_stored_in_one_form() {
     };
     let (code, _, err) = add("(+45) 2000 0009");
     assert_eq!(code, 0, "{err}");
-    let who = db
-        .store
-        .person(&"dr-test".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("stored");
+    let who = db.person("dr-test").await;
     assert_eq!(who.phone.as_ref().map(|p| p.e164()), Some("+4520000009"));
     let (code, _, err) = add("ring mig");
     assert_eq!(code, 2);
@@ -66,12 +61,7 @@ async fn the_demo_keeps_the_phones_and_matrix_ids_set_on_its_people() {
     );
     assert_eq!(code, 0, "{err}");
     akutlinje::demo::seed(&db.store).await.expect("seed again");
-    let anna = db
-        .store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("anna");
+    let anna = db.person("anna").await;
     assert_eq!(anna.phone.as_ref().map(|p| p.e164()), Some("+4520000001"));
     assert_eq!(anna.matrix_user.as_deref(), Some("@anna:localhost"));
     db.close().await;

@@ -62,6 +62,24 @@ impl Db {
             .expect("demo person")
     }
 
+    /// A person who must exist (the demo's, or one the test added).
+    pub async fn person(&self, id: &str) -> akutlinje_core::person::Person {
+        self.store
+            .person(&id.parse().expect("a person id"))
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("no person {id}"))
+    }
+
+    /// A home that must exist.
+    pub async fn home(&self, id: &str) -> akutlinje_core::person::Home {
+        self.store
+            .home(&id.parse().expect("a home id"))
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("no home {id}"))
+    }
+
     /// The hotline service on this database, built as `serve` builds it.
     pub fn hotline(&self) -> Hotline {
         akutlinje::startup::hotline(self.store.clone()).expect("the hotline")

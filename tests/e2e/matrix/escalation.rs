@@ -244,18 +244,8 @@ async fn a_page_due_while_synapse_is_down_is_delivered_when_it_is_back() {
     let lund = logged_in(&s, "lund", ldir.path()).await;
     let doc = Inbox::of(&lund);
     // A case to page for.
-    let anna = db
-        .store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("anna");
-    let home = db
-        .store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("home");
+    let anna = db.person("anna").await;
+    let home = db.home("solgaarden").await;
     let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
     h.open_case(
         case,

@@ -140,12 +140,7 @@ async fn staff_key_a_pin_before_any_resident_data_and_help_is_never_blocked() {
     assert_eq!(r.db.store.cases(None, 10).await.expect("cases").len(), 1);
     // Bo (Birkely) has no PIN of his own and his home none: put through.
     let bo_phone = "+4520000002";
-    let mut bo =
-        r.db.store
-            .person(&"bo".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("bo");
+    let mut bo = r.db.person("bo").await;
     bo.phone = Some(PhoneNumber::parse(bo_phone).expect("a phone number"));
     r.db.store.upsert_person(&bo).await.expect("phone");
     let call = "CA00000000000000000000000000000903";
@@ -178,12 +173,7 @@ async fn a_homeserver_that_never_answers_delays_no_sms_page() {
     let r = rig().await;
     let matrix = akutlinje_bot::sender::MatrixSender::new(r.hotline.localizer().clone());
     matrix.connected(a_homeserver_that_never_answers().await);
-    let mut lund =
-        r.db.store
-            .person(&"dr-lund".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("dr-lund");
+    let mut lund = r.db.person("dr-lund").await;
     lund.matrix_user = Some("@lund:localhost".into());
     r.db.store.upsert_person(&lund).await.expect("matrix id");
     let policies = policies().replacen(
@@ -364,18 +354,8 @@ async fn a_homeserver_that_never_answers() -> matrix_sdk::Client {
 /// Five red-flag cases on the console, 300 ms apart, each waking the loop.
 async fn five_red_flag_cases(r: &Rig, wake: &tokio::sync::Notify) -> Vec<CaseId> {
     use akutlinje_core::record::Channel;
-    let anna =
-        r.db.store
-            .person(&"anna".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("anna");
-    let home =
-        r.db.store
-            .home(&"solgaarden".parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("home");
+    let anna = r.db.person("anna").await;
+    let home = r.db.home("solgaarden").await;
     let mut cases = Vec::new();
     for _ in 0..5 {
         let case = CaseId::from_uuid(uuid::Uuid::new_v4());

@@ -260,18 +260,8 @@ async fn secure_cookies_revoked_sessions_and_logged_web_reads() {
     let loc = Arc::new(Localizer::builtin().expect("texts"));
     let def = Arc::new(Checklist::builtin_acute(&loc).expect("checklist"));
     let h = Hotline::new(db.store.clone(), def, loc);
-    let anna = db
-        .store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("anna");
-    let home = db
-        .store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("home");
+    let anna = db.person("anna").await;
+    let home = db.home("solgaarden").await;
     let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
     h.open_case(
         case,

@@ -58,24 +58,9 @@ fn csrf_of(page: &str) -> String {
 /// one treated at the home and one admitted.
 async fn seed_decided_cases(db: &Db) {
     let hotline = db.hotline();
-    let anna = db
-        .store
-        .person(&"anna".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    let lund = db
-        .store
-        .person(&"dr-lund".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
-    let home = db
-        .store
-        .home(&"solgaarden".parse().expect("id"))
-        .await
-        .expect("read")
-        .expect("exists");
+    let anna = db.person("anna").await;
+    let lund = db.person("dr-lund").await;
+    let home = db.home("solgaarden").await;
     let now = Utc::now() - chrono::Duration::hours(1);
     for (minutes, decision) in [(4, "ses_an"), (10, "akut_indlæggelse")] {
         let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
