@@ -1,0 +1,236 @@
+//! The settings of each part that may be switched on: speech recognition,
+//! Twilio, the Matrix bot, each checked as it is built.
+
+use super::*;
+
+/// Speech recognition settings.
+#[derive(Debug, Clone)]
+pub struct VoiceSettings {
+    /// The ggml model file. May not exist (yet): notes then wait in the queue.
+    pub model: PathBuf,
+    /// The language spoken (ISO 639-1).
+    pub language: String,
+    /// How many transcriptions run at once.
+    pub workers: usize,
+    /// Threads per transcription.
+    pub threads: usize,
+    /// The longest recording transcribed.
+    pub max_duration: std::time::Duration,
+    /// How long a worker holds a claimed note before another may take it.
+    pub lease: std::time::Duration,
+    /// Encode only as much of Whisper's window as a clip fills.
+    pub fit_short_clips: bool,
+    /// Flash attention in whisper.cpp.
+    pub flash_attn: bool,
+}
+
+impl VoiceSettings {
+    /// The model settings for whisper-rs.
+    pub fn model_settings(&self) -> akutlinje_voice::ModelSettings {
+        akutlinje_voice::ModelSettings {
+            path: self.model.clone(),
+            language: self.language.clone(),
+            threads: self.threads,
+            flash_attn: self.flash_attn,
+            fit_short_clips: self.fit_short_clips,
+        }
+    }
+
+    /// The queue settings.
+    pub fn worker_settings(&self) -> akutlinje_voice::WorkerSettings {
+        akutlinje_voice::WorkerSettings {
+            workers: self.workers,
+            lease: self.lease,
+            limits: akutlinje_audio::Limits {
+                max_duration: self.max_duration,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// Where scripts/fetch-model puts the converted model (see
+/// [`akutlinje_voice::default_model_dir`]).
+pub fn default_model_path() -> PathBuf {
+    akutlinje_voice::default_model_dir().join(DEFAULT_MODEL)
+}
+
+/// The model scripts/fetch-model makes by default.
+pub const DEFAULT_MODEL: &str = "ggml-base.bin";
+
+/// Twilio's settings. The auth token comes only from the environment
+/// (`AKUTLINJE_TWILIO_AUTH_TOKEN`), as does the optional HMAC-SHA256
+/// webhook key (`AKUTLINJE_TWILIO_WEBHOOK_KEY`).
+#[derive(Clone)]
+pub struct TwilioSettings {
+    /// The account (`AC…`).
+    pub account_sid: String,
+    /// The auth token (from the environment).
+    pub auth_token: SecretString,
+    /// The HMAC-SHA256 webhook key, if used (from the environment).
+    pub sha256_key: Option<SecretString>,
+    /// The one algorithm webhooks are verified with.
+    pub signature: akutlinje_telephony::signature::Algorithm,
+    /// Staff key a PIN before resident data is spoken.
+    pub pin_required: bool,
+    /// The hotline's number (E.164).
+    pub from: String,
+    /// The URL Twilio reaches this service at.
+    pub public_url: String,
+    /// Twilio's API (a local server in tests).
+    pub api_base: String,
+    /// The voice prompts are read in.
+    pub voice: String,
+    /// Music while a caller waits, if any.
+    pub hold_music: Option<String>,
+}
+
+/// The Matrix bot's settings. The password and the store passphrase come
+/// only from the environment (`AKUTLINJE_MATRIX_PASSWORD`,
+/// `AKUTLINJE_MATRIX_STORE_PASSPHRASE`).
+#[derive(Clone)]
+pub struct MatrixSettings {
+    /// The homeserver's URL.
+    pub homeserver: String,
+    /// The bot's user.
+    pub user: String,
+    /// Where the bot keeps its encrypted store and session.
+    pub store_dir: PathBuf,
+    /// Default: `recovery-key.txt` in `store_dir`.
+    pub recovery_key_file: Option<PathBuf>,
+    /// The bot's password (from the environment; only for the first log-in).
+    pub password: SecretString,
+    /// Encrypts the bot's store (from the environment).
+    pub store_passphrase: SecretString,
+}
+
+/// The Matrix bot's settings, if a homeserver is configured; its secrets
+/// from the environment.
+pub(super) fn matrix_settings(raw: &Raw) -> anyhow::Result<Option<MatrixSettings>> {
+    Ok(match raw.matrix_homeserver.clone() {
+        None => None,
+        Some(homeserver) => {
+            let passphrase = std::env::var("AKUTLINJE_MATRIX_STORE_PASSPHRASE").map_err(|_| {
+                anyhow::anyhow!(
+                    "matrix_homeserver is set, so AKUTLINJE_MATRIX_STORE_PASSPHRASE must be set too \
+                     (it encrypts the bot's keys; keep it outside the repository)"
+                )
+            })?;
+            if passphrase.chars().count() < 12 {
+                bail!("AKUTLINJE_MATRIX_STORE_PASSPHRASE must be at least 12 characters");
+            }
+            let store_dir = match raw.matrix_store_dir.clone() {
+                Some(d) => d,
+                None => data_dir()?.join("matrix-store"),
+            };
+            Some(MatrixSettings {
+                homeserver,
+                user: raw.matrix_user.clone(),
+                store_dir,
+                recovery_key_file: raw.matrix_recovery_key_file.clone(),
+                // Only needed for the first log-in; later the saved session is restored.
+                password: std::env::var("AKUTLINJE_MATRIX_PASSWORD")
+                    .unwrap_or_default()
+                    .into(),
+                store_passphrase: passphrase.into(),
+            })
+        }
+    })
+}
+
+/// Twilio's settings, if an account is configured; its secrets from the
+/// environment.
+pub(super) fn twilio_settings(
+    raw: &Raw,
+    public_url: Option<&str>,
+) -> anyhow::Result<Option<TwilioSettings>> {
+    Ok(match raw.twilio_account_sid.clone() {
+        None => None,
+        Some(account_sid) => {
+            if !account_sid.starts_with("AC") {
+                bail!("twilio_account_sid: {account_sid:?} must start with AC");
+            }
+            let auth_token = secret_env("AKUTLINJE_TWILIO_AUTH_TOKEN")?.context(
+                "twilio_account_sid is set, so AKUTLINJE_TWILIO_AUTH_TOKEN must be set too \
+                 (it signs Twilio's webhooks; keep it outside the repository)",
+            )?;
+            let sha256_key = secret_env("AKUTLINJE_TWILIO_WEBHOOK_KEY")?;
+            let signature = match raw.twilio_signature.trim().to_ascii_lowercase().as_str() {
+                "hmac-sha1" | "sha1" => akutlinje_telephony::signature::Algorithm::HmacSha1,
+                "hmac-sha256" | "sha256" => akutlinje_telephony::signature::Algorithm::HmacSha256,
+                other => bail!("twilio_signature: {other:?} must be hmac-sha1 or hmac-sha256"),
+            };
+            let from = raw
+                .twilio_from
+                .clone()
+                .filter(|f| f.starts_with('+') && f.len() > 4)
+                .context("twilio_from: the hotline's number in E.164 form (+45...) is required with Twilio")?;
+            let public_url = raw
+                .twilio_public_url
+                .clone()
+                .or_else(|| public_url.map(str::to_string))
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
+            let pin_required = match raw.phone_pin.trim() {
+                "required" => true,
+                "off" => {
+                    tracing::warn!("phone_pin = off: callers are trusted by their number alone");
+                    false
+                }
+                other => bail!("phone_pin: {other:?} must be required or off"),
+            };
+            Some(TwilioSettings {
+                account_sid,
+                auth_token: auth_token.into(),
+                sha256_key: sha256_key.map(SecretString::from),
+                signature,
+                pin_required,
+                from,
+                public_url: public_url.trim_end_matches('/').to_string(),
+                api_base: raw.twilio_api_base.clone(),
+                voice: raw.twilio_voice.clone(),
+                hold_music: raw.twilio_hold_music.clone(),
+            })
+        }
+    })
+}
+
+/// Speech recognition's settings, checked.
+pub(super) fn voice_settings(raw: &Raw) -> anyhow::Result<VoiceSettings> {
+    akutlinje_voice::model::check_language(&raw.voice_language)
+        .map_err(|e| anyhow::anyhow!("voice_language: {e}"))?;
+    if !(10..=3600).contains(&raw.voice_max_seconds) {
+        bail!(
+            "voice_max_seconds: {} must be between 10 and 3600",
+            raw.voice_max_seconds
+        );
+    }
+    // Short leases only cost repeated work (a result is written once
+    // whatever happens); they make a restarted service pick up sooner.
+    if !(3..=3600).contains(&raw.voice_lease_seconds) {
+        bail!(
+            "voice_lease_seconds: {} must be between 3 and 3600",
+            raw.voice_lease_seconds
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = raw.voice_workers.unwrap_or((cores / 2).max(1));
+    if !(1..=64).contains(&workers) {
+        bail!("voice_workers: {workers} must be between 1 and 64");
+    }
+    let threads = raw.voice_threads.unwrap_or((cores / workers).max(1));
+    if !(1..=256).contains(&threads) {
+        bail!("voice_threads: {threads} must be between 1 and 256");
+    }
+    Ok(VoiceSettings {
+        model: raw.voice_model.clone().unwrap_or_else(default_model_path),
+        language: raw.voice_language.clone(),
+        workers,
+        threads,
+        max_duration: std::time::Duration::from_secs(raw.voice_max_seconds),
+        lease: std::time::Duration::from_secs(raw.voice_lease_seconds.max(1)),
+        fit_short_clips: raw.voice_fit_short_clips,
+        flash_attn: raw.voice_flash_attn,
+    })
+}
