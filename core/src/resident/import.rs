@@ -318,128 +318,44 @@ impl<'a> Row<'a> {
 
 fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
     let get = |col: &str| row.get(col);
-    let mut p = Vec::new();
-    let mut bad = |field: &str, message: String| {
-        p.push(ImportProblem {
-            line: 0,
-            field: field.into(),
-            message,
-        })
-    };
+    let mut p = Problems::default();
     let id = ResidentId::parse(get("id"))
-        .map_err(|e| bad("id", e.to_string()))
+        .map_err(|e| p.bad("id", e.to_string()))
         .ok();
     let home = HomeId::parse(get("home"))
-        .map_err(|e| bad("home", e.to_string()))
+        .map_err(|e| p.bad("home", e.to_string()))
         .ok();
     let room = Room::parse(get("room"));
     if room.is_none() {
-        bad("room", "must be 1–16 characters".into());
+        p.bad("room", "must be 1–16 characters".into());
     }
     let name = Text::parse("name", get("name"), 200)
-        .map_err(|e| bad("name", e.to_string()))
+        .map_err(|e| p.bad("name", e.to_string()))
         .ok();
     let born = match get("born") {
         "" => None,
-        s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                bad("born", format!("{s:?} is not a date like 1938-04-17"));
-                None
-            }
-        },
+        s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| p.bad("born", format!("{s:?} is not a date like 1938-04-17")))
+            .ok(),
     };
     let cognition = Cognition::parse(get("baseline_cognition")).unwrap_or_else(|| {
-        bad(
+        p.bad(
             "baseline_cognition",
             "must be one of normal, mild, moderate, severe, unknown".into(),
         );
         Cognition::Unknown
     });
-    let list = |s: &str| -> Vec<Text> {
-        s.split(';')
-            .filter_map(|x| Text::parse("item", x, 200).ok())
-            .collect()
-    };
-    let contact = match get("contact_name") {
-        "" => None,
-        n => Text::parse("contact_name", n, 200)
-            .ok()
-            .map(|name| Contact {
-                name,
-                relation: Text::parse("contact_relation", get("contact_relation"), 100).ok(),
-                phone: Text::parse("contact_phone", get("contact_phone"), 40).ok(),
-            }),
-    };
     let spo2_scale2 = match get("spo2_scale2").to_lowercase().as_str() {
         "" | "no" | "nej" | "false" | "0" => false,
         "yes" | "ja" | "true" | "1" => true,
         _ => {
-            bad("spo2_scale2", "must be yes or no".into());
+            p.bad("spo2_scale2", "must be yes or no".into());
             false
         }
     };
-    let mut decisions = Vec::new();
-    let mut sourced = |kinds: Vec<(DecisionKind, Option<Text>)>,
-                       by_col: &str,
-                       on_col: &str,
-                       bad: &mut dyn FnMut(&str, String)| {
-        if kinds.is_empty() {
-            return;
-        }
-        let by = Text::parse("recorded_by", get(by_col), 200);
-        let on = NaiveDate::parse_from_str(get(on_col), "%Y-%m-%d");
-        match (by, on) {
-            (Ok(by), Ok(on)) => {
-                for (kind, note) in kinds {
-                    decisions.push(TreatmentDecision {
-                        kind,
-                        note,
-                        recorded_by: by.clone(),
-                        recorded_on: on,
-                    });
-                }
-            }
-            (Err(_), _) => bad(by_col, "who recorded it is required".into()),
-            (_, Err(_)) => bad(
-                on_col,
-                "the date it was recorded is required, like 2025-03-01".into(),
-            ),
-        }
-    };
-    let mut kinds = Vec::new();
-    for k in get("treatment")
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        match DecisionKind::parse(k) {
-            Some(DecisionKind::OwnWish) | None => bad(
-                "treatment",
-                format!(
-                    "unknown decision {k:?} (accepted: full_treatment, no_cpr, no_icu, no_admission, palliative_only, behandlingstestamente, livstestamente)"
-                ),
-            ),
-            Some(kind) => kinds.push((kind, None)),
-        }
-    }
-    let note = Text::parse("note", get("note"), 500).ok();
-    if let (Some(first), Some(n)) = (kinds.first_mut(), note) {
-        first.1 = Some(n);
-    }
-    sourced(
-        kinds,
-        "treatment_recorded_by",
-        "treatment_recorded_on",
-        &mut bad,
-    );
-    let wishes: Vec<_> = match Text::parse("wishes", get("wishes"), 1000) {
-        Ok(w) => vec![(DecisionKind::OwnWish, Some(w))],
-        Err(_) => vec![],
-    };
-    sourced(wishes, "wishes_recorded_by", "wishes_recorded_on", &mut bad);
-    if !p.is_empty() {
-        return Err(p);
+    let decisions = decisions_of(row, &mut p);
+    if !p.0.is_empty() {
+        return Err(p.0);
     }
     match (id, home, room, name) {
         (Some(id), Some(home), Some(room), Some(name)) => Ok(Resident {
@@ -451,10 +367,120 @@ fn csv_row(row: &Row<'_>) -> Result<Resident, Vec<ImportProblem>> {
             baseline_cognition: cognition,
             diagnoses: list(get("diagnoses")),
             allergies: list(get("allergies")),
-            contact,
+            contact: contact_of(row),
             spo2_scale2,
             decisions,
         }),
-        _ => Err(p),
+        _ => Err(p.0),
+    }
+}
+
+/// The problems of one row, in the order found (the caller adds the line).
+#[derive(Default)]
+struct Problems(Vec<ImportProblem>);
+
+impl Problems {
+    fn bad(&mut self, field: &str, message: String) {
+        self.0.push(ImportProblem {
+            line: 0,
+            field: field.into(),
+            message,
+        });
+    }
+}
+
+/// A `;`-separated list.
+fn list(s: &str) -> Vec<Text> {
+    s.split(';')
+        .filter_map(|x| Text::parse("item", x, 200).ok())
+        .collect()
+}
+
+/// The next of kin, if the row names one.
+fn contact_of(row: &Row<'_>) -> Option<Contact> {
+    match row.get("contact_name") {
+        "" => None,
+        n => Text::parse("contact_name", n, 200)
+            .ok()
+            .map(|name| Contact {
+                name,
+                relation: Text::parse("contact_relation", row.get("contact_relation"), 100).ok(),
+                phone: Text::parse("contact_phone", row.get("contact_phone"), 40).ok(),
+            }),
+    }
+}
+
+/// The treatment decisions (the note goes with the first) and the
+/// resident's own wish, each with who recorded it and when.
+fn decisions_of(row: &Row<'_>, p: &mut Problems) -> Vec<TreatmentDecision> {
+    let mut kinds = Vec::new();
+    for k in row
+        .get("treatment")
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match DecisionKind::parse(k) {
+            Some(DecisionKind::OwnWish) | None => p.bad(
+                "treatment",
+                format!(
+                    "unknown decision {k:?} (accepted: full_treatment, no_cpr, no_icu, no_admission, palliative_only, behandlingstestamente, livstestamente)"
+                ),
+            ),
+            Some(kind) => kinds.push((kind, None)),
+        }
+    }
+    let note = Text::parse("note", row.get("note"), 500).ok();
+    if let (Some(first), Some(n)) = (kinds.first_mut(), note) {
+        first.1 = Some(n);
+    }
+    let mut decisions = Vec::new();
+    sourced(
+        row,
+        kinds,
+        ("treatment_recorded_by", "treatment_recorded_on"),
+        p,
+        &mut decisions,
+    );
+    let wishes: Vec<_> = match Text::parse("wishes", row.get("wishes"), 1000) {
+        Ok(w) => vec![(DecisionKind::OwnWish, Some(w))],
+        Err(_) => vec![],
+    };
+    sourced(
+        row,
+        wishes,
+        ("wishes_recorded_by", "wishes_recorded_on"),
+        p,
+        &mut decisions,
+    );
+    decisions
+}
+
+/// `kinds` as decisions recorded by and on the row's `(by, on)` columns,
+/// which are required once there is anything to record.
+fn sourced(
+    row: &Row<'_>,
+    kinds: Vec<(DecisionKind, Option<Text>)>,
+    (by_col, on_col): (&str, &str),
+    p: &mut Problems,
+    out: &mut Vec<TreatmentDecision>,
+) {
+    if kinds.is_empty() {
+        return;
+    }
+    let by = Text::parse("recorded_by", row.get(by_col), 200);
+    let on = NaiveDate::parse_from_str(row.get(on_col), "%Y-%m-%d");
+    match (by, on) {
+        (Ok(by), Ok(on)) => out.extend(kinds.into_iter().map(|(kind, note)| TreatmentDecision {
+            kind,
+            note,
+            recorded_by: by.clone(),
+            recorded_on: on,
+        })),
+        (Err(_), _) => p.bad(by_col, "who recorded it is required".into()),
+        (_, Err(_)) => p.bad(
+            on_col,
+            "the date it was recorded is required, like 2025-03-01".into(),
+        ),
     }
 }
