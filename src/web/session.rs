@@ -119,28 +119,9 @@ pub(super) async fn login(
         r
     };
     let guard = &s.web.login;
-    let usual = match &pid {
-        Some(p) => match guard.cached_usual(p, &source) {
-            Some(u) => u,
-            None => match store
-                .known_login_source(
-                    p,
-                    &source.0,
-                    now - Duration::days(crate::login::USUAL_SOURCE_DAYS),
-                )
-                .await
-            {
-                Ok(u) => {
-                    guard.remember_usual(p, &source, u);
-                    u
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "log-in source look-up failed");
-                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
-                }
-            },
-        },
-        None => false,
+    let usual = match usual_source(&s, pid.as_ref(), &source, now).await {
+        Ok(u) => u,
+        Err(r) => return r,
     };
     // Held back already: refused in memory, without touching the database
     // the hotline writes to (the database is asked when memory does not know).
@@ -175,10 +156,61 @@ pub(super) async fn login(
         drop(permit);
         return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
     };
-    let hash = store.password_hash(&pid).await.ok().flatten();
-    let password = f.password.clone();
     // Verify even without a stored hash, so timing does not tell who exists.
-    let ok = tokio::task::spawn_blocking(move || {
+    let ok = password_matches(&s, &pid, f.password.clone(), permit).await;
+    if !ok {
+        tracing::warn!(person = %pid, "failed log-in");
+        return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
+    }
+    signed_in(&s, jar, &pid, &source, now).await
+}
+
+/// Whether `source` is one this person usually signs in from (remembered,
+/// else asked of the database); a database failure answers 503.
+async fn usual_source(
+    s: &AppState,
+    pid: Option<&PersonId>,
+    source: &crate::login::Source,
+    now: DateTime<Utc>,
+) -> Result<bool, Response> {
+    let guard = &s.web.login;
+    let Some(p) = pid else {
+        return Ok(false);
+    };
+    if let Some(u) = guard.cached_usual(p, source) {
+        return Ok(u);
+    }
+    match s
+        .store
+        .known_login_source(
+            p,
+            &source.0,
+            now - Duration::days(crate::login::USUAL_SOURCE_DAYS),
+        )
+        .await
+    {
+        Ok(u) => {
+            guard.remember_usual(p, source, u);
+            Ok(u)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "log-in source look-up failed");
+            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        }
+    }
+}
+
+/// Checks the password on a blocking thread, holding `permit` (so only so
+/// many argon2 checks run at once); with no stored hash a dummy one is
+/// checked, so timing does not tell who exists.
+async fn password_matches(
+    s: &AppState,
+    pid: &PersonId,
+    password: String,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> bool {
+    let hash = s.store.password_hash(pid).await.ok().flatten();
+    tokio::task::spawn_blocking(move || {
         let _permit = permit;
         match hash {
             Some(h) => verify_password(&password, &h),
@@ -189,17 +221,25 @@ pub(super) async fn login(
         }
     })
     .await
-    .unwrap_or(false);
-    if !ok {
-        tracing::warn!(person = %pid, "failed log-in");
-        return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
-    }
+    .unwrap_or(false)
+}
+
+/// A new session: its cookie, this source's counts reset, the source
+/// remembered as usual; on to the rota.
+async fn signed_in(
+    s: &AppState,
+    jar: CookieJar,
+    pid: &PersonId,
+    source: &crate::login::Source,
+    now: DateTime<Utc>,
+) -> Response {
+    let store = &s.store;
     let token = new_token();
     let csrf = new_token();
     let created = store
         .create_session(
             &hash_token(&token),
-            &pid,
+            pid,
             &csrf,
             now,
             now + Duration::hours(SESSION_HOURS),
@@ -208,17 +248,17 @@ pub(super) async fn login(
     // This source's counts start again; an attack on the account from
     // elsewhere keeps its own.
     let reset: Vec<String> = source
-        .keys(Some(&pid), true)
+        .keys(Some(pid), true)
         .into_iter()
         .map(|(k, _)| k)
         .collect();
     if let Err(e) = created {
         return WebError::from(e).into_response();
     }
-    if let Err(e) = store.login_succeeded(&pid, &source.0, &reset, now).await {
+    if let Err(e) = store.login_succeeded(pid, &source.0, &reset, now).await {
         return WebError::from(e).into_response();
     }
-    s.web.login.remember_usual(&pid, &source, true);
+    s.web.login.remember_usual(pid, source, true);
     tracing::info!(person = %pid, "signed in");
     let mut c = Cookie::new(SESSION_COOKIE, token);
     c.set_http_only(true);
