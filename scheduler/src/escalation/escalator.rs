@@ -105,120 +105,17 @@ impl Escalator {
         };
         let state = self.case_state(e.case).await?;
         let lang = state.as_ref().map_or(Lang::Da, |s| s.lang);
-        let mut notifications = Vec::new();
-        let mut events = Vec::new();
-        let n_steps = policy.steps.len() as u32;
-        let next = if e.step >= n_steps {
-            // The last wait is over: alert the coordinator, tell the staff.
-            events.push(system_event(now, EventKind::EscalationExhausted));
-            let coordinator = rota.on_call(&policy.alert_tier, now).map(|s| s.person);
-            if let Some(p) = &coordinator {
-                let text = self.alert_text(e, state.as_ref(), lang);
-                notifications.push(self.notification(
-                    e.case,
-                    p.clone(),
-                    NotificationKind::Alert,
-                    &[
-                        NotifyChannel::Matrix,
-                        NotifyChannel::Sms,
-                        NotifyChannel::Voice,
-                    ],
-                    text,
-                    now,
-                ));
-            }
-            events.push(system_event(
-                now,
-                EventKind::CoordinatorAlerted {
-                    person: coordinator.clone(),
-                },
-            ));
-            let staff = state.as_ref().and_then(|s| s.caller.person.clone());
-            if let (Some(p), Some(s)) = (&staff, &state) {
-                let id = if s.admission_ruled_out() {
-                    "escalation-exhausted-limited"
-                } else {
-                    "escalation-exhausted"
-                };
-                let text = self.loc.render(lang, &Msg::new(id));
-                notifications.push(self.notification(
-                    e.case,
-                    p.clone(),
-                    NotificationKind::StaffAdvice,
-                    &[NotifyChannel::Matrix, NotifyChannel::Sms],
-                    text,
-                    now,
-                ));
-            }
-            events.push(system_event(now, EventKind::StaffAdvised { person: staff }));
-            next_after(policy, e, now, true)
+        let fired = if e.step >= policy.steps.len() as u32 {
+            self.exhausted(rota, policy, e, state.as_ref(), lang, now)
         } else {
-            let step = &policy.steps[e.step as usize];
-            let who = match (&step.person, &step.tier) {
-                (Some(p), _) => Some(p.clone()),
-                (None, Some(tier)) => rota.on_call(tier, now).map(|seg| seg.person),
-                (None, None) => None,
-            };
-            match who {
-                Some(person) => {
-                    let text = self.page_text(e, state.as_ref(), lang);
-                    // A page goes out on every channel of the step at once
-                    // (docs/design.md § Urgency: "every channel"), each falling back to the
-                    // record. A caller waiting on the phone needs the
-                    // physician on the phone too: their case is also called.
-                    let mut channels = step.channels.clone();
-                    let by_phone = matches!(
-                        self.db.record.case(e.case).await?.map(|c| c.channel),
-                        Some(Channel::Twilio | Channel::Sip)
-                    );
-                    if by_phone && self.has_voice && !channels.contains(&NotifyChannel::Voice) {
-                        channels.push(NotifyChannel::Voice);
-                    }
-                    for channel in &channels {
-                        notifications.push(self.notification(
-                            e.case,
-                            person.clone(),
-                            NotificationKind::Page,
-                            &[*channel],
-                            text.clone(),
-                            now,
-                        ));
-                    }
-                    let reason = if e.step == 0 && e.round == 0 {
-                        "first_page"
-                    } else {
-                        "no_acknowledgement"
-                    };
-                    events.push(system_event(
-                        now,
-                        EventKind::PageSent {
-                            person,
-                            tier: step.tier.clone(),
-                            channels,
-                            step: e.step,
-                            round: e.round,
-                            reason: reason.into(),
-                        },
-                    ));
-                    next_after(policy, e, now, true)
-                }
-                None => {
-                    let tier = step
-                        .tier
-                        .clone()
-                        .unwrap_or_else(|| policy.alert_tier.clone());
-                    events.push(system_event(
-                        now,
-                        EventKind::NobodyOnCall {
-                            tier,
-                            step: e.step,
-                            round: e.round,
-                        },
-                    ));
-                    next_after(policy, e, now, false)
-                }
-            }
+            self.page_step(rota, policy, e, state.as_ref(), lang, now)
+                .await?
         };
+        let Fired {
+            notifications,
+            events,
+            next,
+        } = fired;
         let done = self
             .db
             .outbox
@@ -228,6 +125,156 @@ impl Escalator {
             tracing::info!(case = %e.case, urgency = e.urgency.as_str(), step = e.step, round = e.round, notifications = notifications.len(), "escalation step fired");
         }
         Ok(done.is_some())
+    }
+
+    /// The last wait is over: the coordinator on duty is alerted and the
+    /// staff are told, in words, what to do now.
+    fn exhausted(
+        &self,
+        rota: &Rota,
+        policy: &Policy,
+        e: &Escalation,
+        state: Option<&CaseState>,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Fired {
+        let mut notifications = Vec::new();
+        let mut events = Vec::new();
+        events.push(system_event(now, EventKind::EscalationExhausted));
+        let coordinator = rota.on_call(&policy.alert_tier, now).map(|s| s.person);
+        if let Some(p) = &coordinator {
+            let text = self.alert_text(e, state, lang);
+            notifications.push(self.notification(
+                e.case,
+                p.clone(),
+                NotificationKind::Alert,
+                &[
+                    NotifyChannel::Matrix,
+                    NotifyChannel::Sms,
+                    NotifyChannel::Voice,
+                ],
+                text,
+                now,
+            ));
+        }
+        events.push(system_event(
+            now,
+            EventKind::CoordinatorAlerted {
+                person: coordinator.clone(),
+            },
+        ));
+        let staff = state.and_then(|s| s.caller.person.clone());
+        if let (Some(p), Some(s)) = (&staff, state) {
+            let id = if s.admission_ruled_out() {
+                "escalation-exhausted-limited"
+            } else {
+                "escalation-exhausted"
+            };
+            let text = self.loc.render(lang, &Msg::new(id));
+            notifications.push(self.notification(
+                e.case,
+                p.clone(),
+                NotificationKind::StaffAdvice,
+                &[NotifyChannel::Matrix, NotifyChannel::Sms],
+                text,
+                now,
+            ));
+        }
+        events.push(system_event(now, EventKind::StaffAdvised { person: staff }));
+        Fired {
+            notifications,
+            events,
+            next: next_after(policy, e, now, true),
+        }
+    }
+
+    /// One step of the policy: the person on call for its tier (or the
+    /// person it names) is paged on every channel of the step at once, or,
+    /// with nobody on call, the next step follows at once.
+    async fn page_step(
+        &self,
+        rota: &Rota,
+        policy: &Policy,
+        e: &Escalation,
+        state: Option<&CaseState>,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<Fired, SchedulerError> {
+        let mut notifications = Vec::new();
+        let mut events = Vec::new();
+        let step = &policy.steps[e.step as usize];
+        let who = match (&step.person, &step.tier) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(tier)) => rota.on_call(tier, now).map(|seg| seg.person),
+            (None, None) => None,
+        };
+        match who {
+            Some(person) => {
+                let text = self.page_text(e, state, lang);
+                // A page goes out on every channel of the step at once
+                // (docs/design.md § Urgency: "every channel"), each falling back to the
+                // record. A caller waiting on the phone needs the
+                // physician on the phone too: their case is also called.
+                let mut channels = step.channels.clone();
+                let by_phone = matches!(
+                    self.db.record.case(e.case).await?.map(|c| c.channel),
+                    Some(Channel::Twilio | Channel::Sip)
+                );
+                if by_phone && self.has_voice && !channels.contains(&NotifyChannel::Voice) {
+                    channels.push(NotifyChannel::Voice);
+                }
+                for channel in &channels {
+                    notifications.push(self.notification(
+                        e.case,
+                        person.clone(),
+                        NotificationKind::Page,
+                        &[*channel],
+                        text.clone(),
+                        now,
+                    ));
+                }
+                let reason = if e.step == 0 && e.round == 0 {
+                    "first_page"
+                } else {
+                    "no_acknowledgement"
+                };
+                events.push(system_event(
+                    now,
+                    EventKind::PageSent {
+                        person,
+                        tier: step.tier.clone(),
+                        channels,
+                        step: e.step,
+                        round: e.round,
+                        reason: reason.into(),
+                    },
+                ));
+                Ok(Fired {
+                    notifications,
+                    events,
+                    next: next_after(policy, e, now, true),
+                })
+            }
+            None => {
+                let tier = step
+                    .tier
+                    .clone()
+                    .unwrap_or_else(|| policy.alert_tier.clone());
+                events.push(system_event(
+                    now,
+                    EventKind::NobodyOnCall {
+                        tier,
+                        step: e.step,
+                        round: e.round,
+                    },
+                ));
+                Ok(Fired {
+                    notifications,
+                    events,
+                    next: next_after(policy, e, now, false),
+                })
+            }
+        }
     }
 
     /// One notification on the first channel; the others, then the record, as fall-over.
@@ -282,4 +329,11 @@ impl Escalator {
                 .arg("case", e.case),
         )
     }
+}
+
+/// What firing a step stores, in one transaction.
+struct Fired {
+    notifications: Vec<NewNotification>,
+    events: Vec<NewEvent>,
+    next: EscalationNext,
 }
