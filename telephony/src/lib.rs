@@ -11,7 +11,9 @@
 //!   conference (updates every minute) and the physician who takes the page
 //!   by phone joins it;
 //! - the **REST client** ([`rest`]) and the **SMS and voice channels** of the
-//!   scheduler's notification outbox ([`senders`]).
+//!   scheduler's notification outbox ([`senders`]);
+//! - the **SIP bridge**'s media layer ([`sip`]), the hospital's own phone
+//!   system without a cloud in between (signalling is the next step).
 //!
 //! It depends on core only; the binary wires it to the store, the rota and
 //! the HTTP server.
@@ -32,6 +34,7 @@ pub mod rest;
 mod routes;
 pub mod senders;
 pub mod signature;
+pub mod sip;
 pub mod twiml;
 pub mod webhook;
 

@@ -1,0 +1,19 @@
+//! The SIP bridge's media layer: what a call's audio and keys look like on
+//! the wire, independent of the SIP stack that sets the call up.
+//!
+//! - [`sdp`]: the offer a PBX or phone sends and the answer we give (G.711
+//!   µ-law or A-law, the DTMF payload type taken from the offer, hold);
+//! - [`rtp`]: RTP packets, read and written;
+//! - [`dtmf`]: RFC 4733 key events, each key counted once;
+//! - [`recording`]: received audio placed by RTP timestamp, not by arrival
+//!   (senders pause audio while a key is pressed, and packets come out of
+//!   order), up to a limit.
+//!
+//! Everything here reads untrusted bytes from the network: a malformed
+//! packet or description is an error value, never a panic (property tests
+//! feed them arbitrary bytes).
+
+pub mod dtmf;
+pub mod recording;
+pub mod rtp;
+pub mod sdp;
