@@ -7,13 +7,16 @@
 //! - [`dtmf`]: RFC 4733 key events, each key counted once;
 //! - [`recording`]: received audio placed by RTP timestamp, not by arrival
 //!   (senders pause audio while a key is pressed, and packets come out of
-//!   order), up to a limit.
+//!   order), up to a limit;
+//! - [`prompts`]: what the bridge says, from a site's recordings or
+//!   rendered once with espeak-ng and cached.
 //!
 //! Everything here reads untrusted bytes from the network: a malformed
 //! packet or description is an error value, never a panic (property tests
 //! feed them arbitrary bytes).
 
 pub mod dtmf;
+pub mod prompts;
 pub mod recording;
 pub mod rtp;
 pub mod sdp;
