@@ -1,5 +1,6 @@
-//! The SIP bridge's media layer: what a call's audio and keys look like on
-//! the wire, independent of the SIP stack that sets the call up.
+//! The SIP bridge: the hospital's own phone system, no cloud in between.
+//! What a call's audio and keys look like on the wire, and the signalling
+//! that sets calls up.
 //!
 //! - [`sdp`]: the offer a PBX or phone sends and the answer we give (G.711
 //!   µ-law or A-law, the DTMF payload type taken from the offer, hold);
@@ -9,7 +10,9 @@
 //!   (senders pause audio while a key is pressed, and packets come out of
 //!   order), up to a limit;
 //! - [`prompts`]: what the bridge says, from a site's recordings or
-//!   rendered once with espeak-ng and cached.
+//!   rendered once with espeak-ng and cached;
+//! - [`trunk`]: signalling on rsipstack for calls from an allow-listed PBX
+//!   or carrier trunk.
 //!
 //! Everything here reads untrusted bytes from the network: a malformed
 //! packet or description is an error value, never a panic (property tests
@@ -20,3 +23,4 @@ pub mod prompts;
 pub mod recording;
 pub mod rtp;
 pub mod sdp;
+pub mod trunk;

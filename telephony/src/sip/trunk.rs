@@ -1,0 +1,212 @@
+//! SIP signalling on rsipstack, in trunk mode: INVITEs from the hospital's
+//! PBX or carrier trunk, whose addresses are on an allow-list; anything
+//! from elsewhere gets 403 before anything else is looked at. OPTIONS
+//! keep-alives get 200; an offer without PCMU or PCMA gets 488; BYE ends the
+//! dialog.
+//!
+//! This is the bridge's first signalling step: a call is answered with the
+//! SDP answer of [`super::sdp`]; the media loop (prompts, keys, recording)
+//! and the checklist come next.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::DialogId;
+use rsipstack::rsip::prelude::*;
+use rsipstack::rsip::{Header, Host, Method, Param, Request, Scheme, StatusCode, Uri};
+use rsipstack::transport::{udp::UdpConnection, TransportLayer};
+use rsipstack::EndpointBuilder;
+use tokio_util::sync::CancellationToken;
+
+use super::sdp;
+
+/// How the trunk side listens.
+#[derive(Debug, Clone)]
+pub struct TrunkSettings {
+    /// The UDP address SIP arrives at (5060 in production).
+    pub bind: SocketAddr,
+    /// The peers allowed to send anything: the PBX, the carrier's proxies.
+    pub allowed: Vec<IpAddr>,
+    /// The address and port our RTP is received at, as put in the SDP.
+    pub media: SocketAddr,
+}
+
+/// Why the bridge cannot start.
+#[derive(Debug, thiserror::Error)]
+#[error("the SIP bridge cannot listen on {addr}: {detail}")]
+pub struct BindError {
+    /// The address.
+    pub addr: SocketAddr,
+    /// The stack's words.
+    pub detail: String,
+}
+
+/// Counts of what the bridge answered (for tests and metrics).
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Requests from peers not on the allow-list (403).
+    pub refused: AtomicU64,
+    /// Calls answered with 200.
+    pub answered: AtomicU64,
+    /// Offers without a codec in common (488).
+    pub not_acceptable: AtomicU64,
+}
+
+/// A listening trunk endpoint.
+pub struct Trunk {
+    settings: TrunkSettings,
+    endpoint: rsipstack::transaction::endpoint::Endpoint,
+    cancel: CancellationToken,
+    counts: Arc<Counts>,
+}
+
+impl Trunk {
+    /// Binds the UDP socket.
+    pub async fn bind(settings: TrunkSettings) -> Result<Trunk, BindError> {
+        let cancel = CancellationToken::new();
+        let transport = TransportLayer::new(cancel.clone());
+        let conn =
+            UdpConnection::create_connection(settings.bind, None, Some(cancel.child_token()))
+                .await
+                .map_err(|e| BindError {
+                    addr: settings.bind,
+                    detail: e.to_string(),
+                })?;
+        transport.add_transport(conn.into());
+        let endpoint = EndpointBuilder::new()
+            .with_cancel_token(cancel.clone())
+            .with_transport_layer(transport)
+            .with_user_agent("akutlinje")
+            .build();
+        Ok(Trunk {
+            settings,
+            endpoint,
+            cancel,
+            counts: Arc::new(Counts::default()),
+        })
+    }
+
+    /// What the bridge has answered so far.
+    pub fn counts(&self) -> Arc<Counts> {
+        self.counts.clone()
+    }
+
+    /// A token that stops [`Trunk::serve`] when cancelled.
+    pub fn stopper(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Answers requests until stopped.
+    pub async fn serve(self) -> Result<(), rsipstack::Error> {
+        let mut incoming = self.endpoint.incoming_transactions()?;
+        let dialogs = Arc::new(DialogLayer::new(self.endpoint.inner.clone()));
+        let (states, mut state_rx) = dialogs.new_dialog_state_channel();
+        tokio::spawn(async move {
+            while let Some(state) = state_rx.recv().await {
+                tracing::debug!(%state, "SIP dialog");
+            }
+        });
+        let inner = self.endpoint.inner.clone();
+        tokio::spawn(async move { inner.serve().await });
+        let contact = Uri {
+            scheme: Some(Scheme::Sip),
+            auth: None,
+            host_with_port: self.settings.bind.into(),
+            params: vec![],
+            headers: vec![],
+        };
+        loop {
+            let mut tx = tokio::select! {
+                () = self.cancel.cancelled() => return Ok(()),
+                tx = incoming.recv() => match tx {
+                    Some(tx) => tx,
+                    None => return Ok(()),
+                },
+            };
+            let method = tx.original.method;
+            if !source(&tx.original).is_some_and(|ip| self.settings.allowed.contains(&ip)) {
+                // The source only: a stranger's request is not worth more.
+                tracing::warn!(method = %method, "SIP request from a peer not on the allow-list");
+                self.counts.refused.fetch_add(1, Ordering::Relaxed);
+                tx.reply(StatusCode::Forbidden).await.ok();
+                continue;
+            }
+            match method {
+                Method::Options => {
+                    tx.reply(StatusCode::OK).await.ok();
+                }
+                Method::Invite => {
+                    let offer = String::from_utf8_lossy(&tx.original.body).to_string();
+                    let agreed = match sdp::parse_offer(&offer).and_then(|o| o.negotiate()) {
+                        Ok(n) => n,
+                        Err(e) => {
+                            tracing::info!(reason = %e, "SIP offer refused");
+                            self.counts.not_acceptable.fetch_add(1, Ordering::Relaxed);
+                            tx.reply(StatusCode::NotAcceptableHere).await.ok();
+                            continue;
+                        }
+                    };
+                    let mut dialog = dialogs.get_or_create_server_invite(
+                        &tx,
+                        states.clone(),
+                        None,
+                        Some(contact.clone()),
+                    )?;
+                    let answer = sdp::answer(&agreed, self.settings.media, session_id());
+                    dialog.accept(
+                        Some(vec![Header::ContentType("application/sdp".into())]),
+                        Some(answer.into_bytes()),
+                    )?;
+                    self.counts.answered.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(async move { dialog.handle(&mut tx).await });
+                }
+                Method::Bye | Method::Ack | Method::Cancel => {
+                    let known = DialogId::try_from(&tx)
+                        .ok()
+                        .and_then(|id| dialogs.get_dialog(&id).map(|d| (id, d)));
+                    match known {
+                        Some((id, mut dialog)) => {
+                            dialog.handle(&mut tx).await.ok();
+                            if method != Method::Ack {
+                                dialogs.remove_dialog(&id);
+                            }
+                        }
+                        None if method != Method::Ack => {
+                            tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok();
+                        }
+                        None => {}
+                    }
+                }
+                _ => {
+                    tx.reply(StatusCode::MethodNotAllowed).await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// Where a request came from: the `received` the transport layer wrote into
+/// the topmost Via when the claimed host was not the real source, else that
+/// host (which then was the source).
+fn source(req: &Request) -> Option<IpAddr> {
+    let via = req.via_header().ok()?.typed().ok()?;
+    for p in &via.params {
+        if let Param::Received(r) = p {
+            return r.value().parse().ok();
+        }
+    }
+    match via.uri.host_with_port.host {
+        Host::IpAddr(ip) => Some(ip),
+        Host::Domain(_) => None,
+    }
+}
+
+/// The SDP session id: it only has to differ between a bridge's answers
+/// (RFC 4566 suggests an NTP timestamp).
+fn session_id() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,138 @@
+//! The SIP bridge's trunk mode against real peers: raw SIP over UDP, and
+//! SIPp (Debian `sip-tester`, installed by scripts/test.sh) as the PBX.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use akutlinje_telephony::sip::trunk::{Trunk, TrunkSettings};
+
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A trunk on a free port that only 127.0.0.1 may use.
+async fn trunk() -> (
+    SocketAddr,
+    std::sync::Arc<akutlinje_telephony::sip::trunk::Counts>,
+    tokio_util::sync::CancellationToken,
+) {
+    let bind: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let t = Trunk::bind(TrunkSettings {
+        bind,
+        allowed: vec!["127.0.0.1".parse().expect("ip")],
+        media: "127.0.0.1:20000".parse().expect("addr"),
+    })
+    .await
+    .expect("bind");
+    let (counts, stop) = (t.counts(), t.stopper());
+    tokio::spawn(t.serve());
+    (bind, counts, stop)
+}
+
+/// Sends one datagram from 127.0.0.1 and returns the first response line.
+async fn exchange(to: SocketAddr, message: &str) -> String {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("socket");
+    let from = sock.local_addr().expect("addr");
+    let message = message.replace("{from}", &from.to_string());
+    sock.send_to(message.as_bytes(), to).await.expect("send");
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf))
+            .await
+            .expect("an answer within 5 s")
+            .expect("recv");
+        let text = String::from_utf8_lossy(&buf[..n]).to_string();
+        let first = text.lines().next().unwrap_or_default().to_string();
+        // Provisional answers (100 Trying) come first.
+        if !first.starts_with("SIP/2.0 1") {
+            return first;
+        }
+    }
+}
+
+fn request(method: &str, to: SocketAddr, call: &str, body: &str, extra: &str) -> String {
+    format!(
+        "{method} sip:hotline@{to} SIP/2.0\r\nVia: SIP/2.0/UDP {{from}};branch=z9hG4bK{call}\r\nMax-Forwards: 70\r\nFrom: <sip:pbx@127.0.0.1>;tag=t{call}\r\nTo: <sip:hotline@{to}>\r\nCall-ID: {call}@test\r\nCSeq: 1 {method}\r\nContact: <sip:pbx@{{from}}>\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test]
+async fn keep_alives_are_answered_and_garbage_is_survived() {
+    let (addr, _, stop) = trunk().await;
+    let garbage = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("socket");
+    for junk in [
+        &b"\x00\x01\x02"[..],
+        b"INVITE",
+        b"SIP/2.0 200 OK\r\n\r\n",
+        &[0xff; 1400],
+    ] {
+        garbage.send_to(junk, addr).await.expect("send");
+    }
+    let answer = exchange(addr, &request("OPTIONS", addr, "opt1", "", "")).await;
+    assert_eq!(answer, "SIP/2.0 200 OK");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn an_offer_without_g711_is_not_acceptable() {
+    let (addr, counts, stop) = trunk().await;
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n";
+    let answer = exchange(
+        addr,
+        &request(
+            "INVITE",
+            addr,
+            "inv488",
+            sdp,
+            "Content-Type: application/sdp\r\n",
+        ),
+    )
+    .await;
+    assert_eq!(answer, "SIP/2.0 488 Not Acceptable Here");
+    assert_eq!(counts.not_acceptable.load(Ordering::Relaxed), 1);
+    stop.cancel();
+}
+
+/// SIPp's built-in caller (INVITE with a PCMU offer, ACK, a pause, BYE):
+/// from the PBX's address the call completes; from any other, 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_call_completes_and_a_stranger_gets_403() {
+    let (addr, counts, stop) = trunk().await;
+    let sipp = |from: &'static str| {
+        let target = addr.to_string();
+        let port = free_port().to_string();
+        tokio::task::spawn_blocking(move || {
+            Command::new("sipp")
+                .args(["-sn", "uac", &target, "-m", "1", "-i", from, "-p", &port])
+                .args(["-timeout", "15", "-nostdin", "-d", "200"])
+                .output()
+                .expect("sipp (Debian sip-tester) runs")
+        })
+    };
+    let ok = sipp("127.0.0.1").await.expect("join");
+    assert!(
+        ok.status.success(),
+        "the call failed: {}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert_eq!(counts.answered.load(Ordering::Relaxed), 1);
+    let stranger = sipp("127.0.0.2").await.expect("join");
+    assert!(!stranger.status.success(), "a stranger's call must fail");
+    assert!(counts.refused.load(Ordering::Relaxed) >= 1);
+    assert_eq!(
+        counts.answered.load(Ordering::Relaxed),
+        1,
+        "nothing answered for the stranger"
+    );
+    stop.cancel();
+}
