@@ -6,6 +6,8 @@
 //!   µ-law or A-law, the DTMF payload type taken from the offer, hold);
 //! - [`rtp`]: RTP packets, read and written;
 //! - [`dtmf`]: RFC 4733 key events, each key counted once;
+//! - [`media`]: one call's RTP: prompts out in paced G.711 packets (a key
+//!   stops them), keys and speech in;
 //! - [`recording`]: received audio placed by RTP timestamp, not by arrival
 //!   (senders pause audio while a key is pressed, and packets come out of
 //!   order), up to a limit;
@@ -19,6 +21,7 @@
 //! feed them arbitrary bytes).
 
 pub mod dtmf;
+pub mod media;
 pub mod prompts;
 pub mod recording;
 pub mod rtp;

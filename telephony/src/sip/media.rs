@@ -1,0 +1,308 @@
+//! One call's media: G.711 out in 20 ms packets, paced; RTP in, its keys
+//! (RFC 4733) and its audio (placed by timestamp). Symmetric RTP: once the
+//! caller's packets arrive, ours go back to where they come from, which is
+//! right behind a NAT where the SDP address is not.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use akutlinje_audio::g711;
+use tokio::net::UdpSocket;
+
+use super::dtmf::Keys;
+use super::recording::Recording;
+use super::rtp::Packet;
+use super::sdp::{Codec, Negotiated};
+
+/// Samples in a 20 ms packet at 8 kHz.
+pub const FRAME: usize = 160;
+
+/// The media of one call.
+#[derive(Debug)]
+pub struct Media {
+    socket: UdpSocket,
+    remote: SocketAddr,
+    codec: Codec,
+    codec_type: u8,
+    dtmf_type: Option<u8>,
+    ssrc: u32,
+    sequence: u16,
+    timestamp: u32,
+    keys: Keys,
+}
+
+impl Media {
+    /// Media on `socket` (bound to the address put in our SDP answer) for
+    /// what the offer and answer agreed.
+    pub fn new(socket: UdpSocket, agreed: &Negotiated, ssrc: u32) -> Media {
+        Media {
+            socket,
+            remote: agreed.remote,
+            codec: agreed.codec,
+            codec_type: agreed.codec_type,
+            dtmf_type: agreed.dtmf_type,
+            ssrc,
+            sequence: 0,
+            timestamp: 0,
+            keys: Keys::default(),
+        }
+    }
+
+    /// The local RTP address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    fn encode(&self, pcm: &[i16]) -> Vec<u8> {
+        let f = match self.codec {
+            Codec::Pcmu => g711::encode_mulaw,
+            Codec::Pcma => g711::encode_alaw,
+        };
+        pcm.iter().map(|s| f(*s)).collect()
+    }
+
+    /// Plays `pcm` (8 kHz) in real time, 20 ms a packet; stops early and
+    /// returns the key if the caller presses one meanwhile (barge-in).
+    pub async fn play(&mut self, pcm: &[i16]) -> std::io::Result<Option<char>> {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let mut buf = vec![0u8; 2048];
+        for (i, frame) in pcm.chunks(FRAME).enumerate() {
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => break,
+                    got = self.socket.recv_from(&mut buf) => {
+                        let (n, from) = got?;
+                        if let Some(key) = self.received(&buf[..n], from, None) {
+                            return Ok(Some(key));
+                        }
+                    }
+                }
+            }
+            let packet = Packet {
+                payload_type: self.codec_type,
+                marker: i == 0,
+                sequence: self.sequence,
+                timestamp: self.timestamp,
+                ssrc: self.ssrc,
+                payload: &self.encode(frame),
+            }
+            .to_bytes();
+            self.socket.send_to(&packet, self.remote).await?;
+            self.sequence = self.sequence.wrapping_add(1);
+            self.timestamp = self.timestamp.wrapping_add(FRAME as u32);
+        }
+        Ok(None)
+    }
+
+    /// Waits up to `wait` for a key; what the caller says meanwhile goes
+    /// into `recording`, if given.
+    pub async fn key(
+        &mut self,
+        wait: Duration,
+        mut recording: Option<&mut Recording>,
+    ) -> std::io::Result<Option<char>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut buf = vec![0u8; 2048];
+        loop {
+            let got = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf)).await;
+            let Ok(got) = got else {
+                return Ok(None);
+            };
+            let (n, from) = got?;
+            if let Some(key) = self.received(&buf[..n], from, recording.as_deref_mut()) {
+                return Ok(Some(key));
+            }
+        }
+    }
+
+    /// One datagram: a key, audio for the recording, or nothing (anything
+    /// malformed or from another stream is dropped).
+    fn received(
+        &mut self,
+        bytes: &[u8],
+        from: SocketAddr,
+        recording: Option<&mut Recording>,
+    ) -> Option<char> {
+        let packet = Packet::parse(bytes).ok()?;
+        // Symmetric RTP: answer where the caller's packets come from.
+        self.remote = from;
+        if Some(packet.payload_type) == self.dtmf_type {
+            return self.keys.on_packet(packet.timestamp, packet.payload);
+        }
+        if packet.payload_type == self.codec_type {
+            if let Some(r) = recording {
+                let f = match self.codec {
+                    Codec::Pcmu => g711::decode_mulaw,
+                    Codec::Pcma => g711::decode_alaw,
+                };
+                let pcm: Vec<i16> = packet.payload.iter().map(|b| f(*b)).collect();
+                r.place(packet.timestamp, &pcm);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::dtmf::Event;
+
+    async fn pair(remote: Option<SocketAddr>) -> (Media, UdpSocket) {
+        let bridge = UdpSocket::bind("127.0.0.1:0").await.expect("bridge");
+        let phone = UdpSocket::bind("127.0.0.1:0").await.expect("phone");
+        let agreed = Negotiated {
+            remote: remote.unwrap_or(phone.local_addr().expect("addr")),
+            codec: Codec::Pcma,
+            codec_type: 8,
+            dtmf_type: Some(101),
+            direction: super::super::sdp::Direction::SendRecv,
+        };
+        (Media::new(bridge, &agreed, 7), phone)
+    }
+
+    fn tone(samples: usize) -> Vec<i16> {
+        (0..samples)
+            .map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16)
+            .collect()
+    }
+
+    async fn key_press(phone: &UdpSocket, to: SocketAddr, code: u8, ts: u32) {
+        for (i, end) in [false, true, true, true].into_iter().enumerate() {
+            let ev = Event {
+                code,
+                end,
+                volume: 10,
+                duration: 160 * (i as u16 + 1),
+            }
+            .to_bytes();
+            let p = Packet {
+                payload_type: 101,
+                marker: i == 0,
+                sequence: 900 + i as u16,
+                timestamp: ts,
+                ssrc: 99,
+                payload: &ev,
+            };
+            phone.send_to(&p.to_bytes(), to).await.expect("send");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_prompt_goes_out_in_paced_a_law_packets() {
+        let (mut media, phone) = pair(None).await;
+        let pcm = tone(8000);
+        let started = std::time::Instant::now();
+        let played = tokio::spawn(async move { media.play(&pcm).await.map(|k| (k, media)) });
+        let mut buf = vec![0u8; 2048];
+        let mut got = Vec::new();
+        while got.len() < 50 {
+            let n = tokio::time::timeout(Duration::from_secs(3), phone.recv(&mut buf))
+                .await
+                .expect("a packet")
+                .expect("recv");
+            let p = Packet::parse(&buf[..n]).expect("rtp");
+            got.push((
+                p.payload_type,
+                p.marker,
+                p.sequence,
+                p.timestamp,
+                p.payload.to_vec(),
+            ));
+        }
+        let (key, _) = played.await.expect("join").expect("play");
+        assert_eq!(key, None);
+        assert!(
+            started.elapsed() >= Duration::from_millis(900),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(got.iter().all(|g| g.0 == 8 && g.4.len() == FRAME));
+        assert!(got[0].1 && !got[1].1, "the marker starts the talkspurt");
+        assert!(got
+            .windows(2)
+            .all(|w| w[1].2 == w[0].2 + 1 && w[1].3 == w[0].3 + 160));
+        // What arrives decodes to the prompt as G.711 carries it.
+        let sent: Vec<i16> = tone(8000)
+            .iter()
+            .map(|s| g711::decode_alaw(g711::encode_alaw(*s)))
+            .collect();
+        let heard: Vec<i16> = got
+            .iter()
+            .flat_map(|g| g.4.iter().map(|b| g711::decode_alaw(*b)))
+            .collect();
+        assert_eq!(heard, sent);
+    }
+
+    #[tokio::test]
+    async fn a_key_stops_the_prompt_and_answers_go_back_where_they_came_from() {
+        // The SDP names a port nobody listens on; the phone's packets say
+        // where it really is.
+        let (mut media, phone) = pair(Some("127.0.0.1:9".parse().expect("addr"))).await;
+        let bridge = media.local_addr().expect("addr");
+        let started = std::time::Instant::now();
+        let play = tokio::spawn(async move {
+            let k = media.play(&tone(8000 * 5)).await;
+            (k, media)
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        key_press(&phone, bridge, 5, 4000).await;
+        let (key, mut media) = play.await.expect("join");
+        assert_eq!(key.expect("play"), Some('5'));
+        assert!(started.elapsed() < Duration::from_secs(2), "barge-in");
+        // The next prompt reaches the phone.
+        media.play(&tone(320)).await.expect("play");
+        let mut buf = vec![0u8; 2048];
+        let n = tokio::time::timeout(Duration::from_secs(2), phone.recv(&mut buf))
+            .await
+            .expect("symmetric RTP")
+            .expect("recv");
+        assert_eq!(Packet::parse(&buf[..n]).expect("rtp").payload_type, 8);
+    }
+
+    #[tokio::test]
+    async fn speech_is_recorded_by_timestamp_until_a_key() {
+        let (mut media, phone) = pair(None).await;
+        let bridge = media.local_addr().expect("addr");
+        // Three packets, the second arriving last, then a malformed one, then #.
+        for (seq, ts, level) in [(1u16, 0u32, 1000i16), (3, 320, 3000), (2, 160, 2000)] {
+            let payload: Vec<u8> = vec![g711::encode_alaw(level); FRAME];
+            let p = Packet {
+                payload_type: 8,
+                marker: false,
+                sequence: seq,
+                timestamp: ts,
+                ssrc: 99,
+                payload: &payload,
+            };
+            phone.send_to(&p.to_bytes(), bridge).await.expect("send");
+        }
+        phone
+            .send_to(b"\x80\x08garbage", bridge)
+            .await
+            .expect("send");
+        key_press(&phone, bridge, 11, 480).await;
+        let mut rec = Recording::new(8000);
+        let key = media
+            .key(Duration::from_secs(3), Some(&mut rec))
+            .await
+            .expect("io");
+        assert_eq!(key, Some('#'));
+        let s = rec.samples();
+        assert_eq!(s.len(), 480);
+        let level = |i: usize| g711::decode_alaw(g711::encode_alaw(i16::try_from(i).unwrap_or(0)));
+        assert_eq!(
+            (s[0], s[160], s[320]),
+            (level(1000), level(2000), level(3000))
+        );
+        // Nothing more: no key within the wait.
+        assert_eq!(
+            media
+                .key(Duration::from_millis(100), None)
+                .await
+                .expect("io"),
+            None
+        );
+    }
+}
