@@ -6,7 +6,30 @@ use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use akutlinje_telephony::sip::trunk::{Trunk, TrunkSettings};
+use akutlinje_telephony::sip::trunk::{Call, Calls, Counts, Trunk, TrunkSettings};
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
+
+/// A stand-in for the checklist: greets each call with 100 ms of tone and
+/// notes who called and whether they hung up.
+#[derive(Default)]
+struct Greeter {
+    seen: Mutex<Vec<(Option<String>, bool)>>,
+}
+
+#[async_trait::async_trait]
+impl Calls for Greeter {
+    async fn call(&self, mut call: Call) {
+        let tone: Vec<i16> = (0..800)
+            .map(|i| ((i as f64 * 0.3).sin() * 6000.0) as i16)
+            .collect();
+        let _ = call.media.play(&tone).await;
+        let hung_up = tokio::time::timeout(Duration::from_secs(10), call.hangup.cancelled())
+            .await
+            .is_ok();
+        self.seen.lock().expect("lock").push((call.caller, hung_up));
+    }
+}
 
 fn free_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
@@ -16,22 +39,26 @@ fn free_port() -> u16 {
 }
 
 /// A trunk on a free port that only 127.0.0.1 may use.
-async fn trunk() -> (
-    SocketAddr,
-    std::sync::Arc<akutlinje_telephony::sip::trunk::Counts>,
-    tokio_util::sync::CancellationToken,
-) {
+async fn trunk() -> (SocketAddr, Arc<Counts>, CancellationToken) {
+    let (addr, counts, stop, _) = trunk_with(Arc::new(Greeter::default())).await;
+    (addr, counts, stop)
+}
+
+/// The same, with `greeter` handling the calls.
+async fn trunk_with(
+    greeter: Arc<Greeter>,
+) -> (SocketAddr, Arc<Counts>, CancellationToken, Arc<Greeter>) {
     let bind: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
     let t = Trunk::bind(TrunkSettings {
         bind,
         allowed: vec!["127.0.0.1".parse().expect("ip")],
-        media: "127.0.0.1:20000".parse().expect("addr"),
+        media_ip: "127.0.0.1".parse().expect("ip"),
     })
     .await
     .expect("bind");
     let (counts, stop) = (t.counts(), t.stopper());
-    tokio::spawn(t.serve());
-    (bind, counts, stop)
+    tokio::spawn(t.serve(greeter.clone()));
+    (bind, counts, stop, greeter)
 }
 
 /// Sends one datagram from 127.0.0.1 and returns the first response line.
@@ -107,14 +134,14 @@ async fn an_offer_without_g711_is_not_acceptable() {
 /// from the PBX's address the call completes; from any other, 403.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trunk_call_completes_and_a_stranger_gets_403() {
-    let (addr, counts, stop) = trunk().await;
+    let (addr, counts, stop, greeter) = trunk_with(Arc::new(Greeter::default())).await;
     let sipp = |from: &'static str| {
         let target = addr.to_string();
         let port = free_port().to_string();
         tokio::task::spawn_blocking(move || {
             Command::new("sipp")
                 .args(["-sn", "uac", &target, "-m", "1", "-i", from, "-p", &port])
-                .args(["-timeout", "15", "-nostdin", "-d", "200"])
+                .args(["-timeout", "15", "-nostdin", "-d", "200", "-s", "sipp"])
                 .output()
                 .expect("sipp (Debian sip-tester) runs")
         })
@@ -134,5 +161,67 @@ async fn a_trunk_call_completes_and_a_stranger_gets_403() {
         1,
         "nothing answered for the stranger"
     );
+    // The call was handed over with who called, and SIPp's BYE ended it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen = greeter.seen.lock().expect("lock").clone();
+    assert_eq!(seen, vec![(Some("sipp".to_string()), true)]);
+    stop.cancel();
+}
+
+/// Two calls at once: each its own RTP port, each greeted on it.
+#[tokio::test]
+async fn each_call_gets_its_own_rtp_port() {
+    let (addr, _, stop) = trunk().await;
+    let mut ports = Vec::new();
+    for n in 0..2 {
+        let phone = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("phone");
+        let rtp = phone.local_addr().expect("addr");
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {} RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+            rtp.port()
+        );
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("socket");
+        let from = sock.local_addr().expect("addr").to_string();
+        let invite = request(
+            "INVITE",
+            addr,
+            &format!("two{n}"),
+            &sdp,
+            "Content-Type: application/sdp\r\n",
+        )
+        .replace("{from}", &from);
+        sock.send_to(invite.as_bytes(), addr).await.expect("send");
+        let mut buf = vec![0u8; 4096];
+        let answer = loop {
+            let (k, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf))
+                .await
+                .expect("answer")
+                .expect("recv");
+            let text = String::from_utf8_lossy(&buf[..k]).to_string();
+            if text.starts_with("SIP/2.0 200") {
+                break text;
+            }
+        };
+        let port: u16 = answer
+            .lines()
+            .find_map(|l| l.strip_prefix("m=audio "))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .expect("the answer's RTP port");
+        // The greeting arrives from that port, in A-law as offered.
+        let (k, rtp_from) = tokio::time::timeout(Duration::from_secs(5), phone.recv_from(&mut buf))
+            .await
+            .expect("the greeting")
+            .expect("recv");
+        assert_eq!(rtp_from.port(), port);
+        assert_eq!(k, 12 + 160);
+        assert_eq!(buf[1] & 0x7f, 8, "PCMA");
+        ports.push(port);
+    }
+    assert_ne!(ports[0], ports[1]);
     stop.cancel();
 }

@@ -4,9 +4,9 @@
 //! keep-alives get 200; an offer without PCMU or PCMA gets 488; BYE ends the
 //! dialog.
 //!
-//! This is the bridge's first signalling step: a call is answered with the
-//! SDP answer of [`super::sdp`]; the media loop (prompts, keys, recording)
-//! and the checklist come next.
+//! Each answered call gets an RTP port of its own and is handed, with its
+//! [`Media`] and a token cancelled when the caller hangs up, to the
+//! [`Calls`] the bridge was started with (the checklist, in the end).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +20,27 @@ use rsipstack::transport::{udp::UdpConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use tokio_util::sync::CancellationToken;
 
+use super::media::Media;
 use super::sdp;
+
+/// An answered call, for whoever handles calls.
+#[derive(Debug)]
+pub struct Call {
+    /// Its media (the RTP port in our answer).
+    pub media: Media,
+    /// The caller's user part from `From` (a number or an extension), as
+    /// claimed: not proof of who calls.
+    pub caller: Option<String>,
+    /// Cancelled when the caller hangs up (BYE or CANCEL).
+    pub hangup: CancellationToken,
+}
+
+/// What handles answered calls.
+#[async_trait::async_trait]
+pub trait Calls: Send + Sync + 'static {
+    /// Runs one call to its end.
+    async fn call(&self, call: Call);
+}
 
 /// How the trunk side listens.
 #[derive(Debug, Clone)]
@@ -29,8 +49,9 @@ pub struct TrunkSettings {
     pub bind: SocketAddr,
     /// The peers allowed to send anything: the PBX, the carrier's proxies.
     pub allowed: Vec<IpAddr>,
-    /// The address and port our RTP is received at, as put in the SDP.
-    pub media: SocketAddr,
+    /// The address our RTP is received at (each call on a port of its own),
+    /// as put in the SDP.
+    pub media_ip: IpAddr,
 }
 
 /// Why the bridge cannot start.
@@ -98,8 +119,10 @@ impl Trunk {
         self.cancel.clone()
     }
 
-    /// Answers requests until stopped.
-    pub async fn serve(self) -> Result<(), rsipstack::Error> {
+    /// Answers requests until stopped, handing each answered call to `calls`.
+    pub async fn serve(self, calls: Arc<dyn Calls>) -> Result<(), rsipstack::Error> {
+        let mut hangups: std::collections::HashMap<String, CancellationToken> =
+            std::collections::HashMap::new();
         let mut incoming = self.endpoint.incoming_transactions()?;
         let dialogs = Arc::new(DialogLayer::new(self.endpoint.inner.clone()));
         let (states, mut state_rx) = dialogs.new_dialog_state_channel();
@@ -148,18 +171,41 @@ impl Trunk {
                             continue;
                         }
                     };
+                    let socket =
+                        match tokio::net::UdpSocket::bind((self.settings.media_ip, 0)).await {
+                            Ok(s) => s,
+                            Err(e) => {
+                                tracing::error!(error = %e, "no RTP port for a call");
+                                tx.reply(StatusCode::ServiceUnavailable).await.ok();
+                                continue;
+                            }
+                        };
+                    let media = Media::new(socket, &agreed, session_id() as u32);
+                    let Ok(local) = media.local_addr() else {
+                        tx.reply(StatusCode::ServiceUnavailable).await.ok();
+                        continue;
+                    };
                     let mut dialog = dialogs.get_or_create_server_invite(
                         &tx,
                         states.clone(),
                         None,
                         Some(contact.clone()),
                     )?;
-                    let answer = sdp::answer(&agreed, self.settings.media, session_id());
+                    let answer = sdp::answer(&agreed, local, session_id());
                     dialog.accept(
                         Some(vec![Header::ContentType("application/sdp".into())]),
                         Some(answer.into_bytes()),
                     )?;
                     self.counts.answered.fetch_add(1, Ordering::Relaxed);
+                    let hangup = CancellationToken::new();
+                    hangups.insert(dialog.id().to_string(), hangup.clone());
+                    let call = Call {
+                        media,
+                        caller: caller(&tx.original),
+                        hangup,
+                    };
+                    let calls = calls.clone();
+                    tokio::spawn(async move { calls.call(call).await });
                     tokio::spawn(async move { dialog.handle(&mut tx).await });
                 }
                 Method::Bye | Method::Ack | Method::Cancel => {
@@ -170,6 +216,9 @@ impl Trunk {
                         Some((id, mut dialog)) => {
                             dialog.handle(&mut tx).await.ok();
                             if method != Method::Ack {
+                                if let Some(h) = hangups.remove(&id.to_string()) {
+                                    h.cancel();
+                                }
                                 dialogs.remove_dialog(&id);
                             }
                         }
@@ -201,6 +250,12 @@ fn source(req: &Request) -> Option<IpAddr> {
         Host::IpAddr(ip) => Some(ip),
         Host::Domain(_) => None,
     }
+}
+
+/// The user part of `From`, if any.
+fn caller(req: &Request) -> Option<String> {
+    let from = req.from_header().ok()?.typed().ok()?;
+    from.uri.auth.map(|a| a.user)
 }
 
 /// The SDP session id: it only has to differ between a bridge's answers
