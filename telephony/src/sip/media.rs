@@ -144,6 +144,73 @@ impl Media {
     }
 }
 
+/// Joins two calls: what each says is sent to the other, re-encoded when
+/// one speaks µ-law and the other A-law, with the receiving side's payload
+/// type, sequence and SSRC; keys are not passed on (each leg's keys are its
+/// own). Runs until `stop` is cancelled.
+pub async fn bridge(
+    mut a: Media,
+    mut b: Media,
+    stop: tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
+    let mut from_a = vec![0u8; 2048];
+    let mut from_b = vec![0u8; 2048];
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            got = a.socket.recv_from(&mut from_a) => {
+                let (n, src) = got?;
+                a.relay(&from_a[..n], src, &mut b).await?;
+            }
+            got = b.socket.recv_from(&mut from_b) => {
+                let (n, src) = got?;
+                b.relay(&from_b[..n], src, &mut a).await?;
+            }
+        }
+    }
+}
+
+impl Media {
+    /// One packet received on this leg, passed to `to` if it is audio.
+    async fn relay(
+        &mut self,
+        bytes: &[u8],
+        from: SocketAddr,
+        to: &mut Media,
+    ) -> std::io::Result<()> {
+        let Ok(packet) = Packet::parse(bytes) else {
+            return Ok(());
+        };
+        self.remote = from;
+        if packet.payload_type != self.codec_type {
+            return Ok(());
+        }
+        let payload: Vec<u8> = if self.codec == to.codec {
+            packet.payload.to_vec()
+        } else {
+            let decode = match self.codec {
+                Codec::Pcmu => g711::decode_mulaw,
+                Codec::Pcma => g711::decode_alaw,
+            };
+            let pcm: Vec<i16> = packet.payload.iter().map(|b| decode(*b)).collect();
+            to.encode(&pcm)
+        };
+        let out = Packet {
+            payload_type: to.codec_type,
+            marker: packet.marker,
+            sequence: to.sequence,
+            timestamp: to.timestamp,
+            ssrc: to.ssrc,
+            payload: &payload,
+        }
+        .to_bytes();
+        to.socket.send_to(&out, to.remote).await?;
+        to.sequence = to.sequence.wrapping_add(1);
+        to.timestamp = to.timestamp.wrapping_add(payload.len() as u32);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,5 +371,110 @@ mod tests {
                 .expect("io"),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod bridge_tests {
+    use super::*;
+
+    async fn leg(codec: Codec, pt: u8) -> (Media, UdpSocket) {
+        let bridge = UdpSocket::bind("127.0.0.1:0").await.expect("bridge");
+        let phone = UdpSocket::bind("127.0.0.1:0").await.expect("phone");
+        let agreed = Negotiated {
+            remote: phone.local_addr().expect("addr"),
+            codec,
+            codec_type: pt,
+            dtmf_type: Some(101),
+            direction: super::super::sdp::Direction::SendRecv,
+        };
+        (Media::new(bridge, &agreed, u32::from(pt) + 1), phone)
+    }
+
+    #[tokio::test]
+    async fn a_mu_law_caller_and_an_a_law_physician_hear_each_other() {
+        let (nurse, nurse_phone) = leg(Codec::Pcmu, 0).await;
+        let (doctor, doctor_phone) = leg(Codec::Pcma, 8).await;
+        let (to_nurse_leg, to_doctor_leg) = (
+            nurse.local_addr().expect("a"),
+            doctor.local_addr().expect("b"),
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        let running = tokio::spawn(bridge(nurse, doctor, stop.clone()));
+        let speech: Vec<i16> = (0..FRAME)
+            .map(|i| ((i as f64 * 0.25).sin() * 9000.0) as i16)
+            .collect();
+        // The nurse speaks (µ-law); the physician hears A-law of the same sound.
+        let ulaw: Vec<u8> = speech.iter().map(|s| g711::encode_mulaw(*s)).collect();
+        let p = Packet {
+            payload_type: 0,
+            marker: true,
+            sequence: 40,
+            timestamp: 8000,
+            ssrc: 5,
+            payload: &ulaw,
+        };
+        nurse_phone
+            .send_to(&p.to_bytes(), to_nurse_leg)
+            .await
+            .expect("send");
+        // A key on the nurse's leg is not passed on.
+        let key = Packet {
+            payload_type: 101,
+            marker: true,
+            sequence: 41,
+            timestamp: 8160,
+            ssrc: 5,
+            payload: &[1, 0x8a, 0, 160],
+        };
+        nurse_phone
+            .send_to(&key.to_bytes(), to_nurse_leg)
+            .await
+            .expect("send");
+        let mut buf = vec![0u8; 2048];
+        let n = tokio::time::timeout(Duration::from_secs(2), doctor_phone.recv(&mut buf))
+            .await
+            .expect("audio through the bridge")
+            .expect("recv");
+        let heard = Packet::parse(&buf[..n]).expect("rtp");
+        assert_eq!((heard.payload_type, heard.ssrc, heard.marker), (8, 9, true));
+        let expected: Vec<u8> = ulaw
+            .iter()
+            .map(|b| g711::encode_alaw(g711::decode_mulaw(*b)))
+            .collect();
+        assert_eq!(heard.payload, &expected[..]);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), doctor_phone.recv(&mut buf))
+                .await
+                .is_err(),
+            "the key stayed on its leg"
+        );
+        // And back: the physician answers; the nurse hears µ-law.
+        let alaw: Vec<u8> = speech.iter().map(|s| g711::encode_alaw(*s)).collect();
+        let p = Packet {
+            payload_type: 8,
+            marker: false,
+            sequence: 7,
+            timestamp: 1,
+            ssrc: 6,
+            payload: &alaw,
+        };
+        doctor_phone
+            .send_to(&p.to_bytes(), to_doctor_leg)
+            .await
+            .expect("send");
+        let n = tokio::time::timeout(Duration::from_secs(2), nurse_phone.recv(&mut buf))
+            .await
+            .expect("audio back")
+            .expect("recv");
+        let heard = Packet::parse(&buf[..n]).expect("rtp");
+        assert_eq!(heard.payload_type, 0);
+        let expected: Vec<u8> = alaw
+            .iter()
+            .map(|b| g711::encode_mulaw(g711::decode_alaw(*b)))
+            .collect();
+        assert_eq!(heard.payload, &expected[..]);
+        stop.cancel();
+        running.await.expect("join").expect("bridge ends cleanly");
     }
 }

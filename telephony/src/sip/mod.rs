@@ -7,7 +7,8 @@
 //! - [`rtp`]: RTP packets, read and written;
 //! - [`dtmf`]: RFC 4733 key events, each key counted once;
 //! - [`media`]: one call's RTP: prompts out in paced G.711 packets (a key
-//!   stops them), keys and speech in;
+//!   stops them), keys and speech in; and the bridge that joins a caller
+//!   and a physician, µ-law to A-law where they differ;
 //! - [`recording`]: received audio placed by RTP timestamp, not by arrival
 //!   (senders pause audio while a key is pressed, and packets come out of
 //!   order), up to a limit;
