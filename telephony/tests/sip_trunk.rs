@@ -111,6 +111,34 @@ async fn keep_alives_are_answered_and_garbage_is_survived() {
 }
 
 #[tokio::test]
+async fn keep_alives_are_answered_over_tcp_too() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, _, stop) = trunk().await;
+    let mut conn = None;
+    for _ in 0..50 {
+        if let Ok(c) = tokio::net::TcpStream::connect(addr).await {
+            conn = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut conn = conn.expect("the bridge listens on TCP");
+    let from = conn.local_addr().expect("addr").to_string();
+    let options = request("OPTIONS", addr, "tcp1", "", "")
+        .replace("SIP/2.0/UDP", "SIP/2.0/TCP")
+        .replace("{from}", &from);
+    conn.write_all(options.as_bytes()).await.expect("send");
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut buf))
+        .await
+        .expect("an answer within 5 s")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(text.starts_with("SIP/2.0 200 OK"), "{text}");
+    stop.cancel();
+}
+
+#[tokio::test]
 async fn an_offer_without_g711_is_not_acceptable() {
     let (addr, counts, stop) = trunk().await;
     let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n";

@@ -16,7 +16,7 @@ use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::DialogId;
 use rsipstack::rsip::prelude::*;
 use rsipstack::rsip::{Header, Host, Method, Param, Request, Scheme, StatusCode, Uri};
-use rsipstack::transport::{udp::UdpConnection, TransportLayer};
+use rsipstack::transport::{udp::UdpConnection, TcpListenerConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use tokio_util::sync::CancellationToken;
 
@@ -45,7 +45,7 @@ pub trait Calls: Send + Sync + 'static {
 /// How the trunk side listens.
 #[derive(Debug, Clone)]
 pub struct TrunkSettings {
-    /// The UDP address SIP arrives at (5060 in production).
+    /// The address SIP arrives at over UDP and TCP (5060 in production).
     pub bind: SocketAddr,
     /// The peers allowed to send anything: the PBX, the carrier's proxies.
     pub allowed: Vec<IpAddr>,
@@ -96,6 +96,14 @@ impl Trunk {
                     detail: e.to_string(),
                 })?;
         transport.add_transport(conn.into());
+        // TCP on the same address: PBXs send large INVITEs over TCP.
+        let tcp = TcpListenerConnection::new(settings.bind, None)
+            .await
+            .map_err(|e| BindError {
+                addr: settings.bind,
+                detail: e.to_string(),
+            })?;
+        transport.add_transport(tcp.into());
         let endpoint = EndpointBuilder::new()
             .with_cancel_token(cancel.clone())
             .with_transport_layer(transport)
