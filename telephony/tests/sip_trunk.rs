@@ -138,6 +138,46 @@ async fn keep_alives_are_answered_over_tcp_too() {
     stop.cancel();
 }
 
+/// INVITEs the stack cannot make a dialog of (no From tag, no Call-ID) are
+/// refused one by one; the bridge still answers afterwards.
+#[tokio::test]
+async fn malformed_invites_are_refused_and_the_bridge_goes_on() {
+    let (addr, counts, stop) = trunk().await;
+    let sdp = "v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 30000 RTP/AVP 0\r\n";
+    let invite = |call: &str| {
+        request(
+            "INVITE",
+            addr,
+            call,
+            sdp,
+            "Content-Type: application/sdp\r\n",
+        )
+    };
+    let without_tag = invite("bad1").replace(";tag=tbad1", "");
+    let without_call_id = invite("bad2").replace("Call-ID: bad2@test\r\n", "");
+    for bad in [without_tag, without_call_id] {
+        let sock = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("socket");
+        let from = sock.local_addr().expect("addr").to_string();
+        sock.send_to(bad.replace("{from}", &from).as_bytes(), addr)
+            .await
+            .expect("send");
+        // Whatever it answers, if anything, it is not a 200.
+        let mut buf = vec![0u8; 4096];
+        if let Ok(Ok((n, _))) =
+            tokio::time::timeout(Duration::from_millis(500), sock.recv_from(&mut buf)).await
+        {
+            let text = String::from_utf8_lossy(&buf[..n]).to_string();
+            assert!(!text.starts_with("SIP/2.0 200"), "{text}");
+        }
+    }
+    assert_eq!(counts.answered.load(Ordering::Relaxed), 0);
+    let answer = exchange(addr, &request("OPTIONS", addr, "after", "", "")).await;
+    assert_eq!(answer, "SIP/2.0 200 OK");
+    stop.cancel();
+}
+
 #[tokio::test]
 async fn an_offer_without_g711_is_not_acceptable() {
     let (addr, counts, stop) = trunk().await;

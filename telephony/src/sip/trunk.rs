@@ -193,17 +193,31 @@ impl Trunk {
                         tx.reply(StatusCode::ServiceUnavailable).await.ok();
                         continue;
                     };
-                    let mut dialog = dialogs.get_or_create_server_invite(
+                    // One INVITE the stack cannot make a dialog of (a From
+                    // without a tag, say) is refused alone; the bridge goes on.
+                    let answer = sdp::answer(&agreed, local, session_id());
+                    let dialog = match dialogs.get_or_create_server_invite(
                         &tx,
                         states.clone(),
                         None,
                         Some(contact.clone()),
-                    )?;
-                    let answer = sdp::answer(&agreed, local, session_id());
-                    dialog.accept(
-                        Some(vec![Header::ContentType("application/sdp".into())]),
-                        Some(answer.into_bytes()),
-                    )?;
+                    ) {
+                        Ok(d) => d
+                            .accept(
+                                Some(vec![Header::ContentType("application/sdp".into())]),
+                                Some(answer.into_bytes()),
+                            )
+                            .map(|()| d),
+                        Err(e) => Err(e),
+                    };
+                    let mut dialog = match dialog {
+                        Ok(d) => d,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "SIP INVITE refused");
+                            tx.reply(StatusCode::BadRequest).await.ok();
+                            continue;
+                        }
+                    };
                     self.counts.answered.fetch_add(1, Ordering::Relaxed);
                     let hangup = CancellationToken::new();
                     hangups.insert(dialog.id().to_string(), hangup.clone());
