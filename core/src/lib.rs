@@ -16,7 +16,6 @@
 
 /// `as_str` and `parse` for enums whose names strum derives in snake_case
 /// (the names serde writes; a test in `assessment` holds them equal).
-#[macro_export]
 macro_rules! snake_case_names {
     ($($t:ty),+ $(,)?) => {$(
         impl $t {
@@ -32,6 +31,7 @@ macro_rules! snake_case_names {
         }
     )+};
 }
+pub(crate) use snake_case_names;
 
 pub mod assessment;
 pub mod engine;
