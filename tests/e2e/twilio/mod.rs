@@ -164,6 +164,44 @@ async fn rig_signed_with(signature: akutlinje_telephony::signature::Algorithm) -
 }
 
 impl Rig {
+    /// Staff's call through the checklist by keys: the room, no danger sign,
+    /// the seven vital signs as `vitals` (keys 3–9), a 4-second voice note
+    /// as recording `rec`, the concern skipped. Returns the case.
+    async fn checklist_by_keys(
+        &self,
+        call: &str,
+        room: &str,
+        vitals: [&str; 7],
+        rec: &str,
+    ) -> CaseId {
+        self.call_in(call, ANNA).await;
+        self.keys(call, 1, room).await;
+        self.keys(call, 2, "7").await;
+        for (n, d) in (3..).zip(vitals) {
+            self.keys(call, n, d).await;
+        }
+        let rec_url = format!(
+            "{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/{rec}",
+            self.fake.url
+        );
+        self.hook(
+            "/twilio/voice/record?n=10",
+            &[
+                ("CallSid", call),
+                ("RecordingUrl", &rec_url),
+                ("RecordingDuration", "4"),
+                ("Digits", "#"),
+            ],
+        )
+        .await;
+        self.hook(
+            "/twilio/voice/record?n=11",
+            &[("CallSid", call), ("Digits", "*")],
+        )
+        .await;
+        self.case_of(call).await
+    }
+
     /// Posts a webhook; checks the TwiML; keeps a transcript.
     async fn hook(&self, path: &str, params: &[(&str, &str)]) -> String {
         let (status, body) = self.hooks.post(path, params).await;

@@ -6,41 +6,15 @@ use super::*;
 async fn an_sms_reply_acknowledges_the_page_once() {
     let r = rig().await;
     let call = "CA00000000000000000000000000000600";
-    r.call_in(call, ANNA).await;
-    r.keys(call, 1, "12").await;
-    r.keys(call, 2, "7").await;
-    // Vitals in one go are not possible on the phone; skip to a medium case:
-    for (n, d) in [
-        (3, "22"),
-        (4, "95"),
-        (5, "2"),
-        (6, "125"),
-        (7, "98"),
-        (8, "1"),
-        (9, "38*9"),
-    ] {
-        r.keys(call, n, d).await;
-    }
-    let rec_url = format!(
-        "{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0600",
-        r.fake.url
-    );
-    r.hook(
-        "/twilio/voice/record?n=10",
-        &[
-            ("CallSid", call),
-            ("RecordingUrl", &rec_url),
-            ("RecordingDuration", "4"),
-            ("Digits", "#"),
-        ],
-    )
-    .await;
-    r.hook(
-        "/twilio/voice/record?n=11",
-        &[("CallSid", call), ("Digits", "*")],
-    )
-    .await;
-    let case = r.case_of(call).await;
+    // Vitals in one go are not possible on the phone; a medium case:
+    let case = r
+        .checklist_by_keys(
+            call,
+            "12",
+            ["22", "95", "2", "125", "98", "1", "38*9"],
+            "RE0600",
+        )
+        .await;
     r.tick(Utc::now()).await;
     let code = akutlinje_telephony::case_code(case);
     // A bare "OK" is not an acknowledgement: the reply asks for the code.

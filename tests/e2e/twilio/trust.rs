@@ -273,40 +273,14 @@ async fn a_homeserver_that_never_answers_delays_no_sms_page() {
 async fn golden_record_of_a_phone_case() {
     let r = rig().await;
     let call = "CA00000000000000000000000000000950";
-    r.call_in(call, ANNA).await;
-    r.keys(call, 1, "14").await;
-    r.keys(call, 2, "7").await;
-    for (n, d) in [
-        (3, "22"),
-        (4, "*"),
-        (5, "2"),
-        (6, "125*80"),
-        (7, "98"),
-        (8, "1"),
-        (9, "38*9"),
-    ] {
-        r.keys(call, n, d).await;
-    }
-    let rec_url = format!(
-        "{}/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE0950",
-        r.fake.url
-    );
-    r.hook(
-        "/twilio/voice/record?n=10",
-        &[
-            ("CallSid", call),
-            ("RecordingUrl", &rec_url),
-            ("RecordingDuration", "4"),
-            ("Digits", "#"),
-        ],
-    )
-    .await;
-    r.hook(
-        "/twilio/voice/record?n=11",
-        &[("CallSid", call), ("Digits", "*")],
-    )
-    .await;
-    let case = r.case_of(call).await;
+    let case = r
+        .checklist_by_keys(
+            call,
+            "14",
+            ["22", "*", "2", "125*80", "98", "1", "38*9"],
+            "RE0950",
+        )
+        .await;
     r.tick(Utc::now()).await;
     let code = akutlinje_telephony::case_code(case);
     r.hook(
