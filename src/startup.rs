@@ -49,6 +49,7 @@ pub struct Service {
     housekeeping: tokio::task::JoinHandle<()>,
     transcription: Option<tokio::task::JoinHandle<()>>,
     bot: Option<tokio::task::JoinHandle<()>>,
+    sip: Option<SipBridge>,
     /// The demo people's tokens (`--demo`), to print once.
     pub demo_tokens: Option<Vec<(String, akutlinje_core::person::Role, String)>>,
 }
@@ -104,6 +105,10 @@ impl Service {
                 None
             }
         };
+        let sip = match &settings.sip {
+            Some(s) => Some(sip_bridge(s, settings, &hotline, &store).await?),
+            None => None,
+        };
         // The Matrix channel sends once the bot has connected.
         let matrix_sender = akutlinje_bot::sender::MatrixSender::new(hotline.localizer().clone());
         let (stop, _) = tokio::sync::watch::channel(false);
@@ -115,6 +120,7 @@ impl Service {
             Senders {
                 matrix: settings.matrix.is_some().then(|| matrix_sender.clone()),
                 telephony: telephony.as_ref(),
+                sip: sip.as_ref().and_then(|b| b.pager.clone()),
             },
             wakes.paging.clone(),
             &stop,
@@ -157,6 +163,7 @@ impl Service {
             housekeeping,
             transcription,
             bot,
+            sip,
             demo_tokens,
         })
     }
@@ -195,6 +202,12 @@ impl Service {
         if let Some(b) = self.bot {
             report("matrix bot", b.await);
         }
+        if let Some(b) = self.sip {
+            // Calls in progress end with the process; their cases stay as
+            // they stand, every answer already stored.
+            b.stop.cancel();
+            report("SIP bridge", b.task.await);
+        }
         served
     }
 }
@@ -219,6 +232,85 @@ fn this_worker() -> akutlinje_core::store::Worker {
 struct Senders<'a> {
     matrix: Option<akutlinje_bot::sender::MatrixSender>,
     telephony: Option<&'a akutlinje_telephony::Telephony>,
+    /// Voice pages through the SIP bridge (instead of Twilio's).
+    sip: Option<akutlinje_telephony::sip::line::SipPager>,
+}
+
+/// The running SIP bridge.
+struct SipBridge {
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio_util::sync::CancellationToken,
+    pager: Option<akutlinje_telephony::sip::line::SipPager>,
+}
+
+/// Starts the SIP bridge: listens, renders the prompts it lacks in the
+/// background (saying how far it got), and answers calls with the line.
+async fn sip_bridge(
+    s: &crate::config::SipSettings,
+    settings: &Settings,
+    hotline: &Hotline,
+    store: &Arc<dyn Store>,
+) -> anyhow::Result<SipBridge> {
+    use akutlinje_telephony::sip::{line, prompts::Prompts, trunk};
+    let trunk = trunk::Trunk::bind(trunk::TrunkSettings {
+        bind: s.bind,
+        allowed: s.peers.clone(),
+        media_ip: s.media_ip,
+    })
+    .await?;
+    let loc = hotline.localizer().clone();
+    let prompts = Prompts::new(loc.clone(), s.prompts_dir.clone(), s.prompt_cache.clone());
+    let lang = settings.language;
+    let warm = prompts.clone();
+    let ids: Vec<String> = loc
+        .ids(lang)
+        .into_iter()
+        .filter(|id| id.starts_with("ivr-"))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        match warm.warm(lang, &ids) {
+            Ok(n) => tracing::info!(
+                rendered = n,
+                prompts = ids.len(),
+                seconds = started.elapsed().as_secs_f32(),
+                "SIP prompts ready"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "SIP prompts could not be rendered; calls will try again")
+            }
+        }
+    });
+    let roster = Arc::new(crate::oncall::RotaRoster::new(
+        store.clone(),
+        settings.paging_service.clone(),
+    ));
+    let line = line::Line::new(
+        hotline.clone(),
+        store.clone(),
+        prompts,
+        line::LineSettings {
+            lang,
+            pin_required: s.pin_required,
+            dial: s.dial.clone(),
+            from_user: s.from.clone(),
+            ring: s.ring,
+            ..line::LineSettings::default()
+        },
+        roster,
+        trunk.dialer(),
+    );
+    let stop = trunk.stopper();
+    let pager = s
+        .pages
+        .then(|| line.pager(tokio::runtime::Handle::current()));
+    tracing::info!(bind = %s.bind, peers = s.peers.len(), pages = s.pages, "SIP bridge listening");
+    let task = tokio::spawn(async move {
+        if let Err(e) = trunk.serve(Arc::new(line)).await {
+            tracing::error!(error = %e, "the SIP bridge stopped");
+        }
+    });
+    Ok(SipBridge { task, stop, pager })
 }
 
 /// A future that completes when the service is told to stop.
@@ -256,9 +348,15 @@ fn paging(
     if let Some(m) = channels.matrix {
         senders.push(Arc::new(m));
     }
+    let has_voice = channels.telephony.is_some() || channels.sip.is_some();
     if let Some(t) = channels.telephony {
         senders.push(Arc::new(t.sms_sender()));
-        senders.push(Arc::new(t.voice_sender()));
+        if channels.sip.is_none() {
+            senders.push(Arc::new(t.voice_sender()));
+        }
+    }
+    if let Some(p) = channels.sip {
+        senders.push(Arc::new(p));
     }
     let escalator = Escalator::new(
         store.clone(),
@@ -268,7 +366,7 @@ fn paging(
         hotline.localizer().clone(),
         me.id.clone(),
     )
-    .with_phone_bridge(channels.telephony.is_some());
+    .with_phone_bridge(has_voice);
     let outbox = Outbox::new(store.clone(), senders, me.id.clone());
     let heartbeat = akutlinje_scheduler::escalation::heartbeat(
         store.clone(),

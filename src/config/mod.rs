@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 mod parts;
 mod raw;
 
-pub use parts::{default_model_path, MatrixSettings, TwilioSettings, VoiceSettings, DEFAULT_MODEL};
-use parts::{matrix_settings, twilio_settings, voice_settings};
+pub use parts::{
+    default_model_path, MatrixSettings, SipSettings, TwilioSettings, VoiceSettings, DEFAULT_MODEL,
+};
+use parts::{matrix_settings, sip_settings, twilio_settings, voice_settings};
 pub use raw::MIN_SECRET_CHARS;
 use raw::{read_raw, secret_env, Raw};
 
@@ -51,6 +53,8 @@ pub struct Settings {
     pub matrix: Option<MatrixSettings>,
     /// Twilio, if configured.
     pub twilio: Option<TwilioSettings>,
+    /// The SIP bridge, if configured.
+    pub sip: Option<SipSettings>,
     /// Speech recognition of voice notes.
     pub voice: VoiceSettings,
     /// The settings as read, every key by its name (for `akutlinje config`).
@@ -169,6 +173,7 @@ impl Settings {
         }
         let matrix = matrix_settings(&raw)?;
         let twilio = twilio_settings(&raw, public_url.as_deref())?;
+        let sip = sip_settings(&raw)?;
         let voice = voice_settings(&raw)?;
         let mut described = raw_copy;
         described.database_url = Some(redact_password(&database_url));
@@ -176,6 +181,7 @@ impl Settings {
             raw: described,
             voice,
             twilio,
+            sip,
             database_url,
             database_owner_url,
             migrate_at_start,

@@ -172,14 +172,7 @@ pub(super) fn twilio_settings(
                 .or_else(|| public_url.map(str::to_string))
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
                 .context("twilio_public_url: the http(s) URL Twilio reaches this service at is required with Twilio")?;
-            let pin_required = match raw.phone_pin.trim() {
-                "required" => true,
-                "off" => {
-                    tracing::warn!("phone_pin = off: callers are trusted by their number alone");
-                    false
-                }
-                other => bail!("phone_pin: {other:?} must be required or off"),
-            };
+            let pin_required = phone_pin(raw)?;
             Some(TwilioSettings {
                 account_sid,
                 auth_token: auth_token.into(),
@@ -233,4 +226,111 @@ pub(super) fn voice_settings(raw: &Raw) -> anyhow::Result<VoiceSettings> {
         fit_short_clips: raw.voice_fit_short_clips,
         flash_attn: raw.voice_flash_attn,
     })
+}
+
+/// `phone_pin`, for every phone line: whether staff key a PIN.
+fn phone_pin(raw: &Raw) -> anyhow::Result<bool> {
+    match raw.phone_pin.trim() {
+        "required" => Ok(true),
+        "off" => {
+            tracing::warn!("phone_pin = off: callers are trusted by their number alone");
+            Ok(false)
+        }
+        other => bail!("phone_pin: {other:?} must be required or off"),
+    }
+}
+
+/// The SIP bridge's settings, if it is on.
+#[derive(Debug, Clone)]
+pub struct SipSettings {
+    /// Where SIP is received (UDP and TCP).
+    pub bind: std::net::SocketAddr,
+    /// Peers allowed to send SIP.
+    pub peers: Vec<std::net::IpAddr>,
+    /// The address in our SDP.
+    pub media_ip: std::net::IpAddr,
+    /// Number → SIP address.
+    pub dial: String,
+    /// Our user part.
+    pub from: String,
+    /// Pages by voice go through the bridge rather than Twilio.
+    pub pages: bool,
+    /// A site's recorded prompts.
+    pub prompts_dir: Option<PathBuf>,
+    /// Rendered prompts.
+    pub prompt_cache: PathBuf,
+    /// How long a page call rings.
+    pub ring: std::time::Duration,
+    /// Staff key a PIN before resident data is said.
+    pub pin_required: bool,
+}
+
+/// The SIP bridge's settings, checked; `None` when `sip_bind` is unset.
+pub(super) fn sip_settings(raw: &Raw) -> anyhow::Result<Option<SipSettings>> {
+    let Some(bind) = raw
+        .sip_bind
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+    else {
+        return Ok(None);
+    };
+    let bind: std::net::SocketAddr = bind.parse().with_context(|| {
+        format!("sip_bind: {bind:?} is not an address with a port (0.0.0.0:5060)")
+    })?;
+    let peers = raw
+        .sip_trunk_peers
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse()
+                .with_context(|| format!("sip_trunk_peers: {p:?} is not an IP address"))
+        })
+        .collect::<anyhow::Result<Vec<std::net::IpAddr>>>()?;
+    if peers.is_empty() {
+        bail!("sip_bind is set, so sip_trunk_peers must name the PBX or carrier proxies allowed to send SIP (comma-separated IP addresses)");
+    }
+    let media_ip = match raw.sip_media_ip.as_deref().map(str::trim) {
+        Some(ip) if !ip.is_empty() => ip
+            .parse()
+            .with_context(|| format!("sip_media_ip: {ip:?} is not an IP address"))?,
+        _ if bind.ip().is_unspecified() => bail!(
+            "sip_bind listens on every address, so sip_media_ip must say which one the PBX sends RTP to"
+        ),
+        _ => bind.ip(),
+    };
+    let dial = match &raw.sip_dial {
+        Some(d) if d.contains("{number}") || d.contains("{national}") => d.clone(),
+        Some(d) => bail!("sip_dial: {d:?} must contain {{number}} or {{national}}"),
+        None => format!("sip:{{number}}@{}", peers[0]),
+    };
+    let pages = match raw.sip_pages.trim() {
+        "sip" => true,
+        "twilio" => false,
+        other => bail!("sip_pages: {other:?} must be sip or twilio"),
+    };
+    if !(5..=120).contains(&raw.sip_ring_seconds) {
+        bail!(
+            "sip_ring_seconds: {} must be between 5 and 120",
+            raw.sip_ring_seconds
+        );
+    }
+    Ok(Some(SipSettings {
+        bind,
+        peers,
+        media_ip,
+        dial,
+        from: raw.sip_from.trim().to_string(),
+        pages,
+        prompts_dir: raw.sip_prompts_dir.clone(),
+        prompt_cache: match &raw.sip_prompt_cache {
+            Some(p) => p.clone(),
+            None => data_dir()?.join("prompt-cache"),
+        },
+        ring: std::time::Duration::from_secs(raw.sip_ring_seconds),
+        pin_required: phone_pin(raw)?,
+    }))
 }

@@ -57,6 +57,30 @@ pub(super) struct Raw {
     /// How Twilio signs webhooks: hmac-sha1 (the auth token) or hmac-sha256.
     /// Only this algorithm is accepted, whatever a request names.
     pub(super) twilio_signature: String,
+    /// The SIP bridge listens here (UDP and TCP, e.g. `0.0.0.0:5060`);
+    /// unset: no SIP bridge.
+    pub(super) sip_bind: Option<String>,
+    /// The PBX or carrier proxies allowed to send SIP (comma-separated IP
+    /// addresses); anything else gets 403.
+    pub(super) sip_trunk_peers: Option<String>,
+    /// The address put in SDP for RTP (default: the bind address; required
+    /// when that is 0.0.0.0).
+    pub(super) sip_media_ip: Option<String>,
+    /// How a number becomes a SIP address for pages and put-throughs:
+    /// `sip:{number}@pbx.example.org` (`{national}`: without +45).
+    pub(super) sip_dial: Option<String>,
+    /// The user part the bridge calls from (the hotline's number or extension).
+    pub(super) sip_from: String,
+    /// Pages by voice go through the SIP bridge (`sip`, the default when the
+    /// bridge is on) or Twilio (`twilio`).
+    pub(super) sip_pages: String,
+    /// A site's recorded prompts: `<dir>/<lang>/<message-id>.wav`.
+    pub(super) sip_prompts_dir: Option<PathBuf>,
+    /// Where prompts rendered with espeak-ng are kept (default: the data
+    /// directory's `prompt-cache`).
+    pub(super) sip_prompt_cache: Option<PathBuf>,
+    /// How long a page call rings (seconds).
+    pub(super) sip_ring_seconds: u64,
     /// The Whisper model (ggml); default: what scripts/fetch-model caches.
     pub(super) voice_model: Option<PathBuf>,
     /// The language voice notes are in (ISO 639-1).
@@ -80,6 +104,7 @@ pub(super) struct Raw {
 const TYPED_KEYS: &[&str] = &[
     "log_json",
     "voice_workers",
+    "sip_ring_seconds",
     "voice_threads",
     "voice_max_seconds",
     "voice_lease_seconds",
@@ -114,6 +139,14 @@ const STRING_KEYS: &[&str] = &[
     "phone_pin",
     "voice_model",
     "voice_language",
+    "sip_bind",
+    "sip_trunk_peers",
+    "sip_media_ip",
+    "sip_dial",
+    "sip_from",
+    "sip_pages",
+    "sip_prompts_dir",
+    "sip_prompt_cache",
 ];
 
 /// `AKUTLINJE_<KEY>` for every text key that is set, verbatim.
@@ -157,6 +190,15 @@ pub(super) fn secret_env(name: &str) -> anyhow::Result<Option<String>> {
 impl Default for Raw {
     fn default() -> Self {
         Raw {
+            sip_bind: None,
+            sip_trunk_peers: None,
+            sip_media_ip: None,
+            sip_dial: None,
+            sip_from: "akutlinje".into(),
+            sip_pages: "sip".into(),
+            sip_prompts_dir: None,
+            sip_prompt_cache: None,
+            sip_ring_seconds: 30,
             database_url: None,
             database_migrations: "run".into(),
             bind: "127.0.0.1:8080".into(),

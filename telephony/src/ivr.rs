@@ -135,21 +135,30 @@ pub struct Speaker<'a> {
 }
 
 impl Speaker<'_> {
-    /// A message in its telephone form (`ivr-<id>`) when there is one.
-    pub fn msg(&self, m: &Msg) -> String {
+    /// A message's telephone form (`ivr-<id>`) when there is one.
+    pub fn telephone_form(&self, m: &Msg) -> Msg {
         let ivr = format!("ivr-{}", m.id);
-        let text = if self.loc.has(self.lang, &ivr) {
-            self.loc.render(
-                self.lang,
-                &Msg {
-                    id: ivr,
-                    args: m.args.clone(),
-                },
-            )
+        if self.loc.has(self.lang, &ivr) {
+            Msg {
+                id: ivr,
+                args: m.args.clone(),
+            }
         } else {
-            self.loc.render(self.lang, m)
-        };
-        speakable(&text)
+            m.clone()
+        }
+    }
+
+    /// A message in its telephone form, as speakable text.
+    pub fn msg(&self, m: &Msg) -> String {
+        speakable(&self.loc.render(self.lang, &self.telephone_form(m)))
+    }
+
+    /// What is said, as text.
+    pub fn utterance(&self, u: &Utterance) -> String {
+        match u {
+            Utterance::Msg(m) => self.msg(m),
+            Utterance::Private(t) => t.clone(),
+        }
     }
 
     /// A text by id.
@@ -159,32 +168,45 @@ impl Speaker<'_> {
 
     /// A question with its choices and the keys that answer it.
     pub fn prompt(&self, p: &Prompt) -> String {
-        let mut parts = vec![self.msg(&p.msg)];
-        for (i, c) in p.choices.iter().enumerate() {
-            parts.push(
-                self.msg(
-                    &Msg::new("ivr-choice")
-                        .arg("n", i + 1)
-                        .arg("label", self.msg(c)),
-                ),
-            );
-        }
-        if matches!(p.expect, Expect::Choice { multiple: true, .. }) {
-            parts.push(self.text("ivr-choices-multiple"));
-        }
-        if p.skippable && matches!(p.expect, Expect::Number { .. }) {
-            parts.push(self.text("ivr-keys-skip"));
-        }
+        let mut parts: Vec<String> = self.prompt_parts(p).iter().map(|m| self.msg(m)).collect();
         parts.retain(|s| !s.is_empty());
         parts.join(" ")
     }
+
+    /// The messages a question is said in, each in its telephone form.
+    pub fn prompt_parts(&self, p: &Prompt) -> Vec<Msg> {
+        let mut parts = vec![self.telephone_form(&p.msg)];
+        for (i, c) in p.choices.iter().enumerate() {
+            parts.push(
+                Msg::new("ivr-choice")
+                    .arg("n", i + 1)
+                    .arg_msg("label", self.telephone_form(c)),
+            );
+        }
+        if matches!(p.expect, Expect::Choice { multiple: true, .. }) {
+            parts.push(Msg::new("ivr-choices-multiple"));
+        }
+        if p.skippable && matches!(p.expect, Expect::Number { .. }) {
+            parts.push(Msg::new("ivr-keys-skip"));
+        }
+        parts
+    }
+}
+
+/// One thing said on the phone.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Utterance {
+    /// A message of the locale (its telephone form is said).
+    Msg(Msg),
+    /// Text about a resident (their card): said, never cached as audio.
+    Private(String),
 }
 
 /// What a turn sounds like, and what happens after.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spoken {
     /// Said in order; the 112 advice is said twice.
-    pub lines: Vec<(String, u32)>,
+    pub lines: Vec<(Utterance, u32)>,
     /// What Twilio does after the question.
     pub next: Next,
 }
@@ -213,9 +235,9 @@ pub fn speak(s: &Speaker<'_>, today: NaiveDate, effects: &[Effect]) -> Spoken {
                 if m.id == "noted" {
                     continue;
                 }
-                lines.push((s.msg(m), 1));
+                lines.push((Utterance::Msg(m.clone()), 1));
             }
-            Effect::Advise112(m) => lines.push((s.msg(m), 2)),
+            Effect::Advise112(m) => lines.push((Utterance::Msg(m.clone()), 2)),
             Effect::Ask(p) => next = Next::Ask(p.clone()),
             Effect::ShowResidentCard(r) => {
                 let card = akutlinje_core::isbar::render_card(s.loc, s.lang, r, today);
@@ -226,7 +248,7 @@ pub fn speak(s: &Speaker<'_>, today: NaiveDate, effects: &[Effect]) -> Spoken {
                     it.filter(|l| l.starts_with("  "))
                         .map(|l| l.trim().to_string()),
                 );
-                lines.push((speakable(&said.join(". ")), 1));
+                lines.push((Utterance::Private(speakable(&said.join(". "))), 1));
             }
             Effect::Page { .. } | Effect::UpdatePage { .. } => {
                 next = Next::Conference;
@@ -238,7 +260,7 @@ pub fn speak(s: &Speaker<'_>, today: NaiveDate, effects: &[Effect]) -> Spoken {
             | Effect::Finished => {}
         }
     }
-    lines.retain(|(l, _)| !l.is_empty());
+    lines.retain(|(l, _)| !s.utterance(l).is_empty());
     Spoken { lines, next }
 }
 

@@ -12,8 +12,9 @@
 //!   by phone joins it;
 //! - the **REST client** ([`rest`]) and the **SMS and voice channels** of the
 //!   scheduler's notification outbox ([`senders`]);
-//! - the **SIP bridge**'s media layer ([`sip`]), the hospital's own phone
-//!   system without a cloud in between (signalling is the next step).
+//! - the **SIP bridge** ([`sip`]): the same checklist over the hospital's
+//!   own phone system (a PBX or carrier trunk), no cloud in between, and
+//!   pages to physicians' phones through it.
 //!
 //! It depends on core only; the binary wires it to the store, the rota and
 //! the HTTP server.
@@ -229,6 +230,21 @@ impl Telephony {
     pub(crate) fn oncall(&self) -> &Arc<dyn akutlinje_core::roster::Roster> {
         &self.0.oncall
     }
+}
+
+/// Wrong PINs tolerated on one call (any line) before the caller is put
+/// through to the physician without resident data.
+pub(crate) const PIN_TRIES: u32 = 3;
+
+/// Whether a keyed PIN matches its stored hash (slow on purpose: run it
+/// off the async threads).
+pub(crate) fn pin_matches(pin: String, hash: String) -> bool {
+    use argon2::{Argon2, PasswordHash, PasswordVerifier};
+    PasswordHash::new(&hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// The short code that names a case in an SMS ("OK 4821"): four digits of

@@ -19,6 +19,7 @@ mod failover;
 mod hardening;
 mod jobs;
 mod matrix;
+mod sip;
 mod twilio;
 mod voice;
 mod web;

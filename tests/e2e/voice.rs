@@ -22,7 +22,7 @@ use akutlinje_voice::wer;
 use akutlinje_voice::{ModelSettings, Transcriber, Worker, WorkerSettings};
 use chrono::Utc;
 
-fn model_path() -> PathBuf {
+pub fn model_path() -> PathBuf {
     let p = std::env::var_os("AKUTLINJE_VOICE_MODEL")
         .map(PathBuf::from)
         .unwrap_or_else(akutlinje::config::default_model_path);

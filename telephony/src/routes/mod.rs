@@ -312,7 +312,7 @@ impl Telephony {
             .lines
             .iter()
             .map(|(l, times)| {
-                let s = self.say(l);
+                let s = self.say(&self.speaker().utterance(l));
                 if *times > 1 {
                     s.attr("loop", times)
                 } else {

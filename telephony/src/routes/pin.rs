@@ -4,7 +4,7 @@ use super::*;
 
 /// Wrong PINs tolerated on one call before the caller is put through to
 /// the physician without resident data.
-pub(super) const PIN_TRIES: u32 = 3;
+pub(super) const PIN_TRIES: u32 = crate::PIN_TRIES;
 
 /// Asks for the PIN; silence comes back to the same step without digits.
 pub(super) fn pin_prompt(t: &Telephony, try_no: u32, say: &str) -> twiml::Response {
@@ -25,15 +25,6 @@ pub(super) fn put_through(t: &Telephony, say: &str) -> String {
         .with(t.say_id(say))
         .with(twiml::redirect(&t.public("/twilio/voice/unknown/next?i=0")))
         .to_xml()
-}
-
-pub(super) fn pin_matches(pin: String, hash: String) -> bool {
-    use argon2::{Argon2, PasswordHash, PasswordVerifier};
-    PasswordHash::new(&hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(pin.as_bytes(), &h)
-            .is_ok()
-    })
 }
 
 pub(super) async fn pin(
@@ -72,7 +63,7 @@ pub(super) async fn pin(
                 return Ok(put_through(&t, "ivr-pin-none"));
             };
             let ok = !digits.is_empty()
-                && tokio::task::spawn_blocking(move || pin_matches(digits, hash))
+                && tokio::task::spawn_blocking(move || crate::pin_matches(digits, hash))
                     .await
                     .unwrap_or(false);
             if ok {

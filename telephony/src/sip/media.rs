@@ -149,8 +149,8 @@ impl Media {
 /// type, sequence and SSRC; keys are not passed on (each leg's keys are its
 /// own). Runs until `stop` is cancelled.
 pub async fn bridge(
-    mut a: Media,
-    mut b: Media,
+    a: &mut Media,
+    b: &mut Media,
     stop: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
     let mut from_a = vec![0u8; 2048];
@@ -160,11 +160,11 @@ pub async fn bridge(
             () = stop.cancelled() => return Ok(()),
             got = a.socket.recv_from(&mut from_a) => {
                 let (n, src) = got?;
-                a.relay(&from_a[..n], src, &mut b).await?;
+                a.relay(&from_a[..n], src, b).await?;
             }
             got = b.socket.recv_from(&mut from_b) => {
                 let (n, src) = got?;
-                b.relay(&from_b[..n], src, &mut a).await?;
+                b.relay(&from_b[..n], src, a).await?;
             }
         }
     }
@@ -400,7 +400,13 @@ mod bridge_tests {
             doctor.local_addr().expect("b"),
         );
         let stop = tokio_util::sync::CancellationToken::new();
-        let running = tokio::spawn(bridge(nurse, doctor, stop.clone()));
+        let running = tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                let (mut nurse, mut doctor) = (nurse, doctor);
+                bridge(&mut nurse, &mut doctor, stop).await
+            }
+        });
         let speech: Vec<i16> = (0..FRAME)
             .map(|i| ((i as f64 * 0.25).sin() * 9000.0) as i16)
             .collect();

@@ -15,16 +15,21 @@
 //! - [`prompts`]: what the bridge says, from a site's recordings or
 //!   rendered once with espeak-ng and cached;
 //! - [`trunk`]: signalling on rsipstack for calls from an allow-listed PBX
-//!   or carrier trunk.
+//!   or carrier trunk, and calls placed through it ([`trunk::Dialer`]);
+//! - [`talk`]: one side of a conversation: prompts, keys, voice notes;
+//! - [`line`]: the hotline itself — the checklist by keys and voice, the
+//!   caller waiting for the physician, and pages by SIP.
 //!
 //! Everything here reads untrusted bytes from the network: a malformed
 //! packet or description is an error value, never a panic (property tests
 //! feed them arbitrary bytes).
 
 pub mod dtmf;
+pub mod line;
 pub mod media;
 pub mod prompts;
 pub mod recording;
 pub mod rtp;
 pub mod sdp;
+pub mod talk;
 pub mod trunk;

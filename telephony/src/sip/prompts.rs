@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use akutlinje_core::i18n::{Lang, Localizer, Msg};
+use akutlinje_core::i18n::{Arg, Lang, Localizer, Msg};
 use sha2::{Digest, Sha256};
 
 /// The bridge's sample rate.
@@ -71,28 +71,124 @@ impl Prompts {
     }
 
     /// The audio of `msg` in `lang`, 8 kHz mono.
+    ///
+    /// A message without arguments is the site's recording when there is
+    /// one, else its text rendered once and cached. A message with
+    /// arguments is composed: the text around each argument, cached like a
+    /// message; a number from the number prompts (`number-<n>.wav`
+    /// recorded, or rendered once and cached); another message as itself;
+    /// any other text (a name) rendered for this call only and never
+    /// cached, because it may be personal data.
     pub fn audio(&self, lang: Lang, msg: &Msg) -> Result<Vec<i16>, PromptError> {
-        std::fs::create_dir_all(&self.cache)
-            .map_err(|e| PromptError::Cache(self.cache.clone(), e))?;
         if msg.args.is_empty() {
-            if let Some(dir) = &self.recorded {
-                let file = dir.join(lang.tag()).join(format!("{}.wav", msg.id));
-                if file.exists() {
-                    let key = format!("recorded {} {}", file.display(), modified(&file));
-                    let out = self.cached(&key);
-                    if !out.exists() {
-                        self.convert(&file, &out)?;
-                    }
-                    return read_wav(&out);
-                }
+            if let Some(audio) = self.recorded(lang, &msg.id)? {
+                return Ok(audio);
             }
+            return self.cached_speech(lang, &self.loc.render(lang, msg));
         }
-        let text = self.loc.render(lang, msg);
-        let out = self.cached(&format!("{} {text}", lang.tag()));
+        // The text around the arguments: render with markers in their place.
+        let marked = Msg {
+            id: msg.id.clone(),
+            args: msg
+                .args
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| (name.clone(), Arg::Text(format!("\u{1}{i}\u{1}"))))
+                .collect(),
+        };
+        let rendered = self.loc.render(lang, &marked);
+        let mut out = Vec::new();
+        for (i, piece) in rendered.split('\u{1}').enumerate() {
+            if i % 2 == 0 {
+                // Punctuation alone ("." after the last argument) says nothing.
+                if piece.chars().any(char::is_alphanumeric) {
+                    out.extend(self.cached_speech(lang, piece)?);
+                }
+                continue;
+            }
+            let Some((_, arg)) = piece.parse::<usize>().ok().and_then(|n| msg.args.get(n)) else {
+                continue;
+            };
+            out.extend(match arg {
+                Arg::Text(t) if is_number(t) => self.number(lang, t.trim())?,
+                Arg::Text(t) => self.speech(lang, t)?,
+                Arg::Msg(m) => self.audio(lang, m)?,
+                Arg::List(ms) => {
+                    let parts = ms
+                        .iter()
+                        .map(|m| self.audio(lang, m))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Prompts::compose(&parts)
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// Free text (a resident's card) spoken for this call only: rendered in
+    /// a temporary file that is removed at once, never cached.
+    pub fn speech(&self, lang: Lang, text: &str) -> Result<Vec<i16>, PromptError> {
+        let dir = tempfile::tempdir().map_err(|e| PromptError::Cache(std::env::temp_dir(), e))?;
+        let out = dir.path().join("speech.wav");
+        self.speak(lang, text, &out)?;
+        read_wav(&out)
+    }
+
+    /// Renders every message of `ids` that has no arguments, so the first
+    /// caller waits for none; returns how many were rendered now.
+    pub fn warm(&self, lang: Lang, ids: &[String]) -> Result<usize, PromptError> {
+        let mut rendered = 0;
+        for id in ids {
+            if self.recorded(lang, id)?.is_some() {
+                continue;
+            }
+            let text = self.loc.render(lang, &Msg::new(id.clone()));
+            if !self.cached(&format!("{} {text}", lang.tag())).exists() {
+                rendered += 1;
+            }
+            self.cached_speech(lang, &text)?;
+        }
+        Ok(rendered)
+    }
+
+    /// A number from the number prompts.
+    fn number(&self, lang: Lang, n: &str) -> Result<Vec<i16>, PromptError> {
+        match self.recorded(lang, &format!("number-{n}"))? {
+            Some(a) => Ok(a),
+            None => self.cached_speech(lang, n),
+        }
+    }
+
+    /// The site's recording of a message, converted once.
+    fn recorded(&self, lang: Lang, id: &str) -> Result<Option<Vec<i16>>, PromptError> {
+        let Some(dir) = &self.recorded else {
+            return Ok(None);
+        };
+        let file = dir.join(lang.tag()).join(format!("{id}.wav"));
+        if !file.exists() {
+            return Ok(None);
+        }
+        self.ensure_cache()?;
+        let key = format!("recorded {} {}", file.display(), modified(&file));
+        let out = self.cached(&key);
         if !out.exists() {
-            self.speak(lang, &text, &out)?;
+            self.convert(&file, &out)?;
+        }
+        read_wav(&out).map(Some)
+    }
+
+    /// Text that carries no personal data, rendered once and kept.
+    fn cached_speech(&self, lang: Lang, text: &str) -> Result<Vec<i16>, PromptError> {
+        self.ensure_cache()?;
+        let out = self.cached(&format!("{} {}", lang.tag(), text.trim()));
+        if !out.exists() {
+            self.speak(lang, text.trim(), &out)?;
         }
         read_wav(&out)
+    }
+
+    fn ensure_cache(&self) -> Result<(), PromptError> {
+        std::fs::create_dir_all(&self.cache).map_err(|e| PromptError::Cache(self.cache.clone(), e))
     }
 
     /// Prompts one after another, with a short pause between them.
@@ -144,6 +240,12 @@ impl Prompts {
         )?;
         std::fs::rename(&partial, out).map_err(|e| PromptError::Cache(out.to_path_buf(), e))
     }
+}
+
+/// A room number or a score: digits, perhaps with a decimal comma.
+fn is_number(t: &str) -> bool {
+    let t = t.trim();
+    !t.is_empty() && t.len() <= 6 && t.chars().all(|c| c.is_ascii_digit() || c == ',')
 }
 
 fn modified(file: &Path) -> u64 {
@@ -246,6 +348,45 @@ mod tests {
         );
         // Not recorded in English: spoken instead.
         assert!(p.audio(Lang::En, &Msg::new("ivr-goodbye")).is_ok());
+    }
+
+    #[test]
+    fn numbers_come_from_the_number_prompts_and_names_are_not_cached() {
+        let dir = tempfile::tempdir().expect("dir");
+        let recorded = dir.path().join("voice");
+        std::fs::create_dir_all(recorded.join("da")).expect("dir");
+        // The site recorded "14" as a quarter second of a constant level.
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(recorded.join("da/number-14.wav"), spec).expect("wav");
+        for _ in 0..2_000 {
+            w.write_sample(1234i16).expect("sample");
+        }
+        w.finalize().expect("finalize");
+        let cache = dir.path().join("cache");
+        let p = prompts(Some(recorded), &cache);
+        let msg = Msg::new("page-spoken-room").arg("room", "14");
+        let audio = p.audio(Lang::Da, &msg).expect("composed");
+        let run = audio.windows(2_000).any(|w| w.iter().all(|s| *s == 1234));
+        assert!(run, "the recorded number is in the prompt");
+        // A name is spoken but leaves nothing behind in the cache.
+        let before = std::fs::read_dir(&cache).expect("cache").count();
+        let named = Msg::new("ivr-choice")
+            .arg("n", "3")
+            .arg("label", "Anna Sørensen");
+        assert!(p.audio(Lang::Da, &named).expect("spoken").len() > 4_000);
+        let after = std::fs::read_dir(&cache).expect("cache").count();
+        // The text around the arguments and the "3" are new; the name is not.
+        assert!(after <= before + 3, "{before} → {after}");
+        let names: Vec<i16> = p.speech(Lang::Da, "Anna Sørensen").expect("speech");
+        for f in std::fs::read_dir(&cache).expect("cache").flatten() {
+            let cached = read_wav(&f.path()).unwrap_or_default();
+            assert_ne!(cached, names, "{}", f.path().display());
+        }
     }
 
     #[test]

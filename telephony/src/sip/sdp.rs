@@ -285,6 +285,20 @@ pub fn answer(n: &Negotiated, local: SocketAddr, session: u64) -> String {
     s
 }
 
+/// The offer of a call the bridge places: PCMA, then PCMU (European
+/// networks speak A-law), and telephone-events as 101, 20 ms packets.
+pub fn offer(local: SocketAddr, session: u64) -> String {
+    let ip = match local.ip() {
+        IpAddr::V4(_) => "IP4",
+        IpAddr::V6(_) => "IP6",
+    };
+    format!(
+        "v=0\r\no=akutlinje {session} {session} IN {ip} {addr}\r\ns=akutlinje\r\nc=IN {ip} {addr}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n",
+        addr = local.ip(),
+        port = local.port(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,6 +306,18 @@ mod tests {
 
     /// As baresip 1.0 offers (G.711 after Opus; DTMF 101).
     const BARESIP: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 10000 RTP/AVP 96 0 8 101\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n";
+
+    #[test]
+    fn our_own_offer_reads_back_as_a_law_with_keys() {
+        let local: SocketAddr = "127.0.0.1:40000".parse().expect("addr");
+        let n = parse_offer(&offer(local, 7))
+            .and_then(|o| o.negotiate())
+            .expect("our offer");
+        assert_eq!(
+            (n.remote, n.codec, n.dtmf_type),
+            (local, Codec::Pcma, Some(101))
+        );
+    }
 
     #[test]
     fn the_first_g711_the_offer_prefers_and_its_dtmf_type() {

@@ -6,13 +6,22 @@
 //!
 //! Each answered call gets an RTP port of its own and is handed, with its
 //! [`Media`] and a token cancelled when the caller hangs up, to the
-//! [`Calls`] the bridge was started with (the checklist, in the end).
+//! [`Calls`] the bridge was started with (the checklist); when the handler
+//! returns and the caller is still there, the bridge hangs up (BYE).
+//!
+//! The same endpoint places calls ([`Dialer`]): pages to physicians and the
+//! unknown caller's way to the physician on call.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use rsipstack::dialog::dialog::DialogStateSender;
 use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
 use rsipstack::rsip::prelude::*;
 use rsipstack::rsip::{Header, Host, Method, Param, Request, Scheme, StatusCode, Uri};
@@ -26,6 +35,9 @@ use super::sdp;
 /// An answered call, for whoever handles calls.
 #[derive(Debug)]
 pub struct Call {
+    /// The SIP Call-ID: names the call in the record and makes a case id
+    /// that a retry finds again.
+    pub id: String,
     /// Its media (the RTP port in our answer).
     pub media: Media,
     /// The caller's user part from `From` (a number or an extension), as
@@ -81,7 +93,14 @@ pub struct Trunk {
     endpoint: rsipstack::transaction::endpoint::Endpoint,
     cancel: CancellationToken,
     counts: Arc<Counts>,
+    dialogs: Arc<DialogLayer>,
+    states: DialogStateSender,
+    hangups: Hangups,
 }
+
+/// Each live call's hang-up token by dialog id: a BYE from the far end
+/// cancels it, whichever side placed the call.
+type Hangups = Arc<Mutex<HashMap<String, CancellationToken>>>;
 
 impl Trunk {
     /// Binds the UDP socket.
@@ -95,6 +114,11 @@ impl Trunk {
                     addr: settings.bind,
                     detail: e.to_string(),
                 })?;
+        // Port 0 (tests): the port the system chose, for TCP and contacts too.
+        let mut settings = settings;
+        if let Ok(real) = conn.get_addr().get_socketaddr() {
+            settings.bind.set_port(real.port());
+        }
         transport.add_transport(conn.into());
         // TCP on the same address: PBXs send large INVITEs over TCP.
         let tcp = TcpListenerConnection::new(settings.bind, None)
@@ -109,12 +133,40 @@ impl Trunk {
             .with_transport_layer(transport)
             .with_user_agent("akutlinje")
             .build();
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let (states, mut state_rx) = dialogs.new_dialog_state_channel();
+        tokio::spawn(async move {
+            while let Some(state) = state_rx.recv().await {
+                tracing::debug!(%state, "SIP dialog");
+            }
+        });
         Ok(Trunk {
             settings,
             endpoint,
             cancel,
             counts: Arc::new(Counts::default()),
+            dialogs,
+            states,
+            hangups: Arc::default(),
         })
+    }
+
+    /// Places calls from this endpoint (valid while it serves).
+    pub fn dialer(&self) -> Dialer {
+        Dialer {
+            dialogs: self.dialogs.clone(),
+            states: self.states.clone(),
+            hangups: self.hangups.clone(),
+            local: self.settings.bind,
+            media_ip: self.settings.media_ip,
+            outbound_proxy: None,
+            credential: None,
+        }
+    }
+
+    /// The address SIP is received at (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.settings.bind)
     }
 
     /// What the bridge has answered so far.
@@ -129,16 +181,10 @@ impl Trunk {
 
     /// Answers requests until stopped, handing each answered call to `calls`.
     pub async fn serve(self, calls: Arc<dyn Calls>) -> Result<(), rsipstack::Error> {
-        let mut hangups: std::collections::HashMap<String, CancellationToken> =
-            std::collections::HashMap::new();
+        let hangups = self.hangups.clone();
         let mut incoming = self.endpoint.incoming_transactions()?;
-        let dialogs = Arc::new(DialogLayer::new(self.endpoint.inner.clone()));
-        let (states, mut state_rx) = dialogs.new_dialog_state_channel();
-        tokio::spawn(async move {
-            while let Some(state) = state_rx.recv().await {
-                tracing::debug!(%state, "SIP dialog");
-            }
-        });
+        let dialogs = self.dialogs.clone();
+        let states = self.states.clone();
         let inner = self.endpoint.inner.clone();
         tokio::spawn(async move { inner.serve().await });
         let contact = Uri {
@@ -220,14 +266,30 @@ impl Trunk {
                     };
                     self.counts.answered.fetch_add(1, Ordering::Relaxed);
                     let hangup = CancellationToken::new();
-                    hangups.insert(dialog.id().to_string(), hangup.clone());
+                    let id = dialog.id();
+                    lock(&hangups).insert(id.to_string(), hangup.clone());
                     let call = Call {
+                        id: tx
+                            .original
+                            .call_id_header()
+                            .map_or_else(|_| id.to_string(), |c| c.value().to_string()),
                         media,
                         caller: caller(&tx.original),
-                        hangup,
+                        hangup: hangup.clone(),
                     };
                     let calls = calls.clone();
-                    tokio::spawn(async move { calls.call(call).await });
+                    let ours = dialog.clone();
+                    let (layer, table) = (dialogs.clone(), hangups.clone());
+                    tokio::spawn(async move {
+                        calls.call(call).await;
+                        // The handler is done; a caller still on the line
+                        // is hung up on, politely.
+                        if !hangup.is_cancelled() {
+                            ours.bye().await.ok();
+                        }
+                        lock(&table).remove(&id.to_string());
+                        layer.remove_dialog(&id);
+                    });
                     tokio::spawn(async move { dialog.handle(&mut tx).await });
                 }
                 Method::Bye | Method::Ack | Method::Cancel => {
@@ -238,7 +300,7 @@ impl Trunk {
                         Some((id, mut dialog)) => {
                             dialog.handle(&mut tx).await.ok();
                             if method != Method::Ack {
-                                if let Some(h) = hangups.remove(&id.to_string()) {
+                                if let Some(h) = lock(&hangups).remove(&id.to_string()) {
                                     h.cancel();
                                 }
                                 dialogs.remove_dialog(&id);
@@ -255,6 +317,176 @@ impl Trunk {
                 }
             }
         }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panicked holder left a plain map behind: still usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Places calls: a page to a physician, the unknown caller's way through.
+#[derive(Clone)]
+pub struct Dialer {
+    dialogs: Arc<DialogLayer>,
+    states: DialogStateSender,
+    hangups: Hangups,
+    local: SocketAddr,
+    media_ip: IpAddr,
+    outbound_proxy: Option<SocketAddr>,
+    credential: Option<rsipstack::dialog::authenticate::Credential>,
+}
+
+impl std::fmt::Debug for Dialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dialer")
+            .field("local", &self.local)
+            .field("outbound_proxy", &self.outbound_proxy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a call did not come about.
+#[derive(Debug, thiserror::Error)]
+pub enum DialError {
+    /// The target is no SIP URI.
+    #[error("not a SIP address: {0}")]
+    Target(String),
+    /// Nobody answered within the ring time.
+    #[error("no answer within {0:?}")]
+    NoAnswer(Duration),
+    /// The far end refused (busy, declined, not found…).
+    #[error("the call was refused: {0}")]
+    Refused(String),
+    /// The answer had no audio we speak.
+    #[error("the answer has no usable audio: {0}")]
+    Media(String),
+    /// The stack or the network failed.
+    #[error("the call failed: {0}")]
+    Failed(String),
+}
+
+/// A call this bridge placed and the far end answered.
+#[derive(Debug)]
+pub struct Placed {
+    /// Its media.
+    pub media: Media,
+    /// Cancelled when the far end hangs up.
+    pub hangup: CancellationToken,
+    pub(crate) dialog: Option<InviteDialogHandle>,
+}
+
+/// The dialog of a placed call (the stack's type has no `Debug`).
+pub(crate) struct InviteDialogHandle(InviteDialog);
+
+impl std::fmt::Debug for InviteDialogHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InviteDialog")
+    }
+}
+
+impl Placed {
+    /// Hangs up (BYE), unless the far end already has.
+    pub async fn end(mut self) {
+        if let Some(d) = self.dialog.take() {
+            if !self.hangup.is_cancelled() {
+                d.0.bye().await.ok();
+            }
+            self.hangup.cancel();
+        }
+    }
+}
+
+impl Dialer {
+    /// Sends calls through `proxy` (the PBX or the carrier's proxy) rather
+    /// than to the target's own host, with `credential` for a challenge.
+    pub fn via(
+        mut self,
+        proxy: Option<SocketAddr>,
+        credential: Option<rsipstack::dialog::authenticate::Credential>,
+    ) -> Dialer {
+        self.outbound_proxy = proxy;
+        self.credential = credential;
+        self
+    }
+
+    /// Calls `target` (`sip:user@host[:port]`) as `from_user`, ringing at
+    /// most `ring`.
+    pub async fn dial(
+        &self,
+        target: &str,
+        from_user: &str,
+        ring: Duration,
+    ) -> Result<Placed, DialError> {
+        let callee = Uri::try_from(target).map_err(|_| DialError::Target(target.to_string()))?;
+        if callee.scheme != Some(Scheme::Sip) && callee.scheme.is_some() {
+            return Err(DialError::Target(target.to_string()));
+        }
+        let socket = tokio::net::UdpSocket::bind((self.media_ip, 0))
+            .await
+            .map_err(|e| DialError::Failed(e.to_string()))?;
+        let local_rtp = socket
+            .local_addr()
+            .map_err(|e| DialError::Failed(e.to_string()))?;
+        let ours = Uri {
+            scheme: Some(Scheme::Sip),
+            auth: Some(rsipstack::rsip::Auth {
+                user: from_user.to_string(),
+                password: None,
+            }),
+            host_with_port: self.local.into(),
+            params: vec![],
+            headers: vec![],
+        };
+        let destination = self.outbound_proxy.map(|p| rsipstack::transport::SipAddr {
+            r#type: Some(rsipstack::rsip::Transport::Udp),
+            addr: p.into(),
+        });
+        let opt = InviteOption {
+            caller: ours.clone(),
+            callee,
+            contact: ours,
+            destination,
+            content_type: Some("application/sdp".into()),
+            offer: Some(sdp::offer(local_rtp, session_id()).into_bytes()),
+            credential: self.credential.clone(),
+            ..Default::default()
+        };
+        let invite = self.dialogs.do_invite(opt, self.states.clone());
+        let (dialog, response) = match tokio::time::timeout(ring, invite).await {
+            Err(_) => return Err(DialError::NoAnswer(ring)),
+            Ok(Err(e)) => return Err(DialError::Failed(e.to_string())),
+            Ok(Ok(r)) => r,
+        };
+        let response = match response {
+            Some(r) if r.status_code.kind() == rsipstack::rsip::StatusCodeKind::Successful => r,
+            Some(r) => return Err(DialError::Refused(r.status_code.to_string())),
+            None => return Err(DialError::Failed("no final response".into())),
+        };
+        let id = dialog.id();
+        let agreed =
+            sdp::parse_offer(&String::from_utf8_lossy(&response.body)).and_then(|a| a.negotiate());
+        let agreed = match agreed {
+            Ok(a) => a,
+            Err(e) => {
+                dialog.bye().await.ok();
+                self.dialogs.remove_dialog(&id);
+                return Err(DialError::Media(e.to_string()));
+            }
+        };
+        let hangup = CancellationToken::new();
+        lock(&self.hangups).insert(id.to_string(), hangup.clone());
+        let (layer, table, watch) = (self.dialogs.clone(), self.hangups.clone(), hangup.clone());
+        tokio::spawn(async move {
+            watch.cancelled().await;
+            lock(&table).remove(&id.to_string());
+            layer.remove_dialog(&id);
+        });
+        Ok(Placed {
+            media: Media::new(socket, &agreed, session_id() as u32 ^ 0x5a5a),
+            hangup,
+            dialog: Some(InviteDialogHandle(dialog)),
+        })
     }
 }
 

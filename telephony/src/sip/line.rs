@@ -1,0 +1,908 @@
+//! The hotline on the SIP bridge: a nurse's call runs the same checklist,
+//! keys and rules as the Twilio line ([`crate::ivr`]): the staff PIN before
+//! any resident data, red flags → "Ring 112 nu" first unless the treatment
+//! level rules it out, three silences or key 0 → the physician, voice notes
+//! recorded and stored for transcription. A caller whose case is paged
+//! waits (the wait prompt, repeated) until the physician who takes the page
+//! is put through; a caller the hotline does not know hears nothing about
+//! residents and can still reach the physician on call.
+//!
+//! Pages go out through the same bridge ([`SipPager`]): the physician hears
+//! the home, urgency and score (no name), and presses 1 or 2. A voicemail
+//! cannot press 1, so only a key acknowledges.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use akutlinje_core::engine::{
+    after_silence, AfterSilence, CaseState, Command, Entry, Prompt, Said,
+};
+use akutlinje_core::escalation::{
+    EscalationState, Notification, NotificationKind, NotifyChannel, SendError, Sender,
+};
+use akutlinje_core::i18n::{Lang, Msg};
+use akutlinje_core::ids::CaseId;
+use akutlinje_core::person::{Home, Person, Role};
+use akutlinje_core::phone::PhoneNumber;
+use akutlinje_core::record::{AccessAction, AccessEntry, Channel, EventKind};
+use akutlinje_core::roster::Roster;
+use akutlinje_core::service::{Hotline, ServiceError};
+use akutlinje_core::store::{CallLeg, CallRole, NewAttachment, StoreError};
+use chrono::Utc;
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use super::media;
+use super::prompts::{PromptError, Prompts};
+use super::talk::{wav, Ended, RecordLimits, Talk};
+use super::trunk::{Call, Calls, Dialer, Placed};
+use crate::ivr::{self, Keyed, Mode, Next, Speaker, Utterance};
+use crate::Ports;
+
+/// How the line behaves.
+#[derive(Debug, Clone)]
+pub struct LineSettings {
+    /// The language of the line.
+    pub lang: Lang,
+    /// Staff key a PIN before any resident data is said (caller id is no
+    /// proof). On by default.
+    pub pin_required: bool,
+    /// How a person's number becomes a SIP address for a page:
+    /// `sip:{number}@pbx.example.org` (`{number}` is the E.164 number,
+    /// `{national}` the same without `+45`).
+    pub dial: String,
+    /// The user part our calls come from (the hotline's number or extension).
+    pub from_user: String,
+    /// How long a page rings before it counts as not answered.
+    pub ring: Duration,
+    /// How a voice note is recorded.
+    pub recording: RecordLimits,
+    /// Quiet between two wait prompts of a caller waiting for the physician.
+    pub wait_gap: Duration,
+}
+
+impl Default for LineSettings {
+    fn default() -> LineSettings {
+        LineSettings {
+            lang: Lang::Da,
+            pin_required: true,
+            dial: "sip:{number}@127.0.0.1".into(),
+            from_user: "akutlinje".into(),
+            ring: Duration::from_secs(30),
+            recording: RecordLimits::default(),
+            wait_gap: Duration::from_secs(8),
+        }
+    }
+}
+
+/// The hotline's calls on the SIP bridge. Cheap to clone.
+#[derive(Clone)]
+pub struct Line(Arc<Inner>);
+
+struct Inner {
+    hotline: Hotline,
+    db: Ports,
+    prompts: Prompts,
+    settings: LineSettings,
+    oncall: Arc<dyn Roster>,
+    dialer: Dialer,
+    /// Callers waiting for their physician, by case: the page call that is
+    /// accepted hands its media over here.
+    waiting: Mutex<HashMap<CaseId, oneshot::Sender<Placed>>>,
+}
+
+impl std::fmt::Debug for Line {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Line")
+            .field("settings", &self.0.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Something inside failed (the store, the prompts).
+#[derive(Debug, thiserror::Error)]
+enum Fault {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+    #[error(transparent)]
+    Ended(#[from] Ended),
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[async_trait::async_trait]
+impl Calls for Line {
+    async fn call(&self, call: Call) {
+        // The Call-ID's first characters name the call in the log; the
+        // caller's number never does.
+        let short: String = call.id.chars().take(12).collect();
+        let span = tracing::info_span!("sip_call", call = %short);
+        self.run(call).instrument(span).await;
+    }
+}
+
+impl Line {
+    /// The line over the hotline service; places calls with `dialer`.
+    pub fn new(
+        hotline: Hotline,
+        db: impl Into<Ports>,
+        prompts: Prompts,
+        settings: LineSettings,
+        oncall: Arc<dyn Roster>,
+        dialer: Dialer,
+    ) -> Line {
+        Line(Arc::new(Inner {
+            hotline,
+            db: db.into(),
+            prompts,
+            settings,
+            oncall,
+            dialer,
+            waiting: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    /// The voice channel of the outbox through this bridge.
+    pub fn pager(&self, runtime: tokio::runtime::Handle) -> SipPager {
+        SipPager {
+            line: self.clone(),
+            runtime,
+        }
+    }
+
+    fn speaker(&self) -> Speaker<'_> {
+        Speaker {
+            loc: self.0.hotline.localizer(),
+            lang: self.0.settings.lang,
+        }
+    }
+
+    fn audio(&self, u: &Utterance) -> Result<Vec<i16>, PromptError> {
+        let lang = self.0.settings.lang;
+        match u {
+            Utterance::Msg(m) => self
+                .0
+                .prompts
+                .audio(lang, &self.speaker().telephone_form(m)),
+            Utterance::Private(text) => self.0.prompts.speech(lang, text),
+        }
+    }
+
+    fn msg(&self, id: &str) -> Result<Vec<i16>, PromptError> {
+        self.audio(&Utterance::Msg(Msg::new(id)))
+    }
+
+    async fn say_id(&self, talk: &mut Talk, id: &str) -> Result<Option<char>, Fault> {
+        let audio = self.msg(id)?;
+        Ok(talk.say(&audio).await?)
+    }
+
+    async fn run(&self, call: Call) {
+        let Call {
+            id,
+            media,
+            caller,
+            hangup,
+        } = call;
+        let mut talk = Talk { media, hangup };
+        let outcome = self.answer(&id, caller.as_deref(), &mut talk).await;
+        let status = match &outcome {
+            Ok(()) => "completed",
+            Err(Fault::Ended(_)) => "caller-hung-up",
+            Err(_) => "failed",
+        };
+        if let Err(e) = &outcome {
+            if !matches!(e, Fault::Ended(_)) {
+                tracing::error!(error = %e, "SIP call failed");
+                // Safety first: never leave a caller in silence.
+                let id = if self.limited(&id).await {
+                    "ivr-error-limited"
+                } else {
+                    "ivr-error"
+                };
+                if self.say_id(&mut talk, id).await.is_ok() {
+                    let _ = self.put_through(&mut talk).await;
+                }
+            }
+        }
+        // A call that ends mid-checklist leaves the case as it stands; the
+        // record says how the call ended.
+        if let Ok(Some(leg)) = self.0.db.channels.call(&id).await {
+            let _ = self
+                .0
+                .db
+                .channels
+                .upsert_call(&CallLeg {
+                    status: status.into(),
+                    at: Utc::now(),
+                    ..leg.clone()
+                })
+                .await;
+            if let Some(case) = leg.case {
+                let _ = self.status_event(case, "caller", &id, status).await;
+            }
+        }
+        tracing::info!(status, "SIP call ended");
+    }
+
+    /// Whether the call's case ruled out 112 (then no "ring 112" is said).
+    async fn limited(&self, call: &str) -> bool {
+        match self.0.db.channels.call(call).await {
+            Ok(Some(CallLeg { case: Some(c), .. })) => self
+                .0
+                .hotline
+                .case_state(c)
+                .await
+                .is_ok_and(|s| s.admission_ruled_out()),
+            _ => false,
+        }
+    }
+
+    async fn answer(&self, call: &str, caller: Option<&str>, talk: &mut Talk) -> Result<(), Fault> {
+        let staff = self.staff(caller).await?;
+        self.0
+            .db
+            .channels
+            .upsert_call(&leg(
+                call,
+                None,
+                staff.as_ref().map(|s| &s.0),
+                "in-progress",
+            ))
+            .await?;
+        let Some((who, home)) = staff else {
+            tracing::info!("SIP call from a caller who is not registered staff");
+            let key = match self.say_id(talk, "ivr-unknown-caller").await? {
+                Some(k) => Some(k),
+                None => talk.key(super::talk::FIRST_KEY).await?,
+            };
+            if key == Some('0') {
+                self.say_id(talk, "ivr-unknown-connecting").await?;
+                return self.put_through(talk).await;
+            }
+            self.say_id(talk, "ivr-goodbye").await?;
+            return Ok(());
+        };
+        if self.0.settings.pin_required && !self.pin(talk, &who, &home).await? {
+            return self.put_through(talk).await;
+        }
+        self.checklist(call, talk, &who, &home).await
+    }
+
+    /// The registered staff member a caller id names, with their home.
+    async fn staff(&self, caller: Option<&str>) -> Result<Option<(Person, Home)>, Fault> {
+        let Some(number) = caller.and_then(|c| PhoneNumber::parse(c).ok()) else {
+            return Ok(None);
+        };
+        let Some(p) = self.0.db.people.person_by_phone(&number).await? else {
+            return Ok(None);
+        };
+        if p.role != Role::Staff {
+            return Ok(None);
+        }
+        let Some(h) = &p.home else {
+            return Ok(None);
+        };
+        Ok(self.0.db.people.home(h).await?.map(|home| (p, home)))
+    }
+
+    /// The PIN: true when it matched; false to put the caller through
+    /// without resident data (key 0, no PIN set, three wrong tries).
+    async fn pin(&self, talk: &mut Talk, who: &Person, home: &Home) -> Result<bool, Fault> {
+        let mut say = "ivr-pin-ask";
+        for try_no in 1..=crate::PIN_TRIES {
+            let first = self.say_id(talk, say).await?;
+            // The keys are never logged nor stored: only whether they matched.
+            let digits: String = talk
+                .keys(first, Some(12))
+                .await?
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            if digits == "0" {
+                self.say_id(talk, "ivr-unknown-connecting").await?;
+                return Ok(false);
+            }
+            let Some(hash) = self.0.db.sessions.pin_hash(&who.id, Some(&home.id)).await? else {
+                tracing::warn!(person = %who.id, "no PIN is set for this caller or their home; put through without resident data");
+                self.say_id(talk, "ivr-pin-none").await?;
+                return Ok(false);
+            };
+            let ok = !digits.is_empty()
+                && tokio::task::spawn_blocking(move || crate::pin_matches(digits, hash))
+                    .await
+                    .unwrap_or(false);
+            if ok {
+                return Ok(true);
+            }
+            tracing::warn!(person = %who.id, try_no, "wrong or no PIN on the SIP line");
+            say = "ivr-pin-wrong";
+        }
+        self.say_id(talk, "ivr-pin-failed").await?;
+        Ok(false)
+    }
+
+    async fn checklist(
+        &self,
+        call: &str,
+        talk: &mut Talk,
+        who: &Person,
+        home: &Home,
+    ) -> Result<(), Fault> {
+        let h = &self.0.hotline;
+        // The case id follows from the call: a retry finds the same case.
+        let case = CaseId::from_uuid(uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("sip:{call}").as_bytes(),
+        ));
+        let lang = self.0.settings.lang;
+        let (mut state, mut effects) = match h
+            .open_case(case, who, home, Channel::Sip, lang, Utc::now())
+            .await
+        {
+            Ok(turn) => (turn.state, turn.effects),
+            Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
+                (h.case_state(case).await?, Vec::new())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!(case = %case, "SIP case opened");
+        self.0
+            .db
+            .channels
+            .upsert_call(&leg(call, Some(case), Some(who), "in-progress"))
+            .await?;
+        self.status_event(case, "caller", call, "in-progress")
+            .await?;
+        let mut n = 0u32;
+        loop {
+            n += 1;
+            let spoken = ivr::speak(&self.speaker(), state.opened_on, &effects);
+            if spoken
+                .lines
+                .iter()
+                .any(|(u, _)| matches!(u, Utterance::Private(_)))
+            {
+                self.log_read(case, who, "sip").await?;
+            }
+            let mut pressed = None;
+            'said: for (u, times) in &spoken.lines {
+                let audio = self.audio(u)?;
+                for _ in 0..*times {
+                    pressed = talk.say(&audio).await?;
+                    if pressed.is_some() {
+                        break 'said;
+                    }
+                }
+            }
+            let said = match spoken.next {
+                Next::Ask(p) => self.ask(call, talk, case, who, &p, pressed, n).await?,
+                Next::Conference => return self.wait_for_physician(talk, case, &state).await,
+                Next::Hangup => {
+                    self.say_id(talk, "ivr-goodbye").await?;
+                    return Ok(());
+                }
+            };
+            let turn = h
+                .input(
+                    case,
+                    who,
+                    Channel::Sip,
+                    said,
+                    Some(format!("{call}:{n}")),
+                    Utc::now(),
+                )
+                .await?;
+            state = turn.state;
+            effects = turn.effects;
+            if turn.duplicate {
+                // Stored before: pick up where the case stands.
+                effects = state
+                    .last_prompt
+                    .clone()
+                    .map(akutlinje_core::engine::Effect::Ask)
+                    .into_iter()
+                    .collect();
+            }
+        }
+    }
+
+    /// One question, asked until it is answered (silence: asked again; the
+    /// third silence puts the caller through to the physician).
+    #[allow(clippy::too_many_arguments)]
+    async fn ask(
+        &self,
+        call: &str,
+        talk: &mut Talk,
+        case: CaseId,
+        who: &Person,
+        p: &Prompt,
+        mut pressed: Option<char>,
+        n: u32,
+    ) -> Result<Said, Fault> {
+        let lang = self.0.settings.lang;
+        let parts: Vec<Vec<i16>> = self
+            .speaker()
+            .prompt_parts(p)
+            .iter()
+            .map(|m| self.0.prompts.audio(lang, m))
+            .collect::<Result<_, _>>()?;
+        let question = Prompts::compose(&parts);
+        let mut silences = 0u32;
+        loop {
+            let first = match pressed.take() {
+                Some(k) => Some(k),
+                None => talk.say(&question).await?,
+            };
+            match ivr::mode(p) {
+                Mode::Keys { num_digits } => {
+                    let keys = talk.keys(first, num_digits).await?;
+                    match ivr::keys_to_input(Some(p), &keys) {
+                        Keyed::Said(s) => return Ok(s),
+                        // "#" alone: the question again.
+                        Keyed::Repeat if !keys.is_empty() => continue,
+                        Keyed::Repeat => {}
+                    }
+                }
+                Mode::Voice { skippable } => {
+                    match first {
+                        Some('0') => return Ok(Command::PhysicianNow.into()),
+                        Some('*') if skippable => return Ok(Command::Skip.into()),
+                        _ => {}
+                    }
+                    let r = talk.record(self.0.settings.recording).await?;
+                    match r.key {
+                        Some('0') => return Ok(Command::PhysicianNow.into()),
+                        Some('*') if skippable && !r.speech => return Ok(Command::Skip.into()),
+                        _ => {}
+                    }
+                    if r.speech {
+                        return self.voice_note(call, case, who, &r.pcm, n).await;
+                    }
+                }
+            }
+            silences += 1;
+            if after_silence(silences) == AfterSilence::Physician {
+                self.say_id(talk, "ivr-silence-transfer").await?;
+                return Ok(Command::PhysicianNow.into());
+            }
+            pressed = self.say_id(talk, "ivr-silence").await?;
+        }
+    }
+
+    /// Stores a voice note with the case (transcribed like every other) and
+    /// returns the answer the record keeps for it.
+    async fn voice_note(
+        &self,
+        call: &str,
+        case: CaseId,
+        who: &Person,
+        pcm: &[i16],
+        n: u32,
+    ) -> Result<Said, Fault> {
+        let ms = (pcm.len() as u64) / 8;
+        let audio = NewAttachment {
+            mime: "audio/wav".into(),
+            data: wav(pcm),
+            external_id: Some(format!("{call}:voice:{n}")),
+        };
+        match self
+            .0
+            .hotline
+            .attach_audio(case, who, Channel::Sip, &audio, Some(ms), Utc::now())
+            .await
+        {
+            Ok(_) | Err(ServiceError::Store(StoreError::Duplicate)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let seconds = ms.div_ceil(1000);
+        Ok(Entry::Text(
+            self.speaker()
+                .msg(&Msg::new("ivr-voice-note").arg("seconds", seconds)),
+        )
+        .into())
+    }
+
+    /// The case is paged: the caller waits, hearing where the page stands,
+    /// until the physician who takes it is put through.
+    async fn wait_for_physician(
+        &self,
+        talk: &mut Talk,
+        case: CaseId,
+        state: &CaseState,
+    ) -> Result<(), Fault> {
+        let intro = if state.admission_ruled_out() {
+            "ivr-conference-intro-limited"
+        } else {
+            "ivr-conference-intro"
+        };
+        let (tx, mut rx) = oneshot::channel();
+        lock(&self.0.waiting).insert(case, tx);
+        let waited = async {
+            let mut next = intro;
+            loop {
+                let audio = self.msg(next)?;
+                tokio::select! {
+                    said = talk.say(&audio) => { said?; }
+                    physician = &mut rx => return Ok(physician.ok()),
+                }
+                tokio::select! {
+                    k = talk.key(self.0.settings.wait_gap) => { k?; }
+                    physician = &mut rx => return Ok(physician.ok()),
+                }
+                next = self.wait_prompt(case).await;
+            }
+        }
+        .await;
+        lock(&self.0.waiting).remove(&case);
+        let physician: Option<Placed> = match waited {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(e);
+            }
+        };
+        let Some(physician) = physician else {
+            return Ok(());
+        };
+        self.join(talk, physician).await
+    }
+
+    /// What a waiting caller hears next, from where the page stands.
+    async fn wait_prompt(&self, case: CaseId) -> &'static str {
+        let h = &self.0.hotline;
+        let state = h.escalation(case).await.ok().flatten().map(|e| e.state);
+        let limited = h
+            .case_state(case)
+            .await
+            .is_ok_and(|s| s.admission_ruled_out());
+        match (state, limited) {
+            (Some(EscalationState::Acknowledged), _) => "ivr-wait-acknowledged",
+            (Some(EscalationState::Exhausted), false) => "ivr-wait-exhausted",
+            (Some(EscalationState::Exhausted), true) => "ivr-wait-exhausted-limited",
+            (_, false) => "ivr-wait-calling",
+            (_, true) => "ivr-wait-calling-limited",
+        }
+    }
+
+    /// Relays audio between the caller and the physician until either
+    /// hangs up.
+    async fn join(&self, talk: &mut Talk, mut physician: Placed) -> Result<(), Fault> {
+        let stop = tokio_util::sync::CancellationToken::new();
+        let (caller_gone, physician_gone) = (talk.hangup.clone(), physician.hangup.clone());
+        let watch = stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = caller_gone.cancelled() => {}
+                () = physician_gone.cancelled() => {}
+            }
+            watch.cancel();
+        });
+        tracing::info!("caller and physician joined");
+        let relayed = media::bridge(&mut talk.media, &mut physician.media, stop).await;
+        if let Err(e) = relayed {
+            tracing::warn!(error = %e, "the bridge between caller and physician failed");
+        }
+        physician.end().await;
+        Ok(())
+    }
+
+    /// Rings the physicians on call, first to last, and joins the first who
+    /// answers to the caller. Nothing about a resident is said.
+    async fn put_through(&self, talk: &mut Talk) -> Result<(), Fault> {
+        for physician in self.0.oncall.physicians(Utc::now()).await {
+            let Some(target) = self.target(&physician) else {
+                continue;
+            };
+            let dialled = tokio::select! {
+                () = talk.hangup.cancelled() => return Err(Ended.into()),
+                d = self.0.dialer.dial(&target, &self.0.settings.from_user, self.0.settings.ring) => d,
+            };
+            match dialled {
+                Ok(placed) => return self.join(talk, placed).await,
+                Err(e) => {
+                    tracing::info!(person = %physician.id, reason = %e, "physician on call not reached")
+                }
+            }
+        }
+        self.say_id(talk, "ivr-unknown-nobody").await?;
+        Ok(())
+    }
+
+    /// The SIP address a person is paged at.
+    fn target(&self, p: &Person) -> Option<String> {
+        let phone = p.phone.as_ref()?;
+        let e164 = phone.e164();
+        let national = e164.strip_prefix("+45").unwrap_or(e164);
+        Some(
+            self.0
+                .settings
+                .dial
+                .replace("{number}", e164)
+                .replace("{national}", national),
+        )
+    }
+
+    /// A read of a case's resident over the SIP line, in the access log.
+    async fn log_read(&self, case: CaseId, who: &Person, detail: &str) -> Result<(), Fault> {
+        let Some(resident) = self
+            .0
+            .hotline
+            .case_summary(case)
+            .await?
+            .and_then(|c| c.resident)
+        else {
+            return Ok(());
+        };
+        self.0
+            .hotline
+            .log_access(
+                &AccessEntry::new(
+                    Utc::now(),
+                    Some(who.id.clone()),
+                    resident,
+                    Some(case),
+                    AccessAction::Read,
+                    Channel::Sip,
+                )
+                .detail(detail),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A call's status in the record, once per (call, leg, status).
+    async fn status_event(
+        &self,
+        case: CaseId,
+        leg: &str,
+        call: &str,
+        status: &str,
+    ) -> Result<(), Fault> {
+        let kind = EventKind::TelephonyStatus {
+            leg: leg.into(),
+            sid: call.into(),
+            status: status.into(),
+            detail: None,
+        };
+        let once = Some(format!("{call}:{leg}:{status}"));
+        self.0
+            .hotline
+            .channel_event(case, kind, Channel::Sip, once, Utc::now())
+            .await?;
+        Ok(())
+    }
+
+    /// A page call to `to`: the case without names, 1 to take it, 2 to
+    /// decline; taken, the physician is joined to the waiting caller.
+    async fn page_call(&self, case: CaseId, call: String, to: Person, placed: Placed) {
+        let Placed {
+            media,
+            hangup,
+            dialog,
+        } = placed;
+        let mut talk = Talk { media, hangup };
+        let outcome = self.page_menu(case, &call, &to, &mut talk).await;
+        let status = match &outcome {
+            Ok(PageOutcome::Accepted) => "accepted",
+            Ok(PageOutcome::Declined) => "declined",
+            Ok(PageOutcome::NoKey) => "no-key",
+            Ok(PageOutcome::Taken) => "taken",
+            Err(Fault::Ended(_)) => "hung-up",
+            Err(e) => {
+                tracing::error!(error = %e, "page call failed");
+                "failed"
+            }
+        };
+        let _ = self.status_event(case, "physician", &call, status).await;
+        if matches!(outcome, Ok(PageOutcome::Accepted)) {
+            let waiting = lock(&self.0.waiting).remove(&case);
+            match waiting {
+                Some(caller) => {
+                    let joined = Placed {
+                        media: talk.media,
+                        hangup: talk.hangup,
+                        dialog,
+                    };
+                    if let Err(back) = caller.send(joined) {
+                        // The caller hung up just now.
+                        back.end().await;
+                    }
+                    return;
+                }
+                None => {
+                    let _ = self.say_id(&mut talk, "ivr-page-acknowledged").await;
+                }
+            }
+        }
+        Placed {
+            media: talk.media,
+            hangup: talk.hangup,
+            dialog,
+        }
+        .end()
+        .await;
+    }
+
+    async fn page_menu(
+        &self,
+        case: CaseId,
+        call: &str,
+        to: &Person,
+        talk: &mut Talk,
+    ) -> Result<PageOutcome, Fault> {
+        let h = &self.0.hotline;
+        let state = h.case_state(case).await?;
+        let summary = self.audio(&Utterance::Msg(state.spoken_page(h.checklist())))?;
+        let keys = self.msg("ivr-page-keys")?;
+        // The physician hears where and how urgent, with the room: a read.
+        self.log_read(case, to, "page").await?;
+        let mut pressed = talk.say(&summary).await?;
+        for _ in 0..3 {
+            if pressed.is_none() {
+                pressed = talk.say(&keys).await?;
+            }
+            if pressed.is_none() {
+                pressed = talk.key(super::talk::FIRST_KEY).await?;
+            }
+            match pressed.take() {
+                Some('1') => {
+                    let before = h.escalation(case).await?.map(|e| e.state);
+                    h.respond_to_page(
+                        case,
+                        to,
+                        Channel::Sip,
+                        false,
+                        Some(&format!("{call}:answer")),
+                        Utc::now(),
+                    )
+                    .await?;
+                    if before == Some(EscalationState::Acknowledged)
+                        && h.acknowledged_by(case).await?.as_ref() != Some(&to.id)
+                    {
+                        self.say_id(talk, "ivr-page-taken").await?;
+                        return Ok(PageOutcome::Taken);
+                    }
+                    if lock(&self.0.waiting).contains_key(&case) {
+                        self.say_id(talk, "ivr-page-connecting").await?;
+                    }
+                    return Ok(PageOutcome::Accepted);
+                }
+                Some('2') => {
+                    h.respond_to_page(
+                        case,
+                        to,
+                        Channel::Sip,
+                        true,
+                        Some(&format!("{call}:decline")),
+                        Utc::now(),
+                    )
+                    .await?;
+                    self.say_id(talk, "ivr-page-declined").await?;
+                    return Ok(PageOutcome::Declined);
+                }
+                _ => {}
+            }
+        }
+        self.say_id(talk, "ivr-page-no-answer").await?;
+        Ok(PageOutcome::NoKey)
+    }
+}
+
+enum PageOutcome {
+    Accepted,
+    Declined,
+    NoKey,
+    Taken,
+}
+
+/// The leg of someone calling the hotline over SIP.
+fn leg(call: &str, case: Option<CaseId>, who: Option<&Person>, status: &str) -> CallLeg {
+    CallLeg {
+        sid: call.to_string(),
+        role: CallRole::Caller,
+        case,
+        person: who.map(|p| p.id.clone()),
+        notification: None,
+        status: status.to_string(),
+        at: Utc::now(),
+    }
+}
+
+/// Pages (and alerts) by calling through the SIP bridge: the voice channel
+/// of the outbox where a site pages over its own phone system.
+#[derive(Clone)]
+pub struct SipPager {
+    line: Line,
+    runtime: tokio::runtime::Handle,
+}
+
+impl std::fmt::Debug for SipPager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipPager").finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl Sender for SipPager {
+    fn channel(&self) -> NotifyChannel {
+        NotifyChannel::Voice
+    }
+
+    async fn send(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError> {
+        let Some(target) = self.line.target(to) else {
+            return Err(SendError {
+                retryable: false,
+                message: "the person has no phone number".into(),
+            });
+        };
+        let call = format!("sip-page-{}-{}", n.id, Utc::now().timestamp_millis());
+        let line = self.line.clone();
+        let (notification, kind, case, text) = (n.id, n.new.kind, n.new.case, n.new.text.clone());
+        let to = to.clone();
+        let reference = call.clone();
+        // The call rings for up to half a minute: placed on the bridge's own
+        // runtime, the outbox goes on meanwhile.
+        self.runtime.spawn(
+            async move {
+                let s = &line.0.settings;
+                let placed = line.0.dialer.dial(&target, &s.from_user, s.ring).await;
+                let placed = match placed {
+                    Ok(p) => p,
+                    Err(e) => {
+                        // Not answered is not acknowledged: the escalation
+                        // goes on by its timers.
+                        tracing::info!(notification, reason = %e, "page call not answered");
+                        if let Some(case) = case {
+                            let _ = line
+                                .status_event(case, "physician", &call, "no-answer")
+                                .await;
+                        }
+                        return;
+                    }
+                };
+                match (kind, case) {
+                    (NotificationKind::Page, Some(case)) => {
+                        let _ = line
+                            .status_event(case, "physician", &call, "answered")
+                            .await;
+                        line.page_call(case, call, to, placed).await;
+                    }
+                    _ => {
+                        // An alert or notice: said twice, no keys.
+                        let mut talk = Talk {
+                            media: placed.media,
+                            hangup: placed.hangup.clone(),
+                        };
+                        if let Ok(audio) = line
+                            .0
+                            .prompts
+                            .speech(line.0.settings.lang, &ivr::speakable(&text))
+                        {
+                            for _ in 0..2 {
+                                if talk.say(&audio).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                        Placed {
+                            media: talk.media,
+                            hangup: talk.hangup,
+                            dialog: placed.dialog,
+                        }
+                        .end()
+                        .await;
+                    }
+                }
+            }
+            .instrument(tracing::info_span!("sip_page", notification)),
+        );
+        Ok(Some(reference))
+    }
+}

@@ -1,0 +1,253 @@
+//! Calls through the SIP bridge, each with real baresip phones.
+
+use std::time::{Duration, Instant};
+
+use super::phone::{self, Phone};
+use super::{rig, ANNA, PIN};
+use akutlinje_core::record::{Channel, EventKind};
+
+const STEP: Duration = Duration::from_secs(30);
+
+/// The night nurse's answers on the keypad, as on the Twilio line: the
+/// room, no danger sign, RF 22, SpO2 95, no oxygen, BP 125, pulse 98,
+/// awake, 38,9 °C.
+const ANSWERS: [&str; 9] = ["12#", "7#", "22#", "95#", "2", "125#", "98#", "1", "38*9#"];
+
+const NOTE: &str = "She is more confused than usual and does not want to drink.";
+
+/// Keys an answer once the bridge is asking the case's current question.
+async fn answer(r: &super::Rig, nurse: &mut Phone, case: akutlinje_core::ids::CaseId, keys: &str) {
+    let step = r.step(case).await;
+    nurse.keys(keys);
+    assert!(
+        r.left(case, &step, STEP).await,
+        "step {step} took no answer {keys:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nurse_keys_the_checklist_speaks_a_note_and_the_paged_physician_is_put_through() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    let mut doctor = Phone::start(super::LUND, &quiet, true);
+    let r = rig(doctor.port).await;
+    let mut nurse = Phone::start(ANNA, &quiet, false);
+    let started = Instant::now();
+    nurse.dial(&r.hotline_uri());
+    assert!(
+        nurse.wait_for("CALL_ESTABLISHED", STEP).await,
+        "the bridge answers"
+    );
+    let setup = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    nurse.keys(&format!("{PIN}#"));
+    let case = r.case(STEP).await.expect("the PIN opens a case");
+    for keys in ANSWERS {
+        answer(&r, &mut nurse, case, keys).await;
+    }
+    // The situation in words: # skips the question to the beep, then a
+    // voice note, ended with #.
+    let step = r.step(case).await;
+    let speech = phone::speech(tmp.path(), NOTE);
+    nurse.keys("#");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    nurse.microphone(&speech);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    nurse.keys("#");
+    assert!(r.left(case, &step, STEP).await, "the voice note is taken");
+    nurse.microphone(&quiet);
+    // The concern: skipped.
+    answer(&r, &mut nurse, case, "*").await;
+    let state = r.hotline.case_state(case).await.expect("state");
+    assert!(state.paged.is_some(), "the case is paged");
+    // The page rings the physician, who hears the case and presses 1.
+    r.tick().await;
+    assert!(
+        doctor.wait_for("CALL_ESTABLISHED", STEP).await,
+        "the physician's phone rings"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    doctor.keys("1");
+    let deadline = Instant::now() + STEP;
+    while r
+        .hotline
+        .acknowledged_by(case)
+        .await
+        .expect("ack")
+        .is_none()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the page is acknowledged by key 1"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Joined: each side's tone reaches the other.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let doctor_tone = phone::tone(tmp.path(), 1000, 2.0);
+    let nurse_tone = phone::tone(tmp.path(), 1400, 2.0);
+    doctor.microphone(&doctor_tone);
+    nurse.microphone(&nurse_tone);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    nurse.hangup();
+    assert!(
+        doctor.wait_for("CALL_CLOSED", STEP).await,
+        "the physician's leg ends with the caller's"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (heard_by_nurse, heard_by_doctor) = (nurse.heard(), doctor.heard());
+    let nurse_at = phone::tone_at(&heard_by_nurse, 1000.0);
+    let doctor_at = phone::tone_at(&heard_by_doctor, 1400.0);
+    eprintln!(
+        "SIP e2e: call set-up {:?}; physician's tone heard by the nurse at {nurse_at:?} s of {} s, nurse's tone heard by the physician at {doctor_at:?} s of {} s",
+        setup,
+        heard_by_nurse.len() / 8000,
+        heard_by_doctor.len() / 8000
+    );
+    assert!(nurse_at.is_some(), "the nurse hears the physician");
+    assert!(doctor_at.is_some(), "the physician hears the nurse");
+    // Never the nurse's own tone back (keys and audio stay on their legs).
+    assert!(phone::tone_at(&heard_by_nurse, 1400.0).is_none(), "no echo");
+
+    // The record: every answer, the voice note, the acknowledgement by SIP.
+    let events = r.db.events(case).await;
+    let inputs = events
+        .iter()
+        .filter(|e| matches!(e.event.kind, EventKind::InputReceived { .. }))
+        .count();
+    assert!(inputs >= ANSWERS.len() + 2, "{inputs} inputs");
+    assert!(events
+        .iter()
+        .all(|e| e.event.channel == Channel::Sip || e.event.channel == Channel::System));
+    let audio = events.iter().find_map(|e| match &e.event.kind {
+        EventKind::AudioAttached {
+            mime,
+            duration_ms,
+            attachment,
+            ..
+        } => Some((mime.clone(), *duration_ms, *attachment)),
+        _ => None,
+    });
+    let (mime, ms, attachment) = audio.expect("the voice note is stored");
+    assert_eq!(mime, "audio/wav");
+    assert!(
+        ms.is_some_and(|ms| (3_000..=20_000).contains(&ms)),
+        "{ms:?}"
+    );
+    assert!(events.iter().any(|e| matches!(
+        &e.event.kind,
+        EventKind::PageAcknowledged { person, .. } if person.as_str() == "dr-lund"
+    ) && e.event.channel == Channel::Sip));
+    // The note is transcribed like every other (Whisper on what the bridge
+    // recorded from G.711).
+    let stored =
+        r.db.store
+            .attachment(attachment)
+            .await
+            .expect("read")
+            .expect("attachment");
+    let samples = akutlinje_audio::decode(&stored.data, &stored.mime, &Default::default())
+        .expect("the stored note decodes")
+        .samples;
+    let mut settings = akutlinje_voice::ModelSettings::new(crate::voice::model_path());
+    settings.language = "en".into();
+    let model = akutlinje_voice::Transcriber::load(settings).expect("model");
+    let text = model.transcribe(&samples, None).expect("transcribed").text;
+    let (errors, words) = akutlinje_voice::wer::errors(NOTE, &text);
+    let rate = errors as f64 / words as f64;
+    eprintln!(
+        "SIP voice note: {text:?}, WER {:.0} % ({errors}/{words})",
+        rate * 100.0
+    );
+    assert!(rate < 0.3, "WER {:.0} %: {text:?}", rate * 100.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_caller_hears_nothing_about_residents_and_reaches_the_physician() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    let mut doctor = Phone::start(super::LUND, &quiet, true);
+    let r = rig(doctor.port).await;
+    let accesses_before =
+        r.db.store
+            .access_log(None, 1000)
+            .await
+            .map(|a| a.len())
+            .unwrap_or(0);
+    let mut stranger = Phone::start("+4599999999", &quiet, false);
+    stranger.dial(&r.hotline_uri());
+    assert!(stranger.wait_for("CALL_ESTABLISHED", STEP).await);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stranger.keys("0");
+    assert!(
+        doctor.wait_for("CALL_ESTABLISHED", STEP).await,
+        "the physician on call is rung"
+    );
+    let doctor_tone = phone::tone(tmp.path(), 1000, 2.0);
+    doctor.microphone(&doctor_tone);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stranger.hangup();
+    assert!(doctor.wait_for("CALL_CLOSED", STEP).await);
+    assert!(
+        phone::tone_at(&stranger.heard(), 1000.0).is_some(),
+        "put through"
+    );
+    assert!(
+        r.db.store.cases(None, 10).await.expect("cases").is_empty(),
+        "no case"
+    );
+    let accesses =
+        r.db.store
+            .access_log(None, 1000)
+            .await
+            .map(|a| a.len())
+            .unwrap_or(0);
+    assert_eq!(
+        accesses, accesses_before,
+        "nothing about a resident was read"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_who_hangs_up_mid_checklist_leaves_the_case_as_it_stands() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    let r = rig(9).await;
+    let mut nurse = Phone::start(ANNA, &quiet, false);
+    nurse.dial(&r.hotline_uri());
+    assert!(nurse.wait_for("CALL_ESTABLISHED", STEP).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    nurse.keys(&format!("{PIN}#"));
+    let case = r.case(STEP).await.expect("case");
+    answer(&r, &mut nurse, case, ANSWERS[0]).await;
+    answer(&r, &mut nurse, case, ANSWERS[1]).await;
+    answer(&r, &mut nurse, case, ANSWERS[2]).await;
+    nurse.hangup();
+    let deadline = Instant::now() + STEP;
+    loop {
+        let events = r.db.events(case).await;
+        if events.iter().any(|e| {
+            matches!(
+                &e.event.kind,
+                EventKind::TelephonyStatus { status, .. } if status == "caller-hung-up"
+            )
+        }) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the record says the caller hung up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Everything keyed is there; the case goes on by any channel.
+    let state = r.hotline.case_state(case).await.expect("state");
+    assert!(state.resident.is_some(), "the room was kept");
+    assert!(
+        matches!(
+            state.vitals.resp_rate,
+            akutlinje_core::assessment::Answer::Given(_)
+        ),
+        "the respiratory rate was kept"
+    );
+}
