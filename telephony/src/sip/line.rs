@@ -36,7 +36,7 @@ use tracing::Instrument;
 use super::media;
 use super::prompts::{PromptError, Prompts};
 use super::talk::{wav, Ended, RecordLimits, Talk};
-use super::trunk::{Call, Calls, Dialer, Placed};
+use super::trunk::{Call, Calls, DialError, Dialer, Placed};
 use crate::ivr::{self, Keyed, Mode, Next, Speaker, Utterance};
 use crate::Ports;
 
@@ -226,7 +226,7 @@ impl Line {
                 })
                 .await;
             if let Some(case) = leg.case {
-                let _ = self.status_event(case, "caller", &id, status).await;
+                let _ = self.status_event(case, "caller", &id, status, None).await;
             }
         }
         tracing::info!(status, "SIP call ended");
@@ -359,7 +359,7 @@ impl Line {
             .channels
             .upsert_call(&leg(call, Some(case), Some(who), "in-progress"))
             .await?;
-        self.status_event(case, "caller", call, "in-progress")
+        self.status_event(case, "caller", call, "in-progress", None)
             .await?;
         let mut n = 0u32;
         loop {
@@ -664,12 +664,13 @@ impl Line {
         leg: &str,
         call: &str,
         status: &str,
+        detail: Option<&str>,
     ) -> Result<(), Fault> {
         let kind = EventKind::TelephonyStatus {
             leg: leg.into(),
             sid: call.into(),
             status: status.into(),
-            detail: None,
+            detail: detail.map(str::to_string),
         };
         let once = Some(format!("{call}:{leg}:{status}"));
         self.0
@@ -700,7 +701,9 @@ impl Line {
                 "failed"
             }
         };
-        let _ = self.status_event(case, "physician", &call, status).await;
+        let _ = self
+            .status_event(case, "physician", &call, status, None)
+            .await;
         if matches!(outcome, Ok(PageOutcome::Accepted)) {
             let waiting = lock(&self.0.waiting).remove(&case);
             match waiting {
@@ -859,9 +862,15 @@ impl Sender for SipPager {
                         // Not answered is not acknowledged: the escalation
                         // goes on by its timers.
                         tracing::info!(notification, reason = %e, "page call not answered");
+                        let status = match &e {
+                            DialError::NoAnswer(_) => "no-answer",
+                            DialError::Refused(_) => "refused",
+                            _ => "failed",
+                        };
                         if let Some(case) = case {
+                            let detail = e.to_string();
                             let _ = line
-                                .status_event(case, "physician", &call, "no-answer")
+                                .status_event(case, "physician", &call, status, Some(&detail))
                                 .await;
                         }
                         return;
@@ -870,7 +879,7 @@ impl Sender for SipPager {
                 match (kind, case) {
                     (NotificationKind::Page, Some(case)) => {
                         let _ = line
-                            .status_event(case, "physician", &call, "answered")
+                            .status_event(case, "physician", &call, "answered", None)
                             .await;
                         line.page_call(case, call, to, placed).await;
                     }

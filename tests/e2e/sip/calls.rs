@@ -41,7 +41,7 @@ async fn a_nurse_keys_the_checklist_speaks_a_note_and_the_paged_physician_is_put
     let setup = started.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
     nurse.keys(&format!("{PIN}#"));
-    let case = r.case(STEP).await.expect("the PIN opens a case");
+    let case = r.new_case(&[], STEP).await.expect("the PIN opens a case");
     for keys in ANSWERS {
         answer(&r, &mut nurse, case, keys).await;
     }
@@ -218,7 +218,7 @@ async fn a_caller_who_hangs_up_mid_checklist_leaves_the_case_as_it_stands() {
     assert!(nurse.wait_for("CALL_ESTABLISHED", STEP).await);
     tokio::time::sleep(Duration::from_millis(500)).await;
     nurse.keys(&format!("{PIN}#"));
-    let case = r.case(STEP).await.expect("case");
+    let case = r.new_case(&[], STEP).await.expect("case");
     answer(&r, &mut nurse, case, ANSWERS[0]).await;
     answer(&r, &mut nurse, case, ANSWERS[1]).await;
     answer(&r, &mut nurse, case, ANSWERS[2]).await;
@@ -249,5 +249,123 @@ async fn a_caller_who_hangs_up_mid_checklist_leaves_the_case_as_it_stands() {
             akutlinje_core::assessment::Answer::Given(_)
         ),
         "the respiratory rate was kept"
+    );
+}
+
+/// Calls in, keys the PIN and a room; returns the case.
+async fn call_about(r: &super::Rig, nurse: &mut Phone, room: &str) -> akutlinje_core::ids::CaseId {
+    let known = r.cases().await;
+    nurse.dial(&r.hotline_uri());
+    assert!(nurse.wait_for("CALL_ESTABLISHED", STEP).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    nurse.keys(&format!("{PIN}#"));
+    let case = r.new_case(&known, STEP).await.expect("case");
+    answer(r, nurse, case, &format!("{room}#")).await;
+    case
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_red_flag_advises_112_unless_the_treatment_level_rules_it_out() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    let r = rig(9).await;
+    // Room 14: full treatment. Room 12: no admission, by her own physician.
+    for (room, advised) in [("14", true), ("12", false)] {
+        let mut nurse = Phone::start(ANNA, &quiet, false);
+        let case = call_about(&r, &mut nurse, room).await;
+        // Danger sign 1 (not responding): no vital signs first.
+        answer(&r, &mut nurse, case, "1#").await;
+        let state = r.hotline.case_state(case).await.expect("state");
+        assert_eq!(
+            state.paged.map(|u| u.as_str()),
+            Some("red"),
+            "room {room}: paged at once"
+        );
+        let events = r.db.events(case).await;
+        let said_112 = events
+            .iter()
+            .any(|e| matches!(e.event.kind, EventKind::Advised112 { .. }));
+        let ruled_out = events
+            .iter()
+            .any(|e| matches!(e.event.kind, EventKind::No112ByTreatmentDecision { .. }));
+        assert_eq!((said_112, ruled_out), (advised, !advised), "room {room}");
+        nurse.hangup();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_page_moves_to_the_next_physician_who_is_put_through() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    // Both physicians' numbers ring this phone; who answers is in the record.
+    let mut doctors = Phone::start_for(&[super::LUND, super::BERG], &quiet, true);
+    let r = rig(doctors.port).await;
+    let mut nurse = Phone::start(ANNA, &quiet, false);
+    let case = call_about(&r, &mut nurse, "14").await;
+    // Key 0: the physician now.
+    nurse.keys("0");
+    let deadline = Instant::now() + STEP;
+    while r
+        .hotline
+        .case_state(case)
+        .await
+        .expect("state")
+        .paged
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "key 0 pages");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.tick().await;
+    assert!(
+        doctors.wait_for("CALL_ESTABLISHED", STEP).await,
+        "dr. Lund is rung"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    doctors.keys("2");
+    assert!(
+        doctors.wait_for("CALL_CLOSED", STEP).await,
+        "declined, the call ends"
+    );
+    let declined = |events: &[akutlinje_core::record::CaseEvent]| {
+        events.iter().any(|e| {
+            matches!(
+                &e.event.kind,
+                EventKind::PageDeclined { person } if person.as_str() == "dr-lund"
+            )
+        })
+    };
+    assert!(declined(&r.db.events(case).await));
+    // The next step: dr. Berg, who takes it.
+    let rung_before = doctors.count("CALL_ESTABLISHED");
+    r.tick().await;
+    let deadline = Instant::now() + STEP;
+    while doctors.count("CALL_ESTABLISHED") == rung_before {
+        assert!(Instant::now() < deadline, "dr. Berg is rung");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    doctors.focus_newest_call();
+    doctors.keys("1");
+    let deadline = Instant::now() + STEP;
+    loop {
+        let by = r.hotline.acknowledged_by(case).await.expect("ack");
+        if let Some(p) = by {
+            assert_eq!(p.as_str(), "dr-berg");
+            break;
+        }
+        assert!(Instant::now() < deadline, "dr. Berg's 1 acknowledges");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // And is joined to the nurse, who was waiting all along.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    doctors.microphone(&phone::tone(tmp.path(), 1000, 2.0));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    nurse.hangup();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        phone::tone_at(&nurse.heard(), 1000.0).is_some(),
+        "put through"
     );
 }

@@ -68,12 +68,18 @@ steps = [
 urgency = "low"
 repeats = 1
 alert_tier = "coordinator"
-steps = [{ person = "dr-lund", channels = ["voice"], wait_minutes = 30 }]
+steps = [
+  { person = "dr-lund", channels = ["voice"], wait_minutes = 30 },
+  { person = "dr-berg", channels = ["voice"], wait_minutes = 30 },
+]
 [[policy]]
 urgency = "routine"
 repeats = 1
 alert_tier = "coordinator"
-steps = [{ person = "dr-lund", channels = ["voice"], wait_minutes = 60 }]
+steps = [
+  { person = "dr-lund", channels = ["voice"], wait_minutes = 60 },
+  { person = "dr-berg", channels = ["voice"], wait_minutes = 60 },
+]
 "#
 }
 
@@ -160,23 +166,23 @@ impl Rig {
         self.outbox.tick(at).await.expect("send");
     }
 
-    /// The newest case, once one exists.
-    pub async fn case(&self, wait: Duration) -> Option<CaseId> {
+    /// A case opened after `known`, once one exists.
+    pub async fn new_case(&self, known: &[CaseId], wait: Duration) -> Option<CaseId> {
         let deadline = tokio::time::Instant::now() + wait;
         while tokio::time::Instant::now() < deadline {
-            if let Some(c) = self
-                .db
-                .store
-                .cases(None, 1)
-                .await
-                .ok()
-                .and_then(|c| c.into_iter().next())
-            {
+            let cases = self.db.store.cases(None, 100).await.unwrap_or_default();
+            if let Some(c) = cases.into_iter().find(|c| !known.contains(&c.id)) {
                 return Some(c.id);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         None
+    }
+
+    /// Every case so far.
+    pub async fn cases(&self) -> Vec<CaseId> {
+        let cases = self.db.store.cases(None, 100).await.unwrap_or_default();
+        cases.into_iter().map(|c| c.id).collect()
     }
 
     /// The checklist step the case is at.

@@ -117,6 +117,11 @@ impl Phone {
     /// A phone as `user@127.0.0.1`, its microphone `mic`; `auto_answer`
     /// answers incoming calls at once.
     pub fn start(user: &str, mic: &Path, auto_answer: bool) -> Phone {
+        Phone::start_for(&[user], mic, auto_answer)
+    }
+
+    /// One phone answering for several users (the first is who it calls as).
+    pub fn start_for(users: &[&str], mic: &Path, auto_answer: bool) -> Phone {
         let dir = tempfile::tempdir().expect("dir");
         let port = free_port_pair();
         let ctrl = free_tcp();
@@ -133,11 +138,11 @@ impl Phone {
         );
         std::fs::write(dir.path().join("config"), config).expect("config");
         let answer = if auto_answer { ";answermode=auto" } else { "" };
-        std::fs::write(
-            dir.path().join("accounts"),
-            format!("<sip:{user}@127.0.0.1:{port}>;regint=0{answer}\n"),
-        )
-        .expect("accounts");
+        let accounts: String = users
+            .iter()
+            .map(|user| format!("<sip:{user}@127.0.0.1:{port}>;regint=0{answer}\n"))
+            .collect();
+        std::fs::write(dir.path().join("accounts"), accounts).expect("accounts");
         let child = Command::new("baresip")
             .arg("-f")
             .arg(dir.path())
@@ -230,6 +235,29 @@ impl Phone {
     pub fn saw(&mut self, kind: &str) -> bool {
         self.poll();
         self.events.iter().any(|e| e["type"] == kind)
+    }
+
+    /// Makes the account of the newest established call the current one, so
+    /// keys go to that call (a phone answering for several users).
+    pub fn focus_newest_call(&mut self) {
+        self.poll();
+        let aor = self
+            .events
+            .iter()
+            .rev()
+            .find(|e| e["type"] == "CALL_ESTABLISHED")
+            .and_then(|e| e["accountaor"].as_str())
+            .map(str::to_string);
+        if let Some(aor) = aor {
+            self.command("uafind", &aor);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// How many events of `kind` have been reported.
+    pub fn count(&mut self, kind: &str) -> usize {
+        self.poll();
+        self.events.iter().filter(|e| e["type"] == kind).count()
     }
 
     /// Waits up to `wait` for an event of `kind`.
