@@ -293,3 +293,84 @@ async fn each_call_gets_its_own_rtp_port() {
     assert_ne!(ports[0], ports[1]);
     stop.cancel();
 }
+
+/// Waits for one key sent as SIP INFO and notes it.
+#[derive(Default)]
+struct InfoKeys {
+    keys: Mutex<String>,
+}
+
+#[async_trait::async_trait]
+impl Calls for InfoKeys {
+    async fn call(&self, mut call: Call) {
+        if let Ok(Some(k)) =
+            tokio::time::timeout(Duration::from_secs(10), call.info_keys.recv()).await
+        {
+            self.keys.lock().expect("lock").push(k);
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), call.hangup.cancelled()).await;
+    }
+}
+
+/// SIPp puts the call on hold (a re-INVITE with `sendonly`, answered
+/// `recvonly` on the same dialog, not taken for a new call), sends a key as
+/// SIP INFO, and hangs up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_is_answered_in_the_dialog_and_info_keys_reach_the_call() {
+    let bind: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let t = Trunk::bind(TrunkSettings {
+        bind,
+        allowed: vec!["127.0.0.1".parse().expect("ip")],
+        media_ip: "127.0.0.1".parse().expect("ip"),
+    })
+    .await
+    .expect("bind");
+    let (counts, stop) = (t.counts(), t.stopper());
+    let calls = Arc::new(InfoKeys::default());
+    tokio::spawn(t.serve(calls.clone()));
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sipp/hold_and_info.xml");
+    let port = free_port().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("sipp")
+            .args([
+                "-sf",
+                scenario,
+                &bind.to_string(),
+                "-m",
+                "1",
+                "-i",
+                "127.0.0.1",
+            ])
+            .args(["-p", &port, "-timeout", "20", "-nostdin"])
+            .output()
+            .expect("sipp (Debian sip-tester) runs")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "the scenario failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        counts.answered.load(Ordering::Relaxed),
+        1,
+        "one call, not two"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(calls.keys.lock().expect("lock").as_str(), "5");
+    stop.cancel();
+}
+
+#[test]
+fn info_bodies_give_their_key() {
+    use akutlinje_telephony::sip::trunk::info_key;
+    assert_eq!(info_key("Signal=5\r\nDuration=160\r\n"), Some('5'));
+    assert_eq!(info_key("Signal= #\r\n"), Some('#'));
+    assert_eq!(info_key("Signal=11\r\n"), Some('#'));
+    assert_eq!(info_key("*"), Some('*'));
+    assert_eq!(info_key("Signal=X\r\n"), None);
+    assert_eq!(info_key(""), None);
+    assert_eq!(info_key("Signal=123"), None);
+}

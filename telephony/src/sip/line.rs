@@ -190,8 +190,13 @@ impl Line {
             media,
             caller,
             hangup,
+            info_keys,
         } = call;
-        let mut talk = Talk { media, hangup };
+        let mut talk = Talk {
+            media,
+            hangup,
+            info_keys,
+        };
         let outcome = self.answer(&id, caller.as_deref(), &mut talk).await;
         let status = match &outcome {
             Ok(()) => "completed",
@@ -686,9 +691,14 @@ impl Line {
         let Placed {
             media,
             hangup,
+            info_keys,
             dialog,
         } = placed;
-        let mut talk = Talk { media, hangup };
+        let mut talk = Talk {
+            media,
+            hangup,
+            info_keys,
+        };
         let outcome = self.page_menu(case, &call, &to, &mut talk).await;
         let status = match &outcome {
             Ok(PageOutcome::Accepted) => "accepted",
@@ -711,6 +721,7 @@ impl Line {
                     let joined = Placed {
                         media: talk.media,
                         hangup: talk.hangup,
+                        info_keys: talk.info_keys,
                         dialog,
                     };
                     if let Err(back) = caller.send(joined) {
@@ -727,6 +738,7 @@ impl Line {
         Placed {
             media: talk.media,
             hangup: talk.hangup,
+            info_keys: talk.info_keys,
             dialog,
         }
         .end()
@@ -885,9 +897,16 @@ impl Sender for SipPager {
                     }
                     _ => {
                         // An alert or notice: said twice, no keys.
+                        let Placed {
+                            media,
+                            hangup,
+                            info_keys,
+                            dialog,
+                        } = placed;
                         let mut talk = Talk {
-                            media: placed.media,
-                            hangup: placed.hangup.clone(),
+                            media,
+                            hangup,
+                            info_keys,
                         };
                         if let Ok(audio) = line
                             .0
@@ -903,7 +922,8 @@ impl Sender for SipPager {
                         Placed {
                             media: talk.media,
                             hangup: talk.hangup,
-                            dialog: placed.dialog,
+                            info_keys: talk.info_keys,
+                            dialog,
                         }
                         .end()
                         .await;

@@ -29,6 +29,8 @@ pub struct Media {
     sequence: u16,
     timestamp: u32,
     keys: Keys,
+    /// When a packet last came in (or the call began).
+    heard: std::time::Instant,
 }
 
 impl Media {
@@ -45,7 +47,13 @@ impl Media {
             sequence: 0,
             timestamp: 0,
             keys: Keys::default(),
+            heard: std::time::Instant::now(),
         }
+    }
+
+    /// How long nothing has come in from the far end.
+    pub fn quiet_for(&self) -> Duration {
+        self.heard.elapsed()
     }
 
     /// The local RTP address.
@@ -127,6 +135,7 @@ impl Media {
         let packet = Packet::parse(bytes).ok()?;
         // Symmetric RTP: answer where the caller's packets come from.
         self.remote = from;
+        self.heard = std::time::Instant::now();
         if Some(packet.payload_type) == self.dtmf_type {
             return self.keys.on_packet(packet.timestamp, packet.payload);
         }
@@ -182,6 +191,7 @@ impl Media {
             return Ok(());
         };
         self.remote = from;
+        self.heard = std::time::Instant::now();
         if packet.payload_type != self.codec_type {
             return Ok(());
         }

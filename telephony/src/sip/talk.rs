@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::media::Media;
@@ -48,13 +49,27 @@ pub struct Recorded {
     pub speech: bool,
 }
 
-/// A call's media and its hang-up.
+/// A call's media, its hang-up and its SIP INFO keys.
 #[derive(Debug)]
 pub struct Talk {
     /// The RTP of the call.
     pub media: Media,
     /// Cancelled when the far end hangs up.
     pub hangup: CancellationToken,
+    /// Keys sent as SIP INFO rather than in the RTP stream.
+    pub info_keys: mpsc::UnboundedReceiver<char>,
+}
+
+/// A phone that sends no RTP for this long has gone without a BYE (a
+/// dropped network, a crashed PBX): the call is over.
+pub const RTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The next SIP INFO key; never, once the call's signalling is gone.
+async fn info_key(rx: &mut mpsc::UnboundedReceiver<char>) -> char {
+    match rx.recv().await {
+        Some(k) => k,
+        None => std::future::pending().await,
+    }
 }
 
 /// A 20 ms frame louder than this (RMS, 16-bit) is speech, not line noise.
@@ -63,18 +78,30 @@ const SPEECH_RMS: f64 = 300.0;
 impl Talk {
     /// Says `audio`; a key pressed meanwhile stops it and is returned.
     pub async fn say(&mut self, audio: &[i16]) -> Result<Option<char>, Ended> {
+        self.alive()?;
         tokio::select! {
             () = self.hangup.cancelled() => Err(Ended),
+            k = info_key(&mut self.info_keys) => Ok(Some(k)),
             played = self.media.play(audio) => played.map_err(|_| Ended),
         }
     }
 
     /// Waits up to `wait` for one key.
     pub async fn key(&mut self, wait: Duration) -> Result<Option<char>, Ended> {
+        self.alive()?;
         tokio::select! {
             () = self.hangup.cancelled() => Err(Ended),
+            k = info_key(&mut self.info_keys) => Ok(Some(k)),
             k = self.media.key(wait, None) => k.map_err(|_| Ended),
         }
+    }
+
+    /// Ended, when the far end has sent nothing for [`RTP_TIMEOUT`].
+    fn alive(&self) -> Result<(), Ended> {
+        if self.hangup.is_cancelled() || self.media.quiet_for() >= RTP_TIMEOUT {
+            return Err(Ended);
+        }
+        Ok(())
     }
 
     /// Keys up to `#`, or `max` of them, the first already pressed perhaps
@@ -112,8 +139,10 @@ impl Talk {
         let mut speech = false;
         let mut checked = 0usize;
         loop {
+            self.alive()?;
             let key = tokio::select! {
                 () = self.hangup.cancelled() => return Err(Ended),
+                k = info_key(&mut self.info_keys) => Some(k),
                 k = self.media.key(Duration::from_millis(200), Some(&mut rec)) => k.map_err(|_| Ended)?,
             };
             let samples = rec.samples();

@@ -27,6 +27,7 @@ use rsipstack::rsip::prelude::*;
 use rsipstack::rsip::{Header, Host, Method, Param, Request, Scheme, StatusCode, Uri};
 use rsipstack::transport::{udp::UdpConnection, TcpListenerConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::media::Media;
@@ -45,6 +46,8 @@ pub struct Call {
     pub caller: Option<String>,
     /// Cancelled when the caller hangs up (BYE or CANCEL).
     pub hangup: CancellationToken,
+    /// Keys the caller sent as SIP INFO.
+    pub info_keys: mpsc::UnboundedReceiver<char>,
 }
 
 /// What handles answered calls.
@@ -98,9 +101,18 @@ pub struct Trunk {
     hangups: Hangups,
 }
 
-/// Each live call's hang-up token by dialog id: a BYE from the far end
-/// cancels it, whichever side placed the call.
-type Hangups = Arc<Mutex<HashMap<String, CancellationToken>>>;
+/// What the signalling knows of a live call, by dialog id.
+#[derive(Debug, Clone)]
+struct Live {
+    /// Cancelled by a BYE from the far end, whichever side placed the call.
+    hangup: CancellationToken,
+    /// Our RTP address (a re-INVITE is answered with it).
+    rtp: SocketAddr,
+    /// Keys sent as SIP INFO (the fallback when a phone sends no RFC 4733).
+    keys: mpsc::UnboundedSender<char>,
+}
+
+type Hangups = Arc<Mutex<HashMap<String, Live>>>;
 
 impl Trunk {
     /// Binds the UDP socket.
@@ -135,9 +147,11 @@ impl Trunk {
             .build();
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
         let (states, mut state_rx) = dialogs.new_dialog_state_channel();
+        let hangups: Hangups = Arc::default();
+        let live = hangups.clone();
         tokio::spawn(async move {
             while let Some(state) = state_rx.recv().await {
-                tracing::debug!(%state, "SIP dialog");
+                in_dialog(&live, state).await;
             }
         });
         Ok(Trunk {
@@ -147,7 +161,7 @@ impl Trunk {
             counts: Arc::new(Counts::default()),
             dialogs,
             states,
-            hangups: Arc::default(),
+            hangups,
         })
     }
 
@@ -210,6 +224,31 @@ impl Trunk {
                 tx.reply(StatusCode::Forbidden).await.ok();
                 continue;
             }
+            // Inside a call (a re-INVITE for hold, INFO keys, OPTIONS): the
+            // dialog answers, through the state channel where needed.
+            let within = matches!(
+                method,
+                Method::Invite | Method::Info | Method::Options | Method::Update
+            ) && tx
+                .original
+                .to_header()
+                .ok()
+                .and_then(|t| t.tag().ok().flatten())
+                .is_some();
+            if within {
+                match DialogId::try_from(&tx)
+                    .ok()
+                    .and_then(|id| dialogs.get_dialog(&id))
+                {
+                    Some(mut dialog) => {
+                        tokio::spawn(async move { dialog.handle(&mut tx).await });
+                    }
+                    None => {
+                        tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok();
+                    }
+                }
+                continue;
+            }
             match method {
                 Method::Options => {
                     tx.reply(StatusCode::OK).await.ok();
@@ -267,7 +306,15 @@ impl Trunk {
                     self.counts.answered.fetch_add(1, Ordering::Relaxed);
                     let hangup = CancellationToken::new();
                     let id = dialog.id();
-                    lock(&hangups).insert(id.to_string(), hangup.clone());
+                    let (keys, info_keys) = mpsc::unbounded_channel();
+                    lock(&hangups).insert(
+                        id.to_string(),
+                        Live {
+                            hangup: hangup.clone(),
+                            rtp: local,
+                            keys,
+                        },
+                    );
                     let call = Call {
                         id: tx
                             .original
@@ -276,6 +323,7 @@ impl Trunk {
                         media,
                         caller: caller(&tx.original),
                         hangup: hangup.clone(),
+                        info_keys,
                     };
                     let calls = calls.clone();
                     let ours = dialog.clone();
@@ -300,8 +348,8 @@ impl Trunk {
                         Some((id, mut dialog)) => {
                             dialog.handle(&mut tx).await.ok();
                             if method != Method::Ack {
-                                if let Some(h) = lock(&hangups).remove(&id.to_string()) {
-                                    h.cancel();
+                                if let Some(live) = lock(&hangups).remove(&id.to_string()) {
+                                    live.hangup.cancel();
                                 }
                                 dialogs.remove_dialog(&id);
                             }
@@ -373,6 +421,8 @@ pub struct Placed {
     pub media: Media,
     /// Cancelled when the far end hangs up.
     pub hangup: CancellationToken,
+    /// Keys the far end sent as SIP INFO.
+    pub info_keys: mpsc::UnboundedReceiver<char>,
     pub(crate) dialog: Option<InviteDialogHandle>,
 }
 
@@ -475,7 +525,15 @@ impl Dialer {
             }
         };
         let hangup = CancellationToken::new();
-        lock(&self.hangups).insert(id.to_string(), hangup.clone());
+        let (keys, info_keys) = mpsc::unbounded_channel();
+        lock(&self.hangups).insert(
+            id.to_string(),
+            Live {
+                hangup: hangup.clone(),
+                rtp: local_rtp,
+                keys,
+            },
+        );
         let (layer, table, watch) = (self.dialogs.clone(), self.hangups.clone(), hangup.clone());
         tokio::spawn(async move {
             watch.cancelled().await;
@@ -485,8 +543,89 @@ impl Dialer {
         Ok(Placed {
             media: Media::new(socket, &agreed, session_id() as u32 ^ 0x5a5a),
             hangup,
+            info_keys,
             dialog: Some(InviteDialogHandle(dialog)),
         })
+    }
+}
+
+/// A request inside a call, passed up by the dialog: a re-INVITE (hold,
+/// resume, a new address) is answered with our address and the agreed
+/// codec; INFO keys go to the call.
+async fn in_dialog(live: &Hangups, state: rsipstack::dialog::dialog::DialogState) {
+    use rsipstack::dialog::dialog::DialogState;
+    match state {
+        DialogState::Updated(id, req, handle) => {
+            let Some(call) = lock(live).get(&id.to_string()).cloned() else {
+                handle
+                    .reply(StatusCode::CallTransactionDoesNotExist)
+                    .await
+                    .ok();
+                return;
+            };
+            let offer = String::from_utf8_lossy(&req.body).to_string();
+            if offer.trim().is_empty() {
+                // An offerless re-INVITE: our offer, the peer answers in ACK.
+                let body = sdp::offer(call.rtp, session_id()).into_bytes();
+                handle
+                    .respond(
+                        StatusCode::OK,
+                        Some(vec![Header::ContentType("application/sdp".into())]),
+                        Some(body),
+                    )
+                    .await
+                    .ok();
+                return;
+            }
+            match sdp::parse_offer(&offer).and_then(|o| o.negotiate()) {
+                Ok(agreed) => {
+                    tracing::info!(direction = ?agreed.direction, "SIP re-INVITE (hold or resume)");
+                    let body = sdp::answer(&agreed, call.rtp, session_id()).into_bytes();
+                    handle
+                        .respond(
+                            StatusCode::OK,
+                            Some(vec![Header::ContentType("application/sdp".into())]),
+                            Some(body),
+                        )
+                        .await
+                        .ok();
+                }
+                Err(e) => {
+                    tracing::info!(reason = %e, "SIP re-INVITE refused");
+                    handle.reply(StatusCode::NotAcceptableHere).await.ok();
+                }
+            }
+        }
+        DialogState::Info(id, req, handle) => {
+            let key = info_key(&String::from_utf8_lossy(&req.body));
+            if let (Some(k), Some(call)) = (key, lock(live).get(&id.to_string()).cloned()) {
+                call.keys.send(k).ok();
+            }
+            handle.reply(StatusCode::OK).await.ok();
+        }
+        other => tracing::debug!(state = %other, "SIP dialog"),
+    }
+}
+
+/// The key of a SIP INFO body: `application/dtmf-relay` (`Signal=5`) or
+/// `application/dtmf` (`5`).
+pub fn info_key(body: &str) -> Option<char> {
+    let value = body
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("signal").then_some(value)
+        })
+        .unwrap_or(body)
+        .trim();
+    let mut chars = value.chars();
+    let k = chars.next()?;
+    match (k, chars.next()) {
+        ('0'..='9' | '*' | '#', None) => Some(k),
+        ('A'..='D' | 'a'..='d', None) => Some(k.to_ascii_uppercase()),
+        ('1', Some('0')) if value == "10" => Some('*'),
+        ('1', Some('1')) if value == "11" => Some('#'),
+        _ => None,
     }
 }
 
