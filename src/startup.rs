@@ -300,6 +300,12 @@ async fn sip_bridge(
         roster,
         trunk.dialer(),
     );
+    if let Some(r) = &s.registrar {
+        trunk
+            .register(r.clone())
+            .with_context(|| format!("sip_register: {}", r.server))?;
+        tracing::info!(registrar = %r.server, "SIP bridge registering");
+    }
     let stop = trunk.stopper();
     let pager = s
         .pages

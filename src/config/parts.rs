@@ -263,6 +263,8 @@ pub struct SipSettings {
     pub ring: std::time::Duration,
     /// Staff key a PIN before resident data is said.
     pub pin_required: bool,
+    /// Registration mode: where and as whom the bridge registers.
+    pub registrar: Option<akutlinje_telephony::sip::trunk::Registrar>,
 }
 
 /// The SIP bridge's settings, checked; `None` when `sip_bind` is unset.
@@ -278,7 +280,7 @@ pub(super) fn sip_settings(raw: &Raw) -> anyhow::Result<Option<SipSettings>> {
     let bind: std::net::SocketAddr = bind.parse().with_context(|| {
         format!("sip_bind: {bind:?} is not an address with a port (0.0.0.0:5060)")
     })?;
-    let peers = raw
+    let mut peers = raw
         .sip_trunk_peers
         .as_deref()
         .unwrap_or_default()
@@ -290,8 +292,47 @@ pub(super) fn sip_settings(raw: &Raw) -> anyhow::Result<Option<SipSettings>> {
                 .with_context(|| format!("sip_trunk_peers: {p:?} is not an IP address"))
         })
         .collect::<anyhow::Result<Vec<std::net::IpAddr>>>()?;
+    let registrar = match raw.sip_register.as_deref().map(str::trim) {
+        Some(server) if !server.is_empty() => {
+            let host = server
+                .trim_start_matches("sip:")
+                .split(['@', ';'])
+                .next_back()
+                .unwrap_or_default();
+            let ip: std::net::IpAddr = host
+                .rsplit_once(':')
+                .map_or(host, |(h, _)| h)
+                .trim_matches(['[', ']'])
+                .parse()
+                .with_context(|| format!("sip_register: {server:?} must name the registrar by IP address (sip:10.20.0.5 or sip:10.20.0.5:5060), so only it may send calls"))?;
+            if !peers.contains(&ip) {
+                peers.push(ip);
+            }
+            if !(2..=86_400).contains(&raw.sip_register_expires) {
+                bail!(
+                    "sip_register_expires: {} must be between 2 and 86400",
+                    raw.sip_register_expires
+                );
+            }
+            Some(akutlinje_telephony::sip::trunk::Registrar {
+                server: if server.starts_with("sip:") {
+                    server.to_string()
+                } else {
+                    format!("sip:{server}")
+                },
+                user: raw.sip_user.clone().unwrap_or_else(|| raw.sip_from.clone()),
+                // A PBX extension's password: often shorter than a webhook
+                // secret, so not held to that length; never in the file.
+                password: std::env::var("AKUTLINJE_SIP_PASSWORD")
+                    .ok()
+                    .filter(|p| !p.trim().is_empty()),
+                expires: raw.sip_register_expires,
+            })
+        }
+        _ => None,
+    };
     if peers.is_empty() {
-        bail!("sip_bind is set, so sip_trunk_peers must name the PBX or carrier proxies allowed to send SIP (comma-separated IP addresses)");
+        bail!("sip_bind is set, so sip_trunk_peers must name the PBX or carrier proxies allowed to send SIP (comma-separated IP addresses), or sip_register the registrar");
     }
     let media_ip = match raw.sip_media_ip.as_deref().map(str::trim) {
         Some(ip) if !ip.is_empty() => ip
@@ -332,5 +373,6 @@ pub(super) fn sip_settings(raw: &Raw) -> anyhow::Result<Option<SipSettings>> {
         },
         ring: std::time::Duration::from_secs(raw.sip_ring_seconds),
         pin_required: phone_pin(raw)?,
+        registrar,
     }))
 }

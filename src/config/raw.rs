@@ -81,6 +81,14 @@ pub(super) struct Raw {
     pub(super) sip_prompt_cache: Option<PathBuf>,
     /// How long a page call rings (seconds).
     pub(super) sip_ring_seconds: u64,
+    /// Registration mode: the registrar (PBX) to register at, e.g.
+    /// `sip:10.20.0.5`; its address is added to the allow-list. The
+    /// password comes from AKUTLINJE_SIP_PASSWORD.
+    pub(super) sip_register: Option<String>,
+    /// The extension the bridge registers as (default: sip_from).
+    pub(super) sip_user: Option<String>,
+    /// The registration lifetime asked for (seconds).
+    pub(super) sip_register_expires: u32,
     /// The Whisper model (ggml); default: what scripts/fetch-model caches.
     pub(super) voice_model: Option<PathBuf>,
     /// The language voice notes are in (ISO 639-1).
@@ -105,6 +113,7 @@ const TYPED_KEYS: &[&str] = &[
     "log_json",
     "voice_workers",
     "sip_ring_seconds",
+    "sip_register_expires",
     "voice_threads",
     "voice_max_seconds",
     "voice_lease_seconds",
@@ -147,6 +156,8 @@ const STRING_KEYS: &[&str] = &[
     "sip_pages",
     "sip_prompts_dir",
     "sip_prompt_cache",
+    "sip_register",
+    "sip_user",
 ];
 
 /// `AKUTLINJE_<KEY>` for every text key that is set, verbatim.
@@ -199,6 +210,9 @@ impl Default for Raw {
             sip_prompts_dir: None,
             sip_prompt_cache: None,
             sip_ring_seconds: 30,
+            sip_register: None,
+            sip_user: None,
+            sip_register_expires: 300,
             database_url: None,
             database_migrations: "run".into(),
             bind: "127.0.0.1:8080".into(),

@@ -69,6 +69,46 @@ pub struct TrunkSettings {
     pub media_ip: IpAddr,
 }
 
+/// Registration mode: the bridge registers as an extension of a PBX or
+/// proxy, which then sends it the hotline's calls (add its address to the
+/// allow-list).
+#[derive(Clone)]
+pub struct Registrar {
+    /// The registrar (the PBX), `sip:pbx.example.org` or `sip:10.0.0.5:5060`.
+    pub server: String,
+    /// The extension (the user part of our address of record).
+    pub user: String,
+    /// The digest password, if the registrar asks for one.
+    pub password: Option<String>,
+    /// The registration's lifetime we ask for, in seconds.
+    pub expires: u32,
+}
+
+impl std::fmt::Debug for Registrar {
+    /// The password is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registrar")
+            .field("server", &self.server)
+            .field("user", &self.user)
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the registration stands, for tests and operators.
+#[derive(Debug, Default)]
+pub struct Registered {
+    /// Registered now.
+    pub now: std::sync::atomic::AtomicBool,
+    /// Successful REGISTERs so far (the first and every refresh).
+    pub successes: AtomicU64,
+    /// REGISTERs that failed (no answer, refused).
+    pub failures: AtomicU64,
+}
+
+/// How long after a failed REGISTER the next is sent.
+pub const REGISTER_RETRY: Duration = Duration::from_secs(2);
+
 /// Why the bridge cannot start.
 #[derive(Debug, thiserror::Error)]
 #[error("the SIP bridge cannot listen on {addr}: {detail}")]
@@ -181,6 +221,68 @@ impl Trunk {
     /// The address SIP is received at (the real port when 0 was asked for).
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         Ok(self.settings.bind)
+    }
+
+    /// Registers at `registrar` until the bridge stops: refreshed at two
+    /// thirds of the lifetime granted, and, when the registrar is gone or
+    /// refuses, tried again every [`REGISTER_RETRY`] until it is back.
+    pub fn register(&self, registrar: Registrar) -> Result<Arc<Registered>, DialError> {
+        let server = Uri::try_from(registrar.server.as_str())
+            .map_err(|_| DialError::Target(registrar.server.clone()))?;
+        let state = Arc::new(Registered::default());
+        let credential = rsipstack::dialog::authenticate::Credential {
+            username: registrar.user.clone(),
+            password: registrar.password.clone().unwrap_or_default(),
+            realm: None,
+            auth_username: None,
+        };
+        let mut reg = rsipstack::dialog::registration::Registration::new(
+            self.endpoint.inner.clone(),
+            Some(credential),
+        );
+        let (out, cancel) = (state.clone(), self.cancel.clone());
+        tokio::spawn(async move {
+            loop {
+                // A registrar that is down would hold the REGISTER for the
+                // whole transaction timeout (32 s); a few seconds do.
+                let sent = reg.register(server.clone(), Some(registrar.expires));
+                let answered: Result<_, String> =
+                    match tokio::time::timeout(Duration::from_secs(4), sent).await {
+                        Ok(Ok(r)) => Ok(r),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(_) => Err("no answer".into()),
+                    };
+                let wait = match answered {
+                    Ok(r)
+                        if r.status_code.kind() == rsipstack::rsip::StatusCodeKind::Successful =>
+                    {
+                        if !out.now.swap(true, Ordering::Relaxed) {
+                            tracing::info!(expires = reg.expires(), "SIP bridge registered");
+                        }
+                        out.successes.fetch_add(1, Ordering::Relaxed);
+                        Duration::from_secs(u64::from(reg.expires().max(3)) * 2 / 3)
+                    }
+                    other => {
+                        let why = match other {
+                            Ok(r) => r.status_code.to_string(),
+                            Err(e) => e,
+                        };
+                        if out.now.swap(false, Ordering::Relaxed) {
+                            tracing::warn!(reason = %why, "SIP registration lost; trying again");
+                        } else {
+                            tracing::debug!(reason = %why, "SIP registration failed");
+                        }
+                        out.failures.fetch_add(1, Ordering::Relaxed);
+                        REGISTER_RETRY
+                    }
+                };
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        });
+        Ok(state)
     }
 
     /// What the bridge has answered so far.

@@ -4,7 +4,9 @@
 //! through the bridge by the real escalator and outbox.
 
 mod calls;
+pub mod kamailio;
 pub mod phone;
+mod registration;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use akutlinje_core::phone::PhoneNumber;
 use akutlinje_scheduler::escalation::{Escalator, Outbox, Policies};
 use akutlinje_telephony::sip::line::{Line, LineSettings};
 use akutlinje_telephony::sip::prompts::Prompts;
-use akutlinje_telephony::sip::trunk::{Trunk, TrunkSettings};
+use akutlinje_telephony::sip::trunk::{Registered, Registrar, Trunk, TrunkSettings};
 use chrono::Utc;
 
 pub const ANNA: &str = "+4520000001";
@@ -30,6 +32,8 @@ pub struct Rig {
     escalator: Escalator,
     outbox: Outbox,
     stop: tokio_util::sync::CancellationToken,
+    /// In registration mode: how the registration stands.
+    pub registered: Option<Arc<Registered>>,
 }
 
 impl Drop for Rig {
@@ -92,6 +96,11 @@ fn prompt_cache() -> std::path::PathBuf {
 /// A bridge on a free port whose pages ring the physician's phone on
 /// `physician_port` (whoever is paged: both physicians' numbers reach it).
 pub async fn rig(physician_port: u16) -> Rig {
+    rig_with(physician_port, None).await
+}
+
+/// The same, registering at `registrar` (registration mode).
+pub async fn rig_with(physician_port: u16, registrar: Option<Registrar>) -> Rig {
     let db = crate::common::Db::sqlite().await;
     for (id, phone) in [("anna", ANNA), ("dr-lund", LUND), ("dr-berg", BERG)] {
         let mut p = db.person(id).await;
@@ -112,6 +121,7 @@ pub async fn rig(physician_port: u16) -> Rig {
     .await
     .expect("bind");
     let bridge = trunk.local_addr().expect("addr");
+    let registered = registrar.map(|r| trunk.register(r).expect("a registrar URI"));
     let prompts = Prompts::new(hotline.localizer().clone(), None, prompt_cache());
     let line = Line::new(
         hotline.clone(),
@@ -150,6 +160,7 @@ pub async fn rig(physician_port: u16) -> Rig {
         escalator,
         outbox,
         stop,
+        registered,
     }
 }
 

@@ -19,7 +19,7 @@ pub struct Phone {
 }
 
 /// A free port with the one after it free too (baresip binds TLS on +1).
-fn free_port_pair() -> u16 {
+pub fn free_port_pair() -> u16 {
     loop {
         let a = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
         let p = a.local_addr().expect("addr").port();
