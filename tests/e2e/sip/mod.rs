@@ -7,6 +7,7 @@ mod calls;
 pub mod kamailio;
 pub mod phone;
 mod registration;
+mod restart;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
