@@ -533,8 +533,13 @@ pub(crate) fn init_tracing(settings: &Settings) {
     // whisper.cpp logs every decoded token at debug level, i.e. what the
     // caller said (patient data): its logs are capped at warnings whatever
     // the filter asks for. A later directive for the same target wins.
-    if let Ok(cap) = "whisper_rs=warn".parse() {
-        filter = filter.add_directive(cap);
+    // rsipstack logs every SIP message it receives at info level, raw: the
+    // caller's number, and keys sent as SIP INFO (a PIN). Capped likewise;
+    // the bridge logs what an operator needs without them.
+    for cap in ["whisper_rs=warn", "rsipstack=warn"] {
+        if let Ok(cap) = cap.parse() {
+            filter = filter.add_directive(cap);
+        }
     }
     // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
     let builder = tracing_subscriber::fmt()

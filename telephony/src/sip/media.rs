@@ -51,6 +51,12 @@ impl Media {
         }
     }
 
+    /// The socket and where RTP goes now (for a test phone or a
+    /// measurement that reads and writes packets itself).
+    pub fn parts(&self) -> (&UdpSocket, SocketAddr) {
+        (&self.socket, self.remote)
+    }
+
     /// How long nothing has come in from the far end.
     pub fn quiet_for(&self) -> Duration {
         self.heard.elapsed()

@@ -25,6 +25,8 @@
 //! feed them arbitrary bytes).
 
 pub mod dtmf;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod line;
 pub mod media;
 pub mod prompts;

@@ -734,7 +734,7 @@ pub fn info_key(body: &str) -> Option<char> {
 /// Where a request came from: the `received` the transport layer wrote into
 /// the topmost Via when the claimed host was not the real source, else that
 /// host (which then was the source).
-fn source(req: &Request) -> Option<IpAddr> {
+pub(crate) fn source(req: &Request) -> Option<IpAddr> {
     let via = req.via_header().ok()?.typed().ok()?;
     for p in &via.params {
         if let Param::Received(r) = p {
@@ -748,7 +748,7 @@ fn source(req: &Request) -> Option<IpAddr> {
 }
 
 /// The user part of `From`, if any.
-fn caller(req: &Request) -> Option<String> {
+pub(crate) fn caller(req: &Request) -> Option<String> {
     let from = req.from_header().ok()?.typed().ok()?;
     from.uri.auth.map(|a| a.user)
 }

@@ -92,9 +92,20 @@ request_route {{
     )
 }
 
+/// A port free on UDP and TCP.
+fn free_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
+        let p = udp.local_addr().expect("addr").port();
+        if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return p;
+        }
+    }
+}
+
 impl Kamailio {
     pub fn start() -> Kamailio {
-        let port = super::phone::free_port_pair();
+        let port = free_port();
         let dir = tempfile::tempdir().expect("dir");
         let mut k = Kamailio {
             child: None,
