@@ -138,6 +138,27 @@ async fn a_nurse_keys_the_checklist_speaks_a_note_and_the_paged_physician_is_put
         &e.event.kind,
         EventKind::PageAcknowledged { person, .. } if person.as_str() == "dr-lund"
     ) && e.event.channel == Channel::Sip));
+    // Every read of the resident over the line is in the access log: the
+    // card said to the nurse, the page said to the physician.
+    let reads: Vec<(String, String)> =
+        r.db.store
+            .access_log(None, 1000)
+            .await
+            .expect("access log")
+            .into_iter()
+            .filter(|a| a.case == Some(case) && a.channel == Some(Channel::Sip))
+            .map(|a| {
+                (
+                    a.person.map(|p| p.as_str().to_string()).unwrap_or_default(),
+                    a.detail.unwrap_or_default(),
+                )
+            })
+            .collect();
+    assert!(reads.contains(&("anna".into(), "sip".into())), "{reads:?}");
+    assert!(
+        reads.contains(&("dr-lund".into(), "page".into())),
+        "{reads:?}"
+    );
     // The note is transcribed like every other (Whisper on what the bridge
     // recorded from G.711).
     let stored =
