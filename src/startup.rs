@@ -232,15 +232,21 @@ fn this_worker() -> akutlinje_core::store::Worker {
 struct Senders<'a> {
     matrix: Option<akutlinje_bot::sender::MatrixSender>,
     telephony: Option<&'a akutlinje_telephony::Telephony>,
-    /// Voice pages through the SIP bridge (instead of Twilio's).
-    sip: Option<akutlinje_telephony::sip::line::SipPager>,
+    /// Voice pages through the SIP bridge (all, or by number).
+    sip: Option<(
+        akutlinje_telephony::sip::line::SipPager,
+        akutlinje_telephony::sip::line::SipPages,
+    )>,
 }
 
 /// The running SIP bridge.
 struct SipBridge {
     task: tokio::task::JoinHandle<()>,
     stop: tokio_util::sync::CancellationToken,
-    pager: Option<akutlinje_telephony::sip::line::SipPager>,
+    pager: Option<(
+        akutlinje_telephony::sip::line::SipPager,
+        akutlinje_telephony::sip::line::SipPages,
+    )>,
 }
 
 /// Starts the SIP bridge: listens, renders the prompts it lacks in the
@@ -309,8 +315,9 @@ async fn sip_bridge(
     let stop = trunk.stopper();
     let pager = s
         .pages
-        .then(|| line.pager(tokio::runtime::Handle::current()));
-    tracing::info!(bind = %s.bind, peers = s.peers.len(), pages = s.pages, "SIP bridge listening");
+        .clone()
+        .map(|rule| (line.pager(tokio::runtime::Handle::current()), rule));
+    tracing::info!(bind = %s.bind, peers = s.peers.len(), pages = ?s.pages, "SIP bridge listening");
     let task = tokio::spawn(async move {
         if let Err(e) = trunk.serve(Arc::new(line)).await {
             tracing::error!(error = %e, "the SIP bridge stopped");
@@ -357,12 +364,22 @@ fn paging(
     let has_voice = channels.telephony.is_some() || channels.sip.is_some();
     if let Some(t) = channels.telephony {
         senders.push(Arc::new(t.sms_sender()));
-        if channels.sip.is_none() {
-            senders.push(Arc::new(t.voice_sender()));
-        }
     }
-    if let Some(p) = channels.sip {
-        senders.push(Arc::new(p));
+    // One voice channel: Twilio's, the bridge's, or each person's by number.
+    match (channels.telephony, channels.sip) {
+        (Some(t), None) => senders.push(Arc::new(t.voice_sender())),
+        (None, Some((p, _)))
+        | (Some(_), Some((p, akutlinje_telephony::sip::line::SipPages::All))) => {
+            senders.push(Arc::new(p));
+        }
+        (Some(t), Some((sip, rule))) => {
+            senders.push(Arc::new(akutlinje_telephony::sip::line::VoiceByNumber {
+                sip,
+                other: t.voice_sender(),
+                rule,
+            }));
+        }
+        (None, None) => {}
     }
     let escalator = Escalator::new(
         store.clone(),

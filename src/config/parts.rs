@@ -253,8 +253,9 @@ pub struct SipSettings {
     pub dial: String,
     /// Our user part.
     pub from: String,
-    /// Pages by voice go through the bridge rather than Twilio.
-    pub pages: bool,
+    /// Which voice pages go through the bridge (the rest by Twilio); none
+    /// when `sip_pages = "twilio"`.
+    pub pages: Option<akutlinje_telephony::sip::line::SipPages>,
     /// A site's recorded prompts.
     pub prompts_dir: Option<PathBuf>,
     /// Rendered prompts.
@@ -349,9 +350,23 @@ pub(super) fn sip_settings(raw: &Raw) -> anyhow::Result<Option<SipSettings>> {
         None => format!("sip:{{number}}@{}", peers[0]),
     };
     let pages = match raw.sip_pages.trim() {
-        "sip" => true,
-        "twilio" => false,
-        other => bail!("sip_pages: {other:?} must be sip or twilio"),
+        "sip" => Some(akutlinje_telephony::sip::line::SipPages::All),
+        "twilio" => None,
+        list => {
+            let prefixes: Vec<String> = list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect();
+            let valid = |p: &String| {
+                p.starts_with('+') && p.len() > 1 && p[1..].chars().all(|c| c.is_ascii_digit())
+            };
+            if prefixes.is_empty() || !prefixes.iter().all(valid) {
+                bail!("sip_pages: {list:?} must be sip, twilio, or number prefixes paged through the bridge (\"+4538, +4570\")");
+            }
+            Some(akutlinje_telephony::sip::line::SipPages::Prefixes(prefixes))
+        }
     };
     if !(5..=120).contains(&raw.sip_ring_seconds) {
         bail!(

@@ -830,6 +830,57 @@ fn leg(call: &str, case: Option<CaseId>, who: Option<&Person>, status: &str) -> 
     }
 }
 
+/// Which voice pages go through the bridge: everyone's, or those whose
+/// number starts with one of these prefixes (the hospital's own ranges;
+/// everyone else by Twilio).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SipPages {
+    /// Every voice page.
+    All,
+    /// Pages to numbers starting with one of these (E.164, `+45…`).
+    Prefixes(Vec<String>),
+}
+
+impl SipPages {
+    /// Whether a page to `to` goes through the bridge.
+    pub fn takes(&self, to: &Person) -> bool {
+        match self {
+            SipPages::All => true,
+            SipPages::Prefixes(p) => to
+                .phone
+                .as_ref()
+                .is_some_and(|n| p.iter().any(|pre| n.e164().starts_with(pre.as_str()))),
+        }
+    }
+}
+
+/// The voice channel when some physicians are paged through the bridge and
+/// the others through Twilio, chosen per person by their number.
+#[derive(Debug, Clone)]
+pub struct VoiceByNumber {
+    /// Pages through the bridge.
+    pub sip: SipPager,
+    /// Every other voice page.
+    pub other: crate::VoiceSender,
+    /// Which go through the bridge.
+    pub rule: SipPages,
+}
+
+#[async_trait::async_trait]
+impl Sender for VoiceByNumber {
+    fn channel(&self) -> NotifyChannel {
+        NotifyChannel::Voice
+    }
+
+    async fn send(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError> {
+        if self.rule.takes(to) {
+            self.sip.send(n, to).await
+        } else {
+            self.other.send(n, to).await
+        }
+    }
+}
+
 /// Pages (and alerts) by calling through the SIP bridge: the voice channel
 /// of the outbox where a site pages over its own phone system.
 #[derive(Clone)]
@@ -933,5 +984,31 @@ impl Sender for SipPager {
             .instrument(tracing::info_span!("sip_page", notification)),
         );
         Ok(Some(reference))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(phone: Option<&str>) -> Person {
+        Person {
+            id: "dr-x".parse().expect("id"),
+            name: akutlinje_core::ids::Text::parse("name", "Dr. X", 100).expect("name"),
+            role: Role::Physician,
+            home: None,
+            phone: phone.map(|p| PhoneNumber::parse(p).expect("number")),
+            matrix_user: None,
+        }
+    }
+
+    #[test]
+    fn pages_go_through_the_bridge_by_number_prefix() {
+        let rule = SipPages::Prefixes(vec!["+4538".into(), "+4570".into()]);
+        assert!(rule.takes(&person(Some("38 12 34 56"))));
+        assert!(rule.takes(&person(Some("+4570100100"))));
+        assert!(!rule.takes(&person(Some("+4530000001"))));
+        assert!(!rule.takes(&person(None)));
+        assert!(SipPages::All.takes(&person(Some("+4530000001"))));
     }
 }

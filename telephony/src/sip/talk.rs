@@ -204,6 +204,84 @@ pub fn wav(pcm: &[i16]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sip::rtp::Packet;
+    use crate::sip::sdp::{Codec, Direction, Negotiated};
+
+    /// A talk on a fresh socket, and the phone's socket.
+    async fn talk() -> (Talk, tokio::net::UdpSocket, mpsc::UnboundedSender<char>) {
+        let bridge = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let phone = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let agreed = Negotiated {
+            remote: phone.local_addr().expect("addr"),
+            codec: Codec::Pcmu,
+            codec_type: 0,
+            dtmf_type: Some(101),
+            direction: Direction::SendRecv,
+        };
+        let (keys, info_keys) = mpsc::unbounded_channel();
+        let t = Talk {
+            media: Media::new(bridge, &agreed, 3),
+            hangup: CancellationToken::new(),
+            info_keys,
+        };
+        (t, phone, keys)
+    }
+
+    #[tokio::test]
+    async fn a_voice_note_ends_after_the_quiet_that_follows_speech() {
+        let (mut t, phone, _keys) = talk().await;
+        let to = t.media.local_addr().expect("addr");
+        // One second of speech-level audio, then the phone goes quiet
+        // (silence packets, as phones send them).
+        tokio::spawn(async move {
+            let loud: Vec<u8> = (0..160)
+                .map(|i| akutlinje_audio::g711::encode_mulaw(if i % 2 == 0 { 4000 } else { -4000 }))
+                .collect();
+            let quiet = vec![akutlinje_audio::g711::encode_mulaw(0); 160];
+            for seq in 0u16..150 {
+                let payload = if seq < 50 { &loud } else { &quiet };
+                let p = Packet {
+                    payload_type: 0,
+                    marker: false,
+                    sequence: seq,
+                    timestamp: u32::from(seq) * 160,
+                    ssrc: 1,
+                    payload,
+                };
+                phone.send_to(&p.to_bytes(), to).await.ok();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        let limits = RecordLimits {
+            silence: Duration::from_secs(1),
+            max: Duration::from_secs(10),
+        };
+        let started = tokio::time::Instant::now();
+        let r = t.record(limits).await.expect("recorded");
+        let took = started.elapsed();
+        assert!(r.speech && r.key.is_none());
+        // The beep (150 ms), one second of speech, one of quiet: not the
+        // ten-second limit.
+        assert!(took < Duration::from_secs(4), "{took:?}");
+        assert!(took >= Duration::from_millis(1_900), "{took:?}");
+        assert!(r.pcm.len() >= 8_000, "{} samples", r.pcm.len());
+    }
+
+    #[tokio::test]
+    async fn keys_by_sip_info_count_like_keys_in_the_stream() {
+        let (mut t, _phone, keys) = talk().await;
+        for k in "38*9#".chars() {
+            keys.send(k).expect("send");
+        }
+        assert_eq!(t.keys(None, None).await.expect("keys"), "38*9");
+        // A hang-up ends whatever is waiting.
+        t.hangup.cancel();
+        assert_eq!(t.key(Duration::from_secs(5)).await, Err(Ended));
+    }
 
     #[test]
     fn a_voice_note_is_a_wav_hound_reads_back() {

@@ -449,7 +449,11 @@ impl Trunk {
                     match known {
                         Some((id, mut dialog)) => {
                             dialog.handle(&mut tx).await.ok();
-                            if method != Method::Ack {
+                            // Calls are answered at once, so a CANCEL always
+                            // meets a confirmed call: it has no effect there
+                            // (RFC 3261 §9.2; the PBX follows with ACK and
+                            // BYE). Only BYE ends the call.
+                            if method == Method::Bye {
                                 if let Some(live) = lock(&hangups).remove(&id.to_string()) {
                                     live.hangup.cancel();
                                 }

@@ -58,7 +58,8 @@ fn a_matrix_bot_needs_its_store_passphrase_from_the_environment() {
 const GOOD_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 /// What a key needs beside it to be accepted (the bot needs its store
-/// passphrase, Twilio its account, number, URL and token).
+/// passphrase, Twilio its account, number, URL and token, the SIP bridge
+/// its address, peers and media address).
 fn companions(key: &str) -> Vec<(String, String)> {
     let mut env = Vec::new();
     let mut add = |k: &str, v: &str| {
@@ -72,6 +73,11 @@ fn companions(key: &str) -> Vec<(String, String)> {
             "AKUTLINJE_MATRIX_STORE_PASSPHRASE",
             "a store passphrase for tests",
         );
+    }
+    if key.starts_with("sip_") {
+        add("AKUTLINJE_SIP_BIND", "0.0.0.0:5060");
+        add("AKUTLINJE_SIP_TRUNK_PEERS", "10.20.0.5");
+        add("AKUTLINJE_SIP_MEDIA_IP", "10.20.0.10");
     }
     if key.starts_with("twilio_") {
         add(
@@ -209,4 +215,59 @@ fn twilio_refuses_weak_secrets_and_unknown_signature_algorithms() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("AKUTLINJE_TWILIO_AUTH_TOKEN"), "{err}");
+}
+
+/// The SIP bridge names what is missing or wrong before it listens.
+#[test]
+fn the_sip_bridge_names_a_missing_allow_list_and_a_wrong_address() {
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[("AKUTLINJE_SIP_BIND", "127.0.0.1:5060")],
+            "sip_trunk_peers",
+        ),
+        (
+            &[
+                ("AKUTLINJE_SIP_BIND", "0.0.0.0:5060"),
+                ("AKUTLINJE_SIP_TRUNK_PEERS", "10.0.0.1"),
+            ],
+            "sip_media_ip",
+        ),
+        (
+            &[
+                ("AKUTLINJE_SIP_BIND", "127.0.0.1:5060"),
+                ("AKUTLINJE_SIP_TRUNK_PEERS", "pbx.example"),
+            ],
+            "sip_trunk_peers",
+        ),
+        (
+            &[
+                ("AKUTLINJE_SIP_BIND", "127.0.0.1:5060"),
+                ("AKUTLINJE_SIP_TRUNK_PEERS", "10.0.0.1"),
+                ("AKUTLINJE_SIP_DIAL", "sip:pbx.example"),
+            ],
+            "sip_dial",
+        ),
+    ];
+    for (env, named) in cases {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (code, _, err) = run_with_env(&["config"], &env);
+        assert_eq!(code, 2, "{env:?}: {err}");
+        assert!(err.contains(named), "{env:?} should name {named}: {err}");
+    }
+    // Registration mode: the registrar joins the allow-list.
+    let env = vec![
+        (
+            "AKUTLINJE_SIP_BIND".to_string(),
+            "127.0.0.1:5060".to_string(),
+        ),
+        (
+            "AKUTLINJE_SIP_REGISTER".to_string(),
+            "sip:10.20.0.5:5060".to_string(),
+        ),
+    ];
+    let (code, _, err) = run_with_env(&["config"], &env);
+    assert_eq!(code, 0, "{err}");
 }
