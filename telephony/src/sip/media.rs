@@ -93,41 +93,57 @@ impl Media {
                     }
                 }
             }
-            let packet = Packet {
-                payload_type: self.codec_type,
-                marker: i == 0,
-                sequence: self.sequence,
-                timestamp: self.timestamp,
-                ssrc: self.ssrc,
-                payload: &self.encode(frame),
-            }
-            .to_bytes();
-            self.socket.send_to(&packet, self.remote).await?;
-            self.sequence = self.sequence.wrapping_add(1);
-            self.timestamp = self.timestamp.wrapping_add(FRAME as u32);
+            let payload = self.encode(frame);
+            self.send_frame(&payload, i == 0).await?;
         }
         Ok(None)
     }
 
     /// Waits up to `wait` for a key; what the caller says meanwhile goes
     /// into `recording`, if given.
+    ///
+    /// Silence goes out meanwhile, 20 ms a packet: a PBX or SBC that hears
+    /// no RTP for a few seconds takes the call for dead and drops it, and a
+    /// phone's recording of the call keeps time.
     pub async fn key(
         &mut self,
         wait: Duration,
         mut recording: Option<&mut Recording>,
     ) -> std::io::Result<Option<char>> {
         let deadline = tokio::time::Instant::now() + wait;
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let silence = self.encode(&[0i16; FRAME]);
         let mut buf = vec![0u8; 2048];
         loop {
-            let got = tokio::time::timeout_at(deadline, self.socket.recv_from(&mut buf)).await;
-            let Ok(got) = got else {
-                return Ok(None);
-            };
-            let (n, from) = got?;
-            if let Some(key) = self.received(&buf[..n], from, recording.as_deref_mut()) {
-                return Ok(Some(key));
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => return Ok(None),
+                _ = tick.tick() => self.send_frame(&silence, false).await?,
+                got = self.socket.recv_from(&mut buf) => {
+                    let (n, from) = got?;
+                    if let Some(key) = self.received(&buf[..n], from, recording.as_deref_mut()) {
+                        return Ok(Some(key));
+                    }
+                }
             }
         }
+    }
+
+    /// One 20 ms packet of encoded audio to the far end.
+    async fn send_frame(&mut self, payload: &[u8], marker: bool) -> std::io::Result<()> {
+        let packet = Packet {
+            payload_type: self.codec_type,
+            marker,
+            sequence: self.sequence,
+            timestamp: self.timestamp,
+            ssrc: self.ssrc,
+            payload,
+        }
+        .to_bytes();
+        self.socket.send_to(&packet, self.remote).await?;
+        self.sequence = self.sequence.wrapping_add(1);
+        self.timestamp = self.timestamp.wrapping_add(payload.len() as u32);
+        Ok(())
     }
 
     /// One datagram: a key, audio for the recording, or nothing (anything
@@ -342,6 +358,32 @@ mod tests {
             .expect("symmetric RTP")
             .expect("recv");
         assert_eq!(Packet::parse(&buf[..n]).expect("rtp").payload_type, 8);
+    }
+
+    #[tokio::test]
+    async fn silence_keeps_the_line_alive_while_waiting_for_a_key() {
+        let (mut media, phone) = pair(None).await;
+        assert_eq!(
+            media
+                .key(Duration::from_millis(500), None)
+                .await
+                .expect("io"),
+            None
+        );
+        let mut buf = vec![0u8; 2048];
+        let mut got = Vec::new();
+        while let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(50), phone.recv(&mut buf)).await
+        {
+            let p = Packet::parse(&buf[..n]).expect("rtp");
+            got.push((p.marker, p.timestamp, p.payload.to_vec()));
+        }
+        // About 25 packets of A-law silence, in time, no talkspurt marker.
+        assert!((20..=27).contains(&got.len()), "{} packets", got.len());
+        assert!(got
+            .iter()
+            .all(|(m, _, p)| !m && p.len() == FRAME && p.iter().all(|b| *b == 0xd5)));
+        assert!(got.windows(2).all(|w| w[1].1 == w[0].1 + 160));
     }
 
     #[tokio::test]

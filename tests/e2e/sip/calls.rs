@@ -108,6 +108,9 @@ async fn a_nurse_keys_the_checklist_speaks_a_note_and_the_paged_physician_is_put
     assert!(doctor_at.is_some(), "the physician hears the nurse");
     // Never the nurse's own tone back (keys and audio stay on their legs).
     assert!(phone::tone_at(&heard_by_nurse, 1400.0).is_none(), "no echo");
+    // The delay itself is measured in `cargo bench --bench sip`: baresip's
+    // recording of what it hears starts with the first packet received, so
+    // its time axis already hides the delay.
 
     // The record: every answer, the voice note, the acknowledgement by SIP.
     let events = r.db.events(case).await;
