@@ -134,13 +134,9 @@ async fn talkspurt(sock: &UdpSocket, wait: Duration) -> Option<Instant> {
 
 /// A staff call: PIN, room 14, then (if `flags`) no danger sign. Returns
 /// the key → next prompt time of the room's `#`, or why it failed.
-async fn nurse_call(dialer: &Dialer, bridge: SocketAddr, flags: bool) -> Result<f64, String> {
+async fn nurse_call(dialer: &Dialer, target: &str, flags: bool) -> Result<f64, String> {
     let placed = dialer
-        .dial(
-            &format!("sip:akutlinje@{bridge}"),
-            ANNA,
-            Duration::from_secs(20),
-        )
+        .dial(target, ANNA, Duration::from_secs(20))
         .await
         .map_err(|e| e.to_string())?;
     let result = keyed(&placed.media, flags).await;
@@ -326,19 +322,29 @@ async fn main() {
         );
     }
 
-    // 2. Key → next prompt.
-    let mut keys = Vec::new();
-    for _ in 0..n.min(50) {
-        match nurse_call(&dialer, bridge, false).await {
-            Ok(ms) => keys.push(ms),
-            Err(e) => eprintln!("nurse call failed: {e}"),
-        }
+    // 2. Key → next prompt, direct and with the call set up through
+    // Kamailio (a SIP proxy: the RTP goes straight to the bridge either way).
+    let mut targets = vec![("direct", format!("sip:akutlinje@{bridge}"))];
+    if let Some(k) = &k {
+        targets.push((
+            "through Kamailio",
+            format!("sip:{}@127.0.0.1:{}", kamailio::EXTENSION, k.port),
+        ));
     }
-    let (k50, k99) = summary(keys);
-    println!(
-        "| `#` after the room → the next question's first packet | {k50:.1} | {k99:.1} | 20.0 (one packet time) | {:.2} |",
-        k50 / 20.0
-    );
+    for (how, target) in targets {
+        let mut keys = Vec::new();
+        for _ in 0..n.min(50) {
+            match nurse_call(&dialer, &target, false).await {
+                Ok(ms) => keys.push(ms),
+                Err(e) => eprintln!("nurse call failed: {e}"),
+            }
+        }
+        let (k50, k99) = summary(keys);
+        println!(
+            "| `#` after the room → first packet of what follows, {how} | {k50:.1} | {k99:.1} | 20.0 (one packet time) | {:.2} |",
+            k50 / 20.0
+        );
+    }
 
     // 3. Thirty nurses at once.
     let failed = Arc::new(AtomicUsize::new(0));
@@ -349,7 +355,8 @@ async fn main() {
         let (dialer, failed) = (dialer.clone(), failed.clone());
         all.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(20 * i)).await;
-            if let Err(e) = nurse_call(&dialer, bridge, true).await {
+            let target = format!("sip:akutlinje@{bridge}");
+            if let Err(e) = nurse_call(&dialer, &target, true).await {
                 eprintln!("concurrent call {i} failed: {e}");
                 failed.fetch_add(1, Ordering::Relaxed);
             }
