@@ -20,4 +20,6 @@ pub mod voice;
 pub mod web;
 
 #[cfg(test)]
+mod hazards;
+#[cfg(test)]
 mod no_words;
