@@ -48,6 +48,7 @@ pub mod reply;
 pub mod resident;
 pub mod roster;
 pub mod rota;
+pub mod sentences;
 pub mod service;
 pub mod store;
 pub mod tobs;

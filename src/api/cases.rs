@@ -224,7 +224,7 @@ pub fn render_case_html(
                 table {
                     tr {
                         th { "#" } th { (t("print-col-time")) } th { (t("print-col-by")) }
-                        th { (t("print-col-channel")) } th { (t("print-col-event")) } th { (t("print-col-content")) }
+                        th { (t("print-col-channel")) } th { (t("print-col-event")) }
                     }
                     @for e in events {
                         tr class=[e.event.corrects.map(|_| "corr")] {
@@ -232,45 +232,25 @@ pub fn render_case_html(
                             td { (local(e.event.at)) }
                             td {
                                 @match (&e.event.author.person, e.event.author.role) {
-                                    (Some(p), Some(r)) => { (p) " (" (r.as_str()) ")" }
+                                    (Some(p), Some(r)) => { (p) " (" (t(&format!("role-{}", r.as_str()))) ")" }
                                     (Some(p), None) => { (p) }
                                     _ => { (t("print-system")) }
                                 }
                             }
                             td { (e.event.channel.as_str()) }
                             td {
-                                (e.event.kind.tag())
+                                // The event in words; the record's JSON stays in the API.
+                                (loc.render(lang, &e.event.kind.sentence()))
                                 @if let Some(c) = e.event.corrects {
                                     br;
                                     (loc.render(lang, &Msg::new("print-corrects").arg("seq", c.to_string())))
                                 }
                             }
-                            td { (event_text(&e.event.kind)) }
                         }
                     }
                 }
                 p { small { (footer) } }
             }
         }
-    }
-}
-
-pub(super) fn event_text(k: &EventKind) -> String {
-    match k {
-        EventKind::InputReceived { text, step } => format!("[{step}] {text}"),
-        EventKind::SituationRecorded { text }
-        | EventKind::Note { text }
-        | EventKind::Correction { text } => text.to_string(),
-        EventKind::IsbarComposed { .. } => "(se ISBAR ovenfor)".into(),
-        other => serde_json::to_value(other)
-            .ok()
-            .and_then(|mut v| {
-                v.as_object_mut().map(|o| {
-                    o.remove("kind");
-                    serde_json::Value::Object(o.clone()).to_string()
-                })
-            })
-            .filter(|s| s != "{}")
-            .unwrap_or_default(),
     }
 }

@@ -70,6 +70,13 @@ async fn a_case_record_as_json_and_as_printable_html() {
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; falder"));
     assert!(html.contains("HASTEGRAD BLÅ (rutine)"));
+    // Events read as Danish sentences, not kinds and JSON.
+    assert!(html.contains("Sag oprettet fra"), "{html}");
+    assert!(html.contains("Situation: &lt;script&gt;"), "{html}");
+    assert!(html.contains("(plejepersonale)"), "{html}");
+    for raw in ["situation_recorded", "case_opened", "{&quot;", "{\""] {
+        assert!(!html.contains(raw), "{raw} in the printable record");
+    }
     // A correction is a new event pointing at the corrected one.
     let situation_seq = events
         .iter()

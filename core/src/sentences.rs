@@ -1,0 +1,286 @@
+//! The record in words: each event as one sentence in the reader's language
+//! ("Puls 112", "Vagtlæge kaldt, hastegrad ORANGE (høj)"), for every view
+//! of a case a clinician reads. The sentence is a message of the locale
+//! (`event-<kind>`), so the words live in `prompts/`, not here.
+
+use serde::Serialize;
+
+use crate::i18n::Msg;
+use crate::record::EventKind;
+
+/// The snake_case name serde gives a value (a parameter, a channel).
+fn snake<T: Serialize>(t: &T) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn flags(ids: &[crate::assessment::FlagId]) -> Vec<Msg> {
+    ids.iter().map(|f| Msg::new(format!("flag-{f}"))).collect()
+}
+
+impl EventKind {
+    /// The event as a sentence (without its time and author).
+    pub fn sentence(&self) -> Msg {
+        let m = Msg::new(format!("event-{}", self.tag()));
+        match self {
+            EventKind::CaseOpened { home } => m.arg("home", home),
+            EventKind::InputReceived { step, text } => m.arg("step", step).arg("text", text),
+            EventKind::CallerNamed { name } => m.arg("name", name),
+            EventKind::ResidentIdentified { resident }
+            | EventKind::ResidentRejected { resident } => m.arg("resident", resident),
+            EventKind::RedFlagsAnswered { flags: f } if f.is_empty() => {
+                Msg::new("event-red_flags_none")
+            }
+            EventKind::RedFlagsAnswered { flags: f }
+            | EventKind::Advised112 { flags: f }
+            | EventKind::No112ByTreatmentDecision { flags: f } => m.arg_list("flags", flags(f)),
+            EventKind::VitalRecorded { param, value } => m
+                .arg_msg("param", Msg::new(format!("param-{}", snake(param))))
+                .arg("value", value.clone().unwrap_or_else(|| "—".into())),
+            EventKind::SituationRecorded { text }
+            | EventKind::Note { text }
+            | EventKind::Correction { text } => m.arg("text", text),
+            EventKind::ConcernRecorded { text } => match text {
+                Some(t) => m.arg("text", t),
+                None => Msg::new("event-concern_none"),
+            },
+            EventKind::UrgencyAssessed { urgency, .. }
+            | EventKind::PageRequested { urgency }
+            | EventKind::PageUpdated { urgency } => m.arg_msg("urgency", urgency.label()),
+            EventKind::CaseClosed { reason } => m.arg(
+                "reason",
+                reason.as_ref().map(|r| r.to_string()).unwrap_or_default(),
+            ),
+            EventKind::PageSent {
+                person, channels, ..
+            } => m.arg("person", person).arg_list(
+                "channels",
+                channels
+                    .iter()
+                    .map(|c| Msg::new(format!("notify-{}", snake(c))))
+                    .collect(),
+            ),
+            EventKind::NobodyOnCall { tier, .. } => m.arg("tier", tier),
+            EventKind::DispositionRecorded {
+                disposition,
+                advice,
+            } => m
+                .arg_msg(
+                    "disposition",
+                    Msg::new(format!("disposition-{}", disposition.as_str())),
+                )
+                .arg(
+                    "advice",
+                    advice.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                ),
+            EventKind::PageAcknowledged { person, .. } | EventKind::PageDeclined { person } => {
+                m.arg("person", person)
+            }
+            EventKind::CoordinatorAlerted { person } | EventKind::StaffAdvised { person } => m.arg(
+                "person",
+                person.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            ),
+            EventKind::NotificationDelivered { channel, .. } => {
+                m.arg_msg("channel", Msg::new(format!("notify-{}", snake(channel))))
+            }
+            EventKind::NotificationFailed { channel, error, .. } => m
+                .arg_msg("channel", Msg::new(format!("notify-{}", snake(channel))))
+                .arg("error", error),
+            EventKind::AudioAttached { duration_ms, .. } => {
+                m.arg("seconds", duration_ms.map_or(0, |ms| ms.div_ceil(1000)))
+            }
+            EventKind::TelephonyStatus { leg, status, .. } => {
+                m.arg("leg", leg).arg("status", status)
+            }
+            EventKind::Transcribed { text, .. } => m.arg("text", text),
+            EventKind::TranscriptionFailed { reason, .. } => m.arg("reason", reason),
+            EventKind::ResidentDataWithheld { reason, .. } => m.arg("reason", reason),
+            EventKind::IsbarComposed { .. }
+            | EventKind::ResidentNotFound
+            | EventKind::ChecklistCompleted
+            | EventKind::CaseCancelled
+            | EventKind::EscalationExhausted
+            | EventKind::PhysicianRequested => m,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::{FlagId, Urgency};
+    use crate::escalation::{Disposition, NotifyChannel};
+    use crate::i18n::{Lang, Localizer};
+    use crate::ids::Text;
+    use crate::vitals::Param;
+
+    fn text(s: &str) -> Text {
+        Text::parse("t", s, 100).expect("text")
+    }
+
+    /// One of each kind but the ISBAR (its sentence takes no arguments).
+    fn samples() -> Vec<EventKind> {
+        let flag = || vec![FlagId("chest_pain".into())];
+        let p = || "dr-lund".parse().expect("id");
+        vec![
+            EventKind::CaseOpened {
+                home: "solgaarden".parse().expect("id"),
+            },
+            EventKind::InputReceived {
+                step: "pulse".into(),
+                text: text("112"),
+            },
+            EventKind::CallerNamed { name: text("Anna") },
+            EventKind::ResidentIdentified {
+                resident: "sol-12".parse().expect("id"),
+            },
+            EventKind::ResidentNotFound,
+            EventKind::ResidentRejected {
+                resident: "sol-12".parse().expect("id"),
+            },
+            EventKind::RedFlagsAnswered { flags: vec![] },
+            EventKind::RedFlagsAnswered { flags: flag() },
+            EventKind::Advised112 { flags: flag() },
+            EventKind::No112ByTreatmentDecision { flags: flag() },
+            EventKind::VitalRecorded {
+                param: Param::Pulse,
+                value: Some("112".into()),
+            },
+            EventKind::VitalRecorded {
+                param: Param::Temp,
+                value: None,
+            },
+            EventKind::SituationRecorded {
+                text: text("Faldet"),
+            },
+            EventKind::ConcernRecorded { text: None },
+            EventKind::ConcernRecorded {
+                text: Some(text("Træt")),
+            },
+            EventKind::UrgencyAssessed {
+                urgency: Urgency::High,
+                reason: "news2".into(),
+            },
+            EventKind::PageRequested {
+                urgency: Urgency::High,
+            },
+            EventKind::PageUpdated {
+                urgency: Urgency::Red,
+            },
+            EventKind::Note {
+                text: text("Ringet op"),
+            },
+            EventKind::Correction { text: text("Gled") },
+            EventKind::ChecklistCompleted,
+            EventKind::CaseCancelled,
+            EventKind::CaseClosed { reason: None },
+            EventKind::PageSent {
+                person: p(),
+                tier: None,
+                channels: vec![NotifyChannel::Matrix, NotifyChannel::Voice],
+                step: 0,
+                round: 0,
+                reason: "first_page".into(),
+            },
+            EventKind::NobodyOnCall {
+                tier: "primary".parse().expect("id"),
+                step: 0,
+                round: 0,
+            },
+            EventKind::DispositionRecorded {
+                disposition: Disposition::WatchAtHome,
+                advice: Some(text("Væske")),
+            },
+            EventKind::PageAcknowledged {
+                person: p(),
+                takeover: false,
+            },
+            EventKind::PageDeclined { person: p() },
+            EventKind::EscalationExhausted,
+            EventKind::CoordinatorAlerted { person: None },
+            EventKind::StaffAdvised { person: None },
+            EventKind::NotificationDelivered {
+                notification: 1,
+                channel: NotifyChannel::Sms,
+                external_id: None,
+            },
+            EventKind::NotificationFailed {
+                notification: 1,
+                channel: NotifyChannel::Log,
+                error: "x".into(),
+                fallover: None,
+            },
+            EventKind::AudioAttached {
+                attachment: 1,
+                mime: "audio/wav".into(),
+                bytes: 10,
+                duration_ms: Some(4_200),
+            },
+            EventKind::PhysicianRequested,
+            EventKind::TelephonyStatus {
+                leg: "caller".into(),
+                sid: "x".into(),
+                status: "completed".into(),
+                detail: None,
+            },
+            EventKind::Transcribed {
+                attachment: 1,
+                text: text("she is confused"),
+                language: "en".into(),
+                model: "base".into(),
+                audio_ms: 1,
+                processing_ms: 1,
+            },
+            EventKind::TranscriptionFailed {
+                attachment: 1,
+                reason: "x".into(),
+                detail: "y".into(),
+            },
+            EventKind::ResidentDataWithheld {
+                reason: "x".into(),
+                member: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_reads_as_a_sentence_in_danish_and_english() {
+        let loc = Localizer::builtin().expect("texts");
+        for lang in [Lang::Da, Lang::En] {
+            assert!(loc.has(lang, "event-isbar_composed"));
+            for k in samples() {
+                let s = loc.render(lang, &k.sentence());
+                assert!(
+                    !s.contains('[') && !s.contains('{'),
+                    "{lang:?} {}: {s}",
+                    k.tag()
+                );
+                assert!(!s.contains(k.tag()) || k.tag() == "note", "{s}");
+            }
+        }
+        let da = |k: EventKind| loc.render(Lang::Da, &k.sentence());
+        assert_eq!(
+            da(EventKind::VitalRecorded {
+                param: Param::Pulse,
+                value: Some("112".into())
+            }),
+            "Puls 112"
+        );
+        assert_eq!(
+            da(EventKind::PageRequested {
+                urgency: Urgency::High
+            }),
+            "Vagtlæge kaldt, hastegrad ORANGE (høj)"
+        );
+        assert_eq!(
+            da(EventKind::Advised112 {
+                flags: vec![FlagId("chest_pain".into())]
+            }),
+            "Rådet til at ringe 112: Brystsmerter"
+        );
+        // A transcript is always said to be a machine's.
+        assert!(da(samples().remove(samples().len() - 3)).starts_with("Maskinel transskription"));
+    }
+}
