@@ -24,12 +24,18 @@ pub(super) enum CasesCommand {
         #[arg(long = "as")]
         person: Option<String>,
     },
-    /// Show one case's record as JSON (the read is written to the access log).
+    /// Show one case's record (the read is written to the access log).
     Show {
         id: String,
         /// Who is reading (person id).
         #[arg(long = "as")]
         person: String,
+        /// json (the record as stored) or text (each event as a sentence).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// The language of the text: da or en (default: the configured one).
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -116,11 +122,27 @@ pub(super) async fn run(cmd: CasesCommand, settings: Settings) -> anyhow::Result
             println!("{}", serde_json::to_string_pretty(&cases)?);
             Ok(())
         }
-        CasesCommand::Show { id, person: p } => {
+        CasesCommand::Show {
+            id,
+            person: p,
+            format,
+            lang,
+        } => {
+            let text = match format.as_str() {
+                "json" => false,
+                "text" => true,
+                other => bail!("--format: {other:?} must be json or text"),
+            };
+            let lang = match lang {
+                Some(l) => {
+                    Lang::parse(&l).with_context(|| format!("--lang: {l:?} must be da or en"))?
+                }
+                None => settings.language,
+            };
             let store = crate::startup::open(&settings).await?;
             let who = person(&store, &p).await?;
             let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
-            let hotline = crate::startup::hotline(store)?;
+            let hotline = crate::startup::hotline(store.clone())?;
             let (summary, events) = hotline
                 .read_case(
                     case,
@@ -137,6 +159,13 @@ pub(super) async fn run(cmd: CasesCommand, settings: Settings) -> anyhow::Result
                     )),
                     other => fail(other),
                 })?;
+            if text {
+                print!(
+                    "{}",
+                    record_text(&store, hotline.localizer(), lang, &summary, &events).await
+                );
+                return Ok(());
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(
@@ -207,4 +236,72 @@ pub(super) async fn access_log(args: AccessLogArgs, settings: Settings) -> anyho
     }
     eprintln!("{} entries", lines.len());
     Ok(())
+}
+
+/// A case's record as clinicians read it: a line per event, "22:23 Anna
+/// Sørensen (plejepersonale): Puls 112", in Copenhagen time.
+async fn record_text(
+    store: &std::sync::Arc<dyn akutlinje_core::store::Store>,
+    loc: &akutlinje_core::i18n::Localizer,
+    lang: Lang,
+    case: &akutlinje_core::record::CaseSummary,
+    events: &[akutlinje_core::record::CaseEvent],
+) -> String {
+    use akutlinje_core::i18n::Msg;
+    use chrono_tz::Europe::Copenhagen;
+    use std::fmt::Write as _;
+    let mut names = std::collections::HashMap::new();
+    let mut out = String::new();
+    let opened = case.opened_at.with_timezone(&Copenhagen);
+    let _ = writeln!(
+        out,
+        "{}",
+        loc.render(lang, &Msg::new("print-title").arg("case", case.id))
+    );
+    let _ = writeln!(
+        out,
+        "{} · {}",
+        loc.render(lang, &Msg::new("print-home").arg("home", &case.home)),
+        loc.render(
+            lang,
+            &Msg::new("print-opened").arg("at", opened.format("%d.%m.%Y %H:%M"))
+        )
+    );
+    let mut day = None;
+    for e in events {
+        let at = e.event.at.with_timezone(&Copenhagen);
+        if day != Some(at.date_naive()) {
+            day = Some(at.date_naive());
+            let _ = writeln!(out, "\n{}", at.format("%d.%m.%Y"));
+        }
+        let who = match (&e.event.author.person, e.event.author.role) {
+            (Some(p), role) => {
+                if !names.contains_key(p) {
+                    let name = match store.person(p).await {
+                        Ok(Some(person)) => person.name.to_string(),
+                        _ => p.to_string(),
+                    };
+                    names.insert(p.clone(), name);
+                }
+                let name = names.get(p).cloned().unwrap_or_default();
+                match role {
+                    Some(r) => format!(
+                        "{name} ({})",
+                        loc.text(lang, &format!("role-{}", r.as_str()))
+                    ),
+                    None => name,
+                }
+            }
+            (None, _) => loc.text(lang, "print-system"),
+        };
+        let mut line = loc.render(lang, &e.event.kind.sentence());
+        if let Some(c) = e.event.corrects {
+            line.push_str(&format!(
+                " ({})",
+                loc.render(lang, &Msg::new("print-corrects").arg("seq", c.to_string()))
+            ));
+        }
+        let _ = writeln!(out, "{} {who}: {line}", at.format("%H:%M"));
+    }
+    out
 }

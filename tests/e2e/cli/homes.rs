@@ -131,3 +131,70 @@ async fn homes_room_binds_lists_and_unbinds_matrix_rooms() {
     assert!(err.contains("not bound"), "{err}");
     db.close().await;
 }
+
+/// `cases show --format text`: the record as clinicians read it, a line per
+/// event with the time, the author's name and role, and a sentence — in
+/// Danish, or English with `--lang en`; still access-logged.
+#[tokio::test]
+async fn a_case_reads_as_sentences_on_the_command_line() {
+    let db = Db::sqlite().await;
+    let script = [
+        "14",
+        "nej",
+        "22",
+        "95 %",
+        "nej",
+        "BT 125/80",
+        "puls 98",
+        "1",
+        "38,9",
+        "Feber og hoste",
+        "spring over",
+    ];
+    let run = crate::common::console(&db.url, "solgaarden", "anna", &script, &[]);
+    let case = run.case.expect("a case").to_string();
+    let show = |extra: &[&str]| {
+        let mut args = vec![
+            "cases",
+            "show",
+            case.as_str(),
+            "--as",
+            "dr-lund",
+            "--format",
+            "text",
+        ];
+        args.extend_from_slice(extra);
+        cli(Some(&db.url), &args)
+    };
+    let (code, out, err) = show(&[]);
+    assert_eq!(code, 0, "{err}");
+    let anna = db.person("anna").await.name.to_string();
+    for expected in [
+        format!("{anna} (plejepersonale): Puls 98"),
+        format!("{anna} (plejepersonale): Ingen faresignaler"),
+        "Vagtlæge kaldt, hastegrad".to_string(),
+        "Situation: Feber og hoste".to_string(),
+    ] {
+        assert!(out.contains(&expected), "{expected:?} missing:\n{out}");
+    }
+    assert!(
+        !out.contains("vital_recorded") && !out.contains('{'),
+        "{out}"
+    );
+    // Every line after the heading starts with a time.
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains(": ")).skip(2).collect();
+    assert!(
+        lines.iter().all(|l| l.as_bytes().get(2) == Some(&b':')),
+        "{out}"
+    );
+    let (code, out, err) = show(&["--lang", "en"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("{anna} (care staff): Pulse 98")),
+        "{out}"
+    );
+    assert!(out.contains("Physician paged, urgency"), "{out}");
+    let (code, _, err) = show(&["--lang", "fr"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--lang"), "{err}");
+}
