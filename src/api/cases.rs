@@ -161,11 +161,13 @@ pub(super) async fn print_case(
     Path(id): Path<String>,
 ) -> Result<Markup, ApiError> {
     let (case, events) = read_case(&s, &who, &id, Some("print")).await?;
+    let names = author_names(&s.store, &events).await;
     Ok(render_case_html(
         s.hotline.localizer(),
         s.lang,
         &case,
         &events,
+        &names,
     ))
 }
 
@@ -175,13 +177,37 @@ pub const PRINT_CSS: &str = "body{font-family:sans-serif;max-width:60em;margin:2
                          pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
                          @media print{body{margin:0}}";
 
-/// A printable page of one case's record. Every value is escaped by maud.
+/// The names of the people who wrote a record's events (a person who
+/// cannot be read keeps their id).
+pub async fn author_names(
+    store: &Arc<dyn akutlinje_core::store::Store>,
+    events: &[CaseEvent],
+) -> std::collections::HashMap<akutlinje_core::ids::PersonId, String> {
+    let mut names = std::collections::HashMap::new();
+    for p in events.iter().filter_map(|e| e.event.author.person.as_ref()) {
+        if names.contains_key(p) {
+            continue;
+        }
+        let name = match store.person(p).await {
+            Ok(Some(person)) => person.name.to_string(),
+            _ => p.to_string(),
+        };
+        names.insert(p.clone(), name);
+    }
+    names
+}
+
+/// A printable page of one case's record, its authors by name. Every value
+/// is escaped by maud.
 pub fn render_case_html(
     loc: &Arc<Localizer>,
     lang: Lang,
     case: &CaseSummary,
     events: &[CaseEvent],
+    names: &std::collections::HashMap<akutlinje_core::ids::PersonId, String>,
 ) -> Markup {
+    let name =
+        |p: &akutlinje_core::ids::PersonId| names.get(p).cloned().unwrap_or_else(|| p.to_string());
     let local = |t: chrono::DateTime<Utc>| {
         t.with_timezone(&Copenhagen)
             .format("%d.%m.%Y %H:%M:%S")
@@ -232,8 +258,8 @@ pub fn render_case_html(
                             td { (local(e.event.at)) }
                             td {
                                 @match (&e.event.author.person, e.event.author.role) {
-                                    (Some(p), Some(r)) => { (p) " (" (t(&format!("role-{}", r.as_str()))) ")" }
-                                    (Some(p), None) => { (p) }
+                                    (Some(p), Some(r)) => { (name(p)) " (" (t(&format!("role-{}", r.as_str()))) ")" }
+                                    (Some(p), None) => { (name(p)) }
                                     _ => { (t("print-system")) }
                                 }
                             }

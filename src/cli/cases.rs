@@ -250,7 +250,7 @@ async fn record_text(
     use akutlinje_core::i18n::Msg;
     use chrono_tz::Europe::Copenhagen;
     use std::fmt::Write as _;
-    let mut names = std::collections::HashMap::new();
+    let names = crate::api::author_names(store, events).await;
     let mut out = String::new();
     let opened = case.opened_at.with_timezone(&Copenhagen);
     let _ = writeln!(
@@ -276,14 +276,7 @@ async fn record_text(
         }
         let who = match (&e.event.author.person, e.event.author.role) {
             (Some(p), role) => {
-                if !names.contains_key(p) {
-                    let name = match store.person(p).await {
-                        Ok(Some(person)) => person.name.to_string(),
-                        _ => p.to_string(),
-                    };
-                    names.insert(p.clone(), name);
-                }
-                let name = names.get(p).cloned().unwrap_or_default();
+                let name = names.get(p).cloned().unwrap_or_else(|| p.to_string());
                 match role {
                     Some(r) => format!(
                         "{name} ({})",

@@ -74,7 +74,8 @@ pub(super) async fn case_page(
         .await
     {
         Ok((case, events)) => {
-            crate::api::render_case_html(s.hotline.localizer(), user.lang, &case, &events)
+            let names = crate::api::author_names(&s.store, &events).await;
+            crate::api::render_case_html(s.hotline.localizer(), user.lang, &case, &events, &names)
                 .into_response()
         }
         Err(akutlinje_core::service::ServiceError::UnknownCase) => {

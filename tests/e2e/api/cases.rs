@@ -73,7 +73,10 @@ async fn a_case_record_as_json_and_as_printable_html() {
     // Events read as Danish sentences, not kinds and JSON.
     assert!(html.contains("Sag oprettet fra"), "{html}");
     assert!(html.contains("Situation: &lt;script&gt;"), "{html}");
-    assert!(html.contains("(plejepersonale)"), "{html}");
+    assert!(
+        html.contains(&format!("{} (plejepersonale)", anna.name)),
+        "{html}"
+    );
     for raw in ["situation_recorded", "case_opened", "{&quot;", "{\""] {
         assert!(!html.contains(raw), "{raw} in the printable record");
     }
