@@ -31,6 +31,7 @@ use akutlinje_core::store::{ChannelStore, PeopleStore, SessionStore, Store};
 
 pub mod forms;
 pub mod ivr;
+mod records;
 pub mod rest;
 mod routes;
 pub mod senders;

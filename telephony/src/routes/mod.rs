@@ -29,7 +29,7 @@ use akutlinje_core::escalation::{EscalationState, NotificationKind};
 use akutlinje_core::i18n::Msg;
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Person, Role};
-use akutlinje_core::record::{AccessAction, AccessEntry, Channel, EventKind};
+use akutlinje_core::record::Channel;
 use akutlinje_core::service::{ServiceError, Turn};
 use akutlinje_core::store::{CallLeg, CallRole, NewAttachment, StoreError};
 use axum::extract::{Query, State};
@@ -188,28 +188,7 @@ impl Telephony {
     /// A read of a case's resident by `who` over the phone (`detail`: what
     /// was heard), written to the access log.
     async fn log_read(&self, case: CaseId, who: &Person, detail: &str) -> Result<(), Fault> {
-        let Some(resident) = self
-            .hotline()
-            .case_summary(case)
-            .await?
-            .and_then(|c| c.resident)
-        else {
-            return Ok(());
-        };
-        self.hotline()
-            .log_access(
-                &AccessEntry::new(
-                    Utc::now(),
-                    Some(who.id.clone()),
-                    resident,
-                    Some(case),
-                    AccessAction::Read,
-                    Channel::Twilio,
-                )
-                .detail(detail),
-            )
-            .await?;
-        Ok(())
+        Ok(crate::records::log_read(self.hotline(), case, who, Channel::Twilio, detail).await?)
     }
 
     /// A repeated webhook of a call leg that belongs to a case.
@@ -235,17 +214,16 @@ impl Telephony {
         status: &str,
         detail: Option<&str>,
     ) -> Result<(), Fault> {
-        let kind = EventKind::TelephonyStatus {
-            leg: leg.into(),
-            sid: sid.into(),
-            status: status.into(),
-            detail: detail.map(str::to_string),
-        };
-        let once = Some(format!("{sid}:{leg}:{status}"));
-        self.hotline()
-            .channel_event(case, kind, Channel::Twilio, once, Utc::now())
-            .await?;
-        Ok(())
+        Ok(crate::records::status_event(
+            self.hotline(),
+            Channel::Twilio,
+            case,
+            leg,
+            sid,
+            status,
+            detail,
+        )
+        .await?)
     }
 
     async fn state(&self, case: CaseId) -> Result<CaseState, Fault> {

@@ -25,7 +25,7 @@ use akutlinje_core::i18n::{Lang, Msg};
 use akutlinje_core::ids::CaseId;
 use akutlinje_core::person::{Home, Person, Role};
 use akutlinje_core::phone::PhoneNumber;
-use akutlinje_core::record::{AccessAction, AccessEntry, Channel, EventKind};
+use akutlinje_core::record::Channel;
 use akutlinje_core::roster::Roster;
 use akutlinje_core::service::{Hotline, ServiceError};
 use akutlinje_core::store::{CallLeg, CallRole, NewAttachment, StoreError};
@@ -636,30 +636,7 @@ impl Line {
 
     /// A read of a case's resident over the SIP line, in the access log.
     async fn log_read(&self, case: CaseId, who: &Person, detail: &str) -> Result<(), Fault> {
-        let Some(resident) = self
-            .0
-            .hotline
-            .case_summary(case)
-            .await?
-            .and_then(|c| c.resident)
-        else {
-            return Ok(());
-        };
-        self.0
-            .hotline
-            .log_access(
-                &AccessEntry::new(
-                    Utc::now(),
-                    Some(who.id.clone()),
-                    resident,
-                    Some(case),
-                    AccessAction::Read,
-                    Channel::Sip,
-                )
-                .detail(detail),
-            )
-            .await?;
-        Ok(())
+        Ok(crate::records::log_read(&self.0.hotline, case, who, Channel::Sip, detail).await?)
     }
 
     /// A call's status in the record, once per (call, leg, status).
@@ -671,18 +648,16 @@ impl Line {
         status: &str,
         detail: Option<&str>,
     ) -> Result<(), Fault> {
-        let kind = EventKind::TelephonyStatus {
-            leg: leg.into(),
-            sid: call.into(),
-            status: status.into(),
-            detail: detail.map(str::to_string),
-        };
-        let once = Some(format!("{call}:{leg}:{status}"));
-        self.0
-            .hotline
-            .channel_event(case, kind, Channel::Sip, once, Utc::now())
-            .await?;
-        Ok(())
+        Ok(crate::records::status_event(
+            &self.0.hotline,
+            Channel::Sip,
+            case,
+            leg,
+            call,
+            status,
+            detail,
+        )
+        .await?)
     }
 }
 
