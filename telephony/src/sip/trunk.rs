@@ -503,8 +503,9 @@ impl std::fmt::Debug for Dialer {
 /// Why a call did not come about.
 #[derive(Debug, thiserror::Error)]
 pub enum DialError {
-    /// The target is no SIP URI.
-    #[error("not a SIP address: {0}")]
+    /// The target is no SIP URI. Not printed: it holds a person's number,
+    /// and this error is logged.
+    #[error("not a SIP address")]
     Target(String),
     /// Nobody answered within the ring time.
     #[error("no answer within {0:?}")]
