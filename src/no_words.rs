@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use akutlinje_core::engine::lexicon::Lexicons;
 use akutlinje_core::engine::{parse, Checklist};
 use akutlinje_core::i18n::Localizer;
 use akutlinje_core::reply;
@@ -36,10 +37,17 @@ fn adapters_hold_no_checklist_words_or_message_ids() {
     let def = Checklist::builtin_acute(&loc).expect("checklist");
     // One-letter words ("j", "t") and signs ("?", "-") are too common in
     // code to mean anything; every word with two letters or more counts.
+    let lexicon_words: Vec<String> = Lexicons::builtin()
+        .expect("lexicons")
+        .all()
+        .flat_map(|(_, x)| x.all_words().collect::<Vec<_>>())
+        .collect();
     let mut banned: Vec<String> = parse::vocabulary()
         .into_iter()
+        .map(str::to_string)
         .chain(def.flag_words())
-        .chain(reply::vocabulary())
+        .chain(lexicon_words)
+        .chain(reply::vocabulary().into_iter().map(str::to_string))
         .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
         .map(|w| w.trim().to_lowercase())
         .collect();

@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
+use super::lexicon::{Lexicons, Phrase};
 use super::{Command, FlagId};
 use crate::i18n::{Lang, Localizer};
 use crate::vitals::Param;
 
 /// Why a definition was refused (at start-up, never at 3 a.m.).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum DefinitionError {
     /// The file is not TOML, or not the shape of a checklist.
     #[error("checklist is not valid TOML: {0}")]
@@ -151,21 +152,22 @@ pub struct Flag {
     pub id: FlagId,
     /// Message id of its label.
     pub label: String,
-    words: HashMap<Lang, Vec<String>>,
+    /// The phrases that name it per language: the checklist's own `words`
+    /// and the built-in lexicon's (`akutlinje-prompts`, `lexicon/`).
+    phrases: HashMap<Lang, Vec<Phrase>>,
 }
 
 impl Flag {
-    /// Whether `text` (lower-cased) mentions this sign in `lang`, not
-    /// negated right before ("ingen brystsmerter", "no chest pain").
+    /// Whether `text` names this sign in `lang`, not negated in its clause
+    /// ("ingen brystsmerter", "hun bløder ikke"); the rules are the lexicon's.
     pub fn mentioned_in(&self, lang: Lang, text: &str) -> bool {
-        const NEGATIONS: [&str; 6] = ["ingen ", "ikke ", "uden ", "no ", "not ", "without "];
-        self.words.get(&lang).is_some_and(|ws| {
-            ws.iter().any(|w| {
-                let w = w.to_lowercase();
-                text.match_indices(&w)
-                    .any(|(i, _)| !NEGATIONS.iter().any(|n| text[..i].ends_with(n)))
-            })
-        })
+        let Some(ps) = self.phrases.get(&lang) else {
+            return false;
+        };
+        Lexicons::builtin()
+            .ok()
+            .and_then(|all| all.get(lang))
+            .is_some_and(|x| x.any_of(ps, text))
     }
 }
 
@@ -193,20 +195,30 @@ impl Checklist {
     pub fn parse(toml_src: &str) -> Result<Checklist, DefinitionError> {
         let raw: RawChecklist =
             toml::from_str(toml_src).map_err(|e| DefinitionError::Toml(e.to_string()))?;
+        let lexicons = Lexicons::builtin()?;
         let mut flags = Vec::new();
         for (id, f) in raw.flags {
-            let mut words = HashMap::new();
+            let mut phrases: HashMap<Lang, Vec<Phrase>> = HashMap::new();
             for (tag, ws) in f.words {
                 let lang = Lang::parse(&tag).ok_or_else(|| DefinitionError::Step {
                     step: format!("flags.{id}"),
                     problem: format!("unknown language {tag}"),
                 })?;
-                words.insert(lang, ws);
+                phrases
+                    .entry(lang)
+                    .or_default()
+                    .extend(ws.iter().filter_map(|w| Phrase::parse(w)));
+            }
+            for (lang, x) in lexicons.all() {
+                phrases
+                    .entry(lang)
+                    .or_default()
+                    .extend(x.flag_phrases(&id).iter().cloned());
             }
             flags.push(Flag {
                 id: FlagId(id),
                 label: f.label,
-                words,
+                phrases,
             });
         }
         let mut steps = Vec::new();
@@ -340,11 +352,11 @@ impl Checklist {
         ids
     }
 
-    /// Every word the definition lets a caller name a danger sign by.
-    pub fn flag_words(&self) -> Vec<&str> {
+    /// Every phrase the definition lets a caller name a danger sign by.
+    pub fn flag_words(&self) -> Vec<String> {
         self.flags
             .iter()
-            .flat_map(|f| f.words.values().flatten().map(String::as_str))
+            .flat_map(|f| f.phrases.values().flatten().map(Phrase::words))
             .collect()
     }
 

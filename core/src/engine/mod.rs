@@ -20,6 +20,7 @@ mod answers;
 mod definition;
 mod flow;
 mod input;
+pub mod lexicon;
 mod measures;
 pub mod parse;
 

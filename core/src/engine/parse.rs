@@ -3,6 +3,7 @@
 //! value is taken only when it is unambiguous.
 
 use super::Command;
+use crate::i18n::Lang;
 use crate::vitals::{
     Oxygen, Param, Pulse, RespRate, Spo2, Systolic, TempSite, Temperature, TobsConsciousness,
     VitalError,
@@ -150,7 +151,6 @@ pub fn vocabulary() -> Vec<&'static str> {
     v.extend(NO);
     v.extend(LABELS.iter().map(|(w, _)| *w));
     v.extend(SITES.iter().map(|(w, _)| *w));
-    v.extend(CONSCIOUSNESS_WORDS.iter().map(|(w, _)| *w));
     v
 }
 
@@ -392,26 +392,6 @@ pub const CONSCIOUSNESS_CHOICES: [TobsConsciousness; 6] = [
     TobsConsciousness::Unresponsive,
 ];
 
-/// Consciousness in words, the most serious first (a match wins).
-const CONSCIOUSNESS_WORDS: [(&str, TobsConsciousness); 16] = [
-    ("reagerer ikke", TobsConsciousness::Unresponsive),
-    ("ingen reaktion", TobsConsciousness::Unresponsive),
-    ("unresponsive", TobsConsciousness::Unresponsive),
-    ("smerte", TobsConsciousness::Pain),
-    ("pain", TobsConsciousness::Pain),
-    ("tiltale", TobsConsciousness::Voice),
-    ("voice", TobsConsciousness::Voice),
-    ("agiteret", TobsConsciousness::Agitated),
-    ("urolig", TobsConsciousness::Agitated),
-    ("agitated", TobsConsciousness::Agitated),
-    ("forvirret", TobsConsciousness::NewConfusion),
-    ("forvirring", TobsConsciousness::NewConfusion),
-    ("confus", TobsConsciousness::NewConfusion),
-    ("vanligt", TobsConsciousness::Habitual),
-    ("vågen", TobsConsciousness::Habitual),
-    ("as usual", TobsConsciousness::Habitual),
-];
-
 fn parse_consciousness(text: &str) -> Result<TobsConsciousness, VitalError> {
     let t = normalise(text);
     if only_numbers(&t) {
@@ -421,10 +401,13 @@ fn parse_consciousness(text: &str) -> Result<TobsConsciousness, VitalError> {
             }
         }
     }
-    CONSCIOUSNESS_WORDS
-        .iter()
-        .find(|(w, _)| t.contains(w))
-        .map(|(_, c)| *c)
+    // The words are staff's own (prompts' lexicon), tried Danish first; a
+    // call in either language may mix them.
+    let lexicons = super::lexicon::Lexicons::builtin().ok();
+    [Lang::Da, Lang::En]
+        .into_iter()
+        .filter_map(|l| lexicons.and_then(|x| x.get(l)))
+        .find_map(|x| x.consciousness(&t))
         .ok_or(VitalError::Unparseable {
             field: "consciousness",
             value: t.chars().take(20).collect(),

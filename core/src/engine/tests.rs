@@ -6,6 +6,8 @@ use crate::i18n::Localizer;
 use crate::resident::{Cognition, DecisionKind, TreatmentDecision};
 use crate::vitals::RespRate;
 
+mod own_words;
+
 struct Run {
     def: Checklist,
     loc: Localizer,
@@ -40,6 +42,10 @@ fn resident(id: &str, room: &str, name: &str, decisions: &[DecisionKind]) -> Res
 
 impl Run {
     fn new(roster: Vec<Resident>) -> Run {
+        Run::new_in(roster, Lang::Da)
+    }
+
+    fn new_in(roster: Vec<Resident>, lang: Lang) -> Run {
         let loc = Localizer::builtin().expect("texts");
         let def = Checklist::builtin_acute(&loc).expect("checklist");
         let caller = Caller {
@@ -52,7 +58,7 @@ impl Run {
         let state = CaseState::new(
             &def,
             caller,
-            Lang::Da,
+            lang,
             NaiveDate::from_ymd_opt(2026, 11, 23).expect("date"),
         );
         let mut r = Run {
@@ -112,8 +118,14 @@ impl Run {
     fn texts(&self, fx: &[Effect]) -> String {
         fx.iter()
             .filter_map(|f| match f {
-                Effect::Say(m) | Effect::Advise112(m) => Some(self.loc.render(Lang::Da, m)),
-                Effect::Ask(p) => Some(self.loc.render(Lang::Da, &p.msg)),
+                Effect::Say(m) | Effect::Advise112(m) => Some(self.loc.render(self.state.lang, m)),
+                Effect::Ask(p) => Some(
+                    std::iter::once(&p.msg)
+                        .chain(&p.choices)
+                        .map(|m| self.loc.render(self.state.lang, m))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
                 _ => None,
             })
             .collect::<Vec<_>>()
