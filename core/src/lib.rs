@@ -52,4 +52,5 @@ pub mod sentences;
 pub mod service;
 pub mod store;
 pub mod tobs;
+pub mod trend;
 pub mod vitals;

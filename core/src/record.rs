@@ -289,6 +289,40 @@ pub enum EventKind {
         /// The member who may not read the home.
         member: Option<String>,
     },
+    /// Staff confirmed the physician's advice ("forstået", ✅, key 1).
+    AdviceConfirmed,
+    /// The advice was not confirmed in time: `stage` 0 — sent again and the
+    /// physician told; 1 — the coordinator alerted.
+    AdviceUnconfirmed {
+        /// How far the read-back has escalated.
+        stage: u32,
+    },
+    /// A physician ordered a re-measurement.
+    RemeasureOrdered {
+        /// In how many minutes.
+        minutes: u32,
+        /// When it is due.
+        due_at: DateTime<Utc>,
+    },
+    /// Staff were reminded of a re-measurement: `stage` 0 at the due time,
+    /// 1 fifteen minutes later, 2 — not done thirty minutes after the
+    /// reminder: the coordinator alerted and the physician told.
+    RemeasureReminded {
+        /// Which reminder.
+        stage: u32,
+    },
+    /// A re-measurement began (the danger signs and vital signs asked again).
+    RemeasureStarted,
+    /// A re-measurement against the one before.
+    RemeasureAssessed {
+        /// The trend.
+        trend: Box<crate::trend::Trend>,
+    },
+    /// The physician was told the trend of a re-measurement that was not worse.
+    TrendReported {
+        /// The physician.
+        person: PersonId,
+    },
     /// A recording could not be transcribed; the recording itself is kept.
     /// `reason` is a stable code (`broken`, `too_long`, `silent`,
     /// `no_speech`, `gave_up`, ...), `detail` says more, in English.
@@ -313,6 +347,13 @@ impl EventKind {
             EventKind::ResidentNotFound => "resident_not_found",
             EventKind::ResidentRejected { .. } => "resident_rejected",
             EventKind::RedFlagsAnswered { .. } => "red_flags_answered",
+            EventKind::AdviceConfirmed => "advice_confirmed",
+            EventKind::AdviceUnconfirmed { .. } => "advice_unconfirmed",
+            EventKind::RemeasureOrdered { .. } => "remeasure_ordered",
+            EventKind::RemeasureReminded { .. } => "remeasure_reminded",
+            EventKind::RemeasureStarted => "remeasure_started",
+            EventKind::RemeasureAssessed { .. } => "remeasure_assessed",
+            EventKind::TrendReported { .. } => "trend_reported",
             EventKind::Advised112 { .. } => "advised112",
             EventKind::No112ByTreatmentDecision { .. } => "no112_by_treatment_decision",
             EventKind::VitalRecorded { .. } => "vital_recorded",

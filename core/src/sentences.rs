@@ -97,7 +97,23 @@ impl EventKind {
             EventKind::Transcribed { text, .. } => m.arg("text", text),
             EventKind::TranscriptionFailed { reason, .. } => m.arg("reason", reason),
             EventKind::ResidentDataWithheld { reason, .. } => m.arg("reason", reason),
+            EventKind::AdviceUnconfirmed { stage } | EventKind::RemeasureReminded { stage } => {
+                m.arg("stage", *stage)
+            }
+            EventKind::RemeasureOrdered { minutes, due_at } => m.arg("minutes", *minutes).arg(
+                "due",
+                due_at
+                    .with_timezone(&chrono_tz::Europe::Copenhagen)
+                    .format("%H:%M")
+                    .to_string(),
+            ),
+            EventKind::RemeasureAssessed { trend } => m
+                .arg("worse", if trend.is_worse() { "yes" } else { "no" })
+                .arg_msg("trend", trend.line()),
+            EventKind::TrendReported { person } => m.arg("person", person),
             EventKind::IsbarComposed { .. }
+            | EventKind::AdviceConfirmed
+            | EventKind::RemeasureStarted
             | EventKind::ResidentNotFound
             | EventKind::ChecklistCompleted
             | EventKind::CaseCancelled

@@ -33,6 +33,15 @@ pub(super) fn on_said(def: &Checklist, state: &mut CaseState, said: Said, fx: &m
             return;
         }
         Phase::Finished => {
+            let text = said.record_text(state.lang);
+            if parse::confirms_advice(&text) {
+                fx.push(Effect::Record(EventKind::AdviceConfirmed));
+                fx.push(Effect::Say(Msg::new("say-advice-confirmed")));
+                return;
+            }
+            if parse::asks_for_remeasure(&text) {
+                return super::flow::start_remeasure(def, state, fx);
+            }
             // After the page, whatever comes in is a note for the physician.
             if let Ok(t) = Text::parse("note", &said.record_text(state.lang), 4000) {
                 fx.push(Effect::Record(EventKind::Note { text: t }));

@@ -10,6 +10,7 @@ use crate::i18n::Msg;
 use crate::isbar;
 use crate::record::EventKind;
 use crate::resident::{DecisionKind, Resident};
+use crate::trend::{Baseline, Trend, Worse};
 use crate::vitals::{Param, Pulse, RespRate, Spo2, Systolic};
 
 pub(super) fn enter(def: &Checklist, state: &mut CaseState, id: &str, fx: &mut Vec<Effect>) {
@@ -46,6 +47,9 @@ pub(super) fn enter(def: &Checklist, state: &mut CaseState, id: &str, fx: &mut V
             }
             StepKind::Vital { param, .. } if state.vitals.answered(*param) => None,
             StepKind::Vital { param, ask } => Some(vital_prompt(state, *param, ask)),
+            // A re-measurement asks for the danger signs and the vital
+            // signs only; the situation was told the first time.
+            StepKind::FreeText { .. } if state.remeasure.is_some() => None,
             StepKind::FreeText { ask, skippable, .. } => Some(Prompt {
                 skippable: *skippable,
                 ..Prompt::new(Msg::new(ask), Expect::Text)
@@ -114,6 +118,12 @@ pub(super) fn raise_red(
     new_flags: Vec<FlagId>,
     fx: &mut Vec<Effect>,
 ) {
+    // A danger sign a re-measurement finds that was not there before pages
+    // again, even when the case was paged red the first time.
+    let fresh = state
+        .remeasure
+        .as_ref()
+        .is_some_and(|b| new_flags.iter().any(|f| !b.red_flags.contains(f)));
     let mut all = state.red_flags.clone().unwrap_or_default();
     for f in new_flags {
         if !all.contains(&f) {
@@ -158,7 +168,7 @@ pub(super) fn raise_red(
         fx.push(Effect::Record(EventKind::Advised112 { flags: all.clone() }));
         state.advised_112 = true;
     }
-    if state.paged != Some(Urgency::Red) {
+    if state.paged != Some(Urgency::Red) || fresh {
         let isbar = Box::new(state.isbar(def));
         fx.push(Effect::Record(EventKind::PageRequested {
             urgency: Urgency::Red,
@@ -180,7 +190,70 @@ pub fn flag_labels(def: &Checklist, flags: &[FlagId]) -> Vec<Msg> {
         .collect()
 }
 
+/// Starts a re-measurement after the page: the case as it stands becomes the
+/// baseline, and the danger signs and vital signs are asked again.
+pub(super) fn start_remeasure(def: &Checklist, state: &mut CaseState, fx: &mut Vec<Effect>) {
+    let (urgency, _) = state.urgency();
+    let flags = state.red_flags.clone().unwrap_or_default();
+    let base = Baseline::of(state.vitals, &state.news2(), urgency, &flags);
+    fx.push(Effect::Record(EventKind::RemeasureStarted));
+    fx.push(Effect::Say(Msg::new("say-remeasure-intro")));
+    state.remeasure = Some(Box::new(base));
+    state.vitals = Default::default();
+    state.red_flags = None;
+    state.phase = Phase::Running;
+    let first = def
+        .steps()
+        .iter()
+        .find(|s| matches!(s.kind, StepKind::RedFlags { .. }))
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    enter(def, state, &first, fx);
+}
+
+/// The end of a re-measurement: the trend against the baseline, a new page at
+/// the new urgency with the trend first when worse, a quiet note otherwise.
+fn remeasure_summary(def: &Checklist, state: &mut CaseState, base: Baseline, fx: &mut Vec<Effect>) {
+    let (urgency, reason) = state.urgency();
+    let flags = state.red_flags.clone().unwrap_or_default();
+    let trend = Trend::between(&base, &state.vitals, &state.news2(), urgency, &flags);
+    let isbar = Box::new(state.isbar(def));
+    fx.push(Effect::Record(EventKind::UrgencyAssessed {
+        urgency,
+        reason: reason.code(),
+    }));
+    fx.push(Effect::Record(EventKind::IsbarComposed {
+        isbar: isbar.clone(),
+    }));
+    fx.push(Effect::Record(EventKind::RemeasureAssessed {
+        trend: Box::new(trend.clone()),
+    }));
+    state.trend = Some(Box::new(trend.clone()));
+    fx.push(Effect::Say(
+        Msg::new("say-remeasure-trend").arg_msg("trend", trend.line()),
+    ));
+    fx.push(Effect::ShowIsbar(isbar.clone()));
+    if trend.is_worse() {
+        // Through the normal escalation, at the new urgency; a new danger
+        // sign paged red already when the answer came.
+        if !trend.worse.contains(&Worse::NewRedFlag) {
+            fx.push(Effect::Record(EventKind::PageRequested { urgency }));
+            fx.push(Effect::Page { urgency, isbar });
+            state.paged = Some(urgency);
+        }
+        fx.push(Effect::Say(Msg::new("say-remeasure-worse")));
+    } else {
+        fx.push(Effect::Say(Msg::new("say-remeasure-not-worse")));
+    }
+    fx.push(Effect::Record(EventKind::ChecklistCompleted));
+    fx.push(Effect::Finished);
+    state.phase = Phase::Finished;
+}
+
 pub(super) fn summary(def: &Checklist, state: &mut CaseState, fx: &mut Vec<Effect>) {
+    if let Some(base) = state.remeasure.take() {
+        return remeasure_summary(def, state, *base, fx);
+    }
     let (urgency, reason) = state.urgency();
     let isbar = Box::new(state.isbar(def));
     fx.push(Effect::Record(EventKind::UrgencyAssessed {

@@ -266,6 +266,13 @@ pub struct CaseState {
     pub physician_requested: bool,
     /// The last question, to repeat it after a hint.
     pub last_prompt: Option<Prompt>,
+    /// While a re-measurement runs (after the page): the measurement it is
+    /// compared with.
+    #[serde(default)]
+    pub remeasure: Option<Box<crate::trend::Baseline>>,
+    /// The last re-measurement's trend, which a new page shows first.
+    #[serde(default)]
+    pub trend: Option<Box<crate::trend::Trend>>,
 }
 
 impl CaseState {
@@ -354,6 +361,8 @@ impl CaseState {
             paged: None,
             physician_requested: false,
             last_prompt: None,
+            remeasure: None,
+            trend: None,
         }
     }
 

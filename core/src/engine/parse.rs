@@ -93,6 +93,39 @@ const SKIP: [&str; 18] = [
 /// A staff member's words asking for a new case (a chat's first message).
 const OPEN: [&str; 4] = ["akut", "ny sag", "ny", "hjælp"];
 
+/// Staff confirming the physician's advice (read-back).
+const CONFIRM: [&str; 9] = [
+    "forstået",
+    "forstaaet",
+    "ok forstået",
+    "forstået tak",
+    "✅",
+    "✔",
+    "👍",
+    "understood",
+    "ok understood",
+];
+
+/// Staff starting a re-measurement after the page.
+const REMEASURE: [&str; 5] = [
+    "ny måling",
+    "ny maaling",
+    "nye målinger",
+    "new measurement",
+    "remeasure",
+];
+
+/// "forstået", ✅: staff confirm the physician's advice.
+pub fn confirms_advice(text: &str) -> bool {
+    let t = normalise(text).replace('\u{fe0f}', "");
+    CONFIRM.contains(&t.trim_end_matches([',', '.', '!']))
+}
+
+/// "ny måling": staff start a re-measurement.
+pub fn asks_for_remeasure(text: &str) -> bool {
+    REMEASURE.contains(&normalise(text).as_str())
+}
+
 const YES: [&str; 6] = ["ja", "j", "yes", "y", "jo", "jep"];
 const NO: [&str; 4] = ["nej", "n", "no", "nope"];
 
@@ -149,6 +182,8 @@ pub fn vocabulary() -> Vec<&'static str> {
     v.extend(OPEN);
     v.extend(YES);
     v.extend(NO);
+    v.extend(CONFIRM);
+    v.extend(REMEASURE);
     v.extend(LABELS.iter().map(|(w, _)| *w));
     v.extend(SITES.iter().map(|(w, _)| *w));
     v

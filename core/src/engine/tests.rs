@@ -593,3 +593,90 @@ fn the_spoken_page_names_no_one_and_gives_the_reason() {
         "{text}"
     );
 }
+
+/// A finished medium case (NEWS2 5: RR 22, SpO2 95, pulse 98, 38,9).
+fn paged_medium_case() -> Run {
+    let mut r = Run::new(vec![resident(
+        "r1",
+        "12",
+        "Karen Test",
+        &[DecisionKind::FullTreatment],
+    )]);
+    r.say("12");
+    r.say("nej");
+    for answer in ["22", "95", "nej", "125/80", "98", "1", "38,9"] {
+        r.say(answer);
+    }
+    r.say("Feber og hoste siden i aftes");
+    r.say("spring over");
+    assert_eq!(r.pages(), vec![Urgency::Medium]);
+    r
+}
+
+fn trend_of(fx: &[Effect]) -> Option<crate::trend::Trend> {
+    fx.iter().find_map(|f| match f {
+        Effect::Record(EventKind::RemeasureAssessed { trend }) => Some((**trend).clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_worse_remeasurement_pages_again_at_the_new_urgency_with_the_trend() {
+    let mut r = paged_medium_case();
+    let fx = r.say("ny måling");
+    assert!(records(&fx).contains(&EventKind::RemeasureStarted));
+    assert_eq!(r.state.step, "red_flags");
+    r.say("nej");
+    // RR 28 → 3, SpO2 92 → 2, air, SBP 125, pulse 112 → 2, A, 38,9 → 1: NEWS2 8.
+    let mut last = vec![];
+    for answer in ["28", "92", "nej", "125", "112", "1", "38,9"] {
+        last = r.say(answer);
+    }
+    let trend = trend_of(&last).expect("a trend");
+    assert_eq!(trend.news2, (5, 8));
+    assert!(trend.is_worse());
+    assert_eq!(r.pages(), vec![Urgency::Medium, Urgency::High]);
+    let said = r.texts(&last);
+    assert!(
+        said.contains("NEWS2 5 → 8, RF 22 → 28, SpO2 95 % → 92 %, Puls 98 → 112"),
+        "{said}"
+    );
+    // The situation is not asked again; the case is finished once more.
+    assert_eq!(r.state.phase, Phase::Finished);
+    assert!(r.state.trend.is_some());
+}
+
+#[test]
+fn a_remeasurement_that_is_not_worse_pages_nobody() {
+    let mut r = paged_medium_case();
+    r.say("ny måling");
+    r.say("nej");
+    let mut last = vec![];
+    for answer in ["20", "96", "nej", "125", "90", "1", "38,2"] {
+        last = r.say(answer);
+    }
+    let trend = trend_of(&last).expect("a trend");
+    assert!(!trend.is_worse(), "{trend:?}");
+    assert_eq!(r.pages(), vec![Urgency::Medium]);
+    assert!(r.texts(&last).contains("Ikke dårligere"));
+}
+
+#[test]
+fn a_new_danger_sign_at_a_remeasurement_pages_red_at_once() {
+    let mut r = paged_medium_case();
+    r.say("ny måling");
+    let fx = r.say("hun har fået ondt i brystet");
+    assert!(fx.iter().any(|f| matches!(f, Effect::Advise112(_))));
+    assert_eq!(r.pages(), vec![Urgency::Medium, Urgency::Red]);
+}
+
+#[test]
+fn staff_confirm_the_advice_after_the_page() {
+    let mut r = paged_medium_case();
+    for word in ["Forstået", "✅", "forstået."] {
+        let fx = r.say(word);
+        assert_eq!(records(&fx), vec![EventKind::AdviceConfirmed], "{word}");
+    }
+    let fx = r.say("hun sover nu");
+    assert!(matches!(records(&fx).as_slice(), [EventKind::Note { .. }]));
+}

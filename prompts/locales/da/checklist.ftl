@@ -104,3 +104,10 @@ bot-physician-note = Noteret i sagen.
 bot-declined = Afvist – den næste læge kaldes nu.
 bot-staff-acknowledged = Vagtlæge { $name } har kvitteret og ser på sagen.
 bot-staff-advice = Råd fra vagtlæge { $name }: { $advice }
+
+# After the advice: read-back and re-measurement (issue 16).
+say-advice-confirmed = Tak – din bekræftelse af lægens råd er noteret.
+say-remeasure-intro = Ny måling. Svar på spørgsmålene igen; de nye værdier sammenlignes med de første.
+say-remeasure-trend = Udvikling: { $trend }
+say-remeasure-worse = Beboeren er blevet dårligere. Vagtlægen kaldes igen med udviklingen øverst. Ved livsfare: ring 112.
+say-remeasure-not-worse = Ikke dårligere. Lægen får udviklingen som en besked.

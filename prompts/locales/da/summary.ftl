@@ -165,3 +165,38 @@ notify-matrix = Matrix
 notify-sms = SMS
 notify-voice = telefonopkald
 notify-log = journalen
+event-advice_confirmed = Lægens råd bekræftet («forstået»)
+event-advice_unconfirmed = { $stage ->
+    [0] Rådet er ikke bekræftet efter 5 minutter: sendt igen, lægen er underrettet
+   *[other] Rådet er stadig ikke bekræftet: koordinatoren er alarmeret
+}
+event-remeasure_ordered = Ny måling bestilt om { $minutes } minutter (kl. { $due })
+event-remeasure_reminded = { $stage ->
+    [0] Personalet er mindet om den nye måling
+    [1] Personalet er mindet om den nye måling igen
+   *[other] Ny måling ikke udført 30 minutter efter påmindelsen: koordinator og læge underrettet
+}
+event-remeasure_started = Ny måling påbegyndt
+event-remeasure_assessed = { $worse ->
+    [yes] Ny måling – dårligere: { $trend }
+   *[no] Ny måling – ikke dårligere: { $trend }
+}
+event-trend_reported = Udviklingen sendt til { $person }
+
+trend-news2 = NEWS2 { $before } → { $now }
+trend-change = { $param } { $before } → { $now }
+trend-line = { $parts }
+
+# Follow-up messages (read-back, re-measurement), sent by the scheduler.
+followup-readback-resend = Påmindelse, sag { $code }: bekræft venligst lægens råd ved at skrive «forstået» i sagens tråd.
+    { $advice }
+followup-readback-physician = Sag { $code }: personalet har endnu ikke bekræftet dit råd (sendt for { $minutes } minutter siden). Det er sendt igen.
+followup-readback-coordinator = Sag { $code } ({ $home }): lægens råd er ikke bekræftet af personalet efter { $minutes } minutter. Kontakt plejehjemmet.
+followup-remeasure-due = Sag { $code }: tid til ny måling, som lægen har bestilt. Skriv «ny måling» i sagens tråd og svar på spørgsmålene.
+    Seneste værdier: { $values }
+followup-remeasure-again = Påmindelse, sag { $code }: den nye måling mangler stadig. Skriv «ny måling» i sagens tråd.
+    Seneste værdier: { $values }
+followup-remeasure-coordinator = Sag { $code } ({ $home }): den nye måling, som lægen bestilte, er ikke udført 30 minutter efter påmindelsen. Kontakt plejehjemmet.
+followup-remeasure-physician = Sag { $code }: den nye måling, du bestilte, er ikke udført 30 minutter efter påmindelsen. Koordinatoren er alarmeret.
+followup-trend-note = Sag { $code }, ny måling – ikke dårligere: { $trend }
+followup-no-values = ingen

@@ -103,3 +103,10 @@ bot-physician-note = Noted in the case.
 bot-declined = Declined – the next physician is paged now.
 bot-staff-acknowledged = On-call physician { $name } has acknowledged and is looking at the case.
 bot-staff-advice = Advice from on-call physician { $name }: { $advice }
+
+# After the advice: read-back and re-measurement (issue 16).
+say-advice-confirmed = Thank you – your confirmation of the physician's advice is recorded.
+say-remeasure-intro = New measurement. Answer the questions again; the new values are compared with the first.
+say-remeasure-trend = Trend: { $trend }
+say-remeasure-worse = The resident is worse. The physician is paged again with the trend first. If life is in danger: call 112.
+say-remeasure-not-worse = Not worse. The physician gets the trend as a message.

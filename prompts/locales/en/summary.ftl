@@ -165,3 +165,38 @@ notify-matrix = Matrix
 notify-sms = SMS
 notify-voice = phone call
 notify-log = the record
+event-advice_confirmed = Physician's advice confirmed ("understood")
+event-advice_unconfirmed = { $stage ->
+    [0] Advice not confirmed after 5 minutes: sent again, the physician told
+   *[other] Advice still not confirmed: the coordinator alerted
+}
+event-remeasure_ordered = New measurement ordered in { $minutes } minutes (at { $due })
+event-remeasure_reminded = { $stage ->
+    [0] Staff reminded of the new measurement
+    [1] Staff reminded of the new measurement again
+   *[other] New measurement not done 30 minutes after the reminder: coordinator and physician told
+}
+event-remeasure_started = New measurement started
+event-remeasure_assessed = { $worse ->
+    [yes] New measurement – worse: { $trend }
+   *[no] New measurement – not worse: { $trend }
+}
+event-trend_reported = Trend sent to { $person }
+
+trend-news2 = NEWS2 { $before } → { $now }
+trend-change = { $param } { $before } → { $now }
+trend-line = { $parts }
+
+# Follow-up messages (read-back, re-measurement), sent by the scheduler.
+followup-readback-resend = Reminder, case { $code }: please confirm the physician's advice by writing "understood" in the case thread.
+    { $advice }
+followup-readback-physician = Case { $code }: staff have not yet confirmed your advice (sent { $minutes } minutes ago). It has been sent again.
+followup-readback-coordinator = Case { $code } ({ $home }): the physician's advice has not been confirmed by staff after { $minutes } minutes. Contact the home.
+followup-remeasure-due = Case { $code }: time for the new measurement the physician ordered. Write "new measurement" in the case thread and answer the questions.
+    Last values: { $values }
+followup-remeasure-again = Reminder, case { $code }: the new measurement is still missing. Write "new measurement" in the case thread.
+    Last values: { $values }
+followup-remeasure-coordinator = Case { $code } ({ $home }): the new measurement the physician ordered was not done 30 minutes after the reminder. Contact the home.
+followup-remeasure-physician = Case { $code }: the new measurement you ordered was not done 30 minutes after the reminder. The coordinator has been alerted.
+followup-trend-note = Case { $code }, new measurement – not worse: { $trend }
+followup-no-values = none
