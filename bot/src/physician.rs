@@ -113,6 +113,12 @@ async fn act(
     let now = Utc::now();
     let h = &ctx.hotline;
     let name = person.name.as_str();
+    let ordered = match &cmd {
+        PageReply::Decide {
+            advice: Some(a), ..
+        } => akutlinje_core::reply::remeasure_minutes(a),
+        _ => None,
+    };
     // (reply to the physician, line for the staff)
     let result: Result<(String, Option<String>), ServiceError> = match cmd {
         PageReply::Acknowledge { .. } => h
@@ -128,6 +134,22 @@ async fn act(
             .respond_to_page(case, person, Channel::Matrix, true, Some(external_id), now)
             .await
             .map(|_| (ctx.text("bot-declined"), None)),
+        PageReply::Remeasure { minutes } => h
+            .order_remeasure(
+                case,
+                person,
+                Via {
+                    channel: Channel::Matrix,
+                    external_id: Some(external_id),
+                },
+                minutes,
+                now,
+            )
+            .await
+            .map(|due| {
+                let line = remeasure_line(ctx, name, minutes, due);
+                (line.clone(), Some(line))
+            }),
         PageReply::Decide {
             disposition,
             advice,
@@ -161,6 +183,8 @@ async fn act(
                         ),
                     );
                 }
+                staff.push('\n');
+                staff.push_str(&ctx.text("bot-staff-readback-ask"));
                 (
                     ctx.render(
                         &Msg::new("bot-disposition-recorded").arg("disposition", label.as_str()),
@@ -182,18 +206,40 @@ async fn act(
             )
             .await
             .map(|_| {
-                (
-                    String::new(),
-                    Some(
-                        ctx.render(
-                            &Msg::new("bot-staff-advice")
-                                .arg("name", name)
-                                .arg("advice", text.as_str()),
-                        ),
-                    ),
-                )
+                let mut staff = ctx.render(
+                    &Msg::new("bot-staff-advice")
+                        .arg("name", name)
+                        .arg("advice", text.as_str()),
+                );
+                staff.push('\n');
+                staff.push_str(&ctx.text("bot-staff-readback-ask"));
+                (String::new(), Some(staff))
             }),
         PageReply::ShowDispositions { .. } => return,
+    };
+    // "!beslutning 6 ny måling 60": the decision, and the order in its words.
+    let result = match (result, &ordered) {
+        (Ok((reply, staff)), Some(minutes)) => match h
+            .order_remeasure(
+                case,
+                person,
+                Via {
+                    channel: Channel::Matrix,
+                    external_id: Some(external_id),
+                },
+                *minutes,
+                now,
+            )
+            .await
+        {
+            Ok(due) => {
+                let line = remeasure_line(ctx, name, *minutes, due);
+                let staff = staff.map(|s| format!("{s}\n{line}"));
+                Ok((format!("{reply}\n{line}"), staff))
+            }
+            Err(e) => Err(e),
+        },
+        (r, _) => r,
     };
     match result {
         Ok((reply, staff)) => {
@@ -215,6 +261,20 @@ async fn act(
         Err(ServiceError::BadInput(m)) => send_text(room, m).await,
         Err(e) => tracing::error!(error = %e, "the physician's answer could not be recorded"),
     }
+}
+
+/// "Dr. Lund har bestilt en ny måling om 60 minutter (kl. 23:40)."
+fn remeasure_line(ctx: &BotContext, name: &str, minutes: u32, due: DateTime<Utc>) -> String {
+    let at = due
+        .with_timezone(&chrono_tz::Europe::Copenhagen)
+        .format("%H:%M")
+        .to_string();
+    ctx.render(
+        &Msg::new("bot-remeasure-ordered")
+            .arg("name", name)
+            .arg("minutes", minutes)
+            .arg("due", at),
+    )
 }
 
 /// Who is on call now, per tier of the paging service.

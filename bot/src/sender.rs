@@ -54,7 +54,7 @@ impl Sender for MatrixSender {
         n.new.case.is_some()
             && matches!(
                 n.new.kind,
-                NotificationKind::Page | NotificationKind::Transcript
+                NotificationKind::Page | NotificationKind::Transcript | NotificationKind::FollowUp
             )
     }
 

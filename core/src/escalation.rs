@@ -289,6 +289,9 @@ pub enum NotificationKind {
     Handover,
     /// A voice note's transcript, for the people in the case's conversation.
     Transcript,
+    /// After the advice: a read-back or re-measure reminder to staff, or
+    /// what became of it to the physician or coordinator.
+    FollowUp,
 }
 
 /// A notification to store in the outbox.

@@ -37,6 +37,7 @@ pub mod assessment;
 pub mod engine;
 pub mod escalation;
 pub mod figures;
+pub mod followup;
 pub mod i18n;
 pub mod ids;
 pub mod isbar;

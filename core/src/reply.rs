@@ -37,8 +37,38 @@ pub enum PageReply {
         /// Advice in the physician's words.
         advice: Option<String>,
     },
+    /// "ny måling om 60 min": a re-measurement ordered, on its own.
+    Remeasure {
+        /// In how many minutes.
+        minutes: u32,
+    },
     /// Free text: advice for the staff, verbatim.
     Advice(String),
+}
+
+/// The words that order a re-measurement ("ny måling 60", "new measurement in 30").
+const REMEASURE: [&str; 3] = ["ny måling", "ny maaling", "new measurement"];
+
+/// The longest wait a re-measure order takes (a day).
+pub const REMEASURE_MAX_MINUTES: u32 = 24 * 60;
+
+/// A re-measure order in a physician's words, anywhere in the text: "ny
+/// måling 60", "ny måling om 60 min", "new measurement in 30 minutes".
+/// `None` without one, or with a wait of 0 or more than a day.
+pub fn remeasure_minutes(text: &str) -> Option<u32> {
+    let lower = text.to_lowercase();
+    REMEASURE.iter().find_map(|w| {
+        let (_, rest) = lower.split_once(w)?;
+        let mut words = rest
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ':')
+            .filter(|w| !w.is_empty());
+        let mut first = words.next()?;
+        if first == "om" || first == "in" {
+            first = words.next()?;
+        }
+        let n: u32 = first.trim_end_matches(['.', '!']).parse().ok()?;
+        (1..=REMEASURE_MAX_MINUTES).contains(&n).then_some(n)
+    })
 }
 
 const ACKNOWLEDGE: [&str; 10] = [
@@ -69,6 +99,7 @@ pub fn asks_who_is_on_call(body: &str) -> bool {
 /// reads words of its own.
 pub fn vocabulary() -> Vec<&'static str> {
     let mut v = vec![WHO_IS_ON_CALL, "!beslutning", "!b"];
+    v.extend(REMEASURE);
     v.extend(ACKNOWLEDGE);
     v.extend(DECLINE);
     v
@@ -137,6 +168,12 @@ impl PageReply {
                         unknown: Some(choice.to_string()),
                     },
                 };
+            }
+        }
+        // "ny måling 60" on its own (with a decision it stays in the advice).
+        if REMEASURE.iter().any(|w| lower.starts_with(w)) {
+            if let Some(minutes) = remeasure_minutes(&lower) {
+                return PageReply::Remeasure { minutes };
             }
         }
         // A bare number answers the list.
@@ -231,6 +268,34 @@ mod tests {
         assert_eq!(R::parse("!bx"), R::Advice("!bx".into()));
         assert_eq!(R::parse("8"), R::Advice("8".into()));
         assert_eq!(R::parse("Hvad er det?"), R::Advice("Hvad er det?".into()));
+    }
+
+    #[test]
+    fn a_remeasure_order_is_read_alone_or_with_a_decision() {
+        assert_eq!(
+            PageReply::parse("ny måling om 60 min"),
+            PageReply::Remeasure { minutes: 60 }
+        );
+        assert_eq!(
+            PageReply::parse("New measurement in 30 minutes"),
+            PageReply::Remeasure { minutes: 30 }
+        );
+        let d = PageReply::parse("!beslutning 6 ny måling 60, giv Panodil");
+        let PageReply::Decide { advice, .. } = d else {
+            panic!("{d:?}")
+        };
+        assert_eq!(
+            remeasure_minutes(advice.as_deref().unwrap_or_default()),
+            Some(60)
+        );
+        assert_eq!(remeasure_minutes("ny måling 0"), None);
+        assert_eq!(remeasure_minutes("ny måling 5000"), None);
+        assert_eq!(remeasure_minutes("ny måling i morgen"), None);
+        // Without a number it is advice, kept verbatim.
+        assert_eq!(
+            PageReply::parse("ny måling senere"),
+            PageReply::Advice("ny måling senere".into())
+        );
     }
 
     #[test]

@@ -20,6 +20,23 @@ fn flags(ids: &[crate::assessment::FlagId]) -> Vec<Msg> {
     ids.iter().map(|f| Msg::new(format!("flag-{f}"))).collect()
 }
 
+/// A vital sign's value as the record keeps it ("air", "new_confusion",
+/// "38,9"), as a message in the reader's language: the coded values through
+/// the locale ("luft", "Ny eller værre forvirring"), numbers as they are.
+pub fn vital_value(p: crate::vitals::Param, shown: &str) -> Msg {
+    use crate::vitals::Param;
+    match (p, shown) {
+        (Param::Oxygen, "air") => Msg::new("value-air"),
+        (Param::Oxygen, "oxygen") => Msg::new("value-oxygen"),
+        (Param::Consciousness, c)
+            if !c.is_empty() && c.chars().all(|x| x.is_ascii_lowercase() || x == '_') =>
+        {
+            Msg::new(format!("cons-{c}"))
+        }
+        (_, v) => Msg::new("value-as-given").arg("value", v),
+    }
+}
+
 impl EventKind {
     /// The event as a sentence (without its time and author).
     pub fn sentence(&self) -> Msg {
@@ -38,7 +55,10 @@ impl EventKind {
             | EventKind::No112ByTreatmentDecision { flags: f } => m.arg_list("flags", flags(f)),
             EventKind::VitalRecorded { param, value } => m
                 .arg_msg("param", Msg::new(format!("param-{}", snake(param))))
-                .arg("value", value.clone().unwrap_or_else(|| "—".into())),
+                .arg_msg(
+                    "value",
+                    vital_value(*param, value.as_deref().unwrap_or("—")),
+                ),
             EventKind::SituationRecorded { text }
             | EventKind::Note { text }
             | EventKind::Correction { text } => m.arg("text", text),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::{FlagId, Urgency, Vitals};
 use crate::i18n::Msg;
 use crate::news2::{News2Score, News2Subscores};
+use crate::sentences::vital_value;
 use crate::vitals::Param;
 
 /// What a re-measurement is compared with: the measurement before it.
@@ -161,8 +162,8 @@ impl Trend {
             parts.push(
                 Msg::new("trend-change")
                     .arg_msg("param", Msg::new(format!("param-{}", c.param.field())))
-                    .arg("before", c.before.as_str())
-                    .arg("now", c.now.as_str()),
+                    .arg_msg("before", vital_value(c.param, &c.before))
+                    .arg_msg("now", vital_value(c.param, &c.now)),
             );
         }
         Msg::new("trend-line").arg_list("parts", parts)

@@ -23,6 +23,7 @@ use std::time::Duration;
 use akutlinje_core::escalation::{
     Escalation, EscalationNext, NewNotification, Notification, NotifyChannel,
 };
+use akutlinje_core::followup::FollowUp;
 use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, HomeRoom, Person, Role, ThrottleRule};
 use akutlinje_core::phone::PhoneNumber;

@@ -15,6 +15,7 @@ use akutlinje_core::escalation::{
     Escalation, EscalationState, NewNotification, Notification, NotificationKind,
     NotificationStatus, NotifyChannel,
 };
+use akutlinje_core::followup::{FollowUp, FollowUpKind};
 use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
 use akutlinje_core::person::{Home, HomeRoom, Person, Role};
 use akutlinje_core::phone::PhoneNumber;
@@ -440,6 +441,36 @@ impl TryFrom<SwapRow> for SwapSpec {
             a_shift: r.shift_a,
             b: id("person_b", &r.person_b)?,
             b_shift: r.shift_b,
+        })
+    }
+}
+
+/// The columns of a follow-up, as [`FollowUpRow`] reads them.
+pub(crate) const FOLLOW_UP_COLUMNS: &str =
+    "case_id, kind, stage, due_at, state, started_at, person_id";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FollowUpRow {
+    case_id: String,
+    kind: String,
+    stage: i32,
+    due_at: DateTime<Utc>,
+    state: String,
+    started_at: DateTime<Utc>,
+    person_id: Option<String>,
+}
+
+impl TryFrom<FollowUpRow> for FollowUp {
+    type Error = StoreError;
+    fn try_from(r: FollowUpRow) -> Result<FollowUp, StoreError> {
+        Ok(FollowUp {
+            case: case_id("follow-up case", &r.case_id)?,
+            kind: known("follow-up kind", &r.kind, FollowUpKind::parse(&r.kind))?,
+            stage: count("stage", r.stage)?,
+            due_at: r.due_at,
+            started_at: r.started_at,
+            person: r.person_id.and_then(|p| PersonId::parse(&p).ok()),
+            pending: r.state == "pending",
         })
     }
 }

@@ -16,6 +16,7 @@ mod cli;
 mod console;
 mod escalation;
 mod failover;
+mod follow_ups;
 mod hardening;
 mod jobs;
 mod matrix;

@@ -104,6 +104,47 @@ impl Hotline {
         Ok(self.store.append_event(case, &event).await?)
     }
 
+    /// A physician orders a re-measurement in `minutes`: recorded with its
+    /// due time, which starts the durable reminders (see `crate::followup`).
+    /// Returns the due time.
+    pub async fn order_remeasure(
+        &self,
+        case: CaseId,
+        who: &Person,
+        via: Via<'_>,
+        minutes: u32,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, ServiceError> {
+        if who.role != crate::person::Role::Physician {
+            return Err(ServiceError::NotAllowed);
+        }
+        if !(1..=crate::reply::REMEASURE_MAX_MINUTES).contains(&minutes) {
+            return Err(ServiceError::BadInput(format!(
+                "a re-measurement is ordered 1 to {} minutes ahead",
+                crate::reply::REMEASURE_MAX_MINUTES
+            )));
+        }
+        if self.store.case(case).await?.is_none() {
+            return Err(ServiceError::UnknownCase);
+        }
+        let due_at = now + chrono::Duration::minutes(i64::from(minutes));
+        let event = NewEvent {
+            at: now,
+            author: Author {
+                person: Some(who.id.clone()),
+                role: Some(who.role),
+            },
+            channel: via.channel,
+            kind: EventKind::RemeasureOrdered { minutes, due_at },
+            corrects: None,
+            external_id: via.external_id.map(|x| format!("{x}#remeasure")),
+        };
+        self.store.append_event(case, &event).await?;
+        self.escalation_changed();
+        tracing::info!(case = %case, minutes, "re-measurement ordered");
+        Ok(due_at)
+    }
+
     /// Adds a note, or a correction of event `corrects`, to a case.
     pub async fn annotate(
         &self,

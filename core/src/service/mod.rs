@@ -117,6 +117,8 @@ fn author_of(kind: &EventKind, who: &Person) -> Author {
             | EventKind::Correction { .. }
             | EventKind::AudioAttached { .. }
             | EventKind::PhysicianRequested
+            | EventKind::AdviceConfirmed
+            | EventKind::RemeasureStarted
             | EventKind::CaseCancelled
             | EventKind::CaseOpened { .. }
     );

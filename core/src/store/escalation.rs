@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 use crate::escalation::{Escalation, EscalationNext, NewNotification, Notification, NotifyChannel};
+use crate::followup::FollowUp;
 use crate::ids::{CaseId, PersonId};
 use crate::record::{AccessEntry, NewEvent};
 
@@ -55,6 +56,39 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
         event: &NewEvent,
         decline: bool,
     ) -> Result<bool, StoreError>;
+
+    // Follow-ups after the advice (read-back, re-measure orders). Started
+    // and ended by events appended with `commit_step` or `append_event`, in
+    // the same transaction (see `akutlinje_core::followup`).
+
+    /// Claims up to `limit` pending follow-ups due at `now`, like escalations.
+    async fn claim_due_follow_ups(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<FollowUp>, StoreError>;
+
+    /// When the next pending follow-up is due.
+    async fn next_follow_up_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Fires a claimed follow-up in one transaction: stores the
+    /// notifications and events and moves it to `next` (stage, due), or ends
+    /// it — only if `worker` still holds the claim and it is still at the
+    /// claimed stage. Returns the new notification ids, or `None` when
+    /// fenced out (nothing stored).
+    async fn fire_follow_up(
+        &self,
+        claimed: &FollowUp,
+        worker: &str,
+        next: Option<(u32, DateTime<Utc>)>,
+        notifications: &[NewNotification],
+        events: &[NewEvent],
+    ) -> Result<Option<Vec<i64>>, StoreError>;
+
+    /// A case's follow-ups, running or ended.
+    async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError>;
 
     // The notification outbox.
 

@@ -111,3 +111,5 @@ say-remeasure-intro = Ny måling. Svar på spørgsmålene igen; de nye værdier 
 say-remeasure-trend = Udvikling: { $trend }
 say-remeasure-worse = Beboeren er blevet dårligere. Vagtlægen kaldes igen med udviklingen øverst. Ved livsfare: ring 112.
 say-remeasure-not-worse = Ikke dårligere. Lægen får udviklingen som en besked.
+bot-staff-readback-ask = Skriv «forstået», når du har læst rådet – så ved lægen, at det er modtaget.
+bot-remeasure-ordered = Vagtlæge { $name } har bestilt en ny måling om { $minutes } minutter (kl. { $due }). Skriv «ny måling» her i tråden, når I måler.

@@ -56,6 +56,7 @@ tobs-band-low = gentag 3 gange det næste døgn
 tobs-band-raised = kontakt sygeplejerske
 
 value-air = luft
+value-as-given = { $value }
 value-oxygen = ilt
 value-oxygen-unknown = ilt ukendt
 value-skipped = ikke målt
@@ -97,6 +98,7 @@ role-admin = administrator
 
 escalation-page-title = 📟 Akutlinjen – kald, hastegrad { $urgency }. Sag { $case }.
 escalation-page-answer = Kvittér med «ok», afvis med «nej».
+escalation-page-trend = DÅRLIGERE VED NY MÅLING: { $trend }
 escalation-alert = ALARM: Akutsag fra { $home } (hastegrad { $urgency }) er ikke kvitteret af nogen læge efter alle trin. Sag { $case }. Find en læge til sagen nu.
 escalation-exhausted =
     Ingen læge har kvitteret for kaldet endnu. Koordinatoren er alarmeret og finder en læge.

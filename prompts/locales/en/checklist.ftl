@@ -110,3 +110,5 @@ say-remeasure-intro = New measurement. Answer the questions again; the new value
 say-remeasure-trend = Trend: { $trend }
 say-remeasure-worse = The resident is worse. The physician is paged again with the trend first. If life is in danger: call 112.
 say-remeasure-not-worse = Not worse. The physician gets the trend as a message.
+bot-staff-readback-ask = Write "understood" once you have read the advice – then the physician knows it arrived.
+bot-remeasure-ordered = On-call physician { $name } has ordered a new measurement in { $minutes } minutes (at { $due }). Write "new measurement" here in the thread when you measure.

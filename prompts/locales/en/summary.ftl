@@ -56,6 +56,7 @@ tobs-band-low = repeat 3 times over the next day
 tobs-band-raised = contact the nurse
 
 value-air = air
+value-as-given = { $value }
 value-oxygen = oxygen
 value-oxygen-unknown = oxygen unknown
 value-skipped = not measured
@@ -97,6 +98,7 @@ role-admin = administrator
 
 escalation-page-title = 📟 Acute hotline – page, urgency { $urgency }. Case { $case }.
 escalation-page-answer = Acknowledge with «ok», decline with «no».
+escalation-page-trend = WORSE AT THE NEW MEASUREMENT: { $trend }
 escalation-alert = ALERT: The acute case from { $home } (urgency { $urgency }) has not been acknowledged by any physician after every step. Case { $case }. Find a physician for it now.
 escalation-exhausted =
     No physician has acknowledged the page yet. The coordinator has been alerted and is finding one.

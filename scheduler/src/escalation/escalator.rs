@@ -6,13 +6,13 @@ use super::*;
 #[derive(Clone)]
 pub struct Escalator {
     pub(super) db: Ports,
-    policies: Policies,
-    service: ServiceId,
-    def: Arc<Checklist>,
-    loc: Arc<Localizer>,
-    worker: String,
-    lease: Duration,
-    batch: u32,
+    pub(super) policies: Policies,
+    pub(super) service: ServiceId,
+    pub(super) def: Arc<Checklist>,
+    pub(super) loc: Arc<Localizer>,
+    pub(super) worker: String,
+    pub(super) lease: Duration,
+    pub(super) batch: u32,
     has_voice: bool,
 }
 
@@ -52,7 +52,8 @@ impl Escalator {
         }
     }
 
-    /// Fires every step due at `now`; returns how many fired.
+    /// Fires every escalation step and follow-up due at `now`; returns how
+    /// many fired.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
         let mut fired = 0;
         loop {
@@ -62,7 +63,7 @@ impl Escalator {
                 .claim_due_escalations(now, &self.worker, self.lease, self.batch)
                 .await?;
             if claimed.is_empty() {
-                return Ok(fired);
+                break;
             }
             let rota = Rota::parse(self.db.rota.rota(&self.service).await?).map_err(|e| {
                 SchedulerError::Rota {
@@ -76,9 +77,24 @@ impl Escalator {
                 }
             }
         }
+        fired += self.tick_follow_ups(now).await?;
+        Ok(fired)
     }
 
-    async fn case_state(&self, case: CaseId) -> Result<Option<CaseState>, SchedulerError> {
+    /// When the next escalation step or follow-up is due.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, SchedulerError> {
+        let a = self.db.outbox.next_escalation_due().await?;
+        let b = self.db.outbox.next_follow_up_due().await?;
+        Ok(match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    pub(super) async fn case_state(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<CaseState>, SchedulerError> {
         match self.db.record.engine_state(case).await {
             Ok(state) => Ok(state.map(|(s, _)| s)),
             // A page still goes out without the state's details.
@@ -278,7 +294,7 @@ impl Escalator {
     }
 
     /// One notification on the first channel; the others, then the record, as fall-over.
-    fn notification(
+    pub(super) fn notification(
         &self,
         case: CaseId,
         person: PersonId,
@@ -314,7 +330,20 @@ impl Escalator {
             .map(|s| s.isbar(&self.def).render(&self.loc, lang))
             .unwrap_or_default();
         let answer = self.loc.text(lang, "escalation-page-answer");
-        format!("{title}\n{answer}\n\n{body}")
+        // After a re-measurement that was worse, the trend comes first.
+        let trend = state
+            .and_then(|s| s.trend.as_deref())
+            .filter(|t| t.is_worse())
+            .map(|t| {
+                self.loc.render(
+                    lang,
+                    &Msg::new("escalation-page-trend").arg_msg("trend", t.line()),
+                )
+            });
+        match trend {
+            Some(t) => format!("{title}\n{t}\n{answer}\n\n{body}"),
+            None => format!("{title}\n{answer}\n\n{body}"),
+        }
     }
 
     fn alert_text(&self, e: &Escalation, state: Option<&CaseState>, lang: Lang) -> String {

@@ -173,6 +173,7 @@ fn system_event(at: DateTime<Utc>, kind: EventKind) -> NewEvent {
 }
 
 mod escalator;
+mod follow_ups;
 mod outbox;
 mod run;
 

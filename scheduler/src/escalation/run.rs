@@ -94,13 +94,7 @@ pub async fn run_woken(
                     true
                 }
             };
-            let next = escalator
-                .db
-                .outbox
-                .next_escalation_due()
-                .await
-                .ok()
-                .flatten();
+            let next = escalator.next_due().await.ok().flatten();
             let wait = next
                 .map(|t| {
                     (t - clock.now())

@@ -69,6 +69,92 @@ impl Backend {
     }
 
     /// A `PageRequested` starts the escalation, or restarts it at a new urgency.
+    /// Starts, moves or ends the case's follow-ups for the events being
+    /// stored (see `akutlinje_core::followup`), in the caller's transaction.
+    pub(super) async fn follow_up_events(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        case: CaseId,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        use akutlinje_core::followup::{READBACK_RESEND_MINUTES, STAGE_REPORT};
+        // (kind, stage, due, restart: the physician who began it, or keep the row's)
+        const UPSERT: &str = "INSERT INTO follow_ups (case_id, kind, stage, due_at, state, started_at, person_id, updated_at) \
+             SELECT $1, $2, $3, $4, 'pending', $5, $6, $5 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND ($7 OR channel = 'matrix')) \
+             ON CONFLICT (case_id, kind) DO UPDATE SET stage = excluded.stage, due_at = excluded.due_at, state = 'pending', \
+             started_at = CASE WHEN $8 THEN excluded.started_at ELSE follow_ups.started_at END, \
+             person_id = COALESCE(excluded.person_id, follow_ups.person_id), \
+             claimed_by = NULL, claimed_until = NULL, updated_at = excluded.updated_at";
+        const END: &str = "UPDATE follow_ups SET state = 'done', claimed_by = NULL, claimed_until = NULL, updated_at = $3 \
+             WHERE case_id = $1 AND kind = $2 AND state = 'pending'";
+        for e in events {
+            let by_physician = e.author.role == Some(akutlinje_core::person::Role::Physician);
+            // (kind, stage, due, any channel, a new start)
+            let start = match &e.kind {
+                // Advice the staff read in their thread is to be confirmed.
+                EventKind::DispositionRecorded { .. } | EventKind::Note { .. } if by_physician => {
+                    Some((
+                        "readback",
+                        0,
+                        e.at + chrono::Duration::minutes(READBACK_RESEND_MINUTES),
+                        false,
+                        true,
+                    ))
+                }
+                EventKind::RemeasureOrdered { due_at, .. } => {
+                    Some(("remeasure", 0, *due_at, false, true))
+                }
+                // Not worse: the physician gets the trend (whoever ordered it, or
+                // whoever answered the page).
+                EventKind::RemeasureAssessed { trend } if !trend.is_worse() => {
+                    Some(("remeasure", STAGE_REPORT, e.at, true, false))
+                }
+                _ => None,
+            };
+            if let Some((kind, stage, due, any_channel, restart)) = start {
+                sqlx::query(UPSERT)
+                    .bind(case.to_string())
+                    .bind(kind)
+                    .bind(stage as i32)
+                    .bind(due)
+                    .bind(e.at)
+                    .bind(
+                        e.author
+                            .person
+                            .as_ref()
+                            .filter(|_| by_physician)
+                            .map(|p| p.to_string()),
+                    )
+                    .bind(any_channel)
+                    .bind(restart)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                continue;
+            }
+            let end = match &e.kind {
+                EventKind::AdviceConfirmed => Some("readback"),
+                // Worse: the new page goes through the escalation.
+                EventKind::RemeasureAssessed { .. } => Some("remeasure"),
+                EventKind::CaseClosed { .. } | EventKind::CaseCancelled => Some("*"),
+                _ => None,
+            };
+            for kind in match end {
+                Some("*") => vec!["readback", "remeasure"],
+                Some(k) => vec![k],
+                None => vec![],
+            } {
+                sqlx::query(END)
+                    .bind(case.to_string())
+                    .bind(kind)
+                    .bind(e.at)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) async fn start_escalations(
         tx: &mut sqlx::Transaction<'static, Db>,
         case: CaseId,
@@ -325,7 +411,12 @@ impl EscalationStore for Backend {
         gone.extend(dead.iter().cloned());
         let mut released = 0;
         for w in &gone {
-            for table in ["escalations", "notifications", "transcription_jobs"] {
+            for table in [
+                "escalations",
+                "notifications",
+                "transcription_jobs",
+                "follow_ups",
+            ] {
                 let sql = format!("UPDATE {table} SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = $1");
                 let r = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(w)
@@ -342,6 +433,90 @@ impl EscalationStore for Backend {
         }
         tx.commit().await.map_err(db)?;
         Ok(released)
+    }
+
+    async fn claim_due_follow_ups(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<FollowUp>, StoreError> {
+        let claim = Claim {
+            table: "follow_ups",
+            key: "id",
+            due: "due_at",
+            pending: "state = 'pending'",
+            columns: FOLLOW_UP_COLUMNS,
+            also_set: "",
+        };
+        let rows: Vec<FollowUpRow> = self.claim_rows(&claim, now, worker, lease, limit).await?;
+        let mut out = rows
+            .into_iter()
+            .map(FollowUp::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|f| f.due_at);
+        Ok(out)
+    }
+
+    async fn next_follow_up_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar("SELECT MIN(due_at) AS due FROM follow_ups WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn fire_follow_up(
+        &self,
+        claimed: &FollowUp,
+        worker: &str,
+        next: Option<(u32, DateTime<Utc>)>,
+        notifications: &[NewNotification],
+        events: &[NewEvent],
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        let (stage, due, state) = match next {
+            Some((s, d)) => (s, d, "pending"),
+            None => (claimed.stage, claimed.due_at, "done"),
+        };
+        let moved = sqlx::query(
+            "UPDATE follow_ups SET stage = $1, due_at = $2, state = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 \
+             WHERE case_id = $5 AND kind = $6 AND claimed_by = $7 AND stage = $8 AND state = 'pending'",
+        )
+        .bind(i32::try_from(stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
+        .bind(due)
+        .bind(state)
+        .bind(Utc::now())
+        .bind(claimed.case.to_string())
+        .bind(claimed.kind.as_str())
+        .bind(worker)
+        .bind(i32::try_from(claimed.stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if moved.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let mut ids = Vec::with_capacity(notifications.len());
+        for n in notifications {
+            ids.push(Self::insert_notification(&mut tx, n).await?);
+        }
+        for e in events {
+            Self::insert_event(&mut tx, claimed.case, e).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Some(ids))
+    }
+
+    async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError> {
+        let sql =
+            format!("SELECT {FOLLOW_UP_COLUMNS} FROM follow_ups WHERE case_id = $1 ORDER BY id");
+        let rows = sqlx::query_as::<_, FollowUpRow>(sqlx::AssertSqlSafe(sql))
+            .bind(case.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.into_iter().map(FollowUp::try_from).collect()
     }
 
     async fn next_notification_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

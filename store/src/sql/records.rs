@@ -210,6 +210,7 @@ impl RecordStore for Backend {
         .await
         .map_err(db)?;
         Self::start_escalations(&mut tx, case, events).await?;
+        Self::follow_up_events(&mut tx, case, events).await?;
         tx.commit().await.map_err(db)?;
         Ok(seqs)
     }
@@ -233,6 +234,7 @@ impl RecordStore for Backend {
             .await
             .map_err(db)?;
         Self::start_escalations(&mut tx, case, std::slice::from_ref(event)).await?;
+        Self::follow_up_events(&mut tx, case, std::slice::from_ref(event)).await?;
         tx.commit().await.map_err(db)?;
         Ok(seq)
     }

@@ -1,0 +1,251 @@
+//! Firing follow-ups after the advice (`akutlinje_core::followup`): the
+//! read-back and re-measure orders, claimed and fenced like escalation steps.
+//!
+//! Read-back: 5 minutes without "forstået" → the advice is sent to the staff
+//! again and the physician told; 10 more → the coordinator on duty.
+//! Re-measure: at the due time the staff are reminded with the last values,
+//! again after 15 minutes, and 30 minutes after the first reminder the
+//! coordinator is alerted and the physician told. A re-measurement that was
+//! not worse reaches the physician as a quiet note with the trend.
+
+use akutlinje_core::followup::{FollowUp, FollowUpKind, STAGE_REPORT};
+use akutlinje_core::record::CaseEvent;
+use akutlinje_core::vitals::Param;
+
+use super::*;
+
+/// What firing a follow-up stores, in one transaction.
+struct FollowUpFired {
+    notifications: Vec<NewNotification>,
+    events: Vec<NewEvent>,
+}
+
+impl Escalator {
+    /// Fires every follow-up due at `now`; returns how many fired.
+    pub(super) async fn tick_follow_ups(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<usize, SchedulerError> {
+        let mut fired = 0;
+        loop {
+            let claimed = self
+                .db
+                .outbox
+                .claim_due_follow_ups(now, &self.worker, self.lease, self.batch)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(fired);
+            }
+            let rota = Rota::parse(self.db.rota.rota(&self.service).await?).map_err(|e| {
+                SchedulerError::Rota {
+                    service: self.service.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
+            for f in claimed {
+                if self.fire_follow_up(&rota, &f, now).await? {
+                    fired += 1;
+                }
+            }
+        }
+    }
+
+    async fn fire_follow_up(
+        &self,
+        rota: &Rota,
+        f: &FollowUp,
+        now: DateTime<Utc>,
+    ) -> Result<bool, SchedulerError> {
+        let state = self.case_state(f.case).await?;
+        let events = self.db.record.events(f.case).await?;
+        let lang = state.as_ref().map_or(Lang::Da, |s| s.lang);
+        let physician = f.person.clone().or_else(|| answered_by(&events));
+        let staff = state.as_ref().and_then(|s| s.caller.person.clone());
+        let home = state
+            .as_ref()
+            .map(|s| s.caller.home_name.clone())
+            .unwrap_or_default();
+        let coordinator = self
+            .policies
+            .get(Urgency::Red)
+            .and_then(|p| rota.on_call(&p.alert_tier, now))
+            .map(|s| s.person);
+        let code = f.case.to_string();
+        let minutes = (now - f.started_at).num_minutes().max(0);
+        let say = |m: Msg| self.loc.render(lang, &m.arg("code", code.as_str()));
+        let mut out = FollowUpFired {
+            notifications: Vec::new(),
+            events: Vec::new(),
+        };
+        let mut to = |person: &Option<PersonId>, text: String, channels: &[NotifyChannel]| {
+            if let Some(p) = person {
+                out.notifications.push(self.notification(
+                    f.case,
+                    p.clone(),
+                    NotificationKind::FollowUp,
+                    channels,
+                    text,
+                    now,
+                ));
+            }
+        };
+        let staff_channels = [NotifyChannel::Matrix, NotifyChannel::Sms];
+        let alert_channels = [
+            NotifyChannel::Matrix,
+            NotifyChannel::Sms,
+            NotifyChannel::Voice,
+        ];
+        let mut recorded = Vec::new();
+        match (f.kind, f.stage) {
+            (FollowUpKind::Readback, 0) => {
+                let advice = last_advice(&self.loc, lang, &events);
+                to(
+                    &staff,
+                    say(Msg::new("followup-readback-resend").arg("advice", advice)),
+                    &staff_channels,
+                );
+                to(
+                    &physician,
+                    say(Msg::new("followup-readback-physician").arg("minutes", minutes)),
+                    &staff_channels,
+                );
+                recorded.push(EventKind::AdviceUnconfirmed { stage: 0 });
+            }
+            (FollowUpKind::Readback, _) => {
+                to(
+                    &coordinator,
+                    say(Msg::new("followup-readback-coordinator")
+                        .arg("home", home.as_str())
+                        .arg("minutes", minutes)),
+                    &alert_channels,
+                );
+                recorded.push(EventKind::AdviceUnconfirmed { stage: f.stage });
+                recorded.push(EventKind::CoordinatorAlerted {
+                    person: coordinator.clone(),
+                });
+            }
+            (FollowUpKind::Remeasure, STAGE_REPORT) => {
+                let trend = state
+                    .as_ref()
+                    .and_then(|s| s.trend.as_ref())
+                    .map(|t| self.loc.render(lang, &t.line()))
+                    .unwrap_or_default();
+                to(
+                    &physician,
+                    say(Msg::new("followup-trend-note").arg("trend", trend)),
+                    &staff_channels,
+                );
+                if let Some(p) = &physician {
+                    recorded.push(EventKind::TrendReported { person: p.clone() });
+                }
+            }
+            (FollowUpKind::Remeasure, stage @ (0 | 1)) => {
+                let values = state
+                    .as_ref()
+                    .map(|s| last_values(&self.loc, lang, &s.vitals))
+                    .unwrap_or_default();
+                let id = if stage == 0 {
+                    "followup-remeasure-due"
+                } else {
+                    "followup-remeasure-again"
+                };
+                to(
+                    &staff,
+                    say(Msg::new(id).arg("values", values)),
+                    &staff_channels,
+                );
+                recorded.push(EventKind::RemeasureReminded { stage });
+            }
+            (FollowUpKind::Remeasure, stage) => {
+                to(
+                    &coordinator,
+                    say(Msg::new("followup-remeasure-coordinator").arg("home", home.as_str())),
+                    &alert_channels,
+                );
+                to(
+                    &physician,
+                    say(Msg::new("followup-remeasure-physician")),
+                    &staff_channels,
+                );
+                recorded.push(EventKind::RemeasureReminded { stage });
+                recorded.push(EventKind::CoordinatorAlerted {
+                    person: coordinator.clone(),
+                });
+            }
+        }
+        out.events = recorded.into_iter().map(|k| system_event(now, k)).collect();
+        let done = self
+            .db
+            .outbox
+            .fire_follow_up(
+                f,
+                &self.worker,
+                f.next(now),
+                &out.notifications,
+                &out.events,
+            )
+            .await?;
+        if done.is_some() {
+            tracing::info!(case = %f.case, kind = f.kind.as_str(), stage = f.stage, notifications = out.notifications.len(), "follow-up fired");
+        }
+        Ok(done.is_some())
+    }
+}
+
+/// The physician who last answered the page (not a coordinator taking it
+/// over), else the last one paged.
+fn answered_by(events: &[CaseEvent]) -> Option<PersonId> {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event.kind {
+            EventKind::PageAcknowledged {
+                person,
+                takeover: false,
+            } => Some(person.clone()),
+            _ => None,
+        })
+        .or_else(|| {
+            events.iter().rev().find_map(|e| match &e.event.kind {
+                EventKind::PageSent { person, .. } => Some(person.clone()),
+                _ => None,
+            })
+        })
+}
+
+/// The physician's last advice, as the staff read it: the decision and its
+/// words, or advice in words alone.
+fn last_advice(loc: &Localizer, lang: Lang, events: &[CaseEvent]) -> String {
+    events
+        .iter()
+        .rev()
+        .filter(|e| e.event.author.role == Some(akutlinje_core::person::Role::Physician))
+        .find_map(|e| match &e.event.kind {
+            EventKind::DispositionRecorded { .. } | EventKind::Note { .. } => {
+                Some(loc.render(lang, &e.event.kind.sentence()))
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// "RF 22, SpO2 95 %, Puls 98" from the case's vital signs.
+fn last_values(loc: &Localizer, lang: Lang, v: &akutlinje_core::engine::Vitals) -> String {
+    let parts: Vec<String> = Param::ALL
+        .iter()
+        .filter_map(|p| {
+            v.display(*p).map(|value| {
+                format!(
+                    "{} {}",
+                    loc.text(lang, &format!("param-{}", p.field())),
+                    loc.render(lang, &akutlinje_core::sentences::vital_value(*p, &value))
+                )
+            })
+        })
+        .collect();
+    if parts.is_empty() {
+        loc.text(lang, "followup-no-values")
+    } else {
+        parts.join(", ")
+    }
+}
