@@ -146,6 +146,62 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         .await;
 
     the_matrix_record_holds_the_case(&db, case, &flags_reaction, &voice_event, &voice).await;
+
+    // Read-back: staff are asked to confirm the advice, and do so in the thread.
+    staff
+        .wait_for(&anna, "Skriv «forstået», når du har læst rådet")
+        .await;
+    // A re-measure order on its own, in the physician's words.
+    dm.send(RoomMessageEventContent::text_plain("ny måling om 60 min"))
+        .await
+        .expect("order");
+    doc.wait_for(&lund, "har bestilt en ny måling om 60 minutter")
+        .await;
+    staff
+        .wait_for(
+            &anna,
+            "Vagtlæge Mette Lund har bestilt en ny måling om 60 minutter (kl. ",
+        )
+        .await;
+    in_thread(&room, &root, "Forstået").await;
+    staff
+        .wait_for(&anna, "Tak – din bekræftelse af lægens råd er noteret.")
+        .await;
+    let events = db.store.events(case).await.expect("events");
+    let ordered = events
+        .iter()
+        .find_map(|e| match &e.event.kind {
+            akutlinje_core::record::EventKind::RemeasureOrdered { minutes, due_at } => {
+                Some((*minutes, *due_at - e.event.at))
+            }
+            _ => None,
+        })
+        .expect("the order is in the record");
+    assert_eq!(ordered, (60, chrono::Duration::minutes(60)));
+    let confirmed = events
+        .iter()
+        .find(|e| {
+            matches!(
+                e.event.kind,
+                akutlinje_core::record::EventKind::AdviceConfirmed
+            )
+        })
+        .expect("the confirmation is in the record");
+    assert_eq!(
+        confirmed.event.author.person.as_ref().map(|p| p.as_str()),
+        Some("anna")
+    );
+    let ups = db.store.follow_ups(case).await.expect("follow-ups");
+    assert!(
+        ups.iter()
+            .any(|f| f.kind == akutlinje_core::followup::FollowUpKind::Readback && !f.pending),
+        "{ups:?}"
+    );
+    assert!(
+        ups.iter()
+            .any(|f| f.kind == akutlinje_core::followup::FollowUpKind::Remeasure && f.pending),
+        "{ups:?}"
+    );
     running.stop().await;
     db.close().await;
 }
