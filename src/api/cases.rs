@@ -102,6 +102,8 @@ pub(super) async fn answer_page(
 pub(super) struct DispositionBody {
     disposition: String,
     advice: Option<String>,
+    /// Order a re-measurement in this many minutes with the decision.
+    remeasure_minutes: Option<u32>,
 }
 
 pub(super) async fn disposition(
@@ -133,6 +135,77 @@ pub(super) async fn disposition(
             akutlinje_core::record::Channel::Api.into(),
             d,
             b.advice.as_deref(),
+            Utc::now(),
+        )
+        .await?;
+    let due = match b.remeasure_minutes {
+        Some(m) => Some(
+            s.hotline
+                .order_remeasure(
+                    id,
+                    &who.0,
+                    akutlinje_core::record::Channel::Api.into(),
+                    m,
+                    Utc::now(),
+                )
+                .await?,
+        ),
+        None => None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "seq": seq, "remeasure_due_at": due })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RemeasureBody {
+    minutes: u32,
+}
+
+/// A physician orders a re-measurement: `{"minutes": 60}`.
+pub(super) async fn remeasure(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    who.require(&[Role::Physician])?;
+    let b: RemeasureBody = parse_body(&body)?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let due = s
+        .hotline
+        .order_remeasure(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api.into(),
+            b.minutes,
+            Utc::now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "due_at": due })),
+    )
+        .into_response())
+}
+
+/// Staff confirm the physician's advice (read-back).
+pub(super) async fn readback(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    who.require(&[Role::Staff])?;
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let seq = s
+        .hotline
+        .confirm_advice(
+            id,
+            &who.0,
+            akutlinje_core::record::Channel::Api.into(),
             Utc::now(),
         )
         .await?;

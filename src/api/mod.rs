@@ -69,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases/{id}/notes", post(add_note))
         .route("/api/v1/cases/{id}/ack", post(ack_page))
         .route("/api/v1/cases/{id}/disposition", post(disposition))
+        .route("/api/v1/cases/{id}/remeasure", post(remeasure))
+        .route("/api/v1/cases/{id}/readback", post(readback))
         .route("/api/v1/cases/{id}/decline", post(decline_page))
         .route("/api/v1/access-log", get(access_log))
         .route("/api/v1/rooms", get(list_rooms))

@@ -145,6 +145,30 @@ impl Hotline {
         Ok(due_at)
     }
 
+    /// Staff confirm the physician's advice (read-back) outside the chat
+    /// thread (the API, the web page): recorded with who and when, which
+    /// ends the read-back reminders.
+    pub async fn confirm_advice(
+        &self,
+        case: CaseId,
+        who: &Person,
+        via: Via<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            return Err(ServiceError::UnknownCase);
+        }
+        if who.role != crate::person::Role::Staff {
+            return Err(ServiceError::NotAllowed);
+        }
+        let mut e = self.event(EventKind::AdviceConfirmed, who, via.channel, now);
+        e.external_id = via.external_id.map(str::to_string);
+        Ok(self.store.append_event(case, &e).await?)
+    }
+
     /// Adds a note, or a correction of event `corrects`, to a case.
     pub async fn annotate(
         &self,

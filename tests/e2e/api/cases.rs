@@ -286,3 +286,96 @@ async fn only_the_paged_physician_or_a_coordinator_answers_a_page() {
         Err(akutlinje_core::service::ServiceError::NotAllowed)
     ));
 }
+
+/// Re-measure orders and the read-back over HTTP: a physician orders (alone
+/// or with the decision), staff of the case's home confirm; staff of another
+/// home get the same 404 as a case that does not exist, other roles 403, a
+/// wait outside 1 minute to a day 422 — and nothing is recorded for them.
+#[tokio::test]
+async fn remeasure_orders_and_the_read_back_over_http() {
+    use akutlinje_core::record::EventKind;
+    let app = spawn(Db::sqlite().await).await;
+    let store = app.db.store.clone();
+    let anna = app.db.person("anna").await;
+    let home = app.db.home("solgaarden").await;
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    app.hotline
+        .open_case(case, &anna, &home, Channel::Matrix, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    let order = format!("/api/v1/cases/{case}/remeasure");
+    let json = "application/json";
+    assert_eq!(
+        app.post(&order, Some("anna"), r#"{"minutes":60}"#, json)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    for bad in [
+        r#"{"minutes":0}"#,
+        r#"{"minutes":2000}"#,
+        r#"{"minutes":"en time"}"#,
+    ] {
+        let r = app.post(&order, Some("dr-lund"), bad, json).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let r = app
+        .post(&order, Some("dr-lund"), r#"{"minutes":45}"#, json)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert!(
+        v["due_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{v}"
+    );
+    let r = app
+        .post(
+            &format!("/api/v1/cases/{case}/disposition"),
+            Some("dr-lund"),
+            r#"{"disposition":"watch_at_home","advice":"Væske","remeasure_minutes":30}"#,
+            json,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let readback = format!("/api/v1/cases/{case}/readback");
+    assert_eq!(
+        app.post(&readback, Some("bo"), "", json).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&readback, Some("dr-lund"), "", json)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&readback, Some("anna"), "", json).await.status(),
+        StatusCode::CREATED
+    );
+    let events = store.events(case).await.expect("events");
+    let orders: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match &e.event.kind {
+            EventKind::RemeasureOrdered { minutes, .. } => Some(*minutes),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(orders, vec![45, 30]);
+    let confirmed: Vec<Option<&str>> = events
+        .iter()
+        .filter(|e| matches!(e.event.kind, EventKind::AdviceConfirmed))
+        .map(|e| e.event.author.person.as_ref().map(|p| p.as_str()))
+        .collect();
+    assert_eq!(confirmed, vec![Some("anna")]);
+    let ups = store.follow_ups(case).await.expect("follow-ups");
+    let remeasure = ups
+        .iter()
+        .find(|f| f.kind == akutlinje_core::followup::FollowUpKind::Remeasure)
+        .expect("the order runs");
+    // The later order replaces the earlier one.
+    assert!(remeasure.pending);
+    assert_eq!(
+        remeasure.due_at - remeasure.started_at,
+        chrono::Duration::minutes(30)
+    );
+}
