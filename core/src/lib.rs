@@ -36,6 +36,7 @@ pub(crate) use snake_case_names;
 pub mod assessment;
 pub mod engine;
 pub mod escalation;
+pub mod fhir;
 pub mod figures;
 pub mod followup;
 pub mod i18n;

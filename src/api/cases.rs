@@ -228,6 +228,24 @@ pub(super) async fn decline_page(
     answer_page(&s, &who, &id, true).await
 }
 
+/// The case as a FHIR R4 Bundle (`application/fhir+json`).
+pub(super) async fn fhir_case(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = CaseId::parse(&id).ok_or(ApiError::NotFound)?;
+    let bundle = s
+        .hotline
+        .fhir_bundle(id, &who.0, Channel::Api, Some("fhir"), s.lang, Utc::now())
+        .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/fhir+json")],
+        Json(bundle),
+    )
+        .into_response())
+}
+
 pub(super) async fn print_case(
     State(s): State<AppState>,
     who: Authed,

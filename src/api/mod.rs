@@ -66,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cases", get(list_cases))
         .route("/api/v1/cases/{id}", get(get_case))
         .route("/api/v1/cases/{id}/print", get(print_case))
+        .route("/api/v1/cases/{id}/fhir", get(fhir_case))
         .route("/api/v1/cases/{id}/notes", post(add_note))
         .route("/api/v1/cases/{id}/ack", post(ack_page))
         .route("/api/v1/cases/{id}/disposition", post(disposition))

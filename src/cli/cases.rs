@@ -37,6 +37,20 @@ pub(super) enum CasesCommand {
         #[arg(long)]
         lang: Option<String>,
     },
+    /// Export one case for another record system (the read is written to the
+    /// access log): `--format fhir` prints a FHIR R4 Bundle (JSON).
+    Export {
+        id: String,
+        /// Who is reading (person id).
+        #[arg(long = "as")]
+        person: String,
+        /// fhir (a FHIR R4 Bundle; docs/fhir.md).
+        #[arg(long, default_value = "fhir")]
+        format: String,
+        /// The language of the texts in it: da or en (default: the configured one).
+        #[arg(long)]
+        lang: Option<String>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -120,6 +134,39 @@ pub(super) async fn run(cmd: CasesCommand, settings: Settings) -> anyhow::Result
                 }
             };
             println!("{}", serde_json::to_string_pretty(&cases)?);
+            Ok(())
+        }
+        CasesCommand::Export {
+            id,
+            person: p,
+            format,
+            lang,
+        } => {
+            if format != "fhir" {
+                bail!("--format: {format:?} must be fhir");
+            }
+            let lang = match lang {
+                Some(l) => {
+                    Lang::parse(&l).with_context(|| format!("--lang: {l:?} must be da or en"))?
+                }
+                None => settings.language,
+            };
+            let store = crate::startup::open(&settings).await?;
+            let who = person(&store, &p).await?;
+            let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
+            let hotline = crate::startup::hotline(store.clone())?;
+            let detail = format!("fhir {}", os_user_detail());
+            let bundle = hotline
+                .fhir_bundle(case, &who, Channel::Cli, Some(&detail), lang, Utc::now())
+                .await
+                .map_err(|e| match e {
+                    ServiceError::UnknownCase => fail(format!(
+                        "no case {case} that {} may read (a refusal is access-logged)",
+                        who.id
+                    )),
+                    other => fail(other),
+                })?;
+            println!("{}", serde_json::to_string_pretty(&bundle)?);
             Ok(())
         }
         CasesCommand::Show {

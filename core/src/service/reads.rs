@@ -192,3 +192,46 @@ impl Hotline {
             .find(|n| n.id == id))
     }
 }
+
+impl Hotline {
+    /// A case as a FHIR R4 Bundle (`crate::fhir`), for someone who may read
+    /// it; the read is access-logged like any other (`detail` says why).
+    pub async fn fhir_bundle(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        detail: Option<&str>,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, ServiceError> {
+        let (summary, events) = self.read_case(case, who, channel, detail, now).await?;
+        let state = self.store.engine_state(case).await?.map(|(s, _)| s);
+        let mut authors = crate::fhir::Authors::new();
+        for e in &events {
+            let Some(p) = &e.event.author.person else {
+                continue;
+            };
+            if authors.contains_key(p) {
+                continue;
+            }
+            let name = match self.store.person(p).await? {
+                Some(person) => person.name.to_string(),
+                None => p.to_string(),
+            };
+            authors.insert(p.clone(), (name, e.event.author.role));
+        }
+        Ok(crate::fhir::bundle(
+            &crate::fhir::CaseParts {
+                summary: &summary,
+                events: &events,
+                state: state.as_ref(),
+                authors: &authors,
+                now,
+            },
+            &self.def,
+            &self.loc,
+            lang,
+        ))
+    }
+}

@@ -202,3 +202,12 @@ followup-remeasure-coordinator = Sag { $code } ({ $home }): den nye måling, som
 followup-remeasure-physician = Sag { $code }: den nye måling, du bestilte, er ikke udført 30 minutter efter påmindelsen. Koordinatoren er alarmeret.
 followup-trend-note = Sag { $code }, ny måling – ikke dårligere: { $trend }
 followup-no-values = ingen
+
+# The FHIR export (docs/fhir.md).
+fhir-partial-score = Delvis score: ikke alle parametre er målt.
+fhir-voice-note = Talebesked ({ $seconds } s)
+fhir-voice-note-type = Talebesked fra plejepersonalet
+fhir-machine-transcript = Maskinel transskription ({ $model }) – kan indeholde fejl; lydfilen er kilden
+fhir-transcript-warning = Lydoptagelse med maskinel transskription ved siden af. Transskriptionen er lavet af talegenkendelse og kan indeholde fejl; lyden er kilden.
+fhir-treatment-decision = Behandlingsniveau / beslutning om behandling
+fhir-encounter-type = Akut rådgivning fra vagtlæge til plejecenter (akutlinjen)

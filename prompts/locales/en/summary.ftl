@@ -202,3 +202,12 @@ followup-remeasure-coordinator = Case { $code } ({ $home }): the new measurement
 followup-remeasure-physician = Case { $code }: the new measurement you ordered was not done 30 minutes after the reminder. The coordinator has been alerted.
 followup-trend-note = Case { $code }, new measurement – not worse: { $trend }
 followup-no-values = none
+
+# The FHIR export (docs/fhir.md).
+fhir-partial-score = Partial score: not every parameter was measured.
+fhir-voice-note = Voice note ({ $seconds } s)
+fhir-voice-note-type = Voice note from the care staff
+fhir-machine-transcript = Machine transcription ({ $model }) – may contain errors; the audio is the source
+fhir-transcript-warning = Audio recording with a machine transcription next to it. The transcription is made by speech recognition and may contain errors; the audio is the source.
+fhir-treatment-decision = Treatment level / treatment decision
+fhir-encounter-type = Acute advice from the on-call physician to a nursing home (the hotline)

@@ -57,5 +57,6 @@ impl App {
 mod access;
 mod basics;
 mod cases;
+mod fhir;
 mod residents;
 mod rota;

@@ -198,3 +198,77 @@ async fn a_case_reads_as_sentences_on_the_command_line() {
     assert_eq!(code, 2);
     assert!(err.contains("--lang"), "{err}");
 }
+
+/// `cases export ID --format fhir`: the same FHIR R4 Bundle as the API,
+/// access-logged with the OS user; a reader of another home gets an error
+/// and nothing on stdout.
+#[tokio::test]
+async fn a_case_exports_as_fhir_on_the_command_line() {
+    let db = Db::sqlite().await;
+    let script = [
+        "14",
+        "nej",
+        "22",
+        "95",
+        "nej",
+        "125/80",
+        "98",
+        "1",
+        "38,9",
+        "Feber",
+        "spring over",
+    ];
+    let run = crate::common::console(&db.url, "solgaarden", "anna", &script, &[]);
+    let case = run.case.expect("a case");
+    let case_s = case.to_string();
+    let (code, out, err) = cli(
+        Some(&db.url),
+        &[
+            "cases", "export", &case_s, "--as", "dr-lund", "--format", "fhir",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON on stdout");
+    assert_eq!(v["resourceType"], "Bundle");
+    assert_eq!(v["identifier"]["value"], case_s);
+    let types: Vec<&str> = v["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["resource"]["resourceType"].as_str())
+        .collect();
+    for t in [
+        "Patient",
+        "Encounter",
+        "Observation",
+        "Communication",
+        "Consent",
+    ] {
+        assert!(types.contains(&t), "{t} missing: {types:?}");
+    }
+    let (code, out, err) = cli(
+        Some(&db.url),
+        &["cases", "export", &case_s, "--as", "bo", "--format", "fhir"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty() && err.contains("no case"), "{err}");
+    let (code, _, err) = cli(
+        Some(&db.url),
+        &[
+            "cases", "export", &case_s, "--as", "dr-lund", "--format", "hl7v2",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--format"), "{err}");
+    let poul: akutlinje_core::ids::ResidentId = "sol-14".parse().expect("id");
+    let log = db
+        .store
+        .access_log_of(&poul, None, None)
+        .await
+        .expect("log");
+    assert!(log.iter().any(|e| e.case == Some(case)
+        && e.detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("fhir os_user="))));
+    db.close().await;
+}
