@@ -90,6 +90,14 @@ const DECLINE: [&str; 9] = [
 /// The chat command that asks who is on call now (anyone may ask).
 const WHO_IS_ON_CALL: &str = "!vagt";
 
+/// The chat command that shows a case's record in its thread.
+const SHOW_RECORD: &str = "!sag";
+
+/// Whether a message in a case's thread asks for the record ("!sag").
+pub fn asks_for_record(body: &str) -> bool {
+    body.trim().eq_ignore_ascii_case(SHOW_RECORD)
+}
+
 /// Whether a message asks who is on call now.
 pub fn asks_who_is_on_call(body: &str) -> bool {
     body.trim().eq_ignore_ascii_case(WHO_IS_ON_CALL)
@@ -98,7 +106,7 @@ pub fn asks_who_is_on_call(body: &str) -> bool {
 /// Every word a reply is read by, so that a check can prove no channel
 /// reads words of its own.
 pub fn vocabulary() -> Vec<&'static str> {
-    let mut v = vec![WHO_IS_ON_CALL, "!beslutning", "!b"];
+    let mut v = vec![WHO_IS_ON_CALL, SHOW_RECORD, "!beslutning", "!b"];
     v.extend(REMEASURE);
     v.extend(ACKNOWLEDGE);
     v.extend(DECLINE);

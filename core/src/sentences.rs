@@ -37,6 +37,92 @@ pub fn vital_value(p: crate::vitals::Param, shown: &str) -> Msg {
     }
 }
 
+/// The machine transcripts of a recording in a record, oldest first: shown
+/// next to the audio, marked as machine-made, never in its place.
+pub fn transcripts_of(
+    events: &[crate::record::CaseEvent],
+    attachment: i64,
+) -> impl Iterator<Item = &crate::ids::Text> {
+    events.iter().filter_map(move |e| match &e.event.kind {
+        EventKind::Transcribed {
+            attachment: a,
+            text,
+            ..
+        } if *a == attachment => Some(text),
+        _ => None,
+    })
+}
+
+/// A case's record as text, a line per event: the time (Danish), the author
+/// by name and role, the event as a sentence; a voice note's machine
+/// transcripts indented under it. What `cases show --format text` prints
+/// and `!sag` shows in the Matrix thread.
+pub fn record_text(
+    loc: &crate::i18n::Localizer,
+    lang: crate::i18n::Lang,
+    case: &crate::record::CaseSummary,
+    events: &[crate::record::CaseEvent],
+    names: &std::collections::HashMap<crate::ids::PersonId, String>,
+) -> String {
+    use chrono_tz::Europe::Copenhagen;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let opened = case.opened_at.with_timezone(&Copenhagen);
+    let _ = writeln!(
+        out,
+        "{}",
+        loc.render(lang, &Msg::new("print-title").arg("case", case.id))
+    );
+    let _ = writeln!(
+        out,
+        "{} · {}",
+        loc.render(lang, &Msg::new("print-home").arg("home", &case.home)),
+        loc.render(
+            lang,
+            &Msg::new("print-opened").arg("at", opened.format("%d.%m.%Y %H:%M").to_string())
+        )
+    );
+    let mut day = None;
+    for e in events {
+        let at = e.event.at.with_timezone(&Copenhagen);
+        if day != Some(at.date_naive()) {
+            day = Some(at.date_naive());
+            let _ = writeln!(out, "\n{}", at.format("%d.%m.%Y"));
+        }
+        let who = match (&e.event.author.person, e.event.author.role) {
+            (Some(p), role) => {
+                let name = names.get(p).cloned().unwrap_or_else(|| p.to_string());
+                match role {
+                    Some(r) => format!(
+                        "{name} ({})",
+                        loc.text(lang, &format!("role-{}", r.as_str()))
+                    ),
+                    None => name,
+                }
+            }
+            (None, _) => loc.text(lang, "print-system"),
+        };
+        let mut line = loc.render(lang, &e.event.kind.sentence());
+        if let Some(c) = e.event.corrects {
+            line.push_str(&format!(
+                " ({})",
+                loc.render(lang, &Msg::new("print-corrects").arg("seq", c.to_string()))
+            ));
+        }
+        let _ = writeln!(out, "{} {who}: {line}", at.format("%H:%M"));
+        if let EventKind::AudioAttached { attachment, .. } = &e.event.kind {
+            for t in transcripts_of(events, *attachment) {
+                let _ = writeln!(
+                    out,
+                    "      ↳ {}",
+                    loc.render(lang, &Msg::new("print-machine-transcript").arg("text", t))
+                );
+            }
+        }
+    }
+    out
+}
+
 impl EventKind {
     /// The event as a sentence (without its time and author).
     pub fn sentence(&self) -> Msg {

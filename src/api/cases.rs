@@ -266,6 +266,7 @@ pub(super) async fn print_case(
 pub const PRINT_CSS: &str = "body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse;width:100%}\
                          td,th{border:1px solid #999;padding:.3em;vertical-align:top;text-align:left}\
                          pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
+                         .machine{margin-top:.3em;padding-left:.6em;border-left:3px solid #c90;font-style:italic}\
                          @media print{body{margin:0}}";
 
 /// The names of the people who wrote a record's events (a person who
@@ -358,6 +359,13 @@ pub fn render_case_html(
                             td {
                                 // The event in words; the record's JSON stays in the API.
                                 (loc.render(lang, &e.event.kind.sentence()))
+                                @if let EventKind::AudioAttached { attachment, .. } = &e.event.kind {
+                                    @for tr in akutlinje_core::sentences::transcripts_of(events, *attachment) {
+                                        div class="machine" {
+                                            (loc.render(lang, &Msg::new("print-machine-transcript").arg("text", tr)))
+                                        }
+                                    }
+                                }
                                 @if let Some(c) = e.event.corrects {
                                     br;
                                     (loc.render(lang, &Msg::new("print-corrects").arg("seq", c.to_string())))

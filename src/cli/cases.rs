@@ -190,6 +190,28 @@ pub(super) async fn run(cmd: CasesCommand, settings: Settings) -> anyhow::Result
             let who = person(&store, &p).await?;
             let case = CaseId::parse(&id).with_context(|| format!("{id:?} is not a case id"))?;
             let hotline = crate::startup::hotline(store.clone())?;
+            let refused = |e: ServiceError| match e {
+                ServiceError::UnknownCase => fail(format!(
+                    "no case {case} that {} may read (a refusal is access-logged)",
+                    who.id
+                )),
+                other => fail(other),
+            };
+            if text {
+                let words = hotline
+                    .record_in_words(
+                        case,
+                        &who,
+                        Channel::Cli,
+                        Some(&os_user_detail()),
+                        lang,
+                        Utc::now(),
+                    )
+                    .await
+                    .map_err(refused)?;
+                print!("{words}");
+                return Ok(());
+            }
             let (summary, events) = hotline
                 .read_case(
                     case,
@@ -199,20 +221,7 @@ pub(super) async fn run(cmd: CasesCommand, settings: Settings) -> anyhow::Result
                     Utc::now(),
                 )
                 .await
-                .map_err(|e| match e {
-                    ServiceError::UnknownCase => fail(format!(
-                        "no case {case} that {} may read (a refusal is access-logged)",
-                        who.id
-                    )),
-                    other => fail(other),
-                })?;
-            if text {
-                print!(
-                    "{}",
-                    record_text(&store, hotline.localizer(), lang, &summary, &events).await
-                );
-                return Ok(());
-            }
+                .map_err(refused)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(
@@ -283,65 +292,4 @@ pub(super) async fn access_log(args: AccessLogArgs, settings: Settings) -> anyho
     }
     eprintln!("{} entries", lines.len());
     Ok(())
-}
-
-/// A case's record as clinicians read it: a line per event, "22:23 Anna
-/// Sørensen (plejepersonale): Puls 112", in Copenhagen time.
-async fn record_text(
-    store: &std::sync::Arc<dyn akutlinje_core::store::Store>,
-    loc: &akutlinje_core::i18n::Localizer,
-    lang: Lang,
-    case: &akutlinje_core::record::CaseSummary,
-    events: &[akutlinje_core::record::CaseEvent],
-) -> String {
-    use akutlinje_core::i18n::Msg;
-    use chrono_tz::Europe::Copenhagen;
-    use std::fmt::Write as _;
-    let names = crate::api::author_names(store, events).await;
-    let mut out = String::new();
-    let opened = case.opened_at.with_timezone(&Copenhagen);
-    let _ = writeln!(
-        out,
-        "{}",
-        loc.render(lang, &Msg::new("print-title").arg("case", case.id))
-    );
-    let _ = writeln!(
-        out,
-        "{} · {}",
-        loc.render(lang, &Msg::new("print-home").arg("home", &case.home)),
-        loc.render(
-            lang,
-            &Msg::new("print-opened").arg("at", opened.format("%d.%m.%Y %H:%M"))
-        )
-    );
-    let mut day = None;
-    for e in events {
-        let at = e.event.at.with_timezone(&Copenhagen);
-        if day != Some(at.date_naive()) {
-            day = Some(at.date_naive());
-            let _ = writeln!(out, "\n{}", at.format("%d.%m.%Y"));
-        }
-        let who = match (&e.event.author.person, e.event.author.role) {
-            (Some(p), role) => {
-                let name = names.get(p).cloned().unwrap_or_else(|| p.to_string());
-                match role {
-                    Some(r) => format!(
-                        "{name} ({})",
-                        loc.text(lang, &format!("role-{}", r.as_str()))
-                    ),
-                    None => name,
-                }
-            }
-            (None, _) => loc.text(lang, "print-system"),
-        };
-        let mut line = loc.render(lang, &e.event.kind.sentence());
-        if let Some(c) = e.event.corrects {
-            line.push_str(&format!(
-                " ({})",
-                loc.render(lang, &Msg::new("print-corrects").arg("seq", c.to_string()))
-            ));
-        }
-        let _ = writeln!(out, "{} {who}: {line}", at.format("%H:%M"));
-    }
-    out
 }

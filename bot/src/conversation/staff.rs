@@ -116,6 +116,9 @@ pub(super) async fn case_thread_message(
         }
     };
     let now = Utc::now();
+    if akutlinje_core::reply::asks_for_record(body) {
+        return show_record(ctx, client, room, person, &root, case, now).await;
+    }
     if person.role != Role::Staff {
         match ctx
             .hotline
@@ -147,6 +150,42 @@ pub(super) async fn case_thread_message(
         return;
     }
     staff_input(ctx, client, room, person, case, &root, body, event.as_str()).await;
+}
+
+/// `!sag`: the case's record in words in its thread, for anyone who may read
+/// the home, in a room safe for it; the read is access-logged for the asker
+/// and for every member who can now read it.
+async fn show_record(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    person: &Person,
+    root: &OwnedEventId,
+    case: CaseId,
+    now: chrono::DateTime<Utc>,
+) {
+    if !room_is_safe_for(ctx, client, room, root, case).await {
+        return;
+    }
+    match ctx
+        .hotline
+        .record_in_words(case, person, Channel::Matrix, Some("!sag"), Lang::Da, now)
+        .await
+    {
+        Ok(words) => {
+            send_in_thread(room, root, vec![Outgoing::text(words)]).await;
+            log_room_readers(ctx, client, room, case).await;
+        }
+        Err(ServiceError::UnknownCase | ServiceError::NotAllowed) => {
+            send_in_thread(
+                room,
+                root,
+                vec![Outgoing::text(ctx.text("bot-record-not-allowed"))],
+            )
+            .await;
+        }
+        Err(e) => tracing::error!(case = %case, error = %e, "the record could not be read"),
+    }
 }
 
 /// Checks the room for the case's home; when it is not safe, says why in

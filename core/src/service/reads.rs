@@ -235,3 +235,33 @@ impl Hotline {
         ))
     }
 }
+
+impl Hotline {
+    /// A case's record in words (`crate::sentences::record_text`), for
+    /// someone who may read it; the read is access-logged like any other.
+    pub async fn record_in_words(
+        &self,
+        case: CaseId,
+        who: &Person,
+        channel: Channel,
+        detail: Option<&str>,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<String, ServiceError> {
+        let (summary, events) = self.read_case(case, who, channel, detail, now).await?;
+        let mut names = std::collections::HashMap::new();
+        for p in events.iter().filter_map(|e| e.event.author.person.as_ref()) {
+            if names.contains_key(p) {
+                continue;
+            }
+            let name = match self.store.person(p).await? {
+                Some(person) => person.name.to_string(),
+                None => p.to_string(),
+            };
+            names.insert(p.clone(), name);
+        }
+        Ok(crate::sentences::record_text(
+            &self.loc, lang, &summary, &events, &names,
+        ))
+    }
+}

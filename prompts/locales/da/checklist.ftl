@@ -113,3 +113,4 @@ say-remeasure-worse = Beboeren er blevet dårligere. Vagtlægen kaldes igen med 
 say-remeasure-not-worse = Ikke dårligere. Lægen får udviklingen som en besked.
 bot-staff-readback-ask = Skriv «forstået», når du har læst rådet – så ved lægen, at det er modtaget.
 bot-remeasure-ordered = Vagtlæge { $name } har bestilt en ny måling om { $minutes } minutter (kl. { $due }). Skriv «ny måling» her i tråden, når I måler.
+bot-record-not-allowed = Du har ikke adgang til denne sags journal.

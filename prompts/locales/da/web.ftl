@@ -141,3 +141,4 @@ print-footer = Udskrevet { $at }. Journalen kan ikke ændres; rettelser står so
 # Konsollen (akutlinje console): siden til vagtlægen, som den ville blive sendt.
 console-page = 📟 PAGE → vagthavende læge · hastegrad { $urgency }
 console-page-update = 📟 PAGE-OPDATERING → vagthavende læge · hastegrad { $urgency }
+print-machine-transcript = Maskinel transskription (talegenkendelse, kan indeholde fejl – lyden er kilden): «{ $text }»

@@ -112,3 +112,4 @@ say-remeasure-worse = The resident is worse. The physician is paged again with t
 say-remeasure-not-worse = Not worse. The physician gets the trend as a message.
 bot-staff-readback-ask = Write "understood" once you have read the advice – then the physician knows it arrived.
 bot-remeasure-ordered = On-call physician { $name } has ordered a new measurement in { $minutes } minutes (at { $due }). Write "new measurement" here in the thread when you measure.
+bot-record-not-allowed = You do not have access to this case's record.

@@ -141,3 +141,4 @@ print-footer = Printed { $at }. The record cannot be changed; corrections are ne
 # The console (akutlinje console): the page to the on-call physician, as it would be sent.
 console-page = 📟 PAGE → on-call physician · urgency { $urgency }
 console-page-update = 📟 PAGE UPDATE → on-call physician · urgency { $urgency }
+print-machine-transcript = Machine transcription (speech recognition, may contain errors – the audio is the source): "{ $text }"

@@ -278,6 +278,21 @@ async fn fhir_bundles_of_cases_from_every_channel_validate_as_r4() {
     assert!(red_entries
         .iter()
         .any(|e| e["resource"]["resourceType"] == "Consent"));
+    // The printable record shows the machine transcript under its audio,
+    // marked as machine-made.
+    let page = app
+        .get(&format!("/api/v1/cases/{case}/print"), Some("dr-lund"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let audio = page
+        .find("Talebesked på 5 sekunder gemt")
+        .expect("the audio");
+    let machine = page
+        .find("<div class=\"machine\">Maskinel transskription (talegenkendelse, kan indeholde fejl – lyden er kilden): «Hun er mere forvirret end i går»")
+        .expect("the transcript, marked");
+    assert!(audio < machine, "the transcript follows its audio");
     // The validator is not a rubber stamp: an Observation without its
     // status, or with an element R4 does not have, is refused.
     let mut broken = v.clone();

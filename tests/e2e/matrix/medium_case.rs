@@ -167,6 +167,21 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
     staff
         .wait_for(&anna, "Tak – din bekræftelse af lægens råd er noteret.")
         .await;
+    // !sag: the record in words, in the thread.
+    in_thread(&room, &root, "!sag").await;
+    let record = staff.wait_for(&anna, "Akutsag ").await;
+    for line in [
+        "(plejepersonale): Puls 98",
+        "Mette Lund (læge): Lægens beslutning: Ses an / behandles på plejecentret.",
+        "Mette Lund (læge): Ny måling bestilt om 60 minutter",
+    ] {
+        assert!(
+            record.body.contains(line),
+            "{line:?} missing:\n{}",
+            record.body
+        );
+    }
+    assert!(!record.body.contains("vital_recorded"), "{}", record.body);
     let events = db.store.events(case).await.expect("events");
     let ordered = events
         .iter()
