@@ -14,6 +14,7 @@ use crate::auth::{hash_token, new_token};
 
 const RESIDENTS: &str = include_str!("../demo/residents.json");
 const ROTA: &str = include_str!("../demo/rota.toml");
+const ALTERNATIVES: &str = include_str!("../demo/alternatives.csv");
 
 /// The demo people: (id, name, role, home).
 const PEOPLE: [(&str, &str, Role, Option<&str>); 6] = [
@@ -80,5 +81,24 @@ pub async fn seed(store: &Arc<dyn Store>) -> anyhow::Result<Vec<(String, Role, S
     crate::oncall::load_file(store, ROTA)
         .await
         .context("the demo rota")?;
+    // The municipal alternatives, unless a coordinator has set a home's own.
+    let alternatives = akutlinje_core::alternatives::parse_csv(ALTERNATIVES).map_err(|ps| {
+        anyhow::anyhow!(
+            "the demo alternatives: {}",
+            ps.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let mut by_home: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+    for (h, a) in alternatives {
+        by_home.entry(h).or_default().push(a);
+    }
+    for (h, list) in by_home {
+        if store.alternatives(&h).await?.is_empty() {
+            store.replace_alternatives(&h, &list).await?;
+        }
+    }
     Ok(tokens)
 }

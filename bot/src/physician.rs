@@ -25,10 +25,21 @@ use crate::conversation::{send_text, tell_staff, BotContext};
 /// keeps for every channel.
 pub use akutlinje_core::reply::PageReply;
 
-fn disposition_list(ctx: &BotContext) -> String {
+fn disposition_list(
+    ctx: &BotContext,
+    alternatives: &[akutlinje_core::alternatives::Alternative],
+) -> String {
     let mut t = ctx.text("bot-disposition-list");
     for (i, d) in Disposition::ALL.iter().enumerate() {
         t.push_str(&format!("\n{}. {}", i + 1, ctx.render(&d.label())));
+    }
+    if !alternatives.is_empty() {
+        t.push_str("\n\n");
+        t.push_str(&ctx.text("alternatives-title"));
+        for a in alternatives {
+            t.push_str("\n• ");
+            t.push_str(&ctx.render(&a.line()));
+        }
     }
     t
 }
@@ -49,7 +60,17 @@ pub(crate) async fn physician_message(
             t = ctx.render(&Msg::new("bot-disposition-unknown").arg("text", u.as_str()));
             t.push('\n');
         }
-        t.push_str(&disposition_list(ctx));
+        // With the choices, the municipal alternatives of the physician's
+        // last paged case's home.
+        let alternatives = match ctx.hotline.last_page_to(&person.id).await {
+            Ok(Some(case)) => ctx
+                .hotline
+                .alternatives_of_case(case)
+                .await
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        t.push_str(&disposition_list(ctx, &alternatives));
         send_text(room, t).await;
         return;
     }
@@ -113,6 +134,14 @@ async fn act(
     let now = Utc::now();
     let h = &ctx.hotline;
     let name = person.name.as_str();
+    // The municipal acute team: staff are told whom to call, with the number.
+    let call_now = match &cmd {
+        PageReply::Decide {
+            disposition: Disposition::MunicipalAcuteTeam,
+            ..
+        } => h.acute_teams_of_case(case).await.unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let ordered = match &cmd {
         PageReply::Decide {
             advice: Some(a), ..
@@ -180,6 +209,17 @@ async fn act(
                             &Msg::new("bot-staff-advice")
                                 .arg("name", name)
                                 .arg("advice", a.as_str()),
+                        ),
+                    );
+                }
+                for a in &call_now {
+                    staff.push('\n');
+                    staff.push_str(
+                        &ctx.render(
+                            &Msg::new("alternatives-call-now")
+                                .arg("name", &a.name)
+                                .arg("phone", a.phone.e164())
+                                .arg("hours", &a.hours),
                         ),
                     );
                 }

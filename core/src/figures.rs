@@ -49,6 +49,13 @@ pub struct PilotFigures {
 }
 
 impl PilotFigures {
+    /// Cases kept out of hospital (treated at the home or by a municipal
+    /// alternative) against cases admitted (admission or 112).
+    pub fn kept_against_admitted(&self) -> (u32, u32) {
+        let n = |g: &str| self.outcomes.get(g).copied().unwrap_or(0);
+        (n("home") + n("municipal"), n("admitted") + n("112"))
+    }
+
     /// The figures of these cases, each with its events in record order.
     pub fn of(cases: &[(CaseSummary, Vec<CaseEvent>)]) -> PilotFigures {
         let mut f = PilotFigures {

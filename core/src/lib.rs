@@ -33,6 +33,7 @@ macro_rules! snake_case_names {
 }
 pub(crate) use snake_case_names;
 
+pub mod alternatives;
 pub mod assessment;
 pub mod engine;
 pub mod escalation;

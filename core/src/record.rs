@@ -297,6 +297,14 @@ pub enum EventKind {
         /// How far the read-back has escalated.
         stage: u32,
     },
+    /// Staff were told to call a municipal alternative (the decision was the
+    /// municipal acute team): whom, and the number.
+    AlternativeAdvised {
+        /// Its name.
+        name: Text,
+        /// The number staff were given.
+        phone: String,
+    },
     /// A physician ordered a re-measurement.
     RemeasureOrdered {
         /// In how many minutes.
@@ -348,6 +356,7 @@ impl EventKind {
             EventKind::ResidentRejected { .. } => "resident_rejected",
             EventKind::RedFlagsAnswered { .. } => "red_flags_answered",
             EventKind::AdviceConfirmed => "advice_confirmed",
+            EventKind::AlternativeAdvised { .. } => "alternative_advised",
             EventKind::AdviceUnconfirmed { .. } => "advice_unconfirmed",
             EventKind::RemeasureOrdered { .. } => "remeasure_ordered",
             EventKind::RemeasureReminded { .. } => "remeasure_reminded",

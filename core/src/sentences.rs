@@ -217,6 +217,9 @@ impl EventKind {
                 .arg("worse", if trend.is_worse() { "yes" } else { "no" })
                 .arg_msg("trend", trend.line()),
             EventKind::TrendReported { person } => m.arg("person", person),
+            EventKind::AlternativeAdvised { name, phone } => {
+                m.arg("name", name).arg("phone", phone)
+            }
             EventKind::IsbarComposed { .. }
             | EventKind::AdviceConfirmed
             | EventKind::RemeasureStarted

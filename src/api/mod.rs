@@ -80,6 +80,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/homes/{home}/rooms",
             get(list_home_rooms).post(bind_room),
         )
+        .route(
+            "/api/v1/homes/{home}/alternatives",
+            get(list_alternatives).put(replace_alternatives),
+        )
         .route("/api/v1/oncall", get(oncall))
         .route("/api/v1/rotas/gaps", get(rota_gaps))
 }

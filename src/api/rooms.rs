@@ -74,3 +74,71 @@ pub(super) async fn unbind_room(
         Err(ApiError::NotFound)
     }
 }
+
+/// A home's municipal alternatives to admission.
+pub(super) async fn list_alternatives(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(home): Path<String>,
+) -> Result<Json<Vec<akutlinje_core::alternatives::Alternative>>, ApiError> {
+    let home = home_param(&home)?;
+    if !who.0.may_read_home(&home) || s.store.home(&home).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Json(s.store.alternatives(&home).await?))
+}
+
+/// Replaces a home's municipal alternatives: CSV (`text/csv`, the columns of
+/// `akutlinje homes alternatives`), TOML (`application/toml`) or a JSON
+/// array of `{kind, name, phone, hours, services}`. Every row must name this
+/// home; a problem anywhere stores nothing (422 lists them).
+pub(super) async fn replace_alternatives(
+    State(s): State<AppState>,
+    who: Authed,
+    Path(home): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    use akutlinje_core::alternatives::{parse_csv, parse_toml, Alternative};
+    who.require(&[Role::Coordinator, Role::Admin])?;
+    let home = home_param(&home)?;
+    if !who.0.may_read_home(&home) || s.store.home(&home).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::Invalid {
+        message: "the body is not UTF-8".into(),
+        details: None,
+    })?;
+    let kind = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let invalid = |problems: Vec<String>| ApiError::Invalid {
+        message: format!("{} problem(s); nothing was stored", problems.len()),
+        details: serde_json::to_value(problems).ok(),
+    };
+    let list: Vec<Alternative> =
+        if kind.starts_with("text/csv") || kind.starts_with("application/toml") {
+            let rows = if kind.starts_with("text/csv") {
+                parse_csv(text)
+            } else {
+                parse_toml(text)
+            }
+            .map_err(|ps| invalid(ps.iter().map(|p| p.to_string()).collect()))?;
+            let elsewhere: Vec<String> = rows
+                .iter()
+                .filter(|(h, _)| *h != home)
+                .map(|(h, a)| format!("{}: names home {h}, not {home}", a.name))
+                .collect();
+            if !elsewhere.is_empty() {
+                return Err(invalid(elsewhere));
+            }
+            rows.into_iter().map(|(_, a)| a).collect()
+        } else {
+            akutlinje_core::alternatives::parse_json_for(&home, text)
+                .map_err(|ps| invalid(ps.iter().map(|p| p.to_string()).collect()))?
+        };
+    s.store.replace_alternatives(&home, &list).await?;
+    tracing::info!(home = %home, count = list.len(), "municipal alternatives replaced");
+    Ok((StatusCode::OK, Json(list)).into_response())
+}

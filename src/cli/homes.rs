@@ -2,7 +2,7 @@
 
 use akutlinje_core::ids::HomeId;
 use akutlinje_core::person::Home;
-use anyhow::bail;
+use anyhow::{bail, Context};
 use chrono::Utc;
 use clap::Subcommand;
 
@@ -35,6 +35,17 @@ pub(super) enum HomesCommand {
     /// Set a home's shared phone PIN, for staff without their own (4–8
     /// digits, read from standard input; stored hashed).
     Pin { home: String },
+    /// The municipal alternatives to admission (acute team, acute places):
+    /// print a home's (or every home's) as CSV, or `--import FILE` (CSV with
+    /// `home,kind,name,phone,hours,services`, or TOML `[[alternative]]`),
+    /// which replaces the alternatives of every home the file names.
+    Alternatives {
+        /// The home (id); default every home.
+        home: Option<String>,
+        /// A CSV or TOML file to import (by its extension: .csv or .toml).
+        #[arg(long)]
+        import: Option<std::path::PathBuf>,
+    },
 }
 
 pub(super) async fn run(cmd: HomesCommand, settings: Settings) -> anyhow::Result<()> {
@@ -84,6 +95,59 @@ pub(super) async fn run(cmd: HomesCommand, settings: Settings) -> anyhow::Result
                 .await?;
             tracing::info!(room = %room, home = %home, by = %os_user_detail(), "room bound");
             eprintln!("{room} is bound to {home}");
+            Ok(())
+        }
+        HomesCommand::Alternatives { home, import } => {
+            use akutlinje_core::alternatives::{parse_csv, parse_toml, to_csv};
+            let store = crate::startup::open(&settings).await?;
+            if let Some(path) = import {
+                let src = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let parsed = match path.extension().and_then(|e| e.to_str()) {
+                    Some("toml") => parse_toml(&src),
+                    Some("csv") => parse_csv(&src),
+                    _ => bail!("{}: give a .csv or .toml file", path.display()),
+                };
+                let rows = parsed.map_err(|problems| {
+                    fail(
+                        problems
+                            .iter()
+                            .map(|p| format!("{}: {p}", path.display()))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )
+                })?;
+                let mut by_home: std::collections::BTreeMap<HomeId, Vec<_>> = Default::default();
+                for (h, a) in rows {
+                    by_home.entry(h).or_default().push(a);
+                }
+                for h in by_home.keys() {
+                    if store.home(h).await?.is_none() {
+                        bail!("no home with id {h}; see `akutlinje homes list` (nothing imported)");
+                    }
+                }
+                for (h, list) in &by_home {
+                    store.replace_alternatives(h, list).await?;
+                    eprintln!("{h}: {} alternatives", list.len());
+                }
+                return Ok(());
+            }
+            let homes = match home {
+                Some(h) => vec![HomeId::parse(&h).map_err(|e| fail(format!("home: {e}")))?],
+                None => store.homes().await?.into_iter().map(|h| h.id).collect(),
+            };
+            let mut first = true;
+            for h in homes {
+                let csv = to_csv(&h, &store.alternatives(&h).await?);
+                // One header for all homes.
+                let body = if first {
+                    csv.as_str()
+                } else {
+                    csv.split_once('\n').map_or("", |x| x.1)
+                };
+                print!("{body}");
+                first = false;
+            }
             Ok(())
         }
         HomesCommand::Rooms { home } => {

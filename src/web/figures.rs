@@ -81,6 +81,7 @@ pub(super) async fn figures_page(
             tr { td { (fmt(f.ack_quantile(0.5))) } td { (fmt(f.ack_quantile(0.9))) } td { (f.ack_minutes.len()) } }
         }
         h2 { (t(&s, lang, "web-figures-outcomes")) }
+        p #kept { (s.hotline.localizer().render(lang, &akutlinje_core::i18n::Msg::new("web-figures-kept").arg("kept", f.kept_against_admitted().0).arg("admitted", f.kept_against_admitted().1))) }
         table #outcomes { @for (k, n) in &groups { tr { td { (k) } td { (n) } } } }
         (bar_chart(&groups, ""))
         h2 { (t(&s, lang, "web-figures-course")) }

@@ -49,6 +49,14 @@ pub(super) async fn render_homes(
         .home_rooms(None)
         .await
         .map_err(|e| WebError::from(e).into_response())?;
+    let mut alternatives = Vec::new();
+    for h in &homes {
+        let list = store
+            .alternatives(&h.id)
+            .await
+            .map_err(|e| WebError::from(e).into_response())?;
+        alternatives.push((h, list));
+    }
     let body = html! {
         @if let Some(m) = msg { p.msg role="status" { (m) } }
         @if let Some(e) = error { p.err role="alert" { (e) } }
@@ -81,6 +89,40 @@ pub(super) async fn render_homes(
             }
             label { (t(s, lang, "web-homes-room-id")) br; input name="room" placeholder="!abc:matrix.region.dk" required; }
             button type="submit" { (t(s, lang, "web-homes-bind")) }
+        }
+        h2 { (t(s, lang, "web-alternatives-title")) }
+        p { (t(s, lang, "web-alternatives-intro")) }
+        @for (h, list) in &alternatives {
+            section.alternatives id={ "alternatives-" (h.id) } {
+                h3 { (h.name) }
+                @if list.is_empty() {
+                    p.muted { (t(s, lang, "web-alternatives-none")) }
+                } @else {
+                    table {
+                        tr {
+                            th { (t(s, lang, "web-alternatives-kind")) } th { (t(s, lang, "web-alternatives-name")) }
+                            th { (t(s, lang, "web-alternatives-phone")) } th { (t(s, lang, "web-alternatives-hours")) }
+                            th { (t(s, lang, "web-alternatives-services")) }
+                        }
+                        @for a in list {
+                            tr {
+                                td { (s.hotline.localizer().render(lang, &a.kind.label())) } td { (a.name) }
+                                td { (a.phone.e164()) } td { (a.hours) } td { (a.services) }
+                            }
+                        }
+                    }
+                }
+                form.stack method="post" action="/homes/alternatives" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    input type="hidden" name="home" value=(h.id);
+                    label { (t(s, lang, "web-alternatives-edit")) br;
+                        textarea name="csv" rows="5" cols="100" {
+                            (akutlinje_core::alternatives::to_csv(&h.id, list))
+                        }
+                    }
+                    button type="submit" { (t(s, lang, "web-alternatives-save")) }
+                }
+            }
         }
     };
     Ok(layout(
@@ -130,6 +172,54 @@ pub(super) async fn bind_room(
     }
     tracing::info!(person = %user.person.id, room = %bound.room, home = %bound.home, "room bound");
     Redirect::to("/homes?msg=web-homes-bound").into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct AlternativesForm {
+    csrf: String,
+    home: String,
+    csv: String,
+}
+
+/// Saves a home's alternatives from the page's CSV; every problem is shown
+/// with its line and field, and nothing is stored then.
+pub(super) async fn save_alternatives(
+    State(s): State<AppState>,
+    user: WebUser,
+    Form(f): Form<AlternativesForm>,
+) -> Response {
+    if let Err(r) = may_change(&s, &user, &f.csrf) {
+        return r;
+    }
+    let lang = user.lang;
+    let home = match akutlinje_core::ids::HomeId::parse(&f.home) {
+        Ok(h) if matches!(s.store.home(&h).await, Ok(Some(_))) => h,
+        _ => return error_page(&s, &user, t(&s, lang, "web-homes-unknown-home")).await,
+    };
+    let rows = match akutlinje_core::alternatives::parse_csv(&f.csv) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            let said: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            return error_page(&s, &user, said.join("; ")).await;
+        }
+    };
+    if let Some((other, _)) = rows.iter().find(|(h, _)| *h != home) {
+        return error_page(
+            &s,
+            &user,
+            format!(
+                "{}: {other} ≠ {home}",
+                t(&s, lang, "web-alternatives-other-home")
+            ),
+        )
+        .await;
+    }
+    let list: Vec<_> = rows.into_iter().map(|(_, a)| a).collect();
+    if let Err(e) = s.store.replace_alternatives(&home, &list).await {
+        return WebError::from(e).into_response();
+    }
+    tracing::info!(person = %user.person.id, home = %home, count = list.len(), "municipal alternatives saved");
+    Redirect::to("/homes?msg=web-alternatives-saved").into_response()
 }
 
 pub(super) async fn error_page(s: &AppState, user: &WebUser, error: String) -> Response {

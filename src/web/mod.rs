@@ -112,6 +112,7 @@ pub fn routes() -> Router<AppState> {
         .route("/homes", get(homes_page))
         .route("/homes/rooms", post(bind_room))
         .route("/homes/rooms/unbind", post(unbind_room))
+        .route("/homes/alternatives", post(save_alternatives))
         .route("/static/app.css", get(|| async { css(CSS) }))
         .route(
             "/static/print.css",

@@ -73,6 +73,29 @@ pub(crate) struct Details {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct AlternativeRow {
+    kind: String,
+    name: String,
+    phone: String,
+    hours: String,
+    services: String,
+}
+
+impl TryFrom<AlternativeRow> for akutlinje_core::alternatives::Alternative {
+    type Error = StoreError;
+    fn try_from(r: AlternativeRow) -> Result<Self, StoreError> {
+        use akutlinje_core::alternatives::AlternativeKind;
+        Ok(Self {
+            kind: known("alternative kind", &r.kind, AlternativeKind::parse(&r.kind))?,
+            name: Text::parse("name", &r.name, 200).map_err(|e| bad("name", e))?,
+            phone: PhoneNumber::parse(&r.phone).map_err(|e| bad("phone", e))?,
+            hours: Text::parse("hours", &r.hours, 200).map_err(|e| bad("hours", e))?,
+            services: Text::parse("services", &r.services, 500).map_err(|e| bad("services", e))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct HomeRow {
     id: String,
     name: String,

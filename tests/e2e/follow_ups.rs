@@ -364,6 +364,12 @@ async fn a_worse_remeasurement_pages_again_with_the_trend_first(db: Db) {
         second_line,
         "DÅRLIGERE VED NY MÅLING: NEWS2 5 → 8, RF 22 → 28, SpO2 95 % → 92 %, Puls 98 → 112"
     );
+    // The ISBAR's footer: the home's municipal alternatives.
+    assert!(
+        last.new.text.contains("Kommunale alternativer til indlæggelse:\n• Akutteam Solbakken Kommune (akutteam), tlf. +4587131313, døgnet rundt"),
+        "{}",
+        last.new.text
+    );
     // Done: no reminder at the due time.
     esc.tick(due + Duration::minutes(45)).await.expect("tick");
     assert!(s.follow_up_notes(case).await.is_empty());

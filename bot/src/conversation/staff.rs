@@ -169,7 +169,14 @@ async fn show_record(
     }
     match ctx
         .hotline
-        .record_in_words(case, person, Channel::Matrix, Some("!sag"), Lang::Da, now)
+        .record_in_words(
+            case,
+            person,
+            Channel::Matrix,
+            Some("record_in_thread"),
+            Lang::Da,
+            now,
+        )
         .await
     {
         Ok(words) => {

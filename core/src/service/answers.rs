@@ -101,7 +101,51 @@ impl Hotline {
             corrects: None,
             external_id: via.external_id.map(str::to_string),
         };
-        Ok(self.store.append_event(case, &event).await?)
+        let seq = self.store.append_event(case, &event).await?;
+        // The municipal acute team: the record holds whom staff are told to call.
+        if disposition == crate::escalation::Disposition::MunicipalAcuteTeam {
+            for a in self.acute_teams_of_case(case).await? {
+                let e = NewEvent {
+                    at: now,
+                    author: Author::system(),
+                    channel: via.channel,
+                    kind: EventKind::AlternativeAdvised {
+                        name: a.name.clone(),
+                        phone: a.phone.e164().to_string(),
+                    },
+                    corrects: None,
+                    external_id: None,
+                };
+                self.store.append_event(case, &e).await?;
+            }
+        }
+        Ok(seq)
+    }
+
+    /// The municipal alternatives of the case's home, in their order.
+    pub async fn alternatives_of_case(
+        &self,
+        case: CaseId,
+    ) -> Result<Vec<crate::alternatives::Alternative>, ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        Ok(self.store.alternatives(&summary.home).await?)
+    }
+
+    /// Whom staff call when the decision is the municipal acute team: the
+    /// home's acute teams, or every alternative when it lists none.
+    pub async fn acute_teams_of_case(
+        &self,
+        case: CaseId,
+    ) -> Result<Vec<crate::alternatives::Alternative>, ServiceError> {
+        let all = self.alternatives_of_case(case).await?;
+        let teams: Vec<_> = all
+            .iter()
+            .filter(|a| a.kind == crate::alternatives::AlternativeKind::AcuteTeam)
+            .cloned()
+            .collect();
+        Ok(if teams.is_empty() { all } else { teams })
     }
 
     /// A physician orders a re-measurement in `minutes`: recorded with its

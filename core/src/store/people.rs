@@ -18,6 +18,19 @@ pub trait PeopleStore: Send + Sync + std::fmt::Debug {
     /// Every home.
     async fn homes(&self) -> Result<Vec<Home>, StoreError>;
 
+    /// A home's municipal alternatives to admission, in their order.
+    async fn alternatives(
+        &self,
+        home: &HomeId,
+    ) -> Result<Vec<crate::alternatives::Alternative>, StoreError>;
+
+    /// Replaces a home's municipal alternatives (in one transaction).
+    async fn replace_alternatives(
+        &self,
+        home: &HomeId,
+        alternatives: &[crate::alternatives::Alternative],
+    ) -> Result<(), StoreError>;
+
     /// Binds a Matrix room to a home (or moves it to another home).
     async fn bind_room(&self, room: &HomeRoom) -> Result<(), StoreError>;
 

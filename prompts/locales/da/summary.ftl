@@ -211,3 +211,11 @@ fhir-machine-transcript = Maskinel transskription ({ $model }) – kan indeholde
 fhir-transcript-warning = Lydoptagelse med maskinel transskription ved siden af. Transskriptionen er lavet af talegenkendelse og kan indeholde fejl; lyden er kilden.
 fhir-treatment-decision = Behandlingsniveau / beslutning om behandling
 fhir-encounter-type = Akut rådgivning fra vagtlæge til plejecenter (akutlinjen)
+
+# Municipal alternatives to admission (issue 16 § 3).
+alternative-acute_team = akutteam
+alternative-acute_places = akutpladser
+alternative-line = { $name } ({ $kind }), tlf. { $phone }, { $hours }: { $services }
+alternatives-title = Kommunale alternativer til indlæggelse:
+alternatives-call-now = Ring nu til { $name }: { $phone } ({ $hours }).
+event-alternative_advised = Personalet er bedt om at ringe til { $name }: { $phone }

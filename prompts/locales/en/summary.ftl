@@ -211,3 +211,11 @@ fhir-machine-transcript = Machine transcription ({ $model }) – may contain err
 fhir-transcript-warning = Audio recording with a machine transcription next to it. The transcription is made by speech recognition and may contain errors; the audio is the source.
 fhir-treatment-decision = Treatment level / treatment decision
 fhir-encounter-type = Acute advice from the on-call physician to a nursing home (the hotline)
+
+# Municipal alternatives to admission (issue 16 § 3).
+alternative-acute_team = acute team
+alternative-acute_places = acute places
+alternative-line = { $name } ({ $kind }), tel. { $phone }, { $hours }: { $services }
+alternatives-title = Municipal alternatives to admission:
+alternatives-call-now = Call { $name } now: { $phone } ({ $hours }).
+event-alternative_advised = Staff were asked to call { $name }: { $phone }

@@ -226,7 +226,11 @@ impl Escalator {
         };
         match who {
             Some(person) => {
-                let text = self.page_text(e, state, lang);
+                let alternatives = match state {
+                    Some(s) => self.db.people.alternatives(&s.caller.home).await?,
+                    None => Vec::new(),
+                };
+                let text = self.page_text(e, state, lang, &alternatives);
                 // A page goes out on every channel of the step at once
                 // (docs/design.md § Urgency: "every channel"), each falling back to the
                 // record. A caller waiting on the phone needs the
@@ -319,7 +323,13 @@ impl Escalator {
         }
     }
 
-    fn page_text(&self, e: &Escalation, state: Option<&CaseState>, lang: Lang) -> String {
+    fn page_text(
+        &self,
+        e: &Escalation,
+        state: Option<&CaseState>,
+        lang: Lang,
+        alternatives: &[akutlinje_core::alternatives::Alternative],
+    ) -> String {
         let title = self.loc.render(
             lang,
             &Msg::new("escalation-page-title")
@@ -340,9 +350,19 @@ impl Escalator {
                     &Msg::new("escalation-page-trend").arg_msg("trend", t.line()),
                 )
             });
+        // The ISBAR's footer: the municipal alternatives of the home.
+        let mut footer = String::new();
+        if !alternatives.is_empty() {
+            footer.push_str("\n\n");
+            footer.push_str(&self.loc.text(lang, "alternatives-title"));
+            for a in alternatives {
+                footer.push_str("\n• ");
+                footer.push_str(&self.loc.render(lang, &a.line()));
+            }
+        }
         match trend {
-            Some(t) => format!("{title}\n{t}\n{answer}\n\n{body}"),
-            None => format!("{title}\n{answer}\n\n{body}"),
+            Some(t) => format!("{title}\n{t}\n{answer}\n\n{body}{footer}"),
+            None => format!("{title}\n{answer}\n\n{body}{footer}"),
         }
     }
 

@@ -39,6 +39,55 @@ impl PeopleStore for Backend {
         rows.into_iter().map(Home::try_from).collect()
     }
 
+    async fn alternatives(
+        &self,
+        home: &HomeId,
+    ) -> Result<Vec<akutlinje_core::alternatives::Alternative>, StoreError> {
+        let rows = sqlx::query_as::<_, AlternativeRow>(
+            "SELECT kind, name, phone, hours, services FROM municipal_alternatives WHERE home_id = $1 ORDER BY position",
+        )
+        .bind(home.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.into_iter().map(TryFrom::try_from).collect()
+    }
+
+    async fn replace_alternatives(
+        &self,
+        home: &HomeId,
+        alternatives: &[akutlinje_core::alternatives::Alternative],
+    ) -> Result<(), StoreError> {
+        if self.home(home).await?.is_none() {
+            return Err(StoreError::UnknownHome(home.clone()));
+        }
+        let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
+        sqlx::query("DELETE FROM municipal_alternatives WHERE home_id = $1")
+            .bind(home.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for (i, a) in alternatives.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO municipal_alternatives (home_id, position, kind, name, phone, hours, services, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(home.as_str())
+            .bind(i as i32)
+            .bind(a.kind.as_str())
+            .bind(a.name.as_str())
+            .bind(a.phone.e164())
+            .bind(a.hours.as_str())
+            .bind(a.services.as_str())
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
     async fn bind_room(&self, r: &HomeRoom) -> Result<(), StoreError> {
         if self.home(&r.home).await?.is_none() {
             return Err(StoreError::UnknownHome(r.home.clone()));

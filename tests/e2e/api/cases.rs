@@ -379,3 +379,108 @@ async fn remeasure_orders_and_the_read_back_over_http() {
         chrono::Duration::minutes(30)
     );
 }
+
+/// Municipal alternatives over HTTP: read by whoever may read the home (the
+/// demo's are there), replaced by coordinators as CSV, TOML or JSON with
+/// every problem named and nothing stored then; a decision for the
+/// municipal acute team records whom staff are to call; the pilot figures
+/// count it as kept out of hospital.
+#[tokio::test]
+async fn municipal_alternatives_over_http_and_in_the_record() {
+    use akutlinje_core::escalation::Disposition;
+    use akutlinje_core::record::EventKind;
+    let app = spawn(Db::sqlite().await).await;
+    let path = "/api/v1/homes/solgaarden/alternatives";
+    let list: Vec<serde_json::Value> = app
+        .get(path, Some("anna"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list[0]["name"], "Akutteam Solbakken Kommune");
+    assert_eq!(list[0]["phone"], "+4587131313");
+    // Staff of another home: 404, as for a home that does not exist.
+    assert_eq!(
+        app.get(path, Some("bo")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let csv = "home,kind,name,phone,hours,services\n\
+        solgaarden,akutteam,Akutteam Vest,87 31 31 31,døgnet rundt,\"IV-væske, blodprøver\"\n";
+    assert_eq!(
+        app.put(path, Some("anna"), csv, "text/csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let bad = "home,kind,name,phone,hours,services\n\
+        solgaarden,lægevagt,X,87313131,altid,\n\
+        birkely,akutteam,Y,12,altid,\n";
+    let r = app.put(path, Some("karin"), bad, "text/csv").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("line 2: kind") && body.contains("line 3: phone"),
+        "{body}"
+    );
+    let r = app.put(path, Some("karin"), csv, "text/csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let toml = "[[alternative]]\nhome = \"solgaarden\"\nkind = \"akutpladser\"\nname = \"Akutpladser Øst\"\nphone = \"+4587000000\"\nhours = \"kl. 8–22\"\n";
+    let r = app.put(path, Some("karin"), toml, "application/toml").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let json = r#"[{"kind":"acute_team","name":"Akutteam Vest","phone":"87313131","hours":"døgnet rundt","services":"IV-væske"},{"kind":"acute_places","name":"","phone":"87","hours":"x"}]"#;
+    let r = app.put(path, Some("karin"), json, "application/json").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.expect("body");
+    assert!(
+        body.contains("entry 2: name") && body.contains("entry 2: phone"),
+        "{body}"
+    );
+    let r = app
+        .put(
+            path,
+            Some("karin"),
+            &json.replace(
+                r#",{"kind":"acute_places","name":"","phone":"87","hours":"x"}"#,
+                "",
+            ),
+            "application/json",
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let home: akutlinje_core::ids::HomeId = "solgaarden".parse().expect("id");
+    let stored = app.db.store.alternatives(&home).await.expect("read");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].phone.e164(), "+4587313131");
+    // The decision for the municipal acute team: the record says whom to call.
+    let anna = app.db.person("anna").await;
+    let lund = app.db.person("dr-lund").await;
+    let h = app.db.home("solgaarden").await;
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    app.hotline
+        .open_case(case, &anna, &h, Channel::Matrix, Lang::Da, Utc::now())
+        .await
+        .expect("open");
+    app.hotline
+        .record_disposition(
+            case,
+            &lund,
+            Channel::Api.into(),
+            Disposition::MunicipalAcuteTeam,
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("decide");
+    let events = app.db.store.events(case).await.expect("events");
+    assert!(events.iter().any(|e| matches!(&e.event.kind,
+        EventKind::AlternativeAdvised { name, phone } if name.as_str() == "Akutteam Vest" && phone == "+4587313131")));
+    let figures: Vec<_> = vec![(
+        app.db.store.case(case).await.expect("read").expect("case"),
+        events,
+    )];
+    let f = akutlinje_core::figures::PilotFigures::of(&figures);
+    assert_eq!(f.kept_against_admitted(), (1, 0));
+}

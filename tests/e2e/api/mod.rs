@@ -52,6 +52,24 @@ impl App {
         }
         r.send().await.expect("request")
     }
+
+    async fn put(
+        &self,
+        path: &str,
+        who: Option<&str>,
+        body: &str,
+        content_type: &str,
+    ) -> reqwest::Response {
+        let mut r = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some(p) = who {
+            r = r.bearer_auth(self.db.token(p));
+        }
+        r.send().await.expect("request")
+    }
 }
 
 mod access;

@@ -132,6 +132,11 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         list.body.contains("6. Ses an / behandles på plejecentret"),
         "{list:?}"
     );
+    // With the choices, the home's municipal alternatives.
+    assert!(
+        list.body.contains("Kommunale alternativer til indlæggelse:\n• Akutteam Solbakken Kommune (akutteam), tlf. +4587131313, døgnet rundt"),
+        "{list:?}"
+    );
     dm.send(RoomMessageEventContent::text_plain(
         "!beslutning 6 Ny måling kl. 6",
     ))
@@ -217,6 +222,16 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
             .any(|f| f.kind == akutlinje_core::followup::FollowUpKind::Remeasure && f.pending),
         "{ups:?}"
     );
+    // The municipal acute team: staff are told whom to call, now.
+    dm.send(RoomMessageEventContent::text_plain("!beslutning 7"))
+        .await
+        .expect("decide");
+    staff
+        .wait_for(
+            &anna,
+            "Ring nu til Akutteam Solbakken Kommune: +4587131313 (døgnet rundt).",
+        )
+        .await;
     running.stop().await;
     db.close().await;
 }
