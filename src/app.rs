@@ -130,10 +130,13 @@ fn serve_layers(router: Router) -> Router {
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<_>| {
-                    // Calendar URLs carry their secret token in the path: never log it.
+                    // Calendar and video URLs carry their secret token in
+                    // the path: never log it.
                     let path = req.uri().path();
                     let path = if path.starts_with("/calendar/") {
                         "/calendar/<token>"
+                    } else if path.starts_with("/v/") {
+                        "/v/<token>"
                     } else {
                         path
                     };

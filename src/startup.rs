@@ -85,7 +85,8 @@ impl Service {
             .on_audio_attached({
                 let wake = wakes.voice.clone();
                 Arc::new(move || wake.notify_one())
-            });
+            })
+            .with_video(settings.video.clone());
         if store.service(&settings.paging_service).await?.is_none() {
             tracing::warn!(service = %settings.paging_service, "the paging service does not exist: pages find nobody on call until a rota is loaded");
         }
@@ -389,7 +390,8 @@ fn paging(
         hotline.localizer().clone(),
         me.id.clone(),
     )
-    .with_phone_bridge(has_voice);
+    .with_phone_bridge(has_voice)
+    .with_video(hotline.video().cloned());
     let outbox = Outbox::new(store.clone(), senders, me.id.clone());
     let heartbeat = akutlinje_scheduler::escalation::heartbeat(
         store.clone(),

@@ -56,4 +56,5 @@ pub mod service;
 pub mod store;
 pub mod tobs;
 pub mod trend;
+pub mod video;
 pub mod vitals;

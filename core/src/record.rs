@@ -305,6 +305,18 @@ pub enum EventKind {
         /// The number staff were given.
         phone: String,
     },
+    /// A video room was offered to a person (with the page, or on request).
+    VideoOffered {
+        /// To whom.
+        person: Option<PersonId>,
+        /// The room's URL.
+        url: String,
+    },
+    /// A person opened their video link.
+    VideoOpened {
+        /// Who.
+        person: Option<PersonId>,
+    },
     /// A physician ordered a re-measurement.
     RemeasureOrdered {
         /// In how many minutes.
@@ -356,6 +368,8 @@ impl EventKind {
             EventKind::ResidentRejected { .. } => "resident_rejected",
             EventKind::RedFlagsAnswered { .. } => "red_flags_answered",
             EventKind::AdviceConfirmed => "advice_confirmed",
+            EventKind::VideoOffered { .. } => "video_offered",
+            EventKind::VideoOpened { .. } => "video_opened",
             EventKind::AlternativeAdvised { .. } => "alternative_advised",
             EventKind::AdviceUnconfirmed { .. } => "advice_unconfirmed",
             EventKind::RemeasureOrdered { .. } => "remeasure_ordered",

@@ -93,6 +93,15 @@ const WHO_IS_ON_CALL: &str = "!vagt";
 /// The chat command that shows a case's record in its thread.
 const SHOW_RECORD: &str = "!sag";
 
+/// The words that ask for a video call in a case's thread.
+const VIDEO: [&str; 4] = ["video", "videoopkald", "video call", "!video"];
+
+/// Whether a message in a case's thread asks for a video call ("video").
+pub fn asks_for_video(body: &str) -> bool {
+    let t = body.trim().trim_end_matches(['.', '!', '?']).to_lowercase();
+    VIDEO.contains(&t.as_str())
+}
+
 /// Whether a message in a case's thread asks for the record ("!sag").
 pub fn asks_for_record(body: &str) -> bool {
     body.trim().eq_ignore_ascii_case(SHOW_RECORD)
@@ -108,6 +117,7 @@ pub fn asks_who_is_on_call(body: &str) -> bool {
 pub fn vocabulary() -> Vec<&'static str> {
     let mut v = vec![WHO_IS_ON_CALL, SHOW_RECORD, "!beslutning", "!b"];
     v.extend(REMEASURE);
+    v.extend(VIDEO);
     v.extend(ACKNOWLEDGE);
     v.extend(DECLINE);
     v

@@ -217,6 +217,16 @@ impl EventKind {
                 .arg("worse", if trend.is_worse() { "yes" } else { "no" })
                 .arg_msg("trend", trend.line()),
             EventKind::TrendReported { person } => m.arg("person", person),
+            EventKind::VideoOffered { person, url } => m
+                .arg(
+                    "person",
+                    person.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                )
+                .arg("url", url),
+            EventKind::VideoOpened { person } => m.arg(
+                "person",
+                person.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            ),
             EventKind::AlternativeAdvised { name, phone } => {
                 m.arg("name", name).arg("phone", phone)
             }

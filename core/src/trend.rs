@@ -111,7 +111,7 @@ impl Trend {
                 // A blood pressure given once with and once without its
                 // diastolic is the same systolic.
                 let scored = |s: &str| s.split('/').next().unwrap_or_default().trim().to_string();
-                (scored(&b) != scored(&n)).then(|| Change {
+                (scored(&b) != scored(&n)).then_some(Change {
                     param: *p,
                     before: b,
                     now: n,

@@ -37,6 +37,8 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// The service's public URL, if configured.
     pub public_url: Option<String>,
+    /// Video rooms per case, if configured (`video_url`).
+    pub video: Option<akutlinje_core::video::VideoConfig>,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The language of texts when a person has chosen none.
@@ -114,6 +116,18 @@ impl Settings {
             }
             Some(u) => bail!("public_url: {u:?} must start with https:// or http://"),
         };
+        let video = match raw.video_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => {
+                let base = public_url.as_deref().with_context(|| {
+                    "video_url needs public_url: the personal video links point at this service"
+                })?;
+                Some(
+                    akutlinje_core::video::VideoConfig::new(t, base)
+                        .map_err(|e| anyhow::anyhow!("video_url: {e}"))?,
+                )
+            }
+        };
         let trusted_proxies = raw
             .trusted_proxies
             .as_deref()
@@ -187,6 +201,7 @@ impl Settings {
             migrate_at_start,
             bind,
             public_url,
+            video,
             trusted_proxies,
             language,
             log: raw.log,

@@ -18,6 +18,11 @@ pub(super) struct Raw {
     /// The URL people (and Twilio) reach this service at; https makes the
     /// session cookie Secure.
     pub(super) public_url: Option<String>,
+    /// A video room URL with `{room}` where the case's unguessable room name
+    /// goes (Jitsi: `https://meet.jit.si/akutlinje-{room}`; Element Call:
+    /// `https://call.element.io/room/#/akutlinje-{room}`). Needs `public_url`
+    /// for the personal links that record who opened the room.
+    pub(super) video_url: Option<String>,
     /// Reverse proxies (comma-separated IP addresses) whose X-Forwarded-For
     /// names the client, for the log-in page's per-source limits.
     pub(super) trusted_proxies: Option<String>,
@@ -129,6 +134,7 @@ const STRING_KEYS: &[&str] = &[
     "database_migrations",
     "bind",
     "public_url",
+    "video_url",
     "trusted_proxies",
     "language",
     "log",
@@ -217,6 +223,7 @@ impl Default for Raw {
             database_migrations: "run".into(),
             bind: "127.0.0.1:8080".into(),
             public_url: None,
+            video_url: None,
             trusted_proxies: None,
             language: "da".into(),
             log: "info".into(),

@@ -84,3 +84,14 @@ pub(super) async fn case_page(
         Err(e) => WebError::from(e).into_response(),
     }
 }
+
+/// A personal video link: records who opened it, then sends them to the
+/// case's video room. The token is the credential (122 random bits, one per
+/// person and offer); an unknown one is a plain 404.
+pub(super) async fn open_video(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+    match s.hotline.open_video(&token, Utc::now()).await {
+        Ok(Some(url)) => Redirect::to(&url).into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}

@@ -113,6 +113,7 @@ pub fn routes() -> Router<AppState> {
         .route("/homes/rooms", post(bind_room))
         .route("/homes/rooms/unbind", post(unbind_room))
         .route("/homes/alternatives", post(save_alternatives))
+        .route("/v/{token}", get(open_video))
         .route("/static/app.css", get(|| async { css(CSS) }))
         .route(
             "/static/print.css",

@@ -22,5 +22,6 @@ mod jobs;
 mod matrix;
 mod sip;
 mod twilio;
+mod video;
 mod voice;
 mod web;

@@ -119,6 +119,9 @@ pub(super) async fn case_thread_message(
     if akutlinje_core::reply::asks_for_record(body) {
         return show_record(ctx, client, room, person, &root, case, now).await;
     }
+    if akutlinje_core::reply::asks_for_video(body) {
+        return offer_video(ctx, client, room, person, &root, case, event, now).await;
+    }
     if person.role != Role::Staff {
         match ctx
             .hotline
@@ -193,6 +196,45 @@ async fn show_record(
         }
         Err(e) => tracing::error!(case = %case, error = %e, "the record could not be read"),
     }
+}
+
+/// "video": a personal link to the case's video room, in the thread (a safe
+/// room only: the link leads to the resident's case).
+#[allow(clippy::too_many_arguments)]
+async fn offer_video(
+    ctx: &BotContext,
+    client: &Client,
+    room: &Room,
+    person: &Person,
+    root: &OwnedEventId,
+    case: CaseId,
+    event: &OwnedEventId,
+    now: chrono::DateTime<Utc>,
+) {
+    if !room_is_safe_for(ctx, client, room, root, case).await {
+        return;
+    }
+    let via = Via {
+        channel: Channel::Matrix,
+        external_id: Some(event.as_str()),
+    };
+    let line = match ctx
+        .hotline
+        .offer_video(case, person, via, uuid::Uuid::new_v4(), now)
+        .await
+    {
+        Ok(Some(link)) => ctx.render(&Msg::new("video-staff-line").arg("link", link)),
+        Ok(None) => ctx.text("video-not-configured"),
+        Err(ServiceError::Store(StoreError::Duplicate)) => return,
+        Err(ServiceError::UnknownCase | ServiceError::NotAllowed) => {
+            ctx.text("bot-record-not-allowed")
+        }
+        Err(e) => {
+            tracing::error!(case = %case, error = %e, "no video link");
+            return;
+        }
+    };
+    send_in_thread(room, root, vec![Outgoing::text(line)]).await;
 }
 
 /// Checks the room for the case's home; when it is not safe, says why in

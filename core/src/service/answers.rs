@@ -189,6 +189,88 @@ impl Hotline {
         Ok(due_at)
     }
 
+    /// A personal link to the case's video room for `who` (staff of the
+    /// home, or a physician), made from `random` (a fresh v4 UUID): the room
+    /// is the case's own, made on first use. `None` when video is not set up.
+    pub async fn offer_video(
+        &self,
+        case: CaseId,
+        who: &Person,
+        via: Via<'_>,
+        random: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(video) = &self.video else {
+            return Ok(None);
+        };
+        let Some(summary) = self.store.case(case).await? else {
+            return Err(ServiceError::UnknownCase);
+        };
+        if !who.may_read_home(&summary.home) {
+            return Err(ServiceError::UnknownCase);
+        }
+        let room = match self.store.video_room(case).await? {
+            Some(r) => r,
+            None => crate::video::fresh_name(uuid::Uuid::new_v5(&random, b"room")),
+        };
+        let token = crate::video::fresh_name(random);
+        self.store
+            .add_video_link(&token, case, Some(&who.id), &room, now)
+            .await?;
+        let mut e = self.event(
+            EventKind::VideoOffered {
+                person: Some(who.id.clone()),
+                url: video.room_url(&room),
+            },
+            who,
+            via.channel,
+            now,
+        );
+        e.author = Author {
+            person: Some(who.id.clone()),
+            role: Some(who.role),
+        };
+        e.external_id = via.external_id.map(|x| format!("{x}#video"));
+        self.store.append_event(case, &e).await?;
+        Ok(Some(video.personal_link(&token)))
+    }
+
+    /// Someone opened a personal video link: recorded with who and when;
+    /// the room's URL to send them to. `None` for an unknown token.
+    pub async fn open_video(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, ServiceError> {
+        let Some(video) = &self.video else {
+            return Ok(None);
+        };
+        // A token is 32 hex digits; anything else is not looked up.
+        if token.len() != 32 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let Some((case, person, room)) = self.store.video_link(token).await? else {
+            return Ok(None);
+        };
+        let role = match &person {
+            Some(p) => self.store.person(p).await?.map(|x| x.role),
+            None => None,
+        };
+        let e = NewEvent {
+            at: now,
+            author: Author {
+                person: person.clone(),
+                role,
+            },
+            channel: Channel::Web,
+            kind: EventKind::VideoOpened { person },
+            corrects: None,
+            external_id: None,
+        };
+        self.store.append_event(case, &e).await?;
+        Ok(Some(video.room_url(&room)))
+    }
+
     /// Staff confirm the physician's advice (read-back) outside the chat
     /// thread (the API, the web page): recorded with who and when, which
     /// ends the read-back reminders.

@@ -95,6 +95,8 @@ pub struct Hotline {
     /// Called after a recording was stored, so speech recognition starts at
     /// once instead of at its next poll.
     audio_attached: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Video links, when configured.
+    video: Option<crate::video::VideoConfig>,
 }
 
 impl std::fmt::Debug for Hotline {
@@ -141,7 +143,19 @@ impl Hotline {
             loc,
             escalation_changed: None,
             audio_attached: None,
+            video: None,
         }
+    }
+
+    /// Offers video rooms made from `config`.
+    pub fn with_video(mut self, config: Option<crate::video::VideoConfig>) -> Hotline {
+        self.video = config;
+        self
+    }
+
+    /// The video configuration, if any.
+    pub fn video(&self) -> Option<&crate::video::VideoConfig> {
+        self.video.as_ref()
     }
 
     /// Calls `signal` whenever a recording was stored (and so queued for

@@ -88,6 +88,25 @@ pub trait RecordStore: Send + Sync + std::fmt::Debug {
     /// Whether a page of `case` was ever sent (queued) to `person`.
     async fn was_paged(&self, case: CaseId, person: &PersonId) -> Result<bool, StoreError>;
 
+    /// The video room of a case, if one was made.
+    async fn video_room(&self, case: CaseId) -> Result<Option<String>, StoreError>;
+
+    /// Stores a personal video link (`token` → case, person, room).
+    async fn add_video_link(
+        &self,
+        token: &str,
+        case: CaseId,
+        person: Option<&PersonId>,
+        room: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The case, person and room of a video link.
+    async fn video_link(
+        &self,
+        token: &str,
+    ) -> Result<Option<(CaseId, Option<PersonId>, String)>, StoreError>;
+
     /// The access log of one resident, oldest first, between `from` and
     /// `to` (inclusive, either open): the patient's right to see who read
     /// their record.

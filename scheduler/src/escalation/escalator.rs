@@ -14,6 +14,7 @@ pub struct Escalator {
     pub(super) lease: Duration,
     pub(super) batch: u32,
     has_voice: bool,
+    video: Option<akutlinje_core::video::VideoConfig>,
 }
 
 impl Escalator {
@@ -21,6 +22,12 @@ impl Escalator {
     /// channel exists), so they can join the waiting caller.
     pub fn with_phone_bridge(mut self, on: bool) -> Escalator {
         self.has_voice = on;
+        self
+    }
+
+    /// Pages carry a personal link to the case's video room.
+    pub fn with_video(mut self, video: Option<akutlinje_core::video::VideoConfig>) -> Escalator {
+        self.video = video;
         self
     }
 
@@ -49,6 +56,7 @@ impl Escalator {
             lease: Duration::seconds(60),
             batch: 50,
             has_voice: false,
+            video: None,
         }
     }
 
@@ -230,7 +238,36 @@ impl Escalator {
                     Some(s) => self.db.people.alternatives(&s.caller.home).await?,
                     None => Vec::new(),
                 };
-                let text = self.page_text(e, state, lang, &alternatives);
+                let mut text = self.page_text(e, state, lang, &alternatives);
+                // A personal link to the case's video room, recorded with
+                // the page (the link row first: unused if the step is
+                // fenced out, never an event for a page not sent).
+                if let Some(video) = &self.video {
+                    let random = uuid::Uuid::new_v4();
+                    let room = match self.db.record.video_room(e.case).await? {
+                        Some(r) => r,
+                        None => {
+                            akutlinje_core::video::fresh_name(uuid::Uuid::new_v5(&random, b"room"))
+                        }
+                    };
+                    let token = akutlinje_core::video::fresh_name(random);
+                    self.db
+                        .record
+                        .add_video_link(&token, e.case, Some(&person), &room, now)
+                        .await?;
+                    text.push_str("\n\n");
+                    text.push_str(&self.loc.render(
+                        lang,
+                        &Msg::new("video-page-line").arg("link", video.personal_link(&token)),
+                    ));
+                    events.push(system_event(
+                        now,
+                        EventKind::VideoOffered {
+                            person: Some(person.clone()),
+                            url: video.room_url(&room),
+                        },
+                    ));
+                }
                 // A page goes out on every channel of the step at once
                 // (docs/design.md § Urgency: "every channel"), each falling back to the
                 // record. A caller waiting on the phone needs the

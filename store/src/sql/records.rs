@@ -215,6 +215,56 @@ impl RecordStore for Backend {
         Ok(seqs)
     }
 
+    async fn video_room(&self, case: CaseId) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT room FROM video_links WHERE case_id = $1 ORDER BY created_at LIMIT 1",
+        )
+        .bind(case.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)
+    }
+
+    async fn add_video_link(
+        &self,
+        token: &str,
+        case: CaseId,
+        person: Option<&PersonId>,
+        room: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO video_links (token, case_id, person_id, room, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token)
+        .bind(case.to_string())
+        .bind(person.map(|p| p.to_string()))
+        .bind(room)
+        .bind(at)
+        .execute(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn video_link(
+        &self,
+        token: &str,
+    ) -> Result<Option<(CaseId, Option<PersonId>, String)>, StoreError> {
+        let row: Option<(String, Option<String>, String)> =
+            sqlx::query_as("SELECT case_id, person_id, room FROM video_links WHERE token = $1")
+                .bind(token)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+        row.map(|(c, p, room)| {
+            let case = CaseId::parse(&c)
+                .ok_or_else(|| StoreError::Corrupt(format!("video link case {c}")))?;
+            Ok((case, p.and_then(|p| PersonId::parse(&p).ok()), room))
+        })
+        .transpose()
+    }
+
     async fn append_event(&self, case: CaseId, event: &NewEvent) -> Result<i64, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
         let prev: String =

@@ -133,6 +133,8 @@ pub struct AppOptions {
     /// Routes added for the test (a deliberately failing handler, say).
     pub routes: Option<axum::Router>,
     pub header_timeout: Option<std::time::Duration>,
+    /// A video room template; personal links then point at `http://video.test`.
+    pub video: Option<&'static str>,
 }
 
 impl TestApp {
@@ -141,7 +143,9 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: &Db, o: AppOptions) -> TestApp {
-        let hotline = db.hotline();
+        let hotline = db.hotline().with_video(o.video.map(|t| {
+            akutlinje_core::video::VideoConfig::new(t, "http://video.test").expect("template")
+        }));
         let state = AppState::new(hotline.clone(), db.store.clone(), Lang::Da).with_web(o.web);
         let mut app = Application::build("127.0.0.1:0".parse().expect("addr"), state)
             .await

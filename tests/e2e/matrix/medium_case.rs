@@ -187,6 +187,11 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         );
     }
     assert!(!record.body.contains("vital_recorded"), "{}", record.body);
+    // Video on request: this hotline has none set up, and says so.
+    in_thread(&room, &root, "video").await;
+    staff
+        .wait_for(&anna, "Video er ikke sat op for akutlinjen her.")
+        .await;
     let events = db.store.events(case).await.expect("events");
     let ordered = events
         .iter()
