@@ -198,7 +198,7 @@ async fn show_record(
     }
 }
 
-/// "video": a personal link to the case's video room, in the thread (a safe
+/// «video»: a personal link to the case's video room, in the thread (a safe
 /// room only: the link leads to the resident's case).
 #[allow(clippy::too_many_arguments)]
 async fn offer_video(

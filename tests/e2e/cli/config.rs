@@ -79,6 +79,9 @@ fn companions(key: &str) -> Vec<(String, String)> {
         add("AKUTLINJE_SIP_TRUNK_PEERS", "10.20.0.5");
         add("AKUTLINJE_SIP_MEDIA_IP", "10.20.0.10");
     }
+    if key.starts_with("video_") {
+        add("AKUTLINJE_PUBLIC_URL", "https://akutlinje.example");
+    }
     if key.starts_with("twilio_") {
         add(
             "AKUTLINJE_TWILIO_ACCOUNT_SID",
