@@ -121,6 +121,15 @@ pub fn confirms_advice(text: &str) -> bool {
     CONFIRM.contains(&t.trim_end_matches([',', '.', '!']))
 }
 
+/// The words that start a re-measurement, for a channel that offers it by
+/// a key (the phone): what the record shows the caller as having said.
+pub fn remeasure_words(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Da => REMEASURE[0],
+        Lang::En => REMEASURE[3],
+    }
+}
+
 /// "ny måling": staff start a re-measurement.
 pub fn asks_for_remeasure(text: &str) -> bool {
     REMEASURE.contains(&normalise(text).as_str())

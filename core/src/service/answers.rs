@@ -271,6 +271,29 @@ impl Hotline {
         Ok(Some(video.room_url(&room)))
     }
 
+    /// The case of the caller's home whose re-measure order waits for values
+    /// (opened within the last day), with the resident's room: what a nurse
+    /// calling back is offered before a new case.
+    pub async fn pending_remeasure(
+        &self,
+        who: &Person,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(CaseId, Option<String>)>, ServiceError> {
+        let Some(home) = who.home.clone() else {
+            return Ok(None);
+        };
+        let since = now - chrono::Duration::hours(24);
+        let Some(case) = self.store.pending_remeasure(&home, since).await? else {
+            return Ok(None);
+        };
+        let room = self
+            .store
+            .engine_state(case)
+            .await?
+            .and_then(|(s, _)| s.resident.map(|r| r.room.to_string()));
+        Ok(Some((case, room)))
+    }
+
     /// Staff confirm the physician's advice (read-back) outside the chat
     /// thread (the API, the web page): recorded with who and when, which
     /// ends the read-back reminders.

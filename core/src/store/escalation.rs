@@ -90,6 +90,15 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
     /// A case's follow-ups, running or ended.
     async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError>;
 
+    /// The case of `home` opened since `since` whose re-measure order is
+    /// still waiting for values (the earliest due first): what a nurse who
+    /// calls back is offered.
+    async fn pending_remeasure(
+        &self,
+        home: &crate::ids::HomeId,
+        since: DateTime<Utc>,
+    ) -> Result<Option<CaseId>, StoreError>;
+
     // The notification outbox.
 
     /// Claims up to `limit` pending notifications due at `now`.

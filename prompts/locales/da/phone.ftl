@@ -81,3 +81,4 @@ sms-code-needed = Skriv sagens nummer efter svaret, fx «OK 4821» eller «NEJ 4
 sms-help = Svar «OK» og sagens nummer for at kvittere, «NEJ» og nummeret for at afvise.
 sms-not-physician = Akutlinjen modtager ikke sager over SMS. Ring til akutlinjen. Ved livsfare: ring 112.
 sms-unknown-sender = Dit nummer er ikke registreret hos akutlinjen. Ved livsfare: ring 112.
+ivr-remeasure-offer = Lægen har bestilt en ny måling for værelse { $room }. Tast 1 for at give de nye målinger nu, eller 2 for en ny sag.

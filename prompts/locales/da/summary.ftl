@@ -224,3 +224,7 @@ event-video_opened = Videoopkaldet åbnet af { $person }
 video-page-line = Video (hvis ord ikke er nok): { $link }
 video-staff-line = Videoopkald til sagen: { $link } – lægen får samme rum.
 video-not-configured = Video er ikke sat op for akutlinjen her.
+followup-remeasure-due-phone = Sag { $code }: tid til ny måling, som lægen har bestilt. Ring til akutlinjen, tast din kode og derefter 1.
+    Seneste værdier: { $values }
+followup-remeasure-again-phone = Påmindelse, sag { $code }: den nye måling mangler stadig. Ring til akutlinjen, tast din kode og derefter 1.
+    Seneste værdier: { $values }

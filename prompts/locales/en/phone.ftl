@@ -78,3 +78,4 @@ sms-code-needed = Add the case number to your reply, e.g. «OK 4821» or «NEJ 4
 sms-help = Reply «OK» and the case number to acknowledge, «NO» and the number to decline.
 sms-not-physician = The hotline does not take cases by SMS. Call the hotline. If life is in danger: call 112.
 sms-unknown-sender = Your number is not registered with the hotline. If life is in danger: call 112.
+ivr-remeasure-offer = The physician has ordered a new measurement for room { $room }. Press 1 to give the new values now, or 2 for a new case.

@@ -224,3 +224,7 @@ event-video_opened = Video call opened by { $person }
 video-page-line = Video (when words are not enough): { $link }
 video-staff-line = Video call for the case: { $link } – the physician gets the same room.
 video-not-configured = Video is not set up for this hotline.
+followup-remeasure-due-phone = Case { $code }: time for the new measurement the physician ordered. Call the hotline, key your PIN and then 1.
+    Last values: { $values }
+followup-remeasure-again-phone = Reminder, case { $code }: the new measurement is still missing. Call the hotline, key your PIN and then 1.
+    Last values: { $values }

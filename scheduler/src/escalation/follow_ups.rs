@@ -71,6 +71,10 @@ impl Escalator {
             .and_then(|p| rota.on_call(&p.alert_tier, now))
             .map(|s| s.person);
         let code = f.case.to_string();
+        let by_phone = matches!(
+            self.db.record.case(f.case).await?.map(|c| c.channel),
+            Some(akutlinje_core::record::Channel::Twilio | akutlinje_core::record::Channel::Sip)
+        );
         let minutes = (now - f.started_at).num_minutes().max(0);
         let say = |m: Msg| self.loc.render(lang, &m.arg("code", code.as_str()));
         let mut out = FollowUpFired {
@@ -144,16 +148,19 @@ impl Escalator {
                     .as_ref()
                     .map(|s| last_values(&self.loc, lang, &s.vitals))
                     .unwrap_or_default();
-                let id = if stage == 0 {
-                    "followup-remeasure-due"
-                } else {
-                    "followup-remeasure-again"
+                // A phone case: an SMS first, and the nurse calls back.
+                let id = match (stage, by_phone) {
+                    (0, false) => "followup-remeasure-due",
+                    (_, false) => "followup-remeasure-again",
+                    (0, true) => "followup-remeasure-due-phone",
+                    (_, true) => "followup-remeasure-again-phone",
                 };
-                to(
-                    &staff,
-                    say(Msg::new(id).arg("values", values)),
-                    &staff_channels,
-                );
+                let channels: &[NotifyChannel] = if by_phone {
+                    &[NotifyChannel::Sms, NotifyChannel::Matrix]
+                } else {
+                    &staff_channels
+                };
+                to(&staff, say(Msg::new(id).arg("values", values)), channels);
                 recorded.push(EventKind::RemeasureReminded { stage });
             }
             (FollowUpKind::Remeasure, stage) => {

@@ -78,8 +78,12 @@ impl Backend {
     ) -> Result<(), StoreError> {
         use akutlinje_core::followup::{READBACK_RESEND_MINUTES, STAGE_REPORT};
         // (kind, stage, due, restart: the physician who began it, or keep the row's)
+        // Read-back is asked where advice is relayed in writing (the chat
+        // thread); re-measure orders also run for phone cases (an SMS, and
+        // the nurse calls back).
         const UPSERT: &str = "INSERT INTO follow_ups (case_id, kind, stage, due_at, state, started_at, person_id, updated_at) \
-             SELECT $1, $2, $3, $4, 'pending', $5, $6, $5 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND ($7 OR channel = 'matrix')) \
+             SELECT $1, $2, $3, $4, 'pending', $5, $6, $5 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND ($7 OR channel = 'matrix' \
+             OR ($2 = 'remeasure' AND channel IN ('twilio', 'sip')))) \
              ON CONFLICT (case_id, kind) DO UPDATE SET stage = excluded.stage, due_at = excluded.due_at, state = 'pending', \
              started_at = CASE WHEN $8 THEN excluded.started_at ELSE follow_ups.started_at END, \
              person_id = COALESCE(excluded.person_id, follow_ups.person_id), \
@@ -506,6 +510,28 @@ impl EscalationStore for Backend {
         }
         tx.commit().await.map_err(db)?;
         Ok(Some(ids))
+    }
+
+    async fn pending_remeasure(
+        &self,
+        home: &HomeId,
+        since: DateTime<Utc>,
+    ) -> Result<Option<CaseId>, StoreError> {
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT f.case_id FROM follow_ups f JOIN cases c ON c.id = f.case_id \
+             WHERE f.kind = 'remeasure' AND f.state = 'pending' AND f.stage < $1 \
+             AND c.home_id = $2 AND c.opened_at >= $3 ORDER BY f.due_at LIMIT 1",
+        )
+        .bind(akutlinje_core::followup::STAGE_REPORT as i32)
+        .bind(home.as_str())
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        id.map(|c| {
+            CaseId::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("follow-up case {c}")))
+        })
+        .transpose()
     }
 
     async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError> {

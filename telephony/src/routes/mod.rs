@@ -51,6 +51,7 @@ pub(crate) fn router(t: Telephony) -> Router {
     Router::new()
         .route("/twilio/voice/incoming", post(incoming))
         .route("/twilio/voice/pin", post(pin))
+        .route("/twilio/voice/remeasure", post(remeasure_choice))
         .route("/twilio/voice/gather", post(gather))
         .route("/twilio/voice/silence", post(silence))
         .route("/twilio/voice/record", post(recorded))

@@ -67,6 +67,11 @@ pub(super) async fn pin(
                     .await
                     .unwrap_or(false);
             if ok {
+                // A re-measure order waiting for this home: offered first.
+                if let Some((case, room)) = t.hotline().pending_remeasure(&who, now()).await? {
+                    tracing::info!(case = %case, "a re-measurement is offered to the caller");
+                    return Ok(remeasure_offer(&t, case, room.as_deref()).to_xml());
+                }
                 return start_case(&t, &sid, &who, &home, &status).await;
             }
             tracing::warn!(person = %who.id, try_no, "wrong or no PIN on the phone");
@@ -77,5 +82,73 @@ pub(super) async fn pin(
             }
         },
     )
+    .await)
+}
+
+/// "A new measurement was ordered for room 12: key 1 to give it now, 2 for
+/// a new case." No key is a new case: help is never held up.
+pub(super) fn remeasure_offer(t: &Telephony, case: CaseId, room: Option<&str>) -> twiml::Response {
+    let action = t.public(&format!("/twilio/voice/remeasure?case={case}"));
+    let offer = t.speaker().msg(
+        &akutlinje_core::i18n::Msg::new("ivr-remeasure-offer").arg("room", room.unwrap_or("?")),
+    );
+    twiml::Response::new()
+        .with(
+            twiml::gather(&action, 8)
+                .attr("numDigits", 1)
+                .child(t.say(&offer)),
+        )
+        .with(twiml::redirect(&action))
+}
+
+/// The answer to the offer: 1 runs the re-measurement on the ordered case
+/// (the call joins it), anything else opens a new case.
+pub(super) async fn remeasure_choice(
+    State(t): State<Telephony>,
+    query: Params,
+    Signed(form): Signed<Gathered>,
+) -> Result<Response, Rejected> {
+    let sid = form.call_sid.0;
+    let digits = form.digits;
+    let status = form.call_status.unwrap_or_else(|| "in-progress".into());
+    let offered = query.get("case").and_then(|c| CaseId::parse(c));
+    Ok(t.once(sid, "remeasure", true, move |t, sid| async move {
+        let leg = t.db().channels.call(&sid).await?;
+        let who = match leg.as_ref().and_then(|l| l.person.clone()) {
+            Some(p) => t.db().people.person(&p).await?,
+            None => None,
+        };
+        let home = match who.as_ref().and_then(|w| w.home.clone()) {
+            Some(h) => t.db().people.home(&h).await?,
+            None => None,
+        };
+        let (Some(who), Some(home)) = (who, home) else {
+            return Ok(put_through(&t, "ivr-unknown-connecting"));
+        };
+        // Only the case this home's order is pending on: a forged or stale
+        // case id in the query opens a new case instead.
+        let pending = t.hotline().pending_remeasure(&who, now()).await?;
+        let case = match (pending, offered) {
+            (Some((p, _)), Some(o)) if p == o && digits.trim() == "1" => p,
+            _ => return start_case(&t, &sid, &who, &home, &status).await,
+        };
+        t.db()
+            .channels
+            .upsert_call(&caller_leg(&sid, Some(case), Some(&who), &status))
+            .await?;
+        t.status_event(case, "caller", &sid, &status, None).await?;
+        tracing::info!(case = %case, "re-measurement by phone");
+        t.feed(
+            case,
+            &who,
+            Said::Text(
+                akutlinje_core::engine::parse::remeasure_words(t.settings().lang).to_string(),
+            ),
+            format!("{sid}:remeasure"),
+            1,
+            vec![],
+        )
+        .await
+    })
     .await)
 }

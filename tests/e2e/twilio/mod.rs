@@ -331,6 +331,7 @@ fn kinds(events: &[akutlinje_core::record::CaseEvent]) -> Vec<&'static str> {
 
 mod medium_case;
 mod paging;
+mod remeasure;
 mod sms;
 mod trust;
 mod webhooks;

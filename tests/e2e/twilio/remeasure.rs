@@ -1,0 +1,122 @@
+//! A re-measure order on a phone case: the reminder goes out as an SMS, the
+//! nurse calls back, keys the PIN, is offered the ordered re-measurement and
+//! keys it in; worse, the physician is paged again with the trend.
+
+use super::*;
+use akutlinje_core::escalation::NotificationKind;
+use akutlinje_core::service::Via;
+
+#[tokio::test]
+async fn a_phone_case_is_reminded_by_sms_and_the_nurse_keys_the_new_values_on_a_call_back() {
+    let r = rig().await;
+    let call = "CA00000000000000000000000000000301";
+    // Room 12 by keys: RR 22, SpO2 95, air, BP 125, pulse 98, awake, 38,9.
+    let case = r
+        .checklist_by_keys(
+            call,
+            "12",
+            ["22", "95", "2", "125", "98", "1", "38*9"],
+            "RE0301",
+        )
+        .await;
+    let lund = r.db.person("dr-lund").await;
+    let t0 = Utc::now();
+    let due = r
+        .hotline
+        .order_remeasure(
+            case,
+            &lund,
+            Via::from(akutlinje_core::record::Channel::Api),
+            30,
+            t0,
+        )
+        .await
+        .expect("order");
+    // At the due time: an SMS to the nurse, with the last values.
+    r.escalator.tick(due).await.expect("tick");
+    let reminder =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notifications")
+            .into_iter()
+            .find(|n| n.new.kind == NotificationKind::FollowUp)
+            .expect("a reminder");
+    assert_eq!(reminder.new.person.as_str(), "anna");
+    assert_eq!(reminder.new.channel, NotifyChannel::Sms);
+    assert!(
+        reminder
+            .new
+            .text
+            .contains("Ring til akutlinjen, tast din kode og derefter 1.")
+            && reminder.new.text.contains("Seneste værdier: RF 22"),
+        "{}",
+        reminder.new.text
+    );
+    // The nurse calls back: after the PIN, the order is offered.
+    let back = "CA00000000000000000000000000000302";
+    let offer = r.call_in(back, ANNA).await;
+    assert!(
+        said(&offer).contains("Lægen har bestilt en ny måling for værelse 12"),
+        "{}",
+        said(&offer)
+    );
+    let els = check_twiml(&offer);
+    let action = element(&els, "Gather")
+        .and_then(|g| g.1.get("action").cloned())
+        .expect("a gather");
+    assert!(
+        action.ends_with(&format!("/twilio/voice/remeasure?case={case}")),
+        "{action}"
+    );
+    let path = format!("/twilio/voice/remeasure?case={case}");
+    let t = r
+        .hook(&path, &[("CallSid", back), ("Digits", "1"), ("From", ANNA)])
+        .await;
+    assert!(said(&t).contains("Ny måling"), "{}", said(&t));
+    assert!(said(&t).contains("Tast 3 for Brystsmerter"), "{}", said(&t));
+    // No danger sign; worse: RR 28, SpO2 92, air, BP 125, pulse 112, awake, 38,9.
+    let mut last = String::new();
+    for (n, keys) in (1..).zip(["7", "28", "92", "2", "125", "112", "1", "38*9"]) {
+        last = r.keys(back, n, keys).await;
+    }
+    let s = said(&last);
+    assert!(
+        s.contains("NEWS2 5 → 8, RF 22 → 28, SpO2 95 % → 92 %, Puls 98 → 112"),
+        "{s}"
+    );
+    assert!(
+        check_twiml(&last).iter().any(|(n, _, _)| n == "Dial"),
+        "worse: into the conference to wait for the physician"
+    );
+    let events = r.db.events(case).await;
+    let k = kinds(&events);
+    assert!(
+        k.contains(&"remeasure_started") && k.contains(&"remeasure_assessed"),
+        "{k:?}"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e.event.kind,
+        EventKind::PageRequested {
+            urgency: akutlinje_core::engine::Urgency::High
+        }
+    )));
+    // The order is done: no second reminder.
+    let ups = r.db.store.follow_ups(case).await.expect("follow-ups");
+    assert!(ups.iter().all(|f| !f.pending || f.stage == 100), "{ups:?}");
+    // A forged case id in the webhook opens a new case, not someone else's.
+    let third = "CA00000000000000000000000000000303";
+    r.call_in(third, ANNA).await;
+    let t = r
+        .hook(
+            "/twilio/voice/remeasure?case=00000000-0000-0000-0000-000000000001",
+            &[("CallSid", third), ("Digits", "1"), ("From", ANNA)],
+        )
+        .await;
+    assert!(
+        said(&t).contains("Tast beboerens værelsesnummer"),
+        "{}",
+        said(&t)
+    );
+    r.close().await;
+}
