@@ -393,3 +393,95 @@ async fn a_declined_page_moves_to_the_next_physician_who_is_put_through() {
         "put through"
     );
 }
+
+/// A re-measure order on a SIP case: the nurse calls back, keys the PIN, is
+/// offered the ordered re-measurement, keys 1, and a new danger sign pages
+/// red at once on the same case.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nurse_calling_back_keys_the_ordered_remeasurement_on_the_same_case() {
+    use akutlinje_core::service::Via;
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    let r = rig(9).await;
+    // The first call, made through the service: room 12, a medium case.
+    let anna = r.db.person("anna").await;
+    let home = r.db.home("solgaarden").await;
+    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let h = &r.hotline;
+    let now = chrono::Utc::now();
+    h.open_case(
+        case,
+        &anna,
+        &home,
+        akutlinje_core::record::Channel::Sip,
+        akutlinje_core::i18n::Lang::Da,
+        now,
+    )
+    .await
+    .expect("open");
+    for a in [
+        "12",
+        "nej",
+        "22",
+        "95",
+        "nej",
+        "125",
+        "98",
+        "1",
+        "38,9",
+        "Feber",
+        "spring over",
+    ] {
+        h.input(
+            case,
+            &anna,
+            akutlinje_core::record::Channel::Sip,
+            a,
+            None,
+            now,
+        )
+        .await
+        .expect("input");
+    }
+    let lund = r.db.person("dr-lund").await;
+    h.order_remeasure(
+        case,
+        &lund,
+        Via::from(akutlinje_core::record::Channel::Api),
+        30,
+        now,
+    )
+    .await
+    .expect("order");
+    // The call back: the PIN, then the offer; key 1.
+    let known = r.cases().await;
+    let mut nurse = Phone::start(ANNA, &quiet, false);
+    nurse.dial(&r.hotline_uri());
+    assert!(nurse.wait_for("CALL_ESTABLISHED", STEP).await);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    nurse.keys(&format!("{PIN}#"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    nurse.keys("1");
+    let deadline = Instant::now() + STEP;
+    while r
+        .hotline
+        .case_state(case)
+        .await
+        .expect("state")
+        .remeasure
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "key 1 starts the re-measurement");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(r.cases().await.len(), known.len(), "no new case");
+    // Danger sign 3 (chest pain), new since the first call: red at once.
+    answer(&r, &mut nurse, case, "3#").await;
+    let state = r.hotline.case_state(case).await.expect("state");
+    assert_eq!(state.paged.map(|u| u.as_str()), Some("red"));
+    let events = r.db.events(case).await;
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.event.kind, EventKind::RemeasureStarted)));
+    nurse.hangup();
+}

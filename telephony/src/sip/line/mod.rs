@@ -278,7 +278,20 @@ impl Line {
         if self.0.settings.pin_required && !self.pin(talk, &who, &home).await? {
             return self.put_through(talk).await;
         }
-        self.checklist(call, talk, &who, &home).await
+        // A re-measure order waiting for this home: offered first (key 1);
+        // any other key, or none, is a new case.
+        if let Some((case, room)) = self.0.hotline.pending_remeasure(&who, Utc::now()).await? {
+            tracing::info!(case = %case, "a re-measurement is offered to the caller");
+            let offer = Msg::new("ivr-remeasure-offer").arg("room", room.as_deref().unwrap_or("?"));
+            let key = match talk.say(&self.audio(&Utterance::Msg(offer))?).await? {
+                Some(k) => Some(k),
+                None => talk.key(super::talk::FIRST_KEY).await?,
+            };
+            if key == Some('1') {
+                return self.checklist(call, talk, &who, &home, Some(case)).await;
+            }
+        }
+        self.checklist(call, talk, &who, &home, None).await
     }
 
     /// The registered staff member a caller id names, with their home.
@@ -334,31 +347,55 @@ impl Line {
         Ok(false)
     }
 
+    /// The checklist on a new case, or (`remeasure`) the re-measurement of
+    /// a case whose order waits for values.
     async fn checklist(
         &self,
         call: &str,
         talk: &mut Talk,
         who: &Person,
         home: &Home,
+        remeasure: Option<CaseId>,
     ) -> Result<(), Fault> {
         let h = &self.0.hotline;
-        // The case id follows from the call: a retry finds the same case.
-        let case = CaseId::from_uuid(uuid::Uuid::new_v5(
-            &uuid::Uuid::NAMESPACE_URL,
-            format!("sip:{call}").as_bytes(),
-        ));
         let lang = self.0.settings.lang;
-        let (mut state, mut effects) = match h
-            .open_case(case, who, home, Channel::Sip, lang, Utc::now())
-            .await
-        {
-            Ok(turn) => (turn.state, turn.effects),
-            Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
-                (h.case_state(case).await?, Vec::new())
+        let (case, mut state, mut effects) = match remeasure {
+            Some(case) => {
+                let turn = h
+                    .input(
+                        case,
+                        who,
+                        Channel::Sip,
+                        Said::Text(
+                            akutlinje_core::engine::parse::remeasure_words(lang).to_string(),
+                        ),
+                        Some(format!("{call}:remeasure")),
+                        Utc::now(),
+                    )
+                    .await?;
+                tracing::info!(case = %case, "re-measurement by SIP");
+                (case, turn.state, turn.effects)
             }
-            Err(e) => return Err(e.into()),
+            None => {
+                // The case id follows from the call: a retry finds the same case.
+                let case = CaseId::from_uuid(uuid::Uuid::new_v5(
+                    &uuid::Uuid::NAMESPACE_URL,
+                    format!("sip:{call}").as_bytes(),
+                ));
+                let (state, effects) = match h
+                    .open_case(case, who, home, Channel::Sip, lang, Utc::now())
+                    .await
+                {
+                    Ok(turn) => (turn.state, turn.effects),
+                    Err(ServiceError::Store(StoreError::Duplicate | StoreError::Conflict(_))) => {
+                        (h.case_state(case).await?, Vec::new())
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                tracing::info!(case = %case, "SIP case opened");
+                (case, state, effects)
+            }
         };
-        tracing::info!(case = %case, "SIP case opened");
         self.0
             .db
             .channels
