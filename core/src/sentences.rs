@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::i18n::Msg;
+use crate::ids::PersonId;
 use crate::record::EventKind;
 
 /// The snake_case name serde gives a value (a parameter, a channel).
@@ -102,7 +103,8 @@ pub fn record_text(
             }
             (None, _) => loc.text(lang, "print-system"),
         };
-        let mut line = loc.render(lang, &e.event.kind.sentence());
+        let by_name = |p: &PersonId| names.get(p).cloned().unwrap_or_else(|| p.to_string());
+        let mut line = loc.render(lang, &e.event.kind.sentence_named(&by_name));
         if let Some(c) = e.event.corrects {
             line.push_str(&format!(
                 " ({})",
@@ -124,12 +126,37 @@ pub fn record_text(
 }
 
 impl EventKind {
-    /// The event as a sentence (without its time and author).
+    /// The event as a sentence (without its time and author), people by id.
     pub fn sentence(&self) -> Msg {
+        self.sentence_named(&|p: &PersonId| p.to_string())
+    }
+
+    /// Every person the event names in its payload (who was paged, who
+    /// answered), for a view that shows them by name.
+    pub fn persons(&self) -> Vec<&PersonId> {
+        match self {
+            EventKind::PageSent { person, .. }
+            | EventKind::PageAcknowledged { person, .. }
+            | EventKind::PageDeclined { person }
+            | EventKind::TrendReported { person } => vec![person],
+            EventKind::CoordinatorAlerted { person }
+            | EventKind::StaffAdvised { person }
+            | EventKind::VideoOffered { person, .. }
+            | EventKind::VideoOpened { person } => person.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The event as a sentence, each person as `name` gives them
+    /// ("Mette Lund har taget opkaldet", not "dr-lund ...").
+    pub fn sentence_named(&self, name: &dyn Fn(&PersonId) -> String) -> Msg {
         let m = Msg::new(format!("event-{}", self.tag()));
+        let opt = |p: &Option<PersonId>| p.as_ref().map(name).unwrap_or_default();
         match self {
             EventKind::CaseOpened { home } => m.arg("home", home),
-            EventKind::InputReceived { step, text } => m.arg("step", step).arg("text", text),
+            EventKind::InputReceived { step, text } => m
+                .arg_msg("step", Msg::new(format!("step-{step}")).arg("id", step))
+                .arg("text", text),
             EventKind::CallerNamed { name } => m.arg("name", name),
             EventKind::ResidentIdentified { resident }
             | EventKind::ResidentRejected { resident } => m.arg("resident", resident),
@@ -161,7 +188,7 @@ impl EventKind {
             ),
             EventKind::PageSent {
                 person, channels, ..
-            } => m.arg("person", person).arg_list(
+            } => m.arg("person", name(person)).arg_list(
                 "channels",
                 channels
                     .iter()
@@ -182,12 +209,11 @@ impl EventKind {
                     advice.as_ref().map(|a| a.to_string()).unwrap_or_default(),
                 ),
             EventKind::PageAcknowledged { person, .. } | EventKind::PageDeclined { person } => {
-                m.arg("person", person)
+                m.arg("person", name(person))
             }
-            EventKind::CoordinatorAlerted { person } | EventKind::StaffAdvised { person } => m.arg(
-                "person",
-                person.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-            ),
+            EventKind::CoordinatorAlerted { person } | EventKind::StaffAdvised { person } => {
+                m.arg("person", opt(person))
+            }
             EventKind::NotificationDelivered { channel, .. } => {
                 m.arg_msg("channel", Msg::new(format!("notify-{}", snake(channel))))
             }
@@ -216,17 +242,9 @@ impl EventKind {
             EventKind::RemeasureAssessed { trend } => m
                 .arg("worse", if trend.is_worse() { "yes" } else { "no" })
                 .arg_msg("trend", trend.line()),
-            EventKind::TrendReported { person } => m.arg("person", person),
-            EventKind::VideoOffered { person, url } => m
-                .arg(
-                    "person",
-                    person.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-                )
-                .arg("url", url),
-            EventKind::VideoOpened { person } => m.arg(
-                "person",
-                person.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-            ),
+            EventKind::TrendReported { person } => m.arg("person", name(person)),
+            EventKind::VideoOffered { person, url } => m.arg("person", opt(person)).arg("url", url),
+            EventKind::VideoOpened { person } => m.arg("person", opt(person)),
             EventKind::AlternativeAdvised { name, phone } => {
                 m.arg("name", name).arg("phone", phone)
             }

@@ -276,7 +276,15 @@ pub async fn author_names(
     events: &[CaseEvent],
 ) -> std::collections::HashMap<akutlinje_core::ids::PersonId, String> {
     let mut names = std::collections::HashMap::new();
-    for p in events.iter().filter_map(|e| e.event.author.person.as_ref()) {
+    let named = events.iter().flat_map(|e| {
+        e.event
+            .author
+            .person
+            .iter()
+            .chain(e.event.kind.persons())
+            .collect::<Vec<_>>()
+    });
+    for p in named {
         if names.contains_key(p) {
             continue;
         }
@@ -358,7 +366,7 @@ pub fn render_case_html(
                             td { (e.event.channel.as_str()) }
                             td {
                                 // The event in words; the record's JSON stays in the API.
-                                (loc.render(lang, &e.event.kind.sentence()))
+                                (loc.render(lang, &e.event.kind.sentence_named(&name)))
                                 @if let EventKind::AudioAttached { attachment, .. } = &e.event.kind {
                                     @for tr in akutlinje_core::sentences::transcripts_of(events, *attachment) {
                                         div class="machine" {

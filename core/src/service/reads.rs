@@ -250,7 +250,15 @@ impl Hotline {
     ) -> Result<String, ServiceError> {
         let (summary, events) = self.read_case(case, who, channel, detail, now).await?;
         let mut names = std::collections::HashMap::new();
-        for p in events.iter().filter_map(|e| e.event.author.person.as_ref()) {
+        let named = events.iter().flat_map(|e| {
+            e.event
+                .author
+                .person
+                .iter()
+                .chain(e.event.kind.persons())
+                .collect::<Vec<_>>()
+        });
+        for p in named {
             if names.contains_key(p) {
                 continue;
             }

@@ -228,3 +228,20 @@ followup-remeasure-due-phone = Sag { $code }: tid til ny måling, som lægen har
     Seneste værdier: { $values }
 followup-remeasure-again-phone = Påmindelse, sag { $code }: den nye måling mangler stadig. Ring til akutlinjen, tast din kode og derefter 1.
     Seneste værdier: { $values }
+
+# The checklist steps, as the record names the question an answer was given to.
+step-caller = opkalder
+step-resident = beboer
+step-red_flags = faresignaler
+step-resp_rate = respirationsfrekvens
+step-spo2 = iltmætning
+step-oxygen = ilt
+step-systolic = blodtryk
+step-pulse = puls
+step-consciousness = bevidsthed
+step-temp = temperatur
+step-situation = situation
+step-concern = bekymring
+step-summary = efter kaldet
+step-vitals_intro = målinger
+step-vitals_intro_red = målinger

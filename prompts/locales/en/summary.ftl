@@ -228,3 +228,20 @@ followup-remeasure-due-phone = Case { $code }: time for the new measurement the 
     Last values: { $values }
 followup-remeasure-again-phone = Reminder, case { $code }: the new measurement is still missing. Call the hotline, key your PIN and then 1.
     Last values: { $values }
+
+# The checklist steps, as the record names the question an answer was given to.
+step-caller = caller
+step-resident = resident
+step-red_flags = danger signs
+step-resp_rate = respiratory rate
+step-spo2 = oxygen saturation
+step-oxygen = oxygen
+step-systolic = blood pressure
+step-pulse = pulse
+step-consciousness = consciousness
+step-temp = temperature
+step-situation = situation
+step-concern = concern
+step-summary = after the page
+step-vitals_intro = measurements
+step-vitals_intro_red = measurements

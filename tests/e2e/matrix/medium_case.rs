@@ -179,6 +179,9 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
         "(plejepersonale): Puls 98",
         "Mette Lund (læge): Lægens beslutning: Ses an / behandles på plejecentret.",
         "Mette Lund (læge): Ny måling bestilt om 60 minutter",
+        // People by name, questions by their label, not by id.
+        "Mette Lund har taget opkaldet",
+        "(plejepersonale): Svar (faresignaler): 7",
     ] {
         assert!(
             record.body.contains(line),
@@ -186,7 +189,11 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
             record.body
         );
     }
-    assert!(!record.body.contains("vital_recorded"), "{}", record.body);
+    assert!(
+        !record.body.contains("vital_recorded") && !record.body.contains("dr-lund"),
+        "{}",
+        record.body
+    );
     // Video on request: this hotline has none set up, and says so.
     in_thread(&room, &root, "video").await;
     staff
