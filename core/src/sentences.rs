@@ -54,6 +54,25 @@ pub fn transcripts_of(
     })
 }
 
+/// The physician's last advice in a record, as the staff read it: the
+/// decision and its words, or advice in words alone.
+pub fn last_advice(
+    loc: &crate::i18n::Localizer,
+    lang: crate::i18n::Lang,
+    events: &[crate::record::CaseEvent],
+) -> Option<String> {
+    events
+        .iter()
+        .rev()
+        .filter(|e| e.event.author.role == Some(crate::person::Role::Physician))
+        .find_map(|e| match &e.event.kind {
+            EventKind::DispositionRecorded { .. } | EventKind::Note { .. } => {
+                Some(loc.render(lang, &e.event.kind.sentence()))
+            }
+            _ => None,
+        })
+}
+
 /// A case's record as text, a line per event: the time (Danish), the author
 /// by name and role, the event as a sentence; a voice note's machine
 /// transcripts indented under it. What `cases show --format text` prints

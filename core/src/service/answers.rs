@@ -102,6 +102,7 @@ impl Hotline {
             external_id: via.external_id.map(str::to_string),
         };
         let seq = self.store.append_event(case, &event).await?;
+        self.relay_advice_by_sms(case, seq, now).await?;
         // The municipal acute team: the record holds whom staff are told to call.
         if disposition == crate::escalation::Disposition::MunicipalAcuteTeam {
             for a in self.acute_teams_of_case(case).await? {
@@ -283,7 +284,13 @@ impl Hotline {
             return Ok(None);
         };
         let since = now - chrono::Duration::hours(24);
-        let Some(case) = self.store.pending_remeasure(&home, since).await? else {
+        let Some(case) = self
+            .store
+            .pending_follow_ups(crate::followup::FollowUpKind::Remeasure, &home, since)
+            .await?
+            .into_iter()
+            .next()
+        else {
             return Ok(None);
         };
         let room = self
@@ -292,6 +299,37 @@ impl Hotline {
             .await?
             .and_then(|(s, _)| s.resident.map(|r| r.room.to_string()));
         Ok(Some((case, room)))
+    }
+
+    /// The cases of the caller's home whose advice waits for a read-back
+    /// (opened within the last day), earliest first.
+    pub async fn pending_readbacks(
+        &self,
+        who: &Person,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CaseId>, ServiceError> {
+        let Some(home) = who.home.clone() else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .store
+            .pending_follow_ups(
+                crate::followup::FollowUpKind::Readback,
+                &home,
+                now - chrono::Duration::hours(24),
+            )
+            .await?)
+    }
+
+    /// The physician's last advice on a case as the staff read it (the
+    /// decision and its words, or words alone), if any.
+    pub async fn last_advice(
+        &self,
+        case: CaseId,
+        lang: crate::i18n::Lang,
+    ) -> Result<Option<String>, ServiceError> {
+        let events = self.store.events(case).await?;
+        Ok(crate::sentences::last_advice(&self.loc, lang, &events))
     }
 
     /// Staff confirm the physician's advice (read-back) outside the chat
@@ -351,7 +389,60 @@ impl Hotline {
         let mut e = self.event(kind, who, via.channel, now);
         e.corrects = corrects;
         e.external_id = via.external_id.map(str::to_string);
-        Ok(self.store.append_event(case, &e).await?)
+        let seq = self.store.append_event(case, &e).await?;
+        if who.role == crate::person::Role::Physician && corrects.is_none() {
+            self.relay_advice_by_sms(case, seq, now).await?;
+        }
+        Ok(seq)
+    }
+
+    /// A phone case's nurse reads the physician's advice nowhere else: it
+    /// goes to them by SMS (queued once per piece of advice), with how to
+    /// confirm it — «FORSTÅET» and the case's code back, or a call and 1.
+    async fn relay_advice_by_sms(
+        &self,
+        case: CaseId,
+        seq: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let Some(summary) = self.store.case(case).await? else {
+            return Ok(());
+        };
+        if !matches!(summary.channel, Channel::Twilio | Channel::Sip) {
+            return Ok(());
+        }
+        let Some(nurse) = summary.opened_by.clone() else {
+            return Ok(());
+        };
+        let lang = self
+            .store
+            .engine_state(case)
+            .await?
+            .map_or(Lang::Da, |(s, _)| s.lang);
+        let advice = self.last_advice(case, lang).await?.unwrap_or_default();
+        let text = self.loc.render(
+            lang,
+            &crate::i18n::Msg::new("followup-advice-phone")
+                .arg("code", case.code())
+                .arg("advice", advice),
+        );
+        let n = crate::escalation::NewNotification {
+            case: Some(case),
+            person: nurse,
+            kind: crate::escalation::NotificationKind::FollowUp,
+            channel: crate::escalation::NotifyChannel::Sms,
+            fallback: vec![
+                crate::escalation::NotifyChannel::Matrix,
+                crate::escalation::NotifyChannel::Log,
+            ],
+            text,
+            not_before: now,
+        };
+        self.store
+            .enqueue_once(&format!("advice-sms:{case}:{seq}"), &[n], now)
+            .await?;
+        self.escalation_changed();
+        Ok(())
     }
 
     /// Stores a recording (a voice note) with a case, with the event that

@@ -90,14 +90,15 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
     /// A case's follow-ups, running or ended.
     async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError>;
 
-    /// The case of `home` opened since `since` whose re-measure order is
-    /// still waiting for values (the earliest due first): what a nurse who
-    /// calls back is offered.
-    async fn pending_remeasure(
+    /// The cases of `home` opened since `since` with a follow-up of `kind`
+    /// still waiting (a re-measurement not given, advice not confirmed),
+    /// the earliest due first: what a nurse who calls back is offered.
+    async fn pending_follow_ups(
         &self,
+        kind: crate::followup::FollowUpKind,
         home: &crate::ids::HomeId,
         since: DateTime<Utc>,
-    ) -> Result<Option<CaseId>, StoreError>;
+    ) -> Result<Vec<CaseId>, StoreError>;
 
     // The notification outbox.
 

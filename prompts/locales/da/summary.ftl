@@ -245,3 +245,7 @@ step-concern = bekymring
 step-summary = efter kaldet
 step-vitals_intro = målinger
 step-vitals_intro_red = målinger
+followup-advice-phone = Råd fra vagtlægen, sag { $code }: { $advice }
+    Bekræft, at du har forstået det: svar FORSTÅET { $code } på denne SMS, eller ring til akutlinjen og tast 1 efter din kode.
+followup-readback-resend-phone = Påmindelse, sag { $code }: bekræft lægens råd – svar FORSTÅET { $code } på denne SMS, eller ring til akutlinjen og tast 1 efter din kode.
+    { $advice }

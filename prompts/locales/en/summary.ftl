@@ -245,3 +245,7 @@ step-concern = concern
 step-summary = after the page
 step-vitals_intro = measurements
 step-vitals_intro_red = measurements
+followup-advice-phone = Advice from the on-call physician, case { $code }: { $advice }
+    Confirm you have understood it: reply UNDERSTOOD { $code } to this SMS, or call the hotline and press 1 after your PIN.
+followup-readback-resend-phone = Reminder, case { $code }: confirm the physician's advice – reply UNDERSTOOD { $code } to this SMS, or call the hotline and press 1 after your PIN.
+    { $advice }

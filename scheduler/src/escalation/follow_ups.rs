@@ -70,7 +70,7 @@ impl Escalator {
             .get(Urgency::Red)
             .and_then(|p| rota.on_call(&p.alert_tier, now))
             .map(|s| s.person);
-        let code = f.case.to_string();
+        let code = f.case.code();
         let by_phone = matches!(
             self.db.record.case(f.case).await?.map(|c| c.channel),
             Some(akutlinje_core::record::Channel::Twilio | akutlinje_core::record::Channel::Sip)
@@ -102,12 +102,17 @@ impl Escalator {
         let mut recorded = Vec::new();
         match (f.kind, f.stage) {
             (FollowUpKind::Readback, 0) => {
-                let advice = last_advice(&self.loc, lang, &events);
-                to(
-                    &staff,
-                    say(Msg::new("followup-readback-resend").arg("advice", advice)),
-                    &staff_channels,
-                );
+                let advice = akutlinje_core::sentences::last_advice(&self.loc, lang, &events)
+                    .unwrap_or_default();
+                let (id, channels): (&str, &[NotifyChannel]) = if by_phone {
+                    (
+                        "followup-readback-resend-phone",
+                        &[NotifyChannel::Sms, NotifyChannel::Matrix],
+                    )
+                } else {
+                    ("followup-readback-resend", &staff_channels)
+                };
+                to(&staff, say(Msg::new(id).arg("advice", advice)), channels);
                 to(
                     &physician,
                     say(Msg::new("followup-readback-physician").arg("minutes", minutes)),
@@ -218,22 +223,6 @@ fn answered_by(events: &[CaseEvent]) -> Option<PersonId> {
                 _ => None,
             })
         })
-}
-
-/// The physician's last advice, as the staff read it: the decision and its
-/// words, or advice in words alone.
-fn last_advice(loc: &Localizer, lang: Lang, events: &[CaseEvent]) -> String {
-    events
-        .iter()
-        .rev()
-        .filter(|e| e.event.author.role == Some(akutlinje_core::person::Role::Physician))
-        .find_map(|e| match &e.event.kind {
-            EventKind::DispositionRecorded { .. } | EventKind::Note { .. } => {
-                Some(loc.render(lang, &e.event.kind.sentence()))
-            }
-            _ => None,
-        })
-        .unwrap_or_default()
 }
 
 /// "RF 22, SpO2 95 %, Puls 98" from the case's vital signs.

@@ -78,12 +78,11 @@ impl Backend {
     ) -> Result<(), StoreError> {
         use akutlinje_core::followup::{READBACK_RESEND_MINUTES, STAGE_REPORT};
         // (kind, stage, due, restart: the physician who began it, or keep the row's)
-        // Read-back is asked where advice is relayed in writing (the chat
-        // thread); re-measure orders also run for phone cases (an SMS, and
-        // the nurse calls back).
+        // Both run for cases from the chat and the phone (the nurse gets an
+        // SMS and may call back or answer it); not for cases typed on the
+        // web or the console, where nobody waits for a reminder.
         const UPSERT: &str = "INSERT INTO follow_ups (case_id, kind, stage, due_at, state, started_at, person_id, updated_at) \
-             SELECT $1, $2, $3, $4, 'pending', $5, $6, $5 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND ($7 OR channel = 'matrix' \
-             OR ($2 = 'remeasure' AND channel IN ('twilio', 'sip')))) \
+             SELECT $1, $2, $3, $4, 'pending', $5, $6, $5 WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1 AND ($7 OR channel IN ('matrix', 'twilio', 'sip'))) \
              ON CONFLICT (case_id, kind) DO UPDATE SET stage = excluded.stage, due_at = excluded.due_at, state = 'pending', \
              started_at = CASE WHEN $8 THEN excluded.started_at ELSE follow_ups.started_at END, \
              person_id = COALESCE(excluded.person_id, follow_ups.person_id), \
@@ -512,26 +511,29 @@ impl EscalationStore for Backend {
         Ok(Some(ids))
     }
 
-    async fn pending_remeasure(
+    async fn pending_follow_ups(
         &self,
+        kind: akutlinje_core::followup::FollowUpKind,
         home: &HomeId,
         since: DateTime<Utc>,
-    ) -> Result<Option<CaseId>, StoreError> {
-        let id: Option<String> = sqlx::query_scalar(
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
             "SELECT f.case_id FROM follow_ups f JOIN cases c ON c.id = f.case_id \
-             WHERE f.kind = 'remeasure' AND f.state = 'pending' AND f.stage < $1 \
-             AND c.home_id = $2 AND c.opened_at >= $3 ORDER BY f.due_at LIMIT 1",
+             WHERE f.kind = $1 AND f.state = 'pending' AND f.stage < $2 \
+             AND c.home_id = $3 AND c.opened_at >= $4 ORDER BY f.due_at LIMIT 20",
         )
+        .bind(kind.as_str())
         .bind(akutlinje_core::followup::STAGE_REPORT as i32)
         .bind(home.as_str())
         .bind(since)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(db)?;
-        id.map(|c| {
-            CaseId::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("follow-up case {c}")))
-        })
-        .transpose()
+        ids.into_iter()
+            .map(|c| {
+                CaseId::parse(&c).ok_or_else(|| StoreError::Corrupt(format!("follow-up case {c}")))
+            })
+            .collect()
     }
 
     async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError> {

@@ -61,6 +61,19 @@ pub(super) async fn start_case(
     home: &akutlinje_core::person::Home,
     status: &str,
 ) -> Result<String, Fault> {
+    Ok(start_case_response(t, sid, who, home, status)
+        .await?
+        .to_xml())
+}
+
+/// [`start_case`], as TwiML to add to.
+pub(super) async fn start_case_response(
+    t: &Telephony,
+    sid: &str,
+    who: &Person,
+    home: &akutlinje_core::person::Home,
+    status: &str,
+) -> Result<twiml::Response, Fault> {
     // The case id follows from the call, so a retry after a crash finds
     // the case instead of opening a second one.
     let case = CaseId::from_uuid(uuid::Uuid::new_v5(
@@ -98,7 +111,7 @@ pub(super) async fn start_case(
         .upsert_call(&caller_leg(sid, Some(case), Some(who), status))
         .await?;
     t.status_event(case, "caller", sid, status, None).await?;
-    Ok(r.to_xml())
+    Ok(r)
 }
 
 pub(super) async fn gather(

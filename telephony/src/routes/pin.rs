@@ -67,12 +67,18 @@ pub(super) async fn pin(
                     .await
                     .unwrap_or(false);
             if ok {
-                // A re-measure order waiting for this home: offered first.
-                if let Some((case, room)) = t.hotline().pending_remeasure(&who, now()).await? {
-                    tracing::info!(case = %case, "a re-measurement is offered to the caller");
-                    return Ok(remeasure_offer(&t, case, room.as_deref()).to_xml());
+                // Advice waiting for a read-back: read out, key 1 confirms.
+                if let Some(case) = t.hotline().pending_readbacks(&who, now()).await?.first() {
+                    let advice = t
+                        .hotline()
+                        .last_advice(*case, t.settings().lang)
+                        .await?
+                        .unwrap_or_default();
+                    tracing::info!(case = %case, "advice read out for a read-back");
+                    t.log_read(*case, &who, "readback").await?;
+                    return Ok(readback_offer(&t, *case, &advice).to_xml());
                 }
-                return start_case(&t, &sid, &who, &home, &status).await;
+                return Ok(after_pin(&t, &sid, &who, &home, &status).await?.to_xml());
             }
             tracing::warn!(person = %who.id, try_no, "wrong or no PIN on the phone");
             if try_no < PIN_TRIES {
@@ -112,7 +118,92 @@ pub(super) async fn remeasure_choice(
     let digits = form.digits;
     let status = form.call_status.unwrap_or_else(|| "in-progress".into());
     let offered = query.get("case").and_then(|c| CaseId::parse(c));
-    Ok(t.once(sid, "remeasure", true, move |t, sid| async move {
+    Ok(
+        t.once(sid, "remeasure-choice", true, move |t, sid| async move {
+            let leg = t.db().channels.call(&sid).await?;
+            let who = match leg.as_ref().and_then(|l| l.person.clone()) {
+                Some(p) => t.db().people.person(&p).await?,
+                None => None,
+            };
+            let home = match who.as_ref().and_then(|w| w.home.clone()) {
+                Some(h) => t.db().people.home(&h).await?,
+                None => None,
+            };
+            let (Some(who), Some(home)) = (who, home) else {
+                return Ok(put_through(&t, "ivr-unknown-connecting"));
+            };
+            // Only the case this home's order is pending on: a forged or stale
+            // case id in the query opens a new case instead.
+            let pending = t.hotline().pending_remeasure(&who, now()).await?;
+            let case = match (pending, offered) {
+                (Some((p, _)), Some(o)) if p == o && digits.trim() == "1" => p,
+                _ => return start_case(&t, &sid, &who, &home, &status).await,
+            };
+            t.db()
+                .channels
+                .upsert_call(&caller_leg(&sid, Some(case), Some(&who), &status))
+                .await?;
+            t.status_event(case, "caller", &sid, &status, None).await?;
+            tracing::info!(case = %case, "re-measurement by phone");
+            t.feed(
+                case,
+                &who,
+                Said::Text(
+                    akutlinje_core::engine::parse::remeasure_words(t.settings().lang).to_string(),
+                ),
+                format!("{sid}:remeasure"),
+                1,
+                vec![],
+            )
+            .await
+        })
+        .await,
+    )
+}
+
+/// After the PIN (and any read-back): a re-measure order waiting for this
+/// home is offered first; otherwise a new case.
+pub(super) async fn after_pin(
+    t: &Telephony,
+    sid: &str,
+    who: &Person,
+    home: &akutlinje_core::person::Home,
+    status: &str,
+) -> Result<twiml::Response, Fault> {
+    if let Some((case, room)) = t.hotline().pending_remeasure(who, now()).await? {
+        tracing::info!(case = %case, "a re-measurement is offered to the caller");
+        return Ok(remeasure_offer(t, case, room.as_deref()));
+    }
+    start_case_response(t, sid, who, home, status).await
+}
+
+/// The physician's advice read out: "key 1 if you have understood it".
+pub(super) fn readback_offer(t: &Telephony, case: CaseId, advice: &str) -> twiml::Response {
+    let action = t.public(&format!("/twilio/voice/readback?case={case}"));
+    let said = t
+        .speaker()
+        .msg(&akutlinje_core::i18n::Msg::new("ivr-readback-offer").arg("advice", advice));
+    twiml::Response::new()
+        .with(
+            twiml::gather(&action, 8)
+                .attr("numDigits", 1)
+                .child(t.say(&said)),
+        )
+        .with(twiml::redirect(&action))
+}
+
+/// The answer to the read-back: 1 records the confirmation (only for the
+/// case this caller's home waits on), then the call goes on.
+pub(super) async fn readback_choice(
+    State(t): State<Telephony>,
+    query: Params,
+    Signed(form): Signed<Gathered>,
+) -> Result<Response, Rejected> {
+    let sid = form.call_sid.0;
+    let digits = form.digits;
+    let status = form.call_status.unwrap_or_else(|| "in-progress".into());
+    let offered = query.get("case").and_then(|c| CaseId::parse(c));
+    Ok(t.once(sid, "readback", true, move |t, sid| async move {
         let leg = t.db().channels.call(&sid).await?;
         let who = match leg.as_ref().and_then(|l| l.person.clone()) {
             Some(p) => t.db().people.person(&p).await?,
@@ -125,30 +216,25 @@ pub(super) async fn remeasure_choice(
         let (Some(who), Some(home)) = (who, home) else {
             return Ok(put_through(&t, "ivr-unknown-connecting"));
         };
-        // Only the case this home's order is pending on: a forged or stale
-        // case id in the query opens a new case instead.
-        let pending = t.hotline().pending_remeasure(&who, now()).await?;
-        let case = match (pending, offered) {
-            (Some((p, _)), Some(o)) if p == o && digits.trim() == "1" => p,
-            _ => return start_case(&t, &sid, &who, &home, &status).await,
-        };
-        t.db()
-            .channels
-            .upsert_call(&caller_leg(&sid, Some(case), Some(&who), &status))
-            .await?;
-        t.status_event(case, "caller", &sid, &status, None).await?;
-        tracing::info!(case = %case, "re-measurement by phone");
-        t.feed(
-            case,
-            &who,
-            Said::Text(
-                akutlinje_core::engine::parse::remeasure_words(t.settings().lang).to_string(),
-            ),
-            format!("{sid}:remeasure"),
-            1,
-            vec![],
-        )
-        .await
+        let waiting = t.hotline().pending_readbacks(&who, now()).await?;
+        let mut before = Vec::new();
+        if let Some(case) = offered.filter(|c| digits.trim() == "1" && waiting.contains(c)) {
+            t.hotline()
+                .confirm_advice(
+                    case,
+                    &who,
+                    akutlinje_core::service::Via {
+                        channel: Channel::Twilio,
+                        external_id: Some(&format!("{sid}:readback")),
+                    },
+                    now(),
+                )
+                .await?;
+            tracing::info!(case = %case, "advice confirmed by phone");
+            before.push(t.say_id("ivr-readback-confirmed"));
+        }
+        let next = after_pin(&t, &sid, &who, &home, &status).await?;
+        Ok(prepend(before, next).to_xml())
     })
     .await)
 }

@@ -31,6 +31,9 @@ pub(super) async fn sms_incoming(
         let Some(who) = known else {
             return reply(loc.text(lang, "sms-unknown-sender"));
         };
+        if who.role == Role::Staff {
+            return staff_sms(&t, &who, &body, &sid).await;
+        }
         if who.role != Role::Physician {
             return reply(loc.text(lang, "sms-not-physician"));
         }
@@ -58,6 +61,51 @@ pub(super) async fn sms_incoming(
         reply(loc.render(lang, &Msg::new(id).arg("code", case_code(case))))
     })
     .await)
+}
+
+/// Staff answering the physician's advice by SMS: «FORSTÅET 4821» (the
+/// code may be left out when only one case of their home waits for a
+/// read-back). Anything else: the hotline takes no cases by SMS.
+async fn staff_sms(t: &Telephony, who: &Person, body: &str, sid: &str) -> Result<String, Fault> {
+    let loc = t.hotline().localizer();
+    let lang = t.settings().lang;
+    let reply = |text: String| Ok(twiml::Response::new().with(twiml::message(&text)).to_xml());
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let (text, code) = match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() && last.chars().all(|c| c.is_ascii_digit()) => {
+            (rest.join(" "), Some(last.to_string()))
+        }
+        _ => (words.join(" "), None),
+    };
+    if !akutlinje_core::engine::parse::confirms_advice(&text) {
+        return reply(loc.text(lang, "sms-not-physician"));
+    }
+    let waiting = t.hotline().pending_readbacks(who, now()).await?;
+    let case = match (code, waiting.as_slice()) {
+        (Some(c), _) => waiting.iter().copied().find(|w| case_code(*w) == c),
+        (None, [one]) => Some(*one),
+        (None, []) => None,
+        (None, _) => return reply(loc.text(lang, "sms-readback-code-needed")),
+    };
+    let Some(case) = case else {
+        return reply(loc.text(lang, "sms-readback-nothing"));
+    };
+    t.hotline()
+        .confirm_advice(
+            case,
+            who,
+            akutlinje_core::service::Via {
+                channel: Channel::Twilio,
+                external_id: Some(sid),
+            },
+            now(),
+        )
+        .await?;
+    tracing::info!(case = %case, "advice confirmed by SMS");
+    reply(loc.render(
+        lang,
+        &Msg::new("sms-readback-confirmed").arg("code", case_code(case)),
+    ))
 }
 
 pub(super) async fn sms_status(

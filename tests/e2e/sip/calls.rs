@@ -394,9 +394,10 @@ async fn a_declined_page_moves_to_the_next_physician_who_is_put_through() {
     );
 }
 
-/// A re-measure order on a SIP case: the nurse calls back, keys the PIN, is
-/// offered the ordered re-measurement, keys 1, and a new danger sign pages
-/// red at once on the same case.
+/// Advice and a re-measure order on a SIP case: the nurse calls back, keys
+/// the PIN, hears the advice and confirms it with 1, is offered the ordered
+/// re-measurement, keys 1, and a new danger sign pages red at once on the
+/// same case.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nurse_calling_back_keys_the_ordered_remeasurement_on_the_same_case() {
     use akutlinje_core::service::Via;
@@ -444,16 +445,15 @@ async fn a_nurse_calling_back_keys_the_ordered_remeasurement_on_the_same_case() 
         .expect("input");
     }
     let lund = r.db.person("dr-lund").await;
-    h.order_remeasure(
-        case,
-        &lund,
-        Via::from(akutlinje_core::record::Channel::Api),
-        30,
-        now,
-    )
-    .await
-    .expect("order");
-    // The call back: the PIN, then the offer; key 1.
+    let api = Via::from(akutlinje_core::record::Channel::Api);
+    h.annotate(case, &lund, api, "Giv væske", None, now)
+        .await
+        .expect("advice");
+    h.order_remeasure(case, &lund, api, 30, now)
+        .await
+        .expect("order");
+    // The call back: the PIN; the advice read out, key 1 confirms it; then
+    // the re-measure offer, key 1.
     let known = r.cases().await;
     let mut nurse = Phone::start(ANNA, &quiet, false);
     nurse.dial(&r.hotline_uri());
@@ -461,6 +461,21 @@ async fn a_nurse_calling_back_keys_the_ordered_remeasurement_on_the_same_case() 
     tokio::time::sleep(Duration::from_millis(500)).await;
     nurse.keys(&format!("{PIN}#"));
     tokio::time::sleep(Duration::from_secs(2)).await;
+    nurse.keys("1");
+    let deadline = Instant::now() + STEP;
+    while !r
+        .db
+        .events(case)
+        .await
+        .iter()
+        .any(|e| matches!(e.event.kind, EventKind::AdviceConfirmed))
+    {
+        assert!(Instant::now() < deadline, "key 1 confirms the advice");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // After the thank-you, during the offer (a key pressed during the
+    // thank-you is not taken as the answer to a question not yet asked).
+    tokio::time::sleep(Duration::from_secs(4)).await;
     nurse.keys("1");
     let deadline = Instant::now() + STEP;
     while r

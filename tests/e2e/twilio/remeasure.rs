@@ -120,3 +120,143 @@ async fn a_phone_case_is_reminded_by_sms_and_the_nurse_keys_the_new_values_on_a_
     );
     r.close().await;
 }
+
+/// Read-back on a phone case: the advice goes to the nurse by SMS at once;
+/// she confirms with «FORSTÅET <code>»; on a second case she calls back and
+/// hears the advice after the PIN, keys 1, and the call goes on to a new case.
+#[tokio::test]
+async fn a_phone_nurse_confirms_advice_by_sms_or_by_key_1_on_a_call_back() {
+    use akutlinje_core::escalation::Disposition;
+    let r = rig().await;
+    let call = "CA00000000000000000000000000000311";
+    let case = r
+        .checklist_by_keys(
+            call,
+            "12",
+            ["22", "95", "2", "125", "98", "1", "38*9"],
+            "RE0311",
+        )
+        .await;
+    let lund = r.db.person("dr-lund").await;
+    let t0 = Utc::now();
+    r.hotline
+        .record_disposition(
+            case,
+            &lund,
+            Via::from(akutlinje_core::record::Channel::Api),
+            Disposition::WatchAtHome,
+            Some("Giv væske og 1 g paracetamol"),
+            t0,
+        )
+        .await
+        .expect("decide");
+    let code = case.code();
+    let sms =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notifications")
+            .into_iter()
+            .find(|n| n.new.kind == NotificationKind::FollowUp)
+            .expect("the advice by SMS");
+    assert_eq!(sms.new.person.as_str(), "anna");
+    assert_eq!(sms.new.channel, NotifyChannel::Sms);
+    assert!(
+        sms.new.text.contains("Giv væske og 1 g paracetamol")
+            && sms
+                .new
+                .text
+                .contains(&format!("svar FORSTÅET {code} på denne SMS")),
+        "{}",
+        sms.new.text
+    );
+    // Not confirmed after 5 minutes: sent again (SMS first) and the physician told.
+    r.escalator
+        .tick(t0 + Duration::minutes(5))
+        .await
+        .expect("tick");
+    let notes: Vec<_> =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notifications")
+            .into_iter()
+            .filter(|n| n.new.kind == NotificationKind::FollowUp)
+            .collect();
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(notes[1]
+        .new
+        .text
+        .starts_with(&format!("Påmindelse, sag {code}")));
+    assert_eq!(notes[2].new.person.as_str(), "dr-lund");
+    // The nurse answers the SMS.
+    let body = format!("FORSTÅET {code}");
+    let answer = r
+        .hook(
+            "/twilio/sms/incoming",
+            &[("MessageSid", "SM900"), ("From", ANNA), ("Body", &body)],
+        )
+        .await;
+    assert!(
+        answer.contains(&format!(
+            "bekræftelse af lægens råd i sag {code} er noteret"
+        )),
+        "{answer}"
+    );
+    let confirmed =
+        r.db.events(case)
+            .await
+            .into_iter()
+            .filter(|e| matches!(e.event.kind, EventKind::AdviceConfirmed))
+            .map(|e| e.event.author.person.map(|p| p.to_string()))
+            .collect::<Vec<_>>();
+    assert_eq!(confirmed, vec![Some("anna".to_string())]);
+    // A second case, advice by the physician; the nurse calls back instead.
+    let call2 = "CA00000000000000000000000000000312";
+    let case2 = r
+        .checklist_by_keys(
+            call2,
+            "14",
+            ["20", "96", "2", "130", "80", "1", "37*5"],
+            "RE0312",
+        )
+        .await;
+    r.hotline
+        .annotate(
+            case2,
+            &lund,
+            Via::from(akutlinje_core::record::Channel::Api),
+            "Mål igen om en time og ring ved feber",
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("advice");
+    let back = "CA00000000000000000000000000000313";
+    let offer = r.call_in(back, ANNA).await;
+    let s = said(&offer);
+    assert!(
+        s.contains("Lægens råd: Note: Mål igen om en time og ring ved feber"),
+        "{s}"
+    );
+    assert!(s.contains("Tast 1, hvis du har forstået rådet"), "{s}");
+    let t = r
+        .hook(
+            &format!("/twilio/voice/readback?case={case2}"),
+            &[("CallSid", back), ("Digits", "1"), ("From", ANNA)],
+        )
+        .await;
+    let s = said(&t);
+    assert!(s.starts_with("Tak. Din bekræftelse er noteret."), "{s}");
+    assert!(
+        s.contains("Tast beboerens værelsesnummer"),
+        "then a new case: {s}"
+    );
+    assert!(r
+        .db
+        .events(case2)
+        .await
+        .iter()
+        .any(|e| matches!(e.event.kind, EventKind::AdviceConfirmed)));
+    r.close().await;
+}

@@ -278,6 +278,49 @@ impl Line {
         if self.0.settings.pin_required && !self.pin(talk, &who, &home).await? {
             return self.put_through(talk).await;
         }
+        // Advice waiting for a read-back: read out, key 1 confirms it.
+        if let Some(case) = self
+            .0
+            .hotline
+            .pending_readbacks(&who, Utc::now())
+            .await?
+            .first()
+            .copied()
+        {
+            let lang = self.0.settings.lang;
+            let advice = self
+                .0
+                .hotline
+                .last_advice(case, lang)
+                .await?
+                .unwrap_or_default();
+            tracing::info!(case = %case, "advice read out for a read-back");
+            self.log_read(case, &who, "sip_readback").await?;
+            let offer = Msg::new("ivr-readback-offer").arg("advice", advice);
+            // The advice is the physician's words about a resident: spoken
+            // from a per-call rendering, never cached.
+            let text = self.speaker().msg(&offer);
+            let key = match talk.say(&self.0.prompts.speech(lang, &text)?).await? {
+                Some(k) => Some(k),
+                None => talk.key(super::talk::FIRST_KEY).await?,
+            };
+            if key == Some('1') {
+                self.0
+                    .hotline
+                    .confirm_advice(
+                        case,
+                        &who,
+                        akutlinje_core::service::Via {
+                            channel: Channel::Sip,
+                            external_id: Some(&format!("{call}:readback")),
+                        },
+                        Utc::now(),
+                    )
+                    .await?;
+                tracing::info!(case = %case, "advice confirmed by SIP");
+                self.say_id(talk, "ivr-readback-confirmed").await?;
+            }
+        }
         // A re-measure order waiting for this home: offered first (key 1);
         // any other key, or none, is a new case.
         if let Some((case, room)) = self.0.hotline.pending_remeasure(&who, Utc::now()).await? {
