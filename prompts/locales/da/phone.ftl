@@ -87,3 +87,5 @@ sms-readback-code-needed = Flere sager venter på din bekræftelse: svar FORSTÅ
 sms-readback-nothing = Ingen sag venter på din bekræftelse med det nummer.
 ivr-readback-offer = Lægens råd: { $advice } Tast 1, hvis du har forstået rådet. Tast 2 for at fortsætte.
 ivr-readback-confirmed = Tak. Din bekræftelse er noteret.
+ivr-page-after = Vil du bestille en ny måling, så tast 3, antal minutter og firkant, fx 3 6 0 firkant for om en time. Ellers læg på.
+ivr-page-remeasure-ordered = Ny måling er bestilt om { $minutes } minutter. Personalet bliver mindet om den. Farvel.

@@ -84,3 +84,5 @@ sms-readback-code-needed = Several cases wait for your confirmation: reply UNDER
 sms-readback-nothing = No case waits for your confirmation with that number.
 ivr-readback-offer = The physician's advice: { $advice } Press 1 if you have understood it. Press 2 to continue.
 ivr-readback-confirmed = Thank you. Your confirmation is recorded.
+ivr-page-after = To order a new measurement, press 3, the minutes and hash, e.g. 3 6 0 hash for an hour. Otherwise hang up.
+ivr-page-remeasure-ordered = A new measurement is ordered in { $minutes } minutes. Staff will be reminded of it. Goodbye.

@@ -64,6 +64,7 @@ pub(crate) fn router(t: Telephony) -> Router {
         .route("/twilio/voice/unknown/next", post(unknown_next))
         .route("/twilio/voice/page", post(page_answered))
         .route("/twilio/voice/page/answer", post(page_keys))
+        .route("/twilio/voice/page/after", post(page_after))
         .route("/twilio/sms/incoming", post(sms_incoming))
         .route("/twilio/sms/status", post(sms_status))
         .with_state(t)

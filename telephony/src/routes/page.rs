@@ -133,10 +133,14 @@ pub(super) async fn page_keys(
                                     "ringing" | "in-progress" | "queued" | "answered"
                                 )
                         });
+                    // After the talk (or at once, with nobody on the line):
+                    // a re-measure order by keys, "3, minutes, #".
+                    let after = after_menu(&t, case, notification);
                     let r = if caller_waiting {
                         twiml::Response::new()
                             .with(t.say_id("ivr-page-connecting"))
                             .with(t.bridge(case, true))
+                            .with(after)
                             .with(twiml::hangup())
                     } else {
                         let opener = match t
@@ -156,9 +160,11 @@ pub(super) async fn page_keys(
                                         .attr("callerId", &t.settings().from)
                                         .attr("timeout", 30),
                                 )
+                                .with(after)
                                 .with(twiml::hangup()),
                             None => twiml::Response::new()
                                 .with(t.say_id("ivr-page-acknowledged"))
+                                .with(after)
                                 .with(twiml::hangup()),
                         }
                     };
@@ -192,5 +198,67 @@ pub(super) async fn page_keys(
             }
         },
     )
+    .await)
+}
+
+/// The physician's menu after the talk: "3, the minutes, #" orders a
+/// re-measurement (e.g. 3 6 0 # in an hour); hanging up ends the call.
+fn after_menu(t: &Telephony, case: CaseId, notification: i64) -> Node {
+    let action = t.public(&format!(
+        "/twilio/voice/page/after?case={case}&notification={notification}"
+    ));
+    twiml::gather(&action, 10)
+        .attr("finishOnKey", "#")
+        .child(t.say_id("ivr-page-after"))
+}
+
+/// The keys after the talk: `3` then the minutes orders a re-measurement,
+/// said back; anything else ends the call.
+pub(super) async fn page_after(
+    State(t): State<Telephony>,
+    query: Params,
+    Signed(form): Signed<PageCall>,
+) -> Result<Response, Rejected> {
+    let sid = form.call_sid.0;
+    let case = q_case(&query)?;
+    let notification: i64 = q(&query, "notification")
+        .and_then(|v| v.parse().ok())
+        .ok_or(Rejected::Missing("notification"))?;
+    let digits: String = form.digits.chars().filter(char::is_ascii_digit).collect();
+    Ok(t.once(sid, "page-after", true, move |t, sid| async move {
+        let Some(who) = paged_person(&t, case, notification).await? else {
+            return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
+        };
+        let minutes = digits
+            .strip_prefix('3')
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (1..=akutlinje_core::reply::REMEASURE_MAX_MINUTES).contains(m));
+        let Some(minutes) = minutes else {
+            return Ok(twiml::Response::new()
+                .with(t.say_id("ivr-goodbye"))
+                .with(twiml::hangup())
+                .to_xml());
+        };
+        t.hotline()
+            .order_remeasure(
+                case,
+                &who,
+                akutlinje_core::service::Via {
+                    channel: Channel::Twilio,
+                    external_id: Some(&format!("{sid}:after")),
+                },
+                minutes,
+                now(),
+            )
+            .await?;
+        tracing::info!(case = %case, minutes, "re-measurement ordered by phone");
+        let said = t
+            .speaker()
+            .msg(&Msg::new("ivr-page-remeasure-ordered").arg("minutes", minutes));
+        Ok(twiml::Response::new()
+            .with(t.say(&said))
+            .with(twiml::hangup())
+            .to_xml())
+    })
     .await)
 }

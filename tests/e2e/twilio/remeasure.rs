@@ -260,3 +260,94 @@ async fn a_phone_nurse_confirms_advice_by_sms_or_by_key_1_on_a_call_back() {
         .any(|e| matches!(e.event.kind, EventKind::AdviceConfirmed)));
     r.close().await;
 }
+
+/// The physician orders a re-measurement by keys after the talk: "3, the
+/// minutes, #" on the page call; anything else ends the call.
+#[tokio::test]
+async fn the_physician_orders_a_remeasurement_by_keys_after_the_talk() {
+    let r = rig().await;
+    let call = "CA00000000000000000000000000000321";
+    let case = r
+        .checklist_by_keys(
+            call,
+            "12",
+            ["22", "95", "2", "125", "98", "1", "38*9"],
+            "RE0321",
+        )
+        .await;
+    r.tick(Utc::now()).await;
+    let vcall = r
+        .fake
+        .requests()
+        .into_iter()
+        .find(|q| q.path.ends_with("/Calls.json"))
+        .expect("a voice page");
+    let path = vcall
+        .get("Url")
+        .and_then(|u| u.strip_prefix(&r.hooks.base))
+        .expect("our own URL")
+        .to_string();
+    let pcall =
+        r.db.store
+            .notifications(case)
+            .await
+            .expect("notes")
+            .into_iter()
+            .find(|n| n.new.channel == NotifyChannel::Voice)
+            .and_then(|n| n.external_id)
+            .expect("the call was placed");
+    let menu = r
+        .hook(
+            &path,
+            &[
+                ("CallSid", &pcall),
+                ("AnsweredBy", "human"),
+                ("CallStatus", "in-progress"),
+            ],
+        )
+        .await;
+    let action = |xml: &str, which: &str| {
+        check_twiml(xml)
+            .into_iter()
+            .filter(|(n, _, _)| n == "Gather")
+            .filter_map(|(_, a, _)| a.get("action").cloned())
+            .find(|a| a.contains(which))
+            .and_then(|a| a.strip_prefix(&r.hooks.base).map(str::to_string))
+    };
+    let answer = action(&menu, "/page/answer").expect("the page menu");
+    let joined = r
+        .hook(&answer, &[("CallSid", &pcall), ("Digits", "1")])
+        .await;
+    let els = check_twiml(&joined);
+    let conf = els
+        .iter()
+        .position(|(n, _, _)| n == "Dial")
+        .expect("into the conference");
+    let after_at = els
+        .iter()
+        .position(|(n, _, _)| n == "Gather")
+        .expect("a menu after the talk");
+    assert!(after_at > conf, "the menu comes after the talk");
+    let after = action(&joined, "/page/after").expect("the after-talk menu");
+    let done = r
+        .hook(&after, &[("CallSid", &pcall), ("Digits", "360")])
+        .await;
+    assert!(
+        said(&done).contains("Ny måling er bestilt om 60 minutter"),
+        "{}",
+        said(&done)
+    );
+    let orders: Vec<(u32, Option<String>)> =
+        r.db.events(case)
+            .await
+            .into_iter()
+            .filter_map(|e| match e.event.kind {
+                EventKind::RemeasureOrdered { minutes, .. } => {
+                    Some((minutes, e.event.author.person.map(|p| p.to_string())))
+                }
+                _ => None,
+            })
+            .collect();
+    assert_eq!(orders, vec![(60, Some("dr-lund".to_string()))]);
+    r.close().await;
+}
