@@ -500,3 +500,74 @@ async fn a_nurse_calling_back_keys_the_ordered_remeasurement_on_the_same_case() 
         .any(|e| matches!(e.event.kind, EventKind::RemeasureStarted)));
     nurse.hangup();
 }
+
+/// The physician orders a re-measurement by keys after the page, on a SIP
+/// case whose nurse is no longer on the line: 1 takes the page, then "3, the
+/// minutes, #".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_physician_orders_a_remeasurement_by_keys_after_a_sip_page() {
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    let mut doctor = Phone::start(super::LUND, &quiet, true);
+    let r = rig(doctor.port).await;
+    let anna = r.db.person("anna").await;
+    let home = r.db.home("solgaarden").await;
+    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let h = &r.hotline;
+    let sip = akutlinje_core::record::Channel::Sip;
+    let now = chrono::Utc::now();
+    h.open_case(case, &anna, &home, sip, akutlinje_core::i18n::Lang::Da, now)
+        .await
+        .expect("open");
+    for a in [
+        "12",
+        "nej",
+        "22",
+        "95",
+        "nej",
+        "125",
+        "98",
+        "1",
+        "38,9",
+        "Feber",
+        "spring over",
+    ] {
+        h.input(case, &anna, sip, a, None, now)
+            .await
+            .expect("input");
+    }
+    r.tick().await;
+    assert!(
+        doctor.wait_for("CALL_ESTABLISHED", STEP).await,
+        "dr. Lund is rung"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    doctor.keys("1");
+    let deadline = Instant::now() + STEP;
+    while h.acknowledged_by(case).await.expect("read").is_none() {
+        assert!(Instant::now() < deadline, "1 takes the page");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // "Acknowledged" and the menu are said; 3, 45, #.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    doctor.keys("345#");
+    let deadline = Instant::now() + STEP;
+    let ordered = loop {
+        let found =
+            r.db.events(case)
+                .await
+                .into_iter()
+                .find_map(|e| match e.event.kind {
+                    EventKind::RemeasureOrdered { minutes, .. } => {
+                        Some((minutes, e.event.author.person.map(|p| p.to_string())))
+                    }
+                    _ => None,
+                });
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "the order is recorded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(ordered, (45, Some("dr-lund".to_string())));
+}

@@ -636,7 +636,7 @@ impl Line {
         let Some(physician) = physician else {
             return Ok(());
         };
-        self.join(talk, physician).await
+        self.join(talk, Some(case), physician).await
     }
 
     /// What a waiting caller hears next, from where the page stands.
@@ -658,7 +658,12 @@ impl Line {
 
     /// Relays audio between the caller and the physician until either
     /// hangs up.
-    async fn join(&self, talk: &mut Talk, mut physician: Placed) -> Result<(), Fault> {
+    async fn join(
+        &self,
+        talk: &mut Talk,
+        case: Option<CaseId>,
+        mut physician: Placed,
+    ) -> Result<(), Fault> {
         let stop = tokio_util::sync::CancellationToken::new();
         let (caller_gone, physician_gone) = (talk.hangup.clone(), physician.hangup.clone());
         let watch = stop.clone();
@@ -674,7 +679,77 @@ impl Line {
         if let Err(e) = relayed {
             tracing::warn!(error = %e, "the bridge between caller and physician failed");
         }
+        // The caller hung up and the physician is still on the line: the
+        // menu after the talk (a re-measure order by keys) on a case.
+        if let (Some(case), false) = (case, physician.hangup.is_cancelled()) {
+            let Placed {
+                media,
+                hangup,
+                info_keys,
+                dialog,
+            } = physician;
+            let mut doctor = Talk {
+                media,
+                hangup,
+                info_keys,
+            };
+            if let Err(e) = self.after_talk(case, &mut doctor, None).await {
+                tracing::debug!(error = %e, "the menu after the talk ended");
+            }
+            Placed {
+                media: doctor.media,
+                hangup: doctor.hangup,
+                info_keys: doctor.info_keys,
+                dialog,
+            }
+            .end()
+            .await;
+            return Ok(());
+        }
         physician.end().await;
+        Ok(())
+    }
+
+    /// The physician's menu after the talk: "3, the minutes, #" orders a
+    /// re-measurement, said back; anything else, or nothing, ends the call.
+    /// `early` is a key pressed before the menu was said (the physician who
+    /// knows it need not wait for it).
+    async fn after_talk(
+        &self,
+        case: CaseId,
+        doctor: &mut Talk,
+        early: Option<char>,
+    ) -> Result<(), Fault> {
+        let h = &self.0.hotline;
+        let Some(who) = h.acknowledged_by(case).await? else {
+            return Ok(());
+        };
+        let Some(who) = self.0.db.people.person(&who).await? else {
+            return Ok(());
+        };
+        let first = match early {
+            Some(k) => Some(k),
+            None => self.say_id(doctor, "ivr-page-after").await?,
+        };
+        let digits: String = doctor
+            .keys(first, Some(6))
+            .await?
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let minutes = digits
+            .strip_prefix('3')
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (1..=akutlinje_core::reply::REMEASURE_MAX_MINUTES).contains(m));
+        let Some(minutes) = minutes else {
+            self.say_id(doctor, "ivr-goodbye").await?;
+            return Ok(());
+        };
+        h.order_remeasure(case, &who, Channel::Sip.into(), minutes, Utc::now())
+            .await?;
+        tracing::info!(case = %case, minutes, "re-measurement ordered by SIP");
+        let said = Msg::new("ivr-page-remeasure-ordered").arg("minutes", minutes);
+        doctor.say(&self.audio(&Utterance::Msg(said))?).await?;
         Ok(())
     }
 
@@ -690,7 +765,7 @@ impl Line {
                 d = self.0.dialer.dial(&target, &self.0.settings.from_user, self.0.settings.ring) => d,
             };
             match dialled {
-                Ok(placed) => return self.join(talk, placed).await,
+                Ok(placed) => return self.join(talk, None, placed).await,
                 Err(e) => {
                     tracing::info!(person = %physician.id, reason = %e, "physician on call not reached")
                 }

@@ -51,7 +51,14 @@ impl Line {
                     return;
                 }
                 None => {
-                    let _ = self.say_id(&mut talk, "ivr-page-acknowledged").await;
+                    let early = self
+                        .say_id(&mut talk, "ivr-page-acknowledged")
+                        .await
+                        .ok()
+                        .flatten();
+                    if let Err(e) = self.after_talk(case, &mut talk, early).await {
+                        tracing::debug!(error = %e, "the menu after the page ended");
+                    }
                 }
             }
         }
