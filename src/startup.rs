@@ -490,6 +490,7 @@ fn matrix_bot(
             },
         };
         sender.connected(client.clone());
+        sender.with_context(ctx.clone());
         if let Err(e) = akutlinje_bot::run(client, ctx, until_stopped).await {
             tracing::error!(error = %e, "the Matrix bot stopped");
         }

@@ -20,6 +20,7 @@ use matrix_sdk::Client;
 pub struct MatrixSender {
     client: Arc<OnceLock<Client>>,
     loc: Arc<Localizer>,
+    ctx: Arc<OnceLock<crate::BotContext>>,
 }
 
 impl MatrixSender {
@@ -28,12 +29,19 @@ impl MatrixSender {
         MatrixSender {
             client: Arc::new(OnceLock::new()),
             loc,
+            ctx: Arc::new(OnceLock::new()),
         }
     }
 
     /// Hands over the connected client (once).
     pub fn connected(&self, client: Client) {
         let _ = self.client.set(client);
+    }
+
+    /// Hands over the bot's context (once): reminders after the advice
+    /// then go to the staff in the case's own thread, where the case is.
+    pub fn with_context(&self, ctx: crate::BotContext) {
+        let _ = self.ctx.set(ctx);
     }
 }
 
@@ -112,6 +120,25 @@ impl MatrixSender {
             .client
             .get()
             .ok_or_else(|| retry("the Matrix bot is not connected"))?;
+        // A reminder to staff about a chat case: in the case's thread.
+        if let (
+            NotificationKind::FollowUp,
+            Some(case),
+            Some(ctx),
+            akutlinje_core::person::Role::Staff,
+        ) = (n.new.kind, n.new.case, self.ctx.get(), to.role)
+        {
+            match crate::conversation::post_in_case_thread(ctx, client, case, &n.new.text).await {
+                Ok(Some(id)) => return Ok(Some(id)),
+                Ok(None) => {}
+                Err(why) => {
+                    return Err(SendError {
+                        retryable: false,
+                        message: why,
+                    })
+                }
+            }
+        }
         let Some(user) = to.matrix_user.as_deref() else {
             return Err(SendError {
                 retryable: false,

@@ -23,6 +23,7 @@ pub(crate) use handlers::{on_message, on_reaction};
 use outgoing::*;
 pub use outgoing::{keycap_number, lines, render, Outgoing, KEYCAPS};
 pub(crate) use outgoing::{send_in_thread, send_text};
+pub use staff::post_in_case_thread;
 pub(crate) use staff::tell_staff;
 #[allow(unused_imports)]
 use staff::*;

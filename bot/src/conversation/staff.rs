@@ -536,6 +536,48 @@ pub(super) async fn voice_note(
     }
 }
 
+/// A line in the case's thread, for the outbox (a reminder after the
+/// advice): `Ok(None)` when the case has no thread (the caller sends it
+/// elsewhere), `Ok(Some(id))` when posted, `Err` when the room may not show
+/// it now (the caller falls over to another channel).
+pub async fn post_in_case_thread(
+    ctx: &BotContext,
+    client: &Client,
+    case: CaseId,
+    line: &str,
+) -> Result<Option<String>, String> {
+    let Ok(Some((room_id, root))) = ctx.db.channels.matrix_thread_of_case(case).await else {
+        return Ok(None);
+    };
+    let staff_room = matrix_sdk::ruma::RoomId::parse(&room_id)
+        .ok()
+        .and_then(|id| client.get_room(&id));
+    let root: Option<OwnedEventId> = root.as_str().try_into().ok();
+    let (Some(r), Some(root)) = (staff_room, root) else {
+        return Ok(None);
+    };
+    let home = match ctx.hotline.case_summary(case).await {
+        Ok(Some(c)) => c.home,
+        _ => return Err("the case could not be read".into()),
+    };
+    let verdict = crate::trust::home_room(ctx, client, &r, &home).await;
+    if verdict != crate::trust::Verdict::Safe {
+        withhold(ctx, &r, Some(&root), case, &home, &verdict).await;
+        return Err(format!(
+            "the case's room may not show it now ({})",
+            verdict.code()
+        ));
+    }
+    let mut content =
+        matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain(line);
+    content.relates_to = Some(matrix_sdk::ruma::events::room::message::Relation::Thread(
+        matrix_sdk::ruma::events::relation::Thread::plain(root.clone(), root.clone()),
+    ));
+    let sent = r.send(content).await.map_err(|e| e.to_string())?;
+    log_room_readers(ctx, client, &r, case).await;
+    Ok(Some(sent.response.event_id.to_string()))
+}
+
 /// Sends a line to the staff's case thread, if the case came in over
 /// Matrix and the room may show it now. `Err` says why it was not shown.
 pub(crate) async fn tell_staff(

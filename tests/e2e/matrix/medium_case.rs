@@ -234,6 +234,18 @@ async fn a_medium_case_from_akut_to_the_physicians_decision() {
             .any(|f| f.kind == akutlinje_core::followup::FollowUpKind::Remeasure && f.pending),
         "{ups:?}"
     );
+    // At the due time the reminder comes in the case's own thread, with
+    // the last values.
+    let due = chrono::Utc::now() + chrono::Duration::minutes(61);
+    esc.tick(due).await.expect("tick");
+    outbox(&db, &h, &bot).tick(due).await.expect("outbox");
+    let reminder = staff
+        .wait_for(&anna, "tid til ny måling, som lægen har bestilt")
+        .await;
+    assert!(
+        reminder.body.contains("Seneste værdier: RF 22, SpO2 95 %"),
+        "{reminder:?}"
+    );
     // The municipal acute team: staff are told whom to call, now.
     dm.send(RoomMessageEventContent::text_plain("!beslutning 7"))
         .await

@@ -304,6 +304,15 @@ fn outbox(
 ) -> akutlinje_scheduler::escalation::Outbox {
     let sender = akutlinje_bot::sender::MatrixSender::new(h.localizer().clone());
     sender.connected(bot.clone());
+    let roster = std::sync::Arc::new(akutlinje::oncall::RotaRoster::new(
+        db.store.clone(),
+        "akutlaege".parse().expect("service"),
+    ));
+    sender.with_context(akutlinje_bot::BotContext::new(
+        h.clone(),
+        roster,
+        db.store.clone(),
+    ));
     akutlinje_scheduler::escalation::Outbox::new(
         db.store.clone(),
         vec![std::sync::Arc::new(sender)],
