@@ -160,7 +160,16 @@ impl Sender for VoiceSender {
         let status = t.public("/twilio/voice/status");
         let events = ["initiated", "ringing", "answered", "completed"];
         let (url, inline);
+        // A reminder to a nurse is a call she goes on with like one of her
+        // own (the PIN first); anything else rings a physician or says a notice.
+        let as_caller = n.new.kind == NotificationKind::FollowUp
+            && n.new.case.is_some()
+            && to.role == akutlinje_core::person::Role::Staff;
         let instructions = match (n.new.kind, n.new.case) {
+            (NotificationKind::FollowUp, Some(_)) if as_caller => {
+                url = t.public("/twilio/voice/callback");
+                Instructions::Url(&url)
+            }
             (NotificationKind::Page, Some(case)) => {
                 url = t.public(&format!(
                     "/twilio/voice/page?case={case}&notification={}",
@@ -211,8 +220,13 @@ impl Sender for VoiceSender {
             .channels
             .upsert_call(&CallLeg {
                 sid: call.sid.clone(),
-                role: CallRole::Physician,
-                case: n.new.case,
+                role: if as_caller {
+                    CallRole::Caller
+                } else {
+                    CallRole::Physician
+                },
+                // The nurse's call joins a case only after her PIN.
+                case: if as_caller { None } else { n.new.case },
                 person: Some(to.id.clone()),
                 notification: Some(n.id),
                 status: call.status.clone(),

@@ -89,3 +89,5 @@ ivr-readback-offer = Lægens råd: { $advice } Tast 1, hvis du har forstået rå
 ivr-readback-confirmed = Tak. Din bekræftelse er noteret.
 ivr-page-after = Vil du bestille en ny måling, så tast 3, antal minutter og firkant, fx 3 6 0 firkant for om en time. Ellers læg på.
 ivr-page-remeasure-ordered = Ny måling er bestilt om { $minutes } minutter. Personalet bliver mindet om den. Farvel.
+ivr-remeasure-call-intro = Dette er akutlinjen. Lægen har bestilt en ny måling, som endnu ikke er givet.
+ivr-remeasure-call-pin = Dette er akutlinjen. Lægen har bestilt en ny måling, som endnu ikke er givet. Tast din personlige kode, og afslut med firkant.

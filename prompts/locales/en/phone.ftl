@@ -86,3 +86,5 @@ ivr-readback-offer = The physician's advice: { $advice } Press 1 if you have und
 ivr-readback-confirmed = Thank you. Your confirmation is recorded.
 ivr-page-after = To order a new measurement, press 3, the minutes and hash, e.g. 3 6 0 hash for an hour. Otherwise hang up.
 ivr-page-remeasure-ordered = A new measurement is ordered in { $minutes } minutes. Staff will be reminded of it. Goodbye.
+ivr-remeasure-call-intro = This is the acute hotline. The physician has ordered a new measurement that has not been given yet.
+ivr-remeasure-call-pin = This is the acute hotline. The physician has ordered a new measurement that has not been given yet. Key your personal code, then the hash key.

@@ -166,6 +166,15 @@ impl Escalator {
                     &staff_channels
                 };
                 to(&staff, say(Msg::new(id).arg("values", values)), channels);
+                // A phone case is also rung at the due time: the nurse
+                // keys her PIN and the new values on that call.
+                if by_phone && stage == 0 {
+                    to(
+                        &staff,
+                        say(Msg::new("ivr-remeasure-call-intro")),
+                        &[NotifyChannel::Voice],
+                    );
+                }
                 recorded.push(EventKind::RemeasureReminded { stage });
             }
             (FollowUpKind::Remeasure, stage) => {

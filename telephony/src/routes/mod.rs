@@ -53,6 +53,7 @@ pub(crate) fn router(t: Telephony) -> Router {
         .route("/twilio/voice/pin", post(pin))
         .route("/twilio/voice/remeasure", post(remeasure_choice))
         .route("/twilio/voice/readback", post(readback_choice))
+        .route("/twilio/voice/callback", post(callback))
         .route("/twilio/voice/gather", post(gather))
         .route("/twilio/voice/silence", post(silence))
         .route("/twilio/voice/record", post(recorded))

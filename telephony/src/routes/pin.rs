@@ -238,3 +238,16 @@ pub(super) async fn readback_choice(
     })
     .await)
 }
+
+/// A reminder call the hotline placed to a nurse, answered: why, then her
+/// PIN (the call leg already names her), then on as a call of her own.
+pub(super) async fn callback(
+    State(t): State<Telephony>,
+    Signed(form): Signed<OnCall>,
+) -> Result<Response, Rejected> {
+    let sid = form.call_sid.0;
+    Ok(t.once(sid, "callback", true, move |t, _sid| async move {
+        Ok(pin_prompt(&t, 1, "ivr-remeasure-call-pin").to_xml())
+    })
+    .await)
+}

@@ -571,3 +571,94 @@ async fn the_physician_orders_a_remeasurement_by_keys_after_a_sip_page() {
     };
     assert_eq!(ordered, (45, Some("dr-lund".to_string())));
 }
+
+/// At the due time of a re-measure order on a SIP case, the bridge rings the
+/// nurse: her PIN, the offer (1), and the new values on that call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bridge_rings_the_nurse_at_the_due_time_and_she_keys_the_remeasurement() {
+    use akutlinje_core::service::Via;
+    let tmp = tempfile::tempdir().expect("dir");
+    let quiet = phone::silence(tmp.path(), 600);
+    // Every call the bridge places rings this phone: the nurse's.
+    let mut nurse = Phone::start(ANNA, &quiet, true);
+    let r = rig(nurse.port).await;
+    let anna = r.db.person("anna").await;
+    let home = r.db.home("solgaarden").await;
+    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let h = &r.hotline;
+    let sip = akutlinje_core::record::Channel::Sip;
+    let now = chrono::Utc::now();
+    h.open_case(case, &anna, &home, sip, akutlinje_core::i18n::Lang::Da, now)
+        .await
+        .expect("open");
+    for a in [
+        "12",
+        "nej",
+        "22",
+        "95",
+        "nej",
+        "125",
+        "98",
+        "1",
+        "38,9",
+        "Feber",
+        "spring over",
+    ] {
+        h.input(case, &anna, sip, a, None, now)
+            .await
+            .expect("input");
+    }
+    // The page is acknowledged elsewhere: only the reminder rings.
+    let lund = r.db.person("dr-lund").await;
+    h.respond_to_page(
+        case,
+        &lund,
+        akutlinje_core::record::Channel::Api,
+        false,
+        None,
+        now,
+    )
+    .await
+    .ok();
+    let due = h
+        .order_remeasure(
+            case,
+            &lund,
+            Via::from(akutlinje_core::record::Channel::Api),
+            30,
+            now,
+        )
+        .await
+        .expect("order");
+    r.tick_at(due).await;
+    assert!(
+        nurse.wait_for("CALL_ESTABLISHED", STEP).await,
+        "the nurse is rung"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    nurse.keys(&format!("{PIN}#"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    nurse.keys("1");
+    let deadline = Instant::now() + STEP;
+    while r
+        .hotline
+        .case_state(case)
+        .await
+        .expect("state")
+        .remeasure
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "key 1 starts the re-measurement");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    answer(&r, &mut nurse, case, "3#").await;
+    assert_eq!(
+        r.hotline
+            .case_state(case)
+            .await
+            .expect("state")
+            .paged
+            .map(|u| u.as_str()),
+        Some("red")
+    );
+}

@@ -173,7 +173,11 @@ impl Rig {
 
     /// Fires what is due and sends what is pending.
     pub async fn tick(&self) {
-        let at = Utc::now();
+        self.tick_at(Utc::now()).await;
+    }
+
+    /// Escalation and outbox at a given time (a timer due later).
+    pub async fn tick_at(&self, at: chrono::DateTime<Utc>) {
         self.escalator.tick(at).await.expect("escalate");
         self.outbox.tick(at).await.expect("send");
     }

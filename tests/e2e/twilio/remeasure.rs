@@ -351,3 +351,89 @@ async fn the_physician_orders_a_remeasurement_by_keys_after_the_talk() {
     assert_eq!(orders, vec![(60, Some("dr-lund".to_string()))]);
     r.close().await;
 }
+
+/// At the due time a phone case's nurse is also rung: the call asks for her
+/// PIN (nothing about a resident before), then offers the ordered
+/// re-measurement, which she keys in on that call.
+#[tokio::test]
+async fn the_hotline_rings_the_nurse_at_the_due_time_and_she_keys_the_new_values() {
+    let r = rig().await;
+    let call = "CA00000000000000000000000000000331";
+    let case = r
+        .checklist_by_keys(
+            call,
+            "12",
+            ["22", "95", "2", "125", "98", "1", "38*9"],
+            "RE0331",
+        )
+        .await;
+    let lund = r.db.person("dr-lund").await;
+    let due = r
+        .hotline
+        .order_remeasure(
+            case,
+            &lund,
+            Via::from(akutlinje_core::record::Channel::Api),
+            30,
+            Utc::now(),
+        )
+        .await
+        .expect("order");
+    r.fake.clear();
+    r.tick(due).await;
+    let placed = r
+        .fake
+        .requests()
+        .into_iter()
+        .find(|q| q.path.ends_with("/Calls.json") && q.get("To") == Some(ANNA))
+        .expect("the nurse is rung");
+    assert!(
+        placed
+            .get("Url")
+            .is_some_and(|u| u.ends_with("/twilio/voice/callback")),
+        "{placed:?}"
+    );
+    let sid = r
+        .db
+        .store
+        .notifications(case)
+        .await
+        .expect("notes")
+        .into_iter()
+        .find(|n| n.new.channel == NotifyChannel::Voice && n.new.kind == NotificationKind::FollowUp)
+        .and_then(|n| n.external_id)
+        .expect("the call was placed");
+    let hello = r
+        .hook(
+            "/twilio/voice/callback",
+            &[("CallSid", &sid), ("CallStatus", "in-progress")],
+        )
+        .await;
+    let s = said(&hello);
+    assert!(
+        s.contains("Lægen har bestilt en ny måling") && s.contains("Tast din personlige kode"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("12") && !s.contains("Karen"),
+        "nothing about the resident before the PIN: {s}"
+    );
+    let offer = r.pin(&sid, 1, PIN).await;
+    assert!(
+        said(&offer).contains("Lægen har bestilt en ny måling for værelse 12"),
+        "{}",
+        said(&offer)
+    );
+    let path = format!("/twilio/voice/remeasure?case={case}");
+    let t = r.hook(&path, &[("CallSid", &sid), ("Digits", "1")]).await;
+    assert!(said(&t).contains("Tast 3 for Brystsmerter"), "{}", said(&t));
+    let mut last = String::new();
+    for (n, keys) in (1..).zip(["7", "20", "96", "2", "130", "90", "1", "37*8"]) {
+        last = r.keys(&sid, n, keys).await;
+    }
+    assert!(said(&last).contains("Ikke dårligere"), "{}", said(&last));
+    let events = r.db.events(case).await;
+    assert!(events.iter().any(|e| matches!(&e.event.kind,
+        EventKind::RemeasureAssessed { trend } if !trend.is_worse())));
+    r.close().await;
+}

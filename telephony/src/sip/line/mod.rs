@@ -275,7 +275,21 @@ impl Line {
             self.say_id(talk, "ivr-goodbye").await?;
             return Ok(());
         };
-        if self.0.settings.pin_required && !self.pin(talk, &who, &home).await? {
+        self.identified(call, talk, who, home, "ivr-pin-ask").await
+    }
+
+    /// A caller known as staff of `home`: the PIN, then any advice waiting
+    /// for a read-back and any re-measure order, then a new case. Also how a
+    /// reminder call the hotline places to a nurse goes on.
+    async fn identified(
+        &self,
+        call: &str,
+        talk: &mut Talk,
+        who: Person,
+        home: Home,
+        ask_pin: &str,
+    ) -> Result<(), Fault> {
+        if self.0.settings.pin_required && !self.pin(talk, &who, &home, ask_pin).await? {
             return self.put_through(talk).await;
         }
         // Advice waiting for a read-back: read out, key 1 confirms it.
@@ -356,8 +370,14 @@ impl Line {
 
     /// The PIN: true when it matched; false to put the caller through
     /// without resident data (key 0, no PIN set, three wrong tries).
-    async fn pin(&self, talk: &mut Talk, who: &Person, home: &Home) -> Result<bool, Fault> {
-        let mut say = "ivr-pin-ask";
+    async fn pin(
+        &self,
+        talk: &mut Talk,
+        who: &Person,
+        home: &Home,
+        ask: &str,
+    ) -> Result<bool, Fault> {
+        let mut say = ask;
         for try_no in 1..=crate::PIN_TRIES {
             let first = self.say_id(talk, say).await?;
             // The keys are never logged nor stored: only whether they matched.

@@ -72,6 +72,42 @@ impl Line {
         .await;
     }
 
+    /// A reminder call the hotline placed to a nurse: said why, then on as
+    /// a call in from her (the PIN first: nothing about a resident before).
+    async fn reminder_call(&self, call: String, to: Person, placed: Placed) {
+        let Placed {
+            media,
+            hangup,
+            info_keys,
+            dialog,
+        } = placed;
+        let mut talk = Talk {
+            media,
+            hangup,
+            info_keys,
+        };
+        let home = match &to.home {
+            Some(h) => self.0.db.people.home(h).await.ok().flatten(),
+            None => None,
+        };
+        if let Some(home) = home {
+            if let Err(e) = self
+                .identified(&call, &mut talk, to, home, "ivr-remeasure-call-pin")
+                .await
+            {
+                tracing::debug!(error = %e, "the reminder call ended");
+            }
+        }
+        Placed {
+            media: talk.media,
+            hangup: talk.hangup,
+            info_keys: talk.info_keys,
+            dialog,
+        }
+        .end()
+        .await;
+    }
+
     async fn page_menu(
         &self,
         case: CaseId,
@@ -259,6 +295,14 @@ impl Sender for SipPager {
                             .status_event(case, "physician", &call, "answered", None)
                             .await;
                         line.page_call(case, call, to, placed).await;
+                    }
+                    // A re-measure reminder to a nurse: the PIN, then the
+                    // ordered re-measurement on the keypad, as on a call in.
+                    (NotificationKind::FollowUp, Some(case)) if to.role == Role::Staff => {
+                        let _ = line
+                            .status_event(case, "caller", &call, "answered", None)
+                            .await;
+                        line.reminder_call(call, to, placed).await;
                     }
                     _ => {
                         // An alert or notice: said twice, no keys.
