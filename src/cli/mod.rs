@@ -26,9 +26,17 @@ use crate::config::Settings;
 pub use crate::time::parse_time;
 pub use people::check_pin;
 
+/// The version with the git commit it was built from.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("AKUTLINJE_GIT_COMMIT"),
+    ")"
+);
+
 /// akutlinje: the acute hotline between nursing homes and on-call physicians.
 #[derive(Parser, Debug)]
-#[command(name = "akutlinje", version, about)]
+#[command(name = "akutlinje", version = VERSION, about)]
 pub struct Cli {
     /// Configuration file (TOML). Default: ./akutlinje.toml if it exists.
     #[arg(long, global = true, env = "AKUTLINJE_CONFIG")]
@@ -82,6 +90,13 @@ enum Command {
     /// Transcribe voice notes (Ogg/Opus, WAV, MP3, raw G.711 .ul/.al) with
     /// the configured Whisper model and print the text.
     Transcribe(server::TranscribeArgs),
+    /// Back up the embedded SQLite database into FILE while the service
+    /// runs (a consistent snapshot), and check it. PostgreSQL: use pg_dump.
+    Backup(server::BackupArgs),
+    /// Check a backup (`--check`: integrity, schema, what it holds), or
+    /// restore it over the configured SQLite database with the service
+    /// stopped (`--force` when that database exists).
+    Restore(server::RestoreArgs),
 }
 
 pub(super) fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
@@ -153,5 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db(c) => server::db(c, settings).await,
         Command::Config => server::config(settings).await,
         Command::Transcribe(a) => server::transcribe(a, settings).await,
+        Command::Backup(a) => server::backup(a, settings).await,
+        Command::Restore(a) => server::restore(a, settings).await,
     }
 }

@@ -35,6 +35,24 @@ pub(super) struct ServeArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub(super) struct BackupArgs {
+    /// The backup file to write (must not exist).
+    file: std::path::PathBuf,
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct RestoreArgs {
+    /// The backup file.
+    file: std::path::PathBuf,
+    /// Only check it: integrity, schema version, what it holds (JSON).
+    #[arg(long)]
+    check: bool,
+    /// Replace an existing database (stop the service first).
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args, Debug)]
 pub(super) struct TranscribeArgs {
     /// Audio files.
     #[arg(required = true)]
@@ -113,5 +131,74 @@ pub(super) async fn transcribe(args: TranscribeArgs, settings: Settings) -> anyh
     if failed > 0 {
         bail!("{failed} of {n} files could not be transcribed");
     }
+    Ok(())
+}
+
+/// The file of the configured SQLite database; an error for PostgreSQL.
+fn sqlite_file(settings: &Settings) -> anyhow::Result<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !settings.database_url.starts_with("sqlite:") {
+        anyhow::bail!(
+            "the database is PostgreSQL: back it up with pg_dump -Fc and restore with pg_restore (docs in the README)"
+        );
+    }
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&settings.database_url)
+        .map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
+    Ok(opts.get_filename().to_path_buf())
+}
+
+pub(super) async fn backup(a: BackupArgs, settings: Settings) -> anyhow::Result<()> {
+    sqlite_file(&settings)?;
+    let summary = akutlinje_store::sqlite_backup(&settings.database_url, &a.file)
+        .await
+        .map_err(|e| anyhow::anyhow!("backup to {}: {e}", a.file.display()))?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    if !summary.restorable() {
+        anyhow::bail!("the backup did not check out: {}", summary.integrity);
+    }
+    eprintln!(
+        "backed up {} cases and {} events into {}",
+        summary.cases,
+        summary.events,
+        a.file.display()
+    );
+    Ok(())
+}
+
+pub(super) async fn restore(a: RestoreArgs, settings: Settings) -> anyhow::Result<()> {
+    let summary = akutlinje_store::sqlite_check(&a.file)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    if !summary.restorable() {
+        anyhow::bail!(
+            "{} cannot be restored: integrity {}, schema {} (this program knows up to {})",
+            a.file.display(),
+            summary.integrity,
+            summary.schema_version,
+            summary.program_schema_version
+        );
+    }
+    if a.check {
+        return Ok(());
+    }
+    let target = sqlite_file(&settings)?;
+    if target.exists() && !a.force {
+        anyhow::bail!(
+            "{} exists; stop the service and add --force to replace it",
+            target.display()
+        );
+    }
+    // Copy beside it, then rename: a crash leaves the old database or the new.
+    let partial = target.with_extension("restoring");
+    std::fs::copy(&a.file, &partial)
+        .map_err(|e| anyhow::anyhow!("copying to {}: {e}", partial.display()))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        let _ = std::fs::remove_file(side);
+    }
+    std::fs::rename(&partial, &target)
+        .map_err(|e| anyhow::anyhow!("replacing {}: {e}", target.display()))?;
+    eprintln!("restored {} into {}", a.file.display(), target.display());
     Ok(())
 }

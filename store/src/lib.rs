@@ -266,3 +266,106 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
 }
+
+/// What a SQLite backup holds: checked with `PRAGMA integrity_check`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BackupSummary {
+    /// `ok`, or what SQLite found wrong.
+    pub integrity: String,
+    /// The newest migration applied to it.
+    pub schema_version: i64,
+    /// The newest migration this program knows.
+    pub program_schema_version: i64,
+    /// Cases in it.
+    pub cases: i64,
+    /// Record events in it.
+    pub events: i64,
+    /// Its size.
+    pub bytes: u64,
+}
+
+impl BackupSummary {
+    /// Whether it can be restored by this program: intact, and not from a
+    /// newer program (an older schema migrates forward at start).
+    pub fn restorable(&self) -> bool {
+        self.integrity == "ok" && self.schema_version <= self.program_schema_version
+    }
+}
+
+/// An online backup of the SQLite database at `url` into `dest` (which must
+/// not exist): `VACUUM INTO`, a consistent snapshot taken while the service
+/// goes on writing (WAL), then checked like [`sqlite_check`].
+pub async fn sqlite_backup(url: &str, dest: &std::path::Path) -> Result<BackupSummary, StoreError> {
+    if dest.exists() {
+        return Err(StoreError::Conflict(format!(
+            "{} exists already; choose a new file",
+            dest.display()
+        )));
+    }
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(db)?
+        .busy_timeout(Duration::from_secs(10));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .map_err(db)?;
+    let target = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Conflict(format!("{} is not a UTF-8 path", dest.display())))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(&pool)
+        .await
+        .map_err(db)?;
+    pool.close().await;
+    sqlite_check(dest).await
+}
+
+/// Checks a SQLite backup file without changing it: integrity, schema
+/// version against this program's, and what it holds.
+pub async fn sqlite_check(path: &std::path::Path) -> Result<BackupSummary, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::NotFound("backup file"));
+    }
+    let opts = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .create_if_missing(false);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .map_err(db)?;
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&pool)
+        .await
+        .map_err(db)?;
+    let schema_version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&pool)
+            .await
+            .map_err(db)?;
+    let cases: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&pool)
+        .await
+        .map_err(db)?;
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_events")
+        .fetch_one(&pool)
+        .await
+        .map_err(db)?;
+    pool.close().await;
+    let program_schema_version = sqlx::migrate!("./migrations/sqlite")
+        .iter()
+        .map(|m| m.version)
+        .max()
+        .unwrap_or(0);
+    Ok(BackupSummary {
+        integrity,
+        schema_version,
+        program_schema_version,
+        cases,
+        events,
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    })
+}

@@ -280,3 +280,130 @@ fn the_embedded_database_lives_in_a_data_directory_and_an_old_one_is_moved() {
     assert!(out.is_empty());
     assert!(xdg.join("akutlinje").join("akutlinje.db").exists());
 }
+
+/// `akutlinje backup FILE` while notes are being written: the backup checks
+/// out, holds every event stored before it began, and `restore --check`
+/// says so; `restore` refuses to replace a database without `--force`, and
+/// with it the restored database opens with every one of those events.
+/// `--version` names the git commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_during_writes_restores_with_every_event() {
+    use akutlinje_core::i18n::Lang;
+    use akutlinje_core::ids::CaseId;
+    use akutlinje_core::record::Channel;
+    use akutlinje_core::service::Via;
+    use std::sync::{Arc, Mutex};
+    let db = Db::sqlite().await;
+    let anna = db.person("anna").await;
+    let home = db.home("solgaarden").await;
+    let case = CaseId::from_uuid(uuid::Uuid::new_v4());
+    let h = db.hotline();
+    h.open_case(
+        case,
+        &anna,
+        &home,
+        Channel::Console,
+        Lang::Da,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("open");
+    // A writer appending notes as fast as it can, recording each stored seq.
+    let stored = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (h, anna, stored, stop) = (h.clone(), anna.clone(), stored.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let seq = h
+                    .annotate(
+                        case,
+                        &anna,
+                        Via::from(Channel::Console),
+                        &format!("note {n}"),
+                        None,
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    .expect("note");
+                stored.lock().expect("lock").push(seq);
+            }
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let before: Vec<i64> = stored.lock().expect("lock").clone();
+    assert!(before.len() > 5, "the writer writes: {}", before.len());
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("akutlinje-backup.db");
+    let file_s = file.display().to_string();
+    let url = db.url.clone();
+    let (code, out, err) =
+        tokio::task::spawn_blocking(move || cli(Some(&url), &["backup", &file_s]))
+            .await
+            .expect("backup");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.await.expect("writer");
+    let after = stored.lock().expect("lock").len();
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(summary["integrity"], "ok");
+    assert!(after > before.len(), "writes went on during the backup");
+    // restore --check: the same verdict, nothing changed.
+    let (code, out, err) = cli(
+        Some(&db.url),
+        &["restore", &file.display().to_string(), "--check"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let checked: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(checked["integrity"], "ok");
+    assert_eq!(checked["schema_version"], checked["program_schema_version"]);
+    // A backup file twice: refused, the first kept.
+    let (code, _, err) = cli(Some(&db.url), &["backup", &file.display().to_string()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("exists already"), "{err}");
+    // Restore into a database that exists: only with --force.
+    let target = dir.path().join("restored.db");
+    std::fs::write(&target, b"an old database").expect("write");
+    let target_url = format!("sqlite://{}", target.display());
+    let (code, _, err) = cli(Some(&target_url), &["restore", &file.display().to_string()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--force"), "{err}");
+    let (code, _, err) = cli(
+        Some(&target_url),
+        &["restore", &file.display().to_string(), "--force"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let restored = akutlinje_store::SqliteStore::connect(&target_url)
+        .await
+        .expect("the restored database opens");
+    use akutlinje_core::store::RecordStore;
+    let seqs: std::collections::HashSet<i64> = restored
+        .events(case)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
+    let missing: Vec<&i64> = before.iter().filter(|s| !seqs.contains(s)).collect();
+    assert!(
+        missing.is_empty(),
+        "events stored before the backup missing: {missing:?}"
+    );
+    // A damaged file is refused by --check.
+    let bad = dir.path().join("damaged.db");
+    let mut bytes = std::fs::read(&file).expect("read");
+    let mid = bytes.len() / 2;
+    bytes.truncate(mid);
+    std::fs::write(&bad, bytes).expect("write");
+    let (code, _, _) = cli(
+        Some(&db.url),
+        &["restore", &bad.display().to_string(), "--check"],
+    );
+    assert_ne!(code, 0, "a truncated backup does not check out");
+    // The version names the commit.
+    let (code, out, _) = cli(None, &["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("akutlinje 0.1.0 ("), "{out}");
+}
