@@ -407,3 +407,63 @@ async fn a_backup_taken_during_writes_restores_with_every_event() {
     assert_eq!(code, 0);
     assert!(out.starts_with("akutlinje 0.1.0 ("), "{out}");
 }
+
+/// A database as the previous release left it (schema 20261125000016, from
+/// the fixture) migrates forward when the current program opens it: every
+/// event is there, the record reads as before, and what the new schema
+/// brought (a re-measure order) works on the old case.
+#[tokio::test]
+async fn a_database_of_the_previous_release_migrates_forward() {
+    use akutlinje_core::store::{EscalationStore, RecordStore};
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("old.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    {
+        // The dump creates tables in name order: foreign keys are checked
+        // only once everything is there.
+        let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&url)
+            .expect("url")
+            .foreign_keys(false);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.expect("create");
+        sqlx::raw_sql(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/store/tests/fixtures/schema-20261125000016.sql"
+        )))
+        .execute(&pool)
+        .await
+        .expect("the fixture loads");
+        pool.close().await;
+    }
+    let old = akutlinje_store::sqlite_check(&file).await.expect("check");
+    assert_eq!(old.schema_version, 20261125000016);
+    assert!(old.program_schema_version > old.schema_version);
+    assert_eq!((old.cases, old.events), (1, 34));
+    // The command line opens it (and so migrates it) and reads the case.
+    let plain = format!("sqlite://{}", file.display());
+    let case = "8a504542-0d7e-4bf0-9575-29260d3fb849";
+    let (code, out, err) = cli(
+        Some(&plain),
+        &["cases", "show", case, "--as", "dr-lund", "--format", "text"],
+    );
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "Anna Sørensen (plejepersonale): Puls 98",
+        "Mette Lund har taget opkaldet",
+        "Lægens beslutning: Kommunalt akuttilbud.",
+    ] {
+        assert!(out.contains(line), "{line:?} missing:\n{out}");
+    }
+    let now = akutlinje_store::sqlite_check(&file).await.expect("check");
+    assert_eq!(
+        now.schema_version, now.program_schema_version,
+        "migrated forward"
+    );
+    assert_eq!((now.cases, now.events), (1, 34), "nothing lost");
+    // The new tables work on the old case.
+    let store = akutlinje_store::SqliteStore::connect(&plain)
+        .await
+        .expect("open");
+    let id = akutlinje_core::ids::CaseId::parse(case).expect("id");
+    assert_eq!(store.events(id).await.expect("events").len(), 34);
+    assert!(store.follow_ups(id).await.expect("follow-ups").is_empty());
+}
