@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use akutlinje_core::i18n::Localizer;
 use akutlinje_core::store::Store;
-use akutlinje_voice::{Transcriber, Worker};
+use akutlinje_voice::{ModelSlot, Transcriber, Worker};
 use anyhow::Context;
 
 use crate::config::VoiceSettings;
@@ -33,20 +33,11 @@ pub fn spawn_worker(
     let model_settings = settings.model_settings();
     let worker_settings = settings.worker_settings();
     let id = format!("{worker_id}-voice");
+    // The model loads with the first voice note and is let go after the
+    // idle time: a quiet service does not hold it in memory.
+    let slot = Arc::new(ModelSlot::lazy(model_settings, settings.model_idle));
     Some(tokio::spawn(async move {
-        let loaded = tokio::task::spawn_blocking(move || Transcriber::load(model_settings)).await;
-        let model = match loaded {
-            Ok(Ok(m)) => Arc::new(m),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "speech recognition is off: the model did not load");
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "speech recognition is off: loading the model failed");
-                return;
-            }
-        };
-        Worker::new(store, model, loc, worker_settings, id)
+        Worker::with_slot(store, slot, loc, worker_settings, id)
             .woken_by(wake)
             .run()
             .await;

@@ -22,6 +22,8 @@ pub struct VoiceSettings {
     pub fit_short_clips: bool,
     /// Flash attention in whisper.cpp.
     pub flash_attn: bool,
+    /// How long the model stays loaded without work; `None`: for good.
+    pub model_idle: Option<std::time::Duration>,
 }
 
 impl VoiceSettings {
@@ -225,6 +227,8 @@ pub(super) fn voice_settings(raw: &Raw) -> anyhow::Result<VoiceSettings> {
         lease: std::time::Duration::from_secs(raw.voice_lease_seconds.max(1)),
         fit_short_clips: raw.voice_fit_short_clips,
         flash_attn: raw.voice_flash_attn,
+        model_idle: (raw.voice_model_idle_minutes > 0)
+            .then(|| std::time::Duration::from_secs(raw.voice_model_idle_minutes * 60)),
     })
 }
 

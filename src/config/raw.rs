@@ -110,6 +110,9 @@ pub(super) struct Raw {
     pub(super) voice_fit_short_clips: bool,
     /// Flash attention in whisper.cpp.
     pub(super) voice_flash_attn: bool,
+    /// Minutes without voice notes before the model is released from
+    /// memory (it loads again with the next note); 0 keeps it once loaded.
+    pub(super) voice_model_idle_minutes: u64,
 }
 
 /// Keys whose values are booleans or numbers: the environment provider
@@ -124,6 +127,7 @@ const TYPED_KEYS: &[&str] = &[
     "voice_lease_seconds",
     "voice_fit_short_clips",
     "voice_flash_attn",
+    "voice_model_idle_minutes",
 ];
 
 /// Keys whose values are text. figment's environment provider would read
@@ -250,6 +254,7 @@ impl Default for Raw {
             voice_lease_seconds: 120,
             voice_fit_short_clips: true,
             voice_flash_attn: false,
+            voice_model_idle_minutes: 10,
         }
     }
 }

@@ -19,7 +19,7 @@ use akutlinje_core::person::{Person, Role};
 use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
 use akutlinje_core::store::{NewAttachment, NewCase, Store};
 use akutlinje_voice::wer;
-use akutlinje_voice::{ModelSettings, Transcriber, Worker, WorkerSettings};
+use akutlinje_voice::{ModelSettings, ModelSlot, Transcriber, Worker, WorkerSettings};
 use chrono::Utc;
 
 pub fn model_path() -> PathBuf {
@@ -298,17 +298,17 @@ async fn a_note_stored_through_the_hotline_wakes_the_worker_at_once() {
         poll: Duration::from_secs(3600),
         ..Default::default()
     };
-    let worker = Worker::new(
-        store.clone(),
-        Arc::new(transcriber("en")),
-        loc,
-        settings,
-        "wake-test",
-    )
-    .woken_by(wake);
+    // The model loads with the first note and is let go after a second
+    // without work (voice_model_idle_minutes, shortened for the test).
+    let mut model = ModelSettings::new(model_path());
+    model.language = "en".into();
+    let slot = Arc::new(ModelSlot::lazy(model, Some(Duration::from_secs(1))));
+    let worker = Worker::with_slot(store.clone(), slot.clone(), loc, settings, "wake-test")
+        .woken_by(wake.clone());
     let running = tokio::spawn(worker.run());
     // Let the worker find the queue empty and go to sleep first.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!slot.is_loaded().await, "no model before the first note");
 
     let wav = speak(dir.path(), "note", "en-us", ENGLISH[1]);
     let anna = store
@@ -356,6 +356,15 @@ async fn a_note_stored_through_the_hotline_wakes_the_worker_at_once() {
         stored.elapsed().as_secs_f64()
     );
     assert!(wer::word_error_rate(ENGLISH[1], &text) < 0.5, "{text:?}");
+    assert!(slot.is_loaded().await, "loaded for the note");
+    // A second without work, then the worker looks at the queue again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    wake.notify_one();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while slot.is_loaded().await {
+        assert!(Instant::now() < deadline, "the idle model is released");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     running.abort();
 }
 

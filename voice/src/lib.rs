@@ -9,8 +9,10 @@
 #![deny(missing_docs)]
 
 pub mod model;
+pub mod slot;
 pub mod wer;
 pub mod worker;
 
 pub use model::{default_model_dir, ModelSettings, Transcriber, Transcript, VoiceError};
+pub use slot::ModelSlot;
 pub use worker::{Worker, WorkerSettings};

@@ -25,6 +25,9 @@ pub enum VoiceError {
     /// whisper.cpp failed on this recording.
     #[error("speech recognition failed: {0}")]
     Whisper(String),
+    /// The model could not be loaded now (its loading thread ended).
+    #[error("the speech recognition model is not loaded")]
+    NotLoaded,
 }
 
 /// How to run the model.

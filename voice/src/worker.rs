@@ -24,6 +24,7 @@ use tokio::sync::{Notify, Semaphore};
 use tracing::Instrument;
 
 use crate::model::{Transcriber, Transcript, VoiceError};
+use crate::slot::ModelSlot;
 
 /// How the queue is worked.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +87,7 @@ impl From<Arc<dyn Store>> for Ports {
 #[derive(Clone)]
 pub struct Worker {
     db: Ports,
-    model: Arc<Transcriber>,
+    model: Arc<ModelSlot>,
     loc: Arc<Localizer>,
     settings: WorkerSettings,
     id: String,
@@ -110,6 +111,18 @@ impl Worker {
     pub fn new(
         store: impl Into<Ports>,
         model: Arc<Transcriber>,
+        loc: Arc<Localizer>,
+        settings: WorkerSettings,
+        id: impl Into<String>,
+    ) -> Worker {
+        Worker::with_slot(store, Arc::new(ModelSlot::loaded(model)), loc, settings, id)
+    }
+
+    /// A worker whose model is loaded when the first recording needs it and
+    /// released after the slot's idle time.
+    pub fn with_slot(
+        store: impl Into<Ports>,
+        model: Arc<ModelSlot>,
         loc: Arc<Localizer>,
         settings: WorkerSettings,
         id: impl Into<String>,
@@ -167,6 +180,8 @@ impl Worker {
                 }
                 Ok(_) => {
                     drop(permit);
+                    // Nothing to do: a model idle long enough is let go.
+                    self.model.release_if_idle().await;
                     let _ = tokio::time::timeout(self.settings.poll, self.wake.notified()).await;
                 }
                 Err(e) => {
@@ -261,13 +276,21 @@ impl Worker {
             }
             Err(e) => return Outcome::Retry(e.to_string()),
         };
-        let model = self.model.clone();
+        let model = match self.model.get().await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "the speech recognition model did not load; the recording waits");
+                return Outcome::Retry(e.to_string());
+            }
+        };
         let limits = self.settings.limits;
         let work = tokio::task::spawn_blocking(move || {
             let clip = akutlinje_audio::decode(&audio.data, &audio.mime, &limits)?;
             Ok::<_, Refused>(model.transcribe(&clip.samples, None)?)
         });
-        match work.await {
+        let result = work.await;
+        self.model.done().await;
+        match result {
             Ok(Ok(t)) => self.transcribed(job, t),
             Ok(Err(Refused::Audio(e))) => {
                 tracing::info!(reason = e.code(), "recording refused");
