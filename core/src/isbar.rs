@@ -234,7 +234,10 @@ fn subscores<'a>(
         .join(" · ")
 }
 
-fn vitals_text(loc: &Localizer, lang: Lang, v: &Vitals) -> String {
+/// The vital signs on one line as the ISBAR shows them ("RF 22, SpO2 95 %
+/// (luft), …"), each missing one as not measured: also what a re-measure
+/// reminder quotes as the last values.
+pub fn vitals_text(loc: &Localizer, lang: Lang, v: &Vitals) -> String {
     let skipped = loc.text(lang, "value-skipped");
     let name = |p: Param| loc.text(lang, &format!("param-{}", p.field()));
     let oxygen = v.oxygen.value().map(|o| {

@@ -52,6 +52,18 @@ const REMEASURE: [&str; 3] = ["ny måling", "ny maaling", "new measurement"];
 /// The longest wait a re-measure order takes (a day).
 pub const REMEASURE_MAX_MINUTES: u32 = 24 * 60;
 
+/// A re-measure order on a keypad after the talk: 3, then the minutes
+/// ("360" is in an hour). `None` for any other keys, or a wait of 0 or more
+/// than a day.
+pub fn remeasure_by_keys(digits: &str) -> Option<u32> {
+    let digits: String = digits.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .strip_prefix('3')?
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=REMEASURE_MAX_MINUTES).contains(m))
+}
+
 /// A re-measure order in a physician's words, anywhere in the text: "ny
 /// måling 60", "ny måling om 60 min", "new measurement in 30 minutes".
 /// `None` without one, or with a wait of 0 or more than a day.
@@ -309,6 +321,12 @@ mod tests {
         assert_eq!(remeasure_minutes("ny måling 0"), None);
         assert_eq!(remeasure_minutes("ny måling 5000"), None);
         assert_eq!(remeasure_minutes("ny måling i morgen"), None);
+        // By keys: 3, then the minutes.
+        assert_eq!(remeasure_by_keys("345#"), Some(45));
+        assert_eq!(remeasure_by_keys("360"), Some(60));
+        for other in ["", "3", "30", "245", "35000", "#"] {
+            assert_eq!(remeasure_by_keys(other), None, "{other:?}");
+        }
         // Without a number it is advice, kept verbatim.
         assert_eq!(
             PageReply::parse("ny måling senere"),

@@ -252,7 +252,7 @@ pub(super) async fn print_case(
     Path(id): Path<String>,
 ) -> Result<Markup, ApiError> {
     let (case, events) = read_case(&s, &who, &id, Some("print")).await?;
-    let names = author_names(&s.store, &events).await;
+    let names = s.hotline.names_in(&events).await?;
     Ok(render_case_html(
         s.hotline.localizer(),
         s.lang,
@@ -268,34 +268,6 @@ pub const PRINT_CSS: &str = "body{font-family:sans-serif;max-width:60em;margin:2
                          pre{white-space:pre-wrap;background:#f5f5f5;padding:1em}.corr{color:#a00}\
                          .machine{margin-top:.3em;padding-left:.6em;border-left:3px solid #c90;font-style:italic}\
                          @media print{body{margin:0}}";
-
-/// The names of the people who wrote a record's events (a person who
-/// cannot be read keeps their id).
-pub async fn author_names(
-    store: &Arc<dyn akutlinje_core::store::Store>,
-    events: &[CaseEvent],
-) -> std::collections::HashMap<akutlinje_core::ids::PersonId, String> {
-    let mut names = std::collections::HashMap::new();
-    let named = events.iter().flat_map(|e| {
-        e.event
-            .author
-            .person
-            .iter()
-            .chain(e.event.kind.persons())
-            .collect::<Vec<_>>()
-    });
-    for p in named {
-        if names.contains_key(p) {
-            continue;
-        }
-        let name = match store.person(p).await {
-            Ok(Some(person)) => person.name.to_string(),
-            _ => p.to_string(),
-        };
-        names.insert(p.clone(), name);
-    }
-    names
-}
 
 /// A printable page of one case's record, its authors by name. Every value
 /// is escaped by maud.

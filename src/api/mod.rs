@@ -10,7 +10,7 @@ mod residents;
 mod rooms;
 mod scores;
 
-pub use cases::{author_names, render_case_html, PRINT_CSS};
+pub use cases::{render_case_html, PRINT_CSS};
 pub use scores::{news2_json, tobs_json};
 
 #[allow(unused_imports)]

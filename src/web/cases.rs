@@ -74,7 +74,10 @@ pub(super) async fn case_page(
         .await
     {
         Ok((case, events)) => {
-            let names = crate::api::author_names(&s.store, &events).await;
+            let names = match s.hotline.names_in(&events).await {
+                Ok(n) => n,
+                Err(e) => return WebError::from(e).into_response(),
+            };
             crate::api::render_case_html(s.hotline.localizer(), user.lang, &case, &events, &names)
                 .into_response()
         }

@@ -283,7 +283,7 @@ async fn a_remeasure_order_reminds_at_the_due_time_again_and_then_alerts(db: Db)
     let text = &notes[0].new.text;
     assert!(text.contains("tid til ny måling"), "{text}");
     assert!(
-        text.contains("Seneste værdier: RF 22, SpO2 95 %, Ilt luft, BT 125/80, Puls 98"),
+        text.contains("Seneste værdier: RF 22, SpO2 95 % (luft), BT 125/80, Puls 98"),
         "{text}"
     );
     esc.tick(due + Duration::minutes(15)).await.expect("tick");

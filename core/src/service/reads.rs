@@ -207,19 +207,15 @@ impl Hotline {
     ) -> Result<serde_json::Value, ServiceError> {
         let (summary, events) = self.read_case(case, who, channel, detail, now).await?;
         let state = self.store.engine_state(case).await?.map(|(s, _)| s);
+        let names = self.names_in(&events).await?;
         let mut authors = crate::fhir::Authors::new();
         for e in &events {
-            let Some(p) = &e.event.author.person else {
-                continue;
-            };
-            if authors.contains_key(p) {
-                continue;
+            if let Some(p) = &e.event.author.person {
+                let name = names.get(p).cloned().unwrap_or_else(|| p.to_string());
+                authors
+                    .entry(p.clone())
+                    .or_insert((name, e.event.author.role));
             }
-            let name = match self.store.person(p).await? {
-                Some(person) => person.name.to_string(),
-                None => p.to_string(),
-            };
-            authors.insert(p.clone(), (name, e.event.author.role));
         }
         Ok(crate::fhir::bundle(
             &crate::fhir::CaseParts {
@@ -249,6 +245,21 @@ impl Hotline {
         now: DateTime<Utc>,
     ) -> Result<String, ServiceError> {
         let (summary, events) = self.read_case(case, who, channel, detail, now).await?;
+        let names = self.names_in(&events).await?;
+        Ok(crate::sentences::record_text(
+            &self.loc, lang, &summary, &events, &names,
+        ))
+    }
+}
+
+impl Hotline {
+    /// The names of everyone a record names (authors, who was paged, who
+    /// answered), looked up once each; a person who cannot be read keeps
+    /// their id. For every view that shows the record in words.
+    pub async fn names_in(
+        &self,
+        events: &[CaseEvent],
+    ) -> Result<std::collections::HashMap<PersonId, String>, ServiceError> {
         let mut names = std::collections::HashMap::new();
         let named = events.iter().flat_map(|e| {
             e.event
@@ -268,8 +279,6 @@ impl Hotline {
             };
             names.insert(p.clone(), name);
         }
-        Ok(crate::sentences::record_text(
-            &self.loc, lang, &summary, &events, &names,
-        ))
+        Ok(names)
     }
 }

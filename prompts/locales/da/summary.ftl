@@ -201,7 +201,6 @@ followup-remeasure-again = Påmindelse, sag { $code }: den nye måling mangler s
 followup-remeasure-coordinator = Sag { $code } ({ $home }): den nye måling, som lægen bestilte, er ikke udført 30 minutter efter påmindelsen. Kontakt plejehjemmet.
 followup-remeasure-physician = Sag { $code }: den nye måling, du bestilte, er ikke udført 30 minutter efter påmindelsen. Koordinatoren er alarmeret.
 followup-trend-note = Sag { $code }, ny måling – ikke dårligere: { $trend }
-followup-no-values = ingen
 
 # The FHIR export (docs/fhir.md).
 fhir-partial-score = Delvis score: ikke alle parametre er målt.

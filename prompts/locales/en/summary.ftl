@@ -201,7 +201,6 @@ followup-remeasure-again = Reminder, case { $code }: the new measurement is stil
 followup-remeasure-coordinator = Case { $code } ({ $home }): the new measurement the physician ordered was not done 30 minutes after the reminder. Contact the home.
 followup-remeasure-physician = Case { $code }: the new measurement you ordered was not done 30 minutes after the reminder. The coordinator has been alerted.
 followup-trend-note = Case { $code }, new measurement – not worse: { $trend }
-followup-no-values = none
 
 # The FHIR export (docs/fhir.md).
 fhir-partial-score = Partial score: not every parameter was measured.

@@ -10,15 +10,8 @@
 
 use akutlinje_core::followup::{FollowUp, FollowUpKind, STAGE_REPORT};
 use akutlinje_core::record::CaseEvent;
-use akutlinje_core::vitals::Param;
 
 use super::*;
-
-/// What firing a follow-up stores, in one transaction.
-struct FollowUpFired {
-    notifications: Vec<NewNotification>,
-    events: Vec<NewEvent>,
-}
 
 impl Escalator {
     /// Fires every follow-up due at `now`; returns how many fired.
@@ -77,13 +70,10 @@ impl Escalator {
         );
         let minutes = (now - f.started_at).num_minutes().max(0);
         let say = |m: Msg| self.loc.render(lang, &m.arg("code", code.as_str()));
-        let mut out = FollowUpFired {
-            notifications: Vec::new(),
-            events: Vec::new(),
-        };
+        let mut notifications = Vec::new();
         let mut to = |person: &Option<PersonId>, text: String, channels: &[NotifyChannel]| {
             if let Some(p) = person {
-                out.notifications.push(self.notification(
+                notifications.push(self.notification(
                     f.case,
                     p.clone(),
                     NotificationKind::FollowUp,
@@ -151,7 +141,7 @@ impl Escalator {
             (FollowUpKind::Remeasure, stage @ (0 | 1)) => {
                 let values = state
                     .as_ref()
-                    .map(|s| last_values(&self.loc, lang, &s.vitals))
+                    .map(|s| akutlinje_core::isbar::vitals_text(&self.loc, lang, &s.vitals))
                     .unwrap_or_default();
                 // A phone case: an SMS first, and the nurse calls back.
                 let id = match (stage, by_phone) {
@@ -194,20 +184,14 @@ impl Escalator {
                 });
             }
         }
-        out.events = recorded.into_iter().map(|k| system_event(now, k)).collect();
+        let fired: Vec<NewEvent> = recorded.into_iter().map(|k| system_event(now, k)).collect();
         let done = self
             .db
             .outbox
-            .fire_follow_up(
-                f,
-                &self.worker,
-                f.next(now),
-                &out.notifications,
-                &out.events,
-            )
+            .fire_follow_up(f, &self.worker, f.next(now), &notifications, &fired)
             .await?;
         if done.is_some() {
-            tracing::info!(case = %f.case, kind = f.kind.as_str(), stage = f.stage, notifications = out.notifications.len(), "follow-up fired");
+            tracing::info!(case = %f.case, kind = f.kind.as_str(), stage = f.stage, notifications = notifications.len(), "follow-up fired");
         }
         Ok(done.is_some())
     }
@@ -232,25 +216,4 @@ fn answered_by(events: &[CaseEvent]) -> Option<PersonId> {
                 _ => None,
             })
         })
-}
-
-/// "RF 22, SpO2 95 %, Puls 98" from the case's vital signs.
-fn last_values(loc: &Localizer, lang: Lang, v: &akutlinje_core::engine::Vitals) -> String {
-    let parts: Vec<String> = Param::ALL
-        .iter()
-        .filter_map(|p| {
-            v.display(*p).map(|value| {
-                format!(
-                    "{} {}",
-                    loc.text(lang, &format!("param-{}", p.field())),
-                    loc.render(lang, &akutlinje_core::sentences::vital_value(*p, &value))
-                )
-            })
-        })
-        .collect();
-    if parts.is_empty() {
-        loc.text(lang, "followup-no-values")
-    } else {
-        parts.join(", ")
-    }
 }

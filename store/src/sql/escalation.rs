@@ -28,6 +28,25 @@ impl Backend {
         .map_err(db)
     }
 
+    /// What a fired step (or follow-up) stores after its fenced move: the
+    /// notifications and events, then the commit. The notification ids.
+    async fn commit_fired(
+        mut tx: sqlx::Transaction<'static, Db>,
+        case: CaseId,
+        notifications: &[NewNotification],
+        events: &[NewEvent],
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::with_capacity(notifications.len());
+        for n in notifications {
+            ids.push(Self::insert_notification(&mut tx, n).await?);
+        }
+        for e in events {
+            Self::insert_event(&mut tx, case, e).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ids)
+    }
+
     /// Claims due rows of a work table for `lease`: one statement, so two
     /// workers never get the same row (SKIP LOCKED on PostgreSQL; SQLite
     /// serialises writers).
@@ -256,15 +275,9 @@ impl EscalationStore for Backend {
         if moved.rows_affected() != 1 {
             return Ok(None);
         }
-        let mut ids = Vec::with_capacity(notifications.len());
-        for n in notifications {
-            ids.push(Self::insert_notification(&mut tx, n).await?);
-        }
-        for e in events {
-            Self::insert_event(&mut tx, claimed.case, e).await?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(Some(ids))
+        Self::commit_fired(tx, claimed.case, notifications, events)
+            .await
+            .map(Some)
     }
 
     async fn respond_to_page(
@@ -500,15 +513,9 @@ impl EscalationStore for Backend {
         if moved.rows_affected() != 1 {
             return Ok(None);
         }
-        let mut ids = Vec::with_capacity(notifications.len());
-        for n in notifications {
-            ids.push(Self::insert_notification(&mut tx, n).await?);
-        }
-        for e in events {
-            Self::insert_event(&mut tx, claimed.case, e).await?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(Some(ids))
+        Self::commit_fired(tx, claimed.case, notifications, events)
+            .await
+            .map(Some)
     }
 
     async fn pending_follow_ups(

@@ -224,16 +224,12 @@ pub(super) async fn page_after(
     let notification: i64 = q(&query, "notification")
         .and_then(|v| v.parse().ok())
         .ok_or(Rejected::Missing("notification"))?;
-    let digits: String = form.digits.chars().filter(char::is_ascii_digit).collect();
+    let digits = form.digits;
     Ok(t.once(sid, "page-after", true, move |t, sid| async move {
         let Some(who) = paged_person(&t, case, notification).await? else {
             return Ok(twiml::Response::new().with(twiml::hangup()).to_xml());
         };
-        let minutes = digits
-            .strip_prefix('3')
-            .and_then(|m| m.parse::<u32>().ok())
-            .filter(|m| (1..=akutlinje_core::reply::REMEASURE_MAX_MINUTES).contains(m));
-        let Some(minutes) = minutes else {
+        let Some(minutes) = akutlinje_core::reply::remeasure_by_keys(&digits) else {
             return Ok(twiml::Response::new()
                 .with(t.say_id("ivr-goodbye"))
                 .with(twiml::hangup())

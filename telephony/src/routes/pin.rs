@@ -42,16 +42,7 @@ pub(super) async fn pin(
         &format!("pin:{try_no}"),
         true,
         move |t, sid| async move {
-            let leg = t.db().channels.call(&sid).await?;
-            let who = match leg.as_ref().and_then(|l| l.person.clone()) {
-                Some(p) => t.db().people.person(&p).await?,
-                None => None,
-            };
-            let home = match who.as_ref().and_then(|w| w.home.clone()) {
-                Some(h) => t.db().people.home(&h).await?,
-                None => None,
-            };
-            let (Some(who), Some(home)) = (who, home) else {
+            let Some((who, home)) = staff_on_call(&t, &sid).await? else {
                 return Ok(put_through(&t, "ivr-unknown-connecting"));
             };
             if digits == "0" {
@@ -120,16 +111,7 @@ pub(super) async fn remeasure_choice(
     let offered = query.get("case").and_then(|c| CaseId::parse(c));
     Ok(
         t.once(sid, "remeasure-choice", true, move |t, sid| async move {
-            let leg = t.db().channels.call(&sid).await?;
-            let who = match leg.as_ref().and_then(|l| l.person.clone()) {
-                Some(p) => t.db().people.person(&p).await?,
-                None => None,
-            };
-            let home = match who.as_ref().and_then(|w| w.home.clone()) {
-                Some(h) => t.db().people.home(&h).await?,
-                None => None,
-            };
-            let (Some(who), Some(home)) = (who, home) else {
+            let Some((who, home)) = staff_on_call(&t, &sid).await? else {
                 return Ok(put_through(&t, "ivr-unknown-connecting"));
             };
             // Only the case this home's order is pending on: a forged or stale
@@ -204,16 +186,7 @@ pub(super) async fn readback_choice(
     let status = form.call_status.unwrap_or_else(|| "in-progress".into());
     let offered = query.get("case").and_then(|c| CaseId::parse(c));
     Ok(t.once(sid, "readback", true, move |t, sid| async move {
-        let leg = t.db().channels.call(&sid).await?;
-        let who = match leg.as_ref().and_then(|l| l.person.clone()) {
-            Some(p) => t.db().people.person(&p).await?,
-            None => None,
-        };
-        let home = match who.as_ref().and_then(|w| w.home.clone()) {
-            Some(h) => t.db().people.home(&h).await?,
-            None => None,
-        };
-        let (Some(who), Some(home)) = (who, home) else {
+        let Some((who, home)) = staff_on_call(&t, &sid).await? else {
             return Ok(put_through(&t, "ivr-unknown-connecting"));
         };
         let waiting = t.hotline().pending_readbacks(&who, now()).await?;
@@ -250,4 +223,22 @@ pub(super) async fn callback(
         Ok(pin_prompt(&t, 1, "ivr-remeasure-call-pin").to_xml())
     })
     .await)
+}
+
+/// The staff member a call leg names (set when the call came in, or when
+/// the hotline placed it), with their home; `None` for anyone else.
+async fn staff_on_call(
+    t: &Telephony,
+    sid: &str,
+) -> Result<Option<(Person, akutlinje_core::person::Home)>, Fault> {
+    let leg = t.db().channels.call(sid).await?;
+    let who = match leg.and_then(|l| l.person) {
+        Some(p) => t.db().people.person(&p).await?,
+        None => None,
+    };
+    let home = match who.as_ref().and_then(|w| w.home.clone()) {
+        Some(h) => t.db().people.home(&h).await?,
+        None => None,
+    };
+    Ok(who.zip(home))
 }

@@ -405,45 +405,9 @@ async fn a_nurse_calling_back_keys_the_ordered_remeasurement_on_the_same_case() 
     let quiet = phone::silence(tmp.path(), 600);
     let r = rig(9).await;
     // The first call, made through the service: room 12, a medium case.
-    let anna = r.db.person("anna").await;
-    let home = r.db.home("solgaarden").await;
-    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let case = medium_case(&r).await;
     let h = &r.hotline;
     let now = chrono::Utc::now();
-    h.open_case(
-        case,
-        &anna,
-        &home,
-        akutlinje_core::record::Channel::Sip,
-        akutlinje_core::i18n::Lang::Da,
-        now,
-    )
-    .await
-    .expect("open");
-    for a in [
-        "12",
-        "nej",
-        "22",
-        "95",
-        "nej",
-        "125",
-        "98",
-        "1",
-        "38,9",
-        "Feber",
-        "spring over",
-    ] {
-        h.input(
-            case,
-            &anna,
-            akutlinje_core::record::Channel::Sip,
-            a,
-            None,
-            now,
-        )
-        .await
-        .expect("input");
-    }
     let lund = r.db.person("dr-lund").await;
     let api = Via::from(akutlinje_core::record::Channel::Api);
     h.annotate(case, &lund, api, "Giv væske", None, now)
@@ -510,32 +474,8 @@ async fn the_physician_orders_a_remeasurement_by_keys_after_a_sip_page() {
     let quiet = phone::silence(tmp.path(), 600);
     let mut doctor = Phone::start(super::LUND, &quiet, true);
     let r = rig(doctor.port).await;
-    let anna = r.db.person("anna").await;
-    let home = r.db.home("solgaarden").await;
-    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let case = medium_case(&r).await;
     let h = &r.hotline;
-    let sip = akutlinje_core::record::Channel::Sip;
-    let now = chrono::Utc::now();
-    h.open_case(case, &anna, &home, sip, akutlinje_core::i18n::Lang::Da, now)
-        .await
-        .expect("open");
-    for a in [
-        "12",
-        "nej",
-        "22",
-        "95",
-        "nej",
-        "125",
-        "98",
-        "1",
-        "38,9",
-        "Feber",
-        "spring over",
-    ] {
-        h.input(case, &anna, sip, a, None, now)
-            .await
-            .expect("input");
-    }
     r.tick().await;
     assert!(
         doctor.wait_for("CALL_ESTABLISHED", STEP).await,
@@ -582,32 +522,9 @@ async fn the_bridge_rings_the_nurse_at_the_due_time_and_she_keys_the_remeasureme
     // Every call the bridge places rings this phone: the nurse's.
     let mut nurse = Phone::start(ANNA, &quiet, true);
     let r = rig(nurse.port).await;
-    let anna = r.db.person("anna").await;
-    let home = r.db.home("solgaarden").await;
-    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let case = medium_case(&r).await;
     let h = &r.hotline;
-    let sip = akutlinje_core::record::Channel::Sip;
     let now = chrono::Utc::now();
-    h.open_case(case, &anna, &home, sip, akutlinje_core::i18n::Lang::Da, now)
-        .await
-        .expect("open");
-    for a in [
-        "12",
-        "nej",
-        "22",
-        "95",
-        "nej",
-        "125",
-        "98",
-        "1",
-        "38,9",
-        "Feber",
-        "spring over",
-    ] {
-        h.input(case, &anna, sip, a, None, now)
-            .await
-            .expect("input");
-    }
     // The page is acknowledged elsewhere: only the reminder rings.
     let lund = r.db.person("dr-lund").await;
     h.respond_to_page(
@@ -661,4 +578,37 @@ async fn the_bridge_rings_the_nurse_at_the_due_time_and_she_keys_the_remeasureme
             .map(|u| u.as_str()),
         Some("red")
     );
+}
+
+/// A medium case for room 12 made through the service as if by an earlier
+/// SIP call (RR 22, SpO2 95, air, BP 125, pulse 98, awake, 38,9), paged.
+async fn medium_case(r: &super::Rig) -> akutlinje_core::ids::CaseId {
+    let anna = r.db.person("anna").await;
+    let home = r.db.home("solgaarden").await;
+    let case = akutlinje_core::ids::CaseId::from_uuid(uuid::Uuid::new_v4());
+    let sip = akutlinje_core::record::Channel::Sip;
+    let now = chrono::Utc::now();
+    r.hotline
+        .open_case(case, &anna, &home, sip, akutlinje_core::i18n::Lang::Da, now)
+        .await
+        .expect("open");
+    for a in [
+        "12",
+        "nej",
+        "22",
+        "95",
+        "nej",
+        "125",
+        "98",
+        "1",
+        "38,9",
+        "Feber",
+        "spring over",
+    ] {
+        r.hotline
+            .input(case, &anna, sip, a, None, now)
+            .await
+            .expect("input");
+    }
+    case
 }

@@ -8,17 +8,7 @@ impl Line {
     /// A page call to `to`: the case without names, 1 to take it, 2 to
     /// decline; taken, the physician is joined to the waiting caller.
     async fn page_call(&self, case: CaseId, call: String, to: Person, placed: Placed) {
-        let Placed {
-            media,
-            hangup,
-            info_keys,
-            dialog,
-        } = placed;
-        let mut talk = Talk {
-            media,
-            hangup,
-            info_keys,
-        };
+        let (mut talk, dialog) = talk_of(placed);
         let outcome = self.page_menu(case, &call, &to, &mut talk).await;
         let status = match &outcome {
             Ok(PageOutcome::Accepted) => "accepted",
@@ -38,12 +28,7 @@ impl Line {
             let waiting = lock(&self.0.waiting).remove(&case);
             match waiting {
                 Some(caller) => {
-                    let joined = Placed {
-                        media: talk.media,
-                        hangup: talk.hangup,
-                        info_keys: talk.info_keys,
-                        dialog,
-                    };
+                    let joined = placed_of(talk, dialog);
                     if let Err(back) = caller.send(joined) {
                         // The caller hung up just now.
                         back.end().await;
@@ -62,30 +47,13 @@ impl Line {
                 }
             }
         }
-        Placed {
-            media: talk.media,
-            hangup: talk.hangup,
-            info_keys: talk.info_keys,
-            dialog,
-        }
-        .end()
-        .await;
+        placed_of(talk, dialog).end().await;
     }
 
     /// A reminder call the hotline placed to a nurse: said why, then on as
     /// a call in from her (the PIN first: nothing about a resident before).
     async fn reminder_call(&self, call: String, to: Person, placed: Placed) {
-        let Placed {
-            media,
-            hangup,
-            info_keys,
-            dialog,
-        } = placed;
-        let mut talk = Talk {
-            media,
-            hangup,
-            info_keys,
-        };
+        let (mut talk, dialog) = talk_of(placed);
         let home = match &to.home {
             Some(h) => self.0.db.people.home(h).await.ok().flatten(),
             None => None,
@@ -98,14 +66,7 @@ impl Line {
                 tracing::debug!(error = %e, "the reminder call ended");
             }
         }
-        Placed {
-            media: talk.media,
-            hangup: talk.hangup,
-            info_keys: talk.info_keys,
-            dialog,
-        }
-        .end()
-        .await;
+        placed_of(talk, dialog).end().await;
     }
 
     async fn page_menu(
@@ -306,17 +267,7 @@ impl Sender for SipPager {
                     }
                     _ => {
                         // An alert or notice: said twice, no keys.
-                        let Placed {
-                            media,
-                            hangup,
-                            info_keys,
-                            dialog,
-                        } = placed;
-                        let mut talk = Talk {
-                            media,
-                            hangup,
-                            info_keys,
-                        };
+                        let (mut talk, dialog) = talk_of(placed);
                         if let Ok(audio) = line
                             .0
                             .prompts
@@ -328,14 +279,7 @@ impl Sender for SipPager {
                                 }
                             }
                         }
-                        Placed {
-                            media: talk.media,
-                            hangup: talk.hangup,
-                            info_keys: talk.info_keys,
-                            dialog,
-                        }
-                        .end()
-                        .await;
+                        placed_of(talk, dialog).end().await;
                     }
                 }
             }
