@@ -1,10 +1,14 @@
 //! Benchmark of the escalation timer: 10,000 open cases whose first step falls
-//! due within a few seconds, fired by the real scheduler loop on a real SQLite
-//! file. Reports how late steps fire (median, p99, max) and the memory used,
-//! next to an anchor run: the same deadlines on a plain in-memory tokio timer
-//! (what the durable timer gives up for surviving a crash).
+//! due within 5 seconds, fired by the real scheduler loop on a real SQLite
+//! file and then on a real PostgreSQL database. Reports how late steps fire
+//! (median, p99, max) and the memory used, next to an anchor run in the same
+//! process at the same time: the same deadlines on a plain in-memory tokio
+//! timer (what the durable timer gives up for surviving a crash).
 //!
-//! Run: `cargo bench --bench timer` (AKUTLINJE_BENCH_CASES=N to change the size).
+//! Run: `cargo bench --bench timer` (AKUTLINJE_BENCH_CASES=N to change the
+//! size; AKUTLINJE_BENCH_BACKENDS=sqlite or postgres for one backend;
+//! PostgreSQL at AKUTLINJE_TEST_POSTGRES_URL, default
+//! postgres://postgres@127.0.0.1:5432/postgres, in a throwaway database).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -81,9 +85,36 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store: Arc<dyn Store> = akutlinje_store::connect(&url).await?;
+    let backends =
+        std::env::var("AKUTLINJE_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    for backend in backends.split(',').map(str::trim) {
+        match backend {
+            "sqlite" => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                bench(n, "SQLite", &url).await?;
+            }
+            "postgres" => {
+                let pg = akutlinje_store::testing::postgres().await;
+                let url = pg.url.clone();
+                let result = bench(n, "PostgreSQL", &url).await;
+                pg.drop_db().await;
+                result?;
+            }
+            other => anyhow::bail!("unknown backend {other:?} (sqlite, postgres)"),
+        }
+    }
+    println!(
+        "peak memory (VmHWM, whole process incl. anchors): {:.1} MiB",
+        peak_rss_mib()
+    );
+    Ok(())
+}
+
+/// One run on one backend: `n` cases due over 5 s, the anchor beside it.
+async fn bench(n: usize, name: &str, url: &str) -> anyhow::Result<()> {
+    println!("\n== {name}");
+    let store: Arc<dyn Store> = akutlinje_store::connect(url).await?;
     akutlinje::demo::seed(&store).await?;
     let loc = Arc::new(Localizer::builtin()?);
     let def = Arc::new(Checklist::builtin_acute(&loc)?);
@@ -91,8 +122,8 @@ async fn main() -> anyhow::Result<()> {
     // Cases whose first step falls due over a 5-second window starting 3 s
     // after they are all stored.
     let setup = Instant::now();
-    // Storing costs a few ms a case (synchronous=FULL): start after that.
-    let start = Utc::now() + Duration::seconds(3) + Duration::milliseconds(n as i64 * 5);
+    // Storing costs a few ms a case (one commit each): start after that.
+    let start = Utc::now() + Duration::seconds(3) + Duration::milliseconds(n as i64 * 8);
     let window_ms = 5_000;
     let mut dues = Vec::with_capacity(n);
     let anna = Some("anna".parse()?);
@@ -141,10 +172,8 @@ async fn main() -> anyhow::Result<()> {
     let wait = (start - Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait / 2).await;
 
-    let anchor_dues: Vec<DateTime<Utc>> = dues
-        .iter()
-        .map(|(_, d)| *d + Duration::seconds(12))
-        .collect();
+    // The anchor's deadlines are the same instants: both run side by side.
+    let anchor_dues: Vec<DateTime<Utc>> = dues.iter().map(|(_, d)| *d).collect();
     let anchor_task = tokio::spawn(async move { anchor(&anchor_dues).await });
 
     let escalator = Escalator::new(
@@ -184,12 +213,17 @@ async fn main() -> anyhow::Result<()> {
 
     // Lateness: when the page was stored (its notification's creation, real
     // time at commit) minus when the step was due.
-    let pool = sqlx::SqlitePool::connect(&url).await?;
-    let rows: Vec<(String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT case_id, MIN(created_at) FROM notifications WHERE kind = 'page' GROUP BY case_id",
-    )
-    .fetch_all(&pool)
-    .await?;
+    let sql =
+        "SELECT case_id, MIN(created_at) FROM notifications WHERE kind = 'page' GROUP BY case_id";
+    let rows: Vec<(String, DateTime<Utc>)> = if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await?;
+        sqlx::query_as(sql).fetch_all(&pool).await?
+    } else {
+        let pool = sqlx::PgPool::connect(url).await?;
+        let rows = sqlx::query_as(sql).fetch_all(&pool).await?;
+        pool.close().await;
+        rows
+    };
     let created: std::collections::HashMap<String, DateTime<Utc>> = rows.into_iter().collect();
     let mut late = Vec::with_capacity(n);
     let mut missing = 0;
@@ -201,17 +235,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let anchor_late = anchor_task.await?;
     println!("cases: {n}, fired: {}, not fired: {missing}", late.len());
-    let (m1, p1, x1) = summary("durable timer (SQLite)", late);
+    let (m1, p1, x1) = summary(&format!("durable timer ({name})"), late);
     let (m0, p0, x0) = summary("anchor: in-memory tokio", anchor_late);
     println!(
         "ratio durable/anchor       median {:>8.1}x  p99 {:>8.1}x  max {:>8.1}x",
         m1 / m0.max(0.001),
         p1 / p0.max(0.001),
         x1 / x0.max(0.001)
-    );
-    println!(
-        "peak memory (VmHWM, whole process incl. anchor): {:.1} MiB",
-        peak_rss_mib()
     );
     Ok(())
 }

@@ -239,6 +239,34 @@ pub struct EscalationNext {
     pub state: EscalationState,
 }
 
+/// What firing a claimed escalation step stores (see
+/// `EscalationStore::fire_escalations`).
+#[derive(Debug, Clone)]
+pub struct FiredStep {
+    /// The step as claimed (the fence: stored only if still there).
+    pub claimed: Escalation,
+    /// Where the escalation goes next.
+    pub next: EscalationNext,
+    /// The pages and alerts to send.
+    pub notifications: Vec<NewNotification>,
+    /// What the record says happened.
+    pub events: Vec<crate::record::NewEvent>,
+}
+
+/// What firing a claimed follow-up stores (see
+/// `EscalationStore::fire_follow_ups`).
+#[derive(Debug, Clone)]
+pub struct FiredFollowUp {
+    /// The follow-up as claimed (the fence).
+    pub claimed: crate::followup::FollowUp,
+    /// The next stage and when it is due; `None` ends it.
+    pub next: Option<(u32, DateTime<Utc>)>,
+    /// The reminders and alerts to send.
+    pub notifications: Vec<NewNotification>,
+    /// What the record says happened.
+    pub events: Vec<crate::record::NewEvent>,
+}
+
 /// Where a notification stands.
 #[derive(
     Debug,

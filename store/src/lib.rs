@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use akutlinje_core::escalation::{
-    Escalation, EscalationNext, NewNotification, Notification, NotifyChannel,
+    Escalation, FiredFollowUp, FiredStep, NewNotification, Notification, NotifyChannel,
 };
 use akutlinje_core::followup::FollowUp;
 use akutlinje_core::ids::{CaseId, HomeId, MatrixRoomId, PersonId, ResidentId, Text};
@@ -37,7 +37,8 @@ use akutlinje_core::rota::{
 use akutlinje_core::store::{
     status_after, Attachment, CalendarFeed, CallLeg, ChannelStore, EscalationStore, ImportSummary,
     LoginGate, NewAttachment, NewCase, PeopleStore, Purged, RecordStore, ResidentStore, RotaStore,
-    SessionStore, Store, StoreError, TranscriptionJob, TranscriptionStore, UpkeepStore, Worker,
+    SessionStore, Store, StoreError, TranscriptionJob, TranscriptionStore, UpkeepStore, WorkQueues,
+    Worker,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::escalation::{Escalation, EscalationNext, NewNotification, Notification, NotifyChannel};
+use crate::escalation::{
+    Escalation, EscalationNext, FiredFollowUp, FiredStep, NewNotification, Notification,
+    NotifyChannel,
+};
 use crate::followup::FollowUp;
 use crate::ids::{CaseId, PersonId};
 use crate::record::{AccessEntry, NewEvent};
@@ -33,10 +36,20 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
     /// When the next pending escalation step is due.
     async fn next_escalation_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// Fires a claimed step in one transaction: stores the notifications and
-    /// events and moves the escalation to `next` — only if `worker` still holds
-    /// the claim and the escalation is still at the claimed step. Returns the
-    /// new notification ids, or `None` when fenced out (nothing stored).
+    /// Fires claimed steps, all in one transaction (one write to disk for
+    /// a batch, which is what lets a burst of due steps keep up): for each,
+    /// stores its notifications and events and moves its escalation to
+    /// `next` — only if `worker` still holds the claim and the escalation is
+    /// still at the claimed step. Returns, in order, each step's new
+    /// notification ids, or `None` when it was fenced out (nothing of it
+    /// stored; the others are).
+    async fn fire_escalations(
+        &self,
+        worker: &str,
+        fired: &[FiredStep],
+    ) -> Result<Vec<Option<Vec<i64>>>, StoreError>;
+
+    /// [`fire_escalations`](Self::fire_escalations) for one step.
     async fn fire_escalation(
         &self,
         claimed: &Escalation,
@@ -44,7 +57,19 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
         next: EscalationNext,
         notifications: &[NewNotification],
         events: &[NewEvent],
-    ) -> Result<Option<Vec<i64>>, StoreError>;
+    ) -> Result<Option<Vec<i64>>, StoreError> {
+        let one = FiredStep {
+            claimed: claimed.clone(),
+            next,
+            notifications: notifications.to_vec(),
+            events: events.to_vec(),
+        };
+        Ok(self
+            .fire_escalations(worker, std::slice::from_ref(&one))
+            .await?
+            .pop()
+            .flatten())
+    }
 
     /// Records an acknowledgement (or, with `decline`, a refusal) and stops
     /// (or hurries) a pending escalation. The event is stored even when nothing
@@ -73,19 +98,17 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
     /// When the next pending follow-up is due.
     async fn next_follow_up_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
-    /// Fires a claimed follow-up in one transaction: stores the
-    /// notifications and events and moves it to `next` (stage, due), or ends
-    /// it — only if `worker` still holds the claim and it is still at the
-    /// claimed stage. Returns the new notification ids, or `None` when
-    /// fenced out (nothing stored).
-    async fn fire_follow_up(
+    /// Fires claimed follow-ups in one transaction, like
+    /// [`fire_escalations`](Self::fire_escalations): each is moved to its
+    /// `next` (stage, due) or ended, with its notifications and events —
+    /// only if `worker` still holds the claim and it is still at the
+    /// claimed stage. Returns, in order, each one's new notification ids,
+    /// or `None` when fenced out.
+    async fn fire_follow_ups(
         &self,
-        claimed: &FollowUp,
         worker: &str,
-        next: Option<(u32, DateTime<Utc>)>,
-        notifications: &[NewNotification],
-        events: &[NewEvent],
-    ) -> Result<Option<Vec<i64>>, StoreError>;
+        fired: &[FiredFollowUp],
+    ) -> Result<Vec<Option<Vec<i64>>>, StoreError>;
 
     /// A case's follow-ups, running or ended.
     async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError>;

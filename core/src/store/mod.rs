@@ -24,7 +24,7 @@ pub use residents::{ImportSummary, ResidentStore};
 pub use rota::RotaStore;
 pub use sessions::{CalendarFeed, LoginGate, SessionStore};
 pub use transcription::{TranscriptionJob, TranscriptionStore};
-pub use upkeep::{Purged, UpkeepStore};
+pub use upkeep::{Purged, UpkeepStore, WorkQueues};
 
 use crate::ids::HomeId;
 

@@ -19,6 +19,22 @@ pub trait UpkeepStore: Send + Sync + std::fmt::Debug {
         now: DateTime<Utc>,
         webhook_answers_before: DateTime<Utc>,
     ) -> Result<Purged, StoreError>;
+
+    /// How much work waits, for the metrics: the outbox by channel, the
+    /// escalation steps and the transcriptions.
+    async fn work_queues(&self) -> Result<WorkQueues, StoreError>;
+}
+
+/// What waits in the work tables (see [`UpkeepStore::work_queues`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WorkQueues {
+    /// Pending notifications per channel (`matrix`, `sms`, …): how many,
+    /// and when the oldest was stored.
+    pub outbox: Vec<(String, u64, DateTime<Utc>)>,
+    /// Pending escalation steps, and when the earliest is due.
+    pub escalations: (u64, Option<DateTime<Utc>>),
+    /// Voice notes waiting to be transcribed.
+    pub transcriptions: u64,
 }
 
 /// What [`UpkeepStore::purge_expired`] deleted.

@@ -79,9 +79,23 @@ impl Escalator {
                     detail: e.to_string(),
                 }
             })?;
+            // What each step stores is worked out first (reads only), then the
+            // whole batch is stored in one transaction: one write to disk for
+            // up to `batch` steps rather than one each.
+            let mut batch = Vec::with_capacity(claimed.len());
             for e in claimed {
-                if self.fire(&rota, &e, now).await? {
+                batch.push(self.prepare(&rota, e, now).await?);
+            }
+            let done = self
+                .db
+                .outbox
+                .fire_escalations(&self.worker, &batch)
+                .await?;
+            for (step, ids) in batch.iter().zip(done) {
+                if ids.is_some() {
                     fired += 1;
+                    let e = &step.claimed;
+                    tracing::info!(case = %e.case, urgency = e.urgency.as_str(), step = e.step, round = e.round, notifications = step.notifications.len(), "escalation step fired");
                 }
             }
         }
@@ -114,13 +128,13 @@ impl Escalator {
         }
     }
 
-    /// Fires one claimed step. False when another worker got there first.
-    async fn fire(
+    /// What firing one claimed step stores.
+    async fn prepare(
         &self,
         rota: &Rota,
-        e: &Escalation,
+        e: Escalation,
         now: DateTime<Utc>,
-    ) -> Result<bool, SchedulerError> {
+    ) -> Result<FiredStep, SchedulerError> {
         let Some(policy) = self.policies.get(e.urgency) else {
             return Err(SchedulerError::Policy(format!(
                 "no policy for urgency {}",
@@ -130,9 +144,9 @@ impl Escalator {
         let state = self.case_state(e.case).await?;
         let lang = state.as_ref().map_or(Lang::Da, |s| s.lang);
         let fired = if e.step >= policy.steps.len() as u32 {
-            self.exhausted(rota, policy, e, state.as_ref(), lang, now)
+            self.exhausted(rota, policy, &e, state.as_ref(), lang, now)
         } else {
-            self.page_step(rota, policy, e, state.as_ref(), lang, now)
+            self.page_step(rota, policy, &e, state.as_ref(), lang, now)
                 .await?
         };
         let Fired {
@@ -140,15 +154,12 @@ impl Escalator {
             events,
             next,
         } = fired;
-        let done = self
-            .db
-            .outbox
-            .fire_escalation(e, &self.worker, next, &notifications, &events)
-            .await?;
-        if done.is_some() {
-            tracing::info!(case = %e.case, urgency = e.urgency.as_str(), step = e.step, round = e.round, notifications = notifications.len(), "escalation step fired");
-        }
-        Ok(done.is_some())
+        Ok(FiredStep {
+            claimed: e,
+            next,
+            notifications,
+            events,
+        })
     }
 
     /// The last wait is over: the coordinator on duty is alerted and the

@@ -35,20 +35,29 @@ impl Escalator {
                     detail: e.to_string(),
                 }
             })?;
+            // Worked out one by one, stored in one transaction (see `tick`).
+            let mut batch = Vec::with_capacity(claimed.len());
             for f in claimed {
-                if self.fire_follow_up(&rota, &f, now).await? {
+                batch.push(self.prepare_follow_up(&rota, f, now).await?);
+            }
+            let done = self.db.outbox.fire_follow_ups(&self.worker, &batch).await?;
+            for (f, ids) in batch.iter().zip(done) {
+                if ids.is_some() {
                     fired += 1;
+                    let c = &f.claimed;
+                    tracing::info!(case = %c.case, kind = c.kind.as_str(), stage = c.stage, notifications = f.notifications.len(), "follow-up fired");
                 }
             }
         }
     }
 
-    async fn fire_follow_up(
+    /// What firing one claimed follow-up stores.
+    async fn prepare_follow_up(
         &self,
         rota: &Rota,
-        f: &FollowUp,
+        f: FollowUp,
         now: DateTime<Utc>,
-    ) -> Result<bool, SchedulerError> {
+    ) -> Result<FiredFollowUp, SchedulerError> {
         let state = self.case_state(f.case).await?;
         let events = self.db.record.events(f.case).await?;
         let lang = state.as_ref().map_or(Lang::Da, |s| s.lang);
@@ -184,16 +193,13 @@ impl Escalator {
                 });
             }
         }
-        let fired: Vec<NewEvent> = recorded.into_iter().map(|k| system_event(now, k)).collect();
-        let done = self
-            .db
-            .outbox
-            .fire_follow_up(f, &self.worker, f.next(now), &notifications, &fired)
-            .await?;
-        if done.is_some() {
-            tracing::info!(case = %f.case, kind = f.kind.as_str(), stage = f.stage, notifications = notifications.len(), "follow-up fired");
-        }
-        Ok(done.is_some())
+        let events: Vec<NewEvent> = recorded.into_iter().map(|k| system_event(now, k)).collect();
+        Ok(FiredFollowUp {
+            next: f.next(now),
+            claimed: f,
+            notifications,
+            events,
+        })
     }
 }
 

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use akutlinje_core::engine::{CaseState, Checklist, Urgency};
 use akutlinje_core::escalation::{
-    Escalation, EscalationNext, EscalationState, NewNotification, Notification, NotificationKind,
-    NotifyChannel, Policy,
+    Escalation, EscalationNext, EscalationState, FiredFollowUp, FiredStep, NewNotification,
+    Notification, NotificationKind, NotifyChannel, Policy,
 };
 use akutlinje_core::i18n::{Lang, Localizer, Msg};
 use akutlinje_core::ids::{CaseId, PersonId};

@@ -29,21 +29,21 @@ impl Backend {
     }
 
     /// What a fired step (or follow-up) stores after its fenced move: the
-    /// notifications and events, then the commit. The notification ids.
-    async fn commit_fired(
-        mut tx: sqlx::Transaction<'static, Db>,
+    /// notifications and events, in the caller's transaction. The
+    /// notification ids.
+    async fn insert_fired(
+        tx: &mut sqlx::Transaction<'static, Db>,
         case: CaseId,
         notifications: &[NewNotification],
         events: &[NewEvent],
     ) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::with_capacity(notifications.len());
         for n in notifications {
-            ids.push(Self::insert_notification(&mut tx, n).await?);
+            ids.push(Self::insert_notification(tx, n).await?);
         }
         for e in events {
-            Self::insert_event(&mut tx, case, e).await?;
+            Self::insert_event(tx, case, e).await?;
         }
-        tx.commit().await.map_err(db)?;
         Ok(ids)
     }
 
@@ -247,37 +247,39 @@ impl EscalationStore for Backend {
             .map_err(db)
     }
 
-    async fn fire_escalation(
+    async fn fire_escalations(
         &self,
-        claimed: &Escalation,
         worker: &str,
-        next: EscalationNext,
-        notifications: &[NewNotification],
-        events: &[NewEvent],
-    ) -> Result<Option<Vec<i64>>, StoreError> {
+        fired: &[FiredStep],
+    ) -> Result<Vec<Option<Vec<i64>>>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let moved = sqlx::query(
-            "UPDATE escalations SET step = $1, round = $2, due_at = $3, state = $4, claimed_by = NULL, claimed_until = NULL, updated_at = $5 \
-             WHERE case_id = $6 AND claimed_by = $7 AND step = $8 AND round = $9 AND state = 'pending'",
-        )
-        .bind(i32::try_from(next.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
-        .bind(i32::try_from(next.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
-        .bind(next.due_at)
-        .bind(next.state.as_str())
-        .bind(Utc::now())
-        .bind(claimed.case.to_string())
-        .bind(worker)
-        .bind(i32::try_from(claimed.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
-        .bind(i32::try_from(claimed.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if moved.rows_affected() != 1 {
-            return Ok(None);
-        }
-        Self::commit_fired(tx, claimed.case, notifications, events)
+        let mut out = Vec::with_capacity(fired.len());
+        for f in fired {
+            let (claimed, next) = (&f.claimed, &f.next);
+            let moved = sqlx::query(
+                "UPDATE escalations SET step = $1, round = $2, due_at = $3, state = $4, claimed_by = NULL, claimed_until = NULL, updated_at = $5 \
+                 WHERE case_id = $6 AND claimed_by = $7 AND step = $8 AND round = $9 AND state = 'pending'",
+            )
+            .bind(i32::try_from(next.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
+            .bind(i32::try_from(next.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
+            .bind(next.due_at)
+            .bind(next.state.as_str())
+            .bind(Utc::now())
+            .bind(claimed.case.to_string())
+            .bind(worker)
+            .bind(i32::try_from(claimed.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
+            .bind(i32::try_from(claimed.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
+            .execute(&mut *tx)
             .await
-            .map(Some)
+            .map_err(db)?;
+            out.push(if moved.rows_affected() == 1 {
+                Some(Self::insert_fired(&mut tx, claimed.case, &f.notifications, &f.events).await?)
+            } else {
+                None
+            });
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
     }
 
     async fn respond_to_page(
@@ -482,40 +484,42 @@ impl EscalationStore for Backend {
             .map_err(db)
     }
 
-    async fn fire_follow_up(
+    async fn fire_follow_ups(
         &self,
-        claimed: &FollowUp,
         worker: &str,
-        next: Option<(u32, DateTime<Utc>)>,
-        notifications: &[NewNotification],
-        events: &[NewEvent],
-    ) -> Result<Option<Vec<i64>>, StoreError> {
+        fired: &[FiredFollowUp],
+    ) -> Result<Vec<Option<Vec<i64>>>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let (stage, due, state) = match next {
-            Some((s, d)) => (s, d, "pending"),
-            None => (claimed.stage, claimed.due_at, "done"),
-        };
-        let moved = sqlx::query(
-            "UPDATE follow_ups SET stage = $1, due_at = $2, state = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 \
-             WHERE case_id = $5 AND kind = $6 AND claimed_by = $7 AND stage = $8 AND state = 'pending'",
-        )
-        .bind(i32::try_from(stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
-        .bind(due)
-        .bind(state)
-        .bind(Utc::now())
-        .bind(claimed.case.to_string())
-        .bind(claimed.kind.as_str())
-        .bind(worker)
-        .bind(i32::try_from(claimed.stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if moved.rows_affected() != 1 {
-            return Ok(None);
-        }
-        Self::commit_fired(tx, claimed.case, notifications, events)
+        let mut out = Vec::with_capacity(fired.len());
+        for f in fired {
+            let claimed = &f.claimed;
+            let (stage, due, state) = match f.next {
+                Some((s, d)) => (s, d, "pending"),
+                None => (claimed.stage, claimed.due_at, "done"),
+            };
+            let moved = sqlx::query(
+                "UPDATE follow_ups SET stage = $1, due_at = $2, state = $3, claimed_by = NULL, claimed_until = NULL, updated_at = $4 \
+                 WHERE case_id = $5 AND kind = $6 AND claimed_by = $7 AND stage = $8 AND state = 'pending'",
+            )
+            .bind(i32::try_from(stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
+            .bind(due)
+            .bind(state)
+            .bind(Utc::now())
+            .bind(claimed.case.to_string())
+            .bind(claimed.kind.as_str())
+            .bind(worker)
+            .bind(i32::try_from(claimed.stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
+            .execute(&mut *tx)
             .await
-            .map(Some)
+            .map_err(db)?;
+            out.push(if moved.rows_affected() == 1 {
+                Some(Self::insert_fired(&mut tx, claimed.case, &f.notifications, &f.events).await?)
+            } else {
+                None
+            });
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
     }
 
     async fn pending_follow_ups(

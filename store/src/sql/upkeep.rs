@@ -15,6 +15,30 @@ impl UpkeepStore for Backend {
         Ok(())
     }
 
+    async fn work_queues(&self) -> Result<WorkQueues, StoreError> {
+        let outbox: Vec<(String, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT channel, COUNT(*) AS n, MIN(created_at) AS oldest FROM notifications \
+             WHERE status = 'pending' GROUP BY channel ORDER BY channel",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let (n, due): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
+            "SELECT COUNT(*) AS n, MIN(due_at) AS due FROM escalations WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(WorkQueues {
+            outbox: outbox
+                .into_iter()
+                .map(|(c, n, at)| (c, n.max(0) as u64, at))
+                .collect(),
+            escalations: (n.max(0) as u64, due),
+            transcriptions: self.transcriptions_pending().await?,
+        })
+    }
+
     async fn purge_expired(
         &self,
         now: DateTime<Utc>,
