@@ -123,7 +123,7 @@ async fn bench(n: usize, name: &str, url: &str) -> anyhow::Result<()> {
     // after they are all stored.
     let setup = Instant::now();
     // Storing costs a few ms a case (one commit each): start after that.
-    let start = Utc::now() + Duration::seconds(3) + Duration::milliseconds(n as i64 * 8);
+    let start = Utc::now() + Duration::seconds(3) + Duration::milliseconds(n as i64 * 10);
     let window_ms = 5_000;
     let mut dues = Vec::with_capacity(n);
     let anna = Some("anna".parse()?);

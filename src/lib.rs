@@ -13,6 +13,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod login;
+pub mod metrics;
 pub mod oncall;
 pub mod startup;
 pub mod time;

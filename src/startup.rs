@@ -141,6 +141,7 @@ impl Service {
                 &store,
                 &hotline,
                 matrix_sender,
+                &me.id,
                 &stop,
             )),
             None => {
@@ -443,14 +444,21 @@ fn rota_jobs(
     (rota_jobs, housekeeping)
 }
 
-/// Starts the Matrix bot: connects (retrying while the homeserver is away;
-/// that must not stop the hotline), then syncs until stopped.
+/// Starts the Matrix bot on the one instance that holds its lease (see
+/// `akutlinje_scheduler::lease`): connects (retrying while the homeserver is
+/// away; that must not stop the hotline), then syncs until stopped or until
+/// the role goes to another instance. Instances sharing a database share
+/// the bot's store directory too (one device, one sync position): the
+/// instance that takes over continues from the last sync the other
+/// finished, and a message the other had already answered is recognised by
+/// its event id and not answered again.
 fn matrix_bot(
     m: &crate::config::MatrixSettings,
     settings: &Settings,
     store: &Arc<dyn Store>,
     hotline: &Hotline,
     sender: akutlinje_bot::sender::MatrixSender,
+    me: &str,
     stop: &tokio::sync::watch::Sender<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let cfg = akutlinje_bot::BotConfig {
@@ -469,32 +477,45 @@ fn matrix_bot(
         )),
         store.clone(),
     );
-    let (until_connected, until_stopped) = (stopped(stop), stopped(stop));
-    tokio::spawn(async move {
-        // 1 s, doubling, at most a minute apart.
-        let policy = backon::ExponentialBuilder::default()
-            .with_min_delay(std::time::Duration::from_secs(1))
-            .with_max_delay(std::time::Duration::from_secs(60))
-            .without_max_times();
-        let connect = (|| akutlinje_bot::connect(&cfg))
-            .retry(policy)
-            .notify(|e, wait| {
-                tracing::error!(error = %e, retry_in_s = wait.as_secs(), "the Matrix bot cannot connect; retrying");
-            });
-        let client = tokio::select! {
-            () = until_connected => return,
-            c = connect => match c {
-                Ok(c) => c,
-                // Not reached: the policy retries for ever.
-                Err(_) => return,
-            },
-        };
-        sender.connected(client.clone());
-        sender.with_context(ctx.clone());
-        if let Err(e) = akutlinje_bot::run(client, ctx, until_stopped).await {
-            tracing::error!(error = %e, "the Matrix bot stopped");
-        }
-    })
+    let lease = akutlinje_scheduler::lease::Lease::new(store.clone(), "matrix-bot", me);
+    let until_stopped = stopped(stop);
+    let role = sender.clone();
+    tokio::spawn(lease.play(
+        until_stopped,
+        move |here| role.playing(here),
+        move |mut lost| {
+            let (cfg, ctx, sender) = (cfg.clone(), ctx.clone(), sender.clone());
+            async move {
+                let ended = async move {
+                    let _ = lost.wait_for(|l| *l).await;
+                };
+                tokio::pin!(ended);
+                // 1 s, doubling, at most a minute apart.
+                let policy = backon::ExponentialBuilder::default()
+                    .with_min_delay(std::time::Duration::from_secs(1))
+                    .with_max_delay(std::time::Duration::from_secs(60))
+                    .without_max_times();
+                let connect = (|| akutlinje_bot::connect(&cfg))
+                    .retry(policy)
+                    .notify(|e, wait| {
+                        tracing::error!(error = %e, retry_in_s = wait.as_secs(), "the Matrix bot cannot connect; retrying");
+                    });
+                let client = tokio::select! {
+                    () = &mut ended => return,
+                    c = connect => match c {
+                        Ok(c) => c,
+                        // Not reached: the policy retries for ever.
+                        Err(_) => return,
+                    },
+                };
+                sender.connected(client.clone());
+                sender.with_context(ctx.clone());
+                if let Err(e) = akutlinje_bot::run(client, ctx, ended).await {
+                    tracing::error!(error = %e, "the Matrix bot stopped");
+                }
+            }
+        },
+    ))
 }
 
 /// How to try the demo, with its people's tokens.

@@ -248,6 +248,8 @@ pub async fn run(
             _ = &mut shutdown => return Ok(()),
             r = client.sync_once(settings) => match r {
                 Ok(_) => {
+                    metrics::gauge!("akutlinje_matrix_last_sync_timestamp_seconds")
+                        .set(chrono::Utc::now().timestamp_millis() as f64 / 1000.0);
                     if failing {
                         tracing::info!("the homeserver answers again");
                         failing = false;

@@ -2,7 +2,7 @@
 //! the person as a direct message from the bot, mentioning them so Element
 //! notifies; delivery is confirmed by the homeserver's event id.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use akutlinje_core::escalation::{
     Notification, NotificationKind, NotifyChannel, SendError, Sender,
@@ -15,10 +15,14 @@ use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::Client;
 
 /// Sends through the bot's client once it is connected; until then every
-/// send is a retryable failure, so the outbox waits or falls over.
+/// send is a retryable failure, so the outbox waits or falls over. While
+/// another instance runs the bot ([`playing`](MatrixSender::playing) false),
+/// it is not [`ready`](Sender::ready): the outbox leaves Matrix
+/// notifications to the instance that runs it.
 #[derive(Clone)]
 pub struct MatrixSender {
-    client: Arc<OnceLock<Client>>,
+    client: Arc<RwLock<Option<Client>>>,
+    playing: Arc<std::sync::atomic::AtomicBool>,
     loc: Arc<Localizer>,
     ctx: Arc<OnceLock<crate::BotContext>>,
 }
@@ -27,15 +31,34 @@ impl MatrixSender {
     /// A sender without a client yet; `loc` gives the Matrix-only answer hints.
     pub fn new(loc: Arc<Localizer>) -> MatrixSender {
         MatrixSender {
-            client: Arc::new(OnceLock::new()),
+            client: Arc::new(RwLock::new(None)),
+            playing: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             loc,
             ctx: Arc::new(OnceLock::new()),
         }
     }
 
-    /// Hands over the connected client (once).
+    /// Hands over the connected client.
     pub fn connected(&self, client: Client) {
-        let _ = self.client.set(client);
+        if let Ok(mut c) = self.client.write() {
+            *c = Some(client);
+        }
+    }
+
+    /// Whether this instance runs the bot (holds its lease): set false
+    /// while another does, true again when the role comes here. The client
+    /// is dropped when the role goes.
+    pub fn playing(&self, on: bool) {
+        self.playing.store(on, std::sync::atomic::Ordering::SeqCst);
+        if !on {
+            if let Ok(mut c) = self.client.write() {
+                *c = None;
+            }
+        }
+    }
+
+    fn client(&self) -> Option<Client> {
+        self.client.read().ok().and_then(|c| c.clone())
     }
 
     /// Hands over the bot's context (once): reminders after the advice
@@ -56,6 +79,10 @@ fn retry(e: impl std::fmt::Display) -> SendError {
 impl Sender for MatrixSender {
     fn channel(&self) -> NotifyChannel {
         NotifyChannel::Matrix
+    }
+
+    fn ready(&self) -> bool {
+        self.playing.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn discloses(&self, n: &Notification) -> bool {
@@ -117,8 +144,7 @@ const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 impl MatrixSender {
     async fn send_now(&self, n: &Notification, to: &Person) -> Result<Option<String>, SendError> {
         let client = self
-            .client
-            .get()
+            .client()
             .ok_or_else(|| retry("the Matrix bot is not connected"))?;
         // A reminder to staff about a chat case: in the case's thread.
         if let (
@@ -128,7 +154,7 @@ impl MatrixSender {
             akutlinje_core::person::Role::Staff,
         ) = (n.new.kind, n.new.case, self.ctx.get(), to.role)
         {
-            match crate::conversation::post_in_case_thread(ctx, client, case, &n.new.text).await {
+            match crate::conversation::post_in_case_thread(ctx, &client, case, &n.new.text).await {
                 Ok(Some(id)) => return Ok(Some(id)),
                 Ok(None) => {}
                 Err(why) => {
@@ -149,7 +175,7 @@ impl MatrixSender {
             retryable: false,
             message: "the person's Matrix id is not valid".into(),
         })?;
-        let room = match private_room(client, &user).await {
+        let room = match private_room(&client, &user).await {
             Some(r) => r,
             None => client.create_dm(&user).await.map_err(retry)?,
         };

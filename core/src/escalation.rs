@@ -381,6 +381,12 @@ pub trait Sender: Send + Sync {
     fn discloses(&self, _n: &Notification) -> bool {
         false
     }
+    /// Whether this instance can send on the channel now. An instance that
+    /// does not play the channel's role (another runs the Matrix bot) leaves
+    /// its notifications to the one that does, rather than claiming them.
+    fn ready(&self) -> bool {
+        true
+    }
     /// Sends; returns the channel's id for the delivery (event id, SID).
     async fn send(
         &self,

@@ -9,7 +9,8 @@
 //! [`escalation`] fires escalation steps from durable, atomically claimed
 //! database rows and sends the notification outbox with retries and
 //! fall-over; policies are configuration (`policies.toml`). [`oncall`] loads a
-//! service's stored rota for whoever asks who is on call.
+//! service's stored rota for whoever asks who is on call. [`lease`] decides
+//! which instance plays a role only one may play (the Matrix bot).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -22,6 +23,7 @@ use akutlinje_core::store::{
 pub mod cover;
 pub mod escalation;
 pub mod jobs;
+pub mod lease;
 pub mod oncall;
 pub mod rota;
 

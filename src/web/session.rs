@@ -103,6 +103,7 @@ pub(super) async fn login(
     let pid = PersonId::parse(&f.person).ok();
     let wait = |until: DateTime<Utc>| {
         let seconds = (until - now).num_seconds().max(1);
+        login_counted("throttled");
         let mut r = page(
             StatusCode::TOO_MANY_REQUESTS,
             tm(
@@ -145,6 +146,7 @@ pub(super) async fn login(
         }
     }
     let Some(permit) = s.web.login.try_permit(usual) else {
+        login_counted("busy");
         let mut r = page(StatusCode::TOO_MANY_REQUESTS, t(&s, lang, "web-login-busy"));
         r.headers_mut().insert(
             axum::http::header::RETRY_AFTER,
@@ -154,15 +156,23 @@ pub(super) async fn login(
     };
     let Some(pid) = pid else {
         drop(permit);
+        login_counted("failed");
         return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
     };
     // Verify even without a stored hash, so timing does not tell who exists.
     let ok = password_matches(&s, &pid, f.password.clone(), permit).await;
     if !ok {
         tracing::warn!(person = %pid, "failed log-in");
+        login_counted("failed");
         return page(StatusCode::UNAUTHORIZED, t(&s, lang, "web-login-failed"));
     }
+    login_counted("ok");
     signed_in(&s, jar, &pid, &source, now).await
+}
+
+/// Counts a log-in attempt's outcome for the metrics.
+fn login_counted(outcome: &'static str) {
+    metrics::counter!("akutlinje_logins_total", "outcome" => outcome).increment(1);
 }
 
 /// Whether `source` is one this person usually signs in from (remembered,

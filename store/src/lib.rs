@@ -49,6 +49,7 @@ use sqlx::sqlite::{
 };
 use sqlx::types::Json;
 
+mod observe;
 mod postgres;
 mod rows;
 mod sqlite;

@@ -312,6 +312,10 @@ impl Worker {
             chars = text.as_str().chars().count(),
             "transcribed"
         );
+        if !t.audio.is_zero() {
+            metrics::histogram!("akutlinje_transcription_real_time_factor")
+                .record(t.processing.as_secs_f64() / t.audio.as_secs_f64());
+        }
         Outcome::Record(EventKind::Transcribed {
             attachment: job.attachment,
             text,

@@ -37,6 +37,10 @@ pub(crate) async fn on_message(
     if room.state() != RoomState::Joined || client.user_id() == Some(ev.sender.as_ref()) {
         return;
     }
+    // How long the message took from its sender's homeserver to us.
+    let sent_ms = i64::from(ev.origin_server_ts.get());
+    let lag_ms = Utc::now().timestamp_millis() - sent_ms;
+    metrics::histogram!("akutlinje_matrix_event_lag_seconds").record(lag_ms.max(0) as f64 / 1000.0);
     let span = tracing::info_span!("matrix_message", room = %room.room_id(), event = %ev.event_id);
     let _ = async {
         let Some(person) = known_sender(&ctx, &room, &ev.sender).await else {

@@ -40,14 +40,14 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
     /// a batch, which is what lets a burst of due steps keep up): for each,
     /// stores its notifications and events and moves its escalation to
     /// `next` — only if `worker` still holds the claim and the escalation is
-    /// still at the claimed step. Returns, in order, each step's new
-    /// notification ids, or `None` when it was fenced out (nothing of it
-    /// stored; the others are).
+    /// still at the claimed step. Returns, in order, whether each step
+    /// fired; `false` when it was fenced out (nothing of it stored; the
+    /// others are).
     async fn fire_escalations(
         &self,
         worker: &str,
         fired: &[FiredStep],
-    ) -> Result<Vec<Option<Vec<i64>>>, StoreError>;
+    ) -> Result<Vec<bool>, StoreError>;
 
     /// [`fire_escalations`](Self::fire_escalations) for one step.
     async fn fire_escalation(
@@ -57,7 +57,7 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
         next: EscalationNext,
         notifications: &[NewNotification],
         events: &[NewEvent],
-    ) -> Result<Option<Vec<i64>>, StoreError> {
+    ) -> Result<bool, StoreError> {
         let one = FiredStep {
             claimed: claimed.clone(),
             next,
@@ -68,7 +68,7 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
             .fire_escalations(worker, std::slice::from_ref(&one))
             .await?
             .pop()
-            .flatten())
+            .unwrap_or(false))
     }
 
     /// Records an acknowledgement (or, with `decline`, a refusal) and stops
@@ -102,13 +102,13 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
     /// [`fire_escalations`](Self::fire_escalations): each is moved to its
     /// `next` (stage, due) or ended, with its notifications and events —
     /// only if `worker` still holds the claim and it is still at the
-    /// claimed stage. Returns, in order, each one's new notification ids,
-    /// or `None` when fenced out.
+    /// claimed stage. Returns, in order, whether each fired (`false`:
+    /// fenced out).
     async fn fire_follow_ups(
         &self,
         worker: &str,
         fired: &[FiredFollowUp],
-    ) -> Result<Vec<Option<Vec<i64>>>, StoreError>;
+    ) -> Result<Vec<bool>, StoreError>;
 
     /// A case's follow-ups, running or ended.
     async fn follow_ups(&self, case: CaseId) -> Result<Vec<FollowUp>, StoreError>;
@@ -172,6 +172,25 @@ pub trait EscalationStore: Send + Sync + std::fmt::Debug {
         stale_before: DateTime<Utc>,
         dead: &[String],
     ) -> Result<u64, StoreError>;
+
+    /// Takes the lease on `role` for `holder` until `now + ttl`, or renews
+    /// it: true while `holder` has it. Another holder's lease is taken only
+    /// once it has run out, so one instance at a time plays the role.
+    async fn hold_lease(
+        &self,
+        role: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives a lease up (a clean shutdown): another instance may take the
+    /// role at once.
+    async fn release_lease(&self, role: &str, holder: &str) -> Result<(), StoreError>;
+
+    /// Who holds the lease on `role`, and until when (also a run-out one).
+    async fn lease_holder(&self, role: &str)
+        -> Result<Option<(String, DateTime<Utc>)>, StoreError>;
 
     /// Marks a claimed notification sent and records `event` on its case,
     /// and `access` (the delivery showed the resident's data) in the access

@@ -31,7 +31,7 @@ impl Escalator {
         self
     }
 
-    /// Claims at most `n` steps at a time (default 50), so instances share work.
+    /// Claims at most `n` steps at a time (default 200), so instances share work.
     pub fn with_batch(mut self, n: u32) -> Escalator {
         self.batch = n.max(1);
         self
@@ -54,7 +54,7 @@ impl Escalator {
             loc,
             worker: worker.into(),
             lease: Duration::seconds(60),
-            batch: 50,
+            batch: 200,
             has_voice: false,
             video: None,
         }
@@ -64,6 +64,8 @@ impl Escalator {
     /// many fired.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize, SchedulerError> {
         let mut fired = 0;
+        // Lateness is measured at the commit: `now` plus the tick's work so far.
+        let started = std::time::Instant::now();
         loop {
             let claimed = self
                 .db
@@ -82,19 +84,36 @@ impl Escalator {
             // What each step stores is worked out first (reads only), then the
             // whole batch is stored in one transaction: one write to disk for
             // up to `batch` steps rather than one each.
-            let mut batch = Vec::with_capacity(claimed.len());
-            for e in claimed {
-                batch.push(self.prepare(&rota, e, now).await?);
+            // Side by side: each step's reads wait on the database, not on
+            // each other.
+            let rota = Arc::new(rota);
+            let mut set = tokio::task::JoinSet::new();
+            for (i, e) in claimed.into_iter().enumerate() {
+                let (me, rota) = (self.clone(), rota.clone());
+                set.spawn(async move { (i, me.prepare(&rota, e, now).await) });
             }
+            let mut prepared = Vec::with_capacity(set.len());
+            while let Some(r) = set.join_next().await {
+                match r {
+                    Ok((i, step)) => prepared.push((i, step?)),
+                    Err(e) => return Err(SchedulerError::Task(e.to_string())),
+                }
+            }
+            prepared.sort_by_key(|(i, _)| *i);
+            let batch: Vec<FiredStep> = prepared.into_iter().map(|(_, s)| s).collect();
             let done = self
                 .db
                 .outbox
                 .fire_escalations(&self.worker, &batch)
                 .await?;
-            for (step, ids) in batch.iter().zip(done) {
-                if ids.is_some() {
+            let at =
+                now + Duration::from_std(started.elapsed()).unwrap_or_else(|_| Duration::zero());
+            for (step, fired_now) in batch.iter().zip(done) {
+                if fired_now {
                     fired += 1;
                     let e = &step.claimed;
+                    let late = (at - e.due_at).num_milliseconds().max(0) as f64 / 1000.0;
+                    metrics::histogram!("akutlinje_escalation_lag_seconds").record(late);
                     tracing::info!(case = %e.case, urgency = e.urgency.as_str(), step = e.step, round = e.round, notifications = step.notifications.len(), "escalation step fired");
                 }
             }

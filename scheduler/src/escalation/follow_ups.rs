@@ -41,8 +41,8 @@ impl Escalator {
                 batch.push(self.prepare_follow_up(&rota, f, now).await?);
             }
             let done = self.db.outbox.fire_follow_ups(&self.worker, &batch).await?;
-            for (f, ids) in batch.iter().zip(done) {
-                if ids.is_some() {
+            for (f, fired_now) in batch.iter().zip(done) {
+                if fired_now {
                     fired += 1;
                     let c = &f.claimed;
                     tracing::info!(case = %c.case, kind = c.kind.as_str(), stage = c.stage, notifications = f.notifications.len(), "follow-up fired");

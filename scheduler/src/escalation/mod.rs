@@ -46,6 +46,9 @@ pub enum SchedulerError {
         /// What is wrong.
         detail: String,
     },
+    /// Working out a step's notifications panicked.
+    #[error("a step's task failed: {0}")]
+    Task(String),
 }
 
 /// The escalation policies, one per urgency.

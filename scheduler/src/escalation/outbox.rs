@@ -115,6 +115,9 @@ impl Outbox {
         now: DateTime<Utc>,
     ) -> Result<usize, SchedulerError> {
         let mut handled = 0;
+        if !self.ready(channel) {
+            return Ok(0);
+        }
         loop {
             let batch = self
                 .db
@@ -178,7 +181,7 @@ impl Outbox {
         loop {
             let free = slots.available_permits();
             let mut claimed_all = true;
-            if free > 0 {
+            if free > 0 && self.ready(channel) {
                 let now = clock.now();
                 match self
                     .db
@@ -233,6 +236,13 @@ impl Outbox {
                 _ = freed.notified() => {}
             }
         }
+    }
+
+    /// Whether this instance sends on `channel` now (see `Sender::ready`).
+    /// A channel without a sender is claimed all the same: its
+    /// notifications fail over to the next channel.
+    fn ready(&self, channel: NotifyChannel) -> bool {
+        self.senders.get(&channel).is_none_or(|s| s.ready())
     }
 
     async fn deliver(&self, n: &Notification, now: DateTime<Utc>) -> Result<(), SchedulerError> {
@@ -293,6 +303,11 @@ impl Outbox {
                     channel = n.new.channel.as_str(),
                     "notification delivered"
                 );
+                counted(n, "sent");
+                if n.new.kind == NotificationKind::Page {
+                    metrics::counter!("akutlinje_pages_sent_total", "channel" => n.new.channel.as_str())
+                        .increment(1);
+                }
             }
             Err(err) if err.retryable && n.attempts + 1 < self.max_attempts => {
                 let retry = now + Outbox::backoff(n.attempts);
@@ -306,6 +321,7 @@ impl Outbox {
                     attempts = n.attempts + 1,
                     "send failed; will retry"
                 );
+                counted(n, "retry");
             }
             Err(err) => {
                 let fallover = n.new.fallback.first().map(|c| NewNotification {
@@ -340,10 +356,22 @@ impl Outbox {
                     channel = n.new.channel.as_str(),
                     "send failed for good; falling over"
                 );
+                counted(n, "failed");
             }
         }
         Ok(())
     }
+}
+
+/// Counts an outbox result for the metrics.
+fn counted(n: &Notification, outcome: &'static str) {
+    metrics::counter!(
+        "akutlinje_notifications_total",
+        "kind" => n.new.kind.as_str(),
+        "channel" => n.new.channel.as_str(),
+        "outcome" => outcome,
+    )
+    .increment(1);
 }
 
 /// The record's channel of a notification channel.

@@ -28,23 +28,61 @@ impl Backend {
         .map_err(db)
     }
 
-    /// What a fired step (or follow-up) stores after its fenced move: the
-    /// notifications and events, in the caller's transaction. The
-    /// notification ids.
+    /// What fired steps (or follow-ups) store after their fenced moves:
+    /// their notifications and events, in the caller's transaction, a few
+    /// hundred rows to a statement (a burst of due steps must not cost a
+    /// round trip per row).
     async fn insert_fired(
         tx: &mut sqlx::Transaction<'static, Db>,
-        case: CaseId,
-        notifications: &[NewNotification],
-        events: &[NewEvent],
-    ) -> Result<Vec<i64>, StoreError> {
-        let mut ids = Vec::with_capacity(notifications.len());
-        for n in notifications {
-            ids.push(Self::insert_notification(tx, n).await?);
+        fired: &[(CaseId, &[NewNotification], &[NewEvent])],
+    ) -> Result<(), StoreError> {
+        let notifications: Vec<&NewNotification> =
+            fired.iter().flat_map(|(_, n, _)| n.iter()).collect();
+        let created = Utc::now();
+        for chunk in notifications.chunks(300) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO notifications (case_id, person_id, kind, channel, fallback, body, status, attempts, next_attempt_at, created_at) ",
+            );
+            q.push_values(chunk, |mut row, n| {
+                let fallback: Vec<&'static str> = n.fallback.iter().map(|c| c.as_str()).collect();
+                row.push_bind(n.case.map(|c| c.to_string()))
+                    .push_bind(n.person.as_str().to_string())
+                    .push_bind(n.kind.as_str())
+                    .push_bind(n.channel.as_str())
+                    .push_bind(Json(fallback))
+                    .push_bind(n.text.clone())
+                    .push_bind("pending")
+                    .push_bind(0_i32)
+                    .push_bind(n.not_before)
+                    .push_bind(created);
+            });
+            q.build().execute(&mut **tx).await.map_err(db)?;
         }
-        for e in events {
-            Self::insert_event(tx, case, e).await?;
+        let events: Vec<(CaseId, &NewEvent)> = fired
+            .iter()
+            .flat_map(|(case, _, e)| e.iter().map(move |e| (*case, e)))
+            .collect();
+        for chunk in events.chunks(300) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO case_events (case_id, at, author_person, author_role, channel, kind, payload, corrects, external_id) ",
+            );
+            q.push_values(chunk, |mut row, (case, e)| {
+                row.push_bind(case.to_string())
+                    .push_bind(e.at)
+                    .push_bind(e.author.person.as_ref().map(|p| p.as_str().to_string()))
+                    .push_bind(e.author.role.map(Role::as_str))
+                    .push_bind(e.channel.as_str())
+                    .push_bind(e.kind.tag())
+                    .push_bind(Json(e.kind.clone()))
+                    .push_bind(e.corrects)
+                    .push_bind(e.external_id.clone());
+            });
+            q.build().execute(&mut **tx).await.map_err(db)?;
         }
-        Ok(ids)
+        for (_, e) in &events {
+            crate::observe::event_stored(e);
+        }
+        Ok(())
     }
 
     /// Claims due rows of a work table for `lease`: one statement, so two
@@ -177,6 +215,20 @@ impl Backend {
         Ok(())
     }
 
+    /// When the case's latest page was requested.
+    async fn page_requested_at(
+        tx: &mut sqlx::Transaction<'static, Db>,
+        case: CaseId,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT MAX(at) AS at FROM case_events WHERE case_id = $1 AND kind = 'page_requested'",
+        )
+        .bind(case.to_string())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)
+    }
+
     pub(super) async fn start_escalations(
         tx: &mut sqlx::Transaction<'static, Db>,
         case: CaseId,
@@ -251,9 +303,10 @@ impl EscalationStore for Backend {
         &self,
         worker: &str,
         fired: &[FiredStep],
-    ) -> Result<Vec<Option<Vec<i64>>>, StoreError> {
+    ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
         let mut out = Vec::with_capacity(fired.len());
+        let now = Utc::now();
         for f in fired {
             let (claimed, next) = (&f.claimed, &f.next);
             let moved = sqlx::query(
@@ -264,7 +317,7 @@ impl EscalationStore for Backend {
             .bind(i32::try_from(next.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
             .bind(next.due_at)
             .bind(next.state.as_str())
-            .bind(Utc::now())
+            .bind(now)
             .bind(claimed.case.to_string())
             .bind(worker)
             .bind(i32::try_from(claimed.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
@@ -272,12 +325,15 @@ impl EscalationStore for Backend {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            out.push(if moved.rows_affected() == 1 {
-                Some(Self::insert_fired(&mut tx, claimed.case, &f.notifications, &f.events).await?)
-            } else {
-                None
-            });
+            out.push(moved.rows_affected() == 1);
         }
+        let rows: Vec<(CaseId, &[NewNotification], &[NewEvent])> = fired
+            .iter()
+            .zip(&out)
+            .filter(|(_, moved)| **moved)
+            .map(|(f, _)| (f.claimed.case, &f.notifications[..], &f.events[..]))
+            .collect();
+        Self::insert_fired(&mut tx, &rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -317,7 +373,15 @@ impl EscalationStore for Backend {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+        let requested = if !decline && changed.rows_affected() > 0 {
+            Self::page_requested_at(&mut tx, case).await?
+        } else {
+            None
+        };
         tx.commit().await.map_err(db)?;
+        if let Some(at) = requested {
+            crate::observe::page_acknowledged(at, event.at);
+        }
         Ok(changed.rows_affected() > 0)
     }
 
@@ -488,9 +552,10 @@ impl EscalationStore for Backend {
         &self,
         worker: &str,
         fired: &[FiredFollowUp],
-    ) -> Result<Vec<Option<Vec<i64>>>, StoreError> {
+    ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
         let mut out = Vec::with_capacity(fired.len());
+        let now = Utc::now();
         for f in fired {
             let claimed = &f.claimed;
             let (stage, due, state) = match f.next {
@@ -504,7 +569,7 @@ impl EscalationStore for Backend {
             .bind(i32::try_from(stage).map_err(|e| StoreError::Conflict(e.to_string()))?)
             .bind(due)
             .bind(state)
-            .bind(Utc::now())
+            .bind(now)
             .bind(claimed.case.to_string())
             .bind(claimed.kind.as_str())
             .bind(worker)
@@ -512,12 +577,15 @@ impl EscalationStore for Backend {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            out.push(if moved.rows_affected() == 1 {
-                Some(Self::insert_fired(&mut tx, claimed.case, &f.notifications, &f.events).await?)
-            } else {
-                None
-            });
+            out.push(moved.rows_affected() == 1);
         }
+        let rows: Vec<(CaseId, &[NewNotification], &[NewEvent])> = fired
+            .iter()
+            .zip(&out)
+            .filter(|(_, moved)| **moved)
+            .map(|(f, _)| (f.claimed.case, &f.notifications[..], &f.events[..]))
+            .collect();
+        Self::insert_fired(&mut tx, &rows).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
     }
@@ -567,6 +635,54 @@ impl EscalationStore for Backend {
         .map_err(db)
     }
 
+    async fn hold_lease(
+        &self,
+        role: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        // One statement: two instances racing for a run-out lease cannot
+        // both get it (PostgreSQL's upsert locks the row; SQLite serialises
+        // writers).
+        let held: Option<String> = sqlx::query_scalar(
+            "INSERT INTO leases (role, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (role) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, \
+             acquired_at = CASE WHEN leases.holder = excluded.holder THEN leases.acquired_at ELSE excluded.acquired_at END \
+             WHERE leases.holder = excluded.holder OR leases.expires_at < excluded.acquired_at \
+             RETURNING holder",
+        )
+        .bind(role)
+        .bind(holder)
+        .bind(now)
+        .bind(now + ttl)
+        .fetch_optional(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(held.is_some())
+    }
+
+    async fn release_lease(&self, role: &str, holder: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM leases WHERE role = $1 AND holder = $2")
+            .bind(role)
+            .bind(holder)
+            .execute(self.writer())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn lease_holder(
+        &self,
+        role: &str,
+    ) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        sqlx::query_as("SELECT holder, expires_at FROM leases WHERE role = $1")
+            .bind(role)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)
+    }
+
     async fn notification_sent(
         &self,
         id: i64,
@@ -576,25 +692,52 @@ impl EscalationStore for Backend {
         access: Option<&AccessEntry>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let row: Option<Option<String>> = sqlx::query_scalar(
+        let sent_at = Utc::now();
+        let row: Option<(Option<String>, String)> = sqlx::query_as(
             "UPDATE notifications SET status = 'sent', sent_at = $1, external_id = $2, attempts = attempts + 1, \
-             claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND status = 'pending' RETURNING case_id",
+             claimed_by = NULL, claimed_until = NULL WHERE id = $3 AND claimed_by = $4 AND status = 'pending' RETURNING case_id, kind",
         )
-        .bind(Utc::now())
+        .bind(sent_at)
         .bind(external_id)
         .bind(id)
         .bind(worker)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some(case) = row else { return Ok(false) };
-        if let (Some(case), Some(e)) = (case.and_then(|c| CaseId::parse(&c)), event) {
+        let Some((case, kind)) = row else {
+            return Ok(false);
+        };
+        let case = case.and_then(|c| CaseId::parse(&c));
+        if let (Some(case), Some(e)) = (case, event) {
             Self::insert_event(&mut tx, case, e).await?;
         }
         if let Some(a) = access {
             Self::insert_access(&mut tx, a).await?;
         }
+        // The first page delivered since the case's latest page request:
+        // how long the nurse's request took to reach a physician.
+        let first_page = match case {
+            Some(case) if kind == "page" => match Self::page_requested_at(&mut tx, case).await? {
+                Some(requested) => {
+                    let n: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) AS n FROM notifications WHERE case_id = $1 AND kind = 'page' \
+                         AND status = 'sent' AND sent_at >= $2",
+                    )
+                    .bind(case.to_string())
+                    .bind(requested)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    (n == 1).then_some(requested)
+                }
+                None => None,
+            },
+            _ => None,
+        };
         tx.commit().await.map_err(db)?;
+        if let Some(requested) = first_page {
+            crate::observe::first_page_sent(requested, sent_at);
+        }
         Ok(true)
     }
 

@@ -49,6 +49,7 @@ impl Backend {
             StoreError::Conflict(_) if e.external_id.is_some() => StoreError::Duplicate,
             other => other,
         })
+        .inspect(|_| crate::observe::event_stored(e))
     }
 
     pub(super) async fn insert_access(
@@ -156,6 +157,7 @@ impl RecordStore for Backend {
             Self::insert_event(&mut tx, case.id, e).await?;
         }
         tx.commit().await.map_err(db)?;
+        crate::observe::case_opened(case.channel);
         Ok(())
     }
 

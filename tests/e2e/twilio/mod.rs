@@ -330,6 +330,7 @@ fn kinds(events: &[akutlinje_core::record::CaseEvent]) -> Vec<&'static str> {
 }
 
 mod medium_case;
+mod metrics;
 mod paging;
 mod remeasure;
 mod sms;
