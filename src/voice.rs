@@ -36,12 +36,29 @@ pub fn spawn_worker(
     // The model loads with the first voice note and is let go after the
     // idle time: a quiet service does not hold it in memory.
     let slot = Arc::new(ModelSlot::lazy(model_settings, settings.model_idle));
-    Some(tokio::spawn(async move {
-        Worker::with_slot(store, slot, loc, worker_settings, id)
-            .woken_by(wake)
-            .run()
-            .await;
-    }))
+    // One instance at a time runs speech recognition (a lease in the shared
+    // database): the model is loaded on one server, not on every one.
+    let lease = akutlinje_scheduler::lease::Lease::new(store.clone(), "voice-worker", worker_id);
+    Some(tokio::spawn(lease.play(
+        std::future::pending::<()>(),
+        |_| {},
+        move |mut lost| {
+            let worker = Worker::with_slot(
+                store.clone(),
+                slot.clone(),
+                loc.clone(),
+                worker_settings.clone(),
+                id.clone(),
+            )
+            .woken_by(wake.clone());
+            async move {
+                tokio::select! {
+                    _ = worker.run() => {}
+                    _ = lost.wait_for(|l| *l) => {}
+                }
+            }
+        },
+    )))
 }
 
 /// What `akutlinje transcribe` prints per file with `--json`.

@@ -5,7 +5,8 @@
 //! Every instance contends; the holder renews its lease every [`RENEW`]
 //! and plays the role. An instance killed with `kill -9` stops renewing,
 //! and another takes the role once the lease has run out ([`TTL`]): within
-//! `TTL + RENEW` = 18 s. A holder that cannot renew (cut off from the
+//! `TTL + RENEW` = 12 s, and then starts it (the Matrix bot: a few seconds
+//! to open its store and sync). A holder that cannot renew (cut off from the
 //! database) stops playing before its lease can run out, so two instances
 //! never play the role at once for longer than a renewal's round trip.
 
@@ -16,9 +17,9 @@ use akutlinje_core::store::EscalationStore;
 use chrono::Utc;
 
 /// How long a lease holds without renewal.
-pub const TTL: std::time::Duration = std::time::Duration::from_secs(15);
+pub const TTL: std::time::Duration = std::time::Duration::from_secs(10);
 /// How often the holder renews and the others try.
-pub const RENEW: std::time::Duration = std::time::Duration::from_secs(3);
+pub const RENEW: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A role and who plays it here.
 #[derive(Clone, Debug)]
@@ -54,7 +55,7 @@ impl Lease {
     }
 
     async fn hold(&self) -> bool {
-        let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::seconds(15));
+        let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::seconds(10));
         match self
             .store
             .hold_lease(&self.role, &self.holder, Utc::now(), ttl)

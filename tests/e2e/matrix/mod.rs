@@ -349,6 +349,7 @@ fn kinds(events: &[akutlinje_core::record::CaseEvent]) -> Vec<&'static str> {
 }
 
 mod escalation;
+mod failover;
 mod groundwork;
 mod medium_case;
 mod rooms;
