@@ -149,3 +149,12 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-fail-fast
 fi
+
+say "the Debian package (cargo-deb from crates.io; dpkg -i, start, purge)"
+if [ "$(id -u)" = 0 ]; then
+    command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb
+    cargo build --locked --bin akutlinje
+    bash scripts/package-test.sh
+else
+    echo "skipped: installing a package needs root"
+fi
