@@ -133,6 +133,7 @@ impl Service {
             hotline.localizer().clone(),
             &me.id,
             wakes.voice.clone(),
+            stopped(&stop),
         );
         let bot = match &settings.matrix {
             Some(m) => Some(matrix_bot(
@@ -198,8 +199,9 @@ impl Service {
         report("housekeeping", self.housekeeping.await);
         if let Some(t) = self.transcription {
             // A note being transcribed is claimed, not lost: after the
-            // lease it is taken up again.
-            t.abort();
+            // claim's lease it is taken up again. The role's lease is given
+            // up, so another instance transcribes at once.
+            report("speech recognition", t.await);
         }
         if let Some(b) = self.bot {
             report("matrix bot", b.await);

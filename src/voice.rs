@@ -22,6 +22,7 @@ pub fn spawn_worker(
     loc: Arc<Localizer>,
     worker_id: &str,
     wake: Arc<tokio::sync::Notify>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if !settings.model.exists() {
         tracing::warn!(
@@ -40,7 +41,7 @@ pub fn spawn_worker(
     // database): the model is loaded on one server, not on every one.
     let lease = akutlinje_scheduler::lease::Lease::new(store.clone(), "voice-worker", worker_id);
     Some(tokio::spawn(lease.play(
-        std::future::pending::<()>(),
+        shutdown,
         |_| {},
         move |mut lost| {
             let worker = Worker::with_slot(

@@ -350,9 +350,11 @@ async fn nobody_on_call_moves_to_the_next_tier_at_once() {
     s.db.close().await;
 }
 
-#[tokio::test]
-async fn after_a_restart_overdue_steps_fire_once() {
-    let s = setup(Db::sqlite().await).await;
+// On PostgreSQL the fence is one statement for the whole batch (`unnest`).
+on_both!(after_a_restart_overdue_steps_fire_once);
+
+async fn after_a_restart_overdue_steps_fire_once(db: Db) {
+    let s = setup(db).await;
     let t0 = t(NIGHT);
     let case = s.red_case(t0).await;
     // The first instance claims the first step and dies before firing it.

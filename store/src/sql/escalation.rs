@@ -305,28 +305,7 @@ impl EscalationStore for Backend {
         fired: &[FiredStep],
     ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
-        let mut out = Vec::with_capacity(fired.len());
-        let now = Utc::now();
-        for f in fired {
-            let (claimed, next) = (&f.claimed, &f.next);
-            let moved = sqlx::query(
-                "UPDATE escalations SET step = $1, round = $2, due_at = $3, state = $4, claimed_by = NULL, claimed_until = NULL, updated_at = $5 \
-                 WHERE case_id = $6 AND claimed_by = $7 AND step = $8 AND round = $9 AND state = 'pending'",
-            )
-            .bind(i32::try_from(next.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
-            .bind(i32::try_from(next.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
-            .bind(next.due_at)
-            .bind(next.state.as_str())
-            .bind(now)
-            .bind(claimed.case.to_string())
-            .bind(worker)
-            .bind(i32::try_from(claimed.step).map_err(|e| StoreError::Conflict(e.to_string()))?)
-            .bind(i32::try_from(claimed.round).map_err(|e| StoreError::Conflict(e.to_string()))?)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            out.push(moved.rows_affected() == 1);
-        }
+        let out = Self::fence_steps(&mut tx, worker, fired, Utc::now()).await?;
         let rows: Vec<(CaseId, &[NewNotification], &[NewEvent])> = fired
             .iter()
             .zip(&out)
