@@ -60,6 +60,8 @@ mod residents;
 mod rota;
 #[path = "sql/sessions.rs"]
 mod sessions;
+#[path = "sql/starts.rs"]
+mod starts;
 #[path = "sql/transcription.rs"]
 mod transcription;
 #[path = "sql/upkeep.rs"]
