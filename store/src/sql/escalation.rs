@@ -85,6 +85,22 @@ impl Backend {
         Ok(())
     }
 
+    /// Stores what the moved ones of a fired batch (`moved`, in order)
+    /// send and record, and commits.
+    async fn commit_fired<'a>(
+        mut tx: sqlx::Transaction<'static, Db>,
+        moved: &[bool],
+        fired: impl Iterator<Item = (CaseId, &'a [NewNotification], &'a [NewEvent])>,
+    ) -> Result<(), StoreError> {
+        let rows: Vec<_> = fired
+            .zip(moved)
+            .filter(|(_, m)| **m)
+            .map(|(r, _)| r)
+            .collect();
+        Self::insert_fired(&mut tx, &rows).await?;
+        tx.commit().await.map_err(db)
+    }
+
     /// Claims due rows of a work table for `lease`: one statement, so two
     /// workers never get the same row (SKIP LOCKED on PostgreSQL; SQLite
     /// serialises writers).
@@ -191,14 +207,10 @@ impl EscalationStore for Backend {
     ) -> Result<Vec<bool>, StoreError> {
         let mut tx = self.writer().begin_with(BEGIN).await.map_err(db)?;
         let out = Self::fence_steps(&mut tx, worker, fired, Utc::now()).await?;
-        let rows: Vec<(CaseId, &[NewNotification], &[NewEvent])> = fired
+        let rows = fired
             .iter()
-            .zip(&out)
-            .filter(|(_, moved)| **moved)
-            .map(|(f, _)| (f.claimed.case, &f.notifications[..], &f.events[..]))
-            .collect();
-        Self::insert_fired(&mut tx, &rows).await?;
-        tx.commit().await.map_err(db)?;
+            .map(|f| (f.claimed.case, &f.notifications[..], &f.events[..]));
+        Self::commit_fired(tx, &out, rows).await?;
         Ok(out)
     }
 
@@ -443,14 +455,10 @@ impl EscalationStore for Backend {
             .map_err(db)?;
             out.push(moved.rows_affected() == 1);
         }
-        let rows: Vec<(CaseId, &[NewNotification], &[NewEvent])> = fired
+        let rows = fired
             .iter()
-            .zip(&out)
-            .filter(|(_, moved)| **moved)
-            .map(|(f, _)| (f.claimed.case, &f.notifications[..], &f.events[..]))
-            .collect();
-        Self::insert_fired(&mut tx, &rows).await?;
-        tx.commit().await.map_err(db)?;
+            .map(|f| (f.claimed.case, &f.notifications[..], &f.events[..]));
+        Self::commit_fired(tx, &out, rows).await?;
         Ok(out)
     }
 
