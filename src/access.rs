@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// One line of the report: who read what, when, through which channel.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Line {
     /// UTC, RFC 3339.
     pub at: DateTime<Utc>,
@@ -24,8 +24,10 @@ pub struct Line {
     /// Their role now.
     pub role: Option<String>,
     /// `read` or `denied`.
+    #[schema(value_type = akutlinje_core::record::AccessAction)]
     pub action: &'static str,
     /// Through which channel.
+    #[schema(value_type = Option<akutlinje_core::record::Channel>)]
     pub channel: Option<&'static str>,
     /// For which case.
     pub case: Option<String>,

@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use akutlinje_core::ids::PersonId;
 use akutlinje_core::rota::{RotaSpec, RotationSpec, Service, ServiceId, TierId};
 use akutlinje_core::store::Store;
-use akutlinje_scheduler::rota::{local_naive, Rota, Segment};
+use akutlinje_scheduler::rota::{local_naive, Rota, Source};
 use anyhow::{bail, Context};
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use akutlinje_scheduler::oncall::load;
 pub use akutlinje_scheduler::oncall::OncallError;
@@ -17,16 +19,88 @@ fn local(t: DateTime<Utc>) -> String {
     local_naive(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn segment_json(s: &Segment, name: Option<String>) -> serde_json::Value {
-    serde_json::json!({
-        "person": s.person,
-        "name": name,
-        "start": s.start,
-        "end": s.end,
-        "start_local": local(s.start),
-        "end_local": local(s.end),
-        "source": s.source,
-    })
+/// Who is on call for a service at one moment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnCall {
+    /// The service.
+    pub service: ServiceId,
+    /// Its name.
+    pub name: String,
+    /// The moment asked about.
+    pub at: DateTime<Utc>,
+    /// The same on the Copenhagen wall clock (`YYYY-MM-DD HH:MM`).
+    pub at_local: String,
+    /// Each tier, in escalation order.
+    pub tiers: Vec<TierOnCall>,
+}
+
+/// One tier's person on call, with their shift; `person` is null when
+/// nobody is, and the shift's fields are then left out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierOnCall {
+    /// The tier.
+    pub tier: TierId,
+    /// Who is on call, if anyone.
+    pub person: Option<PersonId>,
+    /// Their name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// When the shift starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<DateTime<Utc>>,
+    /// When it ends (exclusive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<DateTime<Utc>>,
+    /// The start on the Copenhagen wall clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_local: Option<String>,
+    /// The end on the Copenhagen wall clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_local: Option<String>,
+    /// Why they are on call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// Every uncovered stretch of a service's next days.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Gaps {
+    /// The service.
+    pub service: ServiceId,
+    /// From.
+    pub from: DateTime<Utc>,
+    /// To (exclusive).
+    pub to: DateTime<Utc>,
+    /// How many days.
+    pub days: u32,
+    /// Each tier's gaps, in escalation order.
+    pub tiers: Vec<TierGaps>,
+}
+
+/// One tier's uncovered stretches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierGaps {
+    /// The tier.
+    pub tier: TierId,
+    /// Minutes without anyone on call, in all.
+    pub uncovered_minutes: i64,
+    /// Each stretch.
+    pub gaps: Vec<GapLine>,
+}
+
+/// A stretch of time with nobody on call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GapLine {
+    /// From.
+    pub start: DateTime<Utc>,
+    /// To (exclusive).
+    pub end: DateTime<Utc>,
+    /// From, on the Copenhagen wall clock.
+    pub start_local: String,
+    /// To, on the Copenhagen wall clock.
+    pub end_local: String,
+    /// How long, in whole minutes.
+    pub minutes: i64,
 }
 
 /// Each tier's person at `at`, with their shift's start and end.
@@ -34,24 +108,40 @@ pub async fn on_call(
     store: &Arc<dyn Store>,
     service: &ServiceId,
     at: DateTime<Utc>,
-) -> Result<serde_json::Value, OncallError> {
+) -> Result<OnCall, OncallError> {
     let (svc, on_call) = akutlinje_scheduler::oncall::on_call(store.as_ref(), service, at).await?;
     let mut tiers = Vec::new();
     for (tier, seg) in on_call {
-        let entry = match seg {
-            Some(seg) => {
-                let name = store.person(&seg.person).await?.map(|p| p.name.to_string());
-                let mut v = segment_json(&seg, name);
-                v["tier"] = serde_json::json!(tier);
-                v
-            }
-            None => serde_json::json!({ "tier": tier, "person": null }),
-        };
-        tiers.push(entry);
+        tiers.push(match seg {
+            Some(seg) => TierOnCall {
+                name: store.person(&seg.person).await?.map(|p| p.name.to_string()),
+                tier,
+                person: Some(seg.person.clone()),
+                start: Some(seg.start),
+                end: Some(seg.end),
+                start_local: Some(local(seg.start)),
+                end_local: Some(local(seg.end)),
+                source: Some(seg.source),
+            },
+            None => TierOnCall {
+                tier,
+                person: None,
+                name: None,
+                start: None,
+                end: None,
+                start_local: None,
+                end_local: None,
+                source: None,
+            },
+        });
     }
-    Ok(
-        serde_json::json!({ "service": svc.id, "name": svc.name, "at": at, "at_local": local(at), "tiers": tiers }),
-    )
+    Ok(OnCall {
+        service: svc.id,
+        name: svc.name,
+        at,
+        at_local: local(at),
+        tiers,
+    })
 }
 
 /// Every uncovered stretch of the next `days` days, per tier.
@@ -60,26 +150,35 @@ pub async fn gaps(
     service: &ServiceId,
     from: DateTime<Utc>,
     days: u32,
-) -> Result<serde_json::Value, OncallError> {
+) -> Result<Gaps, OncallError> {
     let (svc, rota) = load(store.as_ref(), service).await?;
     let to = from + Duration::days(i64::from(days));
     let mut tiers = Vec::new();
     for tier in &svc.tiers {
-        let gaps: Vec<serde_json::Value> = rota
+        let gaps: Vec<GapLine> = rota
             .gaps(tier, from, to)
             .iter()
-            .map(|g| {
-                serde_json::json!({
-                    "start": g.start, "end": g.end, "start_local": local(g.start), "end_local": local(g.end), "minutes": g.minutes()
-                })
+            .map(|g| GapLine {
+                start: g.start,
+                end: g.end,
+                start_local: local(g.start),
+                end_local: local(g.end),
+                minutes: g.minutes(),
             })
             .collect();
-        let minutes: i64 = gaps.iter().filter_map(|g| g["minutes"].as_i64()).sum();
-        tiers.push(serde_json::json!({ "tier": tier, "uncovered_minutes": minutes, "gaps": gaps }));
+        tiers.push(TierGaps {
+            tier: tier.clone(),
+            uncovered_minutes: gaps.iter().map(|g| g.minutes).sum(),
+            gaps,
+        });
     }
-    Ok(
-        serde_json::json!({ "service": svc.id, "from": from, "to": to, "days": days, "tiers": tiers }),
-    )
+    Ok(Gaps {
+        service: svc.id,
+        from,
+        to,
+        days,
+        tiers,
+    })
 }
 
 /// A rota file: one service and its rotations (TOML).

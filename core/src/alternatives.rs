@@ -15,7 +15,7 @@ use crate::ids::{HomeId, Text};
 use crate::phone::PhoneNumber;
 
 /// What kind of alternative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AlternativeKind {
     /// The municipality's acute team (akutteam): nurses who come to the home.
@@ -53,7 +53,7 @@ impl AlternativeKind {
 }
 
 /// One municipal alternative of a home.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alternative {
     /// Acute team or acute places.
     pub kind: AlternativeKind,

@@ -14,7 +14,9 @@ use crate::vitals::{
 };
 
 /// A danger sign's id, as named in the checklist definition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct FlagId(pub(crate) String);
 
@@ -46,6 +48,7 @@ impl fmt::Display for FlagId {
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -101,7 +104,7 @@ pub fn assess(red_flags: &[FlagId], news2: &News2Score) -> (Urgency, Reason) {
 }
 
 /// Why an urgency was chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// These danger signs were present.
@@ -117,6 +120,7 @@ pub enum Reason {
     /// The caller asked for the physician before the checklist was done:
     /// at least high urgency, so someone answers within minutes while they
     /// hold the line; the assessment so far inside.
+    #[schema(no_recursion)]
     CallerRequest(Box<Reason>),
 }
 
@@ -143,7 +147,7 @@ impl Reason {
 }
 
 /// An answer that may be missing on purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "answer", content = "value")]
 pub enum Answer<T> {
     /// Not asked yet.
@@ -170,7 +174,7 @@ impl<T: Copy> Answer<T> {
 }
 
 /// The vital signs collected so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct Vitals {
     /// Respiration rate.
     pub resp_rate: Answer<RespRate>,

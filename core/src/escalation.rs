@@ -16,7 +16,19 @@ use crate::rota::TierId;
 
 /// The physician's decision on a case (docs/clinical.md § ISBAR, DSAM's visitation
 /// categories, plus the municipal acute offer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Disposition {
     /// 112: ambulance with siren.
@@ -78,7 +90,10 @@ impl Disposition {
                 Disposition::AcuteAdmission
             }
             "seen_now" | "ses_nu" => Disposition::SeenNow,
-            "seen_within_24h" | "ses_24t" | "ses_inden_for_24_timer" => Disposition::SeenWithin24h,
+            // `seen_within24h` is how the record writes it (serde).
+            "seen_within_24h" | "seen_within24h" | "ses_24t" | "ses_inden_for_24_timer" => {
+                Disposition::SeenWithin24h
+            }
             "regular_consultation" | "almindelig_konsultation" | "alm_konsultation" => {
                 Disposition::RegularConsultation
             }
@@ -124,6 +139,7 @@ impl Disposition {
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -401,3 +417,22 @@ crate::snake_case_names!(
     NotificationKind,
     EscalationState
 );
+
+#[cfg(test)]
+mod disposition_names {
+    use super::Disposition;
+
+    /// A client may send back what the record holds: the serde form
+    /// (`seen_within24h`) as well as the name the API documents.
+    #[test]
+    fn every_disposition_parses_from_its_record_form_and_its_name() {
+        for d in Disposition::ALL {
+            let recorded = serde_json::to_value(d).expect("serialises");
+            assert_eq!(
+                Disposition::parse(recorded.as_str().expect("a string")),
+                Some(d)
+            );
+            assert_eq!(Disposition::parse(d.as_str()), Some(d));
+        }
+    }
+}

@@ -42,7 +42,7 @@ impl Lang {
 }
 
 /// A message to render: an id in the Fluent files, and its arguments.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Msg {
     /// The message id.
     pub id: String,
@@ -52,14 +52,16 @@ pub struct Msg {
 }
 
 /// An argument value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Arg {
     /// Plain text, inserted as is.
     Text(String),
     /// Another message, rendered first in the same language.
+    #[schema(no_recursion)]
     Msg(Box<Msg>),
     /// Several messages, rendered and joined with ", ".
+    #[schema(no_recursion)]
     List(Vec<Msg>),
 }
 

@@ -91,6 +91,14 @@ macro_rules! slug_id {
                 Self::parse(s)
             }
         }
+
+        crate::schema::schema_from!(
+            $name,
+            crate::schema::string(
+                concat!("A ", $what, ": a–z, 0–9, '-' or '_', starting with a letter or digit"),
+                Some(crate::schema::SLUG_PATTERN),
+            )
+        );
     };
 }
 
@@ -108,7 +116,19 @@ slug_id!(
 );
 
 /// A case: a UUID, so case ids cannot be guessed or counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(transparent)]
 pub struct CaseId(uuid::Uuid);
 
@@ -140,7 +160,7 @@ impl fmt::Display for CaseId {
 
 /// A Matrix room id (`!opaque:server.example`), as an admin types it to
 /// bind a room to a home.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct MatrixRoomId(String);
 
@@ -190,7 +210,7 @@ impl std::str::FromStr for MatrixRoomId {
 
 /// Personal free text (a name, a diagnosis, a wish, what the caller said).
 /// `Debug` prints only the length, so it cannot leak into logs.
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Text(String);
 

@@ -19,7 +19,7 @@ use crate::tobs::TobsScore;
 use crate::vitals::{Oxygen, Param, TempSite};
 
 /// The resident as the summary shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResidentBrief {
     /// The resident.
     pub id: ResidentId,
@@ -42,7 +42,7 @@ pub struct ResidentBrief {
 }
 
 /// An ISBAR summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Isbar {
     /// The urgency.
     pub urgency: Urgency,

@@ -51,6 +51,7 @@ pub mod reply;
 pub mod resident;
 pub mod roster;
 pub mod rota;
+mod schema;
 pub mod sentences;
 pub mod service;
 pub mod store;

@@ -14,7 +14,7 @@ use crate::vitals::{
 };
 
 /// A complete set of NEWS2 observations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct News2Input {
     /// Respiration rate.
@@ -74,7 +74,7 @@ impl From<News2Input> for News2Partial {
 }
 
 /// The seven subscores; `None` where the parameter was not measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct News2Subscores {
     /// Respiration rate's score.
     pub resp_rate: Option<u8>,
@@ -109,7 +109,9 @@ impl News2Subscores {
 }
 
 /// Chart 3's clinical risk bands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum News2Band {
     /// 0–4.
@@ -135,7 +137,7 @@ impl News2Band {
 }
 
 /// Chart 4's minimum frequency of monitoring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum News2Monitoring {
     /// Score 0: minimum 12-hourly.
@@ -161,7 +163,7 @@ impl News2Monitoring {
 }
 
 /// A NEWS2 result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct News2Score {
     /// Sum of the known subscores (0–20).
     pub total: u8,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{HomeId, PersonId, Text};
 
 /// A person's role. Decides what they may see and do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Night staff of one nursing home (social- og sundhedsassistent, nurse).
@@ -94,7 +94,7 @@ pub struct Home {
 
 /// A Matrix room bound to a home: the only kind of room the bot shows that
 /// home's resident data in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HomeRoom {
     /// The Matrix room.
     pub room: crate::ids::MatrixRoomId,

@@ -72,6 +72,14 @@ impl Serialize for PhoneNumber {
     }
 }
 
+crate::schema::schema_from!(
+    PhoneNumber,
+    crate::schema::string(
+        "a telephone number in E.164 form, e.g. +4520000001",
+        Some("^\\+[0-9]{7,17}$"),
+    )
+);
+
 impl<'de> Deserialize<'de> for PhoneNumber {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;

@@ -27,6 +27,7 @@ use crate::vitals::Param;
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -50,7 +51,7 @@ pub enum Channel {
 }
 
 /// What happened. Serialised with its `kind` tag into the record's payload.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// A case was opened by a caller from a home.
@@ -412,7 +413,7 @@ impl EventKind {
 }
 
 /// Who wrote an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Author {
     /// `None` for the system itself.
     pub person: Option<PersonId>,
@@ -431,7 +432,7 @@ impl Author {
 }
 
 /// An event to be appended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewEvent {
     /// When (UTC).
     pub at: DateTime<Utc>,
@@ -449,7 +450,7 @@ pub struct NewEvent {
 }
 
 /// A stored event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseEvent {
     /// Position in the record, increasing.
     pub seq: i64,
@@ -472,6 +473,7 @@ pub struct CaseEvent {
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -522,7 +524,7 @@ impl CaseStatus {
 }
 
 /// A case as listed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     /// The case.
     pub id: CaseId,
@@ -606,6 +608,7 @@ impl AccessEntry {
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

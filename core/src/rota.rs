@@ -47,6 +47,14 @@ macro_rules! slug {
                 Self::parse(&s).map_err(serde::de::Error::custom)
             }
         }
+
+        crate::schema::schema_from!(
+            $name,
+            crate::schema::string(
+                concat!("A ", $what, ": a–z, 0–9, '-' or '_', starting with a letter or digit"),
+                Some(crate::schema::SLUG_PATTERN),
+            )
+        );
     };
 }
 

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::vitals::{Pulse, RespRate, Systolic, TempSite, Temperature, TobsConsciousness};
 
 /// A complete set of TOBS observations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TobsInput {
     /// Respiration rate.
@@ -82,7 +82,7 @@ impl From<TobsInput> for TobsPartial {
 }
 
 /// The five subscores; `None` where not measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TobsSubscores {
     /// Pulse's score.
     pub pulse: Option<u8>,
@@ -109,7 +109,7 @@ impl TobsSubscores {
 }
 
 /// The recommended municipal response (Holstebro, Skive).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TobsBand {
     /// TOBS 0.
@@ -121,7 +121,7 @@ pub enum TobsBand {
 }
 
 /// What the municipal response algorithm says about repeating the score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TobsMonitoring {
     /// "Gentag score efter skøn".
@@ -133,7 +133,7 @@ pub enum TobsMonitoring {
 }
 
 /// A TOBS result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TobsScore {
     /// Sum of the known subscores (0–15).
     pub total: u8,

@@ -16,7 +16,7 @@ use crate::sentences::vital_value;
 use crate::vitals::Param;
 
 /// What a re-measurement is compared with: the measurement before it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Baseline {
     /// The vital signs as they were.
     pub vitals: Vitals,
@@ -44,7 +44,7 @@ impl Baseline {
 }
 
 /// Why a re-measurement counts as worse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Worse {
     /// NEWS2 up by 2 or more.
@@ -58,7 +58,7 @@ pub enum Worse {
 }
 
 /// One vital sign that changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     /// Which.
     pub param: Param,
@@ -69,7 +69,7 @@ pub struct Change {
 }
 
 /// A re-measurement against the one before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Trend {
     /// NEWS2 before and now.
     pub news2: (u8, u8),

@@ -15,7 +15,19 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// One vital-sign parameter, named as in the API, the CLI and error messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Param {
     /// Respiration rate.
@@ -183,6 +195,11 @@ macro_rules! int_vital {
                 write!(f, "{}", self.0)
             }
         }
+
+        crate::schema::schema_from!(
+            $name,
+            crate::schema::integer(concat!($field, ", ", $expected), f64::from($min), f64::from($max))
+        );
     };
 }
 
@@ -306,6 +323,15 @@ impl<'de> Deserialize<'de> for Temperature {
     }
 }
 
+crate::schema::schema_from!(
+    Temperature,
+    crate::schema::number(
+        "temperature in degrees Celsius, at most one decimal, e.g. 38.9",
+        f64::from(Temperature::MIN_TENTHS) / 10.0,
+        f64::from(Temperature::MAX_TENTHS) / 10.0,
+    )
+);
+
 fn format_tenths(t: i32) -> String {
     let sign = if t < 0 { "-" } else { "" };
     format!("{sign}{}.{}", t.abs() / 10, t.abs() % 10)
@@ -321,7 +347,7 @@ impl fmt::Display for Temperature {
 /// Where the temperature was taken. TOBS is defined for rectal readings and
 /// corrects the others (oral +0,5 °C, axillary +1 °C); NEWS2 does not say, so
 /// NEWS2 always scores the reading as measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TempSite {
     /// Rectal, or not stated. Ear thermometers, the usual kind in Danish
@@ -361,7 +387,7 @@ impl TempSite {
 }
 
 /// Level of consciousness on the ACVPU scale, as NEWS2 uses it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum Acvpu {
     /// Alert (including a known, unchanged baseline confusion).
     A,
@@ -401,7 +427,7 @@ impl<'de> Deserialize<'de> for Acvpu {
 }
 
 /// Level of consciousness as TOBS grades it ("Bevidsthed").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TobsConsciousness {
     /// Habituel: as usual for this resident.
@@ -462,7 +488,7 @@ impl<'de> Deserialize<'de> for TobsConsciousness {
 /// Which SpO2 scale NEWS2 uses. Scale 2 is only for a prescribed target of
 /// 88–92 % (hypercapnic respiratory failure) decided by a physician; it is a
 /// property of the resident, never something night staff choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Spo2Scale {
     /// Scale 1: for most patients.
     #[default]
@@ -487,6 +513,28 @@ impl Spo2Scale {
         }
     }
 }
+
+/// Written as the number it is read from (1 or 2), so that what the API
+/// returns is what it accepts.
+impl Serialize for Spo2Scale {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(match self {
+            Spo2Scale::Scale1 => 1,
+            Spo2Scale::Scale2 => 2,
+        })
+    }
+}
+
+crate::schema::schema_from!(
+    Spo2Scale,
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .description(Some(
+            "NEWS2 SpO2 scale: 1, or 2 only for a prescribed target of 88–92 %"
+        ))
+        .enum_values(Some([1, 2]))
+        .into()
+);
 
 impl<'de> Deserialize<'de> for Spo2Scale {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -522,6 +570,25 @@ impl Oxygen {
         }
     }
 }
+
+// Written as `air` or `oxygen`; read also from a boolean (true: oxygen).
+crate::schema::schema_from!(
+    Oxygen,
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .description(Some(
+            "room air or supplemental oxygen: `air`, `oxygen`, or a boolean (true: oxygen)"
+        ))
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some(["air", "oxygen"])),
+        )
+        .item(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Boolean),
+        )
+        .into()
+);
 
 impl<'de> Deserialize<'de> for Oxygen {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -197,7 +197,7 @@ pub struct Shift {
 }
 
 /// Why someone is on call in a segment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Source {
     /// Shift number `shift` of a rotation.

@@ -1,27 +1,56 @@
 //! The access log of one resident, for admins.
 
 use super::*;
+use crate::access::Line;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct AccessLogQuery {
-    resident: String,
+    /// The resident.
+    resident: ResidentId,
+    /// From (RFC 3339, or `YYYY-MM-DD HH:MM` on the Copenhagen wall clock).
     from: Option<String>,
+    /// To.
     to: Option<String>,
-    format: Option<String>,
+    /// `json` (default) or `csv`.
+    #[param(inline)]
+    format: Option<ReportFormat>,
+}
+
+/// How the access log is written.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum ReportFormat {
+    /// A JSON array of lines.
+    Json,
+    /// CSV with a header row.
+    Csv,
 }
 
 /// The access log of one resident, for admins (who answer the patient's
 /// request to see who read their record).
+#[utoipa::path(
+    get,
+    path = "/api/v1/access-log",
+    tag = "access",
+    params(AccessLogQuery),
+    responses((
+        status = 200,
+        description = "Every read of the resident's data, oldest first",
+        content(
+            (Vec<Line> = "application/json"),
+            (String = "text/csv")
+        )
+    ))
+)]
 pub(super) async fn access_log(
     State(s): State<AppState>,
     who: Authed,
     Query(q): Query<AccessLogQuery>,
 ) -> Result<Response, ApiError> {
     who.require(&[Role::Admin])?;
-    let resident = ResidentId::parse(&q.resident).map_err(|e| ApiError::Invalid {
-        message: format!("resident: {e}"),
-        details: None,
-    })?;
+    let resident = q.resident;
     let from = q
         .from
         .as_deref()
@@ -37,15 +66,11 @@ pub(super) async fn access_log(
             crate::access::ReportError::UnknownResident(_) => ApiError::NotFound,
             crate::access::ReportError::Store(s) => s.into(),
         })?;
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(lines).into_response()),
-        "csv" => {
+    match q.format.unwrap_or(ReportFormat::Json) {
+        ReportFormat::Json => Ok(Json(lines).into_response()),
+        ReportFormat::Csv => {
             let text = crate::access::to_csv(&lines).map_err(|e| ApiError::Internal(e.into()))?;
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
         }
-        other => Err(ApiError::Invalid {
-            message: format!("format: {other:?} must be csv or json"),
-            details: None,
-        }),
     }
 }

@@ -4,20 +4,40 @@
 
 use super::*;
 use akutlinje_core::i18n::Msg;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct CasesQuery {
-    home: Option<String>,
+    /// Only this home's cases (staff: their own home, always).
+    home: Option<HomeId>,
+    /// At most this many, newest first (1–1000; default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
+/// The newest cases, an access-logged read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "cases",
+    params(CasesQuery),
+    responses((status = 200, description = "The cases, newest first", body = [CaseSummary]))
+)]
 pub(super) async fn list_cases(
     State(s): State<AppState>,
     who: Authed,
     Query(q): Query<CasesQuery>,
 ) -> Result<Json<Vec<CaseSummary>>, ApiError> {
-    let home = scoped_home(&who, q.home.as_deref())?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let home = scoped_home(&who, q.home)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid {
+            message: format!("limit: {limit} must be 1–1000"),
+            details: None,
+        });
+    }
     Ok(Json(
         s.hotline
             .list_cases(&who.0, home.as_ref(), limit, Channel::Api, None, Utc::now())
@@ -37,21 +57,58 @@ pub(super) async fn read_case(
         .await?)
 }
 
+/// One case and its whole record.
+#[derive(Serialize, ToSchema)]
+pub(super) struct CaseRecord {
+    /// Where the case stands.
+    case: CaseSummary,
+    /// Every event, oldest first.
+    events: Vec<CaseEvent>,
+}
+
+/// One case and its record, an access-logged read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    responses((status = 200, description = "The case and its record", body = CaseRecord))
+)]
 pub(super) async fn get_case(
     State(s): State<AppState>,
     who: Authed,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CaseRecord>, ApiError> {
     let (case, events) = read_case(&s, &who, &id, None).await?;
-    Ok(Json(serde_json::json!({ "case": case, "events": events })))
+    Ok(Json(CaseRecord { case, events }))
 }
 
-#[derive(Deserialize)]
+/// A note, or a correction of an earlier event.
+#[derive(Deserialize, ToSchema)]
 pub(super) struct NoteBody {
+    /// The words.
+    #[schema(min_length = 1, max_length = 4000, pattern = "\\S")]
     text: String,
+    /// The record entry (`seq`) this corrects, if it is a correction.
     corrects: Option<i64>,
 }
 
+/// Where a new record entry went.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Recorded {
+    /// Its place in the case's record.
+    seq: i64,
+}
+
+/// Adds a note to a case's record, or corrects an entry.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/notes",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    request_body = NoteBody,
+    responses((status = 201, description = "Recorded", body = Recorded))
+)]
 pub(super) async fn add_note(
     State(s): State<AppState>,
     who: Authed,
@@ -71,7 +128,15 @@ pub(super) async fn add_note(
             Utc::now(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
+    Ok((StatusCode::CREATED, Json(Recorded { seq })).into_response())
+}
+
+/// What answering a page changed.
+#[derive(Serialize, ToSchema)]
+pub(super) struct PageAnswered {
+    /// Whether the escalation stopped (acknowledged) or moved on (declined);
+    /// false when the page was already answered.
+    escalation_changed: bool,
 }
 
 pub(super) async fn answer_page(
@@ -79,7 +144,7 @@ pub(super) async fn answer_page(
     who: &Authed,
     id: &str,
     decline: bool,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PageAnswered>, ApiError> {
     // The service decides who: the physician the case paged, or a
     // coordinator taking the page over (acknowledge only).
     who.require(&[Role::Physician, Role::Coordinator])?;
@@ -95,17 +160,41 @@ pub(super) async fn answer_page(
             Utc::now(),
         )
         .await?;
-    Ok(Json(serde_json::json!({ "escalation_changed": changed })))
+    Ok(Json(PageAnswered {
+        escalation_changed: changed,
+    }))
 }
 
-#[derive(Deserialize)]
+/// The physician's decision.
+#[derive(Deserialize, ToSchema)]
 pub(super) struct DispositionBody {
+    /// The decision.
+    #[schema(value_type = akutlinje_core::escalation::Disposition)]
     disposition: String,
+    /// Advice in the physician's words.
     advice: Option<String>,
     /// Order a re-measurement in this many minutes with the decision.
     remeasure_minutes: Option<u32>,
 }
 
+/// The decision as recorded.
+#[derive(Serialize, ToSchema)]
+pub(super) struct DispositionRecorded {
+    /// Its place in the case's record.
+    seq: i64,
+    /// When the re-measurement ordered with it is due, if one was.
+    remeasure_due_at: Option<chrono::DateTime<Utc>>,
+}
+
+/// A physician records their decision (and advice) on a case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/disposition",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    request_body = DispositionBody,
+    responses((status = 201, description = "Recorded", body = DispositionRecorded))
+)]
 pub(super) async fn disposition(
     State(s): State<AppState>,
     who: Authed,
@@ -154,18 +243,38 @@ pub(super) async fn disposition(
     };
     Ok((
         StatusCode::CREATED,
-        Json(serde_json::json!({ "seq": seq, "remeasure_due_at": due })),
+        Json(DispositionRecorded {
+            seq,
+            remeasure_due_at: due,
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
+/// A re-measurement order.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RemeasureBody {
+    /// In how many minutes.
     minutes: u32,
 }
 
+/// When an ordered re-measurement is due.
+#[derive(Serialize, ToSchema)]
+pub(super) struct RemeasureDue {
+    /// The time staff are reminded.
+    due_at: chrono::DateTime<Utc>,
+}
+
 /// A physician orders a re-measurement: `{"minutes": 60}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/remeasure",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    request_body = RemeasureBody,
+    responses((status = 201, description = "Ordered", body = RemeasureDue))
+)]
 pub(super) async fn remeasure(
     State(s): State<AppState>,
     who: Authed,
@@ -185,14 +294,17 @@ pub(super) async fn remeasure(
             Utc::now(),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "due_at": due })),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Json(RemeasureDue { due_at: due })).into_response())
 }
 
 /// Staff confirm the physician's advice (read-back).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/readback",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    responses((status = 201, description = "Recorded", body = Recorded))
+)]
 pub(super) async fn readback(
     State(s): State<AppState>,
     who: Authed,
@@ -209,26 +321,54 @@ pub(super) async fn readback(
             Utc::now(),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "seq": seq }))).into_response())
+    Ok((StatusCode::CREATED, Json(Recorded { seq })).into_response())
 }
 
+/// The paged physician acknowledges the page (or a coordinator takes it over).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/ack",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    responses((status = 200, description = "Answered", body = PageAnswered))
+)]
 pub(super) async fn ack_page(
     State(s): State<AppState>,
     who: Authed,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PageAnswered>, ApiError> {
     answer_page(&s, &who, &id, false).await
 }
 
+/// The paged physician declines; the escalation moves on at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/decline",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    responses((status = 200, description = "Answered", body = PageAnswered))
+)]
 pub(super) async fn decline_page(
     State(s): State<AppState>,
     who: Authed,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PageAnswered>, ApiError> {
     answer_page(&s, &who, &id, true).await
 }
 
 /// The case as a FHIR R4 Bundle (`application/fhir+json`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/fhir",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    responses((
+        status = 200,
+        description = "A FHIR R4 Bundle of type collection: the Encounter, the resident as Patient, observations, the ISBAR as a Composition",
+        content_type = "application/fhir+json",
+        body = Object
+    ))
+)]
 pub(super) async fn fhir_case(
     State(s): State<AppState>,
     who: Authed,
@@ -246,6 +386,14 @@ pub(super) async fn fhir_case(
         .into_response())
 }
 
+/// The printable record (HTML), an access-logged read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/print",
+    tag = "cases",
+    params(("id" = CaseId, Path, description = "The case")),
+    responses((status = 200, description = "The record as a printable page", content_type = "text/html", body = String))
+)]
 pub(super) async fn print_case(
     State(s): State<AppState>,
     who: Authed,

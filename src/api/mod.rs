@@ -6,6 +6,7 @@
 mod access;
 mod cases;
 mod oncall;
+pub mod openapi;
 mod residents;
 mod rooms;
 mod scores;
@@ -42,50 +43,70 @@ use axum::extract::{Path, State};
 use crate::auth::Query;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
 use chrono_tz::Europe::Copenhagen;
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::{ApiError, Authed};
 
 use crate::app::AppState;
 
-/// Every `/api/v1` route.
+/// Every `/api/v1` route, each registered from its own OpenAPI description,
+/// and the contract itself at `/api/v1/openapi.json` (no token needed: it
+/// holds no data).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/scores/news2", post(score_news2))
-        .route("/api/v1/scores/tobs", post(score_tobs))
-        .route(
-            "/api/v1/residents",
-            get(list_residents).post(import_residents),
-        )
-        .route("/api/v1/residents/{id}", get(get_resident))
-        .route("/api/v1/cases", get(list_cases))
-        .route("/api/v1/cases/{id}", get(get_case))
-        .route("/api/v1/cases/{id}/print", get(print_case))
-        .route("/api/v1/cases/{id}/fhir", get(fhir_case))
-        .route("/api/v1/cases/{id}/notes", post(add_note))
-        .route("/api/v1/cases/{id}/ack", post(ack_page))
-        .route("/api/v1/cases/{id}/disposition", post(disposition))
-        .route("/api/v1/cases/{id}/remeasure", post(remeasure))
-        .route("/api/v1/cases/{id}/readback", post(readback))
-        .route("/api/v1/cases/{id}/decline", post(decline_page))
-        .route("/api/v1/access-log", get(access_log))
-        .route("/api/v1/rooms", get(list_rooms))
-        .route("/api/v1/rooms/{room}", axum::routing::delete(unbind_room))
-        .route(
-            "/api/v1/homes/{home}/rooms",
-            get(list_home_rooms).post(bind_room),
-        )
-        .route(
-            "/api/v1/homes/{home}/alternatives",
-            get(list_alternatives).put(replace_alternatives),
-        )
-        .route("/api/v1/oncall", get(oncall))
-        .route("/api/v1/rotas/gaps", get(rota_gaps))
+    let (router, spec) = contract_and_router();
+    let spec = Arc::new(spec);
+    router.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let spec = spec.clone();
+            async move { Json(spec.as_ref().clone()) }
+        }),
+    )
+}
+
+/// The API contract (OpenAPI 3.1), as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    contract_and_router().1
+}
+
+fn contract_and_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::Modify;
+    let (router, mut spec) = routes().split_for_parts();
+    openapi::Shared.modify(&mut spec);
+    (router, spec)
+}
+
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(score_news2))
+        .routes(routes!(score_tobs))
+        .routes(routes!(list_residents, import_residents))
+        .routes(routes!(get_resident))
+        .routes(routes!(list_cases))
+        .routes(routes!(get_case))
+        .routes(routes!(print_case))
+        .routes(routes!(fhir_case))
+        .routes(routes!(add_note))
+        .routes(routes!(ack_page))
+        .routes(routes!(disposition))
+        .routes(routes!(remeasure))
+        .routes(routes!(readback))
+        .routes(routes!(decline_page))
+        .routes(routes!(access_log))
+        .routes(routes!(list_rooms))
+        .routes(routes!(unbind_room))
+        .routes(routes!(list_home_rooms, bind_room))
+        .routes(routes!(list_alternatives, replace_alternatives))
+        .routes(routes!(oncall))
+        .routes(routes!(rota_gaps))
 }
 
 /// Parses a JSON body, naming the field that is wrong.
@@ -102,14 +123,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 }
 
 /// The home a request is about: staff only ever their own.
-fn scoped_home(who: &Authed, asked: Option<&str>) -> Result<Option<HomeId>, ApiError> {
-    let asked = asked
-        .map(HomeId::parse)
-        .transpose()
-        .map_err(|e| ApiError::Invalid {
-            message: format!("home: {e}"),
-            details: None,
-        })?;
+fn scoped_home(who: &Authed, asked: Option<HomeId>) -> Result<Option<HomeId>, ApiError> {
     if who.0.role.may_read_all_homes() {
         return Ok(asked);
     }
@@ -122,13 +136,6 @@ fn scoped_home(who: &Authed, asked: Option<&str>) -> Result<Option<HomeId>, ApiE
 
 fn home_param(home: &str) -> Result<HomeId, ApiError> {
     HomeId::parse(home).map_err(|_| ApiError::NotFound)
-}
-
-fn service_param(s: &str) -> Result<akutlinje_core::rota::ServiceId, ApiError> {
-    akutlinje_core::rota::ServiceId::parse(s).map_err(|e| ApiError::Invalid {
-        message: format!("service: {e}"),
-        details: None,
-    })
 }
 
 fn time_param(what: &str, s: Option<&str>) -> Result<chrono::DateTime<Utc>, ApiError> {

@@ -2,10 +2,23 @@
 //! home only for staff) and importing (all or nothing).
 
 use super::*;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct HomeQuery {
-    home: Option<String>,
+    /// Only this home's residents (staff: their own home, always).
+    home: Option<HomeId>,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Imported {
+    /// Residents new to the register.
+    created: usize,
+    /// Residents already there, now replaced by the file's version.
+    updated: usize,
 }
 
 pub(super) async fn log_reads(
@@ -29,12 +42,21 @@ pub(super) async fn log_reads(
     Ok(())
 }
 
+/// The residents of a home (or, for roles that may read every home, of all
+/// homes), each read access-logged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents",
+    tag = "residents",
+    params(HomeQuery),
+    responses((status = 200, description = "The residents", body = [Resident]))
+)]
 pub(super) async fn list_residents(
     State(s): State<AppState>,
     who: Authed,
     Query(q): Query<HomeQuery>,
 ) -> Result<Json<Vec<Resident>>, ApiError> {
-    let residents = match scoped_home(&who, q.home.as_deref())? {
+    let residents = match scoped_home(&who, q.home)? {
         Some(h) => s.store.residents_of_home(&h).await?,
         None => {
             let mut all = Vec::new();
@@ -48,6 +70,14 @@ pub(super) async fn list_residents(
     Ok(Json(residents))
 }
 
+/// One resident, with their treatment decisions; an access-logged read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents/{id}",
+    tag = "residents",
+    params(("id" = ResidentId, Path, description = "The resident")),
+    responses((status = 200, description = "The resident", body = Resident))
+)]
 pub(super) async fn get_resident(
     State(s): State<AppState>,
     who: Authed,
@@ -74,6 +104,19 @@ pub(super) async fn get_resident(
     Ok(Json(r))
 }
 
+/// Imports residents (coordinators, admins): all or nothing. JSON (an array
+/// of residents) or CSV (`text/csv`, the columns of `akutlinje residents
+/// import`); a problem anywhere stores nothing and 422 lists every one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/residents",
+    tag = "residents",
+    request_body(content(
+        (Vec<Resident> = "application/json"),
+        (String = "text/csv")
+    )),
+    responses((status = 200, description = "Imported", body = Imported))
+)]
 pub(super) async fn import_residents(
     State(s): State<AppState>,
     who: Authed,
@@ -106,7 +149,10 @@ pub(super) async fn import_residents(
     );
     Ok((
         StatusCode::OK,
-        Json(serde_json::json!({"created": sum.created, "updated": sum.updated})),
+        Json(Imported {
+            created: sum.created,
+            updated: sum.updated,
+        }),
     )
         .into_response())
 }

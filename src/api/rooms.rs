@@ -1,9 +1,18 @@
 //! The Matrix rooms bound to homes.
 
 use super::*;
+use akutlinje_core::alternatives::Alternative;
+use akutlinje_core::ids::MatrixRoomId;
+use akutlinje_core::person::HomeRoom;
+use utoipa::ToSchema;
 
-/// Rooms are bound by coordinators and admins; staff and physicians may
-/// see which rooms belong to which home.
+/// Every room bound to a home (coordinators, admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/rooms",
+    tag = "homes",
+    responses((status = 200, description = "The bound rooms", body = [HomeRoom]))
+)]
 pub(super) async fn list_rooms(
     State(s): State<AppState>,
     who: Authed,
@@ -12,6 +21,14 @@ pub(super) async fn list_rooms(
     Ok(Json(s.store.home_rooms(None).await?))
 }
 
+/// The rooms bound to a home (anyone who may read the home).
+#[utoipa::path(
+    get,
+    path = "/api/v1/homes/{home}/rooms",
+    tag = "homes",
+    params(("home" = HomeId, Path, description = "The home")),
+    responses((status = 200, description = "The home's rooms", body = [HomeRoom]))
+)]
 pub(super) async fn list_home_rooms(
     State(s): State<AppState>,
     who: Authed,
@@ -27,11 +44,24 @@ pub(super) async fn list_home_rooms(
     Ok(Json(s.store.home_rooms(Some(&home)).await?))
 }
 
-#[derive(Deserialize)]
+/// A Matrix room to bind.
+#[derive(Deserialize, ToSchema)]
 pub(super) struct BindRoomBody {
+    /// The room's id (`!opaque:server`; Element: room settings, Advanced).
+    #[schema(value_type = MatrixRoomId)]
     room_id: String,
 }
 
+/// Binds a Matrix room to a home (coordinators, admins): the bot then shows
+/// the home's resident data there, to members who may read the home.
+#[utoipa::path(
+    post,
+    path = "/api/v1/homes/{home}/rooms",
+    tag = "homes",
+    params(("home" = HomeId, Path, description = "The home")),
+    request_body = BindRoomBody,
+    responses((status = 201, description = "Bound", body = HomeRoom))
+)]
 pub(super) async fn bind_room(
     State(s): State<AppState>,
     who: Authed,
@@ -60,6 +90,14 @@ pub(super) async fn bind_room(
     Ok((StatusCode::CREATED, Json(bound)).into_response())
 }
 
+/// Unbinds a room from its home (coordinators, admins).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/rooms/{room}",
+    tag = "homes",
+    params(("room" = MatrixRoomId, Path, description = "The room's id")),
+    responses((status = 204, description = "Unbound"))
+)]
 pub(super) async fn unbind_room(
     State(s): State<AppState>,
     who: Authed,
@@ -76,11 +114,18 @@ pub(super) async fn unbind_room(
 }
 
 /// A home's municipal alternatives to admission.
+#[utoipa::path(
+    get,
+    path = "/api/v1/homes/{home}/alternatives",
+    tag = "homes",
+    params(("home" = HomeId, Path, description = "The home")),
+    responses((status = 200, description = "The alternatives", body = [Alternative]))
+)]
 pub(super) async fn list_alternatives(
     State(s): State<AppState>,
     who: Authed,
     Path(home): Path<String>,
-) -> Result<Json<Vec<akutlinje_core::alternatives::Alternative>>, ApiError> {
+) -> Result<Json<Vec<Alternative>>, ApiError> {
     let home = home_param(&home)?;
     if !who.0.may_read_home(&home) || s.store.home(&home).await?.is_none() {
         return Err(ApiError::NotFound);
@@ -92,6 +137,18 @@ pub(super) async fn list_alternatives(
 /// `akutlinje homes alternatives`), TOML (`application/toml`) or a JSON
 /// array of `{kind, name, phone, hours, services}`. Every row must name this
 /// home; a problem anywhere stores nothing (422 lists them).
+#[utoipa::path(
+    put,
+    path = "/api/v1/homes/{home}/alternatives",
+    tag = "homes",
+    params(("home" = HomeId, Path, description = "The home")),
+    request_body(content(
+        (Vec<Alternative> = "application/json"),
+        (String = "text/csv"),
+        (String = "application/toml")
+    )),
+    responses((status = 200, description = "Stored; the home's alternatives now", body = [Alternative]))
+)]
 pub(super) async fn replace_alternatives(
     State(s): State<AppState>,
     who: Authed,
@@ -99,7 +156,7 @@ pub(super) async fn replace_alternatives(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    use akutlinje_core::alternatives::{parse_csv, parse_toml, Alternative};
+    use akutlinje_core::alternatives::{parse_csv, parse_toml};
     who.require(&[Role::Coordinator, Role::Admin])?;
     let home = home_param(&home)?;
     if !who.0.may_read_home(&home) || s.store.home(&home).await?.is_none() {

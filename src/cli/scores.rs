@@ -81,7 +81,9 @@ fn score_news2(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
         consciousness: Acvpu::parse(consciousness).map_err(fail)?,
         temp: Temperature::parse(temp).map_err(fail)?,
     };
-    Ok(api::news2_json(&akutlinje_core::news2::score(&input)))
+    Ok(serde_json::to_value(api::news2_json(
+        &akutlinje_core::news2::score(&input),
+    ))?)
 }
 
 fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
@@ -108,7 +110,9 @@ fn score_tobs(a: &ScoreCommand) -> anyhow::Result<serde_json::Value> {
             ))
         })?,
     };
-    Ok(api::tobs_json(&akutlinje_core::tobs::score(&input)))
+    Ok(serde_json::to_value(api::tobs_json(
+        &akutlinje_core::tobs::score(&input),
+    ))?)
 }
 
 /// Prints the score as JSON.

@@ -14,7 +14,7 @@ use crate::ids::{HomeId, ResidentId, Text};
 
 /// A room number or name as written on the door ("12", "12b", "Stue 3").
 /// Stored trimmed and lower-cased so "12B" and "12b" are the same room.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Room(String);
 
@@ -75,7 +75,7 @@ impl<'de> Deserialize<'de> for Room {
 }
 
 /// The resident's usual mental state, against which "new confusion" is judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cognition {
     /// No known cognitive impairment.
@@ -116,7 +116,19 @@ impl Cognition {
 }
 
 /// A kind of treatment decision or directive (docs/clinical.md § Treatment level).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionKind {
     /// Full treatment, no limits.
@@ -200,7 +212,7 @@ impl DecisionKind {
 }
 
 /// One recorded decision, with its source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TreatmentDecision {
     /// What was decided.
     pub kind: DecisionKind,
@@ -214,7 +226,7 @@ pub struct TreatmentDecision {
 }
 
 /// The resident's contact person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     /// Their name.
     pub name: Text,
@@ -227,7 +239,7 @@ pub struct Contact {
 }
 
 /// A resident, as stored and shown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Resident {
     /// The resident's id.
     pub id: ResidentId,

@@ -50,7 +50,7 @@ fn run_validator(files: &[std::path::PathBuf]) -> (bool, String) {
 
 /// A case as a channel makes it: a red flag or a full set of vitals, a
 /// voice note with its machine transcript, the physician's decision and advice.
-async fn case_from(app: &App, channel: Channel, red: bool) -> CaseId {
+pub(super) async fn case_from(app: &App, channel: Channel, red: bool) -> CaseId {
     let anna = app.db.person("anna").await;
     let lund = app.db.person("dr-lund").await;
     let home = app.db.home("solgaarden").await;

@@ -76,5 +76,6 @@ mod access;
 mod basics;
 mod cases;
 mod fhir;
+mod openapi;
 mod residents;
 mod rota;
