@@ -97,6 +97,9 @@ enum Command {
     /// restore it over the configured SQLite database with the service
     /// stopped (`--force` when that database exists).
     Restore(server::RestoreArgs),
+    /// Print the HTTP API's contract (OpenAPI 3.1, JSON), as the service
+    /// serves it at /api/v1/openapi.json: to generate a client offline.
+    Openapi,
 }
 
 pub(super) fn fail(msg: impl std::fmt::Display) -> anyhow::Error {
@@ -135,6 +138,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Score(s) = &cli.command {
         return scores::run(s);
     }
+    if let Command::Openapi = &cli.command {
+        println!("{}", serde_json::to_string_pretty(&crate::api::openapi())?);
+        return Ok(());
+    }
     if let Command::Residents(residents::ResidentsCommand::Template) = &cli.command {
         residents::template();
         return Ok(());
@@ -153,7 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         crate::startup::move_legacy_database(&mut settings);
     }
     match cli.command {
-        Command::Score(_) => Ok(()),
+        Command::Score(_) | Command::Openapi => Ok(()),
         Command::Serve(a) => server::serve(a, settings).await,
         Command::Console(a) => cases::console(a, settings).await,
         Command::Residents(c) => residents::run(c, settings).await,

@@ -120,6 +120,15 @@ async fn the_contract_is_valid_openapi_3_1_and_describes_every_route() {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
     }
 
+    // The command line prints the same contract, without a database.
+    let (code, stdout, stderr) = crate::common::cli(None, &["openapi"]);
+    assert_eq!(code, 0, "{stderr}");
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+    assert_eq!(
+        printed, spec,
+        "`akutlinje openapi` is what the service serves"
+    );
+
     // A validator nobody here wrote agrees it is OpenAPI 3.1.
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("openapi.json");
