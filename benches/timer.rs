@@ -5,6 +5,12 @@
 //! process at the same time: the same deadlines on a plain in-memory tokio
 //! timer (what the durable timer gives up for surviving a crash).
 //!
+//! Every page is delivered as it would be by a channel that answers at
+//! once: the outbox's own work (claim, record the delivery, commit) runs
+//! beside the timer as in service, the network does not
+//! (AKUTLINJE_BENCH_SENDERS=none: no senders, every page falls over to the
+//! record instead).
+//!
 //! Run: `cargo bench --bench timer` (AKUTLINJE_BENCH_CASES=N to change the
 //! size; AKUTLINJE_BENCH_BACKENDS=sqlite or postgres for one backend;
 //! PostgreSQL at AKUTLINJE_TEST_POSTGRES_URL, default
@@ -14,12 +20,27 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use akutlinje_core::engine::{Checklist, Urgency};
+use akutlinje_core::escalation::{Notification, NotifyChannel, SendError, Sender};
 use akutlinje_core::i18n::Localizer;
 use akutlinje_core::ids::CaseId;
+use akutlinje_core::person::Person;
 use akutlinje_core::record::{Author, Channel, EventKind, NewEvent};
 use akutlinje_core::store::{NewCase, Store};
 use akutlinje_scheduler::escalation::{run, Escalator, Outbox, Policies, SystemClock};
 use chrono::{DateTime, Duration, Utc};
+
+/// A channel that delivers at once.
+struct AtOnce(NotifyChannel);
+
+#[async_trait::async_trait]
+impl Sender for AtOnce {
+    fn channel(&self) -> NotifyChannel {
+        self.0
+    }
+    async fn send(&self, n: &Notification, _to: &Person) -> Result<Option<String>, SendError> {
+        Ok(Some(format!("bench:{}", n.id)))
+    }
+}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -184,7 +205,16 @@ async fn bench(n: usize, name: &str, url: &str) -> anyhow::Result<()> {
         loc,
         "bench",
     );
-    let outbox = Outbox::new(store.clone(), vec![], "bench");
+    let senders: Vec<Arc<dyn Sender>> =
+        if std::env::var("AKUTLINJE_BENCH_SENDERS").as_deref() == Ok("none") {
+            vec![]
+        } else {
+            NotifyChannel::ALL
+                .into_iter()
+                .map(|c| Arc::new(AtOnce(c)) as Arc<dyn Sender>)
+                .collect()
+        };
+    let outbox = Outbox::new(store.clone(), senders, "bench");
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let runner = tokio::spawn(run(
         escalator,
