@@ -107,7 +107,7 @@ impl Service {
             }
         };
         let sip = match &settings.sip {
-            Some(s) => Some(sip_bridge(s, settings, &hotline, &store).await?),
+            Some(s) => Some(sip_bridge(s, settings, &hotline, &store, &me.id).await?),
             None => None,
         };
         // The Matrix channel sends once the bot has connected.
@@ -260,6 +260,7 @@ async fn sip_bridge(
     settings: &Settings,
     hotline: &Hotline,
     store: &Arc<dyn Store>,
+    me: &str,
 ) -> anyhow::Result<SipBridge> {
     use akutlinje_telephony::sip::{line, prompts::Prompts, trunk};
     let trunk = trunk::Trunk::bind(trunk::TrunkSettings {
@@ -310,13 +311,38 @@ async fn sip_bridge(
         roster,
         trunk.dialer(),
     );
-    if let Some(r) = &s.registrar {
-        trunk
-            .register(r.clone())
-            .with_context(|| format!("sip_register: {}", r.server))?;
-        tracing::info!(registrar = %r.server, "SIP bridge registering");
-    }
     let stop = trunk.stopper();
+    if let Some(r) = &s.registrar {
+        // One instance registers the extension (role `sip-registration`):
+        // two registrations of one account would make the PBX ring both.
+        // Every instance keeps its SIP port open, so calls already routed
+        // to it and a PBX's own fail-over still reach a living bridge.
+        let (registrar, registrations) = (r.clone(), trunk.registrations());
+        let lease = akutlinje_scheduler::lease::Lease::new(store.clone(), "sip-registration", me);
+        let shutdown = stop.clone().cancelled_owned();
+        // 0 until this instance registers, so that the sum over the
+        // instances says whether the extension is reachable at all.
+        crate::metrics::install();
+        metrics::gauge!("akutlinje_sip_registered").set(0.0);
+        tracing::info!(registrar = %r.server, "SIP bridge: registering when this instance holds the role");
+        tokio::spawn(lease.play(
+            shutdown,
+            |_| {},
+            move |mut lost| {
+                let (registrar, registrations) = (registrar.clone(), registrations.clone());
+                async move {
+                    let done = tokio_util::sync::CancellationToken::new();
+                    match registrations.register_until(registrar, done.clone()) {
+                        Ok(_) => {
+                            let _ = lost.wait_for(|l| *l).await;
+                        }
+                        Err(e) => tracing::error!(error = %e, "SIP registration cannot start"),
+                    }
+                    done.cancel();
+                }
+            },
+        ));
+    }
     let pager = s
         .pages
         .clone()

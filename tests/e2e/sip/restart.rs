@@ -12,7 +12,8 @@ use akutlinje_core::assessment::Answer;
 use akutlinje_core::phone::PhoneNumber;
 use chrono::Utc;
 
-struct Serve(Child);
+/// A running `akutlinje serve` (killed with SIGKILL when dropped).
+pub(super) struct Serve(pub(super) Child);
 
 impl Drop for Serve {
     fn drop(&mut self) {
@@ -21,7 +22,7 @@ impl Drop for Serve {
     }
 }
 
-fn free_tcp() -> u16 {
+pub(super) fn free_tcp() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -29,6 +30,24 @@ fn free_tcp() -> u16 {
 }
 
 async fn serve(db_url: &str, http: u16, sip: u16, dir: &std::path::Path) -> Serve {
+    serve_with(
+        db_url,
+        http,
+        sip,
+        dir,
+        &[("AKUTLINJE_SIP_TRUNK_PEERS", "127.0.0.1".to_string())],
+    )
+    .await
+}
+
+/// `akutlinje serve` with the SIP bridge on `sip`, and `env` besides.
+pub(super) async fn serve_with(
+    db_url: &str,
+    http: u16,
+    sip: u16,
+    dir: &std::path::Path,
+    env: &[(&str, String)],
+) -> Serve {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{http}")])
         .current_dir(dir);
@@ -41,10 +60,10 @@ async fn serve(db_url: &str, http: u16, sip: u16, dir: &std::path::Path) -> Serv
         .env("AKUTLINJE_DATABASE_URL", db_url)
         .env("AKUTLINJE_LOG", "warn")
         .env("AKUTLINJE_SIP_BIND", format!("127.0.0.1:{sip}"))
-        .env("AKUTLINJE_SIP_TRUNK_PEERS", "127.0.0.1")
         .env("AKUTLINJE_SIP_DIAL", "sip:{number}@127.0.0.1:9")
         .env("AKUTLINJE_SIP_PROMPT_CACHE", super::prompt_cache())
         .env("AKUTLINJE_VOICE_MODEL", dir.join("none.bin"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
