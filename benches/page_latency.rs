@@ -133,6 +133,53 @@ async fn dm_with(from: &Client, to: &str) -> Room {
     room
 }
 
+/// The stages of a page, as the case's record times them.
+const STAGES: [&str; 5] = [
+    "staff client sends «3» → the bot has it in the record (Synapse → bot sync)",
+    "answer in the record → page requested (checklist, store)",
+    "page requested → escalation step fired (scheduler wake-up)",
+    "step fired → page delivered to Synapse (outbox, encryption, send)",
+    "delivered → the physician's client has it (Synapse → physician sync)",
+];
+
+/// How long each stage of the newest case's page took: the record's own
+/// times (`at` of the answer, the page request, the step, the delivery)
+/// between the staff client's send (`t0`) and the physician's receipt
+/// (`total_ms` after it).
+async fn where_it_went(
+    store: &Arc<dyn Store>,
+    t0: chrono::DateTime<chrono::Utc>,
+    total_ms: f64,
+) -> [f64; 5] {
+    use akutlinje_core::record::EventKind;
+    let case = store.cases(None, 1).await.expect("cases")[0].id;
+    let events = store.events(case).await.expect("events");
+    let at = |pick: &dyn Fn(&EventKind) -> bool| {
+        events
+            .iter()
+            .rev()
+            .find(|e| pick(&e.event.kind))
+            .map(|e| e.event.at)
+            .unwrap_or(t0)
+    };
+    let answered =
+        at(&|k| matches!(k, EventKind::InputReceived { text, .. } if text.as_str() == "3"));
+    let requested = at(&|k| matches!(k, EventKind::PageRequested { .. }));
+    let fired = at(&|k| matches!(k, EventKind::PageSent { .. }));
+    let delivered = at(&|k| matches!(k, EventKind::NotificationDelivered { .. }));
+    let ms = |a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>| {
+        (b - a).num_microseconds().unwrap_or(0) as f64 / 1000.0
+    };
+    let received = t0 + chrono::Duration::microseconds((total_ms * 1000.0) as i64);
+    [
+        ms(t0, answered),
+        ms(answered, requested),
+        ms(requested, fired),
+        ms(fired, delivered),
+        ms(delivered, received),
+    ]
+}
+
 #[tokio::main]
 async fn main() {
     let cases: usize = std::env::var("AKUTLINJE_BENCH_CASES")
@@ -233,6 +280,7 @@ async fn main() {
     // Warm-up: the first page creates the bot's DM with the physician.
     let mut page = Vec::with_capacity(cases);
     let mut plain = Vec::with_capacity(cases);
+    let mut stages: Vec<[f64; 5]> = Vec::with_capacity(cases);
     eprintln!("page latency: {cases} red-flag cases, each against a plain message");
     for i in 0..=cases {
         let root = to_bot
@@ -244,10 +292,13 @@ async fn main() {
         wait(&mut anna_rx, "Hvilken beboer").await;
         in_thread(&to_bot, &root, "14").await;
         wait(&mut anna_rx, "faresignaler").await;
-        let t0 = Instant::now();
+        let (t0, t0_wall) = (Instant::now(), chrono::Utc::now());
         in_thread(&to_bot, &root, "3").await;
         let got = wait(&mut lund_rx, "kald, hastegrad").await;
         let p = got.duration_since(t0).as_secs_f64() * 1000.0;
+        if i > 0 {
+            stages.push(where_it_went(&store, t0_wall, p).await);
+        }
         let t0 = Instant::now();
         let marker = format!("ping {i}");
         to_lund
@@ -273,6 +324,15 @@ async fn main() {
     println!("| plain E2EE message, staff → physician (anchor) | {mm:.0} | {mp:.0} |");
     println!("| red-flag answer → page received by the physician | {pm:.0} | {pp:.0} |");
     println!("| ratio page / anchor | {:.2} | {:.2} |", pm / mm, pp / mp);
+    println!();
+    println!("Where a page's time goes (median of each stage, from the case's record; ms):");
+    println!("| stage | median ms |");
+    println!("|---|---:|");
+    for (k, name) in STAGES.iter().enumerate() {
+        let mut v: Vec<f64> = stages.iter().map(|s| s[k]).collect();
+        v.sort_by(f64::total_cmp);
+        println!("| {name} | {:.0} |", percentile(&v, 0.5));
+    }
     drop(db);
     drop(s);
 }
