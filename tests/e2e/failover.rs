@@ -4,73 +4,38 @@
 //! Every page the dead process had claimed, or not reached, goes out within
 //! 10 s of the restart; duplicates are bounded by the sends in flight.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::twilio::{FakeTwilio, Webhooks, ACCOUNT, HOTLINE, TOKEN};
+use crate::common::{free_port, Serve};
 use akutlinje_core::escalation::{NotificationStatus, NotifyChannel};
 use akutlinje_core::ids::CaseId;
 
 const ANNA: &str = "+4520000001";
 const LUND: &str = "+4530000001";
 
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
-
 async fn serve(db_url: &str, port: u16, fake: &str, policies: &std::path::Path) -> Serve {
     let dir = tempfile::tempdir().expect("dir");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
-    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AKUTLINJE_") {
-            cmd.env_remove(k);
-        }
-    }
-    let child = cmd
-        .env("AKUTLINJE_DATABASE_URL", db_url)
-        .env("AKUTLINJE_LOG", "warn")
-        .env("AKUTLINJE_POLICIES", policies)
-        .env("AKUTLINJE_TWILIO_ACCOUNT_SID", ACCOUNT)
-        .env("AKUTLINJE_TWILIO_AUTH_TOKEN", TOKEN)
-        .env("AKUTLINJE_TWILIO_FROM", HOTLINE)
-        .env(
-            "AKUTLINJE_TWILIO_PUBLIC_URL",
-            format!("http://127.0.0.1:{port}"),
-        )
-        .env("AKUTLINJE_TWILIO_API_BASE", fake)
-        .env("AKUTLINJE_PHONE_PIN", "off")
-        .env("AKUTLINJE_VOICE_MODEL", dir.path().join("none.bin"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let http = reqwest::Client::new();
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "serve did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let serve = crate::common::serve(
+        port,
+        dir.path(),
+        &[
+            ("AKUTLINJE_DATABASE_URL", db_url.to_string()),
+            ("AKUTLINJE_POLICIES", policies.display().to_string()),
+            ("AKUTLINJE_TWILIO_ACCOUNT_SID", ACCOUNT.to_string()),
+            ("AKUTLINJE_TWILIO_AUTH_TOKEN", TOKEN.to_string()),
+            ("AKUTLINJE_TWILIO_FROM", HOTLINE.to_string()),
+            (
+                "AKUTLINJE_TWILIO_PUBLIC_URL",
+                format!("http://127.0.0.1:{port}"),
+            ),
+            ("AKUTLINJE_TWILIO_API_BASE", fake.to_string()),
+            ("AKUTLINJE_PHONE_PIN", "off".to_string()),
+        ],
+    )
+    .await;
     std::mem::forget(dir);
-    Serve(child)
+    serve
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

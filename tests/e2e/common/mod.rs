@@ -223,3 +223,64 @@ pub fn cli(url: Option<&str>, args: &[&str]) -> (i32, String, String) {
 pub fn after_answer(stdout: &str, n: usize) -> String {
     stdout.split("> ").nth(n + 1).unwrap_or("").to_string()
 }
+
+/// A running `akutlinje serve` process, killed with SIGKILL when dropped.
+pub struct Serve(pub std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free TCP port of 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// `akutlinje serve --bind 127.0.0.1:{http}` run from `dir`, as an operator
+/// starts it: none of the test's own `AKUTLINJE_*` variables, only `env`
+/// (and logs at warn, no Whisper model); back once `/healthz` answers.
+pub async fn serve(http: u16, dir: &std::path::Path, env: &[(&str, String)]) -> Serve {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{http}")])
+        .current_dir(dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AKUTLINJE_") {
+            cmd.env_remove(k);
+        }
+    }
+    let child = cmd
+        .env("AKUTLINJE_LOG", "warn")
+        .env("AKUTLINJE_VOICE_MODEL", dir.join("none.bin"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut serve = Serve(child);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let client = reqwest::Client::new();
+    while client
+        .get(format!("http://127.0.0.1:{http}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        // A port taken meanwhile by another test ends the process at once:
+        // say so rather than wait out the deadline.
+        if let Ok(Some(status)) = serve.0.try_wait() {
+            panic!("serve on port {http} exited at start: {status}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not come up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    serve
+}

@@ -4,65 +4,34 @@
 //! while nobody runs the bot, and the other instance takes the bot over
 //! within 30 s and answers that message once.
 
-use std::process::{Child, Command, Stdio};
-
 use super::*;
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
+use crate::common::{free_port, Serve};
 
 /// `akutlinje serve` with the Matrix bot, on `db_url`, the bot's store in
 /// `bot_store` (shared by the instances, as on a shared volume).
 async fn serve(s: &Synapse, db_url: &str, bot_store: &std::path::Path) -> Serve {
-    let port = free_port();
     let dir = tempfile::tempdir().expect("dir");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
-    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .current_dir(dir.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AKUTLINJE_") {
-            cmd.env_remove(k);
-        }
-    }
-    let child = cmd
-        .env("AKUTLINJE_DATABASE_URL", db_url)
-        .env("AKUTLINJE_LOG", "warn")
-        .env("AKUTLINJE_MATRIX_HOMESERVER", &s.url)
-        .env("AKUTLINJE_MATRIX_USER", "akutbot")
-        .env("AKUTLINJE_MATRIX_PASSWORD", "password-123")
-        .env("AKUTLINJE_MATRIX_STORE_DIR", bot_store)
-        .env("AKUTLINJE_MATRIX_STORE_PASSPHRASE", "bot store passphrase")
-        .env("AKUTLINJE_VOICE_MODEL", dir.path().join("none.bin"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let http = reqwest::Client::new();
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "serve did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let serve = crate::common::serve(
+        free_port(),
+        dir.path(),
+        &[
+            ("AKUTLINJE_DATABASE_URL", db_url.to_string()),
+            ("AKUTLINJE_MATRIX_HOMESERVER", s.url.clone()),
+            ("AKUTLINJE_MATRIX_USER", "akutbot".to_string()),
+            ("AKUTLINJE_MATRIX_PASSWORD", "password-123".to_string()),
+            (
+                "AKUTLINJE_MATRIX_STORE_DIR",
+                bot_store.display().to_string(),
+            ),
+            (
+                "AKUTLINJE_MATRIX_STORE_PASSPHRASE",
+                "bot store passphrase".to_string(),
+            ),
+        ],
+    )
+    .await;
     std::mem::forget(dir);
-    Serve(child)
+    serve
 }
 
 /// The worker id holding the bot's lease, once someone holds it.

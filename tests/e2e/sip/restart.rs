@@ -3,7 +3,6 @@
 //! answer keyed before is in the record; started again, the case goes on by
 //! another channel and the bridge answers calls again.
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::phone::{self, Phone};
@@ -12,22 +11,7 @@ use akutlinje_core::assessment::Answer;
 use akutlinje_core::phone::PhoneNumber;
 use chrono::Utc;
 
-/// A running `akutlinje serve` (killed with SIGKILL when dropped).
-pub(super) struct Serve(pub(super) Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub(super) fn free_tcp() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port")
-}
+pub(super) use crate::common::{free_port as free_tcp, Serve};
 
 async fn serve(db_url: &str, http: u16, sip: u16, dir: &std::path::Path) -> Serve {
     serve_with(
@@ -48,38 +32,17 @@ pub(super) async fn serve_with(
     dir: &std::path::Path,
     env: &[(&str, String)],
 ) -> Serve {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
-    cmd.args(["serve", "--bind", &format!("127.0.0.1:{http}")])
-        .current_dir(dir);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AKUTLINJE_") {
-            cmd.env_remove(k);
-        }
-    }
-    let child = cmd
-        .env("AKUTLINJE_DATABASE_URL", db_url)
-        .env("AKUTLINJE_LOG", "warn")
-        .env("AKUTLINJE_SIP_BIND", format!("127.0.0.1:{sip}"))
-        .env("AKUTLINJE_SIP_DIAL", "sip:{number}@127.0.0.1:9")
-        .env("AKUTLINJE_SIP_PROMPT_CACHE", super::prompt_cache())
-        .env("AKUTLINJE_VOICE_MODEL", dir.join("none.bin"))
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let client = reqwest::Client::new();
-    while client
-        .get(format!("http://127.0.0.1:{http}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "serve did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Serve(child)
+    let mut all = vec![
+        ("AKUTLINJE_DATABASE_URL", db_url.to_string()),
+        ("AKUTLINJE_SIP_BIND", format!("127.0.0.1:{sip}")),
+        ("AKUTLINJE_SIP_DIAL", "sip:{number}@127.0.0.1:9".to_string()),
+        (
+            "AKUTLINJE_SIP_PROMPT_CACHE",
+            super::prompt_cache().display().to_string(),
+        ),
+    ];
+    all.extend(env.iter().cloned());
+    crate::common::serve(http, dir, &all).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
