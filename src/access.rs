@@ -35,6 +35,27 @@ pub struct Line {
     pub detail: Option<String>,
 }
 
+/// How the report is written, on the command line and in the API.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// A JSON array of lines.
+    #[default]
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
 /// Why there is no report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -1,8 +1,8 @@
 //! The access log of one resident, for admins.
 
 use super::*;
-use crate::access::Line;
-use utoipa::{IntoParams, ToSchema};
+use crate::access::{Line, ReportFormat};
+use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -16,16 +16,6 @@ pub(super) struct AccessLogQuery {
     /// `json` (default) or `csv`.
     #[param(inline)]
     format: Option<ReportFormat>,
-}
-
-/// How the access log is written.
-#[derive(Deserialize, ToSchema, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-pub(super) enum ReportFormat {
-    /// A JSON array of lines.
-    Json,
-    /// CSV with a header row.
-    Csv,
 }
 
 /// The access log of one resident, for admins (who answer the patient's
@@ -66,7 +56,7 @@ pub(super) async fn access_log(
             crate::access::ReportError::UnknownResident(_) => ApiError::NotFound,
             crate::access::ReportError::Store(s) => s.into(),
         })?;
-    match q.format.unwrap_or(ReportFormat::Json) {
+    match q.format.unwrap_or_default() {
         ReportFormat::Json => Ok(Json(lines).into_response()),
         ReportFormat::Csv => {
             let text = crate::access::to_csv(&lines).map_err(|e| ApiError::Internal(e.into()))?;

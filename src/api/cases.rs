@@ -7,6 +7,16 @@ use akutlinje_core::i18n::Msg;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 
+/// The case a route under `/api/v1/cases/{id}` is about (described for
+/// the contract; the handlers parse it themselves, a bad one is a 404).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub(super) struct CasePath {
+    /// The case.
+    id: CaseId,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct CasesQuery {
@@ -71,7 +81,7 @@ pub(super) struct CaseRecord {
     get,
     path = "/api/v1/cases/{id}",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     responses((status = 200, description = "The case and its record", body = CaseRecord))
 )]
 pub(super) async fn get_case(
@@ -105,7 +115,7 @@ pub(super) struct Recorded {
     post,
     path = "/api/v1/cases/{id}/notes",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     request_body = NoteBody,
     responses((status = 201, description = "Recorded", body = Recorded))
 )]
@@ -191,7 +201,7 @@ pub(super) struct DispositionRecorded {
     post,
     path = "/api/v1/cases/{id}/disposition",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     request_body = DispositionBody,
     responses((status = 201, description = "Recorded", body = DispositionRecorded))
 )]
@@ -271,7 +281,7 @@ pub(super) struct RemeasureDue {
     post,
     path = "/api/v1/cases/{id}/remeasure",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     request_body = RemeasureBody,
     responses((status = 201, description = "Ordered", body = RemeasureDue))
 )]
@@ -302,7 +312,7 @@ pub(super) async fn remeasure(
     post,
     path = "/api/v1/cases/{id}/readback",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     responses((status = 201, description = "Recorded", body = Recorded))
 )]
 pub(super) async fn readback(
@@ -329,7 +339,7 @@ pub(super) async fn readback(
     post,
     path = "/api/v1/cases/{id}/ack",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     responses((status = 200, description = "Answered", body = PageAnswered))
 )]
 pub(super) async fn ack_page(
@@ -345,7 +355,7 @@ pub(super) async fn ack_page(
     post,
     path = "/api/v1/cases/{id}/decline",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     responses((status = 200, description = "Answered", body = PageAnswered))
 )]
 pub(super) async fn decline_page(
@@ -361,7 +371,7 @@ pub(super) async fn decline_page(
     get,
     path = "/api/v1/cases/{id}/fhir",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     responses((
         status = 200,
         description = "A FHIR R4 Bundle of type collection: the Encounter, the resident as Patient, observations, the ISBAR as a Composition",
@@ -391,7 +401,7 @@ pub(super) async fn fhir_case(
     get,
     path = "/api/v1/cases/{id}/print",
     tag = "cases",
-    params(("id" = CaseId, Path, description = "The case")),
+    params(CasePath),
     responses((status = 200, description = "The record as a printable page", content_type = "text/html", body = String))
 )]
 pub(super) async fn print_case(

@@ -78,8 +78,8 @@ pub(super) struct AccessLogArgs {
     #[arg(long)]
     to: Option<String>,
     /// csv or json.
-    #[arg(long, default_value = "json")]
-    format: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: crate::access::ReportFormat,
 }
 
 pub(super) async fn run(cmd: CasesCommand, settings: Settings) -> anyhow::Result<()> {
@@ -278,14 +278,11 @@ pub(super) async fn access_log(args: AccessLogArgs, settings: Settings) -> anyho
         .map_err(|e| fail(format!("--resident: {e}")))?;
     let from = from.map(|f| parse_time("--from", &f)).transpose()?;
     let to = to.map(|t| parse_time("--to", &t)).transpose()?;
-    if !matches!(format.as_str(), "csv" | "json") {
-        bail!("--format: {format:?} must be csv or json");
-    }
     let store = crate::startup::open(&settings).await?;
     let lines = crate::access::report(&store, &resident, from, to)
         .await
         .map_err(fail)?;
-    if format == "csv" {
+    if format == crate::access::ReportFormat::Csv {
         print!("{}", crate::access::to_csv(&lines)?);
     } else {
         println!("{}", serde_json::to_string_pretty(&lines)?);

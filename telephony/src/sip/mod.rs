@@ -31,6 +31,7 @@ pub mod line;
 pub mod media;
 pub mod prompts;
 pub mod recording;
+pub mod registration;
 pub mod rtp;
 pub mod sdp;
 pub mod talk;
