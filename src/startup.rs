@@ -610,6 +610,16 @@ pub(crate) fn init_tracing(settings: &Settings) {
             filter = filter.add_directive(cap);
         }
     }
+    // matrix-sdk logs every failed request at error level, including the
+    // 404s it expects while it looks for secret storage and a key backup
+    // at every log-in: eight "errors" at each start that are none. A
+    // request that matters fails into the bot, which logs it with context.
+    // Silenced unless the filter names matrix_sdk itself.
+    if !settings.log.contains("matrix_sdk") {
+        if let Ok(quiet) = "matrix_sdk::http_client=off".parse() {
+            filter = filter.add_directive(quiet);
+        }
+    }
     // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

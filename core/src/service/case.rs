@@ -204,7 +204,15 @@ impl Hotline {
         };
         for r in &other {
             self.store.log_access(&log(r, AccessAction::Denied)).await?;
-            tracing::warn!(case = %case, person = %who.id, resident = %r.id, "look-up matched a resident of another home; refused");
+            // Room numbers repeat from home to home: «12» matching room 12
+            // of another home too is every night's routine (the access log
+            // holds it). Only a look-up that found nobody at home but
+            // someone elsewhere is worth an operator's attention.
+            if own.is_empty() {
+                tracing::warn!(case = %case, person = %who.id, resident = %r.id, "look-up matched only a resident of another home; refused");
+            } else {
+                tracing::debug!(case = %case, person = %who.id, resident = %r.id, "look-up also matched a resident of another home; refused");
+            }
         }
         for r in &own {
             self.store.log_access(&log(r, AccessAction::Read)).await?;

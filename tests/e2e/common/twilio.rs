@@ -59,8 +59,12 @@ pub struct FakeTwilio {
 
 impl FakeTwilio {
     pub async fn start() -> FakeTwilio {
+        FakeTwilio::serving(wav_bytes()).await
+    }
+
+    /// A fake that serves `recording` for every recording (speech, say).
+    pub async fn serving(recording: Vec<u8>) -> FakeTwilio {
         let state = FakeState::default();
-        let recording = wav_bytes();
         let rec = recording.clone();
         let app = axum::Router::new()
             .fallback(
