@@ -559,6 +559,17 @@ fn rss_and_cpu(pid: u32) -> Option<(f64, Duration)> {
     Some((kib / 1024.0, Duration::from_millis(ticks * 10)))
 }
 
+/// The median RSS of the samples (minutes, MiB) whose time `pick`s.
+fn median_rss(samples: &[(f64, f64)], pick: impl Fn(f64) -> bool) -> f64 {
+    let mut v: Vec<f64> = samples
+        .iter()
+        .filter(|(t, _)| pick(*t))
+        .map(|(_, r)| *r)
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 /// Least-squares slope of `y` over `x`.
 fn slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
@@ -573,6 +584,149 @@ fn slope(points: &[(f64, f64)]) -> f64 {
     } else {
         num / den
     }
+}
+
+/// The demo data; Anna, Dr. Lund and the coordinator with their Matrix
+/// accounts and phones; Anna's phone PIN.
+async fn seed(store: &Arc<dyn Store>) {
+    akutlinje::demo::seed(store).await.expect("demo data");
+    for (id, mxid, phone) in [
+        ("anna", "@anna:localhost", ANNA),
+        ("dr-lund", "@lund:localhost", LUND),
+        ("karin", "@karin:localhost", "+4540000001"),
+    ] {
+        let mut p = store
+            .person(&id.parse().expect("id"))
+            .await
+            .expect("read")
+            .expect("demo person");
+        p.matrix_user = Some(mxid.into());
+        p.phone = Some(PhoneNumber::parse(phone).expect("phone"));
+        store.upsert_person(&p).await.expect("person");
+    }
+    let hash = akutlinje::web::hash_password(PIN).expect("hash");
+    store
+        .set_person_pin(&"anna".parse().expect("id"), &hash, chrono::Utc::now())
+        .await
+        .expect("pin");
+}
+
+/// Every urgency pages Dr. Lund on Matrix and by SMS (a phone case by voice
+/// too); an acknowledgement ends it, so nothing escalates further.
+fn policies(dir: &Path) -> PathBuf {
+    let path = dir.join("policies.toml");
+    let text: String = ["red", "high", "medium", "low", "routine"]
+        .iter()
+        .map(|u| {
+            format!(
+                "[[policy]]\nurgency = \"{u}\"\nrepeats = 0\nalert_tier = \"coordinator\"\n\
+                 steps = [ {{ person = \"dr-lund\", channels = [\"matrix\", \"sms\"], wait_minutes = 30 }} ]\n\n"
+            )
+        })
+        .collect();
+    std::fs::write(&path, text).expect("policies");
+    path
+}
+
+/// `akutlinje serve` (the bench profile's build) on 127.0.0.1:`port` with
+/// only `env` of the AKUTLINJE_ variables, its log in `log`; back once it
+/// is ready.
+async fn start(port: u16, dir: &Path, log: &Path, env: &[(&str, String)]) -> Serve {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AKUTLINJE_") {
+            cmd.env_remove(k);
+        }
+    }
+    let child = cmd
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"))
+        .spawn()
+        .expect("start akutlinje serve");
+    let mut serve = Serve(child);
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !http
+        .get(format!("http://127.0.0.1:{port}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        if let Ok(Some(status)) = serve.0.try_wait() {
+            panic!(
+                "serve exited at start ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(Instant::now() < deadline, "serve did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    serve
+}
+
+/// Every case's record: a page sent and delivered, acknowledged, each voice
+/// note transcribed. Returns how many cases hold all they should.
+async fn check_records(
+    store: &Arc<dyn Store>,
+    cases: &[(CaseId, bool, &str)],
+    errors: &Errors,
+) -> usize {
+    let mut checked = 0;
+    for (case, voice, channel) in cases {
+        let events = store.events(*case).await.expect("events");
+        let has = |f: &dyn Fn(&EventKind) -> bool| events.iter().any(|e| f(&e.event.kind));
+        let mut missing = Vec::new();
+        if !has(&|k| matches!(k, EventKind::PageSent { .. })) {
+            missing.push("page_sent");
+        }
+        if !has(&|k| matches!(k, EventKind::NotificationDelivered { .. })) {
+            missing.push("notification_delivered");
+        }
+        if !has(&|k| matches!(k, EventKind::PageAcknowledged { .. })) {
+            missing.push("page_acknowledged");
+        }
+        if *voice && !has(&|k| matches!(k, EventKind::Transcribed { .. })) {
+            missing.push("transcribed");
+        }
+        if missing.is_empty() {
+            checked += 1;
+        } else {
+            errors.push(format!("{channel} case {case}: no {}", missing.join(", ")));
+        }
+    }
+    checked
+}
+
+/// RSS over time. Warm-up is the first fifth of the run: the model loads
+/// with the first voice note, the caches fill.
+fn rss_figures(samples: &[(f64, f64, f64)], elapsed: Duration) {
+    let warm = elapsed.as_secs_f64() / 5.0;
+    let after: Vec<(f64, f64)> = samples
+        .iter()
+        .filter(|(t, _, _)| *t >= warm)
+        .map(|(t, r, _)| (*t / 60.0, *r))
+        .collect();
+    let peak = samples.iter().map(|s| s.1).fold(0.0, f64::max);
+    println!("| RSS peak | {peak:.1} MiB |");
+    let (Some(first), Some(last)) = (after.first(), after.last()) else {
+        return;
+    };
+    println!(
+        "| RSS after warm-up ({warm:.0} s) → end | {:.1} → {:.1} MiB |",
+        first.1, last.1
+    );
+    println!(
+        "| RSS median, first minute after warm-up → last minute | {:.1} → {:.1} MiB |",
+        median_rss(&after, |t| t < first.0 + 1.0),
+        median_rss(&after, |t| t > last.0 - 1.0)
+    );
+    println!(
+        "| RSS trend after warm-up (least squares) | {:+.2} MiB/min |",
+        slope(&after)
+    );
 }
 
 struct Serve(std::process::Child);
@@ -602,58 +756,17 @@ async fn main() {
     // The coordinator, who gets the rota's gap report at start.
     s.register("karin", "password-123").await;
 
-    // The database the service runs on: the demo data, Anna, Dr. Lund and
-    // the coordinator with their Matrix accounts and phones, Anna's phone
-    // PIN.
+    // The database the service runs on.
     let db = akutlinje_store::testing::sqlite().await;
     let store: Arc<dyn Store> = Arc::new(db.store.clone());
-    akutlinje::demo::seed(&store).await.expect("demo data");
-    for (id, mxid, phone) in [
-        ("anna", "@anna:localhost", ANNA),
-        ("dr-lund", "@lund:localhost", LUND),
-        ("karin", "@karin:localhost", "+4540000001"),
-    ] {
-        let mut p = store
-            .person(&id.parse().expect("id"))
-            .await
-            .expect("read")
-            .expect("demo person");
-        p.matrix_user = Some(mxid.into());
-        p.phone = Some(PhoneNumber::parse(phone).expect("phone"));
-        store.upsert_person(&p).await.expect("person");
-    }
-    let hash = akutlinje::web::hash_password(PIN).expect("hash");
-    store
-        .set_person_pin(&"anna".parse().expect("id"), &hash, chrono::Utc::now())
-        .await
-        .expect("pin");
-    // Every urgency pages Dr. Lund on Matrix and by SMS (a phone case by
-    // voice too); an acknowledgement ends it, so nothing escalates further.
-    let policies = work.path().join("policies.toml");
-    let text: String = ["red", "high", "medium", "low", "routine"]
-        .iter()
-        .map(|u| {
-            format!(
-                "[[policy]]\nurgency = \"{u}\"\nrepeats = 0\nalert_tier = \"coordinator\"\n\
-                 steps = [ {{ person = \"dr-lund\", channels = [\"matrix\", \"sms\"], wait_minutes = 30 }} ]\n\n"
-            )
-        })
-        .collect();
-    std::fs::write(&policies, text).expect("policies");
-
+    seed(&store).await;
+    let policies = policies(work.path());
     let fake = Arc::new(FakeTwilio::serving(phone_wav).await);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
     let base = format!("http://127.0.0.1:{port}");
-    let log_path = work.path().join("serve.log");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_akutlinje"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("AKUTLINJE_") {
-            cmd.env_remove(k);
-        }
-    }
     let env: Vec<(&str, String)> = vec![
         ("AKUTLINJE_DATABASE_URL", db.url.clone()),
         ("AKUTLINJE_LOG", "warn".into()),
@@ -676,33 +789,10 @@ async fn main() {
         ("AKUTLINJE_TWILIO_PUBLIC_URL", base.clone()),
         ("AKUTLINJE_TWILIO_API_BASE", fake.url.clone()),
     ];
-    let child = cmd
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .current_dir(work.path())
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).expect("log file"))
-        .spawn()
-        .expect("start akutlinje serve");
-    let mut serve = Serve(child);
+    let log_path = work.path().join("serve.log");
+    let mut serve = start(port, work.path(), &log_path, &env).await;
     let pid = serve.0.id();
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !http
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        if let Ok(Some(status)) = serve.0.try_wait() {
-            panic!(
-                "serve exited at start ({status}): {}",
-                std::fs::read_to_string(&log_path).unwrap_or_default()
-            );
-        }
-        assert!(Instant::now() < deadline, "serve did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     // Anna's room with the bot, bound to her home; Dr. Lund's phone.
     let (anna, anna_seen) = client(&s, "anna", &work.path().join("anna")).await;
@@ -834,36 +924,12 @@ async fn main() {
     sampler.abort();
     let elapsed = start.elapsed();
 
-    // Every case: a page sent and delivered, acknowledged, each voice note
-    // transcribed.
-    let mut checked = 0;
     let all: Vec<(CaseId, bool, &str)> = chat_done
         .iter()
         .map(|(c, v)| (*c, *v, "chat"))
         .chain(phone_done.iter().map(|c| (*c, true, "phone")))
         .collect();
-    for (case, voice, channel) in &all {
-        let events = store.events(*case).await.expect("events");
-        let has = |f: &dyn Fn(&EventKind) -> bool| events.iter().any(|e| f(&e.event.kind));
-        let mut missing = Vec::new();
-        if !has(&|k| matches!(k, EventKind::PageSent { .. })) {
-            missing.push("page_sent");
-        }
-        if !has(&|k| matches!(k, EventKind::NotificationDelivered { .. })) {
-            missing.push("notification_delivered");
-        }
-        if !has(&|k| matches!(k, EventKind::PageAcknowledged { .. })) {
-            missing.push("page_acknowledged");
-        }
-        if *voice && !has(&|k| matches!(k, EventKind::Transcribed { .. })) {
-            missing.push("transcribed");
-        }
-        if missing.is_empty() {
-            checked += 1;
-        } else {
-            errors.push(format!("{channel} case {case}: no {}", missing.join(", ")));
-        }
-    }
+    let checked = check_records(&store, &all, &errors).await;
     let metrics = http
         .get(format!("{base}/metrics"))
         .send()
@@ -892,19 +958,7 @@ async fn main() {
         errors.push(format!("the service exited: {status}"));
     }
 
-    // RSS over time: warm-up is the first fifth of the run (the model
-    // loads with the first voice note, the caches fill).
     let samples = samples.lock().expect("lock").clone();
-    let warm = elapsed.as_secs_f64() / 5.0;
-    let after: Vec<(f64, f64)> = samples
-        .iter()
-        .filter(|(t, _, _)| *t >= warm)
-        .map(|(t, r, _)| (*t / 60.0, *r))
-        .collect();
-    let peak = samples.iter().map(|s| s.1).fold(0.0, f64::max);
-    let first_after = after.first().map(|s| s.1).unwrap_or(f64::NAN);
-    let last = after.last().map(|s| s.1).unwrap_or(f64::NAN);
-    let cpu = samples.last().map(|s| s.2).unwrap_or(0.0);
     println!();
     println!("RSS of `akutlinje serve` (MiB), every 10 s:");
     let line: Vec<String> = samples.iter().map(|(_, r, _)| format!("{r:.0}")).collect();
@@ -926,12 +980,8 @@ async fn main() {
         chats + calls
     );
     println!("| RSS at start | {rss0:.1} MiB |");
-    println!("| RSS after warm-up ({warm:.0} s) → end | {first_after:.1} → {last:.1} MiB |");
-    println!("| RSS peak | {peak:.1} MiB |");
-    println!(
-        "| RSS trend after warm-up (least squares) | {:+.2} MiB/min |",
-        slope(&after)
-    );
+    rss_figures(&samples, elapsed);
+    let cpu = samples.last().map(|s| s.2).unwrap_or(0.0);
     println!(
         "| CPU time of the service | {cpu:.1} s ({:.1} % of one core) |",
         100.0 * cpu / elapsed.as_secs_f64()

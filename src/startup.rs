@@ -598,7 +598,22 @@ pub(crate) fn hostname() -> String {
 }
 
 pub(crate) fn init_tracing(settings: &Settings) {
-    let mut filter = tracing_subscriber::EnvFilter::new(&settings.log);
+    let filter = log_filter(&settings.log);
+    // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = if settings.log_json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// The operator's log filter with what the libraries must not log.
+fn log_filter(log: &str) -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::new(log);
     // whisper.cpp logs every decoded token at debug level, i.e. what the
     // caller said (patient data): its logs are capped at warnings whatever
     // the filter asks for. A later directive for the same target wins.
@@ -615,21 +630,32 @@ pub(crate) fn init_tracing(settings: &Settings) {
     // at every log-in: eight "errors" at each start that are none. A
     // request that matters fails into the bot, which logs it with context.
     // Silenced unless the filter names matrix_sdk itself.
-    if !settings.log.contains("matrix_sdk") {
+    if !log.contains("matrix_sdk") {
         if let Ok(quiet) = "matrix_sdk::http_client=off".parse() {
             filter = filter.add_directive(quiet);
         }
     }
-    // Logs go to stderr: stdout is the console's conversation and the CLI's JSON.
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr);
-    let _ = if settings.log_json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    filter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn libraries_that_log_patient_data_or_false_errors_are_capped() {
+        let f = log_filter("debug").to_string();
+        assert!(f.contains("whisper_rs=warn"), "{f}");
+        assert!(f.contains("rsipstack=warn"), "{f}");
+        assert!(f.contains("matrix_sdk::http_client=off"), "{f}");
+        // Asked for by name, matrix-sdk's requests are the operator's to see.
+        let f = log_filter("info,matrix_sdk::http_client=debug").to_string();
+        assert!(!f.contains("matrix_sdk::http_client=off"), "{f}");
+        assert!(f.contains("matrix_sdk::http_client=debug"), "{f}");
+        // The caps hold even when asked for (patient data).
+        let f = log_filter("whisper_rs=trace").to_string();
+        assert!(!f.contains("whisper_rs=trace"), "{f}");
+    }
 }
 
 /// Moves the embedded database from its old place next to the binary to
