@@ -119,6 +119,28 @@ fn english_speech_comes_back_with_a_word_error_rate_under_25_percent() {
     assert!(rate < 0.25, "English WER {:.1} %", rate * 100.0);
 }
 
+/// The model keeps its decoding state from one note to the next (making
+/// one per note fragmented memory): a note must read the same whatever was
+/// transcribed before it, with nothing carried over from the last one.
+#[test]
+fn a_note_reads_the_same_before_and_after_another_note() {
+    let dir = tempfile::tempdir().expect("dir");
+    let model = transcriber("en");
+    let first = decode(&speak(dir.path(), "a", "en-us", ENGLISH[0]), "audio/wav");
+    let other = decode(&speak(dir.path(), "b", "en-us", ENGLISH[3]), "audio/wav");
+    let before = model.transcribe(&first, None).expect("transcribed").text;
+    let between = model.transcribe(&other, None).expect("transcribed").text;
+    let after = model.transcribe(&first, None).expect("transcribed").text;
+    eprintln!("{before:?} / {between:?} / {after:?}");
+    assert_eq!(before, after);
+    assert!(
+        wer::word_error_rate(ENGLISH[0], &after) < 0.25,
+        "{after:?} is not {:?}",
+        ENGLISH[0]
+    );
+    assert!(!after.to_lowercase().contains("hip"), "{after:?}");
+}
+
 #[test]
 fn an_element_voice_message_is_transcribed() {
     let dir = tempfile::tempdir().expect("dir");
