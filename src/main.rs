@@ -13,6 +13,9 @@ async fn main() -> std::process::ExitCode {
         tracing::error!(at = %at, "panic (message withheld: it may hold personal data)");
         eprintln!("panic at {at} (message withheld: it may hold personal data)");
     }));
+    // Before the service's first large buffers: glibc otherwise keeps
+    // what whisper.cpp and the audio decoder free (akutlinje-malloc).
+    akutlinje_malloc::fix_mmap_threshold();
     let cli = akutlinje::cli::Cli::parse();
     match akutlinje::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

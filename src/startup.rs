@@ -638,26 +638,6 @@ fn log_filter(log: &str) -> tracing_subscriber::EnvFilter {
     filter
 }
 
-#[cfg(test)]
-mod tests {
-    use super::log_filter;
-
-    #[test]
-    fn libraries_that_log_patient_data_or_false_errors_are_capped() {
-        let f = log_filter("debug").to_string();
-        assert!(f.contains("whisper_rs=warn"), "{f}");
-        assert!(f.contains("rsipstack=warn"), "{f}");
-        assert!(f.contains("matrix_sdk::http_client=off"), "{f}");
-        // Asked for by name, matrix-sdk's requests are the operator's to see.
-        let f = log_filter("info,matrix_sdk::http_client=debug").to_string();
-        assert!(!f.contains("matrix_sdk::http_client=off"), "{f}");
-        assert!(f.contains("matrix_sdk::http_client=debug"), "{f}");
-        // The caps hold even when asked for (patient data).
-        let f = log_filter("whisper_rs=trace").to_string();
-        assert!(!f.contains("whisper_rs=trace"), "{f}");
-    }
-}
-
 /// Moves the embedded database from its old place next to the binary to
 /// the data directory (with its WAL files), or, when that fails (another
 /// file system, no rights), says where it is and keeps using it there.
@@ -751,4 +731,24 @@ pub fn hotline(store: Arc<dyn Store>) -> anyhow::Result<Hotline> {
     let loc = Arc::new(Localizer::builtin().context("the built-in texts")?);
     let def = Arc::new(Checklist::builtin_acute(&loc).context("the built-in checklist")?);
     Ok(Hotline::new(store, def, loc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn libraries_that_log_patient_data_or_false_errors_are_capped() {
+        let f = log_filter("debug").to_string();
+        assert!(f.contains("whisper_rs=warn"), "{f}");
+        assert!(f.contains("rsipstack=warn"), "{f}");
+        assert!(f.contains("matrix_sdk::http_client=off"), "{f}");
+        // Asked for by name, matrix-sdk's requests are the operator's to see.
+        let f = log_filter("info,matrix_sdk::http_client=debug").to_string();
+        assert!(!f.contains("matrix_sdk::http_client=off"), "{f}");
+        assert!(f.contains("matrix_sdk::http_client=debug"), "{f}");
+        // The caps hold even when asked for (patient data).
+        let f = log_filter("whisper_rs=trace").to_string();
+        assert!(!f.contains("whisper_rs=trace"), "{f}");
+    }
 }
