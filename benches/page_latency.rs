@@ -61,23 +61,7 @@ async fn client(
     c.sync_once(SyncSettings::default())
         .await
         .expect("first sync");
-    // Cross-signed like an Element account: the bot shares room keys only
-    // with devices their owner signed.
-    {
-        use matrix_sdk::ruma::api::client::uiaa;
-        let enc = c.encryption();
-        if let Err(e) = enc.bootstrap_cross_signing(None).await {
-            let info = e.as_uiaa_response().expect("password asked");
-            let mut password = uiaa::Password::new(
-                uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string())),
-                "password-123".to_string(),
-            );
-            password.session = info.session.clone();
-            enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
-                .await
-                .expect("cross-signing");
-        }
-    }
+    synapse::cross_sign(&c, user, "password-123").await;
     let (tx, rx) = unbounded_channel();
     c.add_event_handler(move |ev: OriginalSyncRoomMessageEvent| {
         let tx = tx.clone();

@@ -124,7 +124,6 @@ impl Inbox {
 /// A logged-in, cross-signed client that syncs on its own, joins what it
 /// is invited to and keeps every text message in its inbox.
 async fn client(s: &synapse::Synapse, user: &str, dir: &Path) -> (Client, Inbox) {
-    use matrix_sdk::ruma::api::client::uiaa;
     let c = Client::builder()
         .homeserver_url(&s.url)
         .sqlite_store(dir, Some("soak store passphrase"))
@@ -138,20 +137,7 @@ async fn client(s: &synapse::Synapse, user: &str, dir: &Path) -> (Client, Inbox)
     c.sync_once(SyncSettings::default())
         .await
         .expect("first sync");
-    // Cross-signed like an Element account: the bot shares room keys only
-    // with devices their owner signed.
-    let enc = c.encryption();
-    if let Err(e) = enc.bootstrap_cross_signing(None).await {
-        let info = e.as_uiaa_response().expect("password asked");
-        let mut password = uiaa::Password::new(
-            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string())),
-            "password-123".to_string(),
-        );
-        password.session = info.session.clone();
-        enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
-            .await
-            .expect("cross-signing");
-    }
+    synapse::cross_sign(&c, user, "password-123").await;
     let inbox = Inbox::default();
     let log = inbox.clone();
     c.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {

@@ -175,6 +175,27 @@ impl Synapse {
     }
 }
 
+/// Sets up cross-signing for a logged-in client, as Element does at first
+/// log-in (the homeserver asks for the password once): the bot shares room
+/// keys only with devices their owner signed.
+pub async fn cross_sign(c: &matrix_sdk::Client, user: &str, password: &str) {
+    use matrix_sdk::ruma::api::client::uiaa;
+    let enc = c.encryption();
+    if let Err(e) = enc.bootstrap_cross_signing(None).await {
+        let info = e
+            .as_uiaa_response()
+            .expect("the homeserver asks for the password");
+        let mut auth = uiaa::Password::new(
+            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string())),
+            password.to_string(),
+        );
+        auth.session = info.session.clone();
+        enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(auth)))
+            .await
+            .expect("cross-signing");
+    }
+}
+
 impl Drop for Synapse {
     fn drop(&mut self) {
         self.stop();

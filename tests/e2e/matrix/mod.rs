@@ -49,21 +49,7 @@ async fn logged_in_unsigned(s: &Synapse, user: &str, dir: &std::path::Path) -> C
 
 /// Sets up cross-signing (the homeserver asks for the password once).
 async fn cross_sign(c: &Client, user: &str) {
-    use matrix_sdk::ruma::api::client::uiaa;
-    let enc = c.encryption();
-    if let Err(e) = enc.bootstrap_cross_signing(None).await {
-        let info = e
-            .as_uiaa_response()
-            .expect("the homeserver asks for the password");
-        let mut password = uiaa::Password::new(
-            uiaa::UserIdentifier::Matrix(uiaa::MatrixUserIdentifier::new(user.to_string())),
-            "password-123".to_string(),
-        );
-        password.session = info.session.clone();
-        enc.bootstrap_cross_signing(Some(uiaa::AuthData::Password(password)))
-            .await
-            .expect("cross-signing");
-    }
+    crate::common::synapse::cross_sign(c, user, "password-123").await;
     c.sync_once(SyncSettings::default().timeout(Duration::from_millis(200)))
         .await
         .expect("sync");
